@@ -1,0 +1,29 @@
+"""Read-only access to the published warehouse snapshot.
+
+The ETL never writes the file readers have open: it builds a new snapshot file and atomically swaps
+the ``vitals.duckdb`` symlink (see ``etl/snapshots.py``). A reader resolves the link once per
+connection, so it stays on one consistent snapshot even while a load publishes the next one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+
+class WarehouseMissing(FileNotFoundError):
+    """No warehouse has been loaded at the configured path yet."""
+
+
+def snapshot_path(warehouse: Path) -> Path:
+    """The file the warehouse path points at right now (the path itself if it is not a link)."""
+    return Path(os.path.realpath(warehouse))
+
+
+def open_readonly(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    target = snapshot_path(warehouse)
+    if not target.exists():
+        raise WarehouseMissing(f"no warehouse at {warehouse}: run `vitals demo` or `vitals etl load` first")
+    return duckdb.connect(str(target), read_only=True)
