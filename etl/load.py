@@ -281,6 +281,10 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
                 e, _t = base_expr(spec, types, sql, f"unit.{attr}")
                 extra_inner.append(f"CAST({e} AS VARCHAR) AS __u{attr}")
                 outer.append(f"__u{attr}")
+                # The value as exported, so a reject shows "Unspecified MANHATTAN" rather than NULL.
+                raw_src = f"CAST({q(spec.column)} AS VARCHAR)" if spec.column and spec.column in types else "NULL"
+                extra_inner.append(f"{raw_src} AS __u{attr}_raw")
+                outer.append(f"__u{attr}_raw")
     if m.geometry is not None:
         gcol = m.geometry.column or "geometry"
         if gcol in types:
@@ -447,10 +451,10 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str])
         if m.unit.code is not None and (m.unit.required or m.unit.chain == ("code",)):
             add(f"{unit_expr} IS NULL AND x.__ucode IS NOT NULL", "unknown_unit", code_label, "x.__ucode")
         if m.unit.required:
-            add(f"{unit_expr} IS NULL", "unit_unresolved", code_label,
-                "coalesce(x.__ucode, x.__uname, CAST(x.lon AS VARCHAR) || ',' || CAST(x.lat AS VARCHAR))"
-                if m.coords is not None else
-                ("coalesce(x.__ucode, x.__uname)" if m.unit.name else "x.__ucode") if m.unit.code else "NULL")
+            tried = [f"coalesce(x.__u{a}, x.__u{a}_raw)" for a in ("code", "name") if getattr(m.unit, a) is not None]
+            if m.coords is not None:
+                tried.append("CAST(x.lon AS VARCHAR) || ',' || CAST(x.lat AS VARCHAR)")
+            add(f"{unit_expr} IS NULL", "unit_unresolved", code_label, f"coalesce({', '.join(tried) or 'NULL'})")
     elif "unit_code" in fields and m.kind != "units":
         joins.append("LEFT JOIN org_unit uc ON uc.unit_code = x.unit_code")
         add("x.unit_code IS NOT NULL AND uc.unit_code IS NULL", "unknown_unit", "unit_code", "x.unit_code")

@@ -149,8 +149,10 @@ def parse_field(path: str, key: str, raw: Any) -> FieldSpec:
         raise _err(path, key, "must be a column name or a table {column|template|constant = ...}")
     _check_keys(path, key, raw, _FIELD_KEYS)
     sources = [k for k in ("column", "template", "constant") if k in raw]
-    if len(sources) != 1:
-        raise _err(path, key, "needs exactly one of column, template, constant")
+    # column + regex + template is the one combination: the template formats the regex groups.
+    combined = sources == ["column", "template"] and "regex" in raw
+    if len(sources) != 1 and not combined:
+        raise _err(path, key, "needs exactly one of column, template, constant (or column + regex + template)")
     regex = raw.get("regex")
     if regex is not None:
         if "column" not in raw:
