@@ -80,7 +80,8 @@ def test_each_reason(tmp_path, warehouse, flavour, reason):
 
 def test_unit_by_name_then_point(tmp_path, warehouse):
     load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
-    rows = [good("N1", 网格编码="", 村居名称="村一"), good("P1", 网格编码=""), good("X1", 网格编码="", 经度="", 纬度="")]
+    rows = [good("N1", 网格编码="", 村居名称="村一"), good("P1", 网格编码=""),
+            good("X1", 网格编码="", 经度="", 纬度="")]
     rep = load_files(warehouse, "cases", [write(tmp_path / "n", rows, "utf8bom")], "example_grid_cases_zh")
     assert rep.reasons == {"unit_unresolved": 1}
     con = duckdb.connect(str(current_snapshot(warehouse)), read_only=True)
