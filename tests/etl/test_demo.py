@@ -161,3 +161,13 @@ def test_build_demo_tiny_loads_every_row(tmp_path):
         assert con.execute("SELECT DISTINCT datum FROM unit_geometry").fetchall() == [("GCJ-02",)]
     finally:
         con.close()
+
+
+def test_cli_generates_without_prompting_and_refuses_city(tmp_path, capsys):
+    from etl.demo.cli import main
+
+    assert main(["--scale", "tiny", "--generate-only", "--now", "2026-07-01T09:37", "--out", str(tmp_path)]) == 0
+    assert "cases" in capsys.readouterr().out
+    assert (tmp_path / "cases.parquet").exists()
+    assert main(["--scale", "city", "--generate-only", "--out", str(tmp_path / "city")]) == 2
+    assert "city" in capsys.readouterr().err
