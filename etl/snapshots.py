@@ -136,6 +136,21 @@ def _lock(warehouse: Path, wait: bool) -> Iterator[None]:
         os.close(fd)  # closing releases the flock, also when the process is killed
 
 
+_MEM_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]i?B$", re.IGNORECASE)
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection, sdir: Path) -> None:
+    """Cap the loader's memory (VITALS_ETL_MEMORY, default 6GB) and let big loads spill to disk,
+    so a 45M-row load shares a 24 GB machine with the dashboard workers instead of swapping."""
+    limit = os.environ.get("VITALS_ETL_MEMORY", "6GB")
+    if not _MEM_RE.match(limit):
+        raise ValueError(f"VITALS_ETL_MEMORY must look like 6GB or 512MB, not {limit!r}")
+    con.execute(f"SET memory_limit = '{limit}'")  # validated above; SET takes no parameters
+    spill = sdir / ".spill"
+    spill.mkdir(exist_ok=True)
+    con.execute("SET temp_directory = ?", [str(spill)])
+
+
 @contextlib.contextmanager
 def writer(
     warehouse: Path | str,
@@ -175,6 +190,7 @@ def writer(
             create_empty(new, settings)
         con = duckdb.connect(str(new))
         try:
+            _limit_memory(con, sdir)
             con.execute(schema.ddl())  # tables added to the schema since the snapshot was made
             _init_meta(con, settings)
             yield con
