@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ import duckdb
 from etl import schema
 from etl.settings import Settings
 
+log = logging.getLogger(__name__)
 SNAPSHOT_DIR = "snapshots"
 _SNAP_RE = re.compile(r"^vitals-(\d+)\.duckdb$")
 # Readers resolve the link once per request; a superseded snapshot stays on disk this long so
@@ -126,11 +128,14 @@ def _lock(warehouse: Path, wait: bool) -> Iterator[None]:
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise WarehouseLocked(
-                f"another load is writing {warehouse} (lock {lock_path}); wait for it to finish"
-            ) from exc
+            if not wait:
+                raise WarehouseLocked(
+                    f"another load is writing {warehouse} (lock {lock_path}); wait for it to finish"
+                ) from exc
+            log.warning("another load is writing %s; waiting for it to finish", warehouse)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the flock, also when the process is killed
