@@ -112,15 +112,19 @@ def build_synthetic(path: Path, cases: int = 1_000_000, orders: int = 500_000) -
     con.close()
 
 
-def floor_sql(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], by: str | None) -> list[str]:
+def floor_sql(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], by: str | None) -> list[tuple[str, dict]]:
     """Per fact table: one raw query scanning the same rows and columns as the compiled statement."""
     inds = resolve(list(ids), {})
     out = []
     for table in dict.fromkeys(i.table for i in inds):
-        comp = compile_scan(table, [i for i in inds if i.table == table], [QUERY.period], by, QUERY, None)
+        comp = compile_scan(table, [i for i in inds if i.table == table], [QUERY.period, QUERY.period.previous()],
+                            by, QUERY, None)
         used = [c for c in TABLE_BY_NAME[table].column_names if re.search(rf"\b{c}\b", comp.sql)]
         aggs = ", ".join(f"count({c})" for c in used)
-        out.append(f"SELECT {aggs} FROM {table}")
+        # the same rows: the statement's WHERE clause (base filter, scope, row window), no predicates
+        where = comp.sql[comp.sql.index("\n  WHERE ") + 3:comp.sql.rindex(")")].split(" GROUP BY")[0]
+        params = {k: v for k, v in comp.params.items() if f"${k}" in where}
+        out.append((f"SELECT {aggs} FROM {table} {where}", params))
     return out
 
 
@@ -154,7 +158,7 @@ def run(path: Path, repeat: int = 7) -> list[tuple[str, float, float, float, flo
         con.close()
         con = duckdb.connect(str(path), read_only=True)
         sqls = floor_sql(con, ids, by)
-        fcold, fwarm = timed(lambda: [con.execute(s).fetchall() for s in sqls], repeat)  # noqa: B023
+        fcold, fwarm = timed(lambda: [con.execute(s, p).fetchall() for s, p in sqls], repeat)  # noqa: B023
         con.close()
         rows.append((label, cold, warm, fcold, fwarm))
     print(f"warehouse: {path} ({n_cases:,} cases, {n_orders:,} hotline orders); period {QUERY.period.start:%Y-%m}")
