@@ -58,7 +58,7 @@ def test_error_mid_load_keeps_previous_snapshot(tmp_path, warehouse):
         raise RuntimeError("boom")
     assert current_snapshot(warehouse) == published
     assert q(warehouse, "SELECT count(*) FROM cases") == [(0,)]
-    snaps = sorted(p.name for p in (warehouse.parent / "snapshots").iterdir())
+    snaps = sorted(p.name for p in (warehouse.parent / "snapshots").glob("*.duckdb*"))
     assert snaps == [published.name], "the aborted snapshot file is removed"
 
 
