@@ -64,6 +64,7 @@ class RankingView:
     top: tuple[tuple[str, float | None], ...]
     bottom: tuple[tuple[str, float | None], ...]
     level: str
+    total: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def rolling_query(cfg: ScreenConfig, at: datetime, days: int = 30) -> Query:
 
 def freshness(cfg: ScreenConfig, at: datetime) -> tuple[status.Freshness, ...]:
     extents = data.per_snapshot("status.extents", status.source_extents)
-    shown = {"cases", "hotline", "readings", "alarms", "staffing"}
+    shown = {"cases", "hotline", "readings", "alarms"}
     return tuple(f for f in status.freshness(extents, at, data.settings().section("freshness")) if f.key in shown)
 
 
@@ -111,13 +112,6 @@ class NotAvailable(LookupError):
     """The indicator API this panel needs is not installed (shown as a calm note, not a failure)."""
 
 
-def _api(name: str) -> Any:
-    fn = getattr(metrics, name, None)
-    if fn is None:
-        raise NotAvailable(f"metrics.{name} is not available")
-    return fn
-
-
 def _num(value: Any) -> float | None:
     try:
         f = float(value)
@@ -126,45 +120,96 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _get(obj: Any, *names: str) -> Any:
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return None
+STATUS_CLASS = {"green": "good", "amber": "warn", "red": "bad"}
+
+
+def _status(value: Any) -> str:
+    return STATUS_CLASS.get(str(value), "none")
+
+
+def _diff(cur: float | None, prev: float | None) -> float | None:
+    return None if cur is None or prev is None else cur - prev
 
 
 def vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
-    vs = _api("vital_signs")(data.connection(), rolling_query(cfg, at))
+    """CityScore vital signs (1.0 = on target) per dimension, with the trend against the previous period."""
+    con, q = data.connection(), rolling_query(cfg, at)
+    if hasattr(metrics, "vital_signs"):
+        vs = metrics.vital_signs(con, q)
+        dims = tuple(
+            Dimension(d.dimension, d.name_en if cfg.lang == "en" else d.dimension, _num(d.score), _status(d.status),
+                      _diff(_num(d.score), _num(d.previous_score)))
+            for d in vs.dimensions
+        )
+        return VitalsView(_num(vs.overall), _status(vs.status), _diff(_num(vs.overall), _num(vs.previous_overall)),
+                          dims)
+    return _vitals_from_values(cfg, con, q)
+
+
+def _vitals_from_values(cfg: ScreenConfig, con: Any, q: Query) -> VitalsView:
+    """Until ``metrics.vital_signs`` lands: the same CityScore from ``indicator_values`` and ``score_of``."""
+    from metrics.model import DIMENSION_EN
+
+    inds = {i.id: i for i in metrics.catalog()}
+    values = metrics.indicator_values(con, list(metrics.VITAL_SIGNS), q)
+    per_dim: dict[str, list[tuple[float, float | None]]] = {}
+    for mid, v in values.items():
+        ind = inds[mid]
+        cur = metrics.score_of(ind, v.value)
+        if cur is None:
+            continue
+        per_dim.setdefault(ind.dimension, []).append((min(cur, 1.5), metrics.score_of(ind, v.previous_value)))
+
+    def mean(xs: list[float]) -> float | None:
+        return sum(xs) / len(xs) if xs else None
+
+    def status(score: float | None) -> str:
+        return "none" if score is None else ("good" if score >= 1 else ("warn" if score >= 0.9 else "bad"))
+
     dims = []
-    for d in _get(vs, "dimensions") or ():
-        label = _get(d, "name_en" if cfg.lang == "en" else "name_zh", "label", "name", "key") or ""
-        dims.append(Dimension(str(_get(d, "key", "code", "name") or label), str(label),
-                              _num(_get(d, "score", "value")), str(_get(d, "status") or "none"),
-                              _num(_get(d, "delta", "trend", "change"))))
-    return VitalsView(_num(_get(vs, "overall", "score")), str(_get(vs, "status") or "none"),
-                      _num(_get(vs, "delta", "trend", "change")), tuple(dims))
+    for dim, pairs in per_dim.items():
+        score = mean([c for c, _ in pairs])
+        prev = mean([min(p, 1.5) for _, p in pairs if p is not None])
+        dims.append(Dimension(dim, DIMENSION_EN.get(dim, dim) if cfg.lang == "en" else dim, score, status(score),
+                              _diff(score, prev)))
+    overall = mean([d.score for d in dims if d.score is not None])
+    prev_all = mean([d.score - d.delta for d in dims if d.score is not None and d.delta is not None])
+    return VitalsView(overall, status(overall), _diff(overall, prev_all), tuple(dims))
 
 
 def stations(cfg: ScreenConfig, at: datetime) -> StationsView:
-    df = _api("station_closure")(data.connection(), rolling_query(cfg, at))
-    rows = []
-    for r in df.to_dict("records"):
-        rows.append(StationRow(name_of(r, cfg.lang), _num(r.get("rate", r.get("closure_rate"))),
-                               int(r.get("closed", 0) or 0), int(r.get("due", 0) or 0)))
+    """Liaison-station closure rate per station (联勤联动事项结案率) against the 85% line, worst first."""
+    df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station")
+    rows = [StationRow(str(r["name"]), _num(r["value"]), int(_num(r["numerator"]) or 0),
+                       int(_num(r["denominator"]) or 0)) for r in df.to_dict("records")]
+    target = _num(df["target"].dropna().iloc[0]) if df["target"].notna().any() else STATION_TARGET
+    rows.sort(key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0.0, r.name))
     rated = [r for r in rows if r.rate is not None]
-    rows.sort(key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0.0))
-    return StationsView(tuple(rows), sum(1 for r in rated if r.rate >= STATION_TARGET), len(rated))
+    return StationsView(tuple(rows), sum(1 for r in rated if r.rate >= (target or STATION_TARGET)), len(rated),
+                        target or STATION_TARGET)
 
 
-def ranking(cfg: ScreenConfig, at: datetime, level: str = "town") -> RankingView:
-    df = _api("ranking")(data.connection(), rolling_query(cfg, at), level=level)
-    score_col = next((c for c in ("composite", "score", "value") if c in df.columns), None)
-    df = df.sort_values(score_col, ascending=False, na_position="last") if score_col else df
-    items = [(name_of(r, cfg.lang), _num(r.get(score_col)) if score_col else None) for r in df.to_dict("records")]
-    rated = [i for i in items if i[1] is not None]
-    return RankingView(tuple(rated[:5]), tuple(rated[-5:][::-1]) if len(rated) > 5 else (), level)
+def ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
+    """Top 5 and bottom 5 units one level below the screen's unit on the composite (区域评价) score."""
+    con, q = data.connection(), rolling_query(cfg, at)
+    level = _child_level(cfg)
+    if hasattr(metrics, "ranking"):
+        df = metrics.ranking(con, level, "region_composite", q, by_peer_group=False)
+        df = df[df["score"].notna()].sort_values("score", ascending=False)
+        items = [(str(r["name"]), _num(r["score"])) for r in df.to_dict("records")]
+    else:  # until the ranking API lands: rank on the on-time closure rate
+        df = metrics.indicator_table(con, "ontime_closure_rate", q, by=level)
+        df = df[df["value"].notna()].sort_values("value", ascending=False)
+        items = [(str(r["name"]), (_num(r["value"]) or 0) * 100) for r in df.to_dict("records")]
+    k = min(5, math.ceil(len(items) / 2))  # few units: split them, never list one twice
+    return RankingView(tuple(items[:k]), tuple(items[max(k, len(items) - 5):][::-1]), level, len(items))
+
+
+def _child_level(cfg: ScreenConfig) -> str:
+    if not cfg.unit:
+        return "town"
+    u = geo.unit(data.connection(), cfg.unit)
+    return geo.CHILD_LEVEL.get(u.level if u else "district", "town")
 
 
 # --- live reads ---------------------------------------------------------------------------------

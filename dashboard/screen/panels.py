@@ -54,20 +54,20 @@ def _delta(delta: float | None) -> html.Span:
     if delta is None:
         return html.Span("", className="scr-delta")
     arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "■")
-    return html.Span(f"{arrow} {abs(delta):.1f}", className="scr-delta " + ("up" if delta > 0 else "down"))
+    return html.Span(f"{arrow} {abs(delta):.2f}", className="scr-delta " + ("up" if delta > 0 else "down"))
 
 
 def vitals(view: VitalsView, lang: str) -> list[Any]:
     overall = html.Div(
         [html.Div(t("scr.overall", lang), className="scr-score-label"),
-         html.Div(_fmt(view.overall, 1 if view.overall is not None and view.overall < 10 else 0),
+         html.Div(_fmt(view.overall, 2),
                   className="scr-score-value"),
          _delta(view.delta)],
         className=f"scr-score is-{view.status}",
     )
     tiles = [
         html.Div([html.Div(d.label, className="scr-tile-label"),
-                  html.Div(_fmt(d.score, 1 if d.score is not None and d.score < 10 else 0), className="scr-tile-value"),
+                  html.Div(_fmt(d.score, 2), className="scr-tile-value"),
                   _delta(d.delta)],
                  className=f"scr-tile is-{d.status}")
         for d in view.dimensions
@@ -163,7 +163,7 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
                      for i, (name, score) in enumerate(items)], className="scr-rank-list"),
         ], className=f"scr-rank-col {cls}")
 
-    n = len(view.top) + len(view.bottom)
+    n = view.total or (len(view.top) + len(view.bottom))
     return [col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom", max(n, 1), -1)]
 
