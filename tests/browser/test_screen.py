@@ -66,7 +66,7 @@ def test_screen_renders_at_wall_sizes(open_page, width, height):
     _check(page, OVERVIEW_PANELS)
     assert page.locator("#shell-nav").is_hidden()
     polygons = page.locator(".scr-leaflet path.scr-unit").count()
-    assert polygons >= 3
+    assert polygons >= 1
     assert "青浦区" in page.inner_text(".scr-header")
     clock = page.inner_text("#scr-clock")
     assert ":" in clock
