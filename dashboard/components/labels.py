@@ -42,9 +42,17 @@ ZH = {
 }
 
 
+EN = {
+    "rank.title": "Rankings", "cases.title": "Cases", "hotline.title": "Hotline", "sensors.title": "Sensors",
+    "staffing.title": "Staffing", "stations.title": "Liaison stations", "rank.detail": "Unit detail",
+    "filter.all": "All", "rank.small": "too few to rank fairly",
+}
+
+
 def translator(lang: str | None) -> Callable[..., str]:
     def t(key: str, **fmt: object) -> str:
-        text = ZH.get(key, key) if lang != "en" else key.rsplit(".", 1)[-1].replace("_", " ")
+        english = str(lang or "").lower().startswith("en")
+        text = EN.get(key) or key.rsplit(".", 1)[-1].replace("_", " ") if english else ZH.get(key, key)
         return text.format(**fmt) if fmt else text
 
     return t
