@@ -27,7 +27,8 @@ def empty(text: str = "无数据", height: int = 280) -> Figure:
 
 def graph(page: str, role: str, figure: Figure) -> dcc.Graph:
     return dcc.Graph(id={"type": "cv-fig", "page": page, "role": role}, figure=figure,
-                     config={"displaylogo": False, "displayModeBar": False, "responsive": True})
+                     config={"displaylogo": False, "displayModeBar": False},
+                     style={"height": f"{figure['layout'].get('height', 280)}px"})
 
 
 def panel(title: str, *children: Any, cls: str = "") -> html.Section:

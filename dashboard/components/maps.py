@@ -37,8 +37,10 @@ def unit_map(page: str, shapes: pd.DataFrame, counts: dict[str, int], points: pd
                 "properties": {"tooltip": f"{p.case_id} {p.category_code}"}} for p in points.itertuples()]
         layers.append(dl.GeoJSON(data={"type": "FeatureCollection", "features": pts}, cluster=True,
                                  zoomToBoundsOnClick=True, superClusterOptions={"radius": 60}))
-    bounds = [[min(lats), min(lons)], [max(lats), max(lons)]] if lons else [[31.0, 120.9], [31.3, 121.3]]
-    return dl.Map(layers, bounds=bounds, style={"height": height, "width": "100%", "background": "#f4f6f8"},
+    center = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2] if lons else [31.15, 121.1]
+    span = max(max(lats) - min(lats), max(lons) - min(lons)) if lons else 0.3
+    zoom = 13 if span < 0.05 else 12 if span < 0.12 else 11 if span < 0.25 else 10
+    return dl.Map(layers, center=center, zoom=zoom, style={"height": height, "width": "100%", "background": "#f4f6f8"},
                   attributionControl=False, className="cv-map")
 
 
