@@ -47,7 +47,7 @@ def paged_grid(page: str, table: str, columns: Sequence[str], headers: dict[str,
 
 
 def client_grid(grid_id: Any, rows: list[dict[str, Any]], column_defs: list[dict[str, Any]],
-                height: str = "360px", **options: Any) -> dag.AgGrid:
-    return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=column_defs, columnSize="responsiveSizeToFit",
+                height: str = "360px", column_size: str | None = "responsiveSizeToFit", **options: Any) -> dag.AgGrid:
+    return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=column_defs, columnSize=column_size,
                       dashGridOptions={"domLayout": "normal", **options}, style={"height": height, "width": "100%"},
                       className="cv-grid")

@@ -118,7 +118,7 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
                                     for n, v, tg, s, k in rows])], className="cv-table", id="rankings-detail-table")
     ind = metrics.BY_ID[trend_ids[0]]
     tfig = F.fig([{"type": "scatter", "mode": "lines+markers", "x": [str(m) for m in trend["month"]],
-                   "y": trend["value"].astype("float64").where(trend["value"].notna(), None).tolist(),
+                   "y": [None if v != v else float(v) for v in trend["value"].astype("float64")],
                    "line": {"color": "#1f77b4"}}], 200,
                  yaxis={"tickformat": ".0%"} if ind.kind == "ratio" else {})
     cats = explore.case_counts(ctx.con, q, "major", drill).head(5)

@@ -91,7 +91,7 @@ def render(ctx: Ctx) -> list[Any]:
     title = (f"{ctx.t('rank.title')} · {ctx.t(f'level.{level}')} · {measure_label(measure)} · "
              f"{period.start:%Y-%m-%d} – {period.end - timedelta(days=1):%Y-%m-%d}")
     grid = client_grid(
-        RankIds.GRID, rows, COLUMN_DEFS, height="560px",
+        RankIds.GRID, rows, COLUMN_DEFS, height="560px", column_size=None,
         rowClassRules={"cv-bottom": "params.data.bottom === true",
                        "cv-unranked": "params.data.rankable !== true",
                        "cv-selected": f"params.data.key === {sel!r}" if sel else "false"},

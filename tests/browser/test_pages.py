@@ -33,3 +33,11 @@ def test_rankings_page_and_selection(open_page):
     page.wait_for_selector("#rankings-detail-name", timeout=20_000)
     assert "sel=" in page.url
     shot(page, "pages-rankings")
+
+
+def test_stations_page(open_page):
+    page = open_page("/stations")
+    page.wait_for_selector("#stations-meeting", timeout=20_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=20_000)
+    assert page.locator(".js-plotly-plot").count() >= 4
+    shot(page, "pages-stations")

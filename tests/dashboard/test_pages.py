@@ -197,3 +197,25 @@ def test_overdue_matches_indicator(ctx: dash.Dash) -> None:
     # asked together with a period indicator: overdue_backlog alone trips a metrics param bug (reported)
     v = metrics.indicator_values(c.con, ["registered", "overdue_backlog"], c.query)["overdue_backlog"].value
     assert n == int(v or 0)
+
+
+def test_stations_page_counts_and_selection(ctx: dash.Dash) -> None:
+    from dashboard.components import stations_view
+
+    page = run("stations", {}, stations_view.render)
+    assert messages(page) == []
+    c = context_from_search("")
+    sc = metrics.station_closure(c.con, c.query)
+    meeting = find(page, lambda x: getattr(x, "id", None) == "stations-meeting")[0]
+    assert meeting.children == f"{sc.meeting_target} / {sc.stations_with_value}"
+    bars = figure(page, "closure")["data"][0]
+    assert len(bars["x"]) == sc.stations_total
+    href = pages_shared.click_href("stations", "", {"points": [{"customdata": bars["customdata"][0]}]})
+    assert href and "sel=" in href
+    key = bars["customdata"][0].split("=", 1)[1]
+    detail = run("stations", {"sel": key}, stations_view.render)
+    assert messages(detail) == []
+    cats = figure(detail, "category")["data"]
+    total = sum(cats[0]["x"]) if cats else 0
+    independent = explore.rows(c.con, "cases", c.query, explore.Drill("station", key), limit=0)[1]
+    assert total == independent
