@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from dash import html
 
 import metrics
@@ -22,7 +23,7 @@ def render(ctx: Ctx) -> list[Any]:
     sc = metrics.station_closure(ctx.con, ctx.query)
     df = sc.stations.sort_values("value", na_position="last")
     target = float(df["target"].dropna().iloc[0]) if df["target"].notna().any() else 0.85
-    colors = ["#1b7f3b" if m is True else "#b02a37" if m is False else "#aab4be" for m in df["meets_target"]]
+    colors = ["#aab4be" if pd.isna(m) else "#1b7f3b" if bool(m) else "#b02a37" for m in df["meets_target"]]
     closure = F.fig([
         {"type": "bar", "x": df["name"].tolist(), "y": [None if v != v else float(v) for v in df["value"]],
          "marker": {"color": colors}, "customdata": [f"sel={k}" for k in df["key"]],

@@ -210,6 +210,8 @@ def test_stations_page_counts_and_selection(ctx: dash.Dash) -> None:
     assert meeting.children == f"{sc.meeting_target} / {sc.stations_with_value}"
     bars = figure(page, "closure")["data"][0]
     assert len(bars["x"]) == sc.stations_total
+    green = sum(col == "#1b7f3b" for col in bars["marker"]["color"])
+    assert green == sc.meeting_target
     href = pages_shared.click_href("stations", "", {"points": [{"customdata": bars["customdata"][0]}]})
     assert href and "sel=" in href
     key = bars["customdata"][0].split("=", 1)[1]
