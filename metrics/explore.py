@@ -140,11 +140,12 @@ def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill:
                f"LEFT JOIN org_unit u ON u.unit_code = c.{col} WHERE c.{col} IS NOT NULL "
                "GROUP BY 1, 2 ORDER BY 3 DESC, 1")
     elif by in ("category", "major"):
-        col = "category_code" if by == "category" else "major_code"
+        # a major class is keyed by its category-code prefix (what Query.category filters on)
+        col = "c.category_code" if by == "category" else "substr(c.category_code, 1, 3)"
         name = "coalesce(k.minor_name, k.major_name)" if by == "category" else "any_value(k.major_name)"
         grp = "1, 2" if by == "category" else "1"
         sql = (f"WITH c AS (SELECT * FROM cases WHERE {where}) "
-               f"SELECT c.{col} AS key, coalesce({name}, c.{col}) AS label, count(*) AS cases FROM c "
+               f"SELECT {col} AS key, coalesce({name}, {col}) AS label, count(*) AS cases FROM c "
                f"LEFT JOIN case_category k ON k.category_code = c.category_code "
                f"GROUP BY {grp} ORDER BY 3 DESC, 1")
     elif by == "day":
@@ -278,7 +279,8 @@ def unit_shapes(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> pd.Data
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     """Choices of the filter bar: major categories, case sources, case statuses (value, label)."""
-    majors = con.execute("SELECT major_code, any_value(major_name) FROM case_category GROUP BY 1 ORDER BY 1").fetchall()
+    majors = con.execute("SELECT substr(category_code, 1, 3), any_value(major_name) FROM case_category "
+                         "GROUP BY 1 ORDER BY 1").fetchall()
     sources = con.execute("SELECT DISTINCT source FROM cases WHERE source IS NOT NULL ORDER BY 1").fetchall()
     statuses = con.execute("SELECT DISTINCT status FROM cases WHERE status IS NOT NULL ORDER BY 1").fetchall()
     return {"category": [(str(c), f"{c} {n or ''}".strip()) for c, n in majors],

@@ -18,9 +18,14 @@ def test_cases_page_renders_and_table_pages(open_page):
     shot(page, "pages-cases")
 
 
-def test_url_reproduces_a_unit_view_and_bad_input_is_a_message(open_page):
-    page = open_page("/cases?unit=310118001000&period=week")
-    page.wait_for_selector("h1 .cv-scope:has-text('夏阳街道')", timeout=20_000)
+def test_url_reproduces_a_unit_view_and_bad_input_is_a_message(open_page, warehouse_root):
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_root / "vitals.duckdb"), read_only=True)
+    code, name = con.execute("SELECT unit_code, name_zh FROM org_unit WHERE level = 'town' ORDER BY 1").fetchone()
+    con.close()
+    page = open_page(f"/cases?unit={code}&period=week")
+    page.wait_for_selector(f"h1 .cv-scope:has-text('{name}')", timeout=20_000)
     bad = open_page("/cases?period=custom&start=2026-02-01&end=2026-01-01")
     bad.wait_for_selector(".cv-message-input:has-text('before the start')")
     shot(bad, "pages-cases-bad-url")
