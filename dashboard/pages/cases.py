@@ -1,4 +1,4 @@
-"""Placeholder for the cases page (built by the pages issue, which replaces this module)."""
+"""Cases (案件分析): /cases — see ``dashboard.components.cases_view`` for the panels."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.i18n import lang_of, t
+from dashboard.components.cases_view import PAGE, render
+from dashboard.components.page import run
 
 dash.register_page(__name__, path="/cases", order=30, nav_key="nav.cases")
 
 
-def layout(lang: str | None = None, **_query: Any) -> html.Div:
-    lang = lang_of(lang)
-    return html.Div(
-        [html.H1(t("nav.cases", lang)), html.P(t("placeholder.body", lang), className="cv-muted")],
-        className="cv-page cv-placeholder",
-    )
+def layout(**query: Any) -> html.Div:
+    return run(PAGE, query, render)

@@ -1,4 +1,4 @@
-"""Placeholder for the stations page (built by the pages issue, which replaces this module)."""
+"""Liaison stations (联勤联动工作站): /stations[?sel=<station>] — see ``dashboard.components.stations_view``."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.i18n import lang_of, t
+from dashboard.components.page import run
+from dashboard.components.stations_view import PAGE, render
 
 dash.register_page(__name__, path="/stations", order=20, nav_key="nav.stations")
 
 
-def layout(lang: str | None = None, **_query: Any) -> html.Div:
-    lang = lang_of(lang)
-    return html.Div(
-        [html.H1(t("nav.stations", lang)), html.P(t("placeholder.body", lang), className="cv-muted")],
-        className="cv-page cv-placeholder",
-    )
+def layout(**query: Any) -> html.Div:
+    return run(PAGE, query, render)

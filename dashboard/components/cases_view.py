@@ -1,0 +1,155 @@
+"""The cases page (案件分析): trend vs the previous period, categories, hour × weekday, handling time, proactive
+share, urgent breaches, a map (unit choropleth + clustered points) and the server-paged case table.
+
+Clicking a category bar, a unit bar or a map unit cross-filters the page; clicking a trend day, a heat
+map cell or a handling-time bar drills the table to exactly the rows behind it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import html
+
+import metrics
+from dashboard import data
+from dashboard.components import figures as F
+from dashboard.components.grid import CASE_HEADERS, paged_grid
+from dashboard.components.maps import unit_map
+from dashboard.components.page import Ctx
+from dashboard.filters import filter_bar
+from metrics import explore
+
+PAGE = "cases"
+WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+
+
+def bar(ctx: Ctx, page: str) -> html.Div:
+    opts = data.per_snapshot("pages.filter_options", explore.filter_options)
+    return filter_bar(page, ctx.state, ctx.units, opts["category"], opts["source"], opts["status"], ctx.t)
+
+
+def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
+    if ctx.state.drill is None:
+        return None
+    return html.Div([html.Span(f"{ctx.t('drill.active')}: {ctx.state.drill.text()}"),
+                     html.A(ctx.t("drill.clear"), href=f"/{page}{ctx.state.with_(drill=None).search(**ctx.extra)}")],
+                    className="cv-drill-banner", id=f"{page}-drill")
+
+
+def trend_figure(ctx: Ctx) -> F.Figure:
+    cur = explore.case_counts(ctx.con, ctx.query, "day")
+    prev = explore.case_counts(ctx.con, ctx.query.previous(), "day")
+    if cur.empty and prev.empty:
+        return F.empty()
+    p = ctx.query.period
+    days = pd.date_range(p.start, p.end - pd.Timedelta(seconds=1), freq="D")
+    cur_s = cur.set_index("key")["cases"]
+    pstart = ctx.query.previous().period.start
+    prev_s = prev.set_index("key")["cases"]
+    x = [d.strftime("%Y-%m-%d") for d in days]
+    y = [int(cur_s.get(k, 0)) for k in x]
+    yp = [int(prev_s.get((pstart + (d - p.start)).strftime("%Y-%m-%d"), 0)) for d in days]
+    return F.fig([
+        {"type": "scatter", "x": x, "y": yp, "name": ctx.t("cases.previous"), "mode": "lines",
+         "line": {"color": "#aab4be", "dash": "dot"}, "hoverinfo": "skip"},
+        {"type": "scatter", "x": x, "y": y, "name": ctx.t("cases.current"), "mode": "lines+markers",
+         "line": {"color": "#1f77b4"}, "customdata": [f"drill=day:{k}" for k in x]},
+    ], showlegend=True, legend={"orientation": "h", "y": 1.1})
+
+
+def category_figure(ctx: Ctx) -> F.Figure:
+    df = explore.case_counts(ctx.con, ctx.query, "major" if not ctx.state.category else "category").head(15)
+    if df.empty:
+        return F.empty()
+    df = df.iloc[::-1]
+    return F.fig([{"type": "bar", "x": df["cases"].tolist(), "y": df["label"].tolist(), "orientation": "h",
+                   "marker": {"color": "#3182bd"}, "customdata": [f"category={k}" for k in df["key"]],
+                   "text": df["cases"].tolist(), "textposition": "auto"}], 320,
+                 margin={"l": 120, "r": 12, "t": 8, "b": 28})
+
+
+def unit_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
+    if df.empty:
+        return F.empty()
+    df = df.head(20).iloc[::-1]
+    level = explore.child_level(ctx.con, ctx.query)
+    action = "unit" if level != "village" or ctx.state.unit is None else "drill"
+    custom = [f"unit={k}" if action == "unit" else f"drill=unit:{k}" for k in df["key"]]
+    return F.fig([{"type": "bar", "x": df["cases"].tolist(), "y": df["label"].tolist(), "orientation": "h",
+                   "marker": {"color": "#6baed6"}, "customdata": custom, "text": df["cases"].tolist(),
+                   "textposition": "auto"}], 320,
+                 margin={"l": 120, "r": 12, "t": 8, "b": 28})
+
+
+def heat_figure(ctx: Ctx) -> F.Figure:
+    df = explore.case_heatmap(ctx.con, ctx.query)
+    z = df.pivot(index="dow", columns="hour", values="cases").reindex(index=range(7), columns=range(24))
+    custom = [[f"drill=hour_dow:{h}:{d}" for h in range(24)] for d in range(7)]
+    return F.fig([{"type": "heatmap", "z": z.values.tolist(), "x": list(range(24)), "y": [f"周{w}" for w in WEEKDAYS],
+                   "customdata": custom, "colorscale": "Blues", "hovertemplate": "%{y} %{x}时: %{z}<extra></extra>"}],
+                 yaxis={"autorange": "reversed"})
+
+
+def handling_figure(ctx: Ctx) -> F.Figure:
+    df = explore.handling_distribution(ctx.con, ctx.query)
+    if df["cases"].sum() == 0:
+        return F.empty()
+    labels = [f"{lo:g}–{hi:g}" if hi else f"≥{lo:g}" for lo, hi in zip(df["lo"], df["hi"], strict=True)]
+    return F.fig([{"type": "bar", "x": labels, "y": df["cases"].tolist(), "marker": {"color": "#08519c"},
+                   "customdata": [f"drill=hours:{lo:g}" for lo in df["lo"]]}])
+
+
+def kpis(ctx: Ctx) -> html.Div:
+    vals = metrics.indicator_values(ctx.con, ["registered", "proactive_rate", "closure_rate", "handling_p50",
+                                              "urgent_arrival_rate", "urgent_result_rate", "overdue_backlog"],
+                                    ctx.query)
+    _, arrival = metrics.urgent_breaches(ctx.con, ctx.query, "arrival", limit=0)
+    _, result = metrics.urgent_breaches(ctx.con, ctx.query, "result", limit=0)
+
+    def tile(label: str, text: str, target: str = "") -> html.Div:
+        return html.Div([html.Div(label, className="cv-kpi-label"), html.Div(text, className="cv-kpi-value"),
+                         html.Div(target, className="cv-kpi-target")], className="cv-kpi")
+
+    def rate(k: str) -> tuple[str, str, str]:
+        v = vals[k]
+        return v.name_zh, F.pct(v.value), f"目标 {F.pct(v.target)}" if v.target is not None else ""
+
+    return html.Div([
+        tile(vals["registered"].name_zh, F.num(vals["registered"].value),
+             f"上期 {F.num(vals['registered'].previous_value)}"),
+        tile(*rate("proactive_rate")), tile(*rate("closure_rate")),
+        tile(vals["handling_p50"].name_zh, F.num(vals["handling_p50"].value) + " h"),
+        tile(*rate("urgent_arrival_rate")), tile(*rate("urgent_result_rate")),
+        tile(ctx.t("cases.breaches"), f"{arrival:,} / {result:,}", "未按时到场 / 未按时初步处置"),
+        tile(vals["overdue_backlog"].name_zh, F.num(vals["overdue_backlog"].value)),
+    ], className="cv-kpis", id="cases-kpis")
+
+
+def render(ctx: Ctx) -> list[Any]:
+    units = explore.case_counts(ctx.con, ctx.query, "unit")
+    level = explore.child_level(ctx.con, ctx.query)
+    codes = ctx.units.loc[(ctx.units["level"] == level) & (
+        ctx.units["parent_code"] == ctx.state.unit if ctx.state.unit else ctx.units["level"] == level), "unit_code"]
+    shapes = explore.unit_shapes(ctx.con, list(codes))
+    points = explore.case_points(ctx.con, ctx.query, 3000)
+    scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – " \
+            f"{ctx.query.period.end - pd.Timedelta(days=1):%Y-%m-%d}"
+    return [
+        html.H1([ctx.t("cases.title"), html.Span(scope, className="cv-scope")]),
+        bar(ctx, PAGE),
+        drill_banner(ctx, PAGE),
+        kpis(ctx),
+        html.Div([
+            F.panel(ctx.t("cases.trend"), F.graph(PAGE, "trend", trend_figure(ctx)), cls="cv-wide"),
+            F.panel(ctx.t("cases.categories"), F.graph(PAGE, "category", category_figure(ctx))),
+            F.panel(ctx.t("cases.units"), F.graph(PAGE, "unit", unit_figure(ctx, units))),
+            F.panel(ctx.t("cases.map"), unit_map(PAGE, shapes, dict(zip(units["key"], units["cases"], strict=True)),
+                                                 points)),
+            F.panel(ctx.t("cases.heat"), F.graph(PAGE, "heat", heat_figure(ctx))),
+            F.panel(ctx.t("cases.handling"), F.graph(PAGE, "handling", handling_figure(ctx))),
+        ], className="cv-panels"),
+        F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", explore.CASE_COLUMNS, CASE_HEADERS,
+                                                 ctx.state.search())),
+    ]

@@ -1,0 +1,53 @@
+"""AG Grid tables: server-paged row tables (infinite row model) and small client tables.
+
+No theme CSS from a CDN: dash-ag-grid 35 ships AG Grid's JS theming API (Quartz by default), so the
+grid styles itself from its own bundle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import html
+
+CASE_HEADERS = {
+    "case_id": "案件编号", "reported_at": "上报时间", "category_code": "类别", "major_code": "大类", "source": "来源",
+    "urgency": "紧急程度", "status": "状态", "registered_at": "立案时间", "closed_at": "结案时间",
+    "deadline_at": "处置时限", "station_code": "工作站", "dept_code": "处置部门", "town_code": "街镇",
+    "grid_code": "网格", "village_code": "村居", "address": "地址",
+}
+HOTLINE_HEADERS = {
+    "order_id": "工单编号", "received_at": "受理时间", "channel": "渠道", "category": "类别", "subcategory": "小类",
+    "urgency": "紧急程度", "status": "状态", "resolution": "解决情况", "satisfaction": "满意度", "due_at": "办结时限",
+    "closed_at": "办结时间", "town_code": "街镇", "grid_code": "网格", "village_code": "村居", "address": "地址",
+}
+BLOCK = 100
+
+
+def paged_grid(page: str, table: str, columns: Sequence[str], headers: dict[str, str], search: str,
+               height: str = "420px") -> html.Div:
+    """A grid whose rows come from the server one block at a time (``dashboard.callbacks.rows``)."""
+    return html.Div([
+        html.Div(id={"type": "cv-rows-total", "page": page}, className="cv-rows-total"),
+        dag.AgGrid(
+            id={"type": "cv-rows", "page": page, "table": table},
+            columnDefs=[{"field": c, "headerName": headers.get(c, c), "sortable": True, "resizable": True}
+                        for c in columns],
+            rowModelType="infinite",
+            dashGridOptions={"cacheBlockSize": BLOCK, "maxBlocksInCache": 20, "infiniteInitialRowCount": 1,
+                             "rowBuffer": 0},
+            getRowId="params.data." + columns[0],
+            style={"height": height, "width": "100%"},
+            className="cv-grid",
+            persistence=False,
+        ),
+    ], className="cv-rows")
+
+
+def client_grid(grid_id: Any, rows: list[dict[str, Any]], column_defs: list[dict[str, Any]],
+                height: str = "360px", column_size: str | None = "responsiveSizeToFit", **options: Any) -> dag.AgGrid:
+    return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=column_defs, columnSize=column_size,
+                      dashGridOptions={"domLayout": "normal", **options}, style={"height": height, "width": "100%"},
+                      className="cv-grid")

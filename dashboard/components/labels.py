@@ -1,0 +1,58 @@
+"""Labels of the leader and analyst pages (zh first, en fallback to the key)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+ZH = {
+    "filter.town": "街镇", "filter.grid": "责任网格", "filter.village": "村居", "filter.period": "周期",
+    "filter.date": "日期", "filter.start": "开始", "filter.end": "结束", "filter.category": "类别",
+    "filter.source": "来源", "filter.urgency": "紧急程度", "filter.status": "状态", "filter.all": "全部",
+    "filter.reset": "重置", "filter.urgency.urgent": "紧急", "filter.urgency.general": "一般",
+    "filter.grain.day": "日", "filter.grain.week": "周", "filter.grain.month": "月", "filter.grain.quarter": "季度",
+    "filter.grain.year": "年", "filter.grain.custom": "自定义",
+    "level.town": "街镇", "level.grid": "责任网格", "level.village": "村居", "level.station": "联勤联动工作站",
+    "level.department": "处置部门",
+    "rank.title": "考核排名", "rank.level": "层级", "rank.measure": "指标", "rank.bottom": "末位数",
+    "rank.composite.region": "区域综合评价得分", "rank.composite.department": "部门综合评价得分",
+    "rank.col.rank": "排名", "rank.col.movement": "名次变化", "rank.col.name": "单位", "rank.col.key": "代码",
+    "rank.col.peer": "同类组", "rank.col.value": "指标值", "rank.col.score": "排名得分", "rank.col.grade": "等级",
+    "rank.col.numerator": "分子", "rank.col.denominator": "分母", "rank.col.previous": "上期值",
+    "rank.col.bottom": "末位", "rank.col.rankable": "样本不足", "rank.export.xlsx": "导出 Excel",
+    "rank.export.csv": "导出 CSV", "rank.print": "打印 (A4)", "rank.detail": "单位详情",
+    "rank.detail.pick": "在表中点选一个单位查看详情", "rank.detail.trend": "近12期走势",
+    "rank.detail.indicators": "指标与目标", "rank.detail.worst": "问题最多的类别",
+    "rank.detail.overdue": "超期未结案件",
+    "rank.detail.link": "打开该单位的案件分析", "rank.small": "样本不足，不参与排名",
+    "cases.title": "案件分析", "cases.trend": "每日案件量（与上期对比）", "cases.categories": "类别",
+    "cases.heat": "时段 × 星期", "cases.handling": "处置时长分布（小时）", "cases.proactive": "先行发现率",
+    "cases.breaches": "紧急案件超时", "cases.map": "地图", "cases.table": "案件明细",
+    "cases.current": "本期", "cases.previous": "上期", "cases.units": "下级单位",
+    "hotline.title": "12345 热线", "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
+    "hotline.hotspots": "重复投诉热点", "hotline.table": "工单明细",
+    "sensors.title": "感知设备", "sensors.online": "设备在线率", "sensors.alarms": "告警",
+    "sensors.series": "设备时序", "sensors.offline": "离线设备", "sensors.pick": "选择设备",
+    "staffing.title": "人员力量", "staffing.duty": "在岗人数（按班次）", "staffing.night": "无夜间值守的网格",
+    "staffing.load": "人均案件量",
+    "stations.title": "联勤联动工作站", "stations.closure": "各站结案率 (85% 线)", "stations.meeting": "达标站点",
+    "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
+    "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
+    "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
+    "error.title": "无法显示这个视图",
+}
+
+
+EN = {
+    "rank.title": "Rankings", "cases.title": "Cases", "hotline.title": "Hotline", "sensors.title": "Sensors",
+    "staffing.title": "Staffing", "stations.title": "Liaison stations", "rank.detail": "Unit detail",
+    "filter.all": "All", "rank.small": "too few to rank fairly",
+}
+
+
+def translator(lang: str | None) -> Callable[..., str]:
+    def t(key: str, **fmt: object) -> str:
+        english = str(lang or "").lower().startswith("en")
+        text = EN.get(key) or key.rsplit(".", 1)[-1].replace("_", " ") if english else ZH.get(key, key)
+        return text.format(**fmt) if fmt else text
+
+    return t

@@ -1,0 +1,111 @@
+"""The one path from a URL to a rendered analyst page: parse → validate → Query → access.scoped → render.
+
+Every page layout calls ``run``; every callback that re-reads data calls ``context_from_search``. So each
+Query passes ``dashboard.access.scoped`` and each row table passes ``mask_rows`` (``rows_page``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import duckdb
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import access, data
+from dashboard.components.labels import translator
+from dashboard.filters import FilterState, parse, to_query, validate_unit
+from metrics import explore
+from metrics.connection import WarehouseMissing
+from metrics.query import Query, QueryError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a page render needs: the cursor, the validated state, the scoped query, labels."""
+
+    con: duckdb.DuckDBPyConnection
+    state: FilterState
+    query: Query
+    units: pd.DataFrame
+    extra: Mapping[str, str]
+    lang: str | None
+    t: Callable[..., str]
+
+    def unit_name(self, code: str | None) -> str:
+        if code is None:
+            return "全区"
+        hit = self.units.loc[self.units["unit_code"] == code, "name_zh"]
+        return str(hit.iloc[0]) if len(hit) else code
+
+
+def _units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return explore.unit_tree(con)
+
+
+def context(params: Mapping[str, Any]) -> Ctx:
+    """Raises QueryError (bad input), WarehouseMissing or duckdb.Error."""
+    state = parse(params)
+    con = data.connection()
+    units = data.per_snapshot("pages.units", _units)
+    validate_unit(state, set(units["unit_code"]))
+    today = data.site_now().date()
+    query = access.scoped(to_query(state, today))
+    lang = params.get("lang")
+    extra = {k: str(v) for k, v in params.items() if k in ("level", "measure", "sel", "sensor", "bottom")}
+    return Ctx(con, state, query, units, extra, lang, translator(lang))
+
+
+def search_params(search: str | None) -> dict[str, str]:
+    return dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
+
+
+def context_from_search(search: str | None) -> Ctx:
+    return context(search_params(search))
+
+
+def error_box(exc: BaseException, lang: object = None) -> html.Div:
+    if isinstance(exc, QueryError):
+        return html.Div([html.H2("无法显示这个视图 · This view cannot be shown"), html.P(str(exc)),
+                         html.A("重置筛选 · reset filters", href="?")],
+                        className="cv-message cv-message-input", role="alert")
+    kind = data.error_kind(exc)
+    if kind == "query":
+        log.exception("page data error", exc_info=exc)
+    return data.message(kind, lang)
+
+
+def run(page: str, params: Mapping[str, Any], render: Callable[[Ctx], list[Any]]) -> html.Div:
+    """A page: its URL holder, its state, its body or a clear message; never a traceback."""
+    search = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
+    try:
+        ctx = context(params)
+        body = render(ctx)
+        search = ctx.state.search(**ctx.extra)
+    except (QueryError, WarehouseMissing, duckdb.Error, KeyError, ValueError) as exc:
+        body = [error_box(exc, params.get("lang"))]
+    return html.Div(
+        [dcc.Location(id={"type": "cv-url", "page": page}, refresh="callback-nav"),
+         dcc.Store(id={"type": "cv-state", "page": page}, data=search),
+         *body],
+        className=f"cv-page cv-analyst cv-page-{page}", id=f"{page}-root",
+    )
+
+
+def rows_page(table: str, search: str | None, start: int, end: int, sort: list[tuple[str, str]]
+              ) -> tuple[list[dict[str, Any]], int]:
+    """One block of the rows behind a view (server-side paging), masked for the user."""
+    ctx = context_from_search(search)
+    df, total = explore.rows(ctx.con, table, ctx.query, ctx.state.drill,  # type: ignore[arg-type]
+                             limit=max(0, end - start), offset=max(0, start), sort=sort)
+    df = access.mask_rows(df)
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            df[c] = df[c].dt.strftime("%Y-%m-%d %H:%M").astype(object).where(df[c].notna(), None)
+    return df.astype(object).where(df.notna(), None).to_dict("records"), total

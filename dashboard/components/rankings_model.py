@@ -1,0 +1,146 @@
+"""The rankings page's data: the ranked frame (page, export and print share it) and the unit detail."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+from dash import html
+
+import metrics
+from dashboard import access
+from dashboard.components import figures as F
+from dashboard.components.page import Ctx
+from metrics import explore
+from metrics.explore import Drill
+from metrics.query import QueryError
+
+LEVELS = ("town", "grid", "village", "station", "department")
+ORG_LEVELS = ("town", "grid", "village")
+COMPOSITE = {"region_composite": "区域综合评价得分", "department_composite": "部门综合评价得分"}
+RATE_IDS = [i.id for i in metrics.INDICATORS if i.kind == "ratio"]
+CASE_RATES = ("closure_rate", "ontime_closure_rate", "ontime_disposal_rate", "rework_rate", "supervision_rate",
+              "proactive_rate", "escalation_rate", "urgent_arrival_rate", "urgent_result_rate",
+              "station_closure_rate", "registered", "overdue_backlog", "handling_p50")
+DETAIL_IDS = ("registered", "closure_rate", "ontime_closure_rate", "ontime_disposal_rate", "rework_rate",
+              "supervision_rate", "proactive_rate", "overdue_backlog")
+EXPORT_COLUMNS = [("rank", "排名"), ("movement", "名次变化"), ("name", "单位"), ("key", "代码"),
+                  ("peer_group", "同类组"),
+                  ("value", "指标值"), ("score", "排名得分"), ("grade", "等级"), ("numerator", "分子"),
+                  ("denominator", "分母"), ("previous_value", "上期值"), ("bottom", "末位"), ("note", "备注")]
+
+
+def measure_label(measure: str) -> str:
+    return COMPOSITE.get(measure) or metrics.BY_ID[measure].zh
+
+
+def measures_for(level: str) -> list[tuple[str, str]]:
+    comp = "department_composite" if level in ("station", "department") else "region_composite"
+    ids = [m for m in CASE_RATES if m != "station_closure_rate" or level == "station"]
+    return [(comp, COMPOSITE[comp])] + [(m, metrics.BY_ID[m].zh) for m in ids]
+
+
+def selection(ctx: Ctx) -> tuple[str, str, int, str | None]:
+    level = ctx.extra.get("level") or "town"
+    if level not in LEVELS:
+        raise QueryError(f"“level={level}” is not one of {', '.join(LEVELS)}")
+    default = "department_composite" if level in ("station", "department") else "region_composite"
+    measure = ctx.extra.get("measure") or default
+    if measure not in dict(measures_for(level)):
+        raise QueryError(f"“measure={measure}” cannot rank {level} units")
+    try:
+        bottom = int(ctx.extra.get("bottom") or 3)
+    except ValueError:
+        raise QueryError(f"“bottom={ctx.extra.get('bottom')}” is not a number") from None
+    if not 0 <= bottom <= 50:
+        raise QueryError("bottom must be between 0 and 50")
+    return level, measure, bottom, ctx.extra.get("sel") or None
+
+
+def _grade(measure: str, value: float | None, score: float | None) -> str | None:
+    if measure in COMPOSITE:
+        return metrics.grade(score)
+    ind = metrics.BY_ID[measure]
+    if ind.kind != "ratio" or value is None or value != value:
+        return None
+    return metrics.grade(100 * (value if ind.direction == "higher" else 1 - value))
+
+
+def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFrame:
+    df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=False)  # type: ignore[arg-type]
+    df = access.mask_rows(df)
+    ratio = measure not in COMPOSITE and metrics.BY_ID[measure].kind == "ratio"
+
+    def fmt(v: Any) -> str:
+        return F.pct(v) if ratio else F.num(v)
+
+    df["grade"] = [_grade(measure, v, s) for v, s in zip(df["value"], df["score"], strict=True)]
+    df["movement_text"] = [("—" if m != m else "↑" + str(int(m)) if m > 0 else "↓" + str(int(-m)) if m < 0 else "＝")
+                           for m in df["movement"].astype("float64")]
+    df["value_text"] = df["value"].map(fmt)
+    df["previous_text"] = df["previous_value"].map(fmt)
+    df["score_text"] = df["score"].map(lambda s: F.pct(s) if ratio else F.num(s))
+    df["note"] = ["样本不足，不参与排名" if not r else ("末位" if b else "") for r, b in
+                  zip(df["rankable"], df["bottom"], strict=True)]
+    df["rank"] = df["rank"].astype("Int64")
+    df["movement"] = df["movement"].astype("Int64")
+    return df
+
+
+def _scoped(ctx: Ctx, level: str, key: str) -> tuple[Any, Drill | None]:
+    if level in ORG_LEVELS:
+        return access.scoped(replace(ctx.query, unit=key)), None
+    return ctx.query, Drill("station" if level == "station" else "department", key)
+
+
+def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
+    if not sel:
+        return html.P(ctx.t("rank.detail.pick"), className="cv-muted")
+    q, drill = _scoped(ctx, level, sel)
+    if level in ORG_LEVELS:
+        vals = metrics.indicator_values(ctx.con, list(DETAIL_IDS), q)
+        rows = [(v.name_zh, v.value, v.target, v.status, metrics.BY_ID[k].kind) for k, v in vals.items()]
+        trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
+        trend = metrics.monthly_trend(ctx.con, trend_ids, q, 12)
+    else:
+        tab = metrics.indicator_table(ctx.con, list(DETAIL_IDS), ctx.query, by=level)  # type: ignore[arg-type]
+        tab = tab[tab["key"] == sel]
+        rows = [(metrics.BY_ID[r.metric_id].zh, r.value, r.target, r.status, metrics.BY_ID[r.metric_id].kind)
+                for r in tab.itertuples()]
+        trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
+        trend = metrics.monthly_trend(ctx.con, trend_ids, ctx.query, 12, by=level)  # type: ignore[arg-type]
+        trend = trend[trend["key"] == sel]
+    table = html.Table([html.Thead(html.Tr([html.Th("指标"), html.Th("本期"), html.Th("目标"), html.Th("状态")])),
+                        html.Tbody([html.Tr([html.Td(n), html.Td(F.pct(v) if k == "ratio" else F.num(v)),
+                                             html.Td(F.pct(tg) if k == "ratio" else F.num(tg)), html.Td(s or "—")],
+                                            className=f"cv-status-{s}" if s else "")
+                                    for n, v, tg, s, k in rows])], className="cv-table", id="rankings-detail-table")
+    ind = metrics.BY_ID[trend_ids[0]]
+    tfig = F.fig([{"type": "scatter", "mode": "lines+markers", "x": [str(m) for m in trend["month"]],
+                   "y": [None if v != v else float(v) for v in trend["value"].astype("float64")],
+                   "line": {"color": "#1f77b4"}}], 200,
+                 yaxis={"tickformat": ".0%"} if ind.kind == "ratio" else {})
+    cats = explore.case_counts(ctx.con, q, "major", drill).head(5)
+    overdue, n_overdue = explore.overdue_cases(ctx.con, q, drill, 10)
+    overdue = access.mask_rows(overdue)
+    link = f"/cases?unit={sel}" if level in ORG_LEVELS else f"/cases?drill={drill.text() if drill else ''}"
+    name = ctx.unit_name(sel) if level in ORG_LEVELS else sel
+    return html.Div([
+        html.H3(name, id="rankings-detail-name"),
+        html.H4(ctx.t("rank.detail.indicators")), table,
+        html.H4(f"{ctx.t('rank.detail.trend')} · {ind.zh}"),
+        F.graph("rankings", "trend", tfig),
+        html.H4(ctx.t("rank.detail.worst")),
+        html.Ol([html.Li(f"{r.label}: {r.cases:,}") for r in cats.itertuples()]),
+        html.H4(f"{ctx.t('rank.detail.overdue')} ({n_overdue:,})"),
+        html.Ul([html.Li(f"{r.case_id} · {r.category_code} · 时限 {r.deadline_at:%Y-%m-%d %H:%M}")
+                 for r in overdue.itertuples()], className="cv-overdue"),
+        dcc_link(link, ctx.t("rank.detail.link")),
+    ], className="cv-detail")
+
+
+def dcc_link(href: str, text: str) -> Any:
+    from dash import dcc
+
+    return dcc.Link(text, href=href, className="cv-link", id="rankings-detail-link")

@@ -1,0 +1,246 @@
+"""The one filter bar of the analyst pages, and its state in the URL query string.
+
+The URL is the state: ``/cases?unit=310118001000&period=month&date=2026-11-01&category=E01&drill=day:2026-11-03``.
+A filter change pushes a new URL (``dcc.Location`` with ``refresh="callback-nav"``), the pages router
+re-renders the page from it, so a link reproduces the view, back/forward work and reload keeps it.
+
+``parse`` turns untrusted query parameters into a ``FilterState`` or raises ``QueryError`` with a
+message fit for the page; ``to_query`` makes the ``metrics.Query`` (then passed through
+``dashboard.access.scoped`` by ``run``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from dash import dcc, html
+
+from metrics.explore import Drill
+from metrics.query import GRAINS, Period, Query, QueryError
+
+URGENCIES = ("urgent", "general")
+CASE_SOURCES = ("patrol", "hotline", "sensor", "self", "supervision", "other")
+STATUSES = ("registered", "dispatched", "disposing", "disposed", "closed", "cancelled")
+PRESET_GRAINS = ("day", "week", "month", "quarter", "year", "custom")
+_CODE = re.compile(r"^[A-Za-z0-9_\-.]{1,40}$")
+KNOWN_PARAMS = {"unit", "period", "date", "start", "end", "category", "source", "urgency", "status", "drill", "lang",
+                "level", "measure", "sel", "sensor", "bottom"}
+
+
+@dataclass(frozen=True)
+class FilterState:
+    unit: str | None = None
+    period: str = "month"
+    date: date | None = None  # anchor of a preset period (default: today at the site)
+    start: date | None = None  # custom range, inclusive
+    end: date | None = None
+    category: str | None = None
+    source: str | None = None
+    urgency: str | None = None
+    status: str | None = None
+    drill: Drill | None = None
+
+    def params(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v is None or (f.name == "period" and v == "month"):
+                continue
+            if f.name in ("start", "end") and self.period != "custom":
+                continue
+            out[f.name] = v.text() if isinstance(v, Drill) else v.isoformat() if isinstance(v, date) else str(v)
+        return out
+
+    def search(self, **extra: str | None) -> str:
+        params = {**self.params(), **{k: v for k, v in extra.items() if v}}
+        return "?" + urlencode(params) if params else ""
+
+    def with_(self, **changes: Any) -> FilterState:
+        return replace(self, **changes)
+
+
+def _date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"“{name}={value}” is not a date (use YYYY-MM-DD)") from None
+
+
+def _code(name: str, value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    if not _CODE.match(str(value)):
+        raise QueryError(f"“{name}={value}” is not a valid code")
+    return str(value)
+
+
+def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in allowed:
+        raise QueryError(f"“{name}={value}” is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+def parse(params: Mapping[str, Any]) -> FilterState:
+    """Filter state from URL query parameters (a page layout's ``**query``); raises ``QueryError``."""
+    p = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
+    p = {k: (str(v).strip() if v is not None else None) for k, v in p.items()}
+    unknown = sorted(set(p) - KNOWN_PARAMS)
+    if unknown:
+        raise QueryError(f"unknown URL parameter {unknown[0]!r}")
+    period = p.get("period") or "month"
+    if period not in GRAINS:
+        raise QueryError(f"“period={period}” is not one of {', '.join(PRESET_GRAINS)}")
+    anchor = _date("date", p["date"]) if p.get("date") else None
+    start = end = None
+    if period == "custom":
+        if not p.get("start") or not p.get("end"):
+            raise QueryError("a custom period needs both start and end dates")
+        start, end = _date("start", p["start"]), _date("end", p["end"])
+        if end < start:
+            raise QueryError(f"the end date {end} is before the start date {start}")
+        if (end - start).days > 3 * 366:
+            raise QueryError("a custom period can be at most three years long")
+    return FilterState(
+        unit=_code("unit", p.get("unit")), period=period, date=anchor, start=start, end=end,
+        category=_code("category", p.get("category")), source=_code("source", p.get("source")),
+        urgency=_choice("urgency", p.get("urgency"), URGENCIES), status=_code("status", p.get("status")),
+        drill=Drill.parse(p.get("drill")),
+    )
+
+
+def period_of(state: FilterState, today: date) -> Period:
+    if state.period == "custom":
+        assert state.start is not None and state.end is not None
+        return Period.custom(state.start, state.end)
+    return Period.containing(state.period, state.date or today)  # type: ignore[arg-type]
+
+
+def to_query(state: FilterState, today: date) -> Query:
+    return Query(period=period_of(state, today), unit=state.unit, category=state.category, source=state.source,
+                 urgency=state.urgency, status=state.status)
+
+
+def validate_unit(state: FilterState, known: Mapping[str, Any]) -> None:
+    if state.unit is not None and state.unit not in known:
+        raise QueryError(f"unknown unit {state.unit!r}")
+
+
+def now_of(today: datetime | date) -> date:
+    return today.date() if isinstance(today, datetime) else today
+
+
+# --- the bar ------------------------------------------------------------------------------------
+
+
+def _opts(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"label": label, "value": value} for value, label in pairs]
+
+
+def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple[str, str]],
+               sources: list[tuple[str, str]], statuses: list[tuple[str, str]], t: Any) -> html.Div:
+    """The filter bar. Ids are ``{"type": "cv-filter", "page": page, "field": name}``; one callback for all
+    pages (``dashboard.callbacks.filters``) turns a change into a new URL."""
+
+    def fid(name: str) -> dict[str, str]:
+        return {"type": "cv-filter", "page": page, "field": name}
+
+    path = _path(units, state.unit)
+    town, grid, village = ([*path, None, None, None])[:3]
+    towns = units[units["level"] == "town"]
+    grids = units[(units["level"] == "grid") & (units["parent_code"] == town)] if town else units.iloc[0:0]
+    villages = units[(units["level"] == "village") & (units["parent_code"] == grid)] if grid else units.iloc[0:0]
+
+    def unit_opts(df: Any) -> list[dict[str, str]]:
+        return [{"label": r.name_zh, "value": r.unit_code} for r in df.itertuples()]
+
+    anchor = state.date.isoformat() if state.date else None
+    grains = [(g, t(f"filter.grain.{g}")) for g in PRESET_GRAINS]
+    children = [
+        _field(t("filter.town"), dcc.Dropdown(id=fid("town"), options=unit_opts(towns), value=town,
+                                              placeholder=t("filter.all"), clearable=True)),
+        _field(t("filter.grid"), dcc.Dropdown(id=fid("grid"), options=unit_opts(grids), value=grid,
+                                              placeholder=t("filter.all"), clearable=True, disabled=not town)),
+        _field(t("filter.village"), dcc.Dropdown(id=fid("village"), options=unit_opts(villages), value=village,
+                                                 placeholder=t("filter.all"), clearable=True, disabled=not grid)),
+        _field(t("filter.period"), dcc.Dropdown(id=fid("period"), options=_opts(grains), value=state.period,
+                                                clearable=False)),
+        _field(t("filter.date"), dcc.Input(id=fid("date"), type="date", value=anchor, debounce=True,
+                                           disabled=state.period == "custom")),
+        _field(t("filter.start"), dcc.Input(id=fid("start"), type="date", debounce=True,
+                                            value=state.start.isoformat() if state.start else None,
+                                            disabled=state.period != "custom")),
+        _field(t("filter.end"), dcc.Input(id=fid("end"), type="date", debounce=True,
+                                          value=state.end.isoformat() if state.end else None,
+                                          disabled=state.period != "custom")),
+        _field(t("filter.category"), dcc.Dropdown(id=fid("category"), options=_opts(categories),
+                                                  value=state.category, placeholder=t("filter.all"))),
+        _field(t("filter.source"), dcc.Dropdown(id=fid("source"), options=_opts(sources), value=state.source,
+                                                placeholder=t("filter.all"))),
+        _field(t("filter.urgency"), dcc.Dropdown(
+            id=fid("urgency"), options=_opts([(u, t(f"filter.urgency.{u}")) for u in URGENCIES]),
+            value=state.urgency, placeholder=t("filter.all"))),
+        _field(t("filter.status"), dcc.Dropdown(id=fid("status"), options=_opts(statuses), value=state.status,
+                                                placeholder=t("filter.all"))),
+        html.A(t("filter.reset"), href=f"/{page}", className="cv-filter-reset"),
+    ]
+    return html.Div(children, className="cv-filter-bar", role="search")
+
+
+def _field(label: str, control: Any) -> html.Label:
+    return html.Label([html.Span(label, className="cv-filter-label"), control], className="cv-filter-field")
+
+
+def _path(units: Any, code: str | None) -> list[str | None]:
+    """[town, grid, village] codes of ``code`` (district or None: [])."""
+    if code is None:
+        return []
+    by_code = {r.unit_code: r for r in units.itertuples()}
+    chain: list[str | None] = []
+    cur = by_code.get(code)
+    while cur is not None and cur.level in ("town", "grid", "village"):
+        chain.append(cur.unit_code)
+        cur = by_code.get(cur.parent_code)
+    return chain[::-1]
+
+
+def state_from_controls(values: Mapping[str, Any], triggered: str | None, current: FilterState) -> FilterState:
+    """The new state after a filter control changed (``triggered``: its field name)."""
+    town, grid, village = values.get("town"), values.get("grid"), values.get("village")
+    if triggered == "town":
+        unit = town
+    elif triggered == "grid":
+        unit = grid or town
+    elif triggered == "village":
+        unit = village or grid or town
+    else:
+        unit = current.unit
+    period = values.get("period") or "month"
+    kw: dict[str, Any] = {"unit": unit or None, "period": period, "drill": None}
+    for name in ("category", "source", "urgency", "status"):
+        kw[name] = values.get(name) or None
+    if period == "custom":
+        try:
+            kw["start"] = date.fromisoformat(values["start"]) if values.get("start") else current.start
+            kw["end"] = date.fromisoformat(values["end"]) if values.get("end") else current.end
+        except ValueError:
+            kw["start"], kw["end"] = current.start, current.end
+        if kw["start"] is None or kw["end"] is None:  # switching to custom: start from the current period
+            base = current.date or date.today()
+            p = Period.containing("month", base)
+            kw["start"], kw["end"] = kw["start"] or p.start.date(), kw["end"] or (p.end.date().fromordinal(
+                p.end.date().toordinal() - 1))
+        kw["date"] = None
+    else:
+        try:
+            kw["date"] = date.fromisoformat(values["date"]) if values.get("date") else current.date
+        except ValueError:
+            kw["date"] = current.date
+        kw["start"] = kw["end"] = None
+    return FilterState(**kw)

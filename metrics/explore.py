@@ -1,0 +1,306 @@
+"""Non-indicator reads for the leader and analyst pages: distributions, heat maps, paged row tables.
+
+Indicator numbers come from the metrics API (``indicator_table``, ``ranking`` ...); this module answers
+the "what do the rows look like" questions. Every count here and the row table it drills into share
+one WHERE (``_where``), so a drilled table lists exactly the rows a figure counted.
+
+A ``Drill`` narrows a row table to one figure element: ``Drill("hour_dow", "9:2")`` (09:00–10:00 on a
+Wednesday), ``Drill("day", "2026-11-03")``, ``Drill("category", "E01")``, ``Drill("unit", code)``,
+``Drill("hours", "4")`` (handling time bucket [4, 8) hours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from .compiler import ORG_LEVEL_COLUMN, fact_table, scope_sql
+from .indicators import unit_level
+from .query import Query, QueryError
+
+CHILD = {None: "town", "district": "town", "town": "grid", "grid": "village", "village": "village"}
+HOUR_BUCKETS: tuple[float, ...] = (0, 1, 2, 4, 8, 24, 48, 72, 168)
+
+CASE_COLUMNS = ("case_id", "reported_at", "category_code", "major_code", "source", "urgency", "status",
+                "registered_at", "closed_at", "deadline_at", "station_code", "dept_code", "town_code", "grid_code",
+                "village_code", "address")
+HOTLINE_COLUMNS = ("order_id", "received_at", "channel", "category", "subcategory", "urgency", "status",
+                   "resolution", "satisfaction", "due_at", "closed_at", "town_code", "grid_code", "village_code",
+                   "address")
+SORTABLE = {"cases": set(CASE_COLUMNS), "hotline_orders": set(HOTLINE_COLUMNS)}
+TIME_COLUMN = {"cases": "reported_at", "hotline_orders": "received_at"}
+CaseBy = Literal["category", "major", "day", "source", "unit", "status", "urgency", "station", "department"]
+
+
+@dataclass(frozen=True)
+class Drill:
+    """One figure element: the rows behind it."""
+
+    kind: str
+    value: str
+
+    @staticmethod
+    def parse(text: str | None) -> Drill | None:
+        if not text:
+            return None
+        kind, sep, value = text.partition(":")
+        if not sep or kind not in ("hour_dow", "day", "category", "unit", "hours", "source", "status", "station",
+                                   "department") or not value:
+            raise QueryError(f"cannot drill into {text!r}")
+        return Drill(kind, value)
+
+    def text(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Drill | None = None
+           ) -> tuple[str, dict[str, Any]]:
+    ft = fact_table(table)
+    where, params = scope_sql(ft, query, unit_level(con, query.unit))
+    ts = TIME_COLUMN[table]
+    where.append(f"{ts} >= $s AND {ts} < $e")
+    params.update(s=query.period.start, e=query.period.end)
+    if drill is not None:
+        clause, extra = _drill_sql(table, drill)
+        where.append(clause)
+        params.update(extra)
+    return " AND ".join(f"({w})" for w in where), params
+
+
+def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
+    ts = TIME_COLUMN[table]
+    v = drill.value
+    try:
+        if drill.kind == "hour_dow":
+            hour, dow = (int(x) for x in v.split(":"))
+            if not (0 <= hour < 24 and 0 <= dow < 7):
+                raise ValueError
+            return f"hour({ts}) = $d_hour AND isodow({ts}) - 1 = $d_dow", {"d_hour": hour, "d_dow": dow}
+        if drill.kind == "day":
+            day = date.fromisoformat(v)
+            return f"{ts} >= $d_s AND {ts} < $d_e", {"d_s": datetime(day.year, day.month, day.day),
+                                                     "d_e": datetime(day.year, day.month, day.day) + timedelta(days=1)}
+        if drill.kind == "hours" and table == "cases":
+            lo = float(v)
+            if lo not in HOUR_BUCKETS:
+                raise ValueError
+            i = HOUR_BUCKETS.index(lo)
+            hi = HOUR_BUCKETS[i + 1] if i + 1 < len(HOUR_BUCKETS) else 1e12
+            return ("closed_at IS NOT NULL AND registered_at IS NOT NULL AND "
+                    "date_diff('second', registered_at, closed_at) / 3600.0 >= $d_lo AND "
+                    "date_diff('second', registered_at, closed_at) / 3600.0 < $d_hi"), {"d_lo": lo, "d_hi": hi}
+    except ValueError as exc:
+        raise QueryError(f"cannot drill into {drill.text()!r}") from exc
+    column = {
+        ("cases", "category"): "category_code", ("cases", "source"): "source", ("cases", "status"): "status",
+        ("cases", "station"): "station_code", ("cases", "department"): "dept_code",
+        ("hotline_orders", "category"): "category", ("hotline_orders", "source"): "channel",
+        ("hotline_orders", "status"): "status",
+    }.get((table, drill.kind))
+    if drill.kind == "unit":
+        return ("(town_code = $d_v OR grid_code = $d_v OR village_code = $d_v OR unit_code = $d_v)",
+                {"d_v": v})
+    if column is None:
+        raise QueryError(f"cannot drill into {drill.text()!r} here")
+    if column == "category_code":
+        return "starts_with(category_code, $d_v)", {"d_v": v}
+    return f"{column} = $d_v", {"d_v": v}
+
+
+# --- units --------------------------------------------------------------------------------------
+
+
+def unit_tree(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every org unit down to 村居: unit_code, parent_code, level, name_zh, name_en."""
+    return con.execute(
+        "SELECT unit_code, parent_code, level, name_zh, name_en FROM org_unit "
+        "WHERE level IN ('district', 'town', 'grid', 'village') ORDER BY level, unit_code").df()
+
+
+def child_level(con: duckdb.DuckDBPyConnection, query: Query) -> str:
+    return CHILD[unit_level(con, query.unit)]
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill: Drill | None = None
+                ) -> pd.DataFrame:
+    """Cases reported in the period per key: columns key, label, cases (sorted by cases, desc; day: by day)."""
+    where, params = _where(con, "cases", query, drill)
+    if by == "unit":
+        col = ORG_LEVEL_COLUMN[child_level(con, query)]
+        sql = (f"WITH c AS (SELECT * FROM cases WHERE {where}) "
+               f"SELECT c.{col} AS key, coalesce(u.name_zh, c.{col}) AS label, count(*) AS cases FROM c "
+               f"LEFT JOIN org_unit u ON u.unit_code = c.{col} WHERE c.{col} IS NOT NULL "
+               "GROUP BY 1, 2 ORDER BY 3 DESC, 1")
+    elif by in ("category", "major"):
+        # a major class is keyed by its category-code prefix (what Query.category filters on)
+        col = "c.category_code" if by == "category" else "substr(c.category_code, 1, 3)"
+        name = "coalesce(k.minor_name, k.major_name)" if by == "category" else "any_value(k.major_name)"
+        grp = "1, 2" if by == "category" else "1"
+        sql = (f"WITH c AS (SELECT * FROM cases WHERE {where}) "
+               f"SELECT {col} AS key, coalesce({name}, {col}) AS label, count(*) AS cases FROM c "
+               f"LEFT JOIN case_category k ON k.category_code = c.category_code "
+               f"GROUP BY {grp} ORDER BY 3 DESC, 1")
+    elif by == "day":
+        sql = (f"SELECT strftime(reported_at, '%Y-%m-%d') AS key, strftime(reported_at, '%Y-%m-%d') AS label, "
+               f"count(*) AS cases FROM cases WHERE {where} GROUP BY 1, 2 ORDER BY 1")
+    else:
+        col = {"source": "source", "status": "status", "urgency": "urgency", "station": "station_code",
+               "department": "dept_code"}.get(by)
+        if col is None:
+            raise QueryError(f"cases cannot be counted by {by!r}")
+        sql = (f"SELECT {col} AS key, {col} AS label, count(*) AS cases FROM cases WHERE {where} "
+               f"AND {col} IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1")
+    df = con.execute(sql, params).df()
+    df["cases"] = df["cases"].astype("int64")
+    return df
+
+
+def case_heatmap(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
+    """A full 7 × 24 grid of cases reported: columns dow (0 = Monday), hour, cases (0 where none)."""
+    where, params = _where(con, "cases", query)
+    got = con.execute(f"SELECT isodow(reported_at) - 1 AS dow, hour(reported_at) AS hour, count(*) AS cases "
+                      f"FROM cases WHERE {where} GROUP BY 1, 2", params).df()
+    grid = pd.DataFrame([(d, h) for d in range(7) for h in range(24)], columns=["dow", "hour"])
+    out = grid.merge(got.astype("int64"), on=["dow", "hour"], how="left")
+    out["cases"] = out["cases"].fillna(0).astype("int64")
+    return out
+
+
+def handling_distribution(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
+    """Closed cases reported in the period by handling time (立案 → 结案) bucket: lo, hi, cases."""
+    where, params = _where(con, "cases", query)
+    edges = ", ".join(str(float(b)) for b in HOUR_BUCKETS)
+    got = con.execute(
+        f"SELECT list_extract([{edges}], (SELECT count(*) FROM unnest([{edges}]) AS b(x) "
+        f"WHERE x <= date_diff('second', registered_at, closed_at) / 3600.0)::INTEGER) AS lo, count(*) AS cases "
+        f"FROM cases WHERE {where} AND closed_at IS NOT NULL AND registered_at IS NOT NULL "
+        f"AND closed_at >= registered_at GROUP BY 1", params).df()
+    rows = []
+    for i, lo in enumerate(HOUR_BUCKETS):
+        hi = HOUR_BUCKETS[i + 1] if i + 1 < len(HOUR_BUCKETS) else None
+        n = got.loc[got["lo"] == lo, "cases"].sum() if len(got) else 0
+        rows.append({"lo": lo, "hi": hi, "cases": int(n)})
+    return pd.DataFrame(rows)
+
+
+def case_points(con: duckdb.DuckDBPyConnection, query: Query, limit: int = 5000) -> pd.DataFrame:
+    """Up to ``limit`` case locations (lon, lat, case_id, category_code), newest first, for the map."""
+    where, params = _where(con, "cases", query)
+    return con.execute(f"SELECT case_id, category_code, lon, lat FROM cases WHERE {where} AND lon IS NOT NULL "
+                       f"ORDER BY reported_at DESC LIMIT {int(limit)}", params).df()
+
+
+def rows(con: duckdb.DuckDBPyConnection, table: Literal["cases", "hotline_orders"], query: Query,
+         drill: Drill | None = None, limit: int = 100, offset: int = 0,
+         sort: Sequence[tuple[str, str]] = ()) -> tuple[pd.DataFrame, int]:
+    """One page of the rows behind a view: (page, total). ``sort``: (column, 'asc'|'desc') pairs."""
+    if limit < 0 or offset < 0:
+        raise QueryError("a page cannot start or end before the first row")
+    where, params = _where(con, table, query, drill)
+    cols = CASE_COLUMNS if table == "cases" else HOTLINE_COLUMNS
+    order = []
+    for col, direction in sort:
+        if col not in SORTABLE[table] or direction not in ("asc", "desc"):
+            raise QueryError(f"cannot sort by {col!r}")
+        order.append(f"{col} {direction.upper()}")
+    order.append(f"{TIME_COLUMN[table]} DESC, {cols[0]}")
+    total = int(con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0])  # type: ignore[index]
+    page = con.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY {', '.join(order)} "
+                       f"LIMIT {int(limit)} OFFSET {int(offset)}", params).df()
+    return page, total
+
+
+# --- hotline ------------------------------------------------------------------------------------
+
+
+def hotline_counts(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["category", "channel", "unit"],
+                   drill: Drill | None = None) -> pd.DataFrame:
+    where, params = _where(con, "hotline_orders", query, drill)
+    col = {"category": "category", "channel": "channel"}.get(by) or ORG_LEVEL_COLUMN[child_level(con, query)]
+    df = con.execute(f"SELECT {col} AS key, {col} AS label, count(*) AS orders FROM hotline_orders "
+                     f"WHERE {where} AND {col} IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1", params).df()
+    df["orders"] = df["orders"].astype("int64")
+    return df
+
+
+# --- sensors ------------------------------------------------------------------------------------
+
+
+def sensor_list(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
+    level = unit_level(con, query.unit)
+    scope = f"{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
+    return con.execute(f"SELECT sensor_id, name, sensor_type, metric, uom, threshold_warning, threshold_alarm, "
+                       f"expected_interval_min, town_code, grid_code, lon, lat FROM sensors WHERE {scope} "
+                       "ORDER BY sensor_type, sensor_id", {"unit": query.unit} if level else {}).df()
+
+
+def sensor_series(con: duckdb.DuckDBPyConnection, sensor_id: str, query: Query, max_points: int = 2000
+                  ) -> pd.DataFrame:
+    """One sensor's readings in the period (ts, value), thinned to at most ``max_points`` by averaging."""
+    span = max((query.period.end - query.period.start).total_seconds(), 1.0)
+    step = max(int(span // max_points), 1)
+    return con.execute(
+        "SELECT to_timestamp(floor(epoch(ts) / $step) * $step)::TIMESTAMP AS ts, avg(value) AS value "
+        "FROM sensor_readings WHERE sensor_id = $id AND ts >= $s AND ts < $e GROUP BY 1 ORDER BY 1",
+        {"id": sensor_id, "s": query.period.start, "e": query.period.end, "step": step}).df()
+
+
+def offline_sensors(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime) -> pd.DataFrame:
+    """Sensors in scope without a reading in their expected interval before ``as_of``, longest silent first."""
+    level = unit_level(con, query.unit)
+    scope = f"s.{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
+    params: dict[str, Any] = {"at": as_of}
+    if level:
+        params["unit"] = query.unit
+    return con.execute(
+        f"SELECT s.sensor_id, s.name, s.sensor_type, s.town_code, s.grid_code, max(r.ts) AS last_reading "
+        f"FROM sensors s LEFT JOIN sensor_readings r ON r.sensor_id = s.sensor_id AND r.ts < $at "
+        f"WHERE {scope} AND (s.installed_at IS NULL OR s.installed_at <= $at) GROUP BY ALL "
+        f"HAVING max(r.ts) IS NULL OR max(r.ts) < $at - to_minutes(coalesce(any_value(s.expected_interval_min), 60)"
+        f"::BIGINT) ORDER BY last_reading NULLS FIRST, s.sensor_id", params).df()
+
+
+def unit_shapes(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> pd.DataFrame:
+    """unit_code, name_zh, geojson for the given units (no geometry: not listed)."""
+    if not codes:
+        return pd.DataFrame(columns=["unit_code", "name_zh", "geojson"])
+    return con.execute("SELECT g.unit_code, u.name_zh, g.geojson FROM unit_geometry g JOIN org_unit u "
+                       "USING (unit_code) WHERE g.unit_code IN (SELECT unnest($codes))",
+                       {"codes": list(codes)}).df()
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """Choices of the filter bar: major categories, case sources, case statuses (value, label)."""
+    majors = con.execute("SELECT substr(category_code, 1, 3), any_value(major_name) FROM case_category "
+                         "GROUP BY 1 ORDER BY 1").fetchall()
+    sources = con.execute("SELECT DISTINCT source FROM cases WHERE source IS NOT NULL ORDER BY 1").fetchall()
+    statuses = con.execute("SELECT DISTINCT status FROM cases WHERE status IS NOT NULL ORDER BY 1").fetchall()
+    return {"category": [(str(c), f"{c} {n or ''}".strip()) for c, n in majors],
+            "source": [(str(s), str(s)) for (s,) in sources], "status": [(str(s), str(s)) for (s,) in statuses]}
+
+
+def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | None = None, limit: int = 20
+                  ) -> tuple[pd.DataFrame, int]:
+    """Cases in scope open at the period end past their deadline (oldest deadline first): (page, total)."""
+    ft = fact_table("cases")
+    where, params = scope_sql(ft, query, unit_level(con, query.unit))
+    where.append("registered_at < $e AND (closed_at IS NULL OR closed_at >= $e) AND deadline_at < $e")
+    params["e"] = query.period.end
+    if drill is not None:
+        clause, extra = _drill_sql("cases", drill)
+        where.append(clause)
+        params.update(extra)
+    w = " AND ".join(f"({x})" for x in where)
+    total = int(con.execute(f"SELECT count(*) FROM cases WHERE {w}", params).fetchone()[0])  # type: ignore[index]
+    page = con.execute(f"SELECT case_id, category_code, status, registered_at, deadline_at, station_code, dept_code, "
+                       f"town_code, grid_code, address FROM cases WHERE {w} ORDER BY deadline_at, case_id "
+                       f"LIMIT {int(limit)}", params).df()
+    return page, total

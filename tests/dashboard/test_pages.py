@@ -1,0 +1,223 @@
+"""Leader and analyst pages: layouts and callbacks called directly, counts checked against SQL."""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dash
+import duckdb
+import openpyxl
+import pytest
+
+import metrics
+from dashboard import data
+from dashboard.callbacks import pages_shared
+from dashboard.callbacks import rankings as rank_cb
+from dashboard.components import cases_view, rankings_view
+from dashboard.components.page import context_from_search, rows_page, run
+from dashboard.pages.rankings_ids import RankIds
+from metrics import explore
+
+
+class _Page:
+    def __init__(self, name: str, render: Any) -> None:
+        self.name, self.render = name, render
+
+    def layout(self, **q: Any) -> Any:
+        return run(self.name, q, self.render)
+
+
+cases = _Page("cases", cases_view.render)
+rankings = _Page("rankings", rankings_view.render)
+
+
+def text(component: Any) -> str:
+    return str(component.to_plotly_json() if hasattr(component, "to_plotly_json") else component)
+
+
+def find(component: Any, pred: Any) -> list[Any]:
+    out = []
+    stack = [component]
+    while stack:
+        c = stack.pop()
+        if c is None or isinstance(c, (str, int, float)):
+            continue
+        if isinstance(c, (list, tuple)):
+            stack.extend(c)
+            continue
+        if pred(c):
+            out.append(c)
+        stack.append(getattr(c, "children", None))
+    return out
+
+
+def figure(component: Any, role: str) -> dict[str, Any]:
+    hits = find(component, lambda c: isinstance(getattr(c, "id", None), dict) and c.id.get("role") == role)
+    assert hits, f"no figure {role}"
+    return hits[0].figure
+
+
+def messages(component: Any) -> list[str]:
+    return [text(c) for c in find(component, lambda c: "cv-message" in (getattr(c, "className", "") or ""))]
+
+
+@pytest.fixture
+def raw(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(warehouse / "vitals.duckdb") if warehouse.is_dir() else str(warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def period_params(ctx: dash.Dash) -> dict[str, str]:
+    today = data.site_now().date()
+    return {"period": "custom", "start": today.replace(day=1).isoformat() if today.day > 1 else
+            date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1).isoformat(), "end": today.isoformat()}
+
+
+def test_cases_page_renders_every_panel(ctx: dash.Dash) -> None:
+    page = cases.layout(**period_params(ctx))
+    assert messages(page) == []
+    for role in ("trend", "category", "unit", "heat", "handling"):
+        assert figure(page, role)["data"], role
+
+
+BAD = [{"unit": "999999"}, {"period": "custom", "start": "2026-02-01", "end": "2026-01-01"}, {"date": "junk"},
+       {"drill": "x"}, {"what": "1"}]
+
+
+@pytest.mark.parametrize("params", BAD)
+def test_bad_url_input_gives_a_message_not_a_traceback(ctx: dash.Dash, params: dict[str, str]) -> None:
+    for mod in (cases, rankings):
+        page = mod.layout(**params)
+        msgs = messages(page)
+        assert len(msgs) == 1 and "cv-message-input" in msgs[0]
+
+
+def test_heat_cell_drill_lists_exactly_the_counted_rows(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    params = period_params(ctx)
+    page = cases.layout(**params)
+    heat = figure(page, "heat")["data"][0]
+    z = heat["z"]
+    d, h = max(((d, h) for d in range(7) for h in range(24)), key=lambda dh: z[dh[0]][dh[1]])
+    counted = z[d][h]
+    assert counted > 0
+    action = heat["customdata"][d][h]
+    href = pages_shared.click_href("cases", "?" + "&".join(f"{k}={v}" for k, v in params.items()),
+                                   {"points": [{"customdata": action}]})
+    assert href is not None and "drill=hour_dow" in href
+    search = href.split("?", 1)[1]
+    rows, total = rows_page("cases", "?" + search, 0, 1000, [])
+    assert total == counted == len(rows)
+    independent = raw.execute(
+        "SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND reported_at >= ? AND reported_at < ? "
+        "AND hour(reported_at) = ? AND isodow(reported_at) = ?",
+        [params["start"], date.fromisoformat(params["end"]).toordinal() and
+         (date.fromordinal(date.fromisoformat(params["end"]).toordinal() + 1)).isoformat(), h, d + 1]).fetchone()[0]
+    assert independent == counted
+
+
+def test_category_bar_cross_filters_and_counts_match(ctx: dash.Dash) -> None:
+    params = period_params(ctx)
+    search = "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    page = cases.layout(**params)
+    bar = figure(page, "category")["data"][0]
+    assert sum(bar["x"]) == rows_page("cases", search, 0, 1, [])[1]
+    href = pages_shared.click_href("cases", search, {"points": [{"customdata": bar["customdata"][-1]}]})
+    assert href and "category=" in href
+    _, total = rows_page("cases", "?" + href.split("?", 1)[1], 0, 10, [])
+    assert total == bar["x"][-1]
+
+
+def test_server_paging_returns_blocks(ctx: dash.Dash) -> None:
+    resp, _ = pages_shared.rows_response("cases", "", {"startRow": 0, "endRow": 5, "sortModel": []})
+    assert len(resp["rowData"]) == min(5, resp["rowCount"])
+    resp2, _ = pages_shared.rows_response("cases", "", {"startRow": 5, "endRow": 10,
+                                                        "sortModel": [{"colId": "case_id", "sort": "asc"}]})
+    assert {r["case_id"] for r in resp["rowData"]}.isdisjoint({r["case_id"] for r in resp2["rowData"]}) or \
+        resp["rowCount"] <= 5
+    bad, msg = pages_shared.rows_response("cases", "", {"startRow": 0, "endRow": 5,
+                                                        "sortModel": [{"colId": "1;drop", "sort": "asc"}]})
+    assert bad["rowCount"] == 0 and "cannot sort" in msg
+
+
+def test_filter_change_pushes_url(ctx: dash.Dash) -> None:
+    ctx_ = context_from_search("")
+    town = ctx_.units.loc[ctx_.units["level"] == "town", "unit_code"].iloc[0]
+    href = pages_shared.filter_href("cases", "", ["town", "grid", "village", "period"], [town, None, None, "week"],
+                                    "town")
+    assert href.startswith("/cases?") and f"unit={town}" in href and "period=week" in href
+
+
+def test_rankings_table_marks_bottom_and_small(ctx: dash.Dash) -> None:
+    page = rankings.layout(level="town", measure="closure_rate", bottom="1")
+    assert messages(page) == []
+    grid = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
+    rows = grid.rowData
+    c = context_from_search("?level=town&measure=closure_rate")
+    expected = metrics.ranking(c.con, "town", "closure_rate", c.query, bottom_n=1, by_peer_group=False)
+    assert [r["key"] for r in rows] == list(expected["key"])
+    assert sum(bool(r["bottom"]) for r in rows) == int(expected["bottom"].sum())
+    for r in rows:
+        assert (r["note"] == "样本不足，不参与排名") == (not r["rankable"])
+
+
+def test_rankings_export_matches_the_table(ctx: dash.Dash) -> None:
+    search = "?level=grid&measure=region_composite"
+    out = rank_cb.export(search, "xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(base64.b64decode(out["content"]))).active
+    header_row = next(r for r in range(1, 15) if ws.cell(row=r, column=1).value == "排名")
+    names = [ws.cell(row=r, column=3).value for r in range(header_row + 1, ws.max_row + 1)]
+    page = rankings.layout(level="grid", measure="region_composite")
+    grid = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
+    assert names == [r["name"] for r in grid.rowData]
+    assert any(ws.cell(row=r, column=1).value == "周期" for r in range(1, header_row))
+    csv = rank_cb.export(search, "csv")
+    assert csv["filename"].endswith(".csv")
+
+
+def test_rankings_detail_for_selected_unit(ctx: dash.Dash) -> None:
+    c = context_from_search("")
+    grid_code = c.units.loc[c.units["level"] == "grid", "unit_code"].iloc[0]
+    href = rank_cb.select_href("?level=grid", {"rowId": grid_code})
+    assert href and f"sel={grid_code}" in href
+    page = rankings.layout(level="grid", sel=grid_code)
+    assert messages(page) == []
+    assert find(page, lambda c: getattr(c, "id", None) == "rankings-detail-table")
+    link = find(page, lambda c: getattr(c, "id", None) == "rankings-detail-link")[0]
+    assert link.href == f"/cases?unit={grid_code}"
+
+
+def test_overdue_matches_indicator(ctx: dash.Dash) -> None:
+    c = context_from_search("")
+    _, n = explore.overdue_cases(c.con, c.query)
+    # asked together with a period indicator: overdue_backlog alone trips a metrics param bug (reported)
+    v = metrics.indicator_values(c.con, ["registered", "overdue_backlog"], c.query)["overdue_backlog"].value
+    assert n == int(v or 0)
+
+
+def test_stations_page_counts_and_selection(ctx: dash.Dash) -> None:
+    from dashboard.components import stations_view
+
+    page = run("stations", {}, stations_view.render)
+    assert messages(page) == []
+    c = context_from_search("")
+    sc = metrics.station_closure(c.con, c.query)
+    meeting = find(page, lambda x: getattr(x, "id", None) == "stations-meeting")[0]
+    assert meeting.children == f"{sc.meeting_target} / {sc.stations_with_value}"
+    bars = figure(page, "closure")["data"][0]
+    assert len(bars["x"]) == sc.stations_total
+    green = sum(col == "#1b7f3b" for col in bars["marker"]["color"])
+    assert green == sc.meeting_target
+    href = pages_shared.click_href("stations", "", {"points": [{"customdata": bars["customdata"][0]}]})
+    assert href and "sel=" in href
+    key = bars["customdata"][0].split("=", 1)[1]
+    detail = run("stations", {"sel": key}, stations_view.render)
+    assert messages(detail) == []
+    cats = figure(detail, "category")["data"]
+    total = sum(cats[0]["x"]) if cats else 0
+    independent = explore.rows(c.con, "cases", c.query, explore.Drill("station", key), limit=0)[1]
+    assert total == independent
