@@ -23,6 +23,7 @@ from etl.demo.timebase import SEASONS, Window, season_codes
 
 MIN = 60.0
 HOUR = 3600.0
+DAY = 86400.0
 NAT = np.datetime64("NaT", "us")
 CASE_COLUMNS = [c for c in schema.TABLE_BY_NAME["cases"].column_names
                 if c not in ("district_code", "town_code", "grid_code", "village_code", "load_run_id")]
@@ -177,15 +178,19 @@ def generate_facts(geo: Geography, org: Organisation, cats: pd.DataFrame, win: W
     rework = np.minimum(rng.poisson(0.03 + 0.1 * (1 - q)), 3).astype("int32")
     disposed = np.maximum(first_result, reported + _td(handle)) + _td(rework * _lognormal_s(rng, 20 * HOUR, 0.6, n))
     closed = disposed + _td(_lognormal_s(rng, 3 * HOUR, 0.8, n))
-    # Hard cases stay open for weeks: rare in good units, common at the worst liaison stations.
-    stuck = rng.random(n) < 0.008 + 0.6 * (1 - q) ** 3
+    # Hard cases drag on for weeks (median ~3 weeks) before they close: rare in good units, common
+    # at the worst liaison stations. A few (疑难案件) never close. Without the eventual closure a
+    # year of stuck cases would pile up as an unrealistic overdue backlog.
+    stuck = rng.random(n) < 0.008 + 1.5 * (1 - q) ** 3
+    never = stuck & (rng.random(n) < 0.03)
+    drag = _td(np.where(stuck, _lognormal_s(rng, 21 * DAY, 0.7, n), 0.0))
     cancelled = rng.random(n) < 0.02
     escalated = rng.random(n) < 0.01 + 0.05 * (1 - q)
-    disposed = np.where(stuck | cancelled, NAT, disposed)
+    disposed = np.where(never | cancelled, NAT, disposed + drag)
     first_result = np.where(cancelled, NAT, first_result)
     arrived = np.where(cancelled, NAT, arrived)
     dispatched = np.where(cancelled, NAT, dispatched)
-    closed = np.where(stuck | cancelled, NAT, closed)
+    closed = np.where(never | cancelled, NAT, closed + drag)
     stages = [registered, dispatched, arrived, first_result, disposed, closed]
     stages = [np.where(s > now, NAT, s) for s in stages]  # the future has not happened yet
     registered, dispatched, arrived, first_result, disposed, closed = stages

@@ -51,9 +51,11 @@ def test_proactive_share_is_near_85_percent_with_spread_between_villages(con):
 
 
 def test_liaison_stations_straddle_the_85_percent_closure_target(con):
+    # The assessed figure: due cases closed by the end of the month they fell due in.
     rates = [r[0] for r in con.execute(
-        "SELECT count(closed_at) / count(*) FROM cases WHERE station_code LIKE 'LQ%' AND NOT cancelled"
-        " AND deadline_at <= TIMESTAMP '2026-11-22 16:03' GROUP BY station_code").fetchall()]
+        "SELECT avg((closed_at IS NOT NULL AND closed_at < date_trunc('month', deadline_at) + INTERVAL 1 MONTH)::int)"
+        " FROM cases WHERE station_code LIKE 'LQ%' AND NOT cancelled"
+        " AND deadline_at < TIMESTAMP '2026-11-01' GROUP BY station_code").fetchall()]
     assert len(rates) == 5
     assert min(rates) < 0.85 < max(rates)
 
