@@ -1,0 +1,112 @@
+"""The Dash app factory.
+
+    from dashboard.app import create_app
+    app = create_app(settings)          # dash.Dash; app.server is the Flask WSGI app
+
+WSGI servers use the factory entry ``dashboard.app:wsgi()`` (gunicorn) or ``--call dashboard.app:wsgi``
+(waitress-serve); ``dashboard.serve.serve`` wraps both.
+
+Pages live in ``dashboard/pages/*.py`` (``dash.register_page`` + ``def layout(**query)``); their
+callbacks live in ``dashboard/callbacks/<page>.py`` as ``def register(app)``, which this factory calls
+for every module in that package, so each app created (tests create several) gets its own callbacks.
+Everything is served locally: no CDN, no web fonts, no version check.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from pathlib import Path
+
+import dash
+import flask
+
+from dashboard import callbacks as callbacks_pkg
+from dashboard import data, shell
+from dashboard.i18n import t
+from etl.settings import PROJECT_ROOT, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+ASSETS_DIR = PROJECT_ROOT / "assets"
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="zh-CN">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+class VitalsDash(dash.Dash):
+    """Dash without the one external URL it ships to the browser (the version-check endpoint)."""
+
+    def _config(self) -> dict[str, object]:
+        config = super()._config()
+        config.pop("dash_version_url", None)
+        return config
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    settings = settings or load_settings()
+    lang = settings.language
+    app = VitalsDash(
+        "dashboard",
+        use_pages=True,
+        pages_folder=str(PAGES_DIR),
+        assets_folder=str(ASSETS_DIR),
+        serve_locally=True,
+        include_pages_meta=False,  # absolute og:/twitter: URLs are of no use on an intranet wall
+        external_scripts=[],
+        external_stylesheets=[],
+        index_string=INDEX_STRING,
+        title=t("app.title", lang),
+        update_title=None,  # no "Updating..." flicker in the tab title on every refresh
+        suppress_callback_exceptions=True,  # page components come and go with the route
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        compress=False,
+    )
+    # No dev tools in production and never a call home for a version check.
+    app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
+    server: flask.Flask = app.server
+    server.config["VITALS_SETTINGS"] = settings
+    data.install(server, settings)
+    app.layout = lambda: shell.layout(t("app.title", lang))
+    shell.register(app)
+    for mod in pkgutil.iter_modules(callbacks_pkg.__path__):
+        if mod.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{callbacks_pkg.__name__}.{mod.name}")
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
+        else:  # pragma: no cover - a convention slip, not a runtime condition
+            log.warning("dashboard.callbacks.%s has no register(app)", mod.name)
+    return app
+
+
+def wsgi() -> flask.Flask:
+    """WSGI factory: ``gunicorn 'dashboard.app:wsgi()'`` / ``waitress-serve --call dashboard.app:wsgi``."""
+    return create_app().server
+
+
+def run_dev(host: str = "127.0.0.1", port: int = 8050) -> None:  # pragma: no cover - manual use
+    """Flask's development server with Dash dev tools (never used by `vitals serve`)."""
+    create_app().run(host=host, port=port, debug=True, dev_tools_disable_version_check=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run_dev()

@@ -1,0 +1,109 @@
+"""Data-status page (/): render the status of every source; re-read it on every tick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, State, html
+
+from dashboard import data
+from dashboard.i18n import age_text, t
+from dashboard.pages.home_ids import HomeIds
+from metrics import status
+
+
+def register(app: dash.Dash) -> None:
+    @app.callback(
+        Output(HomeIds.CONTENT, "children"),
+        Input(HomeIds.TICK, "n_intervals"),
+        State(HomeIds.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def _refresh(_n: int | None, lang: str | None) -> object:
+        return render(lang=lang or "zh")
+
+
+def _fmt_dt(value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.strftime(fmt) if hasattr(value, "strftime") else "—"
+
+
+def _fmt_int(value: object) -> str:
+    try:
+        return f"{int(value):,}"  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return "—"
+
+
+@data.guarded()
+def render(lang: str = "zh") -> html.Div:
+    cfg = data.settings()
+    extents = data.per_snapshot("status.extents", status.source_extents)
+    fresh = status.freshness(extents, data.site_now(cfg), cfg.section("freshness"))
+    con = data.connection()
+    meta = status.warehouse_meta(con)
+    units = status.unit_counts(con)
+    runs = status.recent_runs(con, 8)
+    site = cfg.site_name_en if lang == "en" else cfg.site_name_zh
+    facts = html.Dl(
+        className="cv-facts",
+        children=[
+            html.Dt(t("home.site", lang)),
+            html.Dd(site),
+            html.Dt(t("home.snapshot", lang)),
+            html.Dd(data.current_snapshot().name, className="cv-mono"),
+            html.Dt(t("home.data_now", lang)),
+            html.Dd(meta.get("data_now") or meta.get("now") or "—"),
+            html.Dt(t("home.units", lang)),
+            html.Dd(" · ".join(f"{t('level.' + k, lang)} {v:,}" for k, v in sorted(units.items(), key=_level_order))),
+        ],
+    )
+    head = ["source", "rows", "first", "last", "age", "loaded", "status"]
+    rows = [
+        html.Tr(
+            [
+                html.Td(t(f"source.{f.key}", lang)),
+                html.Td(_fmt_int(f.rows), className="num"),
+                html.Td(_fmt_dt(f.first)),
+                html.Td(_fmt_dt(f.last)),
+                html.Td(age_text(f.age_minutes, lang) if f.last else "—"),
+                html.Td(_fmt_dt(f.last_load) + (" UTC" if f.last_load else "")),
+                html.Td(html.Span(t(f"fresh.{f.state}", lang), className=f"cv-badge cv-badge-{f.state}")),
+            ],
+            id={"type": "home-source", "key": f.key},
+        )
+        for f in fresh
+    ]
+    sources = html.Table(
+        [html.Thead(html.Tr([html.Th(t(f"home.col.{h}", lang)) for h in head])), html.Tbody(rows)],
+        className="cv-table",
+    )
+    return html.Div([facts, sources, html.H2(t("home.runs", lang)), _runs_table(runs, lang)])
+
+
+def _level_order(item: tuple[str, int]) -> int:
+    order = ("district", "town", "grid", "village", "microgrid")
+    return order.index(item[0]) if item[0] in order else 99
+
+
+def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
+    if runs.empty:
+        return html.P(t("home.no_runs", lang), className="cv-muted")
+    head = ["kind", "run_status", "read", "loaded_rows", "rejected", "finished"]
+    body = [
+        html.Tr(
+            [
+                html.Td(str(r.kind)),
+                html.Td(str(r.status)),
+                html.Td(_fmt_int(r.rows_read), className="num"),
+                html.Td(_fmt_int(r.rows_loaded), className="num"),
+                html.Td(_fmt_int(r.rows_rejected), className="num"),
+                html.Td(_fmt_dt(r.finished_at) + " UTC"),
+            ]
+        )
+        for r in runs.itertuples()
+    ]
+    return html.Table(
+        [html.Thead(html.Tr([html.Th(t(f"home.col.{h}", lang)) for h in head])), html.Tbody(body)],
+        className="cv-table",
+    )

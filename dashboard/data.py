@@ -1,0 +1,199 @@
+"""Per-request, read-only access to the current warehouse snapshot.
+
+One read-only DuckDB connection per process is cached on the Flask server object (never in a module
+global) and re-opened when the ``vitals.duckdb`` symlink points at a new snapshot. Each request gets
+its own cursor (``connection()``), closed when the request ends.
+
+Errors never reach the user as a traceback: ``guarded`` turns a missing warehouse or a failed query
+into a friendly ``message`` component.
+
+    from dashboard import data
+    con = data.connection()                      # inside a layout function or a callback
+    q = access.scoped(Query(period=...))         # every Query passes the access gate
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+import duckdb
+import flask
+from dash import html
+
+from dashboard.i18n import t
+from etl.settings import Settings
+from metrics.connection import WarehouseMissing, open_readonly, snapshot_path
+from metrics.query import QueryError
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "city_vitals"
+_G_CURSOR = "city_vitals_cursor"
+_G_TARGET = "city_vitals_snapshot"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class Warehouse:
+    """The process's read-only connection, re-opened when the published snapshot changes."""
+
+    settings: Settings
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _target: Path | None = None
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _memo_target: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.settings.warehouse)
+
+    def snapshot(self) -> Path:
+        """The snapshot file the warehouse link points at right now."""
+        return snapshot_path(self.path)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor on the current snapshot (raises WarehouseMissing when nothing is loaded)."""
+        return self.cursor_and_snapshot()[0]
+
+    def cursor_and_snapshot(self) -> tuple[duckdb.DuckDBPyConnection, Path]:
+        target = self.snapshot()
+        with self._lock:
+            if self._con is None or target != self._target:
+                # The old connection is dropped, not closed: cursors of requests still running keep
+                # its database alive until they finish (the ETL deletes old snapshots after a grace period).
+                self._con = open_readonly(self.path)
+                self._target = target
+            return self._con.cursor(), target
+
+    def memo(
+        self, key: str, compute: Callable[[duckdb.DuckDBPyConnection], R], con: duckdb.DuckDBPyConnection, target: Path
+    ) -> R:
+        """``compute(con)`` once per snapshot and key (geometry, extents: things only a load changes).
+
+        ``target`` is the snapshot ``con`` reads, so a request that started before a swap never
+        caches old data under the new snapshot.
+        """
+        with self._lock:
+            if target != self._memo_target:
+                self._memo.clear()
+                self._memo_target = target
+            if key in self._memo:
+                return self._memo[key]
+        value = compute(con)
+        with self._lock:
+            if target == self._memo_target:
+                self._memo[key] = value
+        return value
+
+
+def install(server: flask.Flask, settings: Settings) -> Warehouse:
+    """Attach the warehouse and settings to the server and close request cursors on teardown."""
+    wh = Warehouse(settings)
+    server.extensions[EXTENSION_KEY] = wh
+
+    @server.teardown_appcontext
+    def _close_cursor(_exc: BaseException | None) -> None:
+        flask.g.pop(_G_TARGET, None)
+        cur = flask.g.pop(_G_CURSOR, None)
+        if cur is not None:
+            with contextlib.suppress(duckdb.Error):  # a cursor of a dropped connection
+                cur.close()
+
+    return wh
+
+
+def warehouse(server: flask.Flask | None = None) -> Warehouse:
+    app = server or flask.current_app
+    return app.extensions[EXTENSION_KEY]
+
+
+def settings() -> Settings:
+    """The settings the running app was created with."""
+    return warehouse().settings
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The request's cursor on the current snapshot (one per request, opened on first use)."""
+    cur = flask.g.get(_G_CURSOR)
+    if cur is None:
+        cur, target = warehouse().cursor_and_snapshot()
+        flask.g.setdefault(_G_CURSOR, cur)
+        flask.g.setdefault(_G_TARGET, target)
+    return cur
+
+
+def current_snapshot() -> Path:
+    """The snapshot file the request's cursor reads."""
+    connection()
+    return flask.g.get(_G_TARGET)
+
+
+def per_snapshot(key: str, compute: Callable[[duckdb.DuckDBPyConnection], R]) -> R:
+    """A value computed once per published snapshot (per process), e.g. unit polygons."""
+    con = connection()
+    return warehouse().memo(key, compute, con, current_snapshot())
+
+
+def message(kind: str, lang: object, detail: str | None = None) -> html.Div:
+    """A calm, translated notice for a missing warehouse, a failed query or a bad filter."""
+    body = detail if detail is not None else t(f"error.{kind}.body", lang)
+    return html.Div(
+        [html.H2(t(f"error.{kind}.title", lang)), html.P(body)],
+        className=f"cv-message cv-message-{kind}",
+        role="status",
+    )
+
+
+def error_kind(exc: BaseException) -> str:
+    if isinstance(exc, WarehouseMissing):
+        return "missing"
+    if isinstance(exc, QueryError):
+        return "input"
+    return "query"
+
+
+def guarded(lang_arg: str = "lang") -> Callable[[Callable[P, R]], Callable[P, R | html.Div]]:
+    """Decorate a layout/render function: data errors become ``message`` components.
+
+    The language is read from the keyword argument ``lang_arg`` (``?lang=en`` in a page layout).
+    """
+
+    def deco(fn: Callable[P, R]) -> Callable[P, R | html.Div]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | html.Div:
+            try:
+                return fn(*args, **kwargs)
+            except (WarehouseMissing, QueryError, duckdb.Error, KeyError, ValueError) as exc:
+                kind = error_kind(exc)
+                if kind == "query":
+                    log.exception("data error in %s", fn.__qualname__)
+                lang: Any = kwargs.get(lang_arg)
+                return message(kind, lang, str(exc) if kind == "input" else None)
+
+        return wrapper
+
+    return deco
+
+
+def site_now(cfg: Settings | None = None) -> datetime:
+    """Wall-clock time in the site time zone, naive (like every warehouse timestamp).
+
+    ``[site] now = "2026-07-01T10:00"`` in the config pins it (replaying an old snapshot, demos).
+    """
+    cfg = cfg or settings()
+    pinned = cfg.section("site").get("now")
+    if pinned:
+        return datetime.fromisoformat(str(pinned))
+    return datetime.now(ZoneInfo(cfg.timezone)).replace(tzinfo=None)

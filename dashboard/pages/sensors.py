@@ -1,0 +1,20 @@
+"""Placeholder for the sensors page (built by the pages issue, which replaces this module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import html
+
+from dashboard.i18n import lang_of, t
+
+dash.register_page(__name__, path="/sensors", order=50, nav_key="nav.sensors")
+
+
+def layout(lang: str | None = None, **_query: Any) -> html.Div:
+    lang = lang_of(lang)
+    return html.Div(
+        [html.H1(t("nav.sensors", lang)), html.P(t("placeholder.body", lang), className="cv-muted")],
+        className="cv-page cv-placeholder",
+    )

@@ -1,0 +1,36 @@
+"""Dashboard tests call layouts and callbacks directly, inside a request context of a real app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dash
+import pytest
+
+from dashboard.app import create_app
+from etl.settings import Settings
+from tests.dashboard.minimal_warehouse import build_warehouse
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_warehouse(tmp_path_factory.mktemp("warehouse"))
+
+
+@pytest.fixture(scope="session")
+def settings(warehouse: Path) -> Settings:
+    return Settings(warehouse=warehouse)
+
+
+@pytest.fixture
+def app(settings: Settings) -> dash.Dash:
+    return create_app(settings)
+
+
+@pytest.fixture
+def ctx(app: dash.Dash) -> Iterator[dash.Dash]:
+    """A request context on the app, as a callback runs in (per-request cursor, settings)."""
+    with app.server.test_request_context("/"):
+        yield app
+        app.server.do_teardown_appcontext()

@@ -1,0 +1,124 @@
+"""Shell, data access and the data-status page, without a browser."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import dash
+from dash import html
+
+from dashboard import data, shell
+from dashboard.app import create_app
+from dashboard.callbacks.home import render
+from dashboard.i18n import STRINGS, age_text, lang_of, t
+from etl.settings import Settings
+from metrics import status
+from tests.dashboard.minimal_warehouse import build_minimal, site_now
+
+
+def _text(component: object) -> str:
+    return json.dumps(component.to_plotly_json() if hasattr(component, "to_plotly_json") else component,
+                      default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o),
+                      ensure_ascii=False)
+
+
+def test_every_string_has_both_languages():
+    for key, (zh, en) in STRINGS.items():
+        assert zh and en, key
+    assert t("nav.screen") == "大屏" and t("nav.screen", "en") == "Big screen"
+    assert t("no.such.key", "en") == "no.such.key"
+    assert lang_of("en") == "en" and lang_of(None) == "zh" and lang_of(["en"]) == "en" and lang_of("xx") == "zh"
+    assert age_text(3.5, "zh") == "3 分钟前" and age_text(125, "en") == "2 h ago" and age_text(None) == "—"
+
+
+def test_index_html_has_no_external_urls(app: dash.Dash):
+    client = app.server.test_client()
+    for path in ("/", "/screen", "/rankings?lang=en"):
+        page = client.get(path)
+        assert page.status_code == 200
+        body = page.data.decode()
+        assert '<html lang="zh-CN">' in body
+        assert not re.findall(r"https?://", body), re.findall(r"https?://[^\"' ]+", body)
+        # every script and stylesheet is served by this app
+        for src in re.findall(r'(?:src|href)="([^"]+)"', body):
+            assert src.startswith("/"), src
+            assert client.get(src).status_code == 200, src
+
+
+def test_pages_registered_with_nav_labels(app: dash.Dash):
+    paths = {p["path"]: p for p in dash.page_registry.values()}
+    for path in ("/", "/screen", "/rankings", "/stations", "/cases", "/hotline", "/sensors", "/staffing"):
+        assert path in paths, path
+        assert paths[path]["nav_key"] in STRINGS
+    order = [p["path"] for p in shell.nav_pages()]
+    assert order[:2] == ["/", "/screen"]
+
+
+def test_shell_language_and_kiosk():
+    links, toggle, toggle_href, root, lang = shell.update_shell("/screen", "?lang=en&kiosk=1&scale=2")
+    assert lang == "en" and toggle == "中文"
+    assert "is-kiosk" in root and "lang-en" in root
+    assert toggle_href == "/screen?kiosk=1&scale=2"  # back to Chinese (the default), other params kept
+    hrefs = [link.href for link in links]
+    assert "/rankings?lang=en&kiosk=1" in hrefs
+    assert [link.children for link in links][:2] == ["Data status", "Big screen"]
+    links, toggle, toggle_href, root, lang = shell.update_shell("/", "")
+    assert lang == "zh" and toggle == "English" and toggle_href == "/?lang=en" and "is-kiosk" not in root
+    assert links[0].children == "数据状态" and "is-active" in links[0].className
+
+
+def test_home_renders_sources(ctx: dash.Dash):
+    out = _text(render(lang="zh"))
+    for key in ("cases", "hotline", "readings", "staffing"):
+        assert t(f"source.{key}", "zh") in out
+    assert "vitals-" in out  # the snapshot file name
+    assert "Traceback" not in out
+    out_en = _text(render(lang="en"))
+    assert "Grid cases" in out_en and "Sensor readings" in out_en
+
+
+def test_source_status_counts(ctx: dash.Dash):
+    con = data.connection()
+    extents = {e.key: e for e in status.source_extents(con)}
+    assert extents["cases"].rows == con.execute("SELECT count(*) FROM cases").fetchone()[0] > 0
+    assert extents["cases"].last is not None and extents["cases"].first < extents["cases"].last
+    fresh = {f.key: f for f in status.freshness(tuple(extents.values()), site_now())}
+    assert fresh["units"].state == "static"
+    assert fresh["readings"].state == "ok"
+    # two days later every timed source is stale
+    later = {f.key: f for f in status.freshness(tuple(extents.values()), site_now().replace(year=site_now().year + 1))}
+    assert later["cases"].state == "stale" and later["readings"].state == "stale"
+
+
+def test_missing_warehouse_is_a_friendly_message(tmp_path: Path):
+    app = create_app(Settings(warehouse=tmp_path / "nothing" / "vitals.duckdb"))
+    with app.server.test_request_context("/"):
+        out = render(lang="zh")
+        assert isinstance(out, html.Div)
+        assert "cv-message-missing" in out.className
+        assert t("error.missing.title", "zh") in _text(out)
+    # and the page itself still serves
+    assert app.server.test_client().get("/").status_code == 200
+
+
+def test_connection_follows_the_snapshot_link(tmp_path: Path, settings: Settings):
+    root = tmp_path / "wh"
+    link = build_minimal(root)
+    app = create_app(replace(settings, warehouse=link))
+    with app.server.test_request_context("/"):
+        first = data.current_snapshot()
+        n = data.connection().execute("SELECT count(*) FROM cases").fetchone()[0]
+        assert data.per_snapshot("n", lambda c: c.execute("SELECT count(*) FROM cases").fetchone()[0]) == n
+        app.server.do_teardown_appcontext()
+    from tests.dashboard.minimal_warehouse import publish
+
+    publish(root, lambda con: con.execute("DELETE FROM cases WHERE case_id LIKE 'fx:1%'"))
+    with app.server.test_request_context("/"):
+        assert data.current_snapshot() != first
+        m = data.connection().execute("SELECT count(*) FROM cases").fetchone()[0]
+        assert m < n
+        assert data.per_snapshot("n", lambda c: c.execute("SELECT count(*) FROM cases").fetchone()[0]) == m
+        app.server.do_teardown_appcontext()
