@@ -12,8 +12,8 @@ request, so a crafted callback request meets the same rules as a click in the me
   ``scoped``) and masks personal data for principals without clearance (``metrics.privacy``).
 
 Outside a request (CLI, scheduled jobs, unit tests of the metrics layer) the operator runs as the
-``SYSTEM`` principal. Inside a request of an app the guard was installed on, a missing principal is
-refused: that can only be a bug, and a bug must not widen access.
+``SYSTEM`` principal. In a request the guard saw, a missing principal is refused: that can only be a
+bug, and a bug must not widen access.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from metrics.query import Query, QueryError
 
 G_PRINCIPAL = "vitals_principal"
 EXTENSION = "vitals_auth"
+G_GUARDED = "vitals_guarded"  # set by the guard on every request it sees
 # Columns naming the units a row belongs to (etl/schema.py UNIT_PATH).
 UNIT_COLUMNS = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
 
@@ -49,11 +50,14 @@ def current_principal() -> Principal:
     principal = flask.g.get(G_PRINCIPAL)
     if isinstance(principal, Principal):
         return principal
-    if flask.current_app.extensions.get(EXTENSION) is None:
-        # An app built without the guard (a page's unit test on a bare Dash app): there is no
-        # sign-in to speak of. create_app always installs the guard; a test checks that it does.
-        return SYSTEM
-    raise AccessDenied("未登录 / not signed in")
+    if flask.g.get(G_GUARDED):
+        # The guard saw this request and put no principal: only a bug gets here, and a bug must
+        # not widen access.
+        raise AccessDenied("未登录 / not signed in")
+    # A request context the guard never saw: a test calling a layout or callback directly in
+    # ``test_request_context`` (Flask runs before_request only when it dispatches a request, which
+    # every served request is). There is no one to sign in, so the operator's rules apply.
+    return SYSTEM
 
 
 def _state() -> Any:

@@ -28,7 +28,7 @@ import dash
 import flask
 from markupsafe import escape
 
-from dashboard.access import EXTENSION, G_PRINCIPAL
+from dashboard.access import EXTENSION, G_GUARDED, G_PRINCIPAL
 from dashboard.auth.config import AuthConfig, load_auth_config
 from dashboard.auth.model import Principal, normalise_path
 from dashboard.auth.store import UserStore
@@ -192,6 +192,7 @@ def _same_origin() -> bool:
 
 def _guard(state: AuthState) -> flask.Response | None:
     req = flask.request
+    flask.g.setdefault(G_GUARDED, True)
     path = req.path
     xhr = path.startswith(XHR_PREFIXES)
     if req.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():

@@ -55,10 +55,14 @@ class LiveServer:
     log: Path = field(repr=False)
 
 
-def start_server(warehouse: Path, log: Path, server: str = "waitress", workers: int = 2) -> LiveServer:
+def start_server(warehouse: Path, log: Path, server: str = "waitress", workers: int = 2,
+                 env_extra: dict[str, str] | None = None) -> LiveServer:
+    """``env_extra`` defaults to auth off (``VITALS_AUTH=off``); auth tests pass a config instead."""
     port = _free_port()
     env = {**os.environ, "VITALS_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
     env.pop("VITALS_CONFIG", None)
+    env.pop("VITALS_AUTH", None)
+    env.update({"VITALS_AUTH": "off"} if env_extra is None else env_extra)
     out = log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashboard.serve", "--server", server, "--port", str(port),

@@ -13,6 +13,18 @@ from etl.settings import Settings
 from tests.dashboard.minimal_warehouse import build_warehouse
 
 
+@pytest.fixture(autouse=True)
+def _auth_off_for_page_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page tests run with auth explicitly off (``VITALS_AUTH=off``: the demo principal, admin over
+    the whole warehouse, personal data masked); ``test_auth*`` / ``test_access*`` modules test the
+    gate with auth on and get the environment untouched."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    if name.startswith(("test_auth", "test_access")):
+        monkeypatch.delenv("VITALS_AUTH", raising=False)
+    else:
+        monkeypatch.setenv("VITALS_AUTH", "off")
+
+
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_warehouse(tmp_path_factory.mktemp("warehouse"))

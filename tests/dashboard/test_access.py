@@ -56,9 +56,11 @@ def test_outside_a_request_the_operator_sees_everything() -> None:
     assert access.scoped(Q) == Q
 
 
-def test_guarded_app_without_principal_refuses(app: dash.Dash) -> None:
-    with app.server.test_request_context("/"), pytest.raises(access.AccessDenied):
-        access.scoped(Q)
+def test_a_guarded_request_without_principal_is_refused(app: dash.Dash) -> None:
+    with app.server.test_request_context("/"):
+        flask.g.setdefault(access.G_GUARDED, True)
+        with pytest.raises(access.AccessDenied):
+            access.scoped(Q)
 
 
 @pytest.mark.parametrize(
