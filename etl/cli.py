@@ -1,20 +1,206 @@
-"""`vitals etl ...`: load exports into the warehouse."""
+"""`vitals etl ...`: load exports into the warehouse; `info` is mounted by the lead as `vitals info`.
+
+Bad input (missing file, bad mapping, unreadable data) ends with exit code 2 and one clear line on
+stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from etl.settings import PROJECT_ROOT
+from etl.settings import PROJECT_ROOT, ConfigError, load_settings
 
 app = typer.Typer(no_args_is_help=True)
 
 
+def _err() -> Console:
+    return Console(stderr=True)  # created per use so COLUMNS / redirection at call time apply
+
+
+def _out() -> Console:
+    return Console()
+
+WarehouseOpt = Annotated[
+    Path | None, typer.Option("--warehouse", "-w", help="warehouse path (default: settings / VITALS_WAREHOUSE)")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    # escape: messages name mapping keys like [fields.x], which rich would take for markup
+    _err().print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Turn the errors users cause into one line; anything else is a bug and keeps its traceback."""
+    from etl.load import LoadError
+    from etl.mapping import MappingError
+    from etl.readers import ReadError
+    from etl.snapshots import WarehouseLocked
+
+    try:
+        yield
+    except (LoadError, MappingError, ReadError, WarehouseLocked, ConfigError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    except Exception as exc:  # DuckDB errors on malformed data: still a one-line answer
+        import duckdb
+
+        if isinstance(exc, duckdb.Error):
+            raise _fail(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        raise
+
+
+def _warehouse(path: Path | None) -> tuple[Path, object]:
+    settings = load_settings()
+    return (path or settings.warehouse), settings
+
+
 @app.command("schema-doc")
-def schema_doc(out: Path = PROJECT_ROOT / "docs" / "schema.md") -> None:
+def schema_doc(out_path: Annotated[Path, typer.Option("--out")] = PROJECT_ROOT / "docs" / "schema.md") -> None:
     """Regenerate docs/schema.md from etl/schema.py."""
     from etl.schema import schema_markdown
 
-    out.write_text(schema_markdown() + "\n", encoding="utf-8")
-    typer.echo(f"wrote {out}")
+    out_path.write_text(schema_markdown() + "\n", encoding="utf-8")
+    typer.echo(f"wrote {out_path}")
+
+
+@app.command("load")
+def load(
+    kind: Annotated[str, typer.Argument(help="units | cases | hotline | sensors | readings | staffing | alarms ...")],
+    files: Annotated[list[Path], typer.Argument(help="export files (CSV, CSV.GZ, XLSX, Parquet, JSON, GeoJSON)")],
+    mapping: Annotated[str, typer.Option("--mapping", "-m", help="mapping file or shipped mapping name")],
+    warehouse: WarehouseOpt = None,
+    derive: Annotated[bool, typer.Option("--derive-alarms/--no-derive-alarms",
+                                         help="derive sensor alarms after loading readings")] = True,
+) -> None:
+    """Load export files of one kind into a new warehouse snapshot (all or nothing)."""
+    from etl.alarms import derive_alarms
+    from etl.load import load_into
+    from etl.mapping import KIND_TABLE, load_mapping
+    from etl.snapshots import writer
+
+    with _clean_errors():
+        if kind not in KIND_TABLE:
+            raise _fail(f"unknown kind {kind!r}; expected one of {', '.join(sorted(KIND_TABLE))}")
+        for f in files:
+            if not f.exists():
+                raise _fail(f"{f}: file not found")
+        m = load_mapping(mapping)
+        wh, settings = _warehouse(warehouse)
+        t0 = time.monotonic()
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=_err(), transient=True) as bar:
+            task = bar.add_task(f"load {kind}", total=len(files))
+
+            def progress(file: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, description=f"load {kind} {Path(file).name}" if file else "publish")
+
+            with writer(wh, settings) as con:  # type: ignore[arg-type]
+                report = load_into(con, kind, files, m, progress=progress)
+                derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
+        _summary(report, time.monotonic() - t0)
+        if derived is not None:
+            _out().print(f"derived alarms written: {derived}")
+
+
+def _summary(report: object, seconds: float) -> None:
+    from etl.load import LoadReport
+
+    assert isinstance(report, LoadReport)
+    table = Table(title=f"run {report.run_id}: {report.kind} from {report.source_system} ({seconds:.1f} s)")
+    for col in ("file", "read", "loaded", "rejected", "new", "updated", "top reject reasons"):
+        table.add_column(col, justify="left" if col in ("file", "top reject reasons") else "right")
+    for f in report.files:
+        reasons = ", ".join(f"{r} {n:,}" for r, n in f.reasons[:3])
+        table.add_row(Path(f.file).name, f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_rejected:,}",
+                      f"{f.inserted:,}", f"{f.updated:,}", reasons)
+    if len(report.files) > 1:
+        top = sorted(report.reasons.items(), key=lambda kv: -kv[1])[:3]
+        table.add_row("[bold]total", f"{report.rows_read:,}", f"{report.rows_loaded:,}", f"{report.rows_rejected:,}",
+                      f"{sum(f.inserted for f in report.files):,}", f"{sum(f.updated for f in report.files):,}",
+                      ", ".join(f"{r} {n:,}" for r, n in top))
+    _out().print(table)
+
+
+@app.command("rejects")
+def rejects(
+    run: Annotated[int | None, typer.Option("--run", help="run id (default: the latest run)")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="rows to show")] = 20,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Show rejected rows of a run with their reasons."""
+    from etl.snapshots import open_readonly
+
+    with _clean_errors():
+        wh, _ = _warehouse(warehouse)
+        con = open_readonly(wh)
+        try:
+            if run is None:
+                run = con.execute("SELECT max(run_id) FROM etl_run").fetchone()[0]  # type: ignore[index]
+                if run is None:
+                    raise _fail("no ETL runs in this warehouse yet")
+            counts = con.execute("SELECT reason, count(*) FROM etl_reject WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC",
+                                 [run]).fetchall()
+            rows = con.execute("SELECT file, line, field, raw_value, reason, detail FROM etl_reject WHERE run_id = ?"
+                               " ORDER BY file, line LIMIT ?", [run, limit]).fetchall()
+        finally:
+            con.close()
+    t = Table(title=f"rejects of run {run}: " + (", ".join(f"{r} {n:,}" for r, n in counts) or "none"))
+    for col in ("file", "line", "field", "raw value", "reason", "detail"):
+        t.add_column(col)
+    for f, line, field, raw, reason, detail in rows:
+        t.add_row(Path(f).name, str(line), field or "", (raw or "")[:40], reason, detail or "")
+    _out().print(t)
+
+
+def info(warehouse: WarehouseOpt = None) -> None:
+    """What is loaded: row counts per table, date ranges, last load per source."""
+    from etl import schema
+    from etl.snapshots import current_snapshot, open_readonly
+
+    with _clean_errors():
+        wh, _ = _warehouse(warehouse)
+        con = open_readonly(wh)
+        try:
+            present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            t = Table(title=f"warehouse {wh} → {current_snapshot(wh)}")
+            for col in ("table", "rows", "from", "to"):
+                t.add_column(col, justify="right" if col == "rows" else "left")
+            for table in schema.TABLES:
+                if table.name not in present:
+                    continue
+                ts = next((c.name for c in table.columns if c.type == "TIMESTAMP" and c.required), None)
+                if ts is None and table.name == "staffing_roster":
+                    ts = "duty_date"
+                sel = f", min({ts}), max({ts})" if ts else ""
+                row = con.execute(f"SELECT count(*){sel} FROM {table.name}").fetchone()  # our own identifiers
+                assert row is not None
+                t.add_row(table.name, f"{row[0]:,}", *(str(v or "") for v in row[1:]))
+            _out().print(t)
+            runs = con.execute(
+                "SELECT source_system, kind, max(finished_at), arg_max(run_id, finished_at),"
+                " arg_max(rows_loaded, finished_at), arg_max(rows_rejected, finished_at)"
+                " FROM etl_run WHERE status = 'succeeded' GROUP BY 1, 2 ORDER BY 3 DESC"
+            ).fetchall()
+        finally:
+            con.close()
+    r = Table(title="last load per source (UTC)")
+    for col in ("source", "kind", "finished", "run", "loaded", "rejected"):
+        r.add_column(col)
+    for src, kind, fin, run_id, loaded, rej in runs:
+        r.add_row(str(src), kind, str(fin)[:19], str(run_id), f"{loaded:,}", f"{rej:,}")
+    _out().print(r)
+
+
+app.command("info")(info)

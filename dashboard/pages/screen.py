@@ -1,18 +1,112 @@
-"""大屏 / Command-hall big screen (/screen). Built in issue 4."""
+"""大屏 / Command-hall big screen (/screen): the whole jurisdiction on one screen (一屏观全域).
+
+A fixed skeleton of panels; ``dashboard/callbacks/screen.py`` fills them on load and on every
+refresh tick. Views (overview, stations, hotline, sensors, emergency) only re-arrange the panels with
+CSS, so rotating between them costs no request. See ``dashboard/screen/config.py`` for URL options.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
-from dash import html
+import dash_leaflet as dl
+from dash import dcc, html
 
-from dashboard.i18n import lang_of, t
-from dashboard.pages.screen_ids import ScreenIds
+from dashboard import data
+from dashboard.i18n import t
+from dashboard.pages.screen_ids import ScreenIds as S
+from dashboard.screen.config import MODES, VIEWS, ScreenConfig, parse
 
-dash.register_page(__name__, path="/screen", order=5, nav_key="nav.screen")
+dash.register_page(__name__, path="/screen", order=5, nav_key="nav.screen", title="城运体征 · 大屏")
+
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
 
 
-def layout(lang: str | None = None, **_query: Any) -> html.Div:
-    lang = lang_of(lang)
-    return html.Div([html.H1(t("nav.screen", lang))], id=ScreenIds.ROOT, className="cv-page")
+def _graph(id_: str) -> dcc.Graph:
+    return dcc.Graph(id=id_, config=GRAPH_CONFIG, className="scr-graph", style={"height": "100%", "width": "100%"},
+                     figure={"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                                                    "xaxis": {"visible": False}, "yaxis": {"visible": False}}})
+
+
+def _panel(name: str, title: str, *body: Any) -> html.Section:
+    return html.Section([html.H2(title, className="scr-panel-title"), html.Div(list(body), className="scr-panel-body")],
+                        className=f"scr-panel scr-p-{name}", id=f"scr-panel-{name}")
+
+
+def _map(cfg: ScreenConfig) -> dl.MapContainer:
+    layers: list[Any] = []
+    if cfg.tile_url:
+        layers.append(dl.TileLayer(url=cfg.tile_url, attribution=cfg.tile_attribution or None))
+    layers += [
+        dl.GeoJSON(id=S.MAP_UNITS, style={"variable": "cityVitals.unitStyle"},
+                   hoverStyle={"variable": "cityVitals.unitHover"}),
+        dl.GeoJSON(id=S.MAP_MARKERS, cluster=True, zoomToBoundsOnClick=True,
+                   pointToLayer={"variable": "cityVitals.markerPoint"},
+                   superClusterOptions={"radius": 48, "maxZoom": 16}),
+    ]
+    return dl.MapContainer(layers, id=S.MAP, center=[31.15, 121.12], zoom=10, zoomControl=False,
+                           attributionControl=bool(cfg.tile_url), zoomSnap=0.25, keyboard=False,
+                           className="scr-leaflet", style={"height": "100%", "width": "100%"})
+
+
+def layout(**query: Any) -> html.Div:
+    cfg = parse(query, data.settings())
+    lang = cfg.lang
+    labels = {**{v: t(f"scr.view.{v}", lang) for v in VIEWS}, **{m: t(f"scr.mode.{m}", lang) for m in MODES}}
+    header = html.Header([
+        html.Div([html.Div(cfg.site_name, className="scr-site", id=S.TITLE),
+                  html.Div(t("scr.title", lang), className="scr-subtitle")], className="scr-brand"),
+        html.Div([html.Span(id=S.VIEW_LABEL, className="scr-view"),
+                  html.Span(t(f"scr.mode.{cfg.mode}", lang), id=S.MODE_LABEL, className="scr-mode-badge")],
+                 className="scr-viewbox"),
+        html.Div(id=S.FRESHNESS, className="scr-freshness"),
+        html.Div(id=S.WARNING, className="scr-warning", role="status"),
+        html.Button(t("scr.mode.toggle", lang), id=S.MODE, className="scr-mode-toggle", n_clicks=0),
+        html.Div(id=S.CLOCK, className="scr-clock"),
+    ], className="scr-header")
+    map_panel = html.Section([
+        html.H2([html.Span(t("scr.map", lang)), html.Span(id=S.MAP_TITLE, className="scr-map-scope")],
+                className="scr-panel-title"),
+        html.Div([
+            _map(cfg),
+            html.Div(id=S.MAP_LEGEND, className="scr-legend"),
+            html.Button("↑ " + t("scr.map.back", lang), id=S.MAP_BACK, className="scr-map-back", n_clicks=0,
+                        style={"display": "none"}),
+        ], className="scr-panel-body scr-map-body"),
+    ], className="scr-panel scr-p-map", id="scr-panel-map")
+    panels = [
+        _panel("vitals", t("scr.vitals", lang), html.Div(id=S.VITALS, className="scr-vitals")),
+        map_panel,
+        _panel("stations", t("scr.stations", lang), html.Div(id=S.STATIONS_SUMMARY, className="scr-stations-summary"),
+               html.Div(_graph(S.STATIONS), className="scr-graph-box")),
+        _panel("ranking", t("scr.ranking", lang), html.Div(id=S.RANKING, className="scr-ranking")),
+        _panel("feed", t("scr.feed", lang), html.Div(id=S.FEED, className="scr-feed")),
+        _panel("hourly", t("scr.hourly", lang), html.Div(_graph(S.HOURLY), className="scr-graph-box")),
+        _panel("backlog", t("scr.backlog", lang), html.Div(id=S.BACKLOG, className="scr-kpis")),
+        _panel("hotline", t("scr.hotline", lang), html.Div(id=S.HOTLINE_KPIS, className="scr-kpis is-compact"),
+               html.Div(_graph(S.HOTLINE), className="scr-graph-box")),
+        _panel("water", t("scr.water", lang), html.Div(_graph(S.WATER), className="scr-graph-box")),
+        _panel("duty", t("scr.duty", lang), html.Div(id=S.DUTY, className="scr-duty-box")),
+    ]
+    stores = [
+        dcc.Store(id=S.CONFIG, data={**cfg.to_store(), "labels": labels}),
+        dcc.Store(id=S.FINGERPRINTS, data={}),
+        dcc.Store(id=S.MAP_FINGERPRINTS, data={}),
+        dcc.Store(id=S.MAP_SCOPE, data=cfg.unit),
+        dcc.Store(id=S.MAP_PARENT, data=None),
+        dcc.Store(id=S.REFRESHED, data=0),
+        dcc.Store(id=S.UNIT),
+        dcc.Store(id=S.MODE_STORE, data=cfg.mode),
+        dcc.Interval(id=S.TICK, interval=cfg.refresh_seconds * 1000),
+        dcc.Interval(id=S.CLOCK_TICK, interval=1000),
+        dcc.Interval(id=S.ROTATION_TICK, interval=max(cfg.dwell_seconds, 1) * 1000,
+                     disabled=cfg.dwell_seconds <= 0 or len(cfg.playlist) < 2),
+    ]
+    return html.Div(
+        [*stores, header, html.Div(panels, className="scr-grid")],
+        id=S.ROOT,
+        className=f"cv-screen view-{cfg.playlist[0]} mode-{cfg.mode}" + (" is-kiosk" if cfg.kiosk else ""),
+        style={"--cv-scale": str(cfg.scale)},
+        **{"data-lang": lang},
+    )

@@ -1,0 +1,82 @@
+/* Big screen: clientside callbacks (clock, rotation, mode, drill, size unit) and Leaflet style functions.
+   Everything local; no network. */
+(function () {
+  "use strict";
+  var noUpdate = function () { return window.dash_clientside.no_update; };
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    cityVitals: {
+      unitPx: function (cfg) {
+        var el = document.getElementById("scr-root");
+        var w = el && el.clientWidth ? el.clientWidth : window.innerWidth;
+        var h = el && el.clientHeight ? el.clientHeight : window.innerHeight;
+        var s = (cfg && cfg.scale) || 1;
+        return Math.round(Math.min(w / 1920, h / 1080) * s * 1000) / 1000;
+      },
+      clock: function (n, cfg) {
+        var tz = (cfg && cfg.timezone) || "Asia/Shanghai";
+        var loc = cfg && cfg.lang === "en" ? "en-GB" : "zh-CN";
+        var d = new Date();
+        var date = new Intl.DateTimeFormat(loc, {timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit",
+                                                  weekday: "short"}).format(d);
+        var time = new Intl.DateTimeFormat(loc, {timeZone: tz, hour: "2-digit", minute: "2-digit", second: "2-digit",
+                                                  hour12: false}).format(d);
+        return date + "  " + time;
+      },
+      rotate: function (n, mode, cfg) {
+        cfg = cfg || {};
+        var labels = cfg.labels || {};
+        var list = (cfg.playlist || ["overview"]).slice();
+        var view;
+        if (mode === "emergency") {
+          view = "emergency";
+        } else {
+          if (list.length === 1 && list[0] === "emergency") { list = ["overview"]; }
+          view = list[(n || 0) % list.length];
+        }
+        var cls = "cv-screen view-" + view + " mode-" + (mode || "normal") + (cfg.kiosk ? " is-kiosk" : "");
+        // Leaflet and Plotly measure their boxes on window resize: tell them the grid changed.
+        setTimeout(function () { window.dispatchEvent(new Event("resize")); }, 60);
+        return [cls, labels[view] || view, labels[mode] || mode];
+      },
+      toggleMode: function (n, mode) {
+        return mode === "emergency" ? "normal" : "emergency";
+      },
+      drill: function (click, back, scope, parent) {
+        var ctx = window.dash_clientside.callback_context;
+        var trig = ctx && ctx.triggered && ctx.triggered.length ? ctx.triggered[0].prop_id : "";
+        if (trig.indexOf("scr-map-back") === 0) { return parent || noUpdate(); }
+        var props = click && (click.properties || (click.feature && click.feature.properties));
+        if (props && props.drill && props.unit_code && props.unit_code !== scope) { return props.unit_code; }
+        return noUpdate();
+      }
+    }
+  });
+
+  window.cityVitals = {
+    unitStyle: function (feature) {
+      var p = feature.properties || {};
+      return {fillColor: p.fill || "#3a4654", fillOpacity: 0.78, color: "#9fd3ff", weight: 1.2, opacity: 0.8,
+              dashArray: p.approximate ? "4 3" : null};
+    },
+    unitHover: function () {
+      return {weight: 3, color: "#ffffff", fillOpacity: 0.9};
+    },
+    markerPoint: function (feature, latlng) {
+      var p = feature.properties || {};
+      var colour = p.kind === "case" ? "#ff5a4e" : (p.severity === "alarm" ? "#ff9f1a" : "#f2d232");
+      return L.circleMarker(latlng, {radius: 7, color: "#101820", weight: 1.5, fillColor: colour, fillOpacity: 0.95});
+    }
+  };
+
+  // Kiosk: no context menu and no history navigation by a stray key.
+  document.addEventListener("contextmenu", function (e) {
+    if (document.querySelector(".cv-screen.is-kiosk")) { e.preventDefault(); }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (!document.querySelector(".cv-screen.is-kiosk")) { return; }
+    var nav = (e.altKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) || e.key === "Backspace" ||
+              e.key === "F5" || (e.ctrlKey && (e.key === "r" || e.key === "w"));
+    if (nav) { e.preventDefault(); }
+  });
+})();

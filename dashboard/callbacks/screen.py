@@ -1,0 +1,226 @@
+"""Big-screen callbacks: one refresh for the panels, one for the map, and clientside clock,
+rotation, mode switch, drill and size unit.
+
+Refresh rules: the tick interval is disabled while a refresh runs (no pile-up); each panel's output
+is fingerprinted and sent only when it changed (``no_update`` otherwise); a panel whose read fails
+keeps what it shows and the header shows a small warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import dash
+import plotly.utils
+from dash import ClientsideFunction, Input, Output, State, no_update
+
+from dashboard.i18n import t
+from dashboard.pages.screen_ids import ScreenIds as S
+from dashboard.screen import model, panels
+from dashboard.screen.config import ScreenConfig
+
+log = logging.getLogger(__name__)
+
+# (output id, property) of every panel the refresh fills, in callback output order.
+PANEL_OUTPUTS: tuple[tuple[str, str], ...] = (
+    (S.FRESHNESS, "children"),
+    (S.VITALS, "children"),
+    (S.STATIONS, "figure"),
+    (S.STATIONS_SUMMARY, "children"),
+    (S.RANKING, "children"),
+    (S.FEED, "children"),
+    (S.HOURLY, "figure"),
+    (S.BACKLOG, "children"),
+    (S.HOTLINE, "figure"),
+    (S.HOTLINE_KPIS, "children"),
+    (S.WATER, "figure"),
+    (S.DUTY, "children"),
+)
+
+
+def fingerprint(value: Any) -> str:
+    raw = json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def build_panels(cfg: ScreenConfig, u: float) -> tuple[dict[str, Any], list[str]]:
+    """Every panel's new content keyed by output id, and the ids whose read failed."""
+    at = model.now(cfg)
+    lang = cfg.lang
+    out: dict[str, Any] = {}
+    failed: list[str] = []
+
+    def run(ids: tuple[str, ...], fn: Callable[[], tuple[Any, ...]]) -> None:
+        try:
+            values = fn()
+        except model.NotAvailable:
+            note = panels.empty_note(t("scr.no_metrics", lang))
+            for i in ids:
+                out[i] = _blank_figure() if _is_graph(i) else [note]
+            return
+        except Exception:  # a panel never breaks the screen: keep the last data, warn
+            log.exception("screen panel %s failed", ids)
+            failed.extend(ids)
+            return
+        out.update(zip(ids, values, strict=True))
+
+    run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang),))
+    run((S.VITALS,), lambda: (panels.vitals(model.vitals(cfg, at), lang),))
+
+    def stations() -> tuple[Any, ...]:
+        view = model.stations(cfg, at)
+        return panels.stations_figure(view, u, lang), panels.stations_summary(view, lang)
+
+    run((S.STATIONS, S.STATIONS_SUMMARY), stations)
+    run((S.RANKING,), lambda: (panels.ranking(model.ranking(cfg, at), lang),))
+    run((S.FEED,), lambda: (panels.feed(model.live_feed(cfg, at), lang),))
+    run((S.HOURLY,), lambda: (panels.hourly_figure(model.hourly(cfg, at, "cases"), u, lang),))
+
+    def backlog() -> tuple[Any, ...]:
+        b = model.backlog(cfg, at)
+        return panels.backlog(b, lang), panels.backlog(b, lang, ("hotline_open", "hotline_overdue"))
+
+    run((S.BACKLOG, S.HOTLINE_KPIS), backlog)
+    run((S.HOTLINE,), lambda: (panels.hourly_figure(model.hourly(cfg, at, "hotline"), u, lang),))
+
+    def water() -> tuple[Any, ...]:
+        df = model.water(cfg, at)
+        return (panels.water_figure(df, u, lang) if not df.empty else _blank_figure(t("scr.water.empty", lang)),)
+
+    run((S.WATER,), water)
+    run((S.DUTY,), lambda: (panels.duty(model.duty(cfg, at), lang),))
+    return out, failed
+
+
+def _is_graph(id_: str) -> bool:
+    return id_ in {S.STATIONS, S.HOURLY, S.HOTLINE, S.WATER}
+
+
+def _blank_figure(text: str = "") -> dict[str, Any]:
+    layout: dict[str, Any] = {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                              "xaxis": {"visible": False}, "yaxis": {"visible": False},
+                              "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}
+    if text:
+        layout["annotations"] = [{"text": text, "showarrow": False, "font": {"color": panels.MUTED, "size": 16},
+                                  "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}]
+    return {"data": [], "layout": layout}
+
+
+def refresh(cfg_data: dict[str, Any] | None, unit_px: float | None,
+            previous: dict[str, str] | None) -> tuple[Any, ...]:
+    """All panel outputs (``no_update`` where unchanged or failed), the warning, fingerprints, stamp."""
+    cfg = ScreenConfig.from_store(cfg_data)
+    u = float(unit_px or 1.0)
+    previous = dict(previous or {})
+    try:
+        content, failed = build_panels(cfg, u)
+    except Exception:  # the warehouse is missing or the snapshot unreadable: keep everything
+        log.exception("screen refresh failed")
+        content, failed = {}, [i for i, _ in PANEL_OUTPUTS]
+    outputs: list[Any] = []
+    fps = dict(previous)
+    for id_, _prop in PANEL_OUTPUTS:
+        if id_ not in content:
+            outputs.append(no_update)
+            continue
+        fp = fingerprint(content[id_])
+        outputs.append(no_update if previous.get(id_) == fp else content[id_])
+        fps[id_] = fp
+    warning = t("scr.refresh_failed", cfg.lang) if failed else ""
+    warning_out = no_update if previous.get("_warning") == warning else warning
+    fps["_warning"] = warning
+    changed = any(o is not no_update for o in outputs)
+    return (*outputs, warning_out, fps, int(time.time() * 1000) if changed else no_update)
+
+
+def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
+                previous: dict[str, str] | None) -> tuple[Any, ...]:
+    """Units layer, markers, legend, scope title, back button, parent and (on a new scope) bounds."""
+    cfg = ScreenConfig.from_store(cfg_data)
+    previous = dict(previous or {})
+    try:
+        view = model.map_view(cfg, model.now(cfg), scope)
+    except Exception:
+        log.exception("screen map failed")
+        return (no_update,) * 7 + (previous,)
+    for f in view.units["features"]:
+        f["properties"]["tooltip"] = panels.unit_tooltip(f["properties"], cfg.lang)
+    for f in view.markers["features"]:
+        p = f["properties"]
+        label = t(f"feed.{p['kind']}", cfg.lang)
+        title = t(f"sensor.{p['title']}", cfg.lang) if p["kind"] == "alarm" else p["title"]
+        p["tooltip"] = f"{label}：{title if not title.startswith('sensor.') else p['title']}"
+    parts = {
+        "units": view.units,
+        "markers": view.markers,
+        "legend": panels.legend(view, cfg.indicator, cfg.lang),
+        "title": view.scope_name,
+    }
+    out = []
+    fps = dict(previous)
+    for key, value in parts.items():
+        fp = fingerprint(value)
+        out.append(no_update if previous.get(key) == fp else value)
+        fps[key] = fp
+    new_scope = previous.get("_scope") != view.scope
+    fps["_scope"] = view.scope
+    bounds = ({"bounds": view.bounds, "transition": "fitBounds", "options": {"padding": [12, 12], "animate": False}}
+              if new_scope and view.bounds else no_update)
+    back = {"display": "block"} if view.parent else {"display": "none"}
+    return (*out, back, view.parent, bounds, fps)
+
+
+def register(app: dash.Dash) -> None:
+    @app.callback(
+        *[Output(i, p) for i, p in PANEL_OUTPUTS],
+        Output(S.WARNING, "children"),
+        Output(S.FINGERPRINTS, "data"),
+        Output(S.REFRESHED, "data"),
+        Input(S.TICK, "n_intervals"),
+        Input(S.UNIT, "data"),
+        State(S.CONFIG, "data"),
+        State(S.FINGERPRINTS, "data"),
+        running=[(Output(S.TICK, "disabled"), True, False)],
+        prevent_initial_call=True,
+    )
+    def _refresh(_n: int | None, unit_px: float | None, cfg: dict[str, Any], fps: dict[str, str]) -> tuple[Any, ...]:
+        return refresh(cfg, unit_px, fps)
+
+    @app.callback(
+        Output(S.MAP_UNITS, "data"),
+        Output(S.MAP_MARKERS, "data"),
+        Output(S.MAP_LEGEND, "children"),
+        Output(S.MAP_TITLE, "children"),
+        Output(S.MAP_BACK, "style"),
+        Output(S.MAP_PARENT, "data"),
+        Output(S.MAP, "viewport"),
+        Output(S.MAP_FINGERPRINTS, "data"),
+        Input(S.MAP_SCOPE, "data"),
+        Input(S.REFRESHED, "data"),
+        State(S.CONFIG, "data"),
+        State(S.MAP_FINGERPRINTS, "data"),
+    )
+    def _map(scope: str | None, _stamp: int | None, cfg: dict[str, Any], fps: dict[str, str]) -> tuple[Any, ...]:
+        return map_refresh(scope, cfg, fps)
+
+    ns = "cityVitals"
+    app.clientside_callback(ClientsideFunction(ns, "unitPx"), Output(S.UNIT, "data"), Input(S.CONFIG, "data"))
+    app.clientside_callback(ClientsideFunction(ns, "clock"), Output(S.CLOCK, "children"),
+                            Input(S.CLOCK_TICK, "n_intervals"), State(S.CONFIG, "data"))
+    app.clientside_callback(
+        ClientsideFunction(ns, "rotate"),
+        Output(S.ROOT, "className"), Output(S.VIEW_LABEL, "children"), Output(S.MODE_LABEL, "children"),
+        Input(S.ROTATION_TICK, "n_intervals"), Input(S.MODE_STORE, "data"), State(S.CONFIG, "data"),
+    )
+    app.clientside_callback(ClientsideFunction(ns, "toggleMode"), Output(S.MODE_STORE, "data"),
+                            Input(S.MODE, "n_clicks"), State(S.MODE_STORE, "data"), prevent_initial_call=True)
+    app.clientside_callback(
+        ClientsideFunction(ns, "drill"), Output(S.MAP_SCOPE, "data"),
+        Input(S.MAP_UNITS, "clickData"), Input(S.MAP_BACK, "n_clicks"),
+        State(S.MAP_SCOPE, "data"), State(S.MAP_PARENT, "data"), prevent_initial_call=True,
+    )

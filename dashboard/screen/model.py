@@ -1,0 +1,336 @@
+"""What the big screen shows, gathered per refresh: plain values, no components.
+
+Every read passes the access gate (``scoped`` for queries, ``mask_rows`` for row tables). Indicator
+values come from the ``metrics`` indicator API; live counts and rows from ``metrics.feed``,
+``metrics.geo`` and ``metrics.status``. Each gatherer raises on failure; the callback decides what
+to keep on screen.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+import metrics
+from dashboard import access, data
+from dashboard.i18n import name_of
+from dashboard.screen.config import ScreenConfig
+from metrics import feed, geo, status
+from metrics.query import Period, Query
+
+STATION_TARGET = 0.85
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    label: str
+    score: float | None
+    status: str  # good | warn | bad | none
+    delta: float | None  # against the previous period
+
+
+@dataclass(frozen=True)
+class VitalsView:
+    overall: float | None
+    status: str
+    delta: float | None
+    dimensions: tuple[Dimension, ...]
+
+
+@dataclass(frozen=True)
+class StationRow:
+    name: str
+    rate: float | None
+    closed: int
+    due: int
+
+
+@dataclass(frozen=True)
+class StationsView:
+    rows: tuple[StationRow, ...]  # worst first
+    meeting: int
+    rated: int
+    target: float = STATION_TARGET
+
+
+@dataclass(frozen=True)
+class RankingView:
+    top: tuple[tuple[str, float | None], ...]
+    bottom: tuple[tuple[str, float | None], ...]
+    level: str
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class MapView:
+    scope: str
+    scope_name: str
+    level: str
+    parent: str | None
+    units: dict[str, Any]
+    markers: dict[str, Any]
+    bounds: list[list[float]] | None
+    breaks: tuple[float, ...]
+    colors: tuple[str, ...]
+    approximate: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def now(cfg: ScreenConfig) -> datetime:
+    return data.site_now()
+
+
+def base_query(cfg: ScreenConfig, at: datetime, unit: str | None = None) -> Query:
+    """Today, at the screen's unit (or the given one), through the access gate."""
+    return access.scoped(Query(period=Period.containing("day", at.date()), unit=unit or cfg.unit))
+
+
+def rolling_query(cfg: ScreenConfig, at: datetime, days: int = 30) -> Query:
+    """The last ``days`` days (today included): the period indicators and ranks are judged on."""
+    return access.scoped(Query(period=Period.custom(at.date() - timedelta(days=days - 1), at.date()), unit=cfg.unit))
+
+
+# --- header -------------------------------------------------------------------------------------
+
+
+def freshness(cfg: ScreenConfig, at: datetime) -> tuple[status.Freshness, ...]:
+    extents = data.per_snapshot("status.extents", status.source_extents)
+    shown = {"cases", "hotline", "readings", "alarms"}
+    return tuple(f for f in status.freshness(extents, at, data.settings().section("freshness")) if f.key in shown)
+
+
+# --- indicator API (metrics branch) -------------------------------------------------------------
+
+
+class NotAvailable(LookupError):
+    """The indicator API this panel needs is not installed (shown as a calm note, not a failure)."""
+
+
+def _num(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+STATUS_CLASS = {"green": "good", "amber": "warn", "red": "bad"}
+
+
+def _status(value: Any) -> str:
+    return STATUS_CLASS.get(str(value), "none")
+
+
+def _diff(cur: float | None, prev: float | None) -> float | None:
+    return None if cur is None or prev is None else cur - prev
+
+
+def vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
+    """CityScore vital signs (1.0 = on target) per dimension, with the trend against the previous period."""
+    con, q = data.connection(), rolling_query(cfg, at)
+    if hasattr(metrics, "vital_signs"):
+        vs = metrics.vital_signs(con, q)
+        dims = tuple(
+            Dimension(d.dimension, d.name_en if cfg.lang == "en" else d.dimension, _num(d.score), _status(d.status),
+                      _diff(_num(d.score), _num(d.previous_score)))
+            for d in vs.dimensions
+        )
+        return VitalsView(_num(vs.overall), _status(vs.status), _diff(_num(vs.overall), _num(vs.previous_overall)),
+                          dims)
+    return _vitals_from_values(cfg, con, q)
+
+
+def _vitals_from_values(cfg: ScreenConfig, con: Any, q: Query) -> VitalsView:
+    """Until ``metrics.vital_signs`` lands: the same CityScore from ``indicator_values`` and ``score_of``."""
+    from metrics.model import DIMENSION_EN
+
+    inds = {i.id: i for i in metrics.catalog()}
+    values = metrics.indicator_values(con, list(metrics.VITAL_SIGNS), q)
+    per_dim: dict[str, list[tuple[float, float | None]]] = {}
+    for mid, v in values.items():
+        ind = inds[mid]
+        cur = metrics.score_of(ind, v.value)
+        if cur is None:
+            continue
+        per_dim.setdefault(ind.dimension, []).append((min(cur, 1.5), metrics.score_of(ind, v.previous_value)))
+
+    def mean(xs: list[float]) -> float | None:
+        return sum(xs) / len(xs) if xs else None
+
+    def status(score: float | None) -> str:
+        return "none" if score is None else ("good" if score >= 1 else ("warn" if score >= 0.9 else "bad"))
+
+    dims = []
+    for dim, pairs in per_dim.items():
+        score = mean([c for c, _ in pairs])
+        prev = mean([min(p, 1.5) for _, p in pairs if p is not None])
+        dims.append(Dimension(dim, DIMENSION_EN.get(dim, dim) if cfg.lang == "en" else dim, score, status(score),
+                              _diff(score, prev)))
+    overall = mean([d.score for d in dims if d.score is not None])
+    prev_all = mean([d.score - d.delta for d in dims if d.score is not None and d.delta is not None])
+    return VitalsView(overall, status(overall), _diff(overall, prev_all), tuple(dims))
+
+
+def stations(cfg: ScreenConfig, at: datetime) -> StationsView:
+    """Liaison-station closure rate per station (联勤联动事项结案率) against the 85% line, worst first."""
+    df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station")
+    rows = [StationRow(str(r["name"]), _num(r["value"]), int(_num(r["numerator"]) or 0),
+                       int(_num(r["denominator"]) or 0)) for r in df.to_dict("records")]
+    target = _num(df["target"].dropna().iloc[0]) if df["target"].notna().any() else STATION_TARGET
+    rows.sort(key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0.0, r.name))
+    rated = [r for r in rows if r.rate is not None]
+    return StationsView(tuple(rows), sum(1 for r in rated if r.rate >= (target or STATION_TARGET)), len(rated),
+                        target or STATION_TARGET)
+
+
+def ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
+    """Top 5 and bottom 5 units one level below the screen's unit on the composite (区域评价) score."""
+    con, q = data.connection(), rolling_query(cfg, at)
+    level = _child_level(cfg)
+    if hasattr(metrics, "ranking"):
+        df = metrics.ranking(con, level, "region_composite", q, by_peer_group=False)
+        df = df[df["score"].notna()].sort_values("score", ascending=False)
+        items = [(str(r["name"]), _num(r["score"])) for r in df.to_dict("records")]
+    else:  # until the ranking API lands: rank on the on-time closure rate
+        df = metrics.indicator_table(con, "ontime_closure_rate", q, by=level)
+        df = df[df["value"].notna()].sort_values("value", ascending=False)
+        items = [(str(r["name"]), (_num(r["value"]) or 0) * 100) for r in df.to_dict("records")]
+    k = min(5, math.ceil(len(items) / 2))  # few units: split them, never list one twice
+    return RankingView(tuple(items[:k]), tuple(items[max(k, len(items) - 5):][::-1]), level, len(items))
+
+
+def _child_level(cfg: ScreenConfig) -> str:
+    if not cfg.unit:
+        return "town"
+    u = geo.unit(data.connection(), cfg.unit)
+    return geo.CHILD_LEVEL.get(u.level if u else "district", "town")
+
+
+# --- live reads ---------------------------------------------------------------------------------
+
+
+def live_feed(cfg: ScreenConfig, at: datetime, limit: int = 16) -> pd.DataFrame:
+    return access.mask_rows(feed.live_feed(data.connection(), base_query(cfg, at), at, limit=limit))
+
+
+def hourly(cfg: ScreenConfig, at: datetime, source: str = "cases") -> pd.DataFrame:
+    return feed.hourly_volume(data.connection(), base_query(cfg, at), at, source=source)
+
+
+def backlog(cfg: ScreenConfig, at: datetime) -> feed.Backlog:
+    return feed.backlog(data.connection(), base_query(cfg, at), at)
+
+
+def water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
+    return access.mask_rows(feed.water_levels(data.connection(), base_query(cfg, at), at, limit=8))
+
+
+def duty(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
+    return access.mask_rows(feed.on_duty_by_grid(data.connection(), base_query(cfg, at), at))
+
+
+# --- map ----------------------------------------------------------------------------------------
+
+# Sequential palette (light → dark red): more open work is worse.
+PALETTE = ("#1b3a57", "#2f6690", "#d9a441", "#e0702f", "#c8312a")
+NO_VALUE = "#3a4654"
+
+
+def _breaks(values: list[float]) -> tuple[float, ...]:
+    """Four class breaks (quantile-like, integer, strictly increasing) for five colour classes."""
+    vals = sorted(v for v in values if v is not None)
+    if not vals:
+        return (1, 2, 3, 4)
+    hi = max(vals[-1], 4)
+    qs = [vals[min(len(vals) - 1, int(len(vals) * q))] for q in (0.2, 0.4, 0.6, 0.8)]
+    out: list[float] = []
+    for q in qs:
+        b = max(math.ceil(q), (out[-1] + 1) if out else 1)
+        out.append(min(b, hi))
+    for i in range(1, 4):
+        if out[i] <= out[i - 1]:
+            out[i] = out[i - 1] + 1
+    return tuple(out)
+
+
+def _colour(value: float | None, breaks: tuple[float, ...]) -> str:
+    if value is None:
+        return NO_VALUE
+    for i, b in enumerate(breaks):
+        if value < b:
+            return PALETTE[i]
+    return PALETTE[-1]
+
+
+def _children(con: Any, scope: str) -> pd.DataFrame:
+    kids = geo.children_with_shapes(con, scope)
+    kids["shape"] = [geo.simplify(json.loads(g)) for g in kids["geojson"]]
+    return kids.drop(columns=["geojson"])
+
+
+def _scope_units(scope: str) -> tuple[geo.Unit | None, pd.DataFrame]:
+    """The unit and its children with simplified shapes (cached per snapshot: only a load changes them)."""
+    unit = geo.unit(data.connection(), scope)
+    return unit, data.per_snapshot(f"geo.children.{scope}", lambda c: _children(c, scope))
+
+
+def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
+    con = data.connection()
+    if not scope:
+        root = data.per_snapshot("geo.root", geo.root_unit)
+        if root is None:
+            raise LookupError("no units loaded")
+        scope = cfg.unit or root.code
+    unit, kids = _scope_units(scope)
+    if unit is None:
+        raise LookupError(f"unknown unit {scope}")
+    if kids.empty:  # a leaf: show the unit itself
+        parent = unit.parent
+        kids = _scope_units(parent)[1] if parent else kids
+        kids = kids[kids["unit_code"] == scope] if not kids.empty else kids
+    level = str(kids["level"].iloc[0]) if not kids.empty else unit.level
+    q = base_query(cfg, at, scope)
+    counts = feed.counts_by_unit(con, q, level, at).set_index("unit_code")
+    values = {code: float(counts.at[code, cfg.indicator]) if code in counts.index else 0.0
+              for code in kids["unit_code"]}
+    breaks = _breaks(list(values.values()))
+    feats = []
+    datum = cfg.site_datum
+    target_datum = cfg.tile_datum if cfg.tile_url else datum
+    for r in kids.to_dict("records"):
+        shape = r["shape"]
+        if target_datum != datum:
+            shape = geo.convert_geometry(shape, datum, target_datum)
+        code = r["unit_code"]
+        c = counts.loc[code] if code in counts.index else None
+        name = name_of(r, cfg.lang)
+        figures = {k: int(c[k]) if c is not None else 0 for k in MAP_FIGURES}
+        feats.append({
+            "type": "Feature",
+            "geometry": shape,
+            "properties": {
+                "unit_code": code, "name": name, "level": r["level"], "value": values[code],
+                "fill": _colour(values[code], breaks), "drill": bool(r["has_children"]),
+                "approximate": bool(r["approximate"]), **figures,
+            },
+        })
+    mk = access.mask_rows(feed.markers(con, q, at))
+    if target_datum != datum:
+        mk = geo.convert_points(mk, datum, target_datum)
+    markers = geo.point_features(mk, ("kind", "item_id", "title", "severity"))
+    b = geo.bounds(con, list(kids["unit_code"])) or geo.bounds(con, [scope])
+    if target_datum != datum:
+        b = geo.convert_bounds(b, datum, target_datum)
+    return MapView(scope=scope, scope_name=name_of({"name_zh": unit.name_zh, "name_en": unit.name_en}, cfg.lang),
+                   level=level, parent=unit.parent if unit.parent and cfg.unit != scope else None,
+                   units=geo.feature_collection(feats), markers=markers, bounds=b, breaks=breaks,
+                   colors=PALETTE, approximate=bool(kids["approximate"].any()) if not kids.empty else False)
+
+
+MAP_FIGURES = ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty")

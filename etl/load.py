@@ -1,0 +1,698 @@
+"""Load exports into the warehouse: stage → transform → validate → upsert, all set-based SQL.
+
+Every row read ends up either loaded or in ``etl_reject`` with a reason (first failing check wins),
+so ``rows_read = rows_loaded + rows_rejected`` per file and per run. Loads are idempotent: rows are
+upserted by natural key and only rows whose content differs are written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from etl import schema
+from etl.datum import convert as datum_convert
+from etl.mapping import FieldSpec, MappingError, SourceMapping, load_mapping
+from etl.readers import ReadError, Staged, load_extension, stage
+from etl.settings import Settings
+from etl.snapshots import writer
+from etl.transform import SpecError, Sql, base_expr, convert, q
+
+PATH_COLS = ("district_code", "town_code", "grid_code", "village_code")
+ID_FIELDS = {"cases": "case_id", "hotline": "order_id", "sensors": "sensor_id", "staffing": "roster_id"}
+# (later, earlier, reason): a row whose later timestamp precedes the earlier one is rejected.
+ORDER_CHECKS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "cases": (("closed_at", "reported_at", "closed_before_reported"),
+              ("disposed_at", "reported_at", "negative_duration"),
+              ("dispatched_at", "reported_at", "negative_duration"),
+              ("arrived_at", "reported_at", "negative_duration")),
+    "hotline": (("closed_at", "received_at", "closed_before_reported"),
+                ("contacted_at", "received_at", "negative_duration")),
+    "staffing": (("end_at", "start_at", "negative_duration"),),
+    "alarms": (("ended_at", "started_at", "negative_duration"),),
+}
+# Physical ranges that hold for every source; mappings add their own under [checks].
+DEFAULT_CHECKS: dict[str, dict[str, tuple[float | None, float | None]]] = {
+    "staffing": {"hours": (0.0, 24.0)},
+    "cases": {"rework_count": (0.0, None), "lon": (-180.0, 180.0), "lat": (-90.0, 90.0)},
+    "hotline": {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0)},
+    "sensors": {"expected_interval_min": (0.0, None), "lon": (-180.0, 180.0), "lat": (-90.0, 90.0)},
+}
+REASONS = {
+    "missing_required": "a required field is empty",
+    "bad_timestamp": "the timestamp does not match the mapping's formats",
+    "bad_number": "not a number",
+    "bad_value": "not a recognised value",
+    "closed_before_reported": "closed before it was reported / received",
+    "negative_duration": "a later lifecycle time precedes the earlier one",
+    "unknown_unit": "the unit code is not in org_unit",
+    "unit_unresolved": "no unit found by code, name or location",
+    "outside_jurisdiction": "coordinates lie outside the jurisdiction (bounding box of unit geometry)",
+    "duplicate_id": "the same id appears more than once in the file",
+    "out_of_range": "value outside the physical range",
+    "unknown_sensor": "reading for a sensor that is not loaded",
+    "bad_geometry": "geometry is not valid GeoJSON",
+}
+LEVEL_ORDER = {lvl: i for i, lvl in enumerate(schema.LEVELS)}
+
+Progress = Callable[[str, int, int], None]  # (file, files done, files total)
+
+
+class LoadError(RuntimeError):
+    """A load that cannot run (bad mapping for this file, unreadable input); nothing is written."""
+
+
+@dataclass(frozen=True)
+class FileReport:
+    file: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    inserted: int
+    updated: int
+    unchanged: int
+    reasons: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    run_id: int
+    kind: str
+    source_system: str
+    files: tuple[FileReport, ...] = field(default_factory=tuple)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.files:
+            for r, n in f.reasons:
+                out[r] = out.get(r, 0) + n
+        return out
+
+
+def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM warehouse_meta").fetchall())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
+    row = con.execute(sql, list(params)).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def load_files(warehouse: Path | str, kind: str, files: Iterable[Path | str], mapping: Path | str | SourceMapping,
+               *, settings: Settings | None = None, progress: Progress | None = None) -> LoadReport:
+    """Load ``files`` of one kind into a new snapshot of ``warehouse`` and publish it (all or nothing)."""
+    m = load_mapping(mapping)
+    paths = [Path(f) for f in files]
+    for p in paths:
+        if not p.exists():
+            raise LoadError(f"{p}: file not found")
+    with writer(warehouse, settings) as con:
+        return load_into(con, kind, paths, m, progress=progress)
+
+
+def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | str],
+              mapping: Path | str | SourceMapping, *, progress: Progress | None = None) -> LoadReport:
+    """Load ``files`` into the open warehouse connection (usually from :func:`etl.snapshots.writer`)."""
+    m = load_mapping(mapping)
+    if m.kind != kind:
+        raise MappingError(f"mapping {m.path} is for kind {m.kind!r}, not {kind!r}")
+    paths = [Path(f) for f in files]
+    meta = _meta(con)
+    run_id = _count(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_run")
+    started = datetime.now(UTC).replace(tzinfo=None)
+    con.execute(
+        "INSERT INTO etl_run (run_id, kind, source_system, mapping, files, started_at, status)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'running')",
+        [run_id, kind, m.source_system, m.path, json.dumps([str(p) for p in paths]), started],
+    )
+    reports: list[FileReport] = []
+    with tempfile.TemporaryDirectory(prefix="vitals-etl-") as tmp:
+        if m.constant_rows:
+            _load_constant_rows(con, m, run_id)
+        for i, p in enumerate(paths):
+            if progress:
+                progress(str(p), i, len(paths))
+            try:
+                rep = _load_file(con, m, p, run_id, meta, Path(tmp))
+            except (ReadError, SpecError) as exc:
+                raise LoadError(str(exc)) from exc
+            con.execute(
+                "INSERT INTO etl_file VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, str(p), _sha256(p), rep.rows_read, rep.rows_loaded, rep.rows_rejected],
+            )
+            reports.append(rep)
+        if progress:
+            progress("", len(paths), len(paths))
+    if kind == "units":
+        refresh_unit_paths(con)
+    report = LoadReport(run_id, kind, m.source_system, tuple(reports))
+    con.execute(
+        "UPDATE etl_run SET finished_at = ?, status = 'succeeded', rows_read = ?, rows_loaded = ?,"
+        " rows_rejected = ?, message = ? WHERE run_id = ?",
+        [datetime.now(UTC).replace(tzinfo=None), report.rows_read, report.rows_loaded, report.rows_rejected,
+         json.dumps(report.reasons, ensure_ascii=False), run_id],
+    )
+    return report
+
+
+# --------------------------------------------------------------------------------------------- fields
+
+
+def _field_specs(m: SourceMapping, staged_types: dict[str, str]) -> dict[str, FieldSpec]:
+    table = schema.TABLE_BY_NAME[m.table]
+    specs: dict[str, FieldSpec] = {}
+    if m.identity:
+        for c in table.column_names:
+            if c in staged_types and c not in ("load_run_id", *PATH_COLS):
+                specs[c] = FieldSpec(column=c)
+    specs.update(m.fields)
+    cols = table.column_names
+    if "source_system" in cols and "source_system" not in specs:
+        specs["source_system"] = FieldSpec(constant=m.source_system)
+    id_field = ID_FIELDS.get(m.kind)
+    if id_field and id_field not in specs and "source_id" in specs:
+        specs[id_field] = FieldSpec(template="{__source_system}:{__source_id}")
+    if m.coords is not None:
+        specs["lon"], specs["lat"] = m.coords.lon, m.coords.lat
+    return specs
+
+
+def _label(spec: FieldSpec, name: str) -> str:
+    return spec.column or name
+
+
+def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zone: str,
+                     kind: str) -> tuple[str, list[object], list[str]]:
+    """CREATE TEMP TABLE __x: typed fields + the first failing row-local check as (__reason, __field, __raw)."""
+    table = schema.TABLE_BY_NAME[m.table]
+    coltypes = {c.name: c.type for c in table.columns}
+    required = {c.name for c in table.columns if c.required}
+    specs = _field_specs(m, types)
+    sql = Sql()
+    inner: list[str] = []
+    outer: list[str] = []
+    checks: list[tuple[str, str, str, str]] = []  # (condition, reason, field label, raw expr)
+    fields: list[str] = []
+    id_field = ID_FIELDS.get(kind)
+    for name, spec in specs.items():
+        if name not in coltypes:
+            continue
+        label = _label(spec, name)
+        if id_field and name == id_field and spec.template == "{__source_system}:{__source_id}":
+            expr = f"({q('__r_source_system')} || ':' || {q('__r_source_id')})"
+            inner.append(f"NULL::VARCHAR AS {q('__r_' + name)}")
+            outer.append(f"CAST({expr} AS VARCHAR) AS {q(name)}")
+            fields.append(name)
+            continue
+        expr, typ = base_expr(spec, types, sql, f"fields.{name}")
+        inner.append(f"{expr} AS {q('__r_' + name)}")
+        raw = q("__r_" + name)
+        target = coltypes[name]
+        formats = spec.formats or m.time_formats
+        zone = spec.zone or m.time_zone
+        conv = convert(raw, typ, target, sql, formats=formats, zone=zone, site_zone=site_zone)
+        outer.append(f"{conv} AS {q(name)}")
+        fields.append(name)
+        if target.upper() != "VARCHAR" and target.upper() != typ.upper():
+            reason = {"TIMESTAMP": "bad_timestamp", "DATE": "bad_timestamp", "BOOLEAN": "bad_value"}.get(
+                target.upper(), "bad_number")
+            checks.append((f"{raw} IS NOT NULL AND {q(name)} IS NULL", reason, label, f"CAST({raw} AS VARCHAR)"))
+    missing = [c.name for c in table.columns if c.required and c.name not in fields and c.name != "unit_code"]
+    if missing:
+        raise SpecError(f"{m.path}: required field(s) {', '.join(missing)} have no source (column or mapping)")
+    # Required fields (unit_code is checked by unit resolution, ids by their parts).
+    for name in table.column_names:
+        if name in required and name in fields and name != "unit_code":
+            label = _label(specs[name], name)
+            checks.insert(0, (f"{q(name)} IS NULL", "missing_required", label, "NULL"))
+    for later, earlier, reason in ORDER_CHECKS.get(kind, ()):
+        if later in fields and earlier in fields:
+            checks.append((f"{q(later)} < {q(earlier)}", reason, _label(specs[later], later),
+                           f"CAST({q(later)} AS VARCHAR) || ' < ' || CAST({q(earlier)} AS VARCHAR)"))
+    ranges = dict(DEFAULT_CHECKS.get(kind, {}))
+    for name, rc in m.checks.items():
+        ranges[name] = (rc.min, rc.max)
+    for name, (lo, hi) in ranges.items():
+        if name not in fields:
+            continue
+        conds = []
+        if lo is not None:
+            conds.append(f"{q(name)} < {sql.bind(float(lo))}")
+        if hi is not None:
+            conds.append(f"{q(name)} > {sql.bind(float(hi))}")
+        if conds:
+            checks.append(("(" + " OR ".join(conds) + ")", "out_of_range", _label(specs[name], name),
+                           f"CAST({q(name)} AS VARCHAR)"))
+    extra_inner = []
+    if m.unit is not None:
+        for attr in ("code", "name"):
+            spec = getattr(m.unit, attr)
+            if spec is not None:
+                e, _t = base_expr(spec, types, sql, f"unit.{attr}")
+                extra_inner.append(f"CAST({e} AS VARCHAR) AS __u{attr}")
+                outer.append(f"__u{attr}")
+                # The value as exported, so a reject shows "Unspecified MANHATTAN" rather than NULL.
+                raw_src = f"CAST({q(spec.column)} AS VARCHAR)" if spec.column and spec.column in types else "NULL"
+                extra_inner.append(f"{raw_src} AS __u{attr}_raw")
+                outer.append(f"__u{attr}_raw")
+    if m.geometry is not None:
+        gcol = m.geometry.column or "geometry"
+        if gcol in types:
+            extra_inner.append(f"CAST({q(gcol)} AS VARCHAR) AS __geometry")
+        elif m.geometry_optional:
+            extra_inner.append("NULL::VARCHAR AS __geometry")
+        else:
+            raise SpecError(f"geometry: source column {gcol!r} not in the file")
+        outer.append("__geometry")
+        acol = m.geometry_approximate_column
+        if acol and acol in types:
+            b = convert(q(acol), types[acol], "BOOLEAN", sql, formats=(), zone=None, site_zone=site_zone)
+            extra_inner.append(f"{b} AS __gapprox")
+        else:
+            extra_inner.append(f"{'true' if m.geometry_approximate else 'false'} AS __gapprox")
+        outer.append("__gapprox")
+
+    def case(part: int) -> str:
+        if not checks:
+            return "NULL::VARCHAR"
+        arms = " ".join(f"WHEN {c[0]} THEN {c[part] if part == 3 else sql.bind(c[part])}" for c in checks)
+        return f"(CASE {arms} ELSE NULL END)"
+
+    # __r_source_system / __r_source_id must exist for the id template even if mapped under other names.
+    src_cols = ["__line", *inner, *extra_inner]
+    text = (
+        "CREATE OR REPLACE TEMP TABLE __x AS SELECT row_number() OVER ()::BIGINT AS __rid, __line, "
+        + ", ".join(outer)
+        + f", {case(1)} AS __reason, {case(2)} AS __field, CAST({case(3)} AS VARCHAR) AS __raw"
+        + f" FROM (SELECT {', '.join(src_cols)} FROM {src})"
+    )
+    return text, sql.params, fields
+
+
+# ------------------------------------------------------------------------------------------ per file
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run_id: int, meta: dict[str, str],
+               tmp: Path) -> FileReport:
+    site_zone = meta.get("timezone", "Asia/Shanghai")
+    site_datum = meta.get("datum", "GCJ-02")
+    staged = stage(con, path, m.file, "__stg", tmp)
+    src = staged.table
+    types = {k: v for k, v in staged.types.items() if k != "__line"}
+    if m.unpivot is not None:
+        src, types = _unpivot(con, m, staged, types)
+    rows_read = _count(con, f"SELECT count(*) FROM {src}")
+    text, params, fields = _build_transform(m, src, types, site_zone, m.kind)
+    con.execute(text, params)
+    if m.coords is not None:
+        _convert_coords(con, m.coords.datum, site_datum)
+    if m.kind == "units" and m.geometry is not None:
+        _check_geometry(con)
+    _enrich(con, m, fields)
+    rejected = _write_rejects(con, m, path, run_id, staged)
+    reasons = tuple(con.execute(
+        "SELECT __reason, count(*) FROM __y WHERE __reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
+    inserted, updated, unchanged = _upsert(con, m, run_id, site_datum)
+    loaded = inserted + updated + unchanged
+    if loaded + rejected != rows_read:  # an invariant, not input validation
+        raise LoadError(f"{path}: internal accounting error: read {rows_read} != loaded {loaded} + rejected {rejected}")
+    for t in ("__x", "__y", "__new", "__long", "__stg"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return FileReport(str(path), rows_read, loaded, rejected, inserted, updated, unchanged,
+                      tuple((str(r), int(n)) for r, n in reasons))
+
+
+def _unpivot(con: duckdb.DuckDBPyConnection, m: SourceMapping, staged: Staged,
+             types: dict[str, str]) -> tuple[str, dict[str, str]]:
+    up = m.unpivot
+    assert up is not None
+    missing = [c for c in up.columns if c not in types]
+    if missing:
+        raise SpecError(f"unpivot.columns: {', '.join(missing)} not in the file (columns: {', '.join(types)})")
+    keep = [c for c in types if c not in up.columns]
+    casts = ", ".join(f"CAST({q(c)} AS VARCHAR) AS {q(c)}" for c in up.columns)
+    keep_sql = "".join(f", {q(c)}" for c in keep)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __long AS SELECT * FROM (SELECT __line{keep_sql}, {casts} FROM {staged.table})"
+        f" UNPIVOT INCLUDE NULLS ({q(up.value)} FOR {q(up.name)} IN ({', '.join(q(c) for c in up.columns)}))"
+    )
+    new_types = {c: types[c] for c in keep}
+    new_types[up.name] = "VARCHAR"
+    new_types[up.value] = "VARCHAR"
+    return "__long", new_types
+
+
+def _convert_coords(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    if source == target:
+        return
+    df = con.execute("SELECT __rid, lon, lat FROM __x WHERE lon IS NOT NULL AND lat IS NOT NULL").df()
+    if df.empty:
+        return
+    lon, lat = datum_convert(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), source, target)
+    conv = pd.DataFrame({"__rid": df["__rid"].to_numpy(), "lon": lon, "lat": lat})
+    con.register("__conv", conv)
+    try:
+        con.execute("UPDATE __x SET lon = c.lon, lat = c.lat FROM __conv c WHERE __x.__rid = c.__rid")
+    finally:
+        con.unregister("__conv")
+
+
+def _check_geometry(con: duckdb.DuckDBPyConnection) -> None:
+    import shapely
+
+    df = con.execute("SELECT __rid, __geometry FROM __x WHERE __geometry IS NOT NULL AND __reason IS NULL").df()
+    if df.empty:
+        return
+    geoms = shapely.from_geojson(df["__geometry"].to_numpy(object), on_invalid="ignore")
+    bad = df.loc[pd.isna(geoms) | ~shapely.is_valid_input(geoms), "__rid"]
+    if len(bad):
+        con.register("__bad", pd.DataFrame({"__rid": bad.to_numpy()}))
+        try:
+            con.execute("UPDATE __x SET __reason = 'bad_geometry', __field = 'geometry', __raw = left(__geometry, 200)"
+                        " WHERE __rid IN (SELECT __rid FROM __bad)")
+        finally:
+            con.unregister("__bad")
+
+
+def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str]) -> None:
+    """__y = __x + unit resolution, path columns, jurisdiction, sensor checks and in-file duplicates."""
+    joins: list[str] = []
+    sel: list[str] = ["x.*"]
+    reasons: list[str] = ["x.__reason"]
+    field_e: list[str] = ["x.__field"]
+    raw_e: list[str] = ["x.__raw"]
+    sql = Sql()
+
+    def add(cond: str, reason: str, field_: str, raw: str) -> None:
+        reasons.append(f"CASE WHEN {cond} THEN {sql.bind(reason)} END")
+        field_e.append(f"CASE WHEN {cond} THEN {sql.bind(field_)} END")
+        raw_e.append(f"CASE WHEN {cond} THEN CAST({raw} AS VARCHAR) END")
+
+    has_geom = _count(con, "SELECT count(*) FROM unit_geometry") > 0
+    if m.coords is not None and m.coords.check_jurisdiction and has_geom:
+        joins.append("CROSS JOIN (SELECT min(min_lon) AS a, min(min_lat) AS b, max(max_lon) AS c, max(max_lat) AS d"
+                     " FROM unit_geometry) jb")
+        add("x.lon IS NOT NULL AND x.lat IS NOT NULL"
+            " AND NOT (x.lon BETWEEN jb.a AND jb.c AND x.lat BETWEEN jb.b AND jb.d)",
+            "outside_jurisdiction", _label(m.coords.lon, "lon") + "/" + _label(m.coords.lat, "lat"),
+            "CAST(x.lon AS VARCHAR) || ',' || CAST(x.lat AS VARCHAR)")
+
+    unit_expr = "x.unit_code" if "unit_code" in fields else "NULL::VARCHAR"
+    if m.unit is not None:
+        parts: list[str] = []
+        for method in m.unit.chain:
+            if method == "code":
+                joins.append("LEFT JOIN org_unit uc ON uc.unit_code = x.__ucode")
+                parts.append("uc.unit_code")
+            elif method == "name":
+                lvl = f" WHERE level = {sql.bind(m.unit.name_level)}" if m.unit.name_level else ""
+                joins.append(
+                    "LEFT JOIN (SELECT n, min(unit_code) AS unit_code FROM"
+                    " (SELECT name_zh AS n, unit_code FROM org_unit"
+                    f"{lvl} UNION SELECT name_en, unit_code FROM org_unit{lvl}) WHERE n IS NOT NULL GROUP BY n"
+                    " HAVING count(DISTINCT unit_code) = 1) un ON un.n = x.__uname")
+                parts.append("un.unit_code")
+            elif method == "point":
+                _point_in_polygon(con, m.unit.point_level)
+                joins.append("LEFT JOIN __pip pp ON pp.__rid = x.__rid")
+                parts.append("pp.unit_code")
+        unit_expr = f"coalesce({', '.join(parts)})" if parts else unit_expr
+        code_label = _label(m.unit.code, "unit_code") if m.unit.code else "unit_code"
+        if m.unit.code is not None and (m.unit.required or m.unit.chain == ("code",)):
+            add(f"{unit_expr} IS NULL AND x.__ucode IS NOT NULL", "unknown_unit", code_label, "x.__ucode")
+        if m.unit.required:
+            tried = [f"coalesce(x.__u{a}, x.__u{a}_raw)" for a in ("code", "name") if getattr(m.unit, a) is not None]
+            if m.coords is not None:
+                tried.append("CAST(x.lon AS VARCHAR) || ',' || CAST(x.lat AS VARCHAR)")
+            add(f"{unit_expr} IS NULL", "unit_unresolved", code_label, f"coalesce({', '.join(tried) or 'NULL'})")
+    elif "unit_code" in fields and m.kind != "units":
+        joins.append("LEFT JOIN org_unit uc ON uc.unit_code = x.unit_code")
+        add("x.unit_code IS NOT NULL AND uc.unit_code IS NULL", "unknown_unit", "unit_code", "x.unit_code")
+
+    table = schema.TABLE_BY_NAME[m.table]
+    if "district_code" in table.column_names and m.kind != "units":
+        joins.append(f"LEFT JOIN org_unit up ON up.unit_code = {unit_expr}")
+        sel += [f"up.{c} AS {c}" for c in PATH_COLS]
+    if "unit_code" in table.column_names and m.kind != "units":
+        sel = [s if s != "x.*" else "x.* EXCLUDE (unit_code)" if "unit_code" in fields else s for s in sel]
+        sel.append(f"{unit_expr} AS unit_code")
+
+    if m.kind == "readings":
+        joins.append("LEFT JOIN sensors s ON s.sensor_id = x.sensor_id")
+        add("x.sensor_id IS NOT NULL AND s.sensor_id IS NULL", "unknown_sensor", "sensor_id", "x.sensor_id")
+        add("x.value < s.physical_min OR x.value > s.physical_max", "out_of_range", "value",
+            "CAST(x.value AS VARCHAR) || ' not in [' || CAST(s.physical_min AS VARCHAR) || ', '"
+            " || CAST(s.physical_max AS VARCHAR) || ']'")
+
+    reason_sql = f"coalesce({', '.join(reasons)})"
+    key = [k for k in table.key if k in fields or k == "unit_code"]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __y0 AS SELECT {', '.join(sel)}, {reason_sql} AS __reason2,"
+        f" coalesce({', '.join(field_e)}) AS __field2, coalesce({', '.join(raw_e)}) AS __raw2"
+        f" FROM __x x {' '.join(joins)}",
+        sql.params,
+    )
+    # Duplicates: among rows that pass every other check, the first occurrence of a key wins. With
+    # collapse_identical, exact repeats (a sensor named on every line of a readings file) are one
+    # entity: the first is written, the repeats count as loaded-unchanged; a differing repeat is a duplicate.
+    drop = "__reason, __field, __raw, __reason2, __field2, __raw2"
+    if key:
+        keys = ", ".join(f"z.{q(k)}" for k in key)
+        ok = "(z.__reason2 IS NULL)"
+        if m.collapse_identical:
+            cols = [c for c in fields if c not in key]
+            content = ", ".join(f"z.{q(c)}" for c in cols) or "NULL"
+            dup = (f"min(z.__line) OVER (PARTITION BY {keys}, {content}, {ok}) >"
+                   f" min(z.__line) OVER (PARTITION BY {keys}, {ok})")
+            rep = f"row_number() OVER (PARTITION BY {keys}, {content}, {ok} ORDER BY z.__line, z.__rid) = 1"
+        else:
+            dup = f"row_number() OVER (PARTITION BY {keys}, {ok} ORDER BY z.__line, z.__rid) > 1"
+            rep = "true"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __y AS SELECT * EXCLUDE (__dup, __rep, {drop}),"
+            " coalesce(__reason2, CASE WHEN __dup THEN 'duplicate_id' END) AS __reason,"
+            " coalesce(__field2, CASE WHEN __dup THEN $1 END) AS __field,"
+            " coalesce(__raw2, CASE WHEN __dup THEN __keytext END) AS __raw,"
+            " (__reason2 IS NULL AND NOT __dup AND NOT __rep) AS __collapsed"
+            f" FROM (SELECT z.*, {ok} AND {dup} AS __dup, {rep} AS __rep,"
+            f" concat_ws('|', {keys}) AS __keytext FROM __y0 z)",
+            [key[0]],
+        )
+        con.execute("ALTER TABLE __y DROP COLUMN __keytext")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __y AS SELECT * EXCLUDE ({drop}), __reason2 AS __reason,"
+                    " __field2 AS __field, __raw2 AS __raw, false AS __collapsed FROM __y0")
+    con.execute("DROP TABLE __y0")
+
+
+def _point_in_polygon(con: duckdb.DuckDBPyConnection, level: str | None) -> None:
+    """__pip(__rid, unit_code): the deepest unit whose polygon contains the row's point (bbox-prefiltered)."""
+    load_extension(con, "spatial")
+    ranks = " ".join(f"WHEN '{lvl}' THEN {i}" for lvl, i in LEVEL_ORDER.items())  # our own constants
+    sql = Sql()
+    lvl = f" AND o.level = {sql.bind(level)}" if level else ""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __geom AS SELECT g.unit_code, g.min_lon, g.min_lat, g.max_lon, g.max_lat,"
+        f" ST_GeomFromGeoJSON(g.geojson) AS geom, CASE o.level {ranks} ELSE -1 END AS rnk"
+        f" FROM unit_geometry g JOIN org_unit o ON o.unit_code = g.unit_code{lvl}",
+        sql.params,
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __pip AS SELECT __rid, unit_code FROM (SELECT x.__rid, g.unit_code,"
+        " row_number() OVER (PARTITION BY x.__rid ORDER BY g.rnk DESC, g.unit_code) AS rn"
+        " FROM __x x JOIN __geom g ON x.lon BETWEEN g.min_lon AND g.max_lon AND x.lat BETWEEN g.min_lat AND g.max_lat"
+        " WHERE ST_Contains(g.geom, ST_Point(x.lon, x.lat))) WHERE rn = 1"
+    )
+    con.execute("DROP TABLE __geom")
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run_id: int,
+                   staged: Staged) -> int:
+    sql = Sql()
+    run, kind, file = sql.bind(run_id), sql.bind(m.kind), sql.bind(str(path))
+    arms = " ".join(f"WHEN {sql.bind(code)} THEN {sql.bind(text)}" for code, text in REASONS.items())
+    con.execute(
+        f"INSERT INTO etl_reject SELECT {run}, {kind}, {file}, y.__line, y.__field, y.__raw, y.__reason,"
+        f" CASE y.__reason {arms} ELSE y.__reason END, s.__rec"
+        f" FROM __y y LEFT JOIN (SELECT __line, to_json(t)::VARCHAR AS __rec FROM {staged.table} t) s"
+        " ON s.__line = y.__line WHERE y.__reason IS NOT NULL",
+        sql.params,
+    )
+    return _count(con, "SELECT count(*) FROM __y WHERE __reason IS NOT NULL")
+
+
+_STATUS_TS = {"closed": "closed_at", "disposed": "disposed_at", "dispatched": "dispatched_at",
+              "arrived": "arrived_at", "registered": "registered_at"}
+
+
+def _status_ts(cols: list[str]) -> str:
+    """When the case entered its current status, from the lifecycle column of that status."""
+    arms = " ".join(f"WHEN '{st}' THEN c.{col}" for st, col in _STATUS_TS.items() if col in cols)
+    return f"coalesce(CASE c.status {arms} END, c.reported_at)" if arms else "c.reported_at"
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_datum: str) -> tuple[int, int, int]:
+    """Write valid rows; returns (inserted, updated, unchanged)."""
+    table = schema.TABLE_BY_NAME[m.table]
+    ycols = {r[0] for r in con.execute("DESCRIBE __y").fetchall()}
+    skip = {"load_run_id"} | (set(PATH_COLS) if m.kind == "units" else set())
+    cols = [c for c in table.column_names if c in ycols and c not in skip]
+    has_run = "load_run_id" in table.column_names
+    valid = _count(con, "SELECT count(*) FROM __y WHERE __reason IS NULL")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __new AS SELECT {', '.join(q(c) for c in cols)}"
+        f"{', $1::BIGINT AS load_run_id' if has_run else ''} FROM __y WHERE __reason IS NULL AND NOT __collapsed",
+        [run_id] if has_run else [],
+    )
+    allc = cols + (["load_run_id"] if has_run else [])
+    collist = ", ".join(q(c) for c in allc)
+    if not table.primary_key:  # sensor_readings: no index, dedupe by anti-join on the natural key
+        on = " AND ".join(f"r.{q(k)} = n.{q(k)}" for k in table.key)
+        span = ""
+        if "ts" in table.key:
+            # Only the time span of the new rows can collide: lets DuckDB skip row groups by zonemap.
+            span = " WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
+        keys = ", ".join(q(k) for k in table.key)
+        inserted = _insert_anti(con, table.name, collist, allc, on, keys, span)
+        return inserted, 0, valid - inserted
+    keys = list(table.key)
+    on = " AND ".join(f"t.{q(k)} = n.{q(k)}" for k in keys)
+    cmp_cols = [c for c in cols if c not in keys]
+    same = " AND ".join(f"n.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cmp_cols) or "true"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __chg AS SELECT n.*, t.{q(keys[0])} IS NULL AS __is_new"
+        f" FROM __new n LEFT JOIN {table.name} t ON {on} WHERE t.{q(keys[0])} IS NULL OR NOT ({same})"
+    )
+    inserted = _count(con, "SELECT count(*) FROM __chg WHERE __is_new")
+    updated = _count(con, "SELECT count(*) FROM __chg WHERE NOT __is_new")
+    if inserted or updated:
+        upd = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in allc if c not in keys)
+        action = f"DO UPDATE SET {upd}" if upd else "DO NOTHING"
+        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg"
+                    f" ON CONFLICT ({', '.join(q(k) for k in keys)}) {action}")
+    if m.kind == "cases" and "status" in cols:
+        # The latest state wins in `cases`; every state we have seen stays in the history.
+        ts = _status_ts(cols)
+        con.execute(
+            f"INSERT INTO case_status_history SELECT DISTINCT c.case_id, c.status, {ts}, $1 FROM __chg c"
+            " WHERE c.status IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_status_history h"
+            f" WHERE h.case_id = c.case_id AND h.status = c.status AND h.changed_at = {ts})",
+            [run_id],
+        )
+    if m.kind == "units" and m.geometry is not None:
+        _write_geometry(con, m, site_datum)
+    con.execute("DROP TABLE IF EXISTS __chg")
+    return inserted, updated, valid - inserted - updated
+
+
+def _insert_anti(con: duckdb.DuckDBPyConnection, table: str, collist: str, allc: list[str], on: str, keys: str,
+                 span: str) -> int:
+    before = _count(con, f"SELECT count(*) FROM {table}")
+    con.execute(
+        f"INSERT INTO {table} ({collist}) SELECT {', '.join('n.' + q(c) for c in allc)}"
+        f" FROM __new n ANTI JOIN (SELECT {keys} FROM {table}{span}) r ON {on}"
+    )
+    return _count(con, f"SELECT count(*) FROM {table}") - before
+
+
+def _write_geometry(con: duckdb.DuckDBPyConnection, m: SourceMapping, site_datum: str) -> None:
+    import shapely
+
+    df = con.execute("SELECT unit_code, __geometry, coalesce(__gapprox, false) AS approx FROM __y"
+                     " WHERE __reason IS NULL AND NOT __collapsed"
+                     " AND __geometry IS NOT NULL").df()
+    if df.empty:
+        return
+    geoms = shapely.from_geojson(df["__geometry"].to_numpy(object))
+    if m.geometry_datum != site_datum:
+        src, dst = m.geometry_datum, site_datum
+
+        def _conv(xy: np.ndarray) -> np.ndarray:
+            lon, lat = datum_convert(xy[:, 0], xy[:, 1], src, dst)
+            return np.column_stack([lon, lat])
+
+        geoms = shapely.transform(geoms, _conv)  # one vectorised call over every vertex
+    bounds = shapely.bounds(geoms)
+    out = pd.DataFrame({
+        "unit_code": df["unit_code"].to_numpy(object),
+        "approx": df["approx"].to_numpy(bool),
+        "geojson": shapely.to_geojson(geoms),
+        "min_lon": bounds[:, 0], "min_lat": bounds[:, 1], "max_lon": bounds[:, 2], "max_lat": bounds[:, 3],
+    })
+    con.register("__geo", out)
+    try:
+        con.execute(
+            "INSERT OR REPLACE INTO unit_geometry (unit_code, geojson, datum, approximate, source, min_lon, min_lat,"
+            " max_lon, max_lat) SELECT unit_code, geojson, $1, approx, $2, min_lon, min_lat, max_lon, max_lat"
+            " FROM __geo",
+            [site_datum, m.source_system],
+        )
+    finally:
+        con.unregister("__geo")
+
+
+def _load_constant_rows(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int) -> None:
+    """Rows the mapping declares outright (e.g. the city and boroughs above NYC community districts)."""
+    table = schema.TABLE_BY_NAME[m.table]
+    for row in m.constant_rows:  # a handful declared in the mapping, not data rows
+        cols = [c for c in row if c in table.column_names]
+        keys = list(table.key)
+        upd = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in cols if c not in keys)
+        con.execute(
+            f"INSERT INTO {table.name} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join('?' for _ in cols)})"
+            f" ON CONFLICT ({', '.join(q(k) for k in keys)}) {'DO UPDATE SET ' + upd if upd else 'DO NOTHING'}",
+            [row[c] for c in cols],
+        )
+
+
+def refresh_unit_paths(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill org_unit's district/town/grid/village codes from the parent chain (one recursive query)."""
+    pivots = ", ".join(
+        f"max(CASE WHEN o.level = '{lvl}' THEN a.anc END) AS {lvl}_code" for lvl in ("district", "town", "grid",
+                                                                                     "village")
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __paths AS WITH RECURSIVE a(unit_code, anc, depth) AS ("
+        " SELECT unit_code, unit_code, 0 FROM org_unit"
+        " UNION ALL SELECT a.unit_code, p.parent_code, a.depth + 1 FROM a JOIN org_unit p ON p.unit_code = a.anc"
+        " WHERE p.parent_code IS NOT NULL AND a.depth < 12)"
+        f" SELECT a.unit_code, {pivots} FROM a JOIN org_unit o ON o.unit_code = a.anc GROUP BY a.unit_code"
+    )
+    con.execute(
+        "UPDATE org_unit SET district_code = p.district_code, town_code = p.town_code, grid_code = p.grid_code,"
+        " village_code = p.village_code FROM __paths p WHERE org_unit.unit_code = p.unit_code"
+        " AND (org_unit.district_code IS DISTINCT FROM p.district_code OR org_unit.town_code IS DISTINCT FROM"
+        " p.town_code OR org_unit.grid_code IS DISTINCT FROM p.grid_code"
+        " OR org_unit.village_code IS DISTINCT FROM p.village_code)"
+    )
+    con.execute("DROP TABLE __paths")

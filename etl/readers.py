@@ -1,0 +1,205 @@
+"""Read one source file into a DuckDB staging table, with a 1-based source line per row.
+
+Text formats are staged all-VARCHAR so that every value is seen exactly as exported (parsing happens
+in SQL with reasons for failures); Parquet keeps its types, which lets the large readings files pass
+through without a round trip through text. Reading happens inside DuckDB, never row by row in Python.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import importlib.util
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from etl.mapping import FileOptions
+
+_SNIFF_BYTES = 1 << 20
+
+
+class ReadError(ValueError):
+    """A file that cannot be read with the mapping's options."""
+
+
+@dataclass(frozen=True)
+class Staged:
+    table: str  # temp table with __line plus the source columns
+    rows: int
+    columns: tuple[str, ...]
+    types: dict[str, str]
+    # lines are physical lines for CSV (header = line 1), record numbers for other formats
+    line_kind: str
+
+
+def extension_path(package: str, name: str) -> str:
+    """Path of an extension binary inside its PyPI wheel (extensions are never downloaded)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ReadError(f"python package {package} is not installed (needed for the {name} extension)")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    found = sorted(root.rglob(f"{name}.duckdb_extension"))
+    if not found:
+        raise ReadError(f"{name}.duckdb_extension not found inside {root}")
+    return str(found[0])
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(f"LOAD '{extension_path('duckdb_extension_' + name, name)}'")
+
+
+def detect_format(path: Path, declared: str) -> str:
+    if declared != "auto":
+        return declared
+    name = path.name.lower()
+    for suffix, fmt in ((".csv.gz", "csv"), (".csv", "csv"), (".tsv", "csv"), (".txt", "csv"), (".xlsx", "xlsx"),
+                        (".parquet", "parquet"), (".geojson", "geojson"), (".json", "json"), (".ndjson", "json")):
+        if name.endswith(suffix):
+            return fmt
+    raise ReadError(f"{path}: cannot tell the format from the name; set file.format in the mapping")
+
+
+def _open_bytes(path: Path):  # type: ignore[no-untyped-def]
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8 (with or without BOM) when the head decodes as UTF-8, else gb18030 (a superset of GBK)."""
+    with _open_bytes(path) as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    try:
+        # A multi-byte character may be cut at the sniff boundary: ignore an incomplete tail.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _transcode(path: Path, encoding: str, tmpdir: Path) -> Path:
+    """DuckDB reads UTF-8 only (no network for the encodings extension): stream-convert to UTF-8."""
+    out = tmpdir / (path.name.removesuffix(".gz") + ".utf8.csv")
+    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with _open_bytes(path) as src, out.open("w", encoding="utf-8", newline="") as dst:
+            while chunk := src.read(1 << 22):
+                dst.write(dec.decode(chunk))
+            dst.write(dec.decode(b"", final=True))
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"{path}: not valid {encoding} at byte {exc.start}: set file.encoding") from exc
+    return out
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: str, tmpdir: Path | None = None,
+          ) -> Staged:
+    """Create temp table ``table`` from ``path``; returns its shape."""
+    if not path.exists():
+        raise ReadError(f"{path}: file not found")
+    fmt = detect_format(path, opts.format)
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    line_kind = "record"
+    try:
+        if fmt == "csv":
+            line_kind = "line"
+            enc = detect_encoding(path) if opts.encoding == "auto" else opts.encoding
+            src = path
+            own_tmp = None
+            if enc.replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+                if tmpdir is None:
+                    own_tmp = tempfile.TemporaryDirectory(prefix="vitals-etl-")
+                    tmpdir = Path(own_tmp.name)
+                src = _transcode(path, enc, tmpdir)
+            params: list[object] = [str(src), list(opts.null_values)]
+            delim = ""
+            if opts.delimiter:
+                delim = ", delim = ?"
+                params.append(opts.delimiter)
+            # Header is physical line 1, so data row k sits on line k + 1 (multi-line quoted fields
+            # aside, which these exports do not use).
+            con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT (row_number() OVER () + {1 if opts.header else 0})::BIGINT"
+                f" AS __line, * FROM read_csv(?, all_varchar = true, nullstr = ?, header = {opts.header}"
+                f"{delim}, quote = '\"', escape = '\"', strict_mode = false)",
+                params,
+            )
+            if own_tmp is not None:
+                own_tmp.cleanup()
+        elif fmt == "xlsx":
+            load_extension(con, "excel")
+            sheet = ", sheet = ?" if opts.sheet else ""
+            params = [str(path)] + ([opts.sheet] if opts.sheet else [])
+            con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT (row_number() OVER () + 1)::BIGINT AS __line, *"
+                f" FROM read_xlsx(?, all_varchar = true, header = true{sheet})",
+                params,
+            )
+            if opts.null_values:
+                _nullify(con, table, opts.null_values)
+        elif fmt == "parquet":
+            con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT * EXCLUDE (file_row_number),"
+                f" (file_row_number + 1)::BIGINT AS __line FROM read_parquet(?, file_row_number = true)",
+                [str(path)],
+            )
+        elif fmt == "geojson" or (fmt == "json" and _looks_like_feature_collection(path)):
+            _stage_geojson(con, path, table)
+        elif fmt == "json":
+            con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER ()::BIGINT AS __line, *"
+                f" FROM read_json(?, format = 'auto', maximum_object_size = 1073741824)",
+                [str(path)],
+            )
+        else:  # pragma: no cover - detect_format only returns the above
+            raise ReadError(f"{path}: unsupported format {fmt}")
+    except duckdb.Error as exc:
+        raise ReadError(f"{path}: cannot read as {fmt}: {str(exc).splitlines()[0]}") from exc
+    desc = con.execute(f"DESCRIBE {table}").fetchall()
+    types = {r[0]: r[1] for r in desc}
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+    cols = tuple(c for c in types if c != "__line")
+    return Staged(table, int(rows), cols, types, line_kind)
+
+
+def _nullify(con: duckdb.DuckDBPyConnection, table: str, null_values: tuple[str, ...]) -> None:
+    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "__line"]
+    if not cols:
+        return
+    sets = ", ".join(f"{_q(c)} = CASE WHEN list_contains(?, trim({_q(c)})) THEN NULL ELSE {_q(c)} END"
+                     for c in cols)
+    con.execute(f"UPDATE {table} SET {sets}", [list(null_values)] * len(cols))
+
+
+def _looks_like_feature_collection(path: Path) -> bool:
+    with _open_bytes(path) as fh:
+        head = fh.read(4096).decode("utf-8", errors="ignore")
+    return "FeatureCollection" in head
+
+
+def _stage_geojson(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    """One row per feature: its properties as VARCHAR columns plus ``geometry`` as GeoJSON text.
+
+    Features are read as JSON so that mixed Polygon / MultiPolygon geometries keep their shape.
+    """
+    con.execute(
+        "CREATE TEMP TABLE __features AS SELECT row_number() OVER ()::BIGINT AS __line, f"
+        " FROM (SELECT unnest(features) AS f FROM read_json(?, columns = {features: 'JSON[]'},"
+        " maximum_object_size = 1073741824))",
+        [str(path)],
+    )
+    keys = [r[0] for r in con.execute(
+        "SELECT DISTINCT unnest(json_keys(f, '$.properties')) AS k FROM __features ORDER BY k").fetchall()]
+    props = "".join(f", json_extract_string(f, ?) AS {_q(k)}" for k in keys)
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT __line{props}, json_extract(f, '$.geometry')::VARCHAR AS geometry"
+        " FROM __features ORDER BY __line",
+        ["$.properties." + '"' + k.replace('"', '\\"') + '"' for k in keys],
+    )
+    con.execute("DROP TABLE __features")

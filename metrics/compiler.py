@@ -1,0 +1,126 @@
+"""Compile indicator declarations into one SQL statement per fact table.
+
+For a set of indicators over one fact table, a list of periods and a grouping key, the statement is
+a single scan with one conditional aggregate (``FILTER (WHERE ...)``) per distinct aggregate and
+period, grouped by the key. Only declared fragments of ``metrics.predicates`` are interpolated;
+periods, unit codes and filter values are bound as named parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Aggregate, Indicator
+from .predicates import TABLES, FactTable
+from .query import Period, Query, QueryError
+
+ORG_LEVEL_COLUMN = {"district": "district_code", "town": "town_code", "grid": "grid_code",
+                    "village": "village_code", "microgrid": "unit_code"}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    params: dict[str, Any]
+    # indicator id -> (numerator alias, denominator alias or None); result columns are f"{alias}_p{i}"
+    aliases: dict[str, tuple[str, str | None]]
+
+
+def fact_table(name: str) -> FactTable:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise QueryError(f"no metrics are declared over table {name!r}") from None
+
+
+def predicate_sql(ft: FactTable, names: Sequence[str], i: int) -> str:
+    parts = []
+    for n in names:
+        if n not in ft.predicates:
+            raise QueryError(f"predicate {n!r} is not declared for {ft.name}")
+        parts.append("(" + ft.predicates[n].format(s=f"$s{i}", e=f"$e{i}") + ")")
+    return " AND ".join(parts) or "true"
+
+
+def aggregate_sql(ft: FactTable, agg: Aggregate, i: int) -> str:
+    where = predicate_sql(ft, agg.filter, i)
+    if agg.measure == "count":
+        return f"count(*) FILTER (WHERE {where})"
+    if agg.expr not in ft.measures:
+        raise QueryError(f"measure {agg.expr!r} is not declared for {ft.name}")
+    expr = ft.measures[agg.expr]
+    if agg.measure == "sum":
+        return f"sum({expr}) FILTER (WHERE {where})"
+    q = float(agg.q if agg.q is not None else 0.5)
+    # q comes from our own frozen declaration, not from a request; still rendered as a float literal.
+    return f"quantile_cont({expr}, {q!r}) FILTER (WHERE {where})"
+
+
+def scope_sql(ft: FactTable, query: Query, unit_level: str | None) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses and parameters for the base filter, the unit subtree and the query's filters.
+
+    Filters a table does not have (e.g. ``category`` on alarms) do not apply to it.
+    """
+    where = [ft.base]
+    params: dict[str, Any] = {}
+    if query.unit is not None:
+        if unit_level not in ORG_LEVEL_COLUMN:
+            raise QueryError(f"unknown unit {query.unit!r}")
+        where.append(f"{ORG_LEVEL_COLUMN[unit_level]} = $unit")
+        params["unit"] = query.unit
+    for name in ("category", "source", "urgency", "status"):
+        value = getattr(query, name)
+        if value is not None and name in ft.filters:
+            where.append(ft.filters[name])
+            params[name] = value
+    return where, params
+
+
+def period_params(periods: Sequence[Period]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i, p in enumerate(periods):
+        out[f"s{i}"] = p.start
+        out[f"e{i}"] = p.end
+    return out
+
+
+def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
+                 query: Query, unit_level: str | None) -> Compiled:
+    ft = fact_table(table)
+    aggs: dict[Aggregate, str] = {}
+    aliases: dict[str, tuple[str, str | None]] = {}
+    for ind in indicators:
+        if ind.table != table or (ind.denominator is not None and ind.denominator.table != table):
+            raise QueryError(f"indicator {ind.id} is not over {table}")
+        num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
+        den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
+        aliases[ind.id] = (num, den)
+    cols = [f"{aggregate_sql(ft, agg, i)} AS {alias}_p{i}"
+            for i in range(len(periods)) for agg, alias in aggs.items()]
+    where, params = scope_sql(ft, query, unit_level)
+    if by is None:
+        key, group = "NULL::VARCHAR AS key", ""
+    else:
+        if by not in ft.keys:
+            raise QueryError(f"{ft.name} cannot be grouped by {by!r}")
+        key, group = f"{ft.keys[by]} AS key", " GROUP BY 1"
+        where.append(f"{ft.keys[by]} IS NOT NULL")
+    sql = (f"SELECT {key},\n  " + ",\n  ".join(cols) + f"\nFROM {ft.name}\nWHERE " + "\n  AND ".join(where)
+           + group)
+    params.update(period_params(periods))
+    return Compiled(sql, params, aliases)
+
+
+def drill_sql(ft: FactTable, agg: Aggregate, query: Query, unit_level: str | None,
+              key_column: str | None) -> tuple[str, str, dict[str, Any]]:
+    """(rows SQL, count SQL, params) for the rows an aggregate counts in the query's period."""
+    where, params = scope_sql(ft, query, unit_level)
+    where.append(predicate_sql(ft, agg.filter, 0))
+    if key_column is not None:
+        where.append(f"{key_column} = $key")
+    params.update(period_params([query.period]))
+    body = f"FROM {ft.name} WHERE " + " AND ".join(where)
+    rows = f"SELECT {', '.join(ft.drill_columns)} {body} ORDER BY {ft.id_column} LIMIT $limit OFFSET $offset"
+    return rows, f"SELECT count(*) {body}", params

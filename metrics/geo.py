@@ -1,0 +1,177 @@
+"""Unit geometry and point layers for maps, as GeoJSON in a chosen datum.
+
+Polygons come from ``unit_geometry`` (site datum; ``approximate`` marks derived shapes such as the
+demo's Voronoi cells) and are simplified for display. Non-indicator reads only: values to colour the
+units by come from the indicator API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+from shapely.geometry import mapping, shape
+
+CHILD_LEVEL = {"district": "town", "town": "grid", "grid": "village", "village": "microgrid"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name_zh: str
+    name_en: str | None
+    level: str
+    parent: str | None
+
+
+def _unit(row: tuple[Any, ...]) -> Unit:
+    return Unit(str(row[0]), str(row[1]), row[2], str(row[3]), row[4])
+
+
+def root_unit(con: duckdb.DuckDBPyConnection) -> Unit | None:
+    """The top of the hierarchy (the district for a district warehouse)."""
+    row = con.execute(
+        "SELECT unit_code, name_zh, name_en, level, parent_code FROM org_unit "
+        "WHERE parent_code IS NULL OR parent_code NOT IN (SELECT unit_code FROM org_unit) "
+        "ORDER BY CASE level WHEN 'district' THEN 0 WHEN 'town' THEN 1 ELSE 2 END, unit_code LIMIT 1"
+    ).fetchone()
+    return _unit(row) if row else None
+
+
+def unit(con: duckdb.DuckDBPyConnection, code: str) -> Unit | None:
+    row = con.execute(
+        "SELECT unit_code, name_zh, name_en, level, parent_code FROM org_unit WHERE unit_code = ?", [code]
+    ).fetchone()
+    return _unit(row) if row else None
+
+
+def ancestors(con: duckdb.DuckDBPyConnection, code: str) -> list[Unit]:
+    """The unit and its ancestors, root first."""
+    out: list[Unit] = []
+    seen: set[str] = set()
+    current = unit(con, code)
+    while current is not None and current.code not in seen:
+        out.append(current)
+        seen.add(current.code)
+        current = unit(con, current.parent) if current.parent else None
+    return out[::-1]
+
+
+def children_with_shapes(con: duckdb.DuckDBPyConnection, parent: str) -> pd.DataFrame:
+    """Child units of ``parent`` that have a polygon: code, names, level, approximate, geojson, has_children."""
+    return con.execute(
+        """
+        SELECT u.unit_code, u.name_zh, u.name_en, u.level, g.approximate, g.geojson, g.datum,
+               EXISTS (SELECT 1 FROM org_unit c JOIN unit_geometry cg USING (unit_code)
+                       WHERE c.parent_code = u.unit_code) AS has_children
+        FROM org_unit u JOIN unit_geometry g USING (unit_code)
+        WHERE u.parent_code = ?
+        ORDER BY u.unit_code
+        """,
+        [parent],
+    ).df()
+
+
+def unit_shape(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any] | None:
+    row = con.execute("SELECT geojson FROM unit_geometry WHERE unit_code = ?", [code]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def bounds(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[list[float]] | None:
+    """Leaflet bounds [[south, west], [north, east]] around the units (site datum)."""
+    codes = list(codes)
+    if not codes:
+        return None
+    row = con.execute(
+        "SELECT min(min_lat), min(min_lon), max(max_lat), max(max_lon) FROM unit_geometry "
+        "WHERE unit_code IN (SELECT unnest(?::VARCHAR[]))",
+        [codes],
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return [[float(row[0]), float(row[1])], [float(row[2]), float(row[3])]]
+
+
+def simplify(geometry: Mapping[str, Any], tolerance: float = 0.0004) -> dict[str, Any]:
+    """A lighter polygon for display (~40 m at Shanghai's latitude), coordinates rounded to ~1 m."""
+    geom = shape(geometry)
+    simple = geom.simplify(tolerance, preserve_topology=True) if tolerance > 0 else geom
+    if simple.is_empty:
+        simple = geom
+    return _round(mapping(simple))
+
+
+def _round(obj: Any, digits: int = 5) -> Any:
+    if isinstance(obj, float):
+        return round(obj, digits)
+    if isinstance(obj, list | tuple):
+        return [_round(v, digits) for v in obj]
+    if isinstance(obj, Mapping):
+        return {k: _round(v, digits) for k, v in obj.items()}
+    return obj
+
+
+def convert_geometry(geometry: Mapping[str, Any], source: str, target: str) -> dict[str, Any]:
+    """The geometry with every coordinate converted between WGS-84 / GCJ-02 / BD-09."""
+    if source == target:
+        return dict(geometry)
+    from etl.datum import convert  # the ETL's vectorised datum conversions
+
+    def conv(coords: Any) -> Any:
+        if coords and isinstance(coords[0], int | float):
+            lon, lat = convert([coords[0]], [coords[1]], source, target)
+            return [round(float(lon[0]), 6), round(float(lat[0]), 6)]
+        return [conv(c) for c in coords]
+
+    return {**geometry, "coordinates": conv(geometry["coordinates"])}
+
+
+def convert_points(df: pd.DataFrame, source: str, target: str, lon: str = "lon", lat: str = "lat") -> pd.DataFrame:
+    if source == target or df.empty:
+        return df
+    from etl.datum import convert
+
+    x, y = convert(df[lon].to_numpy(dtype=float), df[lat].to_numpy(dtype=float), source, target)
+    return df.assign(**{lon: x, lat: y})
+
+
+def convert_bounds(b: list[list[float]] | None, source: str, target: str) -> list[list[float]] | None:
+    if b is None or source == target:
+        return b
+    from etl.datum import convert
+
+    lon, lat = convert([b[0][1], b[1][1]], [b[0][0], b[1][0]], source, target)
+    return [[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]]
+
+
+def feature_collection(features: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def point_features(df: pd.DataFrame, props: Iterable[str], lon: str = "lon", lat: str = "lat") -> dict[str, Any]:
+    """GeoJSON points from rows with coordinates (rows without coordinates are left out)."""
+    keep = [p for p in props if p in df.columns]
+    feats = []
+    for rec in df.dropna(subset=[lon, lat]).to_dict("records"):
+        feats.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(float(rec[lon]), 6), round(float(rec[lat]), 6)]},
+            "properties": {k: _jsonable(rec[k]) for k in keep},
+        })
+    return feature_collection(feats)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value

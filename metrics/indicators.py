@@ -1,0 +1,198 @@
+"""Indicator values: per unit (``indicator_table``), for the whole scope (``indicator_values``),
+by month (``monthly_trend``) and the rows behind a value (``drill``)."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from .catalog import resolve
+from .compiler import compile_scan, drill_sql, fact_table
+from .config import metrics_overrides
+from .model import Indicator, IndicatorValue, clean, ratio, status_of
+from .query import Period, Query, QueryError
+
+By = Literal["district", "town", "grid", "village", "unit", "station", "department", "agency"] | None
+TABLE_COLUMNS = ["key", "name", "metric_id", "numerator", "denominator", "value", "previous_value",
+                 "target", "status"]
+_ORG_LEVELS = ("district", "town", "grid", "village")
+
+
+def unit_level(con: duckdb.DuckDBPyConnection, unit: str | None) -> str | None:
+    if unit is None:
+        return None
+    row = con.execute("SELECT level FROM org_unit WHERE unit_code = $u", {"u": unit}).fetchone()
+    if row is None:
+        raise QueryError(f"unknown unit {unit!r}")
+    return str(row[0])
+
+
+def _value(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | None, float | None]:
+    """(numerator, denominator, value) of one indicator from its aggregate results."""
+    n, d = clean(num), clean(den)
+    if ind.kind == "count":
+        return (n if n is not None else 0.0), None, (n if n is not None else 0.0)
+    if ind.kind == "duration":
+        # the quantile is the value; the denominator is how many rows it was measured on
+        return None, (d or 0.0), (n if d else None)
+    return (n if n is not None else 0.0), (d or 0.0), ratio(n if n is not None else 0.0, d)
+
+
+def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query, periods: Sequence[Period],
+         by: str | None) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
+    """indicator id -> key -> per period (numerator, denominator, value). One statement per table."""
+    level = unit_level(con, query.unit)
+    out: dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]] = {}
+    tables: dict[str, list[Indicator]] = {}
+    for ind in inds:
+        tables.setdefault(ind.table, []).append(ind)
+    for table, group in tables.items():
+        comp = compile_scan(table, group, periods, by, query, level)
+        cur = con.execute(comp.sql, comp.params)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for ind in group:
+            num, den = comp.aliases[ind.id]
+            per_key = out.setdefault(ind.id, {})
+            for r in rows:
+                key = "" if r["key"] is None else str(r["key"])
+                per_key[key] = [_value(ind, r[f"{num}_p{i}"], r[f"{den}_p{i}"] if den else None)
+                                for i in range(len(periods))]
+            if by is None and not rows:
+                per_key[""] = [_value(ind, None, None) for _ in periods]
+    return out
+
+
+def unit_names(con: duckdb.DuckDBPyConnection, by: str | None, query: Query) -> dict[str, str]:
+    """key -> display name of every unit of ``by`` in the query's scope (so empty units still show)."""
+    if by is None:
+        return {}
+    level = unit_level(con, query.unit)
+    scope, params = "", {}
+    if query.unit is not None and level in _ORG_LEVELS:
+        scope, params = f" AND {level}_code = $u", {"u": query.unit}
+    if by in _ORG_LEVELS:
+        sql = f"SELECT unit_code, name_zh FROM org_unit WHERE level = $lvl{scope}"
+        params["lvl"] = by
+    elif by == "station":
+        sql = f"SELECT station_code, name_zh FROM station WHERE true{scope}"
+    elif by == "department":
+        if query.unit is not None and level != "district":
+            return {}
+        sql = "SELECT dept_code, name_zh FROM department"
+    else:
+        return {}
+    return {str(k): str(n) for k, n in con.execute(sql, params).fetchall()}
+
+
+def _frame(inds: Sequence[Indicator], results: Mapping[str, Mapping[str, list]], names: Mapping[str, str],
+           period_index: int, with_previous: bool, by: str | None, query: Query) -> pd.DataFrame:
+    rows = []
+    for ind in inds:
+        per_key = dict(results.get(ind.id, {}))
+        for k in names:
+            per_key.setdefault(k, [_value(ind, None, None)] * (period_index + 2))
+        for key, vals in sorted(per_key.items()):
+            num, den, value = vals[period_index]
+            prev = vals[period_index + 1][2] if with_previous and len(vals) > period_index + 1 else None
+            rows.append({
+                "key": key if by is not None else (query.unit or ""),
+                "name": names.get(key, key),
+                "metric_id": ind.id, "numerator": num, "denominator": den, "value": value,
+                "previous_value": prev, "target": ind.target, "status": status_of(ind, value),
+            })
+    df = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    for c in ("numerator", "denominator", "value", "previous_value", "target"):
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def indicator_table(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], query: Query, by: By = None, *,
+                    overrides: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """One row per (unit, indicator): key, name, metric_id, numerator, denominator, value, previous_value,
+    target, status. Units of ``by`` in scope without any row still appear (with no value)."""
+    inds = resolve(list(ids) if not isinstance(ids, str) else ids, metrics_overrides(overrides))
+    periods = [query.period, query.period.previous()]
+    results = scan(con, inds, query, periods, by)
+    return _frame(inds, results, unit_names(con, by, query), 0, True, by, query)
+
+
+def indicator_values(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], query: Query, *,
+                     overrides: Mapping[str, Any] | None = None) -> dict[str, IndicatorValue]:
+    """Each indicator over the whole query scope, with the previous comparable period and status."""
+    inds = resolve(list(ids) if not isinstance(ids, str) else ids, metrics_overrides(overrides))
+    results = scan(con, inds, query, [query.period, query.period.previous()], None)
+    out = {}
+    for ind in inds:
+        cur, prev = results[ind.id][""]
+        out[ind.id] = IndicatorValue(ind.id, ind.zh, ind.en, ind.unit, ind.direction, cur[0], cur[1], cur[2],
+                                     prev[2], ind.target, status_of(ind, cur[2]))
+    return out
+
+
+def months_back(end_month_start: datetime, months: int) -> list[Period]:
+    """The ``months`` calendar months ending with the one starting at ``end_month_start``, oldest first."""
+    out = []
+    start = end_month_start
+    for _ in range(months):
+        days = calendar.monthrange(start.year, start.month)[1]
+        out.append(Period(start, start + timedelta(days=days), "month"))
+        start = (start - timedelta(days=1)).replace(day=1)
+    return out[::-1]
+
+
+def monthly_trend(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], query: Query, months: int = 12,
+                  by: By = None, *, overrides: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The indicators for the ``months`` months up to the one containing the query period's last day,
+    all in one scan per table: columns month (first day) + the ``indicator_table`` columns."""
+    if months < 1:
+        raise QueryError("months must be at least 1")
+    inds = resolve(list(ids) if not isinstance(ids, str) else ids, metrics_overrides(overrides))
+    last = (query.period.end - timedelta(seconds=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    periods = months_back(last, months)
+    results = scan(con, inds, query, periods, by)
+    names = unit_names(con, by, query)
+    frames = []
+    for i, p in enumerate(periods):
+        df = _frame(inds, results, names, i, False, by, query)
+        df.insert(0, "month", p.start.date())
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def drill(con: duckdb.DuckDBPyConnection, metric_id: str, query: Query, key: str | None = None,
+          part: Literal["numerator", "denominator"] = "numerator", limit: int = 100, offset: int = 0, *,
+          by: By = None, overrides: Mapping[str, Any] | None = None) -> tuple[pd.DataFrame, int]:
+    """The rows counted in an indicator's numerator or denominator for the query period: (page, total).
+
+    ``key`` with ``by`` narrows to one row of an ``indicator_table(..., by=by)``; ``key`` alone is a
+    unit code (the unit subtree replaces the query's)."""
+    (ind,) = resolve([metric_id], metrics_overrides(overrides))
+    if part not in ("numerator", "denominator"):
+        raise QueryError(f"part must be numerator or denominator, not {part!r}")
+    agg = ind.numerator if part == "numerator" else ind.denominator
+    if agg is None:
+        raise QueryError(f"{metric_id} is a count: it has no denominator")
+    if ind.kind == "duration":
+        agg = ind.denominator or agg  # a percentile's rows are the rows it was measured on
+    ft = fact_table(agg.table)
+    key_column = None
+    if key is not None and by is None:
+        from dataclasses import replace
+
+        query = replace(query, unit=key)
+    elif key is not None:
+        if by not in ft.keys:
+            raise QueryError(f"{ft.name} cannot be grouped by {by!r}")
+        key_column = ft.keys[by]
+    rows_sql, count_sql, params = drill_sql(ft, agg, query, unit_level(con, query.unit), key_column)
+    if key_column is not None:
+        params["key"] = key
+    total = int(con.execute(count_sql, params).fetchone()[0])  # type: ignore[index]
+    page = con.execute(rows_sql, {**params, "limit": int(limit), "offset": int(offset)}).df()
+    return page, total

@@ -1,0 +1,138 @@
+"""The declared vocabulary the compiler may put into SQL: predicates, measures, scope and keys.
+
+Only identifiers and fragments declared here are ever interpolated into SQL; every value (period
+bounds, unit codes, filter values) is bound as a parameter. Predicate templates use ``{s}`` and
+``{e}`` for the bounds of the half-open period [s, e), replaced by ``$s<i>``/``$e<i>`` parameters so
+that one scan can evaluate several periods (the query's and the previous one) side by side.
+
+应结案数 (cases due to close, "due" below) for a period [s, e): registered, not cancelled, and either
+the deadline falls in [s, e), or the deadline fell before s and the case was still open at s
+(closed_at is NULL or ≥ s). 结案数 is the part of those closed before e, so 结案率 ≤ 100%.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+def _m(d: dict[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(d)
+
+
+_CASE_DUE = (
+    "registered_at IS NOT NULL AND deadline_at < {e} "
+    "AND (deadline_at >= {s} OR closed_at IS NULL OR closed_at >= {s})"
+)
+_CASE_REG = "registered_at >= {s} AND registered_at < {e}"
+_URGENT = "urgency = 'urgent' AND dispatched_at >= {s} AND dispatched_at < {e}"
+
+
+@dataclass(frozen=True)
+class FactTable:
+    name: str
+    base: str  # applied to every row of every scan (e.g. cancelled cases are out)
+    id_column: str
+    predicates: Mapping[str, str]
+    measures: Mapping[str, str] = field(default_factory=lambda: _m({}))
+    keys: Mapping[str, str] = field(default_factory=lambda: _m({}))  # by → grouping column
+    filters: Mapping[str, str] = field(default_factory=lambda: _m({}))  # Query field → SQL with $param
+    drill_columns: tuple[str, ...] = ()
+
+
+_LEVEL_KEYS = {
+    "district": "district_code",
+    "town": "town_code",
+    "grid": "grid_code",
+    "village": "village_code",
+    "unit": "unit_code",
+}
+
+CASES = FactTable(
+    name="cases",
+    base="NOT coalesce(cancelled, false)",
+    id_column="case_id",
+    predicates=_m({
+        "registered": _CASE_REG,
+        "due": _CASE_DUE,
+        "closed_by_end": "closed_at < {e}",
+        "closed_on_time": "closed_at < {e} AND closed_at <= deadline_at",
+        "disposed_on_time": "disposed_at < {e} AND disposed_at <= deadline_at",
+        "reworked": "rework_count > 0",
+        "supervision": "supervision_report",
+        "proactive": "proactive",
+        "escalated": "escalated",
+        "open_at_end": "registered_at < {e} AND (closed_at IS NULL OR closed_at >= {e})",
+        "overdue_at_end": "deadline_at < {e}",
+        "closed_in_period": "registered_at IS NOT NULL AND closed_at >= {s} AND closed_at < {e}",
+        "urgent_dispatched": _URGENT,
+        "arrived_15min": "arrived_at <= dispatched_at + INTERVAL 15 MINUTE",
+        "first_result_60min": "first_result_at <= dispatched_at + INTERVAL 60 MINUTE",
+        "at_station": "station_code IS NOT NULL",
+    }),
+    measures=_m({"handling_hours": "date_diff('second', registered_at, closed_at) / 3600.0"}),
+    keys=_m({**_LEVEL_KEYS, "station": "station_code", "department": "dept_code"}),
+    filters=_m({
+        "category": "starts_with(category_code, $category)",
+        "source": "source = $source",
+        "urgency": "urgency = $urgency",
+        "status": "status = $status",
+    }),
+    drill_columns=("case_id", "source", "urgency", "category_code", "status", "reported_at", "registered_at",
+                   "dispatched_at", "arrived_at", "first_result_at", "disposed_at", "closed_at", "deadline_at",
+                   "rework_count", "escalated", "supervision_report", "proactive", "station_code", "dept_code",
+                   "town_code", "grid_code", "village_code", "unit_code"),
+)
+
+HOTLINE = FactTable(
+    name="hotline_orders",
+    base="true",
+    id_column="order_id",
+    predicates=_m({
+        "received": "received_at >= {s} AND received_at < {e}",
+        "contact_recorded": "first_contact IS NOT NULL",
+        "contacted_first": "first_contact",
+        "resolution_recorded": "resolution IN ('resolved', 'explained')",
+        "resolved": "resolution = 'resolved'",
+        "rated": "satisfaction IN ('satisfied', 'basic', 'unsatisfied')",
+        "due_in_period": "due_at >= {s} AND due_at < {e}",
+        "closed_by_due": "closed_at <= due_at",
+        "closed_by_end": "closed_at < {e}",
+        "open_at_end": "received_at < {e} AND (closed_at IS NULL OR closed_at >= {e})",
+    }),
+    measures=_m({
+        # 满意 1, 基本满意 0.9, 不满意 0 (domain.md §5); weights overridable in a later revision.
+        "satisfaction_score": "CASE satisfaction WHEN 'satisfied' THEN 1.0 WHEN 'basic' THEN 0.9 ELSE 0.0 END",
+        "close_hours": "date_diff('second', received_at, closed_at) / 3600.0",
+    }),
+    keys=_m({**_LEVEL_KEYS, "department": "dept_code", "agency": "agency"}),
+    filters=_m({
+        "category": "category = $category",
+        "source": "channel = $source",
+        "urgency": "urgency = $urgency",
+        "status": "status = $status",
+    }),
+    drill_columns=("order_id", "channel", "received_at", "category", "subcategory", "urgency", "agency", "status",
+                   "first_contact", "due_at", "closed_at", "resolution", "satisfaction", "callback_at", "case_id",
+                   "town_code", "grid_code", "village_code", "unit_code"),
+)
+
+ALARMS = FactTable(
+    name="sensor_alarms",
+    base="true",
+    id_column="alarm_id",
+    predicates=_m({
+        "started": "started_at >= {s} AND started_at < {e}",
+        "severity_alarm": "severity = 'alarm'",
+        "severity_warning": "severity = 'warning'",
+        "to_case": "case_id IS NOT NULL",
+    }),
+    keys=_m(dict(_LEVEL_KEYS)),
+    drill_columns=("alarm_id", "sensor_id", "severity", "started_at", "ended_at", "peak_value", "case_id",
+                   "town_code", "grid_code", "village_code", "unit_code"),
+)
+
+TABLES: Mapping[str, FactTable] = _m({t.name: t for t in (CASES, HOTLINE, ALARMS)})  # type: ignore[dict-item]
+
+LEVELS = ("district", "town", "grid", "village", "microgrid")

@@ -1,0 +1,147 @@
+"""Big-screen callbacks called directly against the test warehouse."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import dash
+import plotly.utils
+import pytest
+from dash import no_update
+
+from dashboard.callbacks import screen as cb
+from dashboard.pages.screen_ids import ScreenIds as S
+from dashboard.screen import model
+from dashboard.screen.config import ScreenConfig, parse
+from etl.settings import Settings
+
+
+def _cfg(settings: Settings, **query: str) -> dict:
+    return parse(query, settings).to_store()
+
+
+def _size(value: object) -> int:
+    return len(json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder))
+
+
+def test_config_from_url(settings: Settings):
+    cfg = parse({}, settings)
+    assert cfg.lang == "zh" and not cfg.kiosk and cfg.scale == 1 and cfg.playlist == ("overview",)
+    assert cfg.dwell_seconds == 0 and cfg.refresh_seconds == settings.refresh_seconds
+    cfg = parse({"lang": "en", "kiosk": "1", "scale": "99", "playlist": "stations,bogus,sensors", "dwell": "15",
+                 "refresh": "2", "indicator": "nope"}, settings)
+    assert cfg.lang == "en" and cfg.kiosk and cfg.scale == 4.0
+    assert cfg.playlist == ("stations", "sensors") and cfg.dwell_seconds == 15
+    assert cfg.refresh_seconds == 5 and cfg.indicator == "open_cases"
+    assert parse({"mode": "emergency"}, settings).playlist == ("emergency",)
+    assert ScreenConfig.from_store(cfg.to_store()) == cfg
+
+
+@pytest.fixture
+def pinned(settings: Settings):
+    """An app whose clock is pinned, so ages cannot tick over between two refreshes."""
+    from types import MappingProxyType
+
+    from dashboard.app import create_app
+    from tests.dashboard.minimal_warehouse import site_now
+
+    app = create_app(replace(settings, sections=MappingProxyType({"site": {"now": site_now().isoformat()}})))
+    with app.server.test_request_context("/"):
+        yield app
+        app.server.do_teardown_appcontext()
+
+
+def test_refresh_fills_every_panel_then_skips_unchanged(pinned: dash.Dash, settings: Settings):
+    cfg = _cfg(settings)
+    out = cb.refresh(cfg, 1.0, {})
+    n = len(cb.PANEL_OUTPUTS)
+    panels, warning, fps, stamp = out[:n], out[n], out[n + 1], out[n + 2]
+    for (id_, _prop), value in zip(cb.PANEL_OUTPUTS, panels, strict=True):
+        assert value is not no_update, id_
+        assert value, id_
+    assert warning == "" and stamp is not no_update
+    figure = dict(zip([i for i, _ in cb.PANEL_OUTPUTS], panels, strict=True))[S.HOURLY]
+    assert len(figure.data) == 2 and len(figure.data[0].x) == 24
+    assert _size(out) < 200_000
+    again = cb.refresh(cfg, 1.0, fps)
+    assert all(v is no_update for v in again[:n])  # nothing changed: nothing sent
+    assert again[n] is no_update and again[n + 2] is no_update
+    assert _size([v for v in again if v is not no_update]) < 2_000
+
+
+def test_refresh_keeps_last_data_when_the_warehouse_fails(tmp_path: Path, settings: Settings):
+    from dashboard.app import create_app
+
+    app = create_app(replace(settings, warehouse=tmp_path / "gone" / "vitals.duckdb"))
+    with app.server.test_request_context("/"):
+        out = cb.refresh(_cfg(settings), 1.0, {"x": "y"})
+    n = len(cb.PANEL_OUTPUTS)
+    assert all(v is no_update for v in out[:n])
+    assert out[n] == "刷新失败，显示上次数据"
+    assert out[n + 1]["x"] == "y"  # previous fingerprints kept
+
+
+def test_english_labels(ctx: dash.Dash, settings: Settings):
+    out = cb.refresh(_cfg(settings, lang="en"), 1.0, {})
+    text = json.dumps(out[: len(cb.PANEL_OUTPUTS)], cls=plotly.utils.PlotlyJSONEncoder)
+    assert "Open cases" in text and "Today" in text
+    assert "在办案件" not in text
+
+
+def test_map_drills_from_district_to_towns_to_grids(ctx: dash.Dash, settings: Settings):
+    cfg = _cfg(settings)
+    units, markers, legend, _title, back, parent, viewport, fps = cb.map_refresh(None, cfg, {})
+    towns = units["features"]
+    assert len(towns) >= 3 and all(f["properties"]["level"] == "town" for f in towns)
+    assert all(f["properties"]["fill"].startswith("#") and "<table>" in f["properties"]["tooltip"] for f in towns)
+    assert all(f["properties"]["approximate"] for f in towns) and "近似" in json.dumps(legend, default=str,
+                                                                                   ensure_ascii=False)
+    assert markers["features"] and {f["properties"]["kind"] for f in markers["features"]} <= {"case", "alarm"}
+    assert back == {"display": "none"} and parent is None
+    (s, w), (n, e) = viewport["bounds"]
+    assert s < n and w < e
+    # the same scope again: nothing resent, the view is not moved
+    again = cb.map_refresh(None, cfg, fps)
+    assert again[0] is no_update and again[6] is no_update
+    # drill into the first town: its grids, a back button, a new viewport
+    town = towns[0]["properties"]["unit_code"]
+    assert towns[0]["properties"]["drill"]
+    units2, _m, _l, title2, back2, parent2, viewport2, _f = cb.map_refresh(town, cfg, fps)
+    assert {f["properties"]["level"] for f in units2["features"]} == {"grid"}
+    assert title2 == towns[0]["properties"]["name"] and back2 == {"display": "block"} and parent2
+    assert viewport2 is not no_update
+    # sum of the children's counts equals the parent's
+    total = sum(f["properties"]["open_cases"] for f in units2["features"])
+    assert total == towns[0]["properties"]["open_cases"]
+
+
+def test_map_converts_layers_to_the_tile_datum(ctx: dash.Dash, settings: Settings):
+    pytest.importorskip("etl.datum")
+    site = cb.map_refresh(None, _cfg(settings), {})
+    wgs_settings = replace(settings, tile_url="/tiles/{z}/{x}/{y}.png", tile_datum="WGS-84")
+    wgs = cb.map_refresh(None, _cfg(wgs_settings), {})
+    a = site[0]["features"][0]["geometry"]["coordinates"][0][0]
+    b = wgs[0]["features"][0]["geometry"]["coordinates"][0][0]
+    # GCJ-02 is offset ~500 m east/south-east of WGS-84 in Shanghai: converting back moves points west
+    assert 0.002 < a[0] - b[0] < 0.008 and abs(a[1] - b[1]) < 0.005
+    assert wgs[6]["bounds"][0][1] < site[6]["bounds"][0][1]
+
+
+def test_panels_have_data(ctx: dash.Dash, settings: Settings):
+    cfg = parse({}, settings)
+    at = model.now(cfg)
+    st = model.stations(cfg, at)
+    assert st.rated > 0 and 0 <= st.meeting <= st.rated and st.target == pytest.approx(0.85)
+    rates = [r.rate for r in st.rows if r.rate is not None]
+    assert rates == sorted(rates)  # worst first
+    rk = model.ranking(cfg, at)
+    assert rk.top and rk.total >= len(rk.top) + len(rk.bottom)
+    assert not set(rk.top) & set(rk.bottom)
+    vs = model.vitals(cfg, at)
+    assert vs.dimensions and vs.overall is not None
+    b = model.backlog(cfg, at)
+    assert b.open_cases >= b.overdue_cases >= 0 and b.open_cases >= b.open_urgent
+    duty = model.duty(cfg, at)
+    assert len(duty) >= 1 and (duty["on_duty"] >= 0).all()

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.load import load_files, load_into
+from etl.snapshots import current_snapshot, writer
+from tests.etl.conftest import demo_cases, demo_units
+
+
+def q(warehouse: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(current_snapshot(warehouse)), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_units_load_fills_paths_and_geometry(tmp_path, warehouse):
+    rep = load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (4, 4, 0)
+    assert warehouse.is_symlink()
+    assert q(warehouse, "SELECT district_code, town_code, grid_code, village_code FROM org_unit"
+                        " WHERE unit_code = 'V1'") == [("D", "T1", "G1", "V1")]
+    assert q(warehouse, "SELECT unit_code, approximate, min_lon, max_lat FROM unit_geometry") == [
+        ("G1", True, 121.0, 31.1)]
+    meta = dict(q(warehouse, "SELECT key, value FROM warehouse_meta"))
+    assert meta["timezone"] == "Asia/Shanghai" and meta["datum"] == "GCJ-02" and meta["schema_version"] == "1"
+
+
+def test_reload_is_idempotent_and_status_update_appends_history(tmp_path, warehouse):
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    first = demo_cases(tmp_path / "c1.parquet", ["reported", "reported"])
+    r1 = load_files(warehouse, "cases", [first], "demo_cases")
+    assert (r1.files[0].inserted, r1.files[0].updated) == (2, 0)
+    before = q(warehouse, "SELECT * FROM cases ORDER BY case_id")
+    r2 = load_files(warehouse, "cases", [first], "demo_cases")
+    assert (r2.files[0].inserted, r2.files[0].updated, r2.files[0].unchanged) == (0, 0, 2)
+    assert q(warehouse, "SELECT * FROM cases ORDER BY case_id") == before
+    assert q(warehouse, "SELECT count(*) FROM case_status_history") == [(2,)]
+    newer = demo_cases(tmp_path / "c2.parquet", ["closed", "reported"], ["2026-01-01 15:00", None])
+    r3 = load_files(warehouse, "cases", [newer], "demo_cases")
+    assert (r3.files[0].inserted, r3.files[0].updated, r3.files[0].unchanged) == (0, 1, 1)
+    assert q(warehouse, "SELECT status, grid_code FROM cases WHERE case_id = 'demo:0'") == [("closed", "G1")]
+    assert q(warehouse, "SELECT status, strftime(changed_at, '%H:%M') FROM case_status_history"
+                        " WHERE case_id = 'demo:0' ORDER BY changed_at") == [("reported", "10:00"), ("closed", "15:00")]
+
+
+def test_error_mid_load_keeps_previous_snapshot(tmp_path, warehouse):
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    published = current_snapshot(warehouse)
+    cases = demo_cases(tmp_path / "c.parquet", ["reported"])
+    with pytest.raises(RuntimeError, match="boom"), writer(warehouse) as con:
+        load_into(con, "cases", [cases], "demo_cases")
+        raise RuntimeError("boom")
+    assert current_snapshot(warehouse) == published
+    assert q(warehouse, "SELECT count(*) FROM cases") == [(0,)]
+    snaps = sorted(p.name for p in (warehouse.parent / "snapshots").iterdir())
+    assert snaps == [published.name], "the aborted snapshot file is removed"
+
+
+def test_plain_file_warehouse_is_adopted(tmp_path, warehouse):
+    warehouse.parent.mkdir(parents=True)
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE legacy AS SELECT 42 AS x")
+    con.close()
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    assert warehouse.is_symlink() and os.path.exists(warehouse)
+    assert q(warehouse, "SELECT x FROM legacy") == [(42,)]
+    assert q(warehouse, "SELECT count(*) FROM org_unit") == [(4,)]
