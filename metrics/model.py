@@ -121,4 +121,5 @@ def score_of(ind: Indicator, value: float | None) -> float | None:
         return None
     if ind.direction == "higher":
         return value / ind.target
-    return None if value == 0 else ind.target / value
+    # a perfect zero on a lower-is-better rate is infinitely better than target; callers cap scores
+    return math.inf if value == 0 else ind.target / value

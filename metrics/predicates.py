@@ -69,6 +69,8 @@ CASES = FactTable(
         "urgent_dispatched": _URGENT,
         "arrived_15min": "arrived_at <= dispatched_at + INTERVAL 15 MINUTE",
         "first_result_60min": "first_result_at <= dispatched_at + INTERVAL 60 MINUTE",
+        "arrival_breach": "arrived_at IS NULL OR arrived_at > dispatched_at + INTERVAL 15 MINUTE",
+        "result_breach": "first_result_at IS NULL OR first_result_at > dispatched_at + INTERVAL 60 MINUTE",
         "at_station": "station_code IS NOT NULL",
     }),
     measures=_m({"handling_hours": "date_diff('second', registered_at, closed_at) / 3600.0"}),

@@ -8,31 +8,9 @@ from datetime import date
 import pytest
 
 from metrics import Period, Query, QueryError, drill, indicator_table, indicator_values
-from tests.metrics.warehouse import case, new_warehouse
 
 MARCH = Query(Period.containing("month", date(2026, 3, 10)))
 NO_OVERRIDES: dict = {}
-
-
-@pytest.fixture
-def con(tmp_path):
-    con = new_warehouse(tmp_path)
-    # T1 (village V1)
-    case(con, "c1", registered="2026-03-02 09:00", deadline="2026-03-05 09:00", disposed="2026-03-03 10:00",
-         closed="2026-03-04 10:00")
-    case(con, "c2", registered="2026-03-10 09:00", deadline="2026-03-20 09:00", disposed="2026-03-22 10:00",
-         closed="2026-03-25 10:00", rework_count=1)
-    case(con, "c3", registered="2026-02-20 09:00", deadline="2026-02-25 09:00")  # earlier, still open
-    case(con, "c4", registered="2026-02-10 09:00", deadline="2026-02-15 09:00", closed="2026-02-14 09:00")
-    case(con, "c5", registered="2026-02-20 09:00", deadline="2026-02-26 09:00", closed="2026-03-02 09:00")
-    case(con, "c6", registered="2026-03-28 09:00", deadline="2026-04-03 09:00")  # due next month
-    case(con, "c7", registered="2026-03-05 09:00", deadline="2026-03-08 09:00", cancelled=True)
-    # spans the month boundary by minutes: due in March, closed in April (local time)
-    case(con, "c8", registered="2026-03-31 23:30", deadline="2026-03-31 23:59", closed="2026-04-01 00:10")
-    # T2 (village V2): proactive, verified supervision report, at a liaison station
-    case(con, "c9", "V2", registered="2026-03-15 09:00", deadline="2026-03-16 09:00", closed="2026-03-16 08:00",
-         disposed="2026-03-16 07:00", proactive=True, supervision_report=True, station_code="S1", source="patrol")
-    return con
 
 
 def by_key(df, metric):
@@ -40,8 +18,8 @@ def by_key(df, metric):
     return {k: (n, d, v) for k, n, d, v in zip(sub.key, sub.numerator, sub.denominator, sub.value, strict=True)}
 
 
-def test_due_closed_and_rates_per_town(con):
-    df = indicator_table(con, ["registered", "due", "closed", "closure_rate", "ontime_closure_rate",
+def test_due_closed_and_rates_per_town(march):
+    df = indicator_table(march, ["registered", "due", "closed", "closure_rate", "ontime_closure_rate",
                                "ontime_disposal_rate", "rework_rate", "open_backlog", "overdue_backlog"],
                          MARCH, by="town", overrides=NO_OVERRIDES)
     v = {m: {k: x[2] for k, x in by_key(df, m).items()} for m in df.metric_id.unique()}
@@ -61,43 +39,43 @@ def test_due_closed_and_rates_per_town(con):
     assert math.isnan(v["closure_rate"]["T3"]) and v["registered"]["T3"] == 0
 
 
-def test_previous_period_and_zero_denominator(con):
-    df = indicator_table(con, ["closure_rate"], MARCH, by="town", overrides=NO_OVERRIDES)
+def test_previous_period_and_zero_denominator(march):
+    df = indicator_table(march, ["closure_rate"], MARCH, by="town", overrides=NO_OVERRIDES)
     prev = dict(zip(df.key, df.previous_value, strict=True))
     assert prev["T1"] == pytest.approx(1 / 3)  # Feb: due c3 c4 c5, closed by Mar 1: c4
     assert math.isnan(prev["T2"])
 
 
-def test_scope_totals_and_status(con):
-    vals = indicator_values(con, ["closure_rate", "proactive_rate", "supervision_rate"], MARCH,
+def test_scope_totals_and_status(march):
+    vals = indicator_values(march, ["closure_rate", "proactive_rate", "supervision_rate"], MARCH,
                             overrides=NO_OVERRIDES)
     cr = vals["closure_rate"]
     assert (cr.numerator, cr.denominator) == (4, 6) and cr.value == pytest.approx(4 / 6)
     assert cr.status == "red"  # 66.7% < warning 90%
     assert vals["proactive_rate"].value == pytest.approx(1 / 5)
     assert vals["supervision_rate"].value == pytest.approx(1 / 5)
-    t2 = indicator_values(con, ["closure_rate"], Query(MARCH.period, unit="V2"), overrides=NO_OVERRIDES)
+    t2 = indicator_values(march, ["closure_rate"], Query(MARCH.period, unit="V2"), overrides=NO_OVERRIDES)
     assert t2["closure_rate"].status == "green" and t2["closure_rate"].previous_value is None
 
 
-def test_overrides_change_target_and_status_without_code(con):
+def test_overrides_change_target_and_status_without_code(march):
     over = {"indicators": {"closure_rate": {"target": 0.5, "warning": 0.4}}}
-    cr = indicator_values(con, ["closure_rate"], MARCH, overrides=over)["closure_rate"]
+    cr = indicator_values(march, ["closure_rate"], MARCH, overrides=over)["closure_rate"]
     assert cr.target == 0.5 and cr.status == "green"
 
 
-def test_filters_unit_subtree_and_source(con):
+def test_filters_unit_subtree_and_source(march):
     q = Query(MARCH.period, unit="G1")
-    assert indicator_values(con, ["due"], q, overrides=NO_OVERRIDES)["due"].value == 5
+    assert indicator_values(march, ["due"], q, overrides=NO_OVERRIDES)["due"].value == 5
     q = Query(MARCH.period, source="patrol")
-    assert indicator_values(con, ["registered"], q, overrides=NO_OVERRIDES)["registered"].value == 1
+    assert indicator_values(march, ["registered"], q, overrides=NO_OVERRIDES)["registered"].value == 1
     with pytest.raises(QueryError):
-        indicator_values(con, ["due"], Query(MARCH.period, unit="nowhere"), overrides=NO_OVERRIDES)
+        indicator_values(march, ["due"], Query(MARCH.period, unit="nowhere"), overrides=NO_OVERRIDES)
 
 
-def test_drill_returns_the_rows_behind_numerator_and_denominator(con):
-    rows, total = drill(con, "closure_rate", MARCH, key="T1", part="denominator", overrides=NO_OVERRIDES)
+def test_drill_returns_the_rows_behind_numerator_and_denominator(march):
+    rows, total = drill(march, "closure_rate", MARCH, key="T1", part="denominator", overrides=NO_OVERRIDES)
     assert total == 5 and sorted(rows.case_id) == ["c1", "c2", "c3", "c5", "c8"]
-    rows, total = drill(con, "closure_rate", MARCH, key="T1", part="numerator", limit=2, offset=1,
+    rows, total = drill(march, "closure_rate", MARCH, key="T1", part="numerator", limit=2, offset=1,
                         overrides=NO_OVERRIDES)
     assert total == 3 and list(rows.case_id) == ["c2", "c5"]

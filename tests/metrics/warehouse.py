@@ -71,3 +71,12 @@ def case(con: duckdb.DuckDBPyConnection, case_id: str, unit: str = "V1", *, repo
         **extra,
     }
     insert(con, "cases", with_path(row, unit))
+
+
+def cases_due(con: duckdb.DuckDBPyConnection, prefix: str, unit: str, n: int, closed: int, month: str = "2026-03",
+              **extra: Any) -> None:
+    """``n`` cases due mid-month, the first ``closed`` of them closed on time."""
+    for i in range(n):
+        case(con, f"{prefix}{i}", unit, registered=f"{month}-01 09:00", deadline=f"{month}-15 09:00",
+             closed=f"{month}-10 09:00" if i < closed else None,
+             disposed=f"{month}-09 09:00" if i < closed else None, **extra)

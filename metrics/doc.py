@@ -1,0 +1,139 @@
+"""docs/metrics.md, generated from the declarations: ``python -m metrics.doc`` rewrites it.
+
+A test fails when the file is stale or an indicator is missing. The benchmark section at the end
+(written by ``bench/metrics_bench.py``) is kept verbatim across regenerations.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+
+from etl.settings import PROJECT_ROOT
+
+from . import predicates, scores
+from .catalog import INDICATORS, VITAL_SIGNS
+from .model import Aggregate, Indicator
+
+# ``metrics.ranking`` the module is shadowed by ``metrics.ranking`` the exported function.
+ranking = importlib.import_module("metrics.ranking")
+
+DOC = PROJECT_ROOT / "docs" / "metrics.md"
+BENCH_MARK = "## Benchmark"
+
+INTRO = """# Metric catalog · 指标目录
+
+Generated from `metrics/catalog.py` and `metrics/predicates.py` (do not edit by hand; run
+`python -m metrics.doc`). 由指标声明自动生成，请勿手工修改。
+
+## Conventions · 口径约定
+
+- Rates are sums of counts over sums of counts, returned as fractions (0.9372 = 93.72%). A rate whose
+  denominator is zero has **no value** (None/NaN, shown as “—”), never 0% or 100%.
+  比率 = 计数之和 / 计数之和；分母为 0 时无值（不显示为 0% 或 100%）。
+- Cancelled cases (作废, `cancelled`) are excluded from every case indicator.
+- Periods are half-open local-time intervals [s, e) of the site time zone; the previous comparable
+  period is the previous calendar unit (or an equally long custom span).
+- **应结案数 (cases due to close)** for a period [s, e): registered cases, not cancelled, whose deadline
+  falls in [s, e), plus those whose deadline fell before s and that were still open at s (not closed
+  before s). 结案数 = those of them closed before e, so 结案率 ≤ 100%; 按期结案数 = those closed by
+  their deadline; 应处置数 = 应结案数. 应结案数 = 期限在本期内的已立案案件 + 期限早于期初且期初仍未结案的案件。
+- Filters: unit subtree (any level), category (category code or major-class prefix), source,
+  urgency, status; a filter a fact table lacks does not apply to it.
+- Drill-through: `drill(con, metric_id, query, key, part)` returns the rows of the numerator or
+  denominator (paged) and their count.
+- Per-site overrides in the TOML configuration, no code change:
+  `[metrics.indicators.<id>] target/warning/excellent`, `[metrics.weights.region|department]`,
+  `[metrics.bands.<peer group>] bands`, `[metrics.ranking] min_volume`, `[metrics.vital_signs] cap`.
+- Status: green at or beyond target; amber between target and the warning threshold (触警阈值);
+  red beyond the warning threshold.
+"""
+
+
+def _agg(ft_name: str, agg: Aggregate | None) -> str:
+    if agg is None:
+        return "—"
+    ft = predicates.TABLES[ft_name]
+    where = " AND ".join(f"({ft.predicates[p]})" for p in agg.filter).replace("{s}", "s").replace("{e}", "e")
+    if agg.measure == "count":
+        what = "count(*)"
+    elif agg.measure == "sum":
+        what = f"sum({agg.expr})"
+    else:
+        what = f"quantile({agg.expr}, {agg.q})"
+    return f"`{what}` over `{ft_name}` where `{where}`".replace("|", "\\|")
+
+
+def _indicator(ind: Indicator) -> list[str]:
+    def fmt(x: float | None) -> str:
+        if x is None:
+            return "—"
+        return f"{x:.0%}" if ind.unit == "%" else f"{x:g}"
+
+    direction = "higher is better 正向" if ind.direction == "higher" else "lower is better 负向"
+    return [
+        f"### `{ind.id}` · {ind.zh} · {ind.en}",
+        "",
+        ind.description,
+        "",
+        "| | |",
+        "|---|---|",
+        f"| kind 类型 | {ind.kind} |",
+        f"| formula 公式 | {ind.formula_zh} · {ind.formula_en} |",
+        f"| numerator 分子 | {_agg(ind.table, ind.numerator)} |",
+        f"| denominator 分母 | {_agg(ind.table, ind.denominator)} |",
+        f"| unit 单位 | {ind.unit} |",
+        f"| direction 方向 | {direction} |",
+        f"| target 目标 / warning 触警 / excellent 优质 | {fmt(ind.target)} / {fmt(ind.warning)} / "
+        f"{fmt(ind.excellent)} |",
+        f"| dimension 维度 | {ind.dimension} |",
+        f"| source 来源 | {ind.source} |",
+        "",
+    ]
+
+
+def _doc(obj: object) -> str:
+    return inspect.cleandoc(getattr(obj, "__doc__", None) or "")
+
+
+def render(bench_section: str = "") -> str:
+    out = [INTRO]
+    out += ["## Measures · 度量表达式", ""]
+    for ft in predicates.TABLES.values():
+        for name, expr in ft.measures.items():
+            out.append(f"- `{ft.name}.{name}` = `{expr}`")
+    out += ["", "## Indicators · 指标", ""]
+    for ind in INDICATORS:
+        out += _indicator(ind)
+    out += ["## Vital signs · 城市体征 (CityScore)", "", "Indicators scored: " +
+            ", ".join(f"`{i}`" for i in VITAL_SIGNS) + ".", "", _doc(scores.vital_signs), ""]
+    out += ["## Evaluations · 数字化城管评价", "", _doc(scores.evaluation), "",
+            f"Default weights: region {scores.REGION_WEIGHTS}; department {scores.DEPARTMENT_WEIGHTS}.",
+            f"Volume bands (立案数分值, upper bound → score): {list(scores.DEFAULT_BANDS)}, above: 0.",
+            "Grades: A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40. A composite with any component",
+            "without a value has no value (no grade): it is never guessed.", ""]
+    out += ["## Rankings · 排名 (small-numbers rule · 小样本规则)", "", _doc(ranking), "",
+            _doc(ranking.ranking), ""]
+    text = "\n".join(out).rstrip() + "\n"
+    if bench_section:
+        text += "\n" + bench_section.rstrip() + "\n"
+    return text
+
+
+def bench_section(text: str) -> str:
+    return text[text.index(BENCH_MARK):] if BENCH_MARK in text else ""
+
+
+def current() -> str:
+    existing = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    return render(bench_section(existing))
+
+
+def main() -> None:
+    DOC.write_text(current(), encoding="utf-8")
+    print(f"wrote {DOC}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

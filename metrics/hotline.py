@@ -1,0 +1,63 @@
+"""12345 hotline: the rate indicators are declared in the catalog; this module adds repeat
+complaints (顽症): the same place and category recurring at least N times within M days."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from .compiler import scope_sql
+from .indicators import unit_level
+from .predicates import HOTLINE
+from .query import Query, QueryError
+
+METRES_PER_DEGREE_LAT = 111_320.0
+REFERENCE_LAT = 31.2  # Shanghai; cells are ~cell_m square near it
+
+
+def repeat_complaints(con: duckdb.DuckDBPyConnection, query: Query, min_count: int = 3, within_days: int = 30,
+                      place: Literal["unit", "cell"] = "unit", cell_m: float = 100.0) -> pd.DataFrame:
+    """Hotspots: (place, category) with at least ``min_count`` orders within any ``within_days``
+    window ending in the query period. ``place`` is the unit (unit_code) or a ~``cell_m`` metre grid
+    cell of the coordinates. Columns: place, category, town_code, orders_in_period, max_in_window,
+    first_at, last_at, lon, lat; most recurrent first."""
+    if min_count < 2 or within_days < 1 or cell_m <= 0:
+        raise QueryError("repeat complaints need min_count ≥ 2, within_days ≥ 1 and a positive cell size")
+    where, params = scope_sql(HOTLINE, query, unit_level(con, query.unit))
+    dlat = cell_m / METRES_PER_DEGREE_LAT
+    dlon = cell_m / (METRES_PER_DEGREE_LAT * math.cos(math.radians(REFERENCE_LAT)))
+    if place == "unit":
+        place_sql = "unit_code"
+    elif place == "cell":
+        place_sql = "CAST(floor(lon / $dlon) AS BIGINT) || ':' || CAST(floor(lat / $dlat) AS BIGINT)"
+        params.update(dlon=dlon, dlat=dlat)
+        where.append("lon IS NOT NULL AND lat IS NOT NULL")
+    else:
+        raise QueryError(f"unknown place kind {place!r}")
+    where += ["category IS NOT NULL", "received_at >= $lookback", "received_at < $e"]
+    params.update(s=query.period.start, e=query.period.end,
+                  lookback=query.period.start - pd.Timedelta(days=within_days))
+    # The window width is an int we validated, rendered as a literal: DuckDB frames take no parameters.
+    sql = f"""
+    WITH o AS (
+      SELECT {place_sql} AS place, category, town_code, received_at, lon, lat
+      FROM hotline_orders WHERE {' AND '.join(where)}
+    ), w AS (
+      SELECT *, count(*) OVER (PARTITION BY place, category ORDER BY received_at
+                               RANGE BETWEEN INTERVAL {int(within_days)} DAYS PRECEDING AND CURRENT ROW) AS n
+      FROM o WHERE place IS NOT NULL
+    )
+    SELECT place, category, any_value(town_code) AS town_code,
+           count(*) FILTER (WHERE received_at >= $s) AS orders_in_period,
+           max(n) FILTER (WHERE received_at >= $s) AS max_in_window,
+           min(received_at) FILTER (WHERE received_at >= $s) AS first_at,
+           max(received_at) AS last_at, avg(lon) AS lon, avg(lat) AS lat
+    FROM w GROUP BY place, category
+    HAVING max(n) FILTER (WHERE received_at >= $s) >= $min_count
+    ORDER BY max_in_window DESC, orders_in_period DESC, place, category
+    """
+    params["min_count"] = int(min_count)
+    return con.execute(sql, params).df()

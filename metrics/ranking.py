@@ -1,0 +1,145 @@
+"""Fair rankings of units on any indicator or evaluation composite, within peer groups.
+
+Small-numbers rule (documented in docs/metrics.md): a rate is ranked on the 95% Wilson score bound
+of its numerator/denominator, the lower bound when higher is better and the upper bound when lower
+is better, so a unit with 3/3 cases (lower bound 44%) cannot top units with 980/1000 (97.0%).
+Units whose denominator is below ``min_volume`` (default 10; ``[metrics.ranking] min_volume``) are
+listed but not ranked (``rankable`` false). The raw rate is always shown beside the ranking score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .catalog import resolve
+from .config import metrics_overrides
+from .indicators import By, scan, unit_level, unit_names
+from .query import Query, QueryError
+
+Z95 = 1.959963984540054
+DEFAULT_MIN_VOLUME = 10
+RANKING_COLUMNS = ["key", "name", "peer_group", "measure", "value", "numerator", "denominator", "score",
+                   "rankable", "rank", "previous_value", "previous_rank", "movement", "bottom", "ranked_in_group"]
+
+
+def wilson_bound(num: float, den: float, lower: bool = True, z: float = Z95) -> float | None:
+    """The Wilson score interval bound of num/den (None for den = 0)."""
+    if den <= 0:
+        return None
+    p = min(max(num / den, 0.0), 1.0)
+    centre = p + z * z / (2 * den)
+    spread = z * math.sqrt(p * (1 - p) / den + z * z / (4 * den * den))
+    return ((centre - spread) if lower else (centre + spread)) / (1 + z * z / den)
+
+
+def peer_groups(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, str]:
+    if level in ("district", "town", "grid", "village"):
+        sql, params = "SELECT unit_code, peer_group FROM org_unit WHERE level = $l", {"l": level}
+    elif level == "station":
+        sql, params = "SELECT station_code, station_type FROM station", {}
+    elif level == "department":
+        sql, params = "SELECT dept_code, peer_group FROM department", {}
+    else:
+        return {}
+    return {str(k): (str(g) if g is not None else "all") for k, g in con.execute(sql, params).fetchall()}
+
+
+def _rank(df: pd.DataFrame, score_col: str, higher: bool, by_peer: bool) -> pd.Series:
+    groups = df["peer_group"] if by_peer else pd.Series("all", index=df.index)
+    return df[score_col].where(df["rankable"]).groupby(groups).rank(ascending=not higher, method="min")
+
+
+def rank_frame(df: pd.DataFrame, higher: bool, bottom_n: int, by_peer: bool) -> pd.DataFrame:
+    """Given key, peer_group, score, rankable, previous_score, previous_rankable: add ranks and flags."""
+    df = df.copy()
+    df["rank"] = _rank(df, "score", higher, by_peer)
+    prev = df.assign(rankable=df["previous_rankable"], score=df["previous_score"])
+    df["previous_rank"] = _rank(prev, "score", higher, by_peer)
+    df["movement"] = df["previous_rank"] - df["rank"]  # positive: moved up
+    groups = df["peer_group"] if by_peer else pd.Series("all", index=df.index)
+    df["ranked_in_group"] = df["rank"].notna().groupby(groups).transform("sum").astype("int64")
+    df["bottom"] = df["rank"].notna() & (df["rank"] > df["ranked_in_group"] - bottom_n)
+    return df
+
+
+def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Query, bottom_n: int = 3, *,
+            by_peer_group: bool = True, min_volume: int | None = None,
+            overrides: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Rank the units of ``level`` on an indicator id or ``region_composite``/``department_composite``.
+
+    Columns: key, name, peer_group, measure, value (raw), numerator, denominator, score (what is
+    ranked), rankable, rank, previous_value, previous_rank, movement (+ = up), bottom (末位),
+    ranked_in_group; sorted by peer group then rank (unranked last)."""
+    if level is None:
+        raise QueryError("a ranking needs a level")
+    cfg = metrics_overrides(overrides)
+    rcfg = cfg.get("ranking", {}) if isinstance(cfg.get("ranking", {}), Mapping) else {}
+    min_vol = int(min_volume if min_volume is not None else rcfg.get("min_volume", DEFAULT_MIN_VOLUME))
+    if measure in ("region_composite", "department_composite"):
+        from .scores import evaluation
+
+        kind = "region" if measure == "region_composite" else "department"
+        cur = evaluation(con, kind, level, query, overrides=cfg)
+        prev = evaluation(con, kind, level, query.previous(), overrides=cfg).set_index("key")
+        df = pd.DataFrame({
+            "key": cur["key"], "name": cur["name"], "peer_group": cur["peer_group"], "measure": measure,
+            "value": cur["composite"], "numerator": float("nan"), "denominator": cur["due"],
+            "score": cur["composite"], "previous_value": cur["key"].map(prev["composite"]),
+        })
+        df["rankable"] = df["score"].notna() & (df["denominator"] >= min_vol)
+        df["previous_score"] = df["previous_value"]
+        prev_den = cur["key"].map(prev["due"]).astype("float64")
+        df["previous_rankable"] = df["previous_score"].notna() & (prev_den >= min_vol)
+        higher = True
+    else:
+        (ind,) = resolve([measure], cfg)
+        results = scan(con, [ind], query, [query.period, query.period.previous()], level).get(ind.id, {})
+        names = unit_names(con, level, query)
+        keys = sorted(set(results) | set(names))
+        peers = peer_groups(con, level)
+        higher = ind.direction == "higher"
+        rows = []
+        for k in keys:
+            vals = results.get(k)
+            (num, den, val), (pnum, pden, pval) = vals if vals else ((None, None, None), (None, None, None))
+            rows.append({
+                "key": k, "name": names.get(k, k), "peer_group": peers.get(k, "all"), "measure": measure,
+                "value": val, "numerator": num, "denominator": den,
+                "score": _score(ind.kind, num, den, val, higher),
+                "rankable": _volume_ok(ind.kind, num, den, val, min_vol),
+                "previous_value": pval, "previous_score": _score(ind.kind, pnum, pden, pval, higher),
+                "previous_rankable": _volume_ok(ind.kind, pnum, pden, pval, min_vol),
+            })
+        df = pd.DataFrame(rows, columns=["key", "name", "peer_group", "measure", "value", "numerator",
+                                         "denominator", "score", "rankable", "previous_value", "previous_score",
+                                         "previous_rankable"])
+        for c in ("value", "numerator", "denominator", "score", "previous_value", "previous_score"):
+            df[c] = df[c].astype("float64")
+        df["rankable"] = df["rankable"].astype(bool)
+        df["previous_rankable"] = df["previous_rankable"].astype(bool)
+    unit_level(con, query.unit)  # validates the scope
+    out = rank_frame(df, higher, bottom_n, by_peer_group)
+    order = ["peer_group", "rank", "key"] if by_peer_group else ["rank", "key"]
+    out = out.sort_values(order, na_position="last", kind="stable")
+    return out[RANKING_COLUMNS].reset_index(drop=True)
+
+
+def _score(kind: str, num: float | None, den: float | None, val: float | None, higher: bool) -> float | None:
+    if val is None:
+        return None
+    if kind == "ratio" and num is not None and den:
+        return wilson_bound(num, den, lower=higher)
+    return val
+
+
+def _volume_ok(kind: str, num: float | None, den: float | None, val: float | None, min_vol: int) -> bool:
+    if val is None:
+        return False
+    if kind in ("ratio", "duration"):
+        return den is not None and den >= min_vol
+    return True

@@ -1,0 +1,214 @@
+"""Scores: CityScore-style vital signs, and the digital city-management evaluation (domain.md §5–6).
+
+Every weight, band and grade boundary can be overridden in ``[metrics]`` of the site configuration::
+
+    [metrics.weights.region]      # 区域评价
+    supervision = 0.1
+    registered = 0.2
+    closure = 0.3
+    ontime_closure = 0.4
+    [metrics.weights.department]  # 专业部门评价
+    registered = 0.1
+    closure = 0.3
+    ontime_disposal = 0.3
+    rework = 0.3
+    [metrics.bands.default]       # 立案数分值 bands: upper bound of the band → score
+    bands = [[50, 100], [100, 90], [200, 75], [500, 60], [1000, 40]]   # above the last: 0
+    [metrics.bands.<peer group>]  # per peer group of departments
+    [metrics.vital_signs]
+    cap = 1.5                      # metric score cap; amber = 0.9, green = 1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from .catalog import VITAL_SIGNS, resolve
+from .config import metrics_overrides
+from .indicators import indicator_table, indicator_values
+from .model import DIMENSION_EN, Status, clean, score_of
+from .query import Period, Query, QueryError
+from .ranking import peer_groups
+
+REGION_WEIGHTS = {"supervision": 0.1, "registered": 0.2, "closure": 0.3, "ontime_closure": 0.4}
+DEPARTMENT_WEIGHTS = {"registered": 0.1, "closure": 0.3, "ontime_disposal": 0.3, "rework": 0.3}
+DEFAULT_BANDS: tuple[tuple[float, float], ...] = ((50, 100), (100, 90), (200, 75), (500, 60), (1000, 40))
+GRADES: tuple[tuple[float, str], ...] = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
+DEFAULT_CAP = 1.5
+
+
+@dataclass(frozen=True)
+class SignScore:
+    metric_id: str
+    name_zh: str
+    name_en: str
+    dimension: str
+    value: float | None
+    target: float | None
+    score: float | None
+    previous_value: float | None
+    previous_score: float | None
+    status: Status | None
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    dimension: str
+    name_en: str
+    score: float | None
+    previous_score: float | None
+    status: Status | None
+    metrics: int
+
+
+@dataclass(frozen=True)
+class VitalSigns:
+    period: Period
+    signs: tuple[SignScore, ...]
+    dimensions: tuple[DimensionScore, ...]
+    overall: float | None
+    previous_overall: float | None
+    status: Status | None
+    top: tuple[str, ...]  # best-scoring metric ids (up to 5)
+    bottom: tuple[str, ...]  # worst-scoring metric ids (up to 5)
+
+
+def _mean(xs: Sequence[float | None]) -> float | None:
+    vals = [x for x in xs if x is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def score_status(score: float | None) -> Status | None:
+    if score is None:
+        return None
+    return "green" if score >= 1.0 else "amber" if score >= 0.9 else "red"
+
+
+def vital_signs(con: duckdb.DuckDBPyConnection, query: Query, ids: Sequence[str] = VITAL_SIGNS, *,
+                overrides: Mapping[str, Any] | None = None) -> VitalSigns:
+    """CityScore: metric score = actual/target (target/actual when lower is better), capped at ``cap``
+    so one near-zero rate cannot swamp the mean; dimension and overall = unweighted means of the
+    metric scores that have a value. The query's grain (day/week/month/quarter) is the period scored;
+    the previous comparable period gives the trend."""
+    cfg = metrics_overrides(overrides)
+    vcfg = cfg.get("vital_signs", {}) if isinstance(cfg.get("vital_signs", {}), Mapping) else {}
+    cap = float(vcfg.get("cap", DEFAULT_CAP))
+    inds = resolve(list(ids), cfg)
+    values = indicator_values(con, [i.id for i in inds], query, overrides=cfg)
+
+    def capped(x: float | None) -> float | None:
+        return None if x is None else min(x, cap)
+
+    signs = []
+    for ind in inds:
+        v = values[ind.id]
+        signs.append(SignScore(ind.id, ind.zh, ind.en, ind.dimension, v.value, ind.target,
+                               capped(score_of(ind, v.value)), v.previous_value,
+                               capped(score_of(ind, v.previous_value)), v.status))
+    dims = []
+    for dim in dict.fromkeys(s.dimension for s in signs):
+        members = [s for s in signs if s.dimension == dim]
+        sc = _mean([s.score for s in members])
+        dims.append(DimensionScore(dim, DIMENSION_EN.get(dim, dim), sc, _mean([s.previous_score for s in members]),
+                                   score_status(sc), len(members)))
+    overall = _mean([s.score for s in signs])
+    ranked = sorted((s for s in signs if s.score is not None), key=lambda s: (-s.score, s.metric_id))  # type: ignore
+    return VitalSigns(query.period, tuple(signs), tuple(dims), overall, _mean([s.previous_score for s in signs]),
+                      score_status(overall), tuple(s.metric_id for s in ranked[:5]),
+                      tuple(s.metric_id for s in ranked[::-1][:5]))
+
+
+def grade(score: float | None, grades: Sequence[tuple[float, str]] = GRADES) -> str | None:
+    """A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40."""
+    if score is None:
+        return None
+    for bound, g in grades:
+        if score >= bound:
+            return g
+    return "E"
+
+
+def band_score(count: float, bands: Sequence[Sequence[float]]) -> float:
+    """立案数分值 by volume band: the score of the first band whose upper bound holds the count."""
+    for upper, score in bands:
+        if count <= upper:
+            return float(score)
+    return 0.0
+
+
+def _weights(cfg: Mapping[str, Any], kind: str, default: Mapping[str, float]) -> dict[str, float]:
+    w = cfg.get("weights", {}).get(kind, {}) if isinstance(cfg.get("weights", {}), Mapping) else {}
+    unknown = set(w) - set(default)
+    if unknown:
+        raise QueryError(f"unknown {kind} weight(s): {', '.join(sorted(unknown))}")
+    return {k: float(w.get(k, v)) for k, v in default.items()}
+
+
+def _bands(cfg: Mapping[str, Any], peer: str) -> Sequence[Sequence[float]]:
+    bands = cfg.get("bands", {}) if isinstance(cfg.get("bands", {}), Mapping) else {}
+    for name in (peer, "default"):
+        b = bands.get(name)
+        if isinstance(b, Mapping) and "bands" in b:
+            return [tuple(map(float, x)) for x in b["bands"]]
+    return DEFAULT_BANDS
+
+
+def _composite(parts: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
+    """Weighted sum of the component scores; no value when any component has none (never guessed)."""
+    if any(parts[k] is None for k in weights):
+        return None
+    return sum(weights[k] * parts[k] for k in weights)  # type: ignore[operator]
+
+
+def evaluation(con: duckdb.DuckDBPyConnection, kind: Literal["region", "department"], level: str,
+               query: Query, *, overrides: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The digital city-management evaluation per unit of ``level``: component values, their scores
+    (分值), 综合指标值 (composite, 0–100) and grade A–E.
+
+    Region (区域评价, level town/grid/village): 监督举报率分值 = (1 − rate)×100; 立案数分值 =
+    min(100, 100 × 立案数 / peer-group median 立案数) (more discovery scores higher; no value when the
+    median is 0); 结案率分值 and 按期结案率分值 = rate×100.
+    Department (专业部门评价, level department or station): 立案数分值 by volume bands of the unit's
+    peer group; 结案率, 按期处置率 = rate×100; 返工率分值 = (1 − rate)×100."""
+    cfg = metrics_overrides(overrides)
+    if kind == "region":
+        ids = ["registered", "due", "supervision_rate", "closure_rate", "ontime_closure_rate"]
+        weights = _weights(cfg, "region", REGION_WEIGHTS)
+    elif kind == "department":
+        ids = ["registered", "due", "closure_rate", "ontime_disposal_rate", "rework_rate"]
+        weights = _weights(cfg, "department", DEPARTMENT_WEIGHTS)
+    else:
+        raise QueryError(f"unknown evaluation {kind!r}")
+    long = indicator_table(con, ids, query, by=level, overrides=cfg)  # type: ignore[arg-type]
+    wide = long.pivot(index=["key", "name"], columns="metric_id", values="value").reset_index()
+    wide.columns.name = None
+    peers = peer_groups(con, level)
+    wide.insert(2, "peer_group", wide["key"].map(lambda k: peers.get(k, "all")).astype("str"))
+    rows = []
+    for rec in wide.to_dict("records"):
+        val = {k: clean(rec.get(k)) for k in ids}
+        pct = {k: (None if val[k] is None else 100 * val[k]) for k in ids}  # type: ignore[operator]
+        inv = {k: (None if val[k] is None else 100 * (1 - val[k])) for k in ids}  # type: ignore[operator]
+        if kind == "region":
+            peer_reg = wide.loc[wide["peer_group"] == rec["peer_group"], "registered"].median()
+            reg = None if not peer_reg else min(100.0, 100 * (val["registered"] or 0) / float(peer_reg))
+            parts = {"supervision": inv["supervision_rate"], "registered": reg, "closure": pct["closure_rate"],
+                     "ontime_closure": pct["ontime_closure_rate"]}
+        else:
+            parts = {"registered": band_score(val["registered"] or 0, _bands(cfg, rec["peer_group"])),
+                     "closure": pct["closure_rate"], "ontime_disposal": pct["ontime_disposal_rate"],
+                     "rework": inv["rework_rate"]}
+        comp = _composite(parts, weights)
+        rows.append({**{k: rec[k] for k in ("key", "name", "peer_group")}, **val,
+                     **{f"{k}_score": v for k, v in parts.items()}, "composite": comp, "grade": grade(comp)})
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    num = [c for c in df.columns if c not in ("key", "name", "peer_group", "grade")]
+    df[num] = df[num].astype("float64")
+    return df

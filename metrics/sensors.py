@@ -1,0 +1,125 @@
+"""Sensors (物联感知): online rate, alarms by severity, alarms turned into cases and their closure,
+and the latest reading of each sensor against its thresholds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from .compiler import ORG_LEVEL_COLUMN
+from .indicators import unit_level
+from .query import Query, QueryError
+
+SensorBy = Literal["sensor_type", "district", "town", "grid", "village", "unit"] | None
+_KEYS = {"sensor_type": "s.sensor_type", "district": "s.district_code", "town": "s.town_code",
+         "grid": "s.grid_code", "village": "s.village_code", "unit": "s.unit_code"}
+
+
+def _scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str) -> tuple[str, dict[str, object]]:
+    level = unit_level(con, query.unit)
+    if level is None:
+        return "true", {}
+    return f"{alias}.{ORG_LEVEL_COLUMN[level]} = $unit", {"unit": query.unit}
+
+
+def _key(by: SensorBy) -> str:
+    if by is None:
+        return "'all'"
+    if by not in _KEYS:
+        raise QueryError(f"sensors cannot be grouped by {by!r}")
+    return _KEYS[by]
+
+
+def as_of_time(con: duckdb.DuckDBPyConnection, query: Query) -> datetime:
+    """The instant 'now' for a period: its end, or the warehouse's data time if that is earlier."""
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') LIMIT 1").fetchone()
+    if row and row[0]:
+        now = datetime.fromisoformat(str(row[0]))
+        return min(query.period.end, now)
+    return query.period.end
+
+
+def sensor_online(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = "sensor_type",
+                  as_of: datetime | None = None) -> pd.DataFrame:
+    """在线率: sensors with a reading in their last expected interval before ``as_of`` / sensors
+    installed by then. Columns key, sensors, online, online_rate (NaN with no sensors)."""
+    at = as_of or as_of_time(con, query)
+    scope, params = _scope(con, query, "s")
+    params.update(at=at)
+    sql = f"""
+    WITH s AS (
+      SELECT * FROM sensors s WHERE {scope} AND (installed_at IS NULL OR installed_at <= $at)
+    ), r AS (
+      SELECT r.sensor_id, max(r.ts) AS last_ts FROM sensor_readings r
+      WHERE r.ts < $at AND r.ts >= $at - to_minutes((SELECT coalesce(max(expected_interval_min), 60) FROM s)::BIGINT)
+        AND r.sensor_id IN (SELECT sensor_id FROM s)
+      GROUP BY r.sensor_id
+    )
+    SELECT {_key(by)} AS key, count(*) AS sensors,
+           count(*) FILTER (WHERE r.last_ts >= $at - to_minutes(coalesce(s.expected_interval_min, 60)::BIGINT))
+             AS online
+    FROM s LEFT JOIN r USING (sensor_id) GROUP BY 1 ORDER BY 1
+    """
+    df = con.execute(sql, params).df()
+    df["online_rate"] = (df["online"] / df["sensors"].where(df["sensors"] > 0)).astype("float64")
+    return df
+
+
+def alarms_by_severity(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = None) -> pd.DataFrame:
+    """Alarms started in the period per key and severity (warning | alarm)."""
+    scope, params = _scope(con, query, "a")
+    key = _key(by)
+    join = "JOIN sensors s USING (sensor_id)" if by == "sensor_type" else ""
+    key = key.replace("s.", "a.") if by not in (None, "sensor_type") else key
+    params.update(s=query.period.start, e=query.period.end)
+    sql = f"""SELECT {key} AS key, a.severity, count(*) AS alarms FROM sensor_alarms a {join}
+              WHERE {scope} AND a.started_at >= $s AND a.started_at < $e GROUP BY ALL ORDER BY 1, 2"""
+    return con.execute(sql, params).df()
+
+
+def alarm_cases(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = None) -> pd.DataFrame:
+    """Alarms started in the period, those turned into cases (联动), and of those the cases closed
+    (not cancelled, closed by the period end). Rates are NaN with a zero denominator."""
+    scope, params = _scope(con, query, "a")
+    key = _key(by)
+    join = "JOIN sensors s USING (sensor_id)" if by == "sensor_type" else ""
+    key = key.replace("s.", "a.") if by not in (None, "sensor_type") else key
+    params.update(s=query.period.start, e=query.period.end)
+    sql = f"""
+    SELECT {key} AS key, count(*) AS alarms,
+           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)) AS to_cases,
+           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e) AS cases_closed
+    FROM sensor_alarms a {join} LEFT JOIN cases c ON c.case_id = a.case_id
+    WHERE {scope} AND a.started_at >= $s AND a.started_at < $e GROUP BY 1 ORDER BY 1"""
+    df = con.execute(sql, params).df()
+    df["to_case_rate"] = (df["to_cases"] / df["alarms"].where(df["alarms"] > 0)).astype("float64")
+    df["case_closure_rate"] = (df["cases_closed"] / df["to_cases"].where(df["to_cases"] > 0)).astype("float64")
+    return df
+
+
+def latest_readings(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | None = None,
+                    lookback: timedelta = timedelta(days=1)) -> pd.DataFrame:
+    """Each sensor's latest reading before ``as_of`` (within ``lookback``) against its thresholds:
+    state normal | warning | alarm | no_data. A threshold is 'at or beyond': above it, or below it
+    for sensors whose alarm threshold is lower than the warning one (e.g. low water pressure)."""
+    at = as_of or as_of_time(con, query)
+    scope, params = _scope(con, query, "s")
+    params.update(at=at, since=at - lookback)
+    sql = f"""
+    WITH r AS (
+      SELECT sensor_id, max(ts) AS ts, arg_max(value, ts) AS value FROM sensor_readings
+      WHERE ts < $at AND ts >= $since GROUP BY sensor_id
+    )
+    SELECT s.sensor_id, s.name, s.sensor_type, s.uom, s.town_code, s.unit_code, s.lon, s.lat, r.ts, r.value,
+           s.threshold_warning, s.threshold_alarm,
+           CASE WHEN r.value IS NULL THEN 'no_data'
+                WHEN coalesce(s.threshold_alarm < s.threshold_warning, false) THEN
+                  CASE WHEN r.value <= s.threshold_alarm THEN 'alarm'
+                       WHEN r.value <= s.threshold_warning THEN 'warning' ELSE 'normal' END
+                WHEN r.value >= s.threshold_alarm THEN 'alarm'
+                WHEN r.value >= s.threshold_warning THEN 'warning' ELSE 'normal' END AS state
+    FROM sensors s LEFT JOIN r USING (sensor_id) WHERE {scope} ORDER BY s.sensor_id"""
+    return con.execute(sql, params).df()
