@@ -254,7 +254,10 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
     for name in table.column_names:
         if name in required and name in fields and name != "unit_code":
             label = _label(specs[name], name)
-            checks.insert(0, (f"{q(name)} IS NULL", "missing_required", label, "NULL"))
+            # Missing means empty in the source; a value that fails to parse gets its own reason below.
+            derived = id_field == name and specs[name].template == "{__source_system}:{__source_id}"
+            col = q(name) if derived else q("__r_" + name)
+            checks.insert(0, (f"{col} IS NULL", "missing_required", label, "NULL"))
     for later, earlier, reason in ORDER_CHECKS.get(kind, ()):
         if later in fields and earlier in fields:
             checks.append((f"{q(later)} < {q(earlier)}", reason, _label(specs[later], later),
@@ -446,7 +449,12 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str])
                 _point_in_polygon(con, m.unit.point_level)
                 joins.append("LEFT JOIN __pip pp ON pp.__rid = x.__rid")
                 parts.append("pp.unit_code")
-        unit_expr = f"coalesce({', '.join(parts)})" if parts else unit_expr
+        if parts and m.unit.chain[0] == "code" and len(parts) > 1:
+            # A code that is present but unknown is a data error (a stale code list), not a reason to
+            # guess: the fallbacks only apply when the code is missing.
+            unit_expr = f"coalesce({parts[0]}, CASE WHEN x.__ucode IS NULL THEN coalesce({', '.join(parts[1:])}) END)"
+        elif parts:
+            unit_expr = f"coalesce({', '.join(parts)})"
         code_label = _label(m.unit.code, "unit_code") if m.unit.code else "unit_code"
         if m.unit.code is not None and (m.unit.required or m.unit.chain == ("code",)):
             add(f"{unit_expr} IS NULL AND x.__ucode IS NOT NULL", "unknown_unit", code_label, "x.__ucode")

@@ -155,19 +155,20 @@ def writer(
     sdir = snapshot_dir(warehouse)
     sdir.mkdir(exist_ok=True)
     with _lock(warehouse, wait):
+        # Numbers are never reused (an orphan's number included), so a path names one content forever.
+        next_n = (_snapshot_numbers(sdir) or [0])[-1] + 1
         _cleanup(warehouse, set(), grace_seconds)
         # A plain file at the warehouse path (older layout, or a copied-in warehouse): adopt it as
         # the first snapshot so the rest of the scheme applies.
         if warehouse.exists() and not warehouse.is_symlink():
-            n0 = (_snapshot_numbers(sdir) or [0])[-1] + 1
-            adopted = _snapshot_path(sdir, n0)
+            adopted = _snapshot_path(sdir, next_n)
+            next_n += 1
             shutil.copyfile(warehouse, adopted)
             _publish(warehouse, adopted)
         current = current_snapshot(warehouse)
         if current is not None and not current.exists():
             current = None  # dangling link: start afresh rather than fail every load
-        n = (_snapshot_numbers(sdir) or [0])[-1] + 1
-        new = _snapshot_path(sdir, n)
+        new = _snapshot_path(sdir, max(next_n, (_snapshot_numbers(sdir) or [0])[-1] + 1))
         if current is not None:
             shutil.copyfile(current, new)
         else:
