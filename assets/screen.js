@@ -37,7 +37,7 @@
         var cls = "cv-screen view-" + view + " mode-" + (mode || "normal") + (cfg.kiosk ? " is-kiosk" : "");
         // Leaflet and Plotly measure their boxes on window resize: tell them the grid changed.
         setTimeout(function () { window.dispatchEvent(new Event("resize")); }, 60);
-        return [cls, labels[view] || view, labels[mode] || mode];
+        return [cls, (labels.view || {})[view] || view, (labels.mode || {})[mode] || mode];
       },
       toggleMode: function (n, mode) {
         return mode === "emergency" ? "normal" : "emergency";
@@ -56,7 +56,7 @@
   window.cityVitals = {
     unitStyle: function (feature) {
       var p = feature.properties || {};
-      return {fillColor: p.fill || "#3a4654", fillOpacity: 0.78, color: "#9fd3ff", weight: 1.2, opacity: 0.8,
+      return {className: "scr-unit", fillColor: p.fill || "#3a4654", fillOpacity: 0.78, color: "#9fd3ff", weight: 1.2, opacity: 0.8,
               dashArray: p.approximate ? "4 3" : null};
     },
     unitHover: function () {
@@ -65,7 +65,7 @@
     markerPoint: function (feature, latlng) {
       var p = feature.properties || {};
       var colour = p.kind === "case" ? "#ff5a4e" : (p.severity === "alarm" ? "#ff9f1a" : "#f2d232");
-      return L.circleMarker(latlng, {radius: 7, color: "#101820", weight: 1.5, fillColor: colour, fillOpacity: 0.95});
+      return L.circleMarker(latlng, {className: "scr-marker", radius: 7, color: "#101820", weight: 1.5, fillColor: colour, fillOpacity: 0.95});
     }
   };
 

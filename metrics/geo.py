@@ -159,7 +159,7 @@ def point_features(df: pd.DataFrame, props: Iterable[str], lon: str = "lon", lat
     for rec in df.dropna(subset=[lon, lat]).to_dict("records"):
         feats.append({
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(float(rec[lon]), 6), round(float(rec[lat]), 6)]},
+            "geometry": {"type": "Point", "coordinates": [round(float(rec[lon]), 5), round(float(rec[lat]), 5)]},
             "properties": {k: _jsonable(rec[k]) for k in keep},
         })
     return feature_collection(feats)

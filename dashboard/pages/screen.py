@@ -53,7 +53,8 @@ def _map(cfg: ScreenConfig) -> dl.MapContainer:
 def layout(**query: Any) -> html.Div:
     cfg = parse(query, data.settings())
     lang = cfg.lang
-    labels = {**{v: t(f"scr.view.{v}", lang) for v in VIEWS}, **{m: t(f"scr.mode.{m}", lang) for m in MODES}}
+    labels = {"view": {v: t(f"scr.view.{v}", lang) for v in VIEWS},
+              "mode": {m: t(f"scr.mode.{m}", lang) for m in MODES}}
     header = html.Header([
         html.Div([html.Div(cfg.site_name, className="scr-site", id=S.TITLE),
                   html.Div(t("scr.title", lang), className="scr-subtitle")], className="scr-brand"),

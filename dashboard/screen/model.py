@@ -120,6 +120,30 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
+def _cached(name: str, bucket: str, cfg: ScreenConfig, compute: Any) -> Any:
+    """Judged-over-30-days values change only with a new snapshot or a new day (or hour): compute them
+    once per snapshot, bucket, scope and language in each worker instead of on every refresh."""
+    key = f"screen.{name}.{bucket}.{cfg.unit}.{cfg.lang}"
+    return data.per_snapshot(key, lambda _con: compute())
+
+
+def vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
+    return _cached("vitals", at.date().isoformat(), cfg, lambda: _vitals(cfg, at))
+
+
+def stations(cfg: ScreenConfig, at: datetime) -> StationsView:
+    return _cached("stations", at.date().isoformat(), cfg, lambda: _stations(cfg, at))
+
+
+def ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
+    return _cached("ranking", at.date().isoformat(), cfg, lambda: _ranking(cfg, at))
+
+
+def water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
+    """Latest water levels: readings only arrive with a new snapshot; the 6-hour window moves hourly."""
+    return _cached("water", at.strftime("%Y-%m-%dT%H"), cfg, lambda: _water(cfg, at))
+
+
 STATUS_CLASS = {"green": "good", "amber": "warn", "red": "bad"}
 
 
@@ -131,7 +155,7 @@ def _diff(cur: float | None, prev: float | None) -> float | None:
     return None if cur is None or prev is None else cur - prev
 
 
-def vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
+def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
     """CityScore vital signs (1.0 = on target) per dimension, with the trend against the previous period."""
     con, q = data.connection(), rolling_query(cfg, at)
     if hasattr(metrics, "vital_signs"):
@@ -177,7 +201,7 @@ def _vitals_from_values(cfg: ScreenConfig, con: Any, q: Query) -> VitalsView:
     return VitalsView(overall, status(overall), _diff(overall, prev_all), tuple(dims))
 
 
-def stations(cfg: ScreenConfig, at: datetime) -> StationsView:
+def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:
     """Liaison-station closure rate per station (联勤联动事项结案率) against the 85% line, worst first."""
     df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station")
     rows = [StationRow(str(r["name"]), _num(r["value"]), int(_num(r["numerator"]) or 0),
@@ -189,7 +213,7 @@ def stations(cfg: ScreenConfig, at: datetime) -> StationsView:
                         target or STATION_TARGET)
 
 
-def ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
+def _ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
     """Top 5 and bottom 5 units one level below the screen's unit on the composite (区域评价) score."""
     con, q = data.connection(), rolling_query(cfg, at)
     level = _child_level(cfg)
@@ -227,7 +251,7 @@ def backlog(cfg: ScreenConfig, at: datetime) -> feed.Backlog:
     return feed.backlog(data.connection(), base_query(cfg, at), at)
 
 
-def water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
+def _water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
     return access.mask_rows(feed.water_levels(data.connection(), base_query(cfg, at), at, limit=8))
 
 
@@ -320,10 +344,10 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
                 "approximate": bool(r["approximate"]), **figures,
             },
         })
-    mk = access.mask_rows(feed.markers(con, q, at))
+    mk = access.mask_rows(feed.markers(con, q, at, limit=MAX_MARKERS))
     if target_datum != datum:
         mk = geo.convert_points(mk, datum, target_datum)
-    markers = geo.point_features(mk, ("kind", "item_id", "title", "severity"))
+    markers = geo.point_features(mk, ("kind", "title", "severity"))
     b = geo.bounds(con, list(kids["unit_code"])) or geo.bounds(con, [scope])
     if target_datum != datum:
         b = geo.convert_bounds(b, datum, target_datum)
@@ -333,4 +357,5 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
                    colors=PALETTE, approximate=bool(kids["approximate"].any()) if not kids.empty else False)
 
 
+MAX_MARKERS = 400  # newest first; more is noise on a wall and weight on every refresh
 MAP_FIGURES = ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty")

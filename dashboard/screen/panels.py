@@ -103,7 +103,7 @@ def stations_figure(view: StationsView, u: float, lang: str, n: int = 12) -> go.
     ))
     fig.add_vline(x=view.target, line={"color": ACCENT, "width": max(1, round(2 * u)), "dash": "dash"},
                   annotation_text="85%", annotation_position="top", annotation_font_color=ACCENT)
-    _layout(fig, u, bargap=0.25)
+    _layout(fig, u, bargap=0.25, margin={"l": round(8 * u), "r": round(12 * u), "t": round(22 * u), "b": round(6 * u)})
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     return fig
 
@@ -139,7 +139,8 @@ def water_figure(df: pd.DataFrame, u: float, lang: str) -> go.Figure:
         fig.add_vline(x=float(alarm.median()), line={"color": BAD, "dash": "dash", "width": max(1, round(2 * u))},
                       annotation_text=t("scr.water.alarm", lang), annotation_position="top",
                       annotation_font_color=BAD)
-    return _layout(fig, u, bargap=0.25)
+    return _layout(fig, u, bargap=0.25,
+                   margin={"l": round(8 * u), "r": round(12 * u), "t": round(22 * u), "b": round(6 * u)})
 
 
 # --- lists and numbers --------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Big-screen benchmark: first full render in Chromium, server time and bytes per refresh.
+
+    .venv/bin/python bench/screen_bench.py [--scale district] [--warehouse PATH] [--runs 10]
+
+Builds the Qingpu demo at the given scale (unless --warehouse points at one), then
+1. serves it with gunicorn (2 workers) and loads /screen?kiosk=1 in Chromium at 1920x1080, timing
+   navigation start → every panel filled (targets: < 2 s);
+2. calls the refresh and map callbacks in-process (server time, targets: < 150 ms), first with no
+   previous state (a full refresh) and then with it (unchanged panels skipped);
+3. measures the JSON bytes each refresh returns (target: < 200 KB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import plotly.utils  # noqa: E402
+
+from dashboard.app import create_app  # noqa: E402
+from dashboard.callbacks import screen as cb  # noqa: E402
+from dashboard.screen.config import parse  # noqa: E402
+from etl.settings import Settings  # noqa: E402
+
+
+def _bytes(value: object) -> int:
+    return len(json.dumps([v for v in value if v is not cb.no_update], cls=plotly.utils.PlotlyJSONEncoder))  # type: ignore[attr-defined]
+
+
+def server_side(warehouse: Path, runs: int) -> dict[str, float]:
+    app = create_app(Settings(warehouse=warehouse))
+    cfg = parse({}, Settings(warehouse=warehouse)).to_store()
+    full, skip, maps, full_b, skip_b, map_b = [], [], [], [], [], []
+    for _ in range(runs):
+        with app.server.test_request_context("/"):
+            t0 = time.perf_counter()
+            out = cb.refresh(cfg, 1.0, {})
+            full.append(time.perf_counter() - t0)
+            full_b.append(_bytes(out))
+            fps = out[len(cb.PANEL_OUTPUTS) + 1]
+            app.server.do_teardown_appcontext()
+        with app.server.test_request_context("/"):
+            t0 = time.perf_counter()
+            out = cb.refresh(cfg, 1.0, fps)
+            skip.append(time.perf_counter() - t0)
+            skip_b.append(_bytes(out))
+            app.server.do_teardown_appcontext()
+        with app.server.test_request_context("/"):
+            t0 = time.perf_counter()
+            mo = cb.map_refresh(None, cfg, {})
+            maps.append(time.perf_counter() - t0)
+            map_b.append(_bytes(mo))
+            app.server.do_teardown_appcontext()
+    return {
+        "refresh (full) ms": statistics.median(full[1:] or full) * 1000,
+        "refresh (unchanged) ms": statistics.median(skip[1:] or skip) * 1000,
+        "map refresh ms": statistics.median(maps[1:] or maps) * 1000,
+        "refresh (full) KB": statistics.median(full_b) / 1024,
+        "refresh (unchanged) KB": statistics.median(skip_b) / 1024,
+        "map (full) KB": statistics.median(map_b) / 1024,
+    }
+
+
+def first_render(warehouse: Path, runs: int) -> float:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    server = start_server(warehouse, log, server="gunicorn", workers=2)
+    times = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                         timeout=300_000)
+            for _ in range(runs + 1):
+                ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+                page = ctx.new_page()
+                page.goto(server.url + "/screen?kiosk=1")
+                for sel in (".scr-kpi-value", ".scr-leaflet path.scr-unit", "#scr-hourly .bars path",
+                            "#scr-stations .bars path", ".scr-tile", ".scr-feed-item, .scr-empty"):
+                    page.wait_for_selector(sel, state="attached", timeout=60_000)
+                times.append(page.evaluate("performance.now()") / 1000)
+                ctx.close()
+            browser.close()
+    finally:
+        stop_server(server)
+    return statistics.median(times[1:])  # the first run warms the server's caches and Chromium's disk cache
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", default="district")
+    ap.add_argument("--warehouse", type=Path)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    warehouse = args.warehouse
+    if warehouse is None:
+        from etl.demo import build_demo
+
+        warehouse = Path(tempfile.mkdtemp(prefix="screen-bench-")) / "vitals.duckdb"
+        t0 = time.perf_counter()
+        build_demo(warehouse, scale=args.scale)
+        print(f"built {args.scale} demo in {time.perf_counter() - t0:.0f} s: {warehouse}")
+    rows = server_side(warehouse, args.runs)
+    rows["first full render s (Chromium, 1920x1080)"] = first_render(warehouse, args.runs)
+    targets = {"refresh (full) ms": 150, "refresh (full) KB": 200, "first full render s (Chromium, 1920x1080)": 2}
+    print(f"\n{'measure':<45}{'value':>10}{'target':>10}")
+    for k, v in rows.items():
+        tgt = targets.get(k)
+        print(f"{k:<45}{v:>10.1f}{(f'< {tgt}' if tgt else ''):>10}")
+
+
+if __name__ == "__main__":
+    main()

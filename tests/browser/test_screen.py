@@ -1,0 +1,173 @@
+"""The big screen in Chromium: three wall sizes, kiosk, emergency, drill, and a live refresh."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import shot, start_server, stop_server
+from tests.dashboard.minimal_warehouse import build_minimal, publish, site_now
+
+pytestmark = pytest.mark.browser
+
+FILLED = ".scr-kpi-value"  # the backlog numbers: present once the first refresh has landed
+OVERVIEW_PANELS = ("vitals", "map", "stations", "ranking", "feed", "hourly", "backlog")
+EMERGENCY_PANELS = ("feed", "map", "water", "duty", "backlog", "hourly")
+
+CHECK_JS = """
+(names) => {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const doc = document.documentElement;
+  const out = {scroll: [doc.scrollWidth, doc.scrollHeight, vw, vh], panels: {}};
+  for (const n of names) {
+    const el = document.getElementById('scr-panel-' + n);
+    const r = el.getBoundingClientRect();
+    const body = el.querySelector('.scr-panel-body');
+    const svgMarks = body.querySelectorAll('.main-svg .bars path, .main-svg .scatterlayer path, .leaflet-interactive');
+    out.panels[n] = {
+      visible: getComputedStyle(el).display !== 'none' && r.width > 0 && r.height > 0,
+      inside: r.left >= -1 && r.top >= -1 && r.right <= vw + 1 && r.bottom <= vh + 1,
+      text: body.innerText.trim().length,
+      marks: svgMarks.length,
+      overflowX: body.scrollWidth > body.clientWidth + 2,
+    };
+  }
+  return out;
+}
+"""
+
+
+def _check(page, names):
+    res = page.evaluate(CHECK_JS, list(names))
+    sw, sh, vw, vh = res["scroll"]
+    assert sw <= vw and sh <= vh, f"page overflows: {res['scroll']}"
+    for name, p in res["panels"].items():
+        assert p["visible"], f"{name} hidden"
+        assert p["inside"], f"{name} outside the viewport"
+        assert p["text"] > 0 or p["marks"] > 0, f"{name} is empty"
+        assert not p["overflowX"], f"{name} overflows horizontally"
+    return res
+
+
+def _wait_filled(page):
+    page.wait_for_selector(FILLED, timeout=30_000)
+    page.wait_for_selector(".scr-leaflet path.scr-unit", timeout=30_000)
+    page.wait_for_selector("#scr-hourly .bars path", state="attached", timeout=30_000)
+    page.wait_for_selector("#scr-stations .bars path", state="attached", timeout=30_000)
+    page.wait_for_timeout(600)  # let the last figures paint
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (5760, 1080)])
+def test_screen_renders_at_wall_sizes(open_page, width, height):
+    page = open_page("/screen?kiosk=1", width=width, height=height, wait=None)
+    _wait_filled(page)
+    _check(page, OVERVIEW_PANELS)
+    assert page.locator("#shell-nav").is_hidden()
+    polygons = page.locator(".scr-leaflet path.scr-unit").count()
+    assert polygons >= 1
+    assert "青浦区" in page.inner_text(".scr-header")
+    clock = page.inner_text("#scr-clock")
+    assert ":" in clock
+    # text scales with the wall: the site name is twice as tall at 3840x2160 as at 1920x1080
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.scr-site')).fontSize)")
+    assert size == pytest.approx(30 * min(width / 1920, height / 1080), rel=0.05)
+    shot(page, f"screen-{width}x{height}")
+
+
+def test_kiosk_off_shows_nav_and_fits_below_it(open_page):
+    page = open_page("/screen", wait=FILLED)
+    _wait_filled(page)
+    assert page.locator("#shell-nav").is_visible()
+    res = _check(page, OVERVIEW_PANELS)
+    nav_bottom = page.evaluate("document.getElementById('shell-nav').getBoundingClientRect().bottom")
+    top = page.evaluate("document.getElementById('scr-root').getBoundingClientRect().top")
+    assert top >= nav_bottom - 1, res
+
+
+def test_emergency_mode_switches_layout(open_page):
+    page = open_page("/screen", wait=FILLED)
+    _wait_filled(page)
+    assert page.locator("#scr-panel-duty").is_hidden() and page.locator("#scr-panel-vitals").is_visible()
+    page.click("#scr-mode")
+    page.wait_for_selector(".cv-screen.view-emergency.mode-emergency")
+    page.wait_for_timeout(400)
+    assert page.locator("#scr-panel-vitals").is_hidden() and page.locator("#scr-panel-stations").is_hidden()
+    _check(page, EMERGENCY_PANELS)
+    assert page.inner_text("#scr-mode-label") == "战时" and page.inner_text("#scr-view-label") == "应急"
+    shot(page, "screen-emergency-1920x1080")
+    # and from the URL, in kiosk mode, on the ultra-wide wall
+    page = open_page("/screen?kiosk=1&mode=emergency", width=5760, height=1080, wait=FILLED)
+    _wait_filled(page)
+    page.wait_for_selector(".cv-screen.view-emergency")
+    _check(page, EMERGENCY_PANELS)
+    shot(page, "screen-emergency-5760x1080")
+
+
+def test_rotation_playlist_and_english(open_page):
+    page = open_page("/screen?kiosk=1&lang=en&playlist=overview,stations,sensors&dwell=2", wait=FILLED)
+    _wait_filled(page)
+    assert "Open cases" in page.inner_text("#scr-panel-backlog")
+    seen = set()
+    for _ in range(3):
+        cls = page.get_attribute("#scr-root", "class")
+        seen.add(next(c for c in cls.split() if c.startswith("view-")))
+        page.wait_for_timeout(2100)
+    assert {"view-overview", "view-stations", "view-sensors"} & seen and len(seen) >= 2
+    page.wait_for_selector(".cv-screen.view-sensors", timeout=10_000)
+    _check(page, ("water", "map", "feed", "backlog", "hourly", "duty"))
+    shot(page, "screen-sensors-en")
+
+
+def test_drill_into_a_town_and_back(open_page):
+    page = open_page("/screen", wait=FILLED)
+    _wait_filled(page)
+    before = page.inner_text("#scr-map-title")
+    n_before = page.locator(".scr-leaflet path.scr-unit").count()
+    page.locator(".scr-leaflet path.scr-unit").first.click(force=True)
+    page.wait_for_function(f"document.getElementById('scr-map-title').innerText !== {before!r}", timeout=15_000)
+    assert page.locator("#scr-map-back").is_visible()
+    page.wait_for_timeout(500)
+    shot(page, "screen-drill-town")
+    page.click("#scr-map-back")
+    page.wait_for_function(f"document.getElementById('scr-map-title').innerText === {before!r}", timeout=15_000)
+    page.wait_for_timeout(300)
+    assert page.locator(".scr-leaflet path.scr-unit").count() == n_before
+
+
+def test_refresh_picks_up_a_new_snapshot(browser, tmp_path: Path):
+    """A load publishes a new snapshot; the next refresh shows it without reloading the page."""
+    root = tmp_path / "wh"
+    build_minimal(root)
+    server = start_server(root / "vitals.duckdb", tmp_path / "server.log")
+    errors: list[str] = []
+    try:
+        ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+        page = ctx.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + "/screen?kiosk=1&refresh=5")
+        _wait_filled(page)
+        urgent = page.locator(".scr-kpi").nth(2).locator(".scr-kpi-value")
+        before = int(urgent.inner_text().replace(",", ""))
+        now = site_now()
+
+        def add_urgent(con):
+            con.execute(
+                "INSERT INTO cases SELECT * REPLACE ('new:' || case_id AS case_id, 'urgent' AS urgency, "
+                "'dispatched' AS status, NULL::TIMESTAMP AS closed_at, ?::TIMESTAMP AS reported_at, "
+                "?::TIMESTAMP AS deadline_at) FROM cases LIMIT 7",
+                [now - timedelta(minutes=5), now + timedelta(hours=2)],
+            )
+
+        publish(root, add_urgent)
+        page.wait_for_function(
+            f"parseInt(document.querySelectorAll('.scr-kpi')[2].querySelector('.scr-kpi-value').innerText"
+            f".replace(/,/g, '')) === {before + 7}", timeout=20_000)
+        assert page.locator("#scr-warning").inner_text() == ""
+        shot(page, "screen-after-refresh")
+        ctx.close()
+    finally:
+        stop_server(server)
+    assert not errors, errors

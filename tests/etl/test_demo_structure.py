@@ -1,0 +1,103 @@
+"""Structural realism of the demo at town scale (one year of 盈浦街道): properties that could fail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from etl.demo import generate
+
+NOW = datetime(2026, 11, 22, 16, 3)
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory):
+    files = generate(tmp_path_factory.mktemp("town"), "town", seed=20260, now=NOW)
+    c = duckdb.connect()
+    for kind, paths in files.files.items():
+        c.execute(f"CREATE VIEW {kind} AS SELECT * FROM read_parquet('{paths[0]}')")
+    yield c
+    c.close()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str) -> float:
+    return con.execute(sql).fetchone()[0]
+
+
+def test_volumes_match_the_town_tier(con):
+    assert one(con, "SELECT count(*) FROM cases") == 60_000
+    assert one(con, "SELECT count(*) FROM hotline") == 30_000
+    assert 2_000_000 < one(con, "SELECT count(*) FROM readings") < 2_700_000
+
+
+def test_urgent_cases_are_a_few_percent_and_mostly_meet_15_min_and_1_hour(con):
+    assert 0.02 <= one(con, "SELECT avg((urgency = 'urgent')::int) FROM cases") <= 0.06
+    arrive = one(con, "SELECT avg((arrived_at - dispatched_at <= INTERVAL 15 MINUTE)::int) FROM cases"
+                      " WHERE urgency = 'urgent' AND arrived_at IS NOT NULL")
+    first = one(con, "SELECT avg((first_result_at - dispatched_at <= INTERVAL 60 MINUTE)::int) FROM cases"
+                     " WHERE urgency = 'urgent' AND first_result_at IS NOT NULL")
+    assert 0.85 <= arrive < 1.0
+    assert 0.9 <= first < 1.0
+
+
+def test_proactive_share_is_near_85_percent_with_spread_between_villages(con):
+    assert 0.80 <= one(con, "SELECT avg(proactive::int) FROM cases") <= 0.90
+    spread = con.execute("SELECT max(p) - min(p) FROM (SELECT substr(unit_code, 1, 12) v, avg(proactive::int) p"
+                         " FROM cases GROUP BY v)").fetchone()[0]
+    assert spread >= 0.1
+
+
+def test_liaison_stations_straddle_the_85_percent_closure_target(con):
+    rates = [r[0] for r in con.execute(
+        "SELECT count(closed_at) / count(*) FROM cases WHERE station_code LIKE 'LQ%' AND NOT cancelled"
+        " AND deadline_at <= TIMESTAMP '2026-11-22 16:03' GROUP BY station_code").fetchall()]
+    assert len(rates) == 5
+    assert min(rates) < 0.85 < max(rates)
+
+
+def test_water_level_alarms_peak_in_plum_rain_and_typhoon_months(con):
+    wet = one(con, "SELECT count(*) / 4 FROM alarms a JOIN sensors s USING (sensor_id)"
+                   " WHERE s.sensor_type = 'water_level' AND month(started_at) IN (6, 7, 8, 9)")
+    winter = one(con, "SELECT count(*) / 3 FROM alarms a JOIN sensors s USING (sensor_id)"
+                      " WHERE s.sensor_type = 'water_level' AND month(started_at) IN (12, 1, 2)")
+    assert wet > 5 * max(winter, 1)
+
+
+def test_drainage_cases_rise_in_the_wet_season(con):
+    def share(months: str) -> float:
+        return one(con, "SELECT avg((category_code IN ('E04005', 'E04006', 'C01003'))::int) FROM cases"
+                        f" WHERE month(reported_at) IN ({months})")
+    assert share("6, 7") > 1.5 * share("12, 1, 2")
+
+
+def test_hotline_levels_are_near_the_published_ones(con):
+    due = "due_at <= TIMESTAMP '2026-11-22 16:03'"
+    on_time = one(con, f"SELECT avg((closed_at IS NOT NULL AND closed_at <= due_at)::int) FROM hotline WHERE {due}")
+    assert 0.96 <= on_time <= 0.995
+    solved = one(con, "SELECT avg((resolution = 'resolved')::int) FROM hotline WHERE resolution IS NOT NULL")
+    assert 0.78 <= solved <= 0.86
+    sat = one(con, "SELECT avg(CASE satisfaction WHEN 'satisfied' THEN 1 WHEN 'basic' THEN 0.9 ELSE 0 END)"
+                   " FROM hotline WHERE satisfaction IS NOT NULL")
+    assert 0.92 <= sat <= 0.96
+    assert one(con, "SELECT bool_and(citizen_phone LIKE '1700000____') FROM hotline")
+
+
+def test_night_rosters_are_thinner_and_some_nights_are_uncovered(con):
+    day = one(con, "SELECT count(*) FROM staffing WHERE shift = 'day'")
+    night = one(con, "SELECT count(*) FROM staffing WHERE shift = 'night'")
+    assert night < day / 3
+    grid_days = one(con, "SELECT count(DISTINCT duty_date) * count(DISTINCT unit_code) FROM staffing")
+    covered = one(con, "SELECT count(*) FROM (SELECT DISTINCT unit_code, duty_date FROM staffing"
+                       " WHERE shift = 'night')")
+    assert 0 < grid_days - covered < 0.2 * grid_days
+
+
+def test_some_sensors_are_offline_now_and_alarms_become_cases(con):
+    total = one(con, "SELECT count(*) FROM sensors")
+    online = one(con, "SELECT count(DISTINCT sensor_id) FROM readings WHERE ts >= TIMESTAMP '2026-11-22 15:00'")
+    assert 0.8 * total < online < total
+    assert one(con, "SELECT count(*) FROM alarms WHERE case_id IS NOT NULL") > 100
+    assert one(con, "SELECT count(*) FROM cases WHERE alarm_id IS NOT NULL AND source = 'smart' AND proactive") > 100
