@@ -22,7 +22,7 @@ import pandas as pd
 from etl import schema
 from etl.datum import convert as datum_convert
 from etl.mapping import FieldSpec, MappingError, SourceMapping, load_mapping
-from etl.readers import ReadError, Staged, load_extension, stage
+from etl.readers import ReadError, Staged, drop_relation, load_extension, stage
 from etl.settings import Settings
 from etl.snapshots import writer
 from etl.transform import SpecError, Sql, base_expr, convert, q
@@ -213,6 +213,9 @@ def _label(spec: FieldSpec, name: str) -> str:
 
 def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zone: str,
                      kind: str) -> tuple[str, list[object], list[str]]:
+    # __x is updated in place for datum conversion and geometry checks; otherwise a view suffices and
+    # the big readings files are materialised once (in __y) instead of three times.
+    materialize = m.coords is not None or m.geometry is not None
     """CREATE TEMP TABLE __x: typed fields + the first failing row-local check as (__reason, __field, __raw)."""
     table = schema.TABLE_BY_NAME[m.table]
     coltypes = {c.name: c.type for c in table.columns}
@@ -314,7 +317,8 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
     # __r_source_system / __r_source_id must exist for the id template even if mapped under other names.
     src_cols = ["__line", *inner, *extra_inner]
     text = (
-        "CREATE OR REPLACE TEMP TABLE __x AS SELECT row_number() OVER ()::BIGINT AS __rid, __line, "
+        ("CREATE OR REPLACE TEMP TABLE __x AS " if materialize else "")
+        + "SELECT row_number() OVER ()::BIGINT AS __rid, __line, "
         + ", ".join(outer)
         + f", {case(1)} AS __reason, {case(2)} AS __field, CAST({case(3)} AS VARCHAR) AS __raw"
         + f" FROM (SELECT {', '.join(src_cols)} FROM {src})"
@@ -336,12 +340,16 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
         src, types = _unpivot(con, m, staged, types)
     rows_read = _count(con, f"SELECT count(*) FROM {src}")
     text, params, fields = _build_transform(m, src, types, site_zone, m.kind)
-    con.execute(text, params)
+    x_inline: tuple[str, list[object]] | None = None
+    if text.startswith("CREATE"):
+        con.execute(text, params)
+    else:
+        x_inline = (text, params)  # folded into the __y statement: one materialisation for big files
     if m.coords is not None:
         _convert_coords(con, m.coords.datum, site_datum)
     if m.kind == "units" and m.geometry is not None:
         _check_geometry(con)
-    _enrich(con, m, fields)
+    _enrich(con, m, fields, x_inline)
     rejected = _write_rejects(con, m, path, run_id, staged)
     reasons = tuple(con.execute(
         "SELECT __reason, count(*) FROM __y WHERE __reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
@@ -349,8 +357,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     loaded = inserted + updated + unchanged
     if loaded + rejected != rows_read:  # an invariant, not input validation
         raise LoadError(f"{path}: internal accounting error: read {rows_read} != loaded {loaded} + rejected {rejected}")
-    for t in ("__x", "__y", "__new", "__long", "__stg"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    for t in ("__y", "__new", "__x", "__long", "__stg", "__pip"):
+        drop_relation(con, t)
     return FileReport(str(path), rows_read, loaded, rejected, inserted, updated, unchanged,
                       tuple((str(r), int(n)) for r, n in reasons))
 
@@ -407,14 +415,17 @@ def _check_geometry(con: duckdb.DuckDBPyConnection) -> None:
             con.unregister("__bad")
 
 
-def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str]) -> None:
+def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
+            x_inline: tuple[str, list[object]] | None = None) -> None:
     """__y = __x + unit resolution, path columns, jurisdiction, sensor checks and in-file duplicates."""
     joins: list[str] = []
     sel: list[str] = ["x.*"]
     reasons: list[str] = ["x.__reason"]
     field_e: list[str] = ["x.__field"]
     raw_e: list[str] = ["x.__raw"]
-    sql = Sql()
+    # Continue the numbering of the inlined __x parameters, so one statement binds them all.
+    sql = Sql(list(x_inline[1]) if x_inline else [])
+    x_from = f"({x_inline[0]})" if x_inline else "__x"
 
     def add(cond: str, reason: str, field_: str, raw: str) -> None:
         reasons.append(f"CASE WHEN {cond} THEN {sql.bind(reason)} END")
@@ -484,12 +495,9 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str])
 
     reason_sql = f"coalesce({', '.join(reasons)})"
     key = [k for k in table.key if k in fields or k == "unit_code"]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE __y0 AS SELECT {', '.join(sel)}, {reason_sql} AS __reason2,"
-        f" coalesce({', '.join(field_e)}) AS __field2, coalesce({', '.join(raw_e)}) AS __raw2"
-        f" FROM __x x {' '.join(joins)}",
-        sql.params,
-    )
+    y0 = (f"(SELECT {', '.join(sel)}, {reason_sql} AS __reason2,"
+          f" coalesce({', '.join(field_e)}) AS __field2, coalesce({', '.join(raw_e)}) AS __raw2"
+          f" FROM {x_from} x {' '.join(joins)})")
     # Duplicates: among rows that pass every other check, the first occurrence of a key wins. With
     # collapse_identical, exact repeats (a sensor named on every line of a readings file) are one
     # entity: the first is written, the repeats count as loaded-unchanged; a differing repeat is a duplicate.
@@ -509,18 +517,17 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str])
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE __y AS SELECT * EXCLUDE (__dup, __rep, {drop}),"
             " coalesce(__reason2, CASE WHEN __dup THEN 'duplicate_id' END) AS __reason,"
-            " coalesce(__field2, CASE WHEN __dup THEN $1 END) AS __field,"
+            f" coalesce(__field2, CASE WHEN __dup THEN {sql.bind(key[0])} END) AS __field,"
             " coalesce(__raw2, CASE WHEN __dup THEN __keytext END) AS __raw,"
             " (__reason2 IS NULL AND NOT __dup AND NOT __rep) AS __collapsed"
             f" FROM (SELECT z.*, {ok} AND {dup} AS __dup, {rep} AS __rep,"
-            f" concat_ws('|', {keys}) AS __keytext FROM __y0 z)",
-            [key[0]],
+            f" concat_ws('|', {keys}) AS __keytext FROM {y0} z)",
+            sql.params,
         )
         con.execute("ALTER TABLE __y DROP COLUMN __keytext")
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE __y AS SELECT * EXCLUDE ({drop}), __reason2 AS __reason,"
-                    " __field2 AS __field, __raw2 AS __raw, false AS __collapsed FROM __y0")
-    con.execute("DROP TABLE __y0")
+                    f" __field2 AS __field, __raw2 AS __raw, false AS __collapsed FROM {y0}", sql.params)
 
 
 def _point_in_polygon(con: duckdb.DuckDBPyConnection, level: str | None) -> None:
@@ -577,22 +584,27 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     cols = [c for c in table.column_names if c in ycols and c not in skip]
     has_run = "load_run_id" in table.column_names
     valid = _count(con, "SELECT count(*) FROM __y WHERE __reason IS NULL")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE __new AS SELECT {', '.join(q(c) for c in cols)}"
-        f"{', $1::BIGINT AS load_run_id' if has_run else ''} FROM __y WHERE __reason IS NULL AND NOT __collapsed",
-        [run_id] if has_run else [],
-    )
     allc = cols + (["load_run_id"] if has_run else [])
     collist = ", ".join(q(c) for c in allc)
-    if not table.primary_key:  # sensor_readings: no index, dedupe by anti-join on the natural key
+    if not table.primary_key:
+        # sensor_readings: no index, dedupe by anti-join on the natural key. Rows go straight from
+        # __y into the table (a view, not another 45M-row copy).
+        con.execute(f"CREATE OR REPLACE TEMP VIEW __new AS SELECT {', '.join(q(c) for c in cols)}"
+                    " FROM __y WHERE __reason IS NULL AND NOT __collapsed")
         on = " AND ".join(f"r.{q(k)} = n.{q(k)}" for k in table.key)
         span = ""
         if "ts" in table.key:
             # Only the time span of the new rows can collide: lets DuckDB skip row groups by zonemap.
             span = " WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
         keys = ", ".join(q(k) for k in table.key)
-        inserted = _insert_anti(con, table.name, collist, allc, on, keys, span)
+        inserted = _insert_anti(con, table.name, collist, cols, on, keys, span,
+                                run_id if has_run else None)
         return inserted, 0, valid - inserted
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __new AS SELECT {', '.join(q(c) for c in cols)}"
+        f"{', $1::BIGINT AS load_run_id' if has_run else ''} FROM __y WHERE __reason IS NULL AND NOT __collapsed",
+        [run_id] if has_run else [],
+    )
     keys = list(table.key)
     on = " AND ".join(f"t.{q(k)} = n.{q(k)}" for k in keys)
     cmp_cols = [c for c in cols if c not in keys]
@@ -623,12 +635,14 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     return inserted, updated, valid - inserted - updated
 
 
-def _insert_anti(con: duckdb.DuckDBPyConnection, table: str, collist: str, allc: list[str], on: str, keys: str,
-                 span: str) -> int:
+def _insert_anti(con: duckdb.DuckDBPyConnection, table: str, collist: str, cols: list[str], on: str, keys: str,
+                 span: str, run_id: int | None) -> int:
     before = _count(con, f"SELECT count(*) FROM {table}")
+    run = ", $1::BIGINT" if run_id is not None else ""
     con.execute(
-        f"INSERT INTO {table} ({collist}) SELECT {', '.join('n.' + q(c) for c in allc)}"
-        f" FROM __new n ANTI JOIN (SELECT {keys} FROM {table}{span}) r ON {on}"
+        f"INSERT INTO {table} ({collist}) SELECT {', '.join('n.' + q(c) for c in cols)}{run}"
+        f" FROM __new n ANTI JOIN (SELECT {keys} FROM {table}{span}) r ON {on}",
+        [run_id] if run_id is not None else [],
     )
     return _count(con, f"SELECT count(*) FROM {table}") - before
 

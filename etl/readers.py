@@ -94,6 +94,11 @@ def _transcode(path: Path, encoding: str, tmpdir: Path) -> Path:
     return out
 
 
+def _literal(text: str) -> str:
+    """A SQL string literal, for the one place a value cannot be bound: a view over a file path."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _q(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -104,7 +109,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
     if not path.exists():
         raise ReadError(f"{path}: file not found")
     fmt = detect_format(path, opts.format)
-    con.execute(f"DROP TABLE IF EXISTS {table}")
+    drop_relation(con, table)
     line_kind = "record"
     try:
         if fmt == "csv":
@@ -144,10 +149,12 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
             if opts.null_values:
                 _nullify(con, table, opts.null_values)
         elif fmt == "parquet":
+            # A view, not a copy: Parquet is already typed and columnar, and the readings files are
+            # the big ones (tens of millions of rows), so they are scanned where they lie.
             con.execute(
-                f"CREATE TEMP TABLE {table} AS SELECT * EXCLUDE (file_row_number),"
-                f" (file_row_number + 1)::BIGINT AS __line FROM read_parquet(?, file_row_number = true)",
-                [str(path)],
+                f"CREATE TEMP VIEW {table} AS SELECT * EXCLUDE (file_row_number),"
+                f" (file_row_number + 1)::BIGINT AS __line FROM read_parquet({_literal(str(path))},"
+                " file_row_number = true)",
             )
         elif fmt == "geojson" or (fmt == "json" and _looks_like_feature_collection(path)):
             _stage_geojson(con, path, table)
@@ -166,6 +173,14 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
     cols = tuple(c for c in types if c != "__line")
     return Staged(table, int(rows), cols, types, line_kind)
+
+
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a temp table or view of that name, whichever it is (DROP VIEW on a table is an error)."""
+    row = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?"
+                      " AND table_schema = 'main' AND table_catalog = 'temp'", [name]).fetchone()
+    if row:
+        con.execute(f"DROP {'VIEW' if row[0] == 'VIEW' else 'TABLE'} {name}")
 
 
 def _nullify(con: duckdb.DuckDBPyConnection, table: str, null_values: tuple[str, ...]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ import duckdb
 from etl import schema
 from etl.settings import Settings
 
+log = logging.getLogger(__name__)
 SNAPSHOT_DIR = "snapshots"
 _SNAP_RE = re.compile(r"^vitals-(\d+)\.duckdb$")
 # Readers resolve the link once per request; a superseded snapshot stays on disk this long so
@@ -126,14 +128,32 @@ def _lock(warehouse: Path, wait: bool) -> Iterator[None]:
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise WarehouseLocked(
-                f"another load is writing {warehouse} (lock {lock_path}); wait for it to finish"
-            ) from exc
+            if not wait:
+                raise WarehouseLocked(
+                    f"another load is writing {warehouse} (lock {lock_path}); wait for it to finish"
+                ) from exc
+            log.warning("another load is writing %s; waiting for it to finish", warehouse)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the flock, also when the process is killed
+
+
+_MEM_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]i?B$", re.IGNORECASE)
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection, sdir: Path) -> None:
+    """Cap the loader's memory (VITALS_ETL_MEMORY, default 6GB) and let big loads spill to disk,
+    so a 45M-row load shares a 24 GB machine with the dashboard workers instead of swapping."""
+    limit = os.environ.get("VITALS_ETL_MEMORY", "6GB")
+    if not _MEM_RE.match(limit):
+        raise ValueError(f"VITALS_ETL_MEMORY must look like 6GB or 512MB, not {limit!r}")
+    con.execute(f"SET memory_limit = '{limit}'")  # validated above; SET takes no parameters
+    spill = sdir / ".spill"
+    spill.mkdir(exist_ok=True)
+    con.execute("SET temp_directory = ?", [str(spill)])
 
 
 @contextlib.contextmanager
@@ -175,6 +195,7 @@ def writer(
             create_empty(new, settings)
         con = duckdb.connect(str(new))
         try:
+            _limit_memory(con, sdir)
             con.execute(schema.ddl())  # tables added to the schema since the snapshot was made
             _init_meta(con, settings)
             yield con

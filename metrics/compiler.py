@@ -47,7 +47,8 @@ def predicate_sql(ft: FactTable, names: Sequence[str], i: int) -> str:
 def aggregate_sql(ft: FactTable, agg: Aggregate, i: int) -> str:
     where = predicate_sql(ft, agg.filter, i)
     if agg.measure == "count":
-        return f"count(*) FILTER (WHERE {where})"
+        # count_if over an inline predicate is markedly faster in DuckDB 1.5 than count(*) FILTER
+        return f"count_if({where})"
     if agg.expr not in ft.measures:
         raise QueryError(f"measure {agg.expr!r} is not declared for {ft.name}")
     expr = ft.measures[agg.expr]
@@ -88,6 +89,9 @@ def period_params(periods: Sequence[Period]) -> dict[str, Any]:
 
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
                  query: Query, unit_level: str | None) -> Compiled:
+    """One statement: an inner projection evaluates each declared predicate once per row and period
+    (as a boolean column), the outer aggregates combine those flags. Evaluating each predicate once
+    instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan."""
     ft = fact_table(table)
     aggs: dict[Aggregate, str] = {}
     aliases: dict[str, tuple[str, str | None]] = {}
@@ -97,18 +101,48 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
         num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
         den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
         aliases[ind.id] = (num, den)
-    cols = [f"{aggregate_sql(ft, agg, i)} AS {alias}_p{i}"
-            for i in range(len(periods)) for agg, alias in aggs.items()]
+    flags: dict[str, str] = {}  # flag column -> SQL
+    measures: dict[str, str] = {}
+
+    def flag(name: str, i: int) -> str:
+        if name not in ft.predicates:
+            raise QueryError(f"predicate {name!r} is not declared for {ft.name}")
+        template = ft.predicates[name]
+        periodic = "{s}" in template or "{e}" in template
+        col = f"f_{name}_p{i}" if periodic else f"f_{name}"
+        flags.setdefault(col, "(" + template.format(s=f"$s{i}", e=f"$e{i}") + ")")
+        return col
+
+    cols = []
+    for i in range(len(periods)):
+        for agg, alias in aggs.items():
+            cond = " AND ".join(flag(n, i) for n in agg.filter) or "true"
+            if agg.measure == "count":
+                cols.append(f"count_if({cond}) AS {alias}_p{i}")
+                continue
+            if agg.expr not in ft.measures:
+                raise QueryError(f"measure {agg.expr!r} is not declared for {ft.name}")
+            m = f"m_{agg.expr}"
+            measures.setdefault(m, ft.measures[agg.expr])
+            if agg.measure == "sum":
+                cols.append(f"sum({m}) FILTER (WHERE {cond}) AS {alias}_p{i}")
+            else:
+                # q comes from our own frozen declaration, never from a request
+                cols.append(f"quantile_cont({m}, {float(agg.q if agg.q is not None else 0.5)!r}) "
+                            f"FILTER (WHERE {cond}) AS {alias}_p{i}")
     where, params = scope_sql(ft, query, unit_level)
+    where.append(ft.window.format(s="$smin", e="$emax"))
+    params.update(smin=min(p.start for p in periods), emax=max(p.end for p in periods))
     if by is None:
-        key, group = "NULL::VARCHAR AS key", ""
+        inner_key, outer_key, group = [], "NULL::VARCHAR AS key", ""
     else:
         if by not in ft.keys:
             raise QueryError(f"{ft.name} cannot be grouped by {by!r}")
-        key, group = f"{ft.keys[by]} AS key", " GROUP BY 1"
+        inner_key, outer_key, group = [f"{ft.keys[by]} AS key"], "key", " GROUP BY 1"
         where.append(f"{ft.keys[by]} IS NOT NULL")
-    sql = (f"SELECT {key},\n  " + ",\n  ".join(cols) + f"\nFROM {ft.name}\nWHERE " + "\n  AND ".join(where)
-           + group)
+    inner = inner_key + [f"{sql} AS {c}" for c, sql in flags.items()] + [f"{sql} AS {c}" for c, sql in measures.items()]
+    sql = (f"SELECT {outer_key},\n  " + ",\n  ".join(cols) + "\nFROM (SELECT " + ",\n    ".join(inner)
+           + f"\n  FROM {ft.name}\n  WHERE " + "\n    AND ".join(where) + ")" + group)
     params.update(period_params(periods))
     return Compiled(sql, params, aliases)
 

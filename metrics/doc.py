@@ -27,6 +27,28 @@ INTRO = """# Metric catalog · 指标目录
 Generated from `metrics/catalog.py` and `metrics/predicates.py` (do not edit by hand; run
 `python -m metrics.doc`). 由指标声明自动生成，请勿手工修改。
 
+## API (`metrics/__init__.py`)
+
+```python
+catalog(overrides=None) -> tuple[Indicator, ...]
+indicator_table(con, ids, query, by=None | "district" | "town" | "grid" | "village" | "unit" | "station"
+                | "department" | "agency") -> DataFrame[key, name, metric_id, numerator, denominator, value,
+                                                       previous_value, target, status]
+indicator_values(con, ids, query) -> dict[str, IndicatorValue]        # scope total + previous + status
+monthly_trend(con, ids, query, months=12, by=None) -> DataFrame[month, ...indicator_table columns]
+drill(con, metric_id, query, key=None, part="numerator", limit=100, offset=0, *, by=None) -> (DataFrame, total)
+vital_signs(con, query, ids=VITAL_SIGNS) -> VitalSigns                 # CityScore, per dimension + overall
+evaluation(con, "region" | "department", level, query) -> DataFrame  # 分值, 综合指标值, grade A–E
+ranking(con, level, measure, query, bottom_n=3, *, by_peer_group=True, min_volume=None) -> DataFrame
+station_closure(con, query) -> StationClosure;  station_trend(con, query, months=12, by_station=False)
+urgent_breaches(con, query, "arrival" | "result", limit, offset) -> (DataFrame, total)
+repeat_complaints(con, query, min_count=3, within_days=30, place="unit" | "cell", cell_m=100)
+sensor_online(con, query, by="sensor_type", as_of=None); alarms_by_severity; alarm_cases; latest_readings
+on_duty(con, query, by="grid"); night_cover; grids_without_night_cover; cases_per_person(con, query, by="town")
+```
+Indicator, trend, drill, score, evaluation, ranking and station functions also take `overrides=` (a
+`[metrics]` mapping; default: read from the site configuration).
+
 ## Conventions · 口径约定
 
 - Rates are sums of counts over sums of counts, returned as fractions (0.9372 = 93.72%). A rate whose

@@ -90,17 +90,20 @@ def generate(out_dir: Path, scale: str = "district", seed: int = 20260, now: dat
     sensors = build_sensors(geo, org, sc.sensors, win, r_sen)
     put("sensors", sensors[_columns("sensors")])
     alarm_parts: list[pd.DataFrame] = []
-    rp = out_dir / "readings.parquet"
     rschema = pa.schema([("sensor_id", pa.dictionary(pa.int32(), pa.string())), ("ts", pa.timestamp("us")),
                          ("value", pa.float64())])
+    # One file per chunk of ≤250 sensors (≤2.2M rows): the ETL stages a file at a time, so its memory
+    # stays bounded; a single 40M-row file needed >15 GB to stage at district scale.
+    rfiles: list[Path] = []
     n_read = 0
-    with pq.ParquetWriter(rp, rschema, compression="zstd") as w:
-        for ch in readings_and_alarms(sensors, win, r_read, alarm_parts):
-            sid = pa.array(ch.sensor_ids, pa.string()).dictionary_encode()
-            w.write_table(pa.table({"sensor_id": sid, "ts": pa.array(ch.ts), "value": pa.array(ch.value)},
-                                   schema=rschema))
-            n_read += len(ch.value)
-    files["readings"], rows["readings"] = (rp,), n_read
+    for i, ch in enumerate(readings_and_alarms(sensors, win, r_read, alarm_parts), start=1):
+        sid = pa.array(ch.sensor_ids, pa.string()).dictionary_encode()
+        t = pa.table({"sensor_id": sid, "ts": pa.array(ch.ts), "value": pa.array(ch.value)}, schema=rschema)
+        rp = out_dir / f"readings-{i:03d}.parquet"
+        pq.write_table(t, rp, row_group_size=500_000, compression="zstd")
+        rfiles.append(rp)
+        n_read += len(ch.value)
+    files["readings"], rows["readings"] = tuple(rfiles), n_read
     alarms = finish_alarms(alarm_parts)
 
     facts = generate_facts(geo, org, cats, win, round(sc.cases_per_year * sc.days / 365),

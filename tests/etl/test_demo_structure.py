@@ -18,7 +18,7 @@ def con(tmp_path_factory: pytest.TempPathFactory):
     files = generate(tmp_path_factory.mktemp("town"), "town", seed=20260, now=NOW)
     c = duckdb.connect()
     for kind, paths in files.files.items():
-        c.execute(f"CREATE VIEW {kind} AS SELECT * FROM read_parquet('{paths[0]}')")
+        c.execute(f"CREATE VIEW {kind} AS SELECT * FROM read_parquet({[str(p) for p in paths]!r})")
     yield c
     c.close()
 

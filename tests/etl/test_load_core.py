@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from etl.load import load_files, load_into
@@ -58,7 +59,7 @@ def test_error_mid_load_keeps_previous_snapshot(tmp_path, warehouse):
         raise RuntimeError("boom")
     assert current_snapshot(warehouse) == published
     assert q(warehouse, "SELECT count(*) FROM cases") == [(0,)]
-    snaps = sorted(p.name for p in (warehouse.parent / "snapshots").iterdir())
+    snaps = sorted(p.name for p in (warehouse.parent / "snapshots").glob("*.duckdb*"))
     assert snaps == [published.name], "the aborted snapshot file is removed"
 
 
@@ -71,3 +72,23 @@ def test_plain_file_warehouse_is_adopted(tmp_path, warehouse):
     assert warehouse.is_symlink() and os.path.exists(warehouse)
     assert q(warehouse, "SELECT x FROM legacy") == [(42,)]
     assert q(warehouse, "SELECT count(*) FROM org_unit") == [(4,)]
+
+
+def test_staffing_checks_and_several_kinds_in_one_snapshot(tmp_path, warehouse):
+    pd.DataFrame({
+        "roster_id": ["demo:r1", "demo:r2", "demo:r3"], "source_system": "demo", "source_id": ["r1", "r2", "r3"],
+        "person_id": ["p1", "p2", "p3"], "unit_code": ["G1", "G1", "G1"],
+        "duty_date": pd.to_datetime(["2026-01-01"] * 3).date, "shift": ["day", "night", "day"],
+        "start_at": pd.to_datetime(["2026-01-01 08:00", "2026-01-01 20:00", "2026-01-01 08:00"]),
+        "end_at": pd.to_datetime(["2026-01-01 20:00", "2026-01-01 19:00", "2026-01-02 11:00"]),
+        "hours": [12.0, 11.0, 27.0],
+    }).to_parquet(tmp_path / "st.parquet")
+    before = current_snapshot(warehouse)
+    with writer(warehouse) as con:
+        load_into(con, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+        rep = load_into(con, "staffing", [tmp_path / "st.parquet"], "demo_staffing")
+    assert before is None and current_snapshot(warehouse) is not None
+    assert rep.reasons == {"negative_duration": 1, "out_of_range": 1}
+    assert q(warehouse, "SELECT roster_id, town_code, grid_code FROM staffing_roster") == [("demo:r1", "T1", "G1")]
+    assert q(warehouse, "SELECT kind, rows_read, rows_loaded, rows_rejected FROM etl_run ORDER BY run_id") == [
+        ("units", 4, 4, 0), ("staffing", 3, 1, 2)]

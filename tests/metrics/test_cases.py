@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from metrics import Period, Query, QueryError, drill, indicator_table, indicator_values
+from tests.metrics.warehouse import case
 
 MARCH = Query(Period.containing("month", date(2026, 3, 10)))
 NO_OVERRIDES: dict = {}
@@ -79,3 +80,21 @@ def test_drill_returns_the_rows_behind_numerator_and_denominator(march):
     rows, total = drill(march, "closure_rate", MARCH, key="T1", part="numerator", limit=2, offset=1,
                         overrides=NO_OVERRIDES)
     assert total == 3 and list(rows.case_id) == ["c2", "c5"]
+
+
+def test_category_and_urgency_filters_and_cancelled_rows_never_drilled(march):
+    case(march, "k1", registered="2026-03-03 09:00", deadline="2026-03-04 09:00", category_code="B02001",
+         urgency="urgent")
+    q = Query(MARCH.period, category="B02")
+    assert indicator_values(march, ["registered"], q, overrides=NO_OVERRIDES)["registered"].value == 1
+    q = Query(MARCH.period, category="E01001", urgency="urgent")
+    assert indicator_values(march, ["registered"], q, overrides=NO_OVERRIDES)["registered"].value == 0
+    rows, total = drill(march, "registered", MARCH, overrides=NO_OVERRIDES)
+    assert "c7" not in set(rows.case_id) and total == 6  # c1 c2 c6 c8 c9 k1; c7 is cancelled
+
+
+def test_unknown_indicator_and_count_denominator_are_errors(march):
+    with pytest.raises(QueryError):
+        indicator_table(march, ["nope"], MARCH, overrides=NO_OVERRIDES)
+    with pytest.raises(QueryError):
+        drill(march, "registered", MARCH, part="denominator", overrides=NO_OVERRIDES)

@@ -126,3 +126,15 @@ def pd_na():
     import pandas as pd
 
     return pd.NA
+
+
+def test_ranking_on_the_region_composite(ranked):
+    df = ranking(ranked, "town", "region_composite", MARCH, by_peer_group=False, overrides=NO).set_index("key")
+    # T1 has 3 due cases (< 10): listed with its composite but not ranked
+    assert not df.loc["T1", "rankable"] and math.isnan(df.loc["T1", "rank"]) and df.loc["T1", "value"] > 0
+    # T2: due = 200 March cases + 10 February cases still open at March 1 = 210, closed (on time) 190;
+    # registered 200 vs its peer median(3, 200) = 101.5 → 100; no supervision reports → 100.
+    # T3: due 100 (its February cases all closed), closed 90 → composite 93.0 < T2's 93.33
+    assert df.loc["T2", "value"] == pytest.approx(0.1 * 100 + 0.2 * 100 + 0.7 * 100 * 190 / 210)
+    assert df.loc["T3", "value"] == pytest.approx(10 + 20 + 0.7 * 90)
+    assert df.loc["T2", "rank"] == 1 and df.loc["T3", "rank"] == 2

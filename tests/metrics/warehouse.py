@@ -47,7 +47,8 @@ def with_path(row: dict[str, Any], unit: str) -> dict[str, Any]:
 
 
 def new_warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con = duckdb.connect()  # in memory: hundreds of single-row inserts would each commit to disk
+    del tmp_path
     con.execute(ddl())
     for code, parent, level, name, peer in UNITS:
         d, t, g, v = PATH[code]
