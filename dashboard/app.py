@@ -24,6 +24,7 @@ import flask
 
 from dashboard import callbacks as callbacks_pkg
 from dashboard import data, shell
+from dashboard.auth import guard
 from dashboard.i18n import t
 from etl.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server: flask.Flask = app.server
     server.config["VITALS_SETTINGS"] = settings
     data.install(server, settings)
+    # Every route, Dash's included, is authenticated and authorised before it runs (issue 6).
+    guard.install(app, settings)
     app.layout = lambda: shell.layout(t("app.title", lang))
     shell.register(app)
     for mod in pkgutil.iter_modules(callbacks_pkg.__path__):

@@ -1,0 +1,318 @@
+"""The request guard: every request to the Dash server is authenticated and authorised here.
+
+``install(app, settings)`` adds a Flask ``before_request`` to ``app.server`` that runs before any
+Dash route, including ``/_dash-layout``, ``/_dash-dependencies`` and ``/_dash-update-component``:
+
+1. Who: a screen token in the URL (``?token=``), a user named by a trusted reverse-proxy header
+   (only from configured proxy addresses, off by default), or the session cookie. Nobody → the
+   sign-in page (pages) or 401 (Dash's XHR endpoints). With auth disabled in the config, the
+   explicit demo principal (admin role, whole warehouse, personal data masked).
+2. What: a page URL the role may not open → 403. A callback request is mapped to its page by the
+   module that defined the callback (``dashboard/callbacks/<page>.py`` or a page module) and by any
+   ``pathname`` it carries (the page router); a page the role may not open → 403.
+3. The principal is put in ``flask.g`` for ``dashboard.access``, which clamps every query to the
+   unit scope and masks rows: the data rules do not depend on this mapping being complete.
+
+Cross-site POSTs are refused by an Origin check (the session cookie is also SameSite=Lax).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import dash
+import flask
+from markupsafe import escape
+
+from dashboard.access import EXTENSION, G_GUARDED, G_PRINCIPAL
+from dashboard.auth.config import AuthConfig, load_auth_config
+from dashboard.auth.model import Principal, normalise_path
+from dashboard.auth.store import UserStore
+from etl.settings import Settings
+
+LOGIN = "/auth/login"
+LOGOUT = "/auth/logout"
+ME = "/auth/me"
+# Served to anyone: the sign-in page needs the app's CSS and the renderer's bundles carry no data.
+PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico", LOGIN)
+# Dash's JSON endpoints: answered with 401/403 JSON, never with a redirect to an HTML page.
+XHR_PREFIXES = ("/_dash-", "/_reload-hash")
+CALLBACK_PATH = "/_dash-update-component"
+TOKEN_SESSION_SECONDS = 7 * 86400  # sliding: a wall refreshing every minute never reaches it
+NO_USERS = "尚无用户：请用 `vitals users add` 创建 / no users yet: run `vitals users add`"
+DEMO = Principal("demo", "admin", None, False, "disabled")
+
+
+class UnitResolver(Protocol):
+    def lineage(self, code: str) -> tuple[str, ...]: ...
+
+    def subtree(self, code: str) -> frozenset[str]: ...
+
+
+class WarehouseUnits:
+    """Unit lineage and subtrees read from the request's warehouse snapshot."""
+
+    def lineage(self, code: str) -> tuple[str, ...]:
+        from dashboard import data  # the app shell's per-request connection
+        from metrics.unit_scope import unit_lineage
+
+        return unit_lineage(data.connection(), code)
+
+    def subtree(self, code: str) -> frozenset[str]:
+        from dashboard import data
+        from metrics.unit_scope import unit_subtree
+
+        return unit_subtree(data.connection(), code)
+
+
+@dataclass(frozen=True)
+class AuthState:
+    """What the guard and ``dashboard.access`` need, kept on the Flask app (not in a module)."""
+
+    config: AuthConfig
+    store: UserStore
+    units: UnitResolver
+    app: dash.Dash
+
+
+def install(app: dash.Dash, settings: Settings, units: UnitResolver | None = None,
+            config: AuthConfig | None = None) -> AuthState:
+    config = config or load_auth_config(settings)
+    store = UserStore(config.store, config.max_failures, config.lockout_minutes * 60)
+    state = AuthState(config, store, units or WarehouseUnits(), app)
+    server: flask.Flask = app.server
+    server.extensions[EXTENSION] = state
+    server.before_request(lambda: _guard(state))
+    server.after_request(_headers)
+    server.add_url_rule(LOGIN, "vitals_login", lambda: _login(state), methods=["GET", "POST"])
+    server.add_url_rule(LOGOUT, "vitals_logout", lambda: _logout(state), methods=["GET", "POST"])
+    server.add_url_rule(ME, "vitals_me", lambda: _me())
+    return state
+
+
+# -- who ------------------------------------------------------------------------------------------
+def _client_ip() -> str | None:
+    return flask.request.remote_addr
+
+
+def _authenticate(state: AuthState) -> tuple[Principal | None, str | None]:
+    """The principal of this request and, when a new session was opened, its raw id for the cookie."""
+    cfg = state.config
+    if not cfg.enabled:
+        return DEMO, None
+    req = flask.request
+    token = req.args.get("token")
+    if token and req.method == "GET":
+        token_id = state.store.token_id_of(token)
+        if token_id is None:
+            state.store.audit(None, "token.refused", None, {"path": req.path}, ip=_client_ip())
+            return None, None
+        raw = state.store.create_session(TOKEN_SESSION_SECONDS, token_id=token_id)
+        state.store.audit(f"token:{token_id}", "login.ok", token_id, {"method": "token"}, ip=_client_ip())
+        return state.store.session_principal(raw), raw
+    if cfg.trusted_header and req.remote_addr in cfg.trusted_proxies:
+        name = req.headers.get(cfg.trusted_header, "").strip()
+        if name:
+            user = state.store.get_user(name)
+            if user is not None and not user.disabled:
+                return user.principal("proxy"), None
+            state.store.audit(name[:64], "login.failed", name[:64], {"method": "proxy"}, ip=_client_ip())
+            return None, None
+    raw = req.cookies.get(cfg.cookie_name)
+    if raw:
+        # Sliding expiry: a user session idles out after session_hours, a wall's after a week.
+        return state.store.session_principal(raw, cfg.session_hours * 3600, TOKEN_SESSION_SECONDS), None
+    return None, None
+
+
+def _set_cookie(resp: flask.Response, state: AuthState, raw: str, seconds: float) -> None:
+    resp.set_cookie(state.config.cookie_name, raw, max_age=int(seconds), httponly=True,
+                    samesite="Lax", secure=state.config.secure_cookies, path="/")
+
+
+# -- what -----------------------------------------------------------------------------------------
+def _page_paths() -> dict[str, str]:
+    """Page module's last name → page path, from Dash's page registry."""
+    return {str(p["module"]).rsplit(".", 1)[-1]: str(p["path"]) for p in dash.page_registry.values()}
+
+
+def _is_page_path(path: str) -> bool:
+    return normalise_path(path) in {normalise_path(p) for p in _page_paths().values()}
+
+
+def _callback_pages(state: AuthState, body: Any) -> list[str]:
+    """The page paths a callback request concerns: the page that defined the callback, and any
+    path it routes to. Unknown callbacks (the shell's) concern no page."""
+    if not isinstance(body, dict):
+        return []
+    paths: list[str] = []
+    cb = state.app.callback_map.get(str(body.get("output", "")))
+    func = cb.get("callback") if isinstance(cb, dict) else None
+    module = str(getattr(func, "__module__", "") or "")
+    if module.startswith(("dashboard.callbacks.", "dashboard.pages.", "pages.")):
+        page = _page_paths().get(module.rsplit(".", 1)[-1])
+        if page is not None:
+            paths.append(page)
+    for item in _flatten(body.get("inputs", [])) + _flatten(body.get("state", [])):
+        if item.get("property") == "pathname" and isinstance(item.get("value"), str):
+            paths.append(item["value"])
+    return paths
+
+
+def _flatten(items: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if isinstance(items, dict):
+        out.append(items)
+    elif isinstance(items, list):
+        for it in items:
+            out.extend(_flatten(it))
+    return out
+
+
+def _refuse(status: int, message: str, xhr: bool) -> flask.Response:
+    if xhr:
+        resp = flask.Response(json.dumps({"error": message}, ensure_ascii=False), status=status,
+                              mimetype="application/json")
+    else:
+        resp = flask.Response(_page(message, f'<p><a href="{LOGOUT}">退出 / sign out</a> · <a href="/">首页</a></p>'),
+                              status=status, mimetype="text/html")
+    return resp
+
+
+def _same_origin() -> bool:
+    origin = flask.request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == flask.request.host
+
+
+def _guard(state: AuthState) -> flask.Response | None:
+    req = flask.request
+    flask.g.setdefault(G_GUARDED, True)
+    path = req.path
+    xhr = path.startswith(XHR_PREFIXES)
+    if req.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
+        return _refuse(403, "跨站请求被拒绝 / cross-site request refused", xhr=True)
+    if path.startswith(PUBLIC_PREFIXES):
+        return None
+    principal, new_session = _authenticate(state)
+    if principal is None:
+        if xhr or path == ME:
+            return _refuse(401, "未登录或会话已过期 / not signed in or session expired", xhr=True)
+        target = req.full_path if req.query_string else path
+        return flask.redirect(f"{LOGIN}?next={_quote_next(target)}")
+    flask.g.setdefault(G_PRINCIPAL, principal)
+    policy = state.config.pages
+    if path == CALLBACK_PATH:
+        for page in _callback_pages(state, req.get_json(silent=True)):
+            if not policy.may_open(principal.role, page):
+                return _refuse(403, f"无权访问 {page} / not allowed: {page}", xhr=True)
+    elif not xhr and path not in (LOGOUT, ME) and _is_page_path(path) and not policy.may_open(principal.role, path):
+        if principal.role == "screen":
+            return flask.redirect(principal.home)
+        return _refuse(403, f"无权访问 {path} / not allowed: {path}", xhr=False)
+    if new_session is not None:
+        # The wall's URL keeps the token for reloads; the cookie carries it to Dash's XHR calls.
+        flask.g.setdefault("vitals_new_session", new_session)
+    return None
+
+
+def _headers(resp: flask.Response) -> flask.Response:
+    new_session = flask.g.get("vitals_new_session")
+    state: AuthState | None = flask.current_app.extensions.get(EXTENSION)
+    if new_session and state is not None:
+        _set_cookie(resp, state, new_session, TOKEN_SESSION_SECONDS)
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    # The screen token travels in the URL: never leak it in a Referer.
+    resp.headers.setdefault("Referrer-Policy", "no-referrer")
+    if flask.request.path.startswith(("/_dash-update-component", "/_dash-layout", "/auth/")):
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+# -- sign-in pages --------------------------------------------------------------------------------
+def _quote_next(target: str) -> str:
+    from urllib.parse import quote
+
+    return quote(target, safe="")
+
+
+def _safe_next(value: str | None, default: str) -> str:
+    """Only a local path: an open redirect would let a phishing link land on a foreign site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
+
+
+def _page(message: str, body: str = "") -> str:
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>城运体征 · 登录</title>"
+        '<style>body{font-family:"Noto Sans CJK SC",sans-serif;background:#0b1a2b;color:#e6eef7;'
+        "display:flex;justify-content:center;align-items:center;min-height:100vh;margin:0}"
+        "form,div.box{background:#13263d;padding:2rem 2.5rem;border-radius:8px;min-width:20rem}"
+        "input{display:block;width:100%;margin:.4rem 0 1rem;padding:.5rem;font-size:1rem;box-sizing:border-box}"
+        "button{padding:.5rem 1.5rem;font-size:1rem}.msg{color:#ffb4a2;min-height:1.2em}a{color:#9fd3ff}</style>"
+        f'</head><body><div class="box"><h1>城运体征</h1><p class="msg" role="alert">{escape(message)}</p>'
+        f"{body}</div></body></html>"
+    )
+
+
+def _login_form(message: str, next_path: str) -> str:
+    return _page(
+        message,
+        f'<form method="post" action="{LOGIN}"><input type="hidden" name="next" value="{escape(next_path)}">'
+        '<label>用户名 / user<input name="username" autocomplete="username" required autofocus></label>'
+        '<label>密码 / password<input name="password" type="password" autocomplete="current-password" required>'
+        '</label><button type="submit">登录 / sign in</button></form>',
+    )
+
+
+def _login(state: AuthState) -> flask.Response:
+    req = flask.request
+    if not state.config.enabled:
+        return flask.redirect("/")
+    next_path = _safe_next(req.values.get("next"), "")
+    if req.method == "GET":
+        message = "" if state.store.has_users() else NO_USERS
+        return flask.Response(_login_form(message, next_path), mimetype="text/html")
+    username = str(req.form.get("username", ""))[:64].strip()
+    password = str(req.form.get("password", ""))[:1024]
+    result = state.store.verify_login(username, password, ip=_client_ip())
+    if result.principal is None:
+        # One message for every failure: no hint whether the user exists.
+        time.sleep(0.2)
+        msg = "用户名或密码错误，或账号已被锁定 / wrong user name or password, or the account is locked"
+        return flask.Response(_login_form(msg, next_path), status=401, mimetype="text/html")
+    seconds = state.config.session_hours * 3600
+    raw = state.store.create_session(seconds, username=result.principal.name)
+    resp = flask.redirect(next_path or result.principal.home)
+    _set_cookie(resp, state, raw, seconds)
+    return resp
+
+
+def _logout(state: AuthState) -> flask.Response:
+    raw = flask.request.cookies.get(state.config.cookie_name)
+    principal = flask.g.get(G_PRINCIPAL)
+    if raw:
+        state.store.end_session(raw)
+    if isinstance(principal, Principal):
+        state.store.audit(principal.name, "logout", principal.name, ip=_client_ip())
+    resp = flask.redirect(LOGIN)
+    resp.delete_cookie(state.config.cookie_name, path="/", httponly=True, samesite="Lax",
+                       secure=state.config.secure_cookies)
+    return resp
+
+
+def _me() -> flask.Response:
+    p = flask.g.get(G_PRINCIPAL)
+    if not isinstance(p, Principal):
+        return flask.Response(json.dumps({"error": "not signed in"}), status=401, mimetype="application/json")
+    body = {"name": p.name, "role": p.role, "scope": p.scope, "clearance": p.clearance, "method": p.method}
+    return flask.Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")

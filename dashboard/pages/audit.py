@@ -1,0 +1,68 @@
+"""审计日志 / Audit log: sign-ins, failed attempts, exports, user and token changes (admins only).
+
+The guard refuses this page to every role but admin (``/audit`` is a reserved page); the layout
+checks again, so a policy typo in the config cannot open it. The log is read from the user store,
+not the warehouse, and rendered as text cells: a user name or filter value holding markup is shown,
+never interpreted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import dash
+import flask
+from dash import html
+
+from dashboard import access
+from dashboard.i18n import lang_of
+
+dash.register_page(__name__, path="/audit", order=90, title="城运体征 · 审计日志")
+
+ACTIONS = ("login.ok", "login.failed", "login.locked", "login.disabled", "logout", "export",
+           "user.add", "user.change", "user.disable", "user.enable", "user.passwd",
+           "token.create", "token.revoke", "token.refused")
+
+
+def _zh_en(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def layout(lang: str | None = None, action: str | None = None, **_query: Any) -> html.Div:
+    lang = lang_of(lang)
+    principal = access.current_principal()
+    if principal.role != "admin":
+        return html.Div(_zh_en(lang, "无权查看审计日志", "Not allowed to view the audit log"), className="cv-page")
+    state = flask.current_app.extensions.get(access.EXTENSION)
+    if state is None:
+        return html.Div(_zh_en(lang, "未启用访问控制", "Access control is not installed"), className="cv-page")
+    action = action if action in ACTIONS else None  # an unknown filter shows everything, it never errors
+    entries = state.store.audit_entries(limit=500, action=action)
+    head = [_zh_en(lang, *p) for p in (("时间 (UTC)", "Time (UTC)"), ("操作人", "Actor"), ("事件", "Action"),
+                                       ("对象", "Target"), ("详情", "Detail"), ("地址", "IP"))]
+    rows = [
+        html.Tr([
+            html.Td(dt.datetime.fromtimestamp(e.ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
+            html.Td(e.actor or ""),
+            html.Td(e.action),
+            html.Td(e.target or ""),
+            html.Td(json.dumps(dict(e.detail), ensure_ascii=False), className="cv-audit-detail"),
+            html.Td(e.ip or ""),
+        ])
+        for e in entries
+    ]
+    filters = [html.A(_zh_en(lang, "全部", "all"), href="/audit" + ("?lang=en" if lang == "en" else ""))]
+    for a in ACTIONS:
+        filters += [" · ", html.A(a, href=f"/audit?action={a}" + ("&lang=en" if lang == "en" else ""))]
+    return html.Div(
+        className="cv-page cv-audit",
+        children=[
+            html.H1(_zh_en(lang, "审计日志", "Audit log")),
+            html.P(filters, className="cv-audit-filters"),
+            html.P(_zh_en(lang, f"最近 {len(entries)} 条", f"latest {len(entries)} entries")),
+            html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], id="audit-table",
+                       className="cv-table"),
+        ],
+    )
