@@ -9,6 +9,7 @@ import dash
 from dash import Input, Output, State, dcc, no_update
 
 import metrics
+from dashboard import access
 from dashboard.components.page import context_from_search, search_params
 from dashboard.components.rankings_model import EXPORT_COLUMNS, measure_label, ranking_frame, selection
 from dashboard.export import to_csv, to_xlsx
@@ -31,7 +32,9 @@ def select_href(search: str | None, cell: dict[str, Any] | None) -> str | None:
 def export(search: str | None, kind: str) -> dict[str, Any]:
     ctx = context_from_search(search)
     level, measure, bottom, _ = selection(ctx)
-    df = ranking_frame(ctx, level, measure, bottom)
+    # Downloads go through the access gate: masked like the screen, refused to the screen role, audited.
+    df = access.export_rows(ranking_frame(ctx, level, measure, bottom), f"rankings.{kind}", ctx.query,
+                            {"level": level, "measure": measure, "bottom": bottom})
     p = ctx.query.period
     stem = f"排名_{level}_{measure}_{p.start:%Y%m%d}"
     if kind == "csv":
