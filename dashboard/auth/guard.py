@@ -157,9 +157,15 @@ def _callback_pages(state: AuthState, body: Any) -> list[str]:
         page = _page_paths().get(module.rsplit(".", 1)[-1])
         if page is not None:
             paths.append(page)
+    pages = _page_paths()
     for item in _flatten(body.get("inputs", [])) + _flatten(body.get("state", [])):
         if item.get("property") == "pathname" and isinstance(item.get("value"), str):
             paths.append(item["value"])
+        # Shared pattern-matching callbacks (dashboard/callbacks/pages_shared.py) serve every page;
+        # the page they act for is the "page" key of their component ids.
+        cid = item.get("id")
+        if isinstance(cid, dict) and isinstance(cid.get("page"), str):
+            paths.append(pages.get(cid["page"], "/" + cid["page"]))
     return paths
 
 

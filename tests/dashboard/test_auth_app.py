@@ -174,7 +174,8 @@ def _page_of_callback(app: dash.Dash, key: str) -> str | None:
     if not module.startswith("dashboard.callbacks."):
         return None
     name = module.rsplit(".", 1)[-1]
-    return next(str(p["path"]) for p in dash.page_registry.values() if str(p["module"]).endswith("." + name))
+    # Shared callbacks (pages_shared) belong to no page module: the ids' "page" key decides for them.
+    return next((str(p["path"]) for p in dash.page_registry.values() if str(p["module"]).endswith("." + name)), None)
 
 
 def _generic_body(app: dash.Dash, key: str) -> dict[str, Any]:
@@ -384,3 +385,24 @@ def test_no_users_fails_closed_and_says_what_to_do(no_users_app: dash.Dash) -> N
     c = no_users_app.server.test_client()
     assert c.get("/").status_code == 302
     assert "vitals users add" in c.get("/auth/login").text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_shared_page_callbacks_are_guarded_by_the_page_in_their_ids(app: dash.Dash, role: str) -> None:
+    """The pages' shared pattern-matching callbacks serve every page: the ``page`` key of the ids
+    decides, so a screen token cannot page through the case table by a crafted POST."""
+    c = client_for(app, USER_OF_ROLE[role])
+    c.get("/_dash-dependencies")
+    key = next(k for k, cb in app.callback_map.items()
+               if "callback" in cb and any(i.get("property") == "getRowsRequest" for i in cb.get("inputs", [])))
+    body = {
+        "output": key, "outputs": [], "changedPropIds": [],
+        "inputs": [[{"id": {"type": "cv-rows", "page": "cases", "table": "cases"}, "property": "getRowsRequest",
+                     "value": {"startRow": 0, "endRow": 100}}]],
+        "state": [{"id": {"type": "cv-state", "page": "cases"}, "property": "data", "value": ""}],
+    }
+    r = c.post("/_dash-update-component", json=body)
+    if allowed(role, "/cases"):
+        assert r.status_code not in (401, 403), (role, r.status_code)
+    else:
+        assert r.status_code == 403, role
