@@ -1,4 +1,4 @@
-"""The `vitals` command line: demo, etl, serve, info.
+"""The `vitals` command line: demo, etl, info, serve, users.
 
 Sub-command groups live beside the code they drive (``etl/cli.py``...); this module only assembles
 them, so the dashboard layer is the one place that knows every other layer.
