@@ -1,0 +1,238 @@
+"""The sensors page (物联感知): online rate by type and by sub-unit against the declared target, alarms (by
+severity, by type, over time; turned into cases and closed), the latest reading of each sensor against
+its thresholds, the offline devices, and one sensor's time series with its warning/alarm lines.
+
+URL: the shared filter bar, plus ``sel=<sensor type>`` (the type cross-filter) and ``sensor=<id>`` (the
+series shown). Clicking a type bar sets ``sel=``, a unit bar ``unit=`` (shared click callback); a sensor
+in a list is a link that sets ``sensor=``; the sensor picker is a filter-bar field (shared callback).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import data
+from dashboard.components import figures as F
+from dashboard.components.cases_view import bar
+from dashboard.components.page import Ctx
+from metrics import sensors_explore as SX
+from metrics.query import QueryError
+
+PAGE = "sensors"
+KPIS_ID = "sensors-kpis"
+OFFLINE_ID = "sensors-offline"
+BEYOND_ID = "sensors-beyond"
+SERIES_NOTE_ID = "sensors-series-note"
+PICKER = {"type": "cv-filter", "page": PAGE, "field": "sensor"}
+MAX_POINTS = 720  # a month of hourly readings in ≤ 720 buckets: one point per hour, a year one per 12 h
+PICKER_MAX = 800  # beyond this many sensors in scope the picker lists only those not normal
+COLORS = {"alarm": "#b02a37", "warning": "#e6a23c", "normal": "#1b7f3b", "no_data": "#aab4be"}
+
+
+def _type(ctx: Ctx) -> str | None:
+    sel = ctx.extra.get("sel")
+    if not sel:
+        return None
+    if sel not in data.per_snapshot("sensors.types", SX.sensor_types):
+        raise QueryError(f"“sel={sel}” is not a sensor type")
+    return sel
+
+
+def _href(ctx: Ctx, **changes: str | None) -> str:
+    extra = {**ctx.extra, **changes}
+    return f"/{PAGE}{ctx.state.search(**{k: v for k, v in extra.items() if v})}"
+
+
+def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, chosen: str | None) -> F.Figure:
+    if df.empty:
+        return F.empty()
+    df = df.sort_values("online_rate", na_position="first").head(25)
+    colors = ["#3182bd" if chosen in (None, k) else "#c6dbef" for k in df["key"]]
+    shapes = [] if target is None else [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target,
+                                         "y1": target, "line": {"color": "#b02a37", "dash": "dash"}}]
+    rates = [None if v != v else float(v) for v in df["online_rate"]]
+    return F.fig([{"type": "bar", "x": df["label"].tolist(), "y": rates,
+                   "marker": {"color": colors}, "customdata": [f"{action}={k}" for k in df["key"]],
+                   "text": [f"{F.pct(r)} ({o}/{n})" for r, o, n in zip(df["online_rate"], df["online"], df["sensors"],
+                                                                       strict=True)],
+                   "textposition": "auto", "hovertemplate": "%{x}: %{text}<extra></extra>"}], 300,
+                 yaxis={"tickformat": ".0%", "range": [0, 1.05]}, shapes=shapes,
+                 margin={"l": 48, "r": 12, "t": 12, "b": 70})
+
+
+def _stacked(x_keys: list[str], x_labels: list[str], series: dict[str, list[int]], action: str | None,
+             height: int = 280, **layout: Any) -> F.Figure:
+    if not x_keys:
+        return F.empty()
+    traces = []
+    for name, ys in series.items():
+        tr: dict[str, Any] = {"type": "bar", "name": name, "x": x_labels, "y": ys,
+                              "marker": {"color": COLORS.get(name, "#6baed6")}}
+        if action:
+            tr["customdata"] = [f"{action}={k}" for k in x_keys]
+        traces.append(tr)
+    return F.fig(traces, height, barmode="stack", showlegend=True, legend={"orientation": "h", "y": 1.12},
+                 **layout)
+
+
+def alarm_time_figure(ctx: Ctx, stype: str | None) -> F.Figure:
+    df = SX.alarm_counts(ctx.con, ctx.query, "day", stype)
+    p = ctx.query.period
+    days = [d.strftime("%Y-%m-%d") for d in pd.date_range(p.start, p.end - pd.Timedelta(seconds=1), freq="D")]
+    if df.empty:
+        return F.empty()
+    wide = df.pivot(index="key", columns="severity", values="alarms").reindex(days).fillna(0)
+    series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
+    return _stacked(days, days, series, None)
+
+
+def alarm_type_figure(ctx: Ctx, stype: str | None) -> F.Figure:
+    df = SX.alarm_counts(ctx.con, ctx.query, "sensor_type", stype)
+    if df.empty:
+        return F.empty()
+    wide = df.pivot(index="key", columns="severity", values="alarms").fillna(0)
+    keys = [str(k) for k in wide.index]
+    series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
+    return _stacked(keys, keys, series, "sel")
+
+
+def state_figure(counts: pd.DataFrame) -> F.Figure:
+    keys = [str(k) for k in counts["sensor_type"]]
+    return _stacked(keys, keys, {s: [int(v) for v in counts[s]] for s in SX.STATES}, "sel")
+
+
+def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
+    if info is None:
+        return F.empty(ctx.t("sensors.pick"))
+    df = SX.sensor_series(ctx.con, ctx.query, str(info["sensor_id"]), MAX_POINTS)
+    if df.empty:
+        return F.empty()
+    x = [t.strftime("%Y-%m-%d %H:%M") for t in df["ts"]]
+    traces: list[dict[str, Any]] = [
+        {"type": "scatter", "mode": "lines", "x": x, "y": df["hi"].tolist(), "line": {"width": 0},
+         "hoverinfo": "skip", "name": "max"},
+        {"type": "scatter", "mode": "lines", "x": x, "y": df["lo"].tolist(), "line": {"width": 0}, "fill": "tonexty",
+         "fillcolor": "rgba(49,130,189,0.18)", "hoverinfo": "skip", "name": "min"},
+        {"type": "scatter", "mode": "lines", "x": x, "y": df["value"].round(3).tolist(), "name": ctx.t("sensors.mean"),
+         "line": {"color": "#08519c"}},
+    ]
+    shapes, notes = [], []
+    for key, color in (("threshold_warning", COLORS["warning"]), ("threshold_alarm", COLORS["alarm"])):
+        v = info.get(key)
+        if v is None:
+            continue
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": float(v), "y1": float(v),
+                       "line": {"color": color, "dash": "dash"}})
+        notes.append({"xref": "paper", "x": 1, "y": float(v), "xanchor": "right", "yanchor": "bottom",
+                      "text": f"{ctx.t('sensors.' + key)} {F.num(v)}", "showarrow": False,
+                      "font": {"color": color, "size": 11}})
+    return F.fig(traces, 300, shapes=shapes, annotations=notes,
+                 yaxis={"title": {"text": str(info.get("uom") or "")}})
+
+
+def _kpis(ctx: Ctx, online: pd.DataFrame, flow: dict[str, Any], sev: pd.DataFrame, latest: pd.DataFrame,
+          target: float | None) -> html.Div:
+    def tile(label: str, text: str, note: str = "") -> html.Div:
+        return html.Div([html.Div(label, className="cv-kpi-label"), html.Div(text, className="cv-kpi-value"),
+                         html.Div(note, className="cv-kpi-target")], className="cv-kpi")
+
+    n, on = int(online["sensors"].sum()), int(online["online"].sum())
+    by_sev = dict(zip(sev["key"], sev["alarms"], strict=True)) if not sev.empty else {}
+    beyond = latest["state"].isin(["warning", "alarm"]).sum() if not latest.empty else 0
+    return html.Div([
+        tile(ctx.t("sensors.devices"), F.num(n)),
+        tile(ctx.t("sensors.online"), F.pct(on / n if n else None),
+             f"{ctx.t('sensors.target')} {F.pct(target)}" if target is not None else f"{on:,} / {n:,}"),
+        tile(ctx.t("sensors.alarms"), F.num(sum(by_sev.values())),
+             f"{ctx.t('sensors.severe')} {F.num(by_sev.get('alarm', 0))}"),
+        tile(ctx.t("sensors.to_case"), F.pct(flow["to_case_rate"]), f"{flow['to_cases']:,} / {flow['alarms']:,}"),
+        tile(ctx.t("sensors.case_closed"), F.pct(flow["case_closure_rate"]),
+             f"{flow['cases_closed']:,} / {flow['to_cases']:,}"),
+        tile(ctx.t("sensors.beyond"), F.num(beyond)),
+    ], className="cv-kpis", id=KPIS_ID)
+
+
+def _sensor_links(ctx: Ctx, df: pd.DataFrame, list_id: str, detail: Any, limit: int = 200) -> html.Ul:
+    items = [html.Li([dcc.Link(f"{r.name or r.sensor_id}", href=_href(ctx, sensor=str(r.sensor_id))),
+                      html.Span(f" · {r.sensor_type} · {detail(r)}", className="cv-muted")])
+             for r in df.head(limit).itertuples()]
+    more = [html.Li(f"… +{len(df) - limit:,}")] if len(df) > limit else []
+    return html.Ul(items + more or [html.Li(ctx.t("sensors.none"))], className="cv-overdue", id=list_id)
+
+
+def _picker(ctx: Ctx, latest: pd.DataFrame, chosen: str | None) -> html.Label:
+    rows = latest
+    if len(rows) > PICKER_MAX:
+        rows = rows[(rows["state"] != "normal") | (rows["sensor_id"] == chosen)]
+    opts = [{"label": f"{r.name or r.sensor_id} ({r.sensor_type})", "value": str(r.sensor_id)}
+            for r in rows.itertuples()]
+    return html.Label([html.Span(ctx.t("sensors.pick"), className="cv-filter-label"),
+                       dcc.Dropdown(id=PICKER, options=opts, value=chosen, clearable=True,
+                                    placeholder=ctx.t("sensors.pick"))],
+                      className="cv-filter-field", style={"minWidth": "22em"})
+
+
+def _default_sensor(latest: pd.DataFrame) -> str | None:
+    """With no ``sensor=``: the first sensor in alarm, else in warning, else the first listed."""
+    for state in ("alarm", "warning", "normal"):
+        hit = latest.loc[latest["state"] == state, "sensor_id"]
+        if len(hit):
+            return str(hit.iloc[0])
+    return None
+
+
+def render(ctx: Ctx) -> list[Any]:
+    stype = _type(ctx)
+    q, con = ctx.query, ctx.con
+    at = SX.as_of_time(con, q)
+    target = SX.online_target()
+    by_type = SX.online_rate(con, q, "sensor_type", None, at)
+    by_unit = SX.online_rate(con, q, "unit", stype, at)
+    latest = SX.latest_states(con, q, stype, at)
+    flow = SX.alarm_case_flow(con, q, stype)
+    sev = SX.alarm_counts(con, q, "severity", stype)
+    offline = SX.offline(con, q, stype, at)
+    chosen = ctx.extra.get("sensor")
+    info = SX.sensor_info(con, q, chosen) if chosen else None
+    note = ""
+    if chosen and info is None:
+        note = ctx.t("sensors.out_of_scope", sensor=chosen)
+    if info is None:
+        fallback = _default_sensor(latest)
+        info = SX.sensor_info(con, q, fallback) if fallback else None
+        if info is not None and not note:
+            note = ctx.t("sensors.default")
+    beyond = latest[latest["state"].isin(["alarm", "warning"])].sort_values(["state", "sensor_id"])
+    type_note = [html.Span(f"{ctx.t('sensors.type')}: {stype} "),
+                 dcc.Link(ctx.t("drill.clear"), href=_href(ctx, sel=None))] if stype else []
+    last = q.period.end - pd.Timedelta(days=1)
+    scope = f"{ctx.unit_name(ctx.state.unit)} · {q.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    title = f"{info['name'] or info['sensor_id']} ({info['sensor_type']}, {info['sensor_id']})" if info else ""
+    return [
+        html.H1([ctx.t("sensors.title"), html.Span(scope, className="cv-scope")]),
+        bar(ctx, PAGE),
+        html.Div([_picker(ctx, latest, chosen), *type_note], className="cv-drill-banner"),
+        _kpis(ctx, by_type if stype is None else by_type[by_type["key"] == stype], flow, sev, latest, target),
+        html.Div([
+            F.panel(ctx.t("sensors.online_type"), F.graph(PAGE, "online_type",
+                                                          _rate_bars(ctx, by_type, "sel", target, stype))),
+            F.panel(ctx.t("sensors.online_unit"), F.graph(PAGE, "online_unit",
+                                                          _rate_bars(ctx, by_unit, "unit", target, None))),
+            F.panel(f"{ctx.t('sensors.series')} · {title}", html.Div(note, id=SERIES_NOTE_ID, className="cv-muted"),
+                    F.graph(PAGE, "series", series_figure(ctx, info)), cls="cv-wide"),
+            F.panel(ctx.t("sensors.alarm_time"), F.graph(PAGE, "alarm_time", alarm_time_figure(ctx, stype)),
+                    cls="cv-wide"),
+            F.panel(ctx.t("sensors.alarm_type"), F.graph(PAGE, "alarm_type", alarm_type_figure(ctx, stype))),
+            F.panel(ctx.t("sensors.states"), F.graph(PAGE, "states", state_figure(SX.state_counts(latest)))),
+            F.panel(f"{ctx.t('sensors.offline')} ({len(offline):,})", _sensor_links(
+                ctx, offline, OFFLINE_ID, lambda r: f"{ctx.t('sensors.last')} "
+                f"{r.last_reading:%m-%d %H:%M}" if pd.notna(r.last_reading) else ctx.t("sensors.silent_week"))),
+            F.panel(f"{ctx.t('sensors.beyond')} ({len(beyond):,})", _sensor_links(
+                ctx, beyond, BEYOND_ID, lambda r: f"{ctx.t('sensors.state.' + r.state)} {F.num(r.value)} {r.uom or ''}"
+                f" ({ctx.t('sensors.threshold_warning')} {F.num(r.threshold_warning)} / "
+                f"{ctx.t('sensors.threshold_alarm')} {F.num(r.threshold_alarm)})")),
+        ], className="cv-panels"),
+    ]
