@@ -2,12 +2,15 @@
 
 Every function takes an optional ``sensor_type`` (the page's cross-filter) on top of the ``Query``'s
 unit subtree and period. The online rate has the formula of ``metrics.sensors.sensor_online`` (a
-reading within the sensor's expected interval before the as-of instant / sensors installed by then);
-it is re-stated here only because that function cannot narrow to one sensor type.
+reading within the sensor's expected interval before the as-of instant / sensors installed by then)
+and the states the rule of ``metrics.sensors.latest_readings``; they are re-stated here because those
+functions cannot narrow to one sensor type and each scans the readings again, where one page needs
+online rate, offline list and states from a single scan (``last_readings`` → ``sensor_status``).
 
 ``sensor_readings`` is the largest table (≈42M rows at district scale, no index): every read of it is
-bounded by a time window so DuckDB's zone maps skip most row groups, and a sensor's series is averaged
-into at most ``max_points`` buckets (with the bucket min/max kept, so a short alarm spike stays visible).
+one bounded query: the latest readings in one grouped scan, a sensor's series from its own row groups
+(the demo stores rows by sensor, so zone maps on ``sensor_id`` skip the rest) averaged into at most
+``max_points`` buckets (with the bucket min/max kept, so a short alarm spike stays visible).
 """
 
 from __future__ import annotations
@@ -17,17 +20,20 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN
 from .config import metrics_overrides
 from .explore import CHILD
-from .indicators import unit_level
+from .indicators import unit_level, unit_names
 from .query import Query, QueryError
-from .sensors import as_of_time, latest_readings
+from .sensors import as_of_time
 
 STATES = ("alarm", "warning", "normal", "no_data")
 ONLINE_TARGET_KEY = "sensor_online_rate"  # [metrics.indicators.sensor_online_rate] target = 0.95
+LOOKBACK = timedelta(days=7)  # the offline list says "silent for more than 7 days" beyond this
+LATEST_WINDOW = timedelta(days=1)  # a reading older than this is no current state (latest_readings' rule)
 
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None, alias: str = "s"
@@ -44,6 +50,12 @@ def _scope(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None
     return " AND ".join(where), params, level
 
 
+def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The warehouse's data 'now' (``warehouse_meta``), if recorded: the as-of instant of current periods."""
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') LIMIT 1").fetchone()
+    return datetime.fromisoformat(str(row[0])) if row and row[0] else None
+
+
 def sensor_types(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every sensor type in the warehouse (what ``sel=`` may name on the sensors page)."""
     return [str(r[0]) for r in con.execute("SELECT DISTINCT sensor_type FROM sensors ORDER BY 1").fetchall()]
@@ -58,31 +70,63 @@ def online_target(overrides: Mapping[str, Any] | None = None) -> float | None:
         return None
 
 
-def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["sensor_type", "unit"],
-                sensor_type: str | None = None, as_of: datetime | None = None) -> pd.DataFrame:
-    """Online rate per sensor type or per child unit: key, label, sensors, online, online_rate (NaN: none)."""
+def last_readings(con: duckdb.DuckDBPyConnection, at: datetime, lookback: timedelta = LOOKBACK) -> pd.DataFrame:
+    """Every sensor's last reading before ``at`` within ``lookback``: sensor_id, last_ts, last_value.
+
+    The one scan of ``sensor_readings`` behind the online rate, the offline list and the latest states
+    (its rows are ordered by sensor, so a time window still reads every row group's ``ts``: ≈200 ms at
+    district scale; the page keeps the result per snapshot for the current 'now')."""
+    return con.execute("SELECT sensor_id, max(ts) AS last_ts, arg_max(value, ts) AS last_value FROM sensor_readings "
+                       "WHERE ts < $at AND ts >= $since GROUP BY sensor_id", {"at": at, "since": at - lookback}).df()
+
+
+def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
+                  as_of: datetime | None = None, last: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each sensor in scope installed by ``as_of``: its declaration, last reading (``last_ts``; ``value``
+    only if within the last day, as in ``metrics.sensors.latest_readings``), ``online`` (a reading within
+    its expected interval, default 60 min) and ``state`` (alarm | warning | normal | no_data: at or beyond
+    a threshold; below it when the alarm threshold is lower than the warning one, e.g. low pressure).
+
+    ``last`` is ``last_readings(con, as_of)`` when the caller already has it."""
     at = as_of or as_of_time(con, query)
     where, params, level = _scope(con, query, sensor_type)
     params["at"] = at
+    child = ORG_LEVEL_COLUMN[CHILD[level]]
+    s = con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+        coalesce(expected_interval_min, 60) AS interval_min, town_code, grid_code, village_code,
+        {child} AS child_code, lon, lat FROM sensors s
+        WHERE {where} AND (installed_at IS NULL OR installed_at <= $at) ORDER BY sensor_id""", params).df()
+    last = last_readings(con, at) if last is None else last
+    df = s.merge(last, on="sensor_id", how="left")
+    df["online"] = (df["last_ts"] >= pd.Timestamp(at) - pd.to_timedelta(df["interval_min"], unit="min")).fillna(False)
+    df["online"] = df["online"].astype(bool)
+    fresh = df["last_ts"] >= pd.Timestamp(at) - LATEST_WINDOW
+    df["value"] = df["last_value"].where(fresh)
+    v, w, a = df["value"], df["threshold_warning"], df["threshold_alarm"]
+    low = (a < w).fillna(False)
+    state = np.select(
+        [v.isna(), low & (v <= a), low & (v <= w), low, v >= a, v >= w],
+        ["no_data", "alarm", "warning", "normal", "alarm", "warning"], default="normal")
+    df["state"] = pd.Series(state, index=df.index, dtype="str")
+    return df.drop(columns=["last_value"])
+
+
+def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["sensor_type", "unit"],
+                sensor_type: str | None = None, as_of: datetime | None = None,
+                status: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Online rate per sensor type or per child unit: key, label, sensors, online, online_rate (NaN: none).
+    ``status`` is ``sensor_status(...)`` of the same scope when the caller already has it."""
+    st = sensor_status(con, query, sensor_type, as_of) if status is None else status
     if by == "sensor_type":
-        key, label, join = "s.sensor_type", "s.sensor_type", ""
+        key, names = "sensor_type", {}
     elif by == "unit":
-        col = ORG_LEVEL_COLUMN[CHILD[level]]
-        key, label, join = f"s.{col}", f"coalesce(u.name_zh, s.{col})", f"LEFT JOIN org_unit u ON u.unit_code = s.{col}"
+        key, names = "child_code", unit_names(con, CHILD[unit_level(con, query.unit)], query)
     else:
         raise QueryError(f"online rate cannot be grouped by {by!r}")
-    sql = f"""
-    WITH s AS (SELECT * FROM sensors s WHERE {where} AND (s.installed_at IS NULL OR s.installed_at <= $at)),
-    r AS (
-      SELECT sensor_id, max(ts) AS last_ts FROM sensor_readings
-      WHERE ts < $at AND ts >= $at - to_minutes((SELECT coalesce(max(expected_interval_min), 60) FROM s)::BIGINT)
-        AND sensor_id IN (SELECT sensor_id FROM s)
-      GROUP BY sensor_id)
-    SELECT {key} AS key, any_value({label}) AS label, count(*) AS sensors,
-           count(*) FILTER (WHERE r.last_ts >= $at - to_minutes(coalesce(s.expected_interval_min, 60)::BIGINT))
-             AS online
-    FROM s LEFT JOIN r USING (sensor_id) {join} WHERE {key} IS NOT NULL GROUP BY 1 ORDER BY 1"""
-    df = con.execute(sql, params).df()
+    st = st[st[key].notna()]
+    df = st.groupby(key, sort=True).agg(sensors=("sensor_id", "size"), online=("online", "sum")).reset_index()
+    df = df.rename(columns={key: "key"})
+    df.insert(1, "label", [names.get(k, k) for k in df["key"]])
     df["sensors"] = df["sensors"].astype("int64")
     df["online"] = df["online"].astype("int64")
     df["online_rate"] = (df["online"] / df["sensors"].where(df["sensors"] > 0)).astype("float64")
@@ -152,37 +196,17 @@ def sensor_series(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str, 
         {"id": sensor_id, "s": query.period.start, "e": query.period.end, "step": step}).df()
 
 
-def offline(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
-            as_of: datetime | None = None, lookback: timedelta = timedelta(days=7)) -> pd.DataFrame:
-    """Sensors in scope (installed by ``as_of``) without a reading in their expected interval before it,
-    longest silent first: sensor_id, name, sensor_type, town_code, grid_code, last_reading (NaT: none
-    within ``lookback``, which bounds the scan of the readings)."""
-    at = as_of or as_of_time(con, query)
-    where, params, _ = _scope(con, query, sensor_type)
-    params.update(at=at, since=at - lookback)
-    return con.execute(f"""
-    WITH s AS (SELECT * FROM sensors s WHERE {where} AND (s.installed_at IS NULL OR s.installed_at <= $at)),
-    r AS (SELECT sensor_id, max(ts) AS last_ts FROM sensor_readings
-          WHERE ts < $at AND ts >= $since AND sensor_id IN (SELECT sensor_id FROM s) GROUP BY sensor_id)
-    SELECT s.sensor_id, s.name, s.sensor_type, s.town_code, s.grid_code, r.last_ts AS last_reading
-    FROM s LEFT JOIN r USING (sensor_id)
-    WHERE r.last_ts IS NULL OR r.last_ts < $at - to_minutes(coalesce(s.expected_interval_min, 60)::BIGINT)
-    ORDER BY r.last_ts NULLS FIRST, s.sensor_id""", params).df()
+def offline(status: pd.DataFrame) -> pd.DataFrame:
+    """The sensors of a ``sensor_status`` frame that are not online, longest silent first (no reading within
+    the lookback first): sensor_id, name, sensor_type, town_code, grid_code, last_reading."""
+    off = status[~status["online"]].sort_values(["last_ts", "sensor_id"], na_position="first")
+    return off[["sensor_id", "name", "sensor_type", "town_code", "grid_code", "last_ts"]] \
+        .rename(columns={"last_ts": "last_reading"}).reset_index(drop=True)
 
 
-def latest_states(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
-                  as_of: datetime | None = None) -> pd.DataFrame:
-    """Each sensor's latest reading (last day) and its state against the thresholds
-    (``metrics.sensors.latest_readings``), narrowed to one type."""
-    df = latest_readings(con, query, as_of=as_of)
-    if sensor_type is not None:
-        df = df[df["sensor_type"] == sensor_type].reset_index(drop=True)
-    return df
-
-
-def state_counts(latest: pd.DataFrame) -> pd.DataFrame:
+def state_counts(status: pd.DataFrame) -> pd.DataFrame:
     """Sensors per type and state (columns: sensor_type, then one column per state in ``STATES``)."""
-    if latest.empty:
+    if status.empty:
         return pd.DataFrame(columns=["sensor_type", *STATES])
-    out = latest.groupby(["sensor_type", "state"]).size().unstack(fill_value=0)
+    out = status.groupby(["sensor_type", "state"]).size().unstack(fill_value=0)
     return out.reindex(columns=list(STATES), fill_value=0).astype("int64").reset_index()

@@ -133,15 +133,15 @@ def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
                  yaxis={"title": {"text": str(info.get("uom") or "")}})
 
 
-def _kpis(ctx: Ctx, online: pd.DataFrame, flow: dict[str, Any], sev: pd.DataFrame, latest: pd.DataFrame,
-          target: float | None) -> html.Div:
+def _kpis(ctx: Ctx, status: pd.DataFrame, flow: dict[str, Any], sev: pd.DataFrame, target: float | None
+          ) -> html.Div:
     def tile(label: str, text: str, note: str = "") -> html.Div:
         return html.Div([html.Div(label, className="cv-kpi-label"), html.Div(text, className="cv-kpi-value"),
                          html.Div(note, className="cv-kpi-target")], className="cv-kpi")
 
-    n, on = int(online["sensors"].sum()), int(online["online"].sum())
+    n, on = len(status), int(status["online"].sum())
     by_sev = dict(zip(sev["key"], sev["alarms"], strict=True)) if not sev.empty else {}
-    beyond = latest["state"].isin(["warning", "alarm"]).sum() if not latest.empty else 0
+    beyond = int(status["state"].isin(["warning", "alarm"]).sum())
     return html.Div([
         tile(ctx.t("sensors.devices"), F.num(n)),
         tile(ctx.t("sensors.online"), F.pct(on / n if n else None),
@@ -184,17 +184,31 @@ def _default_sensor(latest: pd.DataFrame) -> str | None:
     return None
 
 
+def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
+    """Every sensor in scope with its last reading, online flag and state. The readings scan behind it is
+    kept per snapshot for the data's 'now' (what every current period asks), computed afresh otherwise."""
+    # a warehouse without a recorded data 'now' (live loads): never judge devices at a future instant
+    at = min(SX.as_of_time(ctx.con, ctx.query), data.site_now())
+    now = data.per_snapshot("sensors.now", SX.data_now)
+    if now is not None and at == now:
+        last = data.per_snapshot("sensors.last", lambda con: SX.last_readings(con, now))
+    else:
+        last = SX.last_readings(ctx.con, at)
+    return SX.sensor_status(ctx.con, ctx.query, stype, at, last)
+
+
 def render(ctx: Ctx) -> list[Any]:
     stype = _type(ctx)
     q, con = ctx.query, ctx.con
-    at = SX.as_of_time(con, q)
     target = SX.online_target()
-    by_type = SX.online_rate(con, q, "sensor_type", None, at)
-    by_unit = SX.online_rate(con, q, "unit", stype, at)
-    latest = SX.latest_states(con, q, stype, at)
+    status_all = _status(ctx, None)
+    status = status_all if stype is None else status_all[status_all["sensor_type"] == stype]
+    by_type = SX.online_rate(con, q, "sensor_type", status=status_all)
+    by_unit = SX.online_rate(con, q, "unit", status=status)
     flow = SX.alarm_case_flow(con, q, stype)
     sev = SX.alarm_counts(con, q, "severity", stype)
-    offline = SX.offline(con, q, stype, at)
+    offline = SX.offline(status)
+    latest = status
     chosen = ctx.extra.get("sensor")
     info = SX.sensor_info(con, q, chosen) if chosen else None
     note = ""
@@ -215,7 +229,7 @@ def render(ctx: Ctx) -> list[Any]:
         html.H1([ctx.t("sensors.title"), html.Span(scope, className="cv-scope")]),
         bar(ctx, PAGE),
         html.Div([_picker(ctx, latest, chosen), *type_note], className="cv-drill-banner"),
-        _kpis(ctx, by_type if stype is None else by_type[by_type["key"] == stype], flow, sev, latest, target),
+        _kpis(ctx, status, flow, sev, target),
         html.Div([
             F.panel(ctx.t("sensors.online_type"), F.graph(PAGE, "online_type",
                                                           _rate_bars(ctx, by_type, "sel", target, stype))),
