@@ -127,42 +127,53 @@ def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["senso
     df = st.groupby(key, sort=True).agg(sensors=("sensor_id", "size"), online=("online", "sum")).reset_index()
     df = df.rename(columns={key: "key"})
     df.insert(1, "label", [names.get(k, k) for k in df["key"]])
-    df["sensors"] = df["sensors"].astype("int64")
-    df["online"] = df["online"].astype("int64")
-    df["online_rate"] = (df["online"] / df["sensors"].where(df["sensors"] > 0)).astype("float64")
+    df["sensors"] = df["sensors"].astype(np.int64)
+    df["online"] = df["online"].astype(np.int64)
+    df["online_rate"] = (df["online"] / df["sensors"].where(df["sensors"] > 0)).astype(np.float64)
+    return df
+
+
+def alarm_table(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None) -> pd.DataFrame:
+    """Alarms started in the period per start day, sensor type and severity, with those turned into cases
+    (not cancelled) and of those the cases closed by the period end (``metrics.sensors.alarm_cases``'
+    rules): day ('YYYY-MM-DD'), sensor_type, severity, alarms, to_cases, cases_closed. One query feeds
+    every alarm panel (``alarm_counts``, ``alarm_case_flow``)."""
+    where, params, _ = _scope(con, query, sensor_type)
+    params.update(s=query.period.start, e=query.period.end)
+    df = con.execute(f"""
+    SELECT strftime(a.started_at, '%Y-%m-%d') AS day, s.sensor_type, a.severity, count(*) AS alarms,
+           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)) AS to_cases,
+           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e) AS cases_closed
+    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN cases c ON c.case_id = a.case_id
+    WHERE {where} AND a.started_at >= $s AND a.started_at < $e GROUP BY ALL ORDER BY 1, 2, 3""", params).df()
+    for c in ("alarms", "to_cases", "cases_closed"):
+        df[c] = df[c].astype(np.int64)
     return df
 
 
 def alarm_counts(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["severity", "sensor_type", "day"],
-                 sensor_type: str | None = None) -> pd.DataFrame:
-    """Alarms started in the period per key and severity: key, severity, alarms (day keys 'YYYY-MM-DD')."""
-    where, params, _ = _scope(con, query, sensor_type)
-    params.update(s=query.period.start, e=query.period.end)
-    key = {"severity": "a.severity", "sensor_type": "s.sensor_type",
-           "day": "strftime(a.started_at, '%Y-%m-%d')"}.get(by)
-    if key is None:
+                 sensor_type: str | None = None, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Alarms started in the period per key and severity: key, severity, alarms (day keys 'YYYY-MM-DD').
+    ``table`` is ``alarm_table(...)`` of the same scope when the caller already has it."""
+    if by not in ("severity", "sensor_type", "day"):
         raise QueryError(f"alarms cannot be grouped by {by!r}")
-    sql = f"""SELECT {key} AS key, a.severity, count(*) AS alarms
-              FROM sensor_alarms a JOIN sensors s USING (sensor_id)
-              WHERE {where} AND a.started_at >= $s AND a.started_at < $e GROUP BY ALL ORDER BY 1, 2"""
-    df = con.execute(sql, params).df()
-    df["alarms"] = df["alarms"].astype("int64")
-    return df
+    t = alarm_table(con, query, sensor_type) if table is None else table
+    keys = ["severity"] if by == "severity" else [by, "severity"]
+    df = t.groupby(keys, sort=True)["alarms"].sum().reset_index()
+    if by == "severity":
+        df.insert(0, "key", df["severity"])
+    else:
+        df = df.rename(columns={by: "key"})
+    df["alarms"] = df["alarms"].astype(np.int64)
+    return df[["key", "severity", "alarms"]]
 
 
-def alarm_case_flow(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None
-                    ) -> dict[str, float | int | None]:
+def alarm_case_flow(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
+                    table: pd.DataFrame | None = None) -> dict[str, float | int | None]:
     """Alarms started in the period → turned into cases (not cancelled) → of those closed by the period end,
-    with the two rates (None on a zero denominator). Same rules as ``metrics.sensors.alarm_cases``."""
-    where, params, _ = _scope(con, query, sensor_type)
-    params.update(s=query.period.start, e=query.period.end)
-    row = con.execute(f"""
-    SELECT count(*),
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)),
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e)
-    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN cases c ON c.case_id = a.case_id
-    WHERE {where} AND a.started_at >= $s AND a.started_at < $e""", params).fetchone()
-    alarms, to_cases, closed = (int(x or 0) for x in (row or (0, 0, 0)))
+    with the two rates (None on a zero denominator)."""
+    t = alarm_table(con, query, sensor_type) if table is None else table
+    alarms, to_cases, closed = (int(t[c].sum()) for c in ("alarms", "to_cases", "cases_closed"))
     return {"alarms": alarms, "to_cases": to_cases, "cases_closed": closed,
             "to_case_rate": to_cases / alarms if alarms else None,
             "case_closure_rate": closed / to_cases if to_cases else None}
@@ -209,4 +220,4 @@ def state_counts(status: pd.DataFrame) -> pd.DataFrame:
     if status.empty:
         return pd.DataFrame(columns=["sensor_type", *STATES])
     out = status.groupby(["sensor_type", "state"]).size().unstack(fill_value=0)
-    return out.reindex(columns=list(STATES), fill_value=0).astype("int64").reset_index()
+    return out.reindex(columns=list(STATES), fill_value=0).astype(np.int64).reset_index()

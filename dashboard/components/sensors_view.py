@@ -78,8 +78,8 @@ def _stacked(x_keys: list[str], x_labels: list[str], series: dict[str, list[int]
                  **layout)
 
 
-def alarm_time_figure(ctx: Ctx, stype: str | None) -> F.Figure:
-    df = SX.alarm_counts(ctx.con, ctx.query, "day", stype)
+def alarm_time_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
+    df = SX.alarm_counts(ctx.con, ctx.query, "day", table=alarms)
     p = ctx.query.period
     days = [d.strftime("%Y-%m-%d") for d in pd.date_range(p.start, p.end - pd.Timedelta(seconds=1), freq="D")]
     if df.empty:
@@ -89,8 +89,8 @@ def alarm_time_figure(ctx: Ctx, stype: str | None) -> F.Figure:
     return _stacked(days, days, series, None)
 
 
-def alarm_type_figure(ctx: Ctx, stype: str | None) -> F.Figure:
-    df = SX.alarm_counts(ctx.con, ctx.query, "sensor_type", stype)
+def alarm_type_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
+    df = SX.alarm_counts(ctx.con, ctx.query, "sensor_type", table=alarms)
     if df.empty:
         return F.empty()
     wide = df.pivot(index="key", columns="severity", values="alarms").fillna(0)
@@ -155,7 +155,7 @@ def _kpis(ctx: Ctx, status: pd.DataFrame, flow: dict[str, Any], sev: pd.DataFram
     ], className="cv-kpis", id=KPIS_ID)
 
 
-def _sensor_links(ctx: Ctx, df: pd.DataFrame, list_id: str, detail: Any, limit: int = 200) -> html.Ul:
+def _sensor_links(ctx: Ctx, df: pd.DataFrame, list_id: str, detail: Any, limit: int = 100) -> html.Ul:
     items = [html.Li([dcc.Link(f"{r.name or r.sensor_id}", href=_href(ctx, sensor=str(r.sensor_id))),
                       html.Span(f" · {r.sensor_type} · {detail(r)}", className="cv-muted")])
              for r in df.head(limit).itertuples()]
@@ -205,8 +205,9 @@ def render(ctx: Ctx) -> list[Any]:
     status = status_all if stype is None else status_all[status_all["sensor_type"] == stype]
     by_type = SX.online_rate(con, q, "sensor_type", status=status_all)
     by_unit = SX.online_rate(con, q, "unit", status=status)
-    flow = SX.alarm_case_flow(con, q, stype)
-    sev = SX.alarm_counts(con, q, "severity", stype)
+    alarms = SX.alarm_table(con, q, stype)
+    flow = SX.alarm_case_flow(con, q, table=alarms)
+    sev = SX.alarm_counts(con, q, "severity", table=alarms)
     offline = SX.offline(status)
     latest = status
     chosen = ctx.extra.get("sensor")
@@ -237,9 +238,9 @@ def render(ctx: Ctx) -> list[Any]:
                                                           _rate_bars(ctx, by_unit, "unit", target, None))),
             F.panel(f"{ctx.t('sensors.series')} · {title}", html.Div(note, id=SERIES_NOTE_ID, className="cv-muted"),
                     F.graph(PAGE, "series", series_figure(ctx, info)), cls="cv-wide"),
-            F.panel(ctx.t("sensors.alarm_time"), F.graph(PAGE, "alarm_time", alarm_time_figure(ctx, stype)),
+            F.panel(ctx.t("sensors.alarm_time"), F.graph(PAGE, "alarm_time", alarm_time_figure(ctx, alarms)),
                     cls="cv-wide"),
-            F.panel(ctx.t("sensors.alarm_type"), F.graph(PAGE, "alarm_type", alarm_type_figure(ctx, stype))),
+            F.panel(ctx.t("sensors.alarm_type"), F.graph(PAGE, "alarm_type", alarm_type_figure(ctx, alarms))),
             F.panel(ctx.t("sensors.states"), F.graph(PAGE, "states", state_figure(SX.state_counts(latest)))),
             F.panel(f"{ctx.t('sensors.offline')} ({len(offline):,})", _sensor_links(
                 ctx, offline, OFFLINE_ID, lambda r: f"{ctx.t('sensors.last')} "

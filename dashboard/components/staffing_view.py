@@ -10,7 +10,6 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-import metrics
 from dashboard.components import figures as F
 from dashboard.components.cases_view import bar
 from dashboard.components.page import Ctx
@@ -75,23 +74,17 @@ def workload_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
                    "textposition": "auto"}], max(240, 22 * len(d) + 40), margin={"l": 120, "r": 12, "t": 8, "b": 28})
 
 
-def _kpis(ctx: Ctx, duty: pd.DataFrame, gaps: pd.DataFrame) -> html.Div:
+def _kpis(ctx: Ctx, duty: TX.Duty, gaps: pd.DataFrame, load: TX.Workload) -> html.Div:
     def tile(label: str, text: str, note: str = "") -> html.Div:
         return html.Div([html.Div(label, className="cv-kpi-label"), html.Div(text, className="cv-kpi-value"),
                          html.Div(note, className="cv-kpi-target")], className="cv-kpi")
 
-    # distinct people over the whole scope (a person rostered in two sub-units counts once)
-    whole = metrics.on_duty(ctx.con, ctx.query, by="district")
-    total = metrics.cases_per_person(ctx.con, ctx.query, by="district")
-    persons = int(whole["total"].sum()) if not whole.empty else 0
-    night = int(whole["night"].sum()) if not whole.empty else 0
-    cases = int(total["cases"].sum()) if not total.empty else 0
     return html.Div([
-        tile(ctx.t("staffing.persons"), F.num(persons), f"{ctx.t('staffing.shift.night')} {night:,}"),
+        tile(ctx.t("staffing.persons"), F.num(duty.total),
+             f"{ctx.t('staffing.shift.day')} {duty.day:,} · {ctx.t('staffing.shift.night')} {duty.night:,}"),
         tile(ctx.t("staffing.night"), f"{int(gaps['uncovered'].sum()):,} / {len(gaps):,}",
              ctx.t("staffing.nights_note")),
-        tile(ctx.t("staffing.load"), F.num(round(cases / persons, 1)) if persons else "—",
-             f"{cases:,} / {persons:,}"),
+        tile(ctx.t("staffing.load"), F.num(load.cases_per_person), f"{load.cases:,} / {load.persons:,}"),
     ], className="cv-kpis", id=KPIS_ID)
 
 
@@ -106,7 +99,7 @@ def _night_list(ctx: Ctx, gaps: pd.DataFrame) -> html.Ul:
 def render(ctx: Ctx) -> list[Any]:
     duty = TX.duty_by_unit(ctx.con, ctx.query)
     gaps = TX.night_gaps(ctx.con, ctx.query)
-    load = TX.workload(ctx.con, ctx.query)
+    load = TX.workload(ctx.con, ctx.query, duty)
     q = ctx.query
     last = q.period.end - pd.Timedelta(days=1)
     scope = f"{ctx.unit_name(ctx.state.unit)} · {q.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
@@ -114,12 +107,12 @@ def render(ctx: Ctx) -> list[Any]:
         html.H1([ctx.t("staffing.title"), html.Span(scope, className="cv-scope")]),
         bar(ctx, PAGE),
         html.P(ctx.t("staffing.filters_note"), className="cv-muted"),
-        _kpis(ctx, duty, gaps),
+        _kpis(ctx, duty, gaps, load),
         html.Div([
-            F.panel(ctx.t("staffing.duty"), F.graph(PAGE, "duty", duty_figure(ctx, duty))),
+            F.panel(ctx.t("staffing.duty"), F.graph(PAGE, "duty", duty_figure(ctx, duty.by_unit))),
             F.panel(ctx.t("staffing.daily"), F.graph(PAGE, "daily", daily_figure(ctx))),
             F.panel(ctx.t("staffing.night_cover"), F.graph(PAGE, "night", night_figure(ctx, gaps))),
             F.panel(f"{ctx.t('staffing.night')} ({int(gaps['uncovered'].sum()):,})", _night_list(ctx, gaps)),
-            F.panel(ctx.t("staffing.load"), F.graph(PAGE, "load", workload_figure(ctx, load)), cls="cv-wide"),
+            F.panel(ctx.t("staffing.load"), F.graph(PAGE, "load", workload_figure(ctx, load.by_unit)), cls="cv-wide"),
         ], className="cv-panels"),
     ]
