@@ -23,12 +23,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("VITALS_AUTH", "off")
 
-from dashboard import data  # noqa: E402
-from dashboard.app import create_app  # noqa: E402
-from dashboard.components import sensors_view, staffing_view  # noqa: E402
-from dashboard.components.page import context_from_search, run  # noqa: E402
-from etl.settings import Settings  # noqa: E402
-from metrics import sensors_explore  # noqa: E402
+from dashboard import data
+from dashboard.app import create_app
+from dashboard.components import sensors_view, staffing_view
+from dashboard.components.page import context_from_search, run
+from etl.settings import Settings
+from metrics import sensors_explore
 
 
 def _pct(xs: list[float], p: float) -> float:
@@ -52,7 +52,8 @@ def main() -> None:
         towns = list(units.loc[units["level"] == "town", "unit_code"])
         grids = list(units.loc[units["level"] == "grid", "unit_code"])
         types = sensors_explore.sensor_types(con)
-        sensors = [r[0] for r in con.execute("SELECT sensor_id FROM sensors ORDER BY hash(sensor_id) LIMIT 6").fetchall()]
+        sensors = [r[0] for r in
+                   con.execute("SELECT sensor_id FROM sensors ORDER BY hash(sensor_id) LIMIT 6").fetchall()]
         old = (data.site_now().date().replace(day=1) - timedelta(days=20)).isoformat()
         common: list[dict[str, Any]] = [{}, {"period": "week"}, {"period": "day"}, {"period": "quarter"},
                                         {"period": "year"}]

@@ -45,7 +45,7 @@ ZH = {
     "sensors.to_case": "告警转案件率",
     "sensors.case_closed": "转案件后结案率", "sensors.beyond": "当前超阈值设备", "sensors.none": "无",
     "sensors.out_of_scope": "设备 {sensor} 不在当前范围内，显示默认设备",
-    "sensors.default": "未选择设备：显示当前告警最严重的设备",
+    "sensors.default": "未选择设备：显示默认设备（优先显示告警、预警中的设备）",
     "sensors.type": "设备类型", "sensors.online_type": "在线率（按设备类型，点击筛选）",
     "sensors.online_unit": "在线率（按下级单位，点击筛选）", "sensors.alarm_time": "每日告警（按级别）",
     "sensors.alarm_type": "告警（按设备类型）", "sensors.states": "最新读数与阈值（按设备类型）",
@@ -67,7 +67,8 @@ EN = {
     # --- sensors & staffing pages (task sensstaff) ---
     "sensors.online": "Online rate", "sensors.series": "Sensor series", "sensors.pick": "Pick a sensor",
     "sensors.out_of_scope": "Sensor {sensor} is outside this unit; showing the default sensor",
-    "sensors.default": "No sensor chosen: showing the most severe one now", "staffing.duty": "On duty by shift",
+    "sensors.default": "No sensor chosen: showing a default one (alarming ones first)",
+    "staffing.duty": "On duty by shift",
     "staffing.night": "Grids without night cover", "staffing.load": "Cases per on-duty person",
     "staffing.filters_note": "Only the unit and the period apply on this page.",
 }
