@@ -63,13 +63,13 @@ def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, ch
                  margin={"l": 48, "r": 12, "t": 12, "b": 70})
 
 
-def _stacked(x_keys: list[str], x_labels: list[str], series: dict[str, list[int]], action: str | None,
+def _stacked(ctx: Ctx, x_keys: list[str], x_labels: list[str], series: dict[str, list[int]], action: str | None,
              height: int = 280, **layout: Any) -> F.Figure:
     if not x_keys:
         return F.empty()
     traces = []
     for name, ys in series.items():
-        tr: dict[str, Any] = {"type": "bar", "name": name, "x": x_labels, "y": ys,
+        tr: dict[str, Any] = {"type": "bar", "name": ctx.t(f"sensors.state.{name}"), "x": x_labels, "y": ys,
                               "marker": {"color": COLORS.get(name, "#6baed6")}}
         if action:
             tr["customdata"] = [f"{action}={k}" for k in x_keys]
@@ -86,7 +86,7 @@ def alarm_time_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
         return F.empty()
     wide = df.pivot(index="key", columns="severity", values="alarms").reindex(days).fillna(0)
     series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
-    return _stacked(days, days, series, None)
+    return _stacked(ctx, days, days, series, None)
 
 
 def alarm_type_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
@@ -96,12 +96,12 @@ def alarm_type_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
     wide = df.pivot(index="key", columns="severity", values="alarms").fillna(0)
     keys = [str(k) for k in wide.index]
     series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
-    return _stacked(keys, keys, series, "sel")
+    return _stacked(ctx, keys, keys, series, "sel")
 
 
-def state_figure(counts: pd.DataFrame) -> F.Figure:
+def state_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
     keys = [str(k) for k in counts["sensor_type"]]
-    return _stacked(keys, keys, {s: [int(v) for v in counts[s]] for s in SX.STATES}, "sel")
+    return _stacked(ctx, keys, keys, {s: [int(v) for v in counts[s]] for s in SX.STATES}, "sel")
 
 
 def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
@@ -241,7 +241,7 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(ctx.t("sensors.alarm_time"), F.graph(PAGE, "alarm_time", alarm_time_figure(ctx, alarms)),
                     cls="cv-wide"),
             F.panel(ctx.t("sensors.alarm_type"), F.graph(PAGE, "alarm_type", alarm_type_figure(ctx, alarms))),
-            F.panel(ctx.t("sensors.states"), F.graph(PAGE, "states", state_figure(SX.state_counts(latest)))),
+            F.panel(ctx.t("sensors.states"), F.graph(PAGE, "states", state_figure(ctx, SX.state_counts(latest)))),
             F.panel(f"{ctx.t('sensors.offline')} ({len(offline):,})", _sensor_links(
                 ctx, offline, OFFLINE_ID, lambda r: f"{ctx.t('sensors.last')} "
                 f"{r.last_reading:%m-%d %H:%M}" if pd.notna(r.last_reading) else ctx.t("sensors.silent_week"))),
