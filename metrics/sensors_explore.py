@@ -192,19 +192,35 @@ def sensor_info(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str) ->
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
 
 
-def sensor_series(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str, max_points: int = 720
-                  ) -> pd.DataFrame:
+def reading_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per sensor the first and last ``rowid`` of its readings: sensor_id, row_lo, row_hi.
+
+    A series read adds ``rowid BETWEEN row_lo AND row_hi``, which DuckDB prunes by row group: string zone
+    maps keep only an 8-byte prefix ('demo:MH-'), so ``sensor_id = $id`` alone reads every row group of
+    the sensor's type. Always correct (the range holds all the sensor's rows); fast when a load wrote a
+    sensor's rows close together. One full scan: keep it per snapshot (rowids are fixed in a snapshot)."""
+    return con.execute("SELECT sensor_id, min(rowid) AS row_lo, max(rowid) AS row_hi FROM sensor_readings "
+                       "GROUP BY sensor_id").df()
+
+
+def sensor_series(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str, max_points: int = 720,
+                  rows: tuple[int, int] | None = None) -> pd.DataFrame:
     """The sensor's readings in the period in at most ``max_points`` equal time buckets: ts (bucket start),
-    value (mean), lo, hi (min, max), n (readings). Empty when the sensor is outside the query's scope."""
+    value (mean), lo, hi (min, max), n (readings). Empty when the sensor is outside the query's scope.
+    ``rows`` is the sensor's (row_lo, row_hi) from ``reading_rows`` of the same snapshot, if known."""
     if sensor_info(con, query, sensor_id) is None:
         return pd.DataFrame(columns=["ts", "value", "lo", "hi", "n"])
     span = max((query.period.end - query.period.start).total_seconds(), 1.0)
     step = max(int(-(-span // max(max_points, 1))), 1)  # ceil: never more than max_points buckets
+    params: dict[str, Any] = {"id": sensor_id, "s": query.period.start, "e": query.period.end, "step": step}
+    bound = ""
+    if rows is not None:
+        bound = "rowid BETWEEN $lo AND $hi AND "
+        params.update(lo=int(rows[0]), hi=int(rows[1]))
     return con.execute(
-        "SELECT time_bucket(to_seconds($step), ts, $s) AS ts, avg(value) AS value,"
-        " min(value) AS lo, max(value) AS hi, count(*) AS n FROM sensor_readings "
-        "WHERE sensor_id = $id AND ts >= $s AND ts < $e GROUP BY 1 ORDER BY 1",
-        {"id": sensor_id, "s": query.period.start, "e": query.period.end, "step": step}).df()
+        "SELECT time_bucket(to_seconds($step), ts, $s) AS ts, avg(value) AS value, min(value) AS lo, "
+        f"max(value) AS hi, count(*) AS n FROM sensor_readings WHERE {bound}sensor_id = $id AND ts >= $s AND ts < $e "
+        "GROUP BY 1 ORDER BY 1", params).df()
 
 
 def offline(status: pd.DataFrame) -> pd.DataFrame:

@@ -107,7 +107,10 @@ def state_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
 def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
     if info is None:
         return F.empty(ctx.t("sensors.pick"))
-    df = SX.sensor_series(ctx.con, ctx.query, str(info["sensor_id"]), MAX_POINTS)
+    ranges = data.per_snapshot("sensors.rows", SX.reading_rows)
+    hit = ranges[ranges["sensor_id"] == info["sensor_id"]]
+    rows = (int(hit["row_lo"].iloc[0]), int(hit["row_hi"].iloc[0])) if len(hit) else None
+    df = SX.sensor_series(ctx.con, ctx.query, str(info["sensor_id"]), MAX_POINTS, rows)
     if df.empty:
         return F.empty()
     x = [t.strftime("%Y-%m-%d %H:%M") for t in df["ts"]]
