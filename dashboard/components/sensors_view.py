@@ -10,6 +10,7 @@ in a list is a link that sets ``sensor=``; the sensor picker is a filter-bar fie
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 from dash import dcc, html
@@ -159,19 +160,32 @@ def _kpis(ctx: Ctx, status: pd.DataFrame, flow: dict[str, Any], sev: pd.DataFram
 
 
 def _sensor_links(ctx: Ctx, df: pd.DataFrame, list_id: str, detail: Any, limit: int = 100) -> html.Ul:
-    items = [html.Li([dcc.Link(f"{r.name or r.sensor_id}", href=_href(ctx, sensor=str(r.sensor_id))),
-                      html.Span(f" · {r.sensor_type} · {detail(r)}", className="cv-muted")])
-             for r in df.head(limit).itertuples()]
+    base = {**ctx.state.params(), **{k: v for k, v in ctx.extra.items() if v and k != "sensor"}}
+    rows = df.head(limit).astype(object).to_dict("records")  # plain objects: arrow-backed iteration is slow
+    items = [html.Li([dcc.Link(str(r["name"] or r["sensor_id"]),
+                               href=f"/{PAGE}?{urlencode({**base, 'sensor': str(r['sensor_id'])})}"),
+                      html.Span(f" · {r['sensor_type']} · {detail(r)}", className="cv-muted")]) for r in rows]
     more = [html.Li(f"… +{len(df) - limit:,}")] if len(df) > limit else []
     return html.Ul(items + more or [html.Li(ctx.t("sensors.none"))], className="cv-overdue", id=list_id)
+
+
+def _silent(ctx: Ctx, r: dict[str, Any]) -> str:
+    last = r["last_reading"]
+    return f"{ctx.t('sensors.last')} {last:%m-%d %H:%M}" if pd.notna(last) else ctx.t("sensors.silent_week")
+
+
+def _reading(ctx: Ctx, r: dict[str, Any]) -> str:
+    return (f"{ctx.t('sensors.state.' + r['state'])} {F.num(r['value'])} {r['uom'] or ''} "
+            f"({ctx.t('sensors.threshold_warning')} {F.num(r['threshold_warning'])} / "
+            f"{ctx.t('sensors.threshold_alarm')} {F.num(r['threshold_alarm'])})")
 
 
 def _picker(ctx: Ctx, latest: pd.DataFrame, chosen: str | None) -> html.Label:
     rows = latest
     if len(rows) > PICKER_MAX:
         rows = rows[(rows["state"] != "normal") | (rows["sensor_id"] == chosen)]
-    opts = [{"label": f"{r.name or r.sensor_id} ({r.sensor_type})", "value": str(r.sensor_id)}
-            for r in rows.itertuples()]
+    opts = [{"label": f"{n or i} ({t})", "value": str(i)} for i, n, t in
+            zip(rows["sensor_id"].tolist(), rows["name"].tolist(), rows["sensor_type"].tolist(), strict=True)]
     return html.Label([html.Span(ctx.t("sensors.pick"), className="cv-filter-label"),
                        dcc.Dropdown(id=PICKER, options=opts, value=chosen, clearable=True,
                                     placeholder=ctx.t("sensors.pick"))],
@@ -245,12 +259,9 @@ def render(ctx: Ctx) -> list[Any]:
                     cls="cv-wide"),
             F.panel(ctx.t("sensors.alarm_type"), F.graph(PAGE, "alarm_type", alarm_type_figure(ctx, alarms))),
             F.panel(ctx.t("sensors.states"), F.graph(PAGE, "states", state_figure(ctx, SX.state_counts(latest)))),
-            F.panel(f"{ctx.t('sensors.offline')} ({len(offline):,})", _sensor_links(
-                ctx, offline, OFFLINE_ID, lambda r: f"{ctx.t('sensors.last')} "
-                f"{r.last_reading:%m-%d %H:%M}" if pd.notna(r.last_reading) else ctx.t("sensors.silent_week"))),
-            F.panel(f"{ctx.t('sensors.beyond')} ({len(beyond):,})", _sensor_links(
-                ctx, beyond, BEYOND_ID, lambda r: f"{ctx.t('sensors.state.' + r.state)} {F.num(r.value)} {r.uom or ''}"
-                f" ({ctx.t('sensors.threshold_warning')} {F.num(r.threshold_warning)} / "
-                f"{ctx.t('sensors.threshold_alarm')} {F.num(r.threshold_alarm)})")),
+            F.panel(f"{ctx.t('sensors.offline')} ({len(offline):,})",
+                    _sensor_links(ctx, offline, OFFLINE_ID, lambda r: _silent(ctx, r))),
+            F.panel(f"{ctx.t('sensors.beyond')} ({len(beyond):,})",
+                    _sensor_links(ctx, beyond, BEYOND_ID, lambda r: _reading(ctx, r))),
         ], className="cv-panels"),
     ]
