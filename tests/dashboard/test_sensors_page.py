@@ -162,3 +162,8 @@ def test_filter_change_changes_figures(ctx: dash.Dash) -> None:
     month = figure(layout(), "alarm_time")
     week = figure(layout(period="week", date=(data.site_now().date() - timedelta(days=1)).isoformat()), "alarm_time")
     assert len(week["data"][0]["x"]) == 7 < len(month["data"][0]["x"])
+
+
+def test_english(ctx: dash.Dash) -> None:
+    page = layout(lang="en")
+    assert messages(page) == [] and "Sensors" in text(page) and "Online rate" in text(page)

@@ -115,3 +115,8 @@ def test_bad_input_is_a_message(ctx: dash.Dash) -> None:
     for params in ({"unit": "999999"}, {"period": "custom", "start": "2026-02-01", "end": "2026-01-01"}):
         msgs = messages(layout(**params))
         assert len(msgs) == 1 and "cv-message-input" in msgs[0]
+
+
+def test_english(ctx: dash.Dash) -> None:
+    page = layout(lang="en")
+    assert messages(page) == [] and "Staffing" in text(page) and "Grids without night cover" in text(page)
