@@ -39,6 +39,24 @@ ZH = {
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
     "error.title": "无法显示这个视图",
+    # --- sensors & staffing pages (task sensstaff) ---
+    "sensors.mean": "均值", "sensors.threshold_warning": "预警线", "sensors.threshold_alarm": "告警线",
+    "sensors.devices": "设备数", "sensors.target": "目标", "sensors.severe": "严重告警",
+    "sensors.to_case": "告警转案件率",
+    "sensors.case_closed": "转案件后结案率", "sensors.beyond": "当前超阈值设备", "sensors.none": "无",
+    "sensors.out_of_scope": "设备 {sensor} 不在当前范围内，显示默认设备",
+    "sensors.default": "未选择设备：显示默认设备（优先显示告警、预警中的设备）",
+    "sensors.type": "设备类型", "sensors.online_type": "在线率（按设备类型，点击筛选）",
+    "sensors.online_unit": "在线率（按下级单位，点击筛选）", "sensors.alarm_time": "每日告警（按级别）",
+    "sensors.alarm_type": "告警（按设备类型）", "sensors.states": "最新读数与阈值（按设备类型）",
+    "sensors.last": "最后读数", "sensors.silent_week": "7 天以上无读数",
+    "sensors.state.alarm": "告警", "sensors.state.warning": "预警", "sensors.state.normal": "正常",
+    "sensors.state.no_data": "无数据",
+    "staffing.shift.day": "日间", "staffing.shift.night": "夜间", "staffing.shift.on_call": "备勤",
+    "staffing.persons": "在岗人数（期内）", "staffing.nights_note": "有夜间缺岗的网格 / 网格数（截至今晚）",
+    "staffing.daily": "每日在岗人数（按班次）", "staffing.night_cover": "各网格夜间值守覆盖（红：有缺岗夜，点击筛选）",
+    "staffing.nights_without": "夜无夜间值守", "staffing.all_covered": "所有网格每晚都有夜间值守",
+    "staffing.filters_note": "本页只按单位和周期筛选；类别、来源等筛选不适用于排班。",
 }
 
 
@@ -46,6 +64,13 @@ EN = {
     "rank.title": "Rankings", "cases.title": "Cases", "hotline.title": "Hotline", "sensors.title": "Sensors",
     "staffing.title": "Staffing", "stations.title": "Liaison stations", "rank.detail": "Unit detail",
     "filter.all": "All", "rank.small": "too few to rank fairly",
+    # --- sensors & staffing pages (task sensstaff) ---
+    "sensors.online": "Online rate", "sensors.series": "Sensor series", "sensors.pick": "Pick a sensor",
+    "sensors.out_of_scope": "Sensor {sensor} is outside this unit; showing the default sensor",
+    "sensors.default": "No sensor chosen: showing a default one (alarming ones first)",
+    "staffing.duty": "On duty by shift",
+    "staffing.night": "Grids without night cover", "staffing.load": "Cases per on-duty person",
+    "staffing.filters_note": "Only the unit and the period apply on this page.",
 }
 
 

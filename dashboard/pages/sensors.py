@@ -1,4 +1,4 @@
-"""Placeholder for the sensors page (built by the pages issue, which replaces this module)."""
+"""Sensors (物联感知): /sensors[?sel=<sensor type>&sensor=<id>] — see ``dashboard.components.sensors_view``."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.i18n import lang_of, t
+from dashboard.components.page import run
+from dashboard.components.sensors_view import PAGE, render
 
 dash.register_page(__name__, path="/sensors", order=50, nav_key="nav.sensors")
 
 
-def layout(lang: str | None = None, **_query: Any) -> html.Div:
-    lang = lang_of(lang)
-    return html.Div(
-        [html.H1(t("nav.sensors", lang)), html.P(t("placeholder.body", lang), className="cv-muted")],
-        className="cv-page cv-placeholder",
-    )
+def layout(**query: Any) -> html.Div:
+    return run(PAGE, query, render)

@@ -1,4 +1,4 @@
-"""Placeholder for the staffing page (built by the pages issue, which replaces this module)."""
+"""Staffing (力量配置): /staffing — see ``dashboard.components.staffing_view``."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.i18n import lang_of, t
+from dashboard.components.page import run
+from dashboard.components.staffing_view import PAGE, render
 
 dash.register_page(__name__, path="/staffing", order=60, nav_key="nav.staffing")
 
 
-def layout(lang: str | None = None, **_query: Any) -> html.Div:
-    lang = lang_of(lang)
-    return html.Div(
-        [html.H1(t("nav.staffing", lang)), html.P(t("placeholder.body", lang), className="cv-muted")],
-        className="cv-page cv-placeholder",
-    )
+def layout(**query: Any) -> html.Div:
+    return run(PAGE, query, render)

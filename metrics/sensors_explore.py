@@ -1,0 +1,239 @@
+"""Reads behind the sensors page (物联感知): online rate by type or sub-unit, alarms, one sensor's series.
+
+Every function takes an optional ``sensor_type`` (the page's cross-filter) on top of the ``Query``'s
+unit subtree and period. The online rate has the formula of ``metrics.sensors.sensor_online`` (a
+reading within the sensor's expected interval before the as-of instant / sensors installed by then)
+and the states the rule of ``metrics.sensors.latest_readings``; they are re-stated here because those
+functions cannot narrow to one sensor type and each scans the readings again, where one page needs
+online rate, offline list and states from a single scan (``last_readings`` → ``sensor_status``).
+
+``sensor_readings`` is the largest table (≈42M rows at district scale, no index): every read of it is
+one bounded query: the latest readings in one grouped scan, a sensor's series from its own row groups
+(the demo stores rows by sensor, so zone maps on ``sensor_id`` skip the rest) averaged into at most
+``max_points`` buckets (with the bucket min/max kept, so a short alarm spike stays visible).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .compiler import ORG_LEVEL_COLUMN
+from .config import metrics_overrides
+from .explore import CHILD
+from .indicators import unit_level, unit_names
+from .query import Query, QueryError
+from .sensors import as_of_time
+
+STATES = ("alarm", "warning", "normal", "no_data")
+ONLINE_TARGET_KEY = "sensor_online_rate"  # [metrics.indicators.sensor_online_rate] target = 0.95
+LOOKBACK = timedelta(days=7)  # the offline list says "silent for more than 7 days" beyond this
+LATEST_WINDOW = timedelta(days=1)  # a reading older than this is no current state (latest_readings' rule)
+
+
+def _scope(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None, alias: str = "s"
+           ) -> tuple[str, dict[str, Any], str | None]:
+    """WHERE over ``sensors`` for the unit subtree and type; also returns the unit's level."""
+    level = unit_level(con, query.unit)
+    where, params = ["true"], {}
+    if level is not None:
+        where.append(f"{alias}.{ORG_LEVEL_COLUMN[level]} = $unit")
+        params["unit"] = query.unit
+    if sensor_type is not None:
+        where.append(f"{alias}.sensor_type = $stype")
+        params["stype"] = sensor_type
+    return " AND ".join(where), params, level
+
+
+def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The warehouse's data 'now' (``warehouse_meta``), if recorded: the as-of instant of current periods."""
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') LIMIT 1").fetchone()
+    return datetime.fromisoformat(str(row[0])) if row and row[0] else None
+
+
+def sensor_types(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every sensor type in the warehouse (what ``sel=`` may name on the sensors page)."""
+    return [str(r[0]) for r in con.execute("SELECT DISTINCT sensor_type FROM sensors ORDER BY 1").fetchall()]
+
+
+def online_target(overrides: Mapping[str, Any] | None = None) -> float | None:
+    """The site's declared online-rate target (``[metrics.indicators.sensor_online_rate] target``), if any."""
+    ind = (metrics_overrides(overrides).get("indicators") or {}).get(ONLINE_TARGET_KEY) or {}
+    try:
+        return float(ind["target"]) if "target" in ind else None
+    except (TypeError, ValueError):
+        return None
+
+
+def last_readings(con: duckdb.DuckDBPyConnection, at: datetime, lookback: timedelta = LOOKBACK) -> pd.DataFrame:
+    """Every sensor's last reading before ``at`` within ``lookback``: sensor_id, last_ts, last_value.
+
+    The one scan of ``sensor_readings`` behind the online rate, the offline list and the latest states
+    (its rows are ordered by sensor, so a time window still reads every row group's ``ts``: ≈200 ms at
+    district scale; the page keeps the result per snapshot for the current 'now')."""
+    return con.execute("SELECT sensor_id, max(ts) AS last_ts, arg_max(value, ts) AS last_value FROM sensor_readings "
+                       "WHERE ts < $at AND ts >= $since GROUP BY sensor_id", {"at": at, "since": at - lookback}).df()
+
+
+def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
+                  as_of: datetime | None = None, last: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each sensor in scope installed by ``as_of``: its declaration, last reading (``last_ts``; ``value``
+    only if within the last day, as in ``metrics.sensors.latest_readings``), ``online`` (a reading within
+    its expected interval, default 60 min) and ``state`` (alarm | warning | normal | no_data: at or beyond
+    a threshold; below it when the alarm threshold is lower than the warning one, e.g. low pressure).
+
+    ``last`` is ``last_readings(con, as_of)`` when the caller already has it."""
+    at = as_of or as_of_time(con, query)
+    where, params, level = _scope(con, query, sensor_type)
+    params["at"] = at
+    child = ORG_LEVEL_COLUMN[CHILD[level]]
+    s = con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+        coalesce(expected_interval_min, 60) AS interval_min, town_code, grid_code, village_code,
+        {child} AS child_code, lon, lat FROM sensors s
+        WHERE {where} AND (installed_at IS NULL OR installed_at <= $at) ORDER BY sensor_id""", params).df()
+    last = last_readings(con, at) if last is None else last
+    df = s.merge(last, on="sensor_id", how="left")
+    df["online"] = (df["last_ts"] >= pd.Timestamp(at) - pd.to_timedelta(df["interval_min"], unit="min")).fillna(False)
+    df["online"] = df["online"].astype(bool)
+    fresh = df["last_ts"] >= pd.Timestamp(at) - LATEST_WINDOW
+    df["value"] = df["last_value"].where(fresh)
+    v, w, a = df["value"], df["threshold_warning"], df["threshold_alarm"]
+    low = (a < w).fillna(False)
+    state = np.select(
+        [v.isna(), low & (v <= a), low & (v <= w), low, v >= a, v >= w],
+        ["no_data", "alarm", "warning", "normal", "alarm", "warning"], default="normal")
+    df["state"] = pd.Series(state, index=df.index, dtype="str")
+    return df.drop(columns=["last_value"])
+
+
+def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["sensor_type", "unit"],
+                sensor_type: str | None = None, as_of: datetime | None = None,
+                status: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Online rate per sensor type or per child unit: key, label, sensors, online, online_rate (NaN: none).
+    ``status`` is ``sensor_status(...)`` of the same scope when the caller already has it."""
+    st = sensor_status(con, query, sensor_type, as_of) if status is None else status
+    if by == "sensor_type":
+        key, names = "sensor_type", {}
+    elif by == "unit":
+        key, names = "child_code", unit_names(con, CHILD[unit_level(con, query.unit)], query)
+    else:
+        raise QueryError(f"online rate cannot be grouped by {by!r}")
+    st = st[st[key].notna()]
+    df = st.groupby(key, sort=True).agg(sensors=("sensor_id", "size"), online=("online", "sum")).reset_index()
+    df = df.rename(columns={key: "key"})
+    df.insert(1, "label", [names.get(k, k) for k in df["key"]])
+    df["sensors"] = df["sensors"].astype(np.int64)
+    df["online"] = df["online"].astype(np.int64)
+    df["online_rate"] = (df["online"] / df["sensors"].where(df["sensors"] > 0)).astype(np.float64)
+    return df
+
+
+def alarm_table(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None) -> pd.DataFrame:
+    """Alarms started in the period per start day, sensor type and severity, with those turned into cases
+    (not cancelled) and of those the cases closed by the period end (``metrics.sensors.alarm_cases``'
+    rules): day ('YYYY-MM-DD'), sensor_type, severity, alarms, to_cases, cases_closed. One query feeds
+    every alarm panel (``alarm_counts``, ``alarm_case_flow``)."""
+    where, params, _ = _scope(con, query, sensor_type)
+    params.update(s=query.period.start, e=query.period.end)
+    df = con.execute(f"""
+    SELECT strftime(a.started_at, '%Y-%m-%d') AS day, s.sensor_type, a.severity, count(*) AS alarms,
+           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)) AS to_cases,
+           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e) AS cases_closed
+    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN cases c ON c.case_id = a.case_id
+    WHERE {where} AND a.started_at >= $s AND a.started_at < $e GROUP BY ALL ORDER BY 1, 2, 3""", params).df()
+    for c in ("alarms", "to_cases", "cases_closed"):
+        df[c] = df[c].astype(np.int64)
+    return df
+
+
+def alarm_counts(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["severity", "sensor_type", "day"],
+                 sensor_type: str | None = None, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Alarms started in the period per key and severity: key, severity, alarms (day keys 'YYYY-MM-DD').
+    ``table`` is ``alarm_table(...)`` of the same scope when the caller already has it."""
+    if by not in ("severity", "sensor_type", "day"):
+        raise QueryError(f"alarms cannot be grouped by {by!r}")
+    t = alarm_table(con, query, sensor_type) if table is None else table
+    keys = ["severity"] if by == "severity" else [by, "severity"]
+    df = t.groupby(keys, sort=True)["alarms"].sum().reset_index()
+    if by == "severity":
+        df.insert(0, "key", df["severity"])
+    else:
+        df = df.rename(columns={by: "key"})
+    df["alarms"] = df["alarms"].astype(np.int64)
+    return df[["key", "severity", "alarms"]]
+
+
+def alarm_case_flow(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
+                    table: pd.DataFrame | None = None) -> dict[str, float | int | None]:
+    """Alarms started in the period → turned into cases (not cancelled) → of those closed by the period end,
+    with the two rates (None on a zero denominator)."""
+    t = alarm_table(con, query, sensor_type) if table is None else table
+    alarms, to_cases, closed = (int(t[c].sum()) for c in ("alarms", "to_cases", "cases_closed"))
+    return {"alarms": alarms, "to_cases": to_cases, "cases_closed": closed,
+            "to_case_rate": to_cases / alarms if alarms else None,
+            "case_closure_rate": closed / to_cases if to_cases else None}
+
+
+def sensor_info(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str) -> dict[str, Any] | None:
+    """One sensor's declaration if it lies in the query's unit subtree (else None: not the user's to see)."""
+    where, params, _ = _scope(con, query, None)
+    params["id"] = sensor_id
+    df = con.execute(f"SELECT sensor_id, name, sensor_type, metric, uom, threshold_warning, threshold_alarm, "
+                     f"expected_interval_min, town_code, grid_code FROM sensors s WHERE {where} AND sensor_id = $id",
+                     params).df()
+    if df.empty:
+        return None
+    rec = df.iloc[0].to_dict()
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+
+
+def reading_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per sensor the first and last ``rowid`` of its readings: sensor_id, row_lo, row_hi.
+
+    A series read adds ``rowid BETWEEN row_lo AND row_hi``, which DuckDB prunes by row group: string zone
+    maps keep only an 8-byte prefix ('demo:MH-'), so ``sensor_id = $id`` alone reads every row group of
+    the sensor's type. Always correct (the range holds all the sensor's rows); fast when a load wrote a
+    sensor's rows close together. One full scan: keep it per snapshot (rowids are fixed in a snapshot)."""
+    return con.execute("SELECT sensor_id, min(rowid) AS row_lo, max(rowid) AS row_hi FROM sensor_readings "
+                       "GROUP BY sensor_id").df()
+
+
+def sensor_series(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str, max_points: int = 720,
+                  rows: tuple[int, int] | None = None) -> pd.DataFrame:
+    """The sensor's readings in the period in at most ``max_points`` equal time buckets: ts (bucket start),
+    value (mean), lo, hi (min, max), n (readings). Empty when the sensor is outside the query's scope.
+    ``rows`` is the sensor's (row_lo, row_hi) from ``reading_rows`` of the same snapshot, if known."""
+    if sensor_info(con, query, sensor_id) is None:
+        return pd.DataFrame(columns=["ts", "value", "lo", "hi", "n"])
+    span = max((query.period.end - query.period.start).total_seconds(), 1.0)
+    step = max(int(-(-span // max(max_points, 1))), 1)  # ceil: never more than max_points buckets
+    params: dict[str, Any] = {"id": sensor_id, "s": query.period.start, "e": query.period.end, "step": step}
+    bound = ""
+    if rows is not None:
+        bound = "rowid BETWEEN $lo AND $hi AND "
+        params.update(lo=int(rows[0]), hi=int(rows[1]))
+    return con.execute(
+        "SELECT time_bucket(to_seconds($step), ts, $s) AS ts, avg(value) AS value, min(value) AS lo, "
+        f"max(value) AS hi, count(*) AS n FROM sensor_readings WHERE {bound}sensor_id = $id AND ts >= $s AND ts < $e "
+        "GROUP BY 1 ORDER BY 1", params).df()
+
+
+def offline(status: pd.DataFrame) -> pd.DataFrame:
+    """The sensors of a ``sensor_status`` frame that are not online, longest silent first (no reading within
+    the lookback first): sensor_id, name, sensor_type, town_code, grid_code, last_reading."""
+    off = status[~status["online"]].sort_values(["last_ts", "sensor_id"], na_position="first")
+    return off[["sensor_id", "name", "sensor_type", "town_code", "grid_code", "last_ts"]] \
+        .rename(columns={"last_ts": "last_reading"}).reset_index(drop=True)
+
+
+def state_counts(status: pd.DataFrame) -> pd.DataFrame:
+    """Sensors per type and state (columns: sensor_type, then one column per state in ``STATES``)."""
+    if status.empty:
+        return pd.DataFrame(columns=["sensor_type", *STATES])
+    out = status.groupby(["sensor_type", "state"]).size().unstack(fill_value=0)
+    return out.reindex(columns=list(STATES), fill_value=0).astype(np.int64).reset_index()

@@ -1,0 +1,169 @@
+"""The /sensors page: layout and callbacks called directly on the test warehouse, numbers checked against
+independent SQL on the same file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dash
+import duckdb
+import pytest
+
+from dashboard import data
+from dashboard.callbacks import pages_shared
+from dashboard.components import sensors_view
+from dashboard.components.page import context_from_search, run
+from tests.dashboard.test_pages import figure, find, messages, text
+
+
+def layout(**q: Any) -> Any:
+    return run("sensors", q, sensors_view.render)
+
+
+@pytest.fixture
+def raw(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(warehouse / "vitals.duckdb") if warehouse.is_dir() else str(warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def as_of(raw: duckdb.DuckDBPyConnection) -> datetime:
+    """The page's as-of instant for the current month: the data's 'now' (or the wall clock, if earlier)."""
+    now = datetime.fromisoformat(raw.execute("SELECT value FROM warehouse_meta WHERE key = 'data_now'").fetchone()[0])
+    return min(now, data.site_now())
+
+
+def online_sql(raw: duckdb.DuckDBPyConnection, at: datetime, where: str = "true", params: tuple = ()
+               ) -> tuple[int, int]:
+    """(sensors installed by ``at``, those with a reading in their expected interval before it)."""
+    return raw.execute(f"""
+        SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM sensor_readings r WHERE r.sensor_id = s.sensor_id
+            AND r.ts < $1 AND r.ts >= $1 - INTERVAL 1 MINUTE * coalesce(s.expected_interval_min, 60)))
+        FROM sensors s WHERE (installed_at IS NULL OR installed_at <= $1) AND {where}""", [at, *params]).fetchone()
+
+
+def month_bounds() -> tuple[datetime, datetime]:
+    today = data.site_now().date()
+    start = datetime(today.year, today.month, 1)
+    end = datetime(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    return start, end
+
+
+def test_page_renders_every_panel_and_kpis_match_sql(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    page = layout()
+    assert messages(page) == []
+    for role in ("online_type", "online_unit", "series", "alarm_time", "alarm_type", "states"):
+        assert figure(page, role)["data"], role
+    n, online = online_sql(raw, as_of(raw))
+    kpis = text(find(page, lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
+    assert f"{online / n * 100:.1f}%" in kpis and f"'{n:,}'" in kpis
+    bars = figure(page, "online_type")["data"][0]
+    for label, txt in zip(bars["x"], bars["text"], strict=True):
+        n_t, on_t = online_sql(raw, as_of(raw), "sensor_type = $2", (label,))
+        assert txt.endswith(f"({on_t}/{n_t})"), label
+
+
+def test_alarm_figures_count_the_alarms_of_the_period(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    start, end = month_bounds()
+    expected = raw.execute("SELECT count(*) FROM sensor_alarms WHERE started_at >= ? AND started_at < ?",
+                           [start, end]).fetchone()[0]
+    assert expected > 0
+    page = layout()
+    per_day = sum(sum(t["y"]) for t in figure(page, "alarm_time")["data"])
+    per_type = sum(sum(t["y"]) for t in figure(page, "alarm_type")["data"])
+    assert per_day == per_type == expected
+
+
+def test_type_bar_cross_filters_the_unit_panel(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    page = layout()
+    bars = figure(page, "online_type")["data"][0]
+    action = bars["customdata"][0]
+    stype = action.split("=", 1)[1]
+    href = pages_shared.click_href("sensors", "", {"points": [{"customdata": action}]})
+    assert href == f"/sensors?sel={stype}"
+    filtered = layout(sel=stype)
+    unit_bars = figure(filtered, "online_unit")["data"][0]
+    n_t, on_t = online_sql(raw, as_of(raw), "sensor_type = $2", (stype,))
+    counts = [t.rsplit("(", 1)[1].rstrip(")").split("/") for t in unit_bars["text"]]
+    assert sum(int(o) for o, _ in counts) == on_t and sum(int(s) for _, s in counts) == n_t
+    type_colors = figure(filtered, "online_type")["data"][0]["marker"]["color"]
+    assert type_colors.count("#3182bd") == 1  # only the chosen type is highlighted
+
+
+def test_unit_bar_cross_filters(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    action = figure(layout(), "online_unit")["data"][0]["customdata"][0]
+    unit = action.split("=", 1)[1]
+    href = pages_shared.click_href("sensors", "?sel=smoke", {"points": [{"customdata": action}]})
+    assert href == f"/sensors?unit={unit}&sel=smoke"
+    page = layout(unit=unit, sel="smoke")
+    assert messages(page) == []
+    level = raw.execute("SELECT level FROM org_unit WHERE unit_code = ?", [unit]).fetchone()[0]
+    n_t, _ = online_sql(raw, as_of(raw), f"sensor_type = 'smoke' AND {level}_code = $2", (unit,))
+    kpis = text(find(page, lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
+    assert f"'{n_t:,}'" in kpis
+
+
+def test_chosen_sensor_series_with_threshold_lines(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    sid, warn, alarm = raw.execute("SELECT sensor_id, threshold_warning, threshold_alarm FROM sensors "
+                                   "WHERE threshold_alarm IS NOT NULL ORDER BY sensor_id DESC LIMIT 1").fetchone()
+    page = layout(sensor=sid)
+    fig = figure(page, "series")
+    assert [s["y0"] for s in fig["layout"]["shapes"]] == [warn, alarm]
+    mean = fig["data"][2]
+    assert 0 < len(mean["x"]) <= sensors_view.MAX_POINTS
+    start, end = month_bounds()
+    lo, hi = raw.execute("SELECT min(value), max(value) FROM sensor_readings WHERE sensor_id = ? AND ts >= ? "
+                         "AND ts < ?", [sid, start, end]).fetchone()
+    assert min(fig["data"][1]["y"]) == pytest.approx(lo) and max(fig["data"][0]["y"]) == pytest.approx(hi)
+    assert sid in text(page)
+
+
+def test_year_series_is_downsampled(ctx: dash.Dash) -> None:
+    sid = context_from_search("").con.execute("SELECT min(sensor_id) FROM sensors").fetchone()[0]
+    fig = figure(layout(sensor=sid, period="year"), "series")
+    assert 0 < len(fig["data"][2]["x"]) <= sensors_view.MAX_POINTS
+
+
+def test_offline_list_links_select_a_sensor(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    page = layout()
+    at = as_of(raw)
+    offline = raw.execute("""SELECT count(*) FROM sensors s WHERE (installed_at IS NULL OR installed_at <= $1)
+        AND NOT EXISTS (SELECT 1 FROM sensor_readings r WHERE r.sensor_id = s.sensor_id AND r.ts < $1
+                        AND r.ts >= $1 - INTERVAL 1 MINUTE * coalesce(s.expected_interval_min, 60))""",
+                          [at]).fetchone()[0]
+    ul = find(page, lambda c: getattr(c, "id", None) == sensors_view.OFFLINE_ID)[0]
+    links = find(ul, lambda c: isinstance(c, dash.dcc.Link))
+    assert len(links) == min(offline, 100)
+    if links:
+        assert "sensor=" in links[0].href
+        sid = links[0].href.split("sensor=", 1)[1]
+        assert sid in text(layout(sensor=sid))
+
+
+def test_sensor_picker_is_a_filter_field(ctx: dash.Dash) -> None:
+    href = pages_shared.filter_href("sensors", "?period=week", ["town", "grid", "village", "period", "sensor"],
+                                    [None, None, None, "week", "demo:X-1"], "sensor")
+    assert href == "/sensors?period=week&sensor=demo%3AX-1"
+
+
+def test_bad_type_is_a_message_and_foreign_sensor_a_note(ctx: dash.Dash) -> None:
+    page = layout(sel="rockets")
+    assert len(messages(page)) == 1 and "not a sensor type" in messages(page)[0]
+    page = layout(sensor="no-such-sensor")
+    assert messages(page) == []
+    note = find(page, lambda c: getattr(c, "id", None) == sensors_view.SERIES_NOTE_ID)[0]
+    assert "no-such-sensor" in text(note)
+
+
+def test_filter_change_changes_figures(ctx: dash.Dash) -> None:
+    month = figure(layout(), "alarm_time")
+    week = figure(layout(period="week", date=(data.site_now().date() - timedelta(days=1)).isoformat()), "alarm_time")
+    assert len(week["data"][0]["x"]) == 7 < len(month["data"][0]["x"])
+
+
+def test_english(ctx: dash.Dash) -> None:
+    page = layout(lang="en")
+    assert messages(page) == [] and "Sensors" in text(page) and "Online rate" in text(page)
