@@ -8,7 +8,8 @@ periods, unit codes and filter values are bound as named parameters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,16 @@ def scope_sql(ft: FactTable, query: Query, unit_level: str | None) -> tuple[list
     return where, params
 
 
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def used_params(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters ``sql`` names: DuckDB rejects a statement given parameters it does not use
+    (e.g. ``$s0`` when only end-of-period backlog predicates were compiled)."""
+    names = set(_PARAM.findall(sql))
+    return {k: v for k, v in params.items() if k in names}
+
+
 def period_params(periods: Sequence[Period]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for i, p in enumerate(periods):
@@ -144,7 +155,7 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     sql = (f"SELECT {outer_key},\n  " + ",\n  ".join(cols) + "\nFROM (SELECT " + ",\n    ".join(inner)
            + f"\n  FROM {ft.name}\n  WHERE " + "\n    AND ".join(where) + ")" + group)
     params.update(period_params(periods))
-    return Compiled(sql, params, aliases)
+    return Compiled(sql, used_params(sql, params), aliases)
 
 
 def drill_sql(ft: FactTable, agg: Aggregate, query: Query, unit_level: str | None,
@@ -157,4 +168,5 @@ def drill_sql(ft: FactTable, agg: Aggregate, query: Query, unit_level: str | Non
     params.update(period_params([query.period]))
     body = f"FROM {ft.name} WHERE " + " AND ".join(where)
     rows = f"SELECT {', '.join(ft.drill_columns)} {body} ORDER BY {ft.id_column} LIMIT $limit OFFSET $offset"
-    return rows, f"SELECT count(*) {body}", params
+    # the caller adds $key, $limit and $offset; the rest must be exactly what the body names
+    return rows, f"SELECT count(*) {body}", used_params(body, params)
