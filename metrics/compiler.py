@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .model import Aggregate, Indicator
@@ -41,7 +42,7 @@ def predicate_sql(ft: FactTable, names: Sequence[str], i: int) -> str:
     for n in names:
         if n not in ft.predicates:
             raise QueryError(f"predicate {n!r} is not declared for {ft.name}")
-        parts.append("(" + ft.predicates[n].format(s=f"$s{i}", e=f"$e{i}") + ")")
+        parts.append("(" + ft.predicates[n].format(s=f"$s{i}", e=f"$e{i}", a=f"$a{i}") + ")")
     return " AND ".join(parts) or "true"
 
 
@@ -90,16 +91,24 @@ def used_params(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k in names}
 
 
-def period_params(periods: Sequence[Period]) -> dict[str, Any]:
+def as_of(period: Period, now: datetime | None) -> datetime:
+    """The instant a period's stock figures (backlog, cases due so far) are taken at: its end, or the
+    data's 'now' when that is earlier (the running period; a future period shows the current stock)."""
+    return period.end if now is None else min(period.end, now)
+
+
+def period_params(periods: Sequence[Period], now: datetime | None = None) -> dict[str, Any]:
+    """$s<i>, $e<i> (bounds of period i) and $a<i> (its as-of instant, ``as_of``)."""
     out: dict[str, Any] = {}
     for i, p in enumerate(periods):
         out[f"s{i}"] = p.start
         out[f"e{i}"] = p.end
+        out[f"a{i}"] = as_of(p, now)
     return out
 
 
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
-                 query: Query, unit_level: str | None) -> Compiled:
+                 query: Query, unit_level: str | None, now: datetime | None = None) -> Compiled:
     """One statement: an inner projection evaluates each declared predicate once per row and period
     (as a boolean column), the outer aggregates combine those flags. Evaluating each predicate once
     instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan."""
@@ -119,9 +128,9 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
         if name not in ft.predicates:
             raise QueryError(f"predicate {name!r} is not declared for {ft.name}")
         template = ft.predicates[name]
-        periodic = "{s}" in template or "{e}" in template
+        periodic = any(f"{{{x}}}" in template for x in "sea")
         col = f"f_{name}_p{i}" if periodic else f"f_{name}"
-        flags.setdefault(col, "(" + template.format(s=f"$s{i}", e=f"$e{i}") + ")")
+        flags.setdefault(col, "(" + template.format(s=f"$s{i}", e=f"$e{i}", a=f"$a{i}") + ")")
         return col
 
     cols = []
@@ -154,18 +163,18 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     inner = inner_key + [f"{sql} AS {c}" for c, sql in flags.items()] + [f"{sql} AS {c}" for c, sql in measures.items()]
     sql = (f"SELECT {outer_key},\n  " + ",\n  ".join(cols) + "\nFROM (SELECT " + ",\n    ".join(inner)
            + f"\n  FROM {ft.name}\n  WHERE " + "\n    AND ".join(where) + ")" + group)
-    params.update(period_params(periods))
+    params.update(period_params(periods, now))
     return Compiled(sql, used_params(sql, params), aliases)
 
 
 def drill_sql(ft: FactTable, agg: Aggregate, query: Query, unit_level: str | None,
-              key_column: str | None) -> tuple[str, str, dict[str, Any]]:
+              key_column: str | None, now: datetime | None = None) -> tuple[str, str, dict[str, Any]]:
     """(rows SQL, count SQL, params) for the rows an aggregate counts in the query's period."""
     where, params = scope_sql(ft, query, unit_level)
     where.append(predicate_sql(ft, agg.filter, 0))
     if key_column is not None:
         where.append(f"{key_column} = $key")
-    params.update(period_params([query.period]))
+    params.update(period_params([query.period], now))
     body = f"FROM {ft.name} WHERE " + " AND ".join(where)
     rows = f"SELECT {', '.join(ft.drill_columns)} {body} ORDER BY {ft.id_column} LIMIT $limit OFFSET $offset"
     # the caller adds $key, $limit and $offset; the rest must be exactly what the body names

@@ -61,6 +61,11 @@ Indicator, trend, drill, score, evaluation, ranking and station functions also t
   falls in [s, e), plus those whose deadline fell before s and that were still open at s (not closed
   before s). 结案数 = those of them closed before e, so 结案率 ≤ 100%; 按期结案数 = those closed by
   their deadline; 应处置数 = 应结案数. 应结案数 = 期限在本期内的已立案案件 + 期限早于期初且期初仍未结案的案件。
+- **As-of instant a = min(e, data now)** (``warehouse_meta`` ``now``/``data_now``): stock figures are
+  taken at it. Backlog (未结案件, 超期未结, 未办结工单) of a past period = what was open at its end; of
+  the running period = what is open now (a future period shows the current stock). For the running
+  period 应结案数 counts only cases due by now (deadline < a), not those due later in the period.
+  No recorded 'now': a = e. 存量指标（未结、超期、应结案）取 min(期末, 数据当前时刻)。
 - Filters: unit subtree (any level), category (category code or major-class prefix), source,
   urgency, status; a filter a fact table lacks does not apply to it.
 - Drill-through: `drill(con, metric_id, query, key, part)` returns the rows of the numerator or
@@ -77,7 +82,9 @@ def _agg(ft_name: str, agg: Aggregate | None) -> str:
     if agg is None:
         return "—"
     ft = predicates.TABLES[ft_name]
-    where = " AND ".join(f"({ft.predicates[p]})" for p in agg.filter).replace("{s}", "s").replace("{e}", "e")
+    where = " AND ".join(f"({ft.predicates[p]})" for p in agg.filter)
+    for x in "sea":
+        where = where.replace(f"{{{x}}}", x)
     if agg.measure == "count":
         what = "count(*)"
     elif agg.measure == "sum":

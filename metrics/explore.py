@@ -19,8 +19,8 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN, fact_table, scope_sql
-from .indicators import unit_level
+from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, scope_sql
+from .indicators import data_now, unit_level
 from .query import Query, QueryError
 
 CHILD = {None: "town", "district": "town", "town": "grid", "grid": "village", "village": "village"}
@@ -289,11 +289,12 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, 
 
 def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | None = None, limit: int = 20
                   ) -> tuple[pd.DataFrame, int]:
-    """Cases in scope open at the period end past their deadline (oldest deadline first): (page, total)."""
+    """Cases in scope open past their deadline at the period's as-of instant, min(period end, data
+    'now') — the same instant as the ``overdue_backlog`` indicator (oldest deadline first): (page, total)."""
     ft = fact_table("cases")
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
-    where.append("registered_at < $e AND (closed_at IS NULL OR closed_at >= $e) AND deadline_at < $e")
-    params["e"] = query.period.end
+    where.append("registered_at < $a AND (closed_at IS NULL OR closed_at >= $a) AND deadline_at < $a")
+    params["a"] = as_of(query.period, data_now(con))
     if drill is not None:
         clause, extra = _drill_sql("cases", drill)
         where.append(clause)

@@ -32,6 +32,19 @@ def unit_level(con: duckdb.DuckDBPyConnection, unit: str | None) -> str | None:
     return str(row[0])
 
 
+def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The data's 'now' recorded by the ETL (``warehouse_meta`` key ``now`` or ``data_now``), if any:
+    stock figures (backlog, cases due so far) of a running period are taken at it."""
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') "
+                      "ORDER BY key = 'now' DESC LIMIT 1").fetchone()
+    if not row or not row[0]:
+        return None
+    try:
+        return datetime.fromisoformat(str(row[0]))
+    except ValueError:
+        return None  # an unreadable value must not take every page down: periods end at their end
+
+
 def _value(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | None, float | None]:
     """(numerator, denominator, value) of one indicator from its aggregate results."""
     n, d = clean(num), clean(den)
@@ -47,12 +60,13 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
          by: str | None) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
     """indicator id -> key -> per period (numerator, denominator, value). One statement per table."""
     level = unit_level(con, query.unit)
+    now = data_now(con)
     out: dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]] = {}
     tables: dict[str, list[Indicator]] = {}
     for ind in inds:
         tables.setdefault(ind.table, []).append(ind)
     for table, group in tables.items():
-        comp = compile_scan(table, group, periods, by, query, level)
+        comp = compile_scan(table, group, periods, by, query, level, now)
         cur = con.execute(comp.sql, comp.params)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -190,7 +204,8 @@ def drill(con: duckdb.DuckDBPyConnection, metric_id: str, query: Query, key: str
         if by not in ft.keys:
             raise QueryError(f"{ft.name} cannot be grouped by {by!r}")
         key_column = ft.keys[by]
-    rows_sql, count_sql, params = drill_sql(ft, agg, query, unit_level(con, query.unit), key_column)
+    rows_sql, count_sql, params = drill_sql(ft, agg, query, unit_level(con, query.unit), key_column,
+                                            data_now(con))
     if key_column is not None:
         params["key"] = key
     total = int(con.execute(count_sql, params).fetchone()[0])  # type: ignore[index]

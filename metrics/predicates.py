@@ -3,11 +3,15 @@
 Only identifiers and fragments declared here are ever interpolated into SQL; every value (period
 bounds, unit codes, filter values) is bound as a parameter. Predicate templates use ``{s}`` and
 ``{e}`` for the bounds of the half-open period [s, e), replaced by ``$s<i>``/``$e<i>`` parameters so
-that one scan can evaluate several periods (the query's and the previous one) side by side.
+that one scan can evaluate several periods (the query's and the previous one) side by side. ``{a}``
+(``$a<i>``) is the period's as-of instant: min(e, the data's 'now' in ``warehouse_meta``). Stock
+figures are taken at it: a past month's backlog is what was open at its end, the running month's is
+what is open now, and the running month's cases due are only those due by now.
 
 应结案数 (cases due to close, "due" below) for a period [s, e): registered before e, not cancelled, and
 either the deadline falls in [s, e), or the deadline fell before s and the case was still open at s
-(closed_at is NULL or ≥ s). 结案数 is the part of those closed before e, so 结案率 ≤ 100%.
+(closed_at is NULL or ≥ s). 结案数 is the part of those closed before e, so 结案率 ≤ 100%. For the
+running period "the deadline falls in [s, e)" is "in [s, a)": a case due later this month is not due yet.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ def _m(d: dict[str, str]) -> Mapping[str, str]:
 
 
 _CASE_DUE = (
-    "registered_at < {e} AND deadline_at < {e} "
+    "registered_at < {e} AND deadline_at < {a} "
     "AND (deadline_at >= {s} OR closed_at IS NULL OR closed_at >= {s})"
 )
 _CASE_REG = "registered_at >= {s} AND registered_at < {e}"
@@ -68,8 +72,8 @@ CASES = FactTable(
         "supervision": "supervision_report",
         "proactive": "proactive",
         "escalated": "escalated",
-        "open_at_end": "registered_at < {e} AND (closed_at IS NULL OR closed_at >= {e})",
-        "overdue_at_end": "deadline_at < {e}",
+        "open_at_end": "registered_at < {a} AND (closed_at IS NULL OR closed_at >= {a})",
+        "overdue_at_end": "deadline_at < {a}",
         "closed_in_period": "registered_at < {e} AND closed_at >= {s} AND closed_at < {e}",
         "urgent_dispatched": _URGENT,
         "arrived_15min": "arrived_at <= dispatched_at + INTERVAL 15 MINUTE",
@@ -108,7 +112,7 @@ HOTLINE = FactTable(
         "due_in_period": "due_at >= {s} AND due_at < {e}",
         "closed_by_due": "closed_at <= due_at",
         "closed_by_end": "closed_at < {e}",
-        "open_at_end": "received_at < {e} AND (closed_at IS NULL OR closed_at >= {e})",
+        "open_at_end": "received_at < {a} AND (closed_at IS NULL OR closed_at >= {a})",
     }),
     measures=_m({
         # 满意 1, 基本满意 0.9, 不满意 0 (domain.md §5); weights overridable in a later revision.
