@@ -36,6 +36,7 @@ from etl.schema import TABLE_BY_NAME, ddl
 from metrics import VITAL_SIGNS, Period, Query, indicator_values, ranking
 from metrics.catalog import resolve
 from metrics.compiler import compile_scan
+from metrics.config import measure_params
 from metrics.doc import BENCH_MARK, DOC, render
 
 BIG_SCREEN = (*VITAL_SIGNS, "registered", "due", "closed", "open_backlog", "overdue_backlog", "hotline_orders",
@@ -119,7 +120,7 @@ def floor_sql(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], by: str | No
     out = []
     for table in dict.fromkeys(i.table for i in inds):
         comp = compile_scan(table, [i for i in inds if i.table == table], [QUERY.period, QUERY.period.previous()],
-                            by, QUERY, None)
+                            by, QUERY, None, None, measure_params({}))
         used = [c for c in TABLE_BY_NAME[table].column_names if re.search(rf"\b{c}\b", comp.sql)]
         aggs = ", ".join(f"count({c})" for c in used)
         # the same rows: the statement's WHERE clause (base filter, scope, row window), no predicates

@@ -108,7 +108,8 @@ def period_params(periods: Sequence[Period], now: datetime | None = None) -> dic
 
 
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
-                 query: Query, unit_level: str | None, now: datetime | None = None) -> Compiled:
+                 query: Query, unit_level: str | None, now: datetime | None = None,
+                 measure_params: Mapping[str, Any] | None = None) -> Compiled:
     """One statement: an inner projection evaluates each declared predicate once per row and period
     (as a boolean column), the outer aggregates combine those flags. Evaluating each predicate once
     instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan."""
@@ -164,6 +165,7 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     sql = (f"SELECT {outer_key},\n  " + ",\n  ".join(cols) + "\nFROM (SELECT " + ",\n    ".join(inner)
            + f"\n  FROM {ft.name}\n  WHERE " + "\n    AND ".join(where) + ")" + group)
     params.update(period_params(periods, now))
+    params.update(measure_params or {})
     return Compiled(sql, used_params(sql, params), aliases)
 
 

@@ -12,7 +12,7 @@ import sys
 
 from etl.settings import PROJECT_ROOT
 
-from . import predicates, scores
+from . import config, predicates, scores
 from .catalog import INDICATORS, VITAL_SIGNS
 from .model import Aggregate, Indicator
 
@@ -72,7 +72,8 @@ Indicator, trend, drill, score, evaluation, ranking and station functions also t
   denominator (paged) and their count.
 - Per-site overrides in the TOML configuration, no code change:
   `[metrics.indicators.<id>] target/warning/excellent`, `[metrics.weights.region|department]`,
-  `[metrics.bands.<peer group>] bands`, `[metrics.ranking] min_volume`, `[metrics.vital_signs] cap`.
+  `[metrics.bands.<peer group>] bands`, `[metrics.ranking] min_volume`, `[metrics.vital_signs] cap`,
+  `[metrics.hotline.satisfaction_weights] satisfied/basic/unsatisfied` (市民满意率 weights, see Measures).
 - Status: green at or beyond target; amber between target and the warning threshold (触警阈值);
   red beyond the warning threshold.
 """
@@ -132,6 +133,11 @@ def render(bench_section: str = "") -> str:
     for ft in predicates.TABLES.values():
         for name, expr in ft.measures.items():
             out.append(f"- `{ft.name}.{name}` = `{expr}`")
+    out += ["", "`$w_<answer>` are the 市民满意率 weights, bound as parameters: default "
+            + ", ".join(f"{k} {v:g}" for k, v in config.SATISFACTION_WEIGHTS.items())
+            + " (满意 1 / 基本满意 0.9 / 不满意 0, domain.md §5). A site with another rule overrides them, "
+            "each a number in [0, 1]:", "", "```toml", "[metrics.hotline.satisfaction_weights]",
+            "satisfied = 1.0", "basic = 0.8", "unsatisfied = 0.0", "```"]
     out += ["", "## Indicators · 指标", ""]
     for ind in INDICATORS:
         out += _indicator(ind)

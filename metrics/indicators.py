@@ -13,7 +13,7 @@ import pandas as pd
 
 from .catalog import resolve
 from .compiler import compile_scan, drill_sql, fact_table
-from .config import metrics_overrides
+from .config import measure_params, metrics_overrides
 from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
 
@@ -57,16 +57,19 @@ def _value(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | No
 
 
 def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query, periods: Sequence[Period],
-         by: str | None) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
-    """indicator id -> key -> per period (numerator, denominator, value). One statement per table."""
+         by: str | None, overrides: Mapping[str, Any] | None = None
+         ) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
+    """indicator id -> key -> per period (numerator, denominator, value). One statement per table.
+    ``overrides`` (default: the site's ``[metrics]``) supplies the measures' weights."""
     level = unit_level(con, query.unit)
     now = data_now(con)
+    weights = measure_params(metrics_overrides(overrides))
     out: dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]] = {}
     tables: dict[str, list[Indicator]] = {}
     for ind in inds:
         tables.setdefault(ind.table, []).append(ind)
     for table, group in tables.items():
-        comp = compile_scan(table, group, periods, by, query, level, now)
+        comp = compile_scan(table, group, periods, by, query, level, now, weights)
         cur = con.execute(comp.sql, comp.params)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -130,17 +133,19 @@ def indicator_table(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], qu
                     overrides: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """One row per (unit, indicator): key, name, metric_id, numerator, denominator, value, previous_value,
     target, status. Units of ``by`` in scope without any row still appear (with no value)."""
-    inds = resolve(list(ids) if not isinstance(ids, str) else ids, metrics_overrides(overrides))
+    cfg = metrics_overrides(overrides)
+    inds = resolve(list(ids) if not isinstance(ids, str) else ids, cfg)
     periods = [query.period, query.period.previous()]
-    results = scan(con, inds, query, periods, by)
+    results = scan(con, inds, query, periods, by, cfg)
     return _frame(inds, results, unit_names(con, by, query), 0, True, by, query)
 
 
 def indicator_values(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], query: Query, *,
                      overrides: Mapping[str, Any] | None = None) -> dict[str, IndicatorValue]:
     """Each indicator over the whole query scope, with the previous comparable period and status."""
-    inds = resolve(list(ids) if not isinstance(ids, str) else ids, metrics_overrides(overrides))
-    results = scan(con, inds, query, [query.period, query.period.previous()], None)
+    cfg = metrics_overrides(overrides)
+    inds = resolve(list(ids) if not isinstance(ids, str) else ids, cfg)
+    results = scan(con, inds, query, [query.period, query.period.previous()], None, cfg)
     out = {}
     for ind in inds:
         cur, prev = results[ind.id][""]
@@ -166,10 +171,11 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], quer
     all in one scan per table: columns month (first day) + the ``indicator_table`` columns."""
     if months < 1:
         raise QueryError("months must be at least 1")
-    inds = resolve(list(ids) if not isinstance(ids, str) else ids, metrics_overrides(overrides))
+    cfg = metrics_overrides(overrides)
+    inds = resolve(list(ids) if not isinstance(ids, str) else ids, cfg)
     last = (query.period.end - timedelta(seconds=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     periods = months_back(last, months)
-    results = scan(con, inds, query, periods, by)
+    results = scan(con, inds, query, periods, by, cfg)
     names = unit_names(con, by, query)
     frames = []
     for i, p in enumerate(periods):

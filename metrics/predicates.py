@@ -115,8 +115,10 @@ HOTLINE = FactTable(
         "open_at_end": "received_at < {a} AND (closed_at IS NULL OR closed_at >= {a})",
     }),
     measures=_m({
-        # 满意 1, 基本满意 0.9, 不满意 0 (domain.md §5); weights overridable in a later revision.
-        "satisfaction_score": "CASE satisfaction WHEN 'satisfied' THEN 1.0 WHEN 'basic' THEN 0.9 ELSE 0.0 END",
+        # weights bound as parameters: metrics.config.SATISFACTION_WEIGHTS (满意 1, 基本满意 0.9, 不满意 0),
+        # overridable per site in [metrics.hotline.satisfaction_weights]
+        "satisfaction_score": "CASE satisfaction WHEN 'satisfied' THEN $w_satisfied WHEN 'basic' THEN $w_basic "
+                              "WHEN 'unsatisfied' THEN $w_unsatisfied END",
         "close_hours": "date_diff('second', received_at, closed_at) / 3600.0",
     }),
     keys=_m({**_LEVEL_KEYS, "department": "dept_code", "agency": "agency"}),
