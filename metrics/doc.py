@@ -37,7 +37,7 @@ indicator_table(con, ids, query, by=None | "district" | "town" | "grid" | "villa
 indicator_values(con, ids, query) -> dict[str, IndicatorValue]        # scope total + previous + status
 monthly_trend(con, ids, query, months=12, by=None) -> DataFrame[month, ...indicator_table columns]
 drill(con, metric_id, query, key=None, part="numerator", limit=100, offset=0, *, by=None) -> (DataFrame, total)
-vital_signs(con, query, ids=VITAL_SIGNS) -> VitalSigns                 # CityScore, per dimension + overall
+vital_signs(con, query, ids=VITAL_SIGNS, *, rolling=False) -> VitalSigns  # CityScore (+ 7/30/90-day views)
 evaluation(con, "region" | "department", level, query) -> DataFrame  # 分值, 综合指标值, grade A–E
 ranking(con, level, measure, query, bottom_n=3, *, by_peer_group=True, min_volume=None) -> DataFrame
 station_closure(con, query) -> StationClosure;  station_trend(con, query, months=12, by_station=False)

@@ -23,15 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 
 from .catalog import VITAL_SIGNS, resolve
+from .compiler import as_of
 from .config import metrics_overrides
-from .indicators import indicator_table, indicator_values
-from .model import DIMENSION_EN, Status, clean, score_of
+from .indicators import data_now, indicator_table, scan
+from .model import DIMENSION_EN, Status, clean, score_of, status_of
 from .query import Period, Query, QueryError
 from .ranking import peer_groups
 
@@ -40,6 +42,18 @@ DEPARTMENT_WEIGHTS = {"registered": 0.1, "closure": 0.3, "ontime_disposal": 0.3,
 DEFAULT_BANDS: tuple[tuple[float, float], ...] = ((50, 100), (100, 90), (200, 75), (500, 60), (1000, 40))
 GRADES: tuple[tuple[float, str], ...] = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
 DEFAULT_CAP = 1.5
+
+
+ROLLING_DAYS: tuple[int, ...] = (7, 30, 90)
+
+
+@dataclass(frozen=True)
+class Rolling:
+    """A trailing window's value (or score) ending at the period's as-of instant."""
+
+    days: int
+    value: float | None
+    score: float | None
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,7 @@ class SignScore:
     previous_value: float | None
     previous_score: float | None
     status: Status | None
+    rolling: tuple[Rolling, ...] = ()  # 7/30/90 days, with ``rolling=True``
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,7 @@ class DimensionScore:
     previous_score: float | None
     status: Status | None
     metrics: int
+    rolling: tuple[Rolling, ...] = ()  # score = mean of the members' window scores; value None
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ class VitalSigns:
     status: Status | None
     top: tuple[str, ...]  # best-scoring metric ids (up to 5)
     bottom: tuple[str, ...]  # worst-scoring metric ids (up to 5)
+    rolling: tuple[Rolling, ...] = ()  # overall score per trailing window; value None
 
 
 def _mean(xs: Sequence[float | None]) -> float | None:
@@ -90,37 +107,56 @@ def score_status(score: float | None) -> Status | None:
 
 
 def vital_signs(con: duckdb.DuckDBPyConnection, query: Query, ids: Sequence[str] = VITAL_SIGNS, *,
-                overrides: Mapping[str, Any] | None = None) -> VitalSigns:
+                rolling: bool = False, overrides: Mapping[str, Any] | None = None) -> VitalSigns:
     """CityScore: metric score = actual/target (target/actual when lower is better), capped at ``cap``
     so one near-zero rate cannot swamp the mean; dimension and overall = unweighted means of the
     metric scores that have a value. The query's grain (day/week/month/quarter) is the period scored;
-    the previous comparable period gives the trend."""
+    the previous comparable period gives the trend.
+
+    ``rolling=True`` adds CityScore's trailing views: each metric over the last 7, 30 and 90 days
+    ending at the period's as-of instant (min(period end, data now)), scored the same way, with
+    dimension and overall means per window. A window's rate is its sums of counts over sums of
+    counts, i.e. the count-weighted mean of its daily rates (never a plain mean of day rates, which
+    a quiet day would swing). The windows are three more periods in the same one-statement-per-table
+    scan: about double the cost of the period alone, hence off by default."""
     cfg = metrics_overrides(overrides)
     vcfg = cfg.get("vital_signs", {}) if isinstance(cfg.get("vital_signs", {}), Mapping) else {}
     cap = float(vcfg.get("cap", DEFAULT_CAP))
     inds = resolve(list(ids), cfg)
-    values = indicator_values(con, [i.id for i in inds], query, overrides=cfg)
+    periods = [query.period, query.period.previous()]
+    if rolling:
+        end = as_of(query.period, data_now(con))
+        periods += [Period(end - timedelta(days=d), end, "custom") for d in ROLLING_DAYS]
+    results = scan(con, inds, query, periods, None, cfg)
 
     def capped(x: float | None) -> float | None:
         return None if x is None else min(x, cap)
 
     signs = []
     for ind in inds:
-        v = values[ind.id]
-        signs.append(SignScore(ind.id, ind.zh, ind.en, ind.dimension, v.value, ind.target,
-                               capped(score_of(ind, v.value)), v.previous_value,
-                               capped(score_of(ind, v.previous_value)), v.status))
+        vals = [v for _, _, v in results[ind.id][""]]
+        windows = tuple(Rolling(d, v, capped(score_of(ind, v))) for d, v in zip(ROLLING_DAYS, vals[2:], strict=False))
+        signs.append(SignScore(ind.id, ind.zh, ind.en, ind.dimension, vals[0], ind.target,
+                               capped(score_of(ind, vals[0])), vals[1], capped(score_of(ind, vals[1])),
+                               status_of(ind, vals[0]), windows))
+
+    def window_means(members: Sequence[SignScore]) -> tuple[Rolling, ...]:
+        if not rolling:
+            return ()
+        return tuple(Rolling(d, None, _mean([m.rolling[j].score for m in members]))
+                     for j, d in enumerate(ROLLING_DAYS))
+
     dims = []
     for dim in dict.fromkeys(s.dimension for s in signs):
         members = [s for s in signs if s.dimension == dim]
         sc = _mean([s.score for s in members])
         dims.append(DimensionScore(dim, DIMENSION_EN.get(dim, dim), sc, _mean([s.previous_score for s in members]),
-                                   score_status(sc), len(members)))
+                                   score_status(sc), len(members), window_means(members)))
     overall = _mean([s.score for s in signs])
     ranked = sorted((s for s in signs if s.score is not None), key=lambda s: (-s.score, s.metric_id))  # type: ignore
     return VitalSigns(query.period, tuple(signs), tuple(dims), overall, _mean([s.previous_score for s in signs]),
                       score_status(overall), tuple(s.metric_id for s in ranked[:5]),
-                      tuple(s.metric_id for s in ranked[::-1][:5]))
+                      tuple(s.metric_id for s in ranked[::-1][:5]), window_means(signs))
 
 
 def grade(score: float | None, grades: Sequence[tuple[float, str]] = GRADES) -> str | None:
