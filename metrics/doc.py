@@ -144,6 +144,7 @@ def render(bench_section: str = "") -> str:
     out += ["## Vital signs · 城市体征 (CityScore)", "", "Indicators scored: " +
             ", ".join(f"`{i}`" for i in VITAL_SIGNS) + ".", "", _doc(scores.vital_signs), ""]
     out += ["## Evaluations · 数字化城管评价", "", _doc(scores.evaluation), "",
+            scores.REGION_REGISTERED_NOTE, "",
             f"Default weights: region {scores.REGION_WEIGHTS}; department {scores.DEPARTMENT_WEIGHTS}.",
             f"Volume bands (立案数分值, upper bound → score): {list(scores.DEFAULT_BANDS)}, above: 0.",
             "Grades: A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40. A composite with any component",

@@ -43,6 +43,18 @@ DEFAULT_BANDS: tuple[tuple[float, float], ...] = ((50, 100), (100, 90), (200, 75
 GRADES: tuple[tuple[float, str], ...] = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
 DEFAULT_CAP = 1.5
 
+# Why the region 立案数分值 is what it is: written into docs/metrics.md by ``python -m metrics.doc``.
+REGION_REGISTERED_NOTE = (
+    "Region 立案数分值 rule (an assumption, not from a verified standard text): the sources found "
+    "(domain.md §5) give 立案数 a 20% weight in 区域评价 but no scoring rule for it; the volume bands they "
+    "give belong to 专业部门评价, where fewer cases is better. For a region 立案数 measures discovery "
+    "(发现能力), so more scores higher, relative to its peers: 立案数分值 = min(100, 100 × 立案数 / median "
+    "立案数 of the region's peer group at the same level) — the median region scores 100, one with half "
+    "the median 50. No value when the peer median is 0 (the composite then has no value either: never "
+    "guessed). The weight is configurable (`[metrics.weights.region] registered`), the rule itself is "
+    "code; revisit it when the local evaluation rules (考核细则) are available."
+)
+
 
 ROLLING_DAYS: tuple[int, ...] = (7, 30, 90)
 
