@@ -104,3 +104,15 @@ def test_without_a_recorded_now_the_period_end_is_used(running):
     v = values(running, MARCH)
     # as of 04-01: b2, b3 open and both overdue; b3 is due in March
     assert v["open_backlog"] == 2 and v["overdue_backlog"] == 2 and v["due"] == 5
+
+
+def test_running_month_due_counts_only_cases_due_by_now(running):
+    # b3 (deadline 03-25, after 'now' 03-20 12:00) is not due yet: it neither inflates 应结案数 nor
+    # depresses 结案率/按期结案率 while the month runs; b6, due 03-20 11:00, already is.
+    case(running, "b6", registered="2026-03-19 09:00", deadline="2026-03-20 11:00")
+    vals = indicator_values(running, ["due", "closure_rate", "ontime_closure_rate"], MARCH, overrides={})
+    assert vals["due"].value == 5  # b1 b2 b4 b5 b6
+    assert vals["closure_rate"].value == pytest.approx(3 / 5)  # b1 b4 b5 closed
+    assert vals["ontime_closure_rate"].value == pytest.approx(1 / 5)  # b4 only (b1, b5 closed late)
+    rows, _ = drill(running, "closure_rate", MARCH, part="denominator", overrides={})
+    assert "b3" not in set(rows.case_id) and "b6" in set(rows.case_id)
