@@ -1,6 +1,6 @@
 """Benchmark of the metrics layer at district scale (not a timed test).
 
-    .venv/bin/python bench/metrics_bench.py [--warehouse PATH] [--demo] [--write-doc]
+    .venv/bin/python bench/metrics_bench.py [--warehouse PATH] [--demo] [--month YYYY-MM] [--write-doc]
 
 Builds a synthetic district warehouse of the size in domain.md §7 (Qingpu: 11 街镇, 351 村居,
 43 stations, ~1M cases and ~0.5M hotline orders a year) unless ``--warehouse`` names an existing
@@ -10,6 +10,7 @@ times, cold (fresh connection) and warm (median of 7):
 - the big-screen set: every vital-sign indicator plus the counts, district scope, one month with
   the previous month (one statement per fact table);
 - a full ranking table: every 村居 on closure rate with previous-period ranks;
+- vital_signs (the CityScore of the scored set), and with ``rolling=True`` (+ 7/30/90-day windows);
 
 against the floor: one raw DuckDB query per fact table that scans the same rows and columns and
 aggregates each column once. ``--write-doc`` writes the table into docs/metrics.md.
@@ -25,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -33,15 +34,16 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from etl.schema import TABLE_BY_NAME, ddl
-from metrics import VITAL_SIGNS, Period, Query, indicator_values, ranking
+from metrics import VITAL_SIGNS, Period, Query, indicator_values, ranking, vital_signs
 from metrics.catalog import resolve
-from metrics.compiler import compile_scan
+from metrics.compiler import as_of, compile_scan
 from metrics.config import measure_params
 from metrics.doc import BENCH_MARK, DOC, render
+from metrics.indicators import data_now
+from metrics.scores import ROLLING_DAYS
 
 BIG_SCREEN = (*VITAL_SIGNS, "registered", "due", "closed", "open_backlog", "overdue_backlog", "hotline_orders",
               "hotline_backlog", "handling_p50")
-QUERY = Query(Period.containing("month", date(2026, 10, 15)))
 
 
 def build_synthetic(path: Path, cases: int = 1_000_000, orders: int = 500_000) -> None:
@@ -114,13 +116,24 @@ def build_synthetic(path: Path, cases: int = 1_000_000, orders: int = 500_000) -
     con.close()
 
 
-def floor_sql(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], by: str | None) -> list[tuple[str, dict]]:
+def periods_of(query: Query, rolling: bool, now: datetime | None) -> list[Period]:
+    """The periods one scan evaluates: the query's and the previous one (+ the 7/30/90-day windows)."""
+    out = [query.period, query.period.previous()]
+    if rolling:
+        end = as_of(query.period, now)
+        out += [Period(end - timedelta(days=d), end, "custom") for d in ROLLING_DAYS]
+    return out
+
+
+def floor_sql(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], by: str | None, query: Query,
+              rolling: bool = False) -> list[tuple[str, dict]]:
     """Per fact table: one raw query scanning the same rows and columns as the compiled statement."""
     inds = resolve(list(ids), {})
+    now = data_now(con)
     out = []
     for table in dict.fromkeys(i.table for i in inds):
-        comp = compile_scan(table, [i for i in inds if i.table == table], [QUERY.period, QUERY.period.previous()],
-                            by, QUERY, None, None, measure_params({}))
+        comp = compile_scan(table, [i for i in inds if i.table == table], periods_of(query, rolling, now),
+                            by, query, None, now, measure_params({}))
         used = [c for c in TABLE_BY_NAME[table].column_names if re.search(rf"\b{c}\b", comp.sql)]
         aggs = ", ".join(f"count({c})" for c in used)
         # the same rows: the statement's WHERE clause (base filter, scope, row window), no predicates
@@ -130,19 +143,25 @@ def floor_sql(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], by: str | No
     return out
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """(cold wall, warm wall median, warm CPU median) in ms. CPU = this process's time on all DuckDB
+    threads: far steadier than wall time on a machine other jobs share."""
     t0 = time.perf_counter()
     fn()
     cold = time.perf_counter() - t0
-    runs = []
+    runs, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         runs.append(time.perf_counter() - t0)
-    return cold * 1000, statistics.median(runs) * 1000
+        cpu.append(time.process_time() - c0)
+    return cold * 1000, statistics.median(runs) * 1000, statistics.median(cpu) * 1000
 
 
-def run(path: Path, repeat: int = 7) -> list[tuple[str, float, float, float, float]]:
+Row = tuple[str, float, float, float, float, float, float]
+
+
+def run(path: Path, query: Query, repeat: int = 7) -> list[Row]:
     rows = []
     con = duckdb.connect(str(path), read_only=True)
     n_cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]  # type: ignore[index]
@@ -151,28 +170,34 @@ def run(path: Path, repeat: int = 7) -> list[tuple[str, float, float, float, flo
     con.close()
     cases = [
         (f"big-screen set ({len(BIG_SCREEN)} indicators)",
-         lambda c: indicator_values(c, BIG_SCREEN, QUERY, overrides={}), BIG_SCREEN, None),
-        (f"ranking: {n_vil} 村居 on closure_rate", lambda c: ranking(c, "village", "closure_rate", QUERY, overrides={}),
-         ("closure_rate",), "village"),
+         lambda c: indicator_values(c, BIG_SCREEN, query, overrides={}), BIG_SCREEN, None, False),
+        (f"ranking: {n_vil} 村居 on closure_rate", lambda c: ranking(c, "village", "closure_rate", query, overrides={}),
+         ("closure_rate",), "village", False),
+        (f"vital_signs ({len(VITAL_SIGNS)} scored)", lambda c: vital_signs(c, query, overrides={}),
+         VITAL_SIGNS, None, False),
+        ("vital_signs rolling=True (+7/30/90 d)", lambda c: vital_signs(c, query, rolling=True, overrides={}),
+         VITAL_SIGNS, None, True),
     ]
-    for label, fn, ids, by in cases:
+    for label, fn, ids, by, rolling in cases:
         con = duckdb.connect(str(path), read_only=True)  # cold: a fresh connection
-        cold, warm = timed(lambda: fn(con), repeat)  # noqa: B023
+        cold, warm, cpu = timed(lambda: fn(con), repeat)  # noqa: B023
         con.close()
         con = duckdb.connect(str(path), read_only=True)
-        sqls = floor_sql(con, ids, by)
-        fcold, fwarm = timed(lambda: [con.execute(s, p).fetchall() for s, p in sqls], repeat)  # noqa: B023
+        sqls = floor_sql(con, ids, by, query, rolling)
+        fcold, fwarm, fcpu = timed(lambda: [con.execute(s, p).fetchall() for s, p in sqls], repeat)  # noqa: B023
         con.close()
-        rows.append((label, cold, warm, fcold, fwarm))
-    print(f"warehouse: {path} ({n_cases:,} cases, {n_orders:,} hotline orders); period {QUERY.period.start:%Y-%m}")
+        rows.append((label, cold, warm, cpu, fcold, fwarm, fcpu))
+    print(f"warehouse: {path} ({n_cases:,} cases, {n_orders:,} hotline orders); period {query.period.start:%Y-%m}")
     return rows
 
 
-def table(rows: list[tuple[str, float, float, float, float]]) -> str:
-    lines = ["| workload | cold ms | warm ms | floor cold ms | floor warm ms | warm / floor |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for label, cold, warm, fcold, fwarm in rows:
-        lines.append(f"| {label} | {cold:.0f} | {warm:.0f} | {fcold:.0f} | {fwarm:.0f} | {warm / fwarm:.2f}× |")
+def table(rows: list[Row]) -> str:
+    lines = ["| workload | cold ms | warm ms | warm CPU ms | floor cold ms | floor warm ms | floor CPU ms "
+             "| warm / floor | CPU / floor CPU |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, cold, warm, cpu, fcold, fwarm, fcpu in rows:
+        lines.append(f"| {label} | {cold:.0f} | {warm:.0f} | {cpu:.0f} | {fcold:.0f} | {fwarm:.0f} | {fcpu:.0f} "
+                     f"| {warm / fwarm:.2f}× | {cpu / fcpu:.2f}× |")
     return "\n".join(lines)
 
 
@@ -184,7 +209,9 @@ def main() -> None:
     ap.add_argument("--write-doc", action="store_true")
     ap.add_argument("--label", help="what the warehouse is, for the doc (default: the synthetic one)")
     ap.add_argument("--append", action="store_true", help="add to the doc's benchmark section, not replace it")
+    ap.add_argument("--month", default="2026-10", help="the period benchmarked (YYYY-MM, default 2026-10)")
     args = ap.parse_args()
+    query = Query(Period.containing("month", date.fromisoformat(args.month + "-01")))
     path = args.warehouse or Path(tempfile.mkdtemp()) / "bench.duckdb"
     path = Path(os.path.realpath(path))  # an ETL warehouse path is a symlink to its current snapshot
     if not path.exists():
@@ -196,7 +223,8 @@ def main() -> None:
             t0 = time.perf_counter()
             build_synthetic(path, args.cases, args.cases // 2)
             print(f"built synthetic warehouse in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    rows = run(path)
+    t0 = time.perf_counter()
+    rows = run(path, query)
     md = table(rows)
     print(md)
     if args.write_doc:
@@ -204,10 +232,12 @@ def main() -> None:
 
         label = args.label or (f"a synthetic district warehouse ({args.cases:,} cases, {args.cases // 2:,} hotline"
                                " orders, 351 村居)")
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         block = "\n".join([
-            f"On {label}: one month with the previous month; cold = first call on a fresh connection, warm ="
-            f" median of 7. Machine: {platform.machine()}, {os.cpu_count()} CPUs, DuckDB {duckdb.__version__}.",
-            "", md, ""])
+            f"On {label}: {query.period.start:%Y-%m} with the previous month; cold = first call on a fresh"
+            f" connection, warm = median of 7 (wall and process CPU). Machine: {platform.machine()},"
+            f" {os.cpu_count()} CPUs, DuckDB {duckdb.__version__}, load average {load} (1/5/15 min) at the end"
+            f" of the {time.perf_counter() - t0:.0f} s run.", "", md, ""])
         text = DOC.read_text(encoding="utf-8") if DOC.exists() else render()
         old = text[text.index(BENCH_MARK):] if BENCH_MARK in text else ""
         if args.append and old:
