@@ -130,7 +130,7 @@ def vital_signs(con: duckdb.DuckDBPyConnection, query: Query, ids: Sequence[str]
     dimension and overall means per window. A window's rate is its sums of counts over sums of
     counts, i.e. the count-weighted mean of its daily rates (never a plain mean of day rates, which
     a quiet day would swing). The windows are three more periods in the same one-statement-per-table
-    scan: about double the cost of the period alone, hence off by default."""
+    scan: +40% CPU at district scale (bench/metrics_bench.py), more on wider scopes; off by default."""
     cfg = metrics_overrides(overrides)
     vcfg = cfg.get("vital_signs", {}) if isinstance(cfg.get("vital_signs", {}), Mapping) else {}
     cap = float(vcfg.get("cap", DEFAULT_CAP))
