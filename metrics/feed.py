@@ -110,14 +110,18 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     return DayRows(day, cases, alarms, hotline, roster, grids)
 
 
-def _in(df: pd.DataFrame, query: Query) -> pd.DataFrame:
-    """The rows inside the query's unit subtree (any of the path columns names the unit)."""
-    if not query.unit or df.empty:
-        return df
+def _scoped(df: pd.DataFrame, query: Query) -> np.ndarray:
+    """Mask of the rows inside the query's unit subtree (any of the path columns names the unit)."""
+    if not query.unit:
+        return np.ones(len(df), dtype=bool)
     mask = np.zeros(len(df), dtype=bool)
     for col in PATH_COLUMNS:
         mask |= df[col].eq(query.unit).to_numpy(dtype=bool, na_value=False)
-    return df[mask]
+    return mask
+
+
+def _flag(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype=bool, na_value=False)
 
 
 def _before(ts: pd.Series, now: datetime) -> np.ndarray:
@@ -125,20 +129,28 @@ def _before(ts: pd.Series, now: datetime) -> np.ndarray:
     return (ts <= now).to_numpy(dtype=bool, na_value=False)
 
 
-def _open_cases(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
-    c = _in(rows.cases, query)
-    return c[c["is_open"].to_numpy(dtype=bool) & _before(c["reported_at"], now)]
+def _after(ts: pd.Series, t: datetime) -> np.ndarray:
+    """``ts > t`` (a missing timestamp is not after)."""
+    return (ts > t).to_numpy(dtype=bool, na_value=False)
+
+
+# Masks are combined first and the frame indexed once: copying the day's ~20k rows of a dozen
+# columns for every filter step was most of a refresh's time.
+
+def _open_cases(rows: DayRows, query: Query, now: datetime, urgent_only: bool = False) -> pd.DataFrame:
+    c = rows.cases
+    mask = _scoped(c, query) & _flag(c["is_open"]) & _before(c["reported_at"], now)
+    return c[mask & _flag(c["urgent"])] if urgent_only else c[mask]
 
 
 def _active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
-    a = _in(rows.alarms, query)
-    ended = _before(a["ended_at"], now)
-    return a[~ended & _before(a["started_at"], now)]
+    a = rows.alarms
+    return a[_scoped(a, query) & ~_before(a["ended_at"], now) & _before(a["started_at"], now)]
 
 
 def _on_duty(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
-    r = _in(rows.roster, query)
-    return r[_before(r["start_at"], now) & (r["end_at"] > now).to_numpy(dtype=bool, na_value=False)]
+    r = rows.roster
+    return r[_scoped(r, query) & _before(r["start_at"], now) & _after(r["end_at"], now)]
 
 
 def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours: int = 24) -> pd.DataFrame:
@@ -147,16 +159,17 @@ def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours
     Columns: kind (case|alarm), item_id, happened_at, title, unit_zh, unit_en, state, severity, age_minutes.
     """
     since = now - timedelta(hours=hours)
-    c = _in(rows.cases, query)
-    c = c[c["urgent"].to_numpy(dtype=bool) & (c["reported_at"] >= since).to_numpy(dtype=bool, na_value=False)
+    c = rows.cases
+    c = c[_flag(c["urgent"]) & _scoped(c, query) & (c["reported_at"] >= since).to_numpy(dtype=bool, na_value=False)
           & _before(c["reported_at"], now)]
     state = np.select([_before(c["closed_at"], now), _before(c["first_result_at"], now),
                        _before(c["arrived_at"], now)], ["closed", "disposing", "arrived"], "waiting")
     cases = pd.DataFrame({"kind": "case", "item_id": c["case_id"], "happened_at": c["reported_at"],
                           "title": c["title"], "unit_zh": c["unit_zh"], "unit_en": c["unit_en"],
                           "state": state, "severity": "urgent"})
-    a = _in(rows.alarms, query)
-    a = a[(a["started_at"] >= since).to_numpy(dtype=bool, na_value=False) & _before(a["started_at"], now)]
+    a = rows.alarms
+    a = a[_scoped(a, query) & (a["started_at"] >= since).to_numpy(dtype=bool, na_value=False)
+          & _before(a["started_at"], now)]
     state = np.where(_before(a["ended_at"], now), "ended", np.where(a["has_case"].to_numpy(dtype=bool), "case",
                                                                      "ongoing"))
     alarms = pd.DataFrame({"kind": "alarm", "item_id": a["alarm_id"], "happened_at": a["started_at"],
@@ -171,8 +184,8 @@ def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours
 
 def markers(rows: DayRows, query: Query, now: datetime, limit: int = 2000) -> pd.DataFrame:
     """Open urgent cases and ongoing alarms with coordinates: kind, item_id, happened_at, title, severity, lon, lat."""
-    c = _open_cases(rows, query, now)
-    c = c[c["urgent"].to_numpy(dtype=bool) & c["lon"].notna().to_numpy()]
+    c = _open_cases(rows, query, now, urgent_only=True)
+    c = c[c["lon"].notna().to_numpy()]
     a = _active_alarms(rows, query, now)
     a = a[a["lon"].notna().to_numpy()]
     frames = [
@@ -211,8 +224,8 @@ def hourly_volume(rows: DayRows, typical: tuple[float, ...], query: Query, now: 
     """
     day0 = datetime.combine(rows.day, datetime.min.time())
     df, ts = (rows.cases, "reported_at") if source == "cases" else (rows.hotline, "received_at")
-    df = _in(df, query)
-    stamps = df[ts][(df[ts] >= day0).to_numpy(dtype=bool, na_value=False) & _before(df[ts], now)]
+    stamps = df[ts][_scoped(df, query) & (df[ts] >= day0).to_numpy(dtype=bool, na_value=False)
+                    & _before(df[ts], now)]
     counts = np.bincount(stamps.dt.hour.to_numpy(dtype=int), minlength=24)[:24].astype(float)
     hours = np.arange(24)
     return pd.DataFrame({"hour": hours, "today": np.where(hours <= now.hour, counts, np.nan),
@@ -221,12 +234,12 @@ def hourly_volume(rows: DayRows, typical: tuple[float, ...], query: Query, now: 
 
 def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
     c = _open_cases(rows, query, now)
-    h = _in(rows.hotline, query)
-    h = h[h["is_open"].to_numpy(dtype=bool) & _before(h["received_at"], now)]
+    h = rows.hotline
+    h = h[_scoped(h, query) & _flag(h["is_open"]) & _before(h["received_at"], now)]
     return Backlog(
         open_cases=len(c),
         overdue_cases=int((c["deadline_at"] < now).to_numpy(dtype=bool, na_value=False).sum()),
-        open_urgent=int(c["urgent"].to_numpy(dtype=bool).sum()),
+        open_urgent=int(_flag(c["urgent"]).sum()),
         open_hotline=len(h),
         overdue_hotline=int((h["due_at"] < now).to_numpy(dtype=bool, na_value=False).sum()),
         active_alarms=len(_active_alarms(rows, query, now)),
@@ -250,7 +263,7 @@ def counts_by_unit(rows: DayRows, query: Query, level: str, now: datetime) -> pd
     parts = [
         _count_by(c, col, "open_cases"),
         _count_by(overdue, col, "overdue_cases"),
-        _count_by(c[c["urgent"].to_numpy(dtype=bool)], col, "open_urgent"),
+        _count_by(c[_flag(c["urgent"])], col, "open_urgent"),
         _count_by(_active_alarms(rows, query, now), col, "active_alarms"),
         _count_by(_on_duty(rows, query, now), col, "on_duty", distinct="person_id"),
     ]
@@ -267,10 +280,9 @@ def on_duty_by_grid(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     count wherever they are, open urgent cases too; the scope picks the grids.
     """
     everywhere = Query(period=query.period)
-    grids = _in(rows.grids, query)[["grid_code", "name_zh", "name_en"]]
-    c = _open_cases(rows, everywhere, now)
+    grids = rows.grids[_scoped(rows.grids, query)][["grid_code", "name_zh", "name_en"]]
     duty = _count_by(_on_duty(rows, everywhere, now), "grid_code", "on_duty", distinct="person_id")
-    urgent = _count_by(c[c["urgent"].to_numpy(dtype=bool)], "grid_code", "open_urgent")
+    urgent = _count_by(_open_cases(rows, everywhere, now, urgent_only=True), "grid_code", "open_urgent")
     alarms = _count_by(_active_alarms(rows, everywhere, now), "grid_code", "active_alarms")
     out = grids.join(pd.concat([duty, urgent, alarms], axis=1), on="grid_code")
     for k in ("on_duty", "open_urgent", "active_alarms"):
