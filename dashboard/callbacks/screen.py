@@ -30,15 +30,15 @@ log = logging.getLogger(__name__)
 PANEL_OUTPUTS: tuple[tuple[str, str], ...] = (
     (S.FRESHNESS, "children"),
     (S.VITALS, "children"),
-    (S.STATIONS, "figure"),
+    (S.STATIONS, "children"),
     (S.STATIONS_SUMMARY, "children"),
     (S.RANKING, "children"),
     (S.FEED, "children"),
-    (S.HOURLY, "figure"),
+    (S.HOURLY, "children"),
     (S.BACKLOG, "children"),
-    (S.HOTLINE, "figure"),
+    (S.HOTLINE, "children"),
     (S.HOTLINE_KPIS, "children"),
-    (S.WATER, "figure"),
+    (S.WATER, "children"),
     (S.DUTY, "children"),
 )
 
@@ -48,7 +48,7 @@ def fingerprint(value: Any) -> str:
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
-def build_panels(cfg: ScreenConfig, u: float) -> tuple[dict[str, Any], list[str]]:
+def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
     """Every panel's new content keyed by output id, and the ids whose read failed."""
     at = model.now(cfg)
     lang = cfg.lang
@@ -61,7 +61,7 @@ def build_panels(cfg: ScreenConfig, u: float) -> tuple[dict[str, Any], list[str]
         except model.NotAvailable:
             note = panels.empty_note(t("scr.no_metrics", lang))
             for i in ids:
-                out[i] = _blank_figure() if _is_graph(i) else [note]
+                out[i] = [note]
             return
         except Exception:  # a panel never breaks the screen: keep the last data, warn
             log.exception("screen panel %s failed", ids)
@@ -74,51 +74,32 @@ def build_panels(cfg: ScreenConfig, u: float) -> tuple[dict[str, Any], list[str]
 
     def stations() -> tuple[Any, ...]:
         view = model.stations(cfg, at)
-        return panels.stations_figure(view, u, lang), panels.stations_summary(view, lang)
+        return panels.stations_bars(view, lang), panels.stations_summary(view, lang)
 
     run((S.STATIONS, S.STATIONS_SUMMARY), stations)
     run((S.RANKING,), lambda: (panels.ranking(model.ranking(cfg, at), lang),))
     run((S.FEED,), lambda: (panels.feed(model.live_feed(cfg, at), lang),))
-    run((S.HOURLY,), lambda: (panels.hourly_figure(model.hourly(cfg, at, "cases"), u, lang),))
+    run((S.HOURLY,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "cases"), lang),))
 
     def backlog() -> tuple[Any, ...]:
         b = model.backlog(cfg, at)
         return panels.backlog(b, lang), panels.backlog(b, lang, ("hotline_open", "hotline_overdue"))
 
     run((S.BACKLOG, S.HOTLINE_KPIS), backlog)
-    run((S.HOTLINE,), lambda: (panels.hourly_figure(model.hourly(cfg, at, "hotline"), u, lang),))
-
-    def water() -> tuple[Any, ...]:
-        df = model.water(cfg, at)
-        return (panels.water_figure(df, u, lang) if not df.empty else _blank_figure(t("scr.water.empty", lang)),)
-
-    run((S.WATER,), water)
+    run((S.HOTLINE,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "hotline"), lang),))
+    run((S.WATER,), lambda: (panels.water_bars(model.water(cfg, at), lang),))
     run((S.DUTY,), lambda: (panels.duty(model.duty(cfg, at), lang),))
     return out, failed
-
-
-def _is_graph(id_: str) -> bool:
-    return id_ in {S.STATIONS, S.HOURLY, S.HOTLINE, S.WATER}
-
-
-def _blank_figure(text: str = "") -> dict[str, Any]:
-    layout: dict[str, Any] = {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-                              "xaxis": {"visible": False}, "yaxis": {"visible": False},
-                              "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}
-    if text:
-        layout["annotations"] = [{"text": text, "showarrow": False, "font": {"color": panels.MUTED, "size": 16},
-                                  "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}]
-    return {"data": [], "layout": layout}
 
 
 def refresh(cfg_data: dict[str, Any] | None, unit_px: float | None,
             previous: dict[str, str] | None) -> tuple[Any, ...]:
     """All panel outputs (``no_update`` where unchanged or failed), the warning, fingerprints, stamp."""
     cfg = ScreenConfig.from_store(cfg_data)
-    u = float(unit_px or 1.0)
+    del unit_px  # the HTML charts size themselves with CSS
     previous = dict(previous or {})
     try:
-        content, failed = build_panels(cfg, u)
+        content, failed = build_panels(cfg)
     except Exception:  # the warehouse is missing or the snapshot unreadable: keep everything
         log.exception("screen refresh failed")
         content, failed = {}, [i for i, _ in PANEL_OUTPUTS]

@@ -20,13 +20,9 @@ from dashboard.screen.config import MODES, VIEWS, ScreenConfig, parse
 
 dash.register_page(__name__, path="/screen", order=5, nav_key="nav.screen", title="城运体征 · 大屏")
 
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
-
-
-def _graph(id_: str) -> dcc.Graph:
-    return dcc.Graph(id=id_, config=GRAPH_CONFIG, className="scr-graph", style={"height": "100%", "width": "100%"},
-                     figure={"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-                                                    "xaxis": {"visible": False}, "yaxis": {"visible": False}}})
+def _chart(id_: str) -> html.Div:
+    """A box the refresh fills with HTML bars (see ``dashboard/screen/panels.py``)."""
+    return html.Div(id=id_, className="scr-chart")
 
 
 def _panel(name: str, title: str, *body: Any) -> html.Section:
@@ -80,14 +76,14 @@ def layout(**query: Any) -> html.Div:
         _panel("vitals", t("scr.vitals", lang), html.Div(id=S.VITALS, className="scr-vitals")),
         map_panel,
         _panel("stations", t("scr.stations", lang), html.Div(id=S.STATIONS_SUMMARY, className="scr-stations-summary"),
-               html.Div(_graph(S.STATIONS), className="scr-graph-box")),
+               html.Div(_chart(S.STATIONS), className="scr-graph-box")),
         _panel("ranking", t("scr.ranking", lang), html.Div(id=S.RANKING, className="scr-ranking")),
         _panel("feed", t("scr.feed", lang), html.Div(id=S.FEED, className="scr-feed")),
-        _panel("hourly", t("scr.hourly", lang), html.Div(_graph(S.HOURLY), className="scr-graph-box")),
+        _panel("hourly", t("scr.hourly", lang), html.Div(_chart(S.HOURLY), className="scr-graph-box")),
         _panel("backlog", t("scr.backlog", lang), html.Div(id=S.BACKLOG, className="scr-kpis")),
         _panel("hotline", t("scr.hotline", lang), html.Div(id=S.HOTLINE_KPIS, className="scr-kpis is-compact"),
-               html.Div(_graph(S.HOTLINE), className="scr-graph-box")),
-        _panel("water", t("scr.water", lang), html.Div(_graph(S.WATER), className="scr-graph-box")),
+               html.Div(_chart(S.HOTLINE), className="scr-graph-box")),
+        _panel("water", t("scr.water", lang), html.Div(_chart(S.WATER), className="scr-graph-box")),
         _panel("duty", t("scr.duty", lang), html.Div(id=S.DUTY, className="scr-duty-box")),
     ]
     stores = [

@@ -25,7 +25,7 @@ CHECK_JS = """
     const el = document.getElementById('scr-panel-' + n);
     const r = el.getBoundingClientRect();
     const body = el.querySelector('.scr-panel-body');
-    const svgMarks = body.querySelectorAll('.main-svg .bars path, .main-svg .scatterlayer path, .leaflet-interactive');
+    const svgMarks = body.querySelectorAll('.scr-bar, .scr-col-fill, .leaflet-interactive');
     out.panels[n] = {
       visible: getComputedStyle(el).display !== 'none' && r.width > 0 && r.height > 0,
       inside: r.left >= -1 && r.top >= -1 && r.right <= vw + 1 && r.bottom <= vh + 1,
@@ -54,9 +54,9 @@ def _check(page, names):
 def _wait_filled(page):
     page.wait_for_selector(FILLED, timeout=30_000)
     page.wait_for_selector(".scr-leaflet path.scr-unit", timeout=30_000)
-    page.wait_for_selector("#scr-hourly .bars path", state="attached", timeout=30_000)
-    page.wait_for_selector("#scr-stations .bars path", state="attached", timeout=30_000)
-    page.wait_for_timeout(600)  # let the last figures paint
+    page.wait_for_selector("#scr-hourly .scr-col", state="attached", timeout=30_000)
+    page.wait_for_selector("#scr-stations .scr-bar", state="attached", timeout=30_000)
+    page.wait_for_timeout(300)  # let the map tiles of polygons settle
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (5760, 1080)])
@@ -171,3 +171,55 @@ def test_refresh_picks_up_a_new_snapshot(browser, tmp_path: Path):
     finally:
         stop_server(server)
     assert not errors, errors
+
+
+BARS_JS = """
+() => {
+  const vals = (sel) => Array.from(document.querySelectorAll(sel)).map(e => e.dataset.value);
+  const box = (sel) => Array.from(document.querySelectorAll(sel)).map(e => e.getBoundingClientRect().width);
+  const line = document.querySelector('#scr-stations .scr-bar-target');
+  const track = line && line.parentElement.getBoundingClientRect();
+  return {stations: vals('#scr-stations .scr-bar'), widths: box('#scr-stations .scr-bar-fill'),
+          tracks: box('#scr-stations .scr-bar-track:not(.is-axis)'),
+          line: line ? (line.getBoundingClientRect().left - track.left) / track.width : null,
+          hours: vals('#scr-hourly .scr-col'), ranking: vals('#scr-ranking li'),
+          plotly: !!window.Plotly || !!document.querySelector('script[src*="plotly"]'),
+          nameFont: parseFloat(getComputedStyle(document.querySelector('#scr-stations .scr-bar-name')).fontSize),
+          clipped: Array.from(document.querySelectorAll('#scr-stations .scr-bar-name'))
+                        .filter(e => e.scrollWidth > e.clientWidth + 1).length};
+}
+"""
+
+
+def test_bars_match_the_metrics_layer(open_page, warehouse_root: Path):
+    """The HTML bars show the same numbers as the metrics layer, with no Plotly bundle on the page."""
+    from dashboard.app import create_app
+    from dashboard.screen import model
+    from dashboard.screen.config import parse
+    from etl.settings import Settings
+
+    page = open_page("/screen?kiosk=1", wait=FILLED)
+    _wait_filled(page)
+    got = page.evaluate(BARS_JS)
+    settings = Settings(warehouse=warehouse_root / "vitals.duckdb")
+    app = create_app(settings)
+    with app.server.test_request_context("/"):
+        cfg = parse({}, settings)
+        at = model.now(cfg)
+        stations = [r for r in model.stations(cfg, at).rows if r.rate is not None][:12]
+        hourly = model.hourly(cfg, at, "cases")
+        ranking = model.ranking(cfg, at)
+        app.server.do_teardown_appcontext()
+    assert [float(v) for v in got["stations"]] == pytest.approx([r.rate for r in stations], abs=1e-6)
+    # each bar is as long as its rate, the dashed line sits at 85% of the track
+    assert [w / tr for w, tr in zip(got["widths"], got["tracks"], strict=True)] == pytest.approx(
+        [r.rate for r in stations], abs=0.01)
+    assert got["line"] == pytest.approx(0.85, abs=0.01)
+    assert len(got["hours"]) == 24
+    # hours before the current one are complete (the page and the test may straddle an hour)
+    done = [f"{v:g}" for v in hourly["today"].iloc[: at.hour]]
+    assert got["hours"][: at.hour] == done and all(v == "" for v in got["hours"][at.hour + 1:])
+    assert [float(v) for v in got["ranking"]] == pytest.approx(
+        [s for _, s in (*ranking.top, *ranking.bottom)], rel=1e-5)
+    assert not got["plotly"]  # the wall page does not load the Plotly bundle
+    assert got["nameFont"] >= 14 and got["clipped"] == 0  # readable from across the room, labels fit

@@ -26,6 +26,23 @@ def _size(value: object) -> int:
     return len(json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder))
 
 
+def _find(tree: object, cls: str) -> list:
+    """Every component below ``tree`` whose class list holds ``cls``."""
+    found = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(reversed(node))
+            continue
+        if cls in (getattr(node, "className", None) or "").split():
+            found.append(node)
+        kids = getattr(node, "children", None)
+        if kids is not None and not isinstance(kids, str):
+            stack.append(kids)
+    return found
+
+
 def test_config_from_url(settings: Settings):
     cfg = parse({}, settings)
     assert cfg.lang == "zh" and not cfg.kiosk and cfg.scale == 1 and cfg.playlist == ("overview",)
@@ -62,8 +79,16 @@ def test_refresh_fills_every_panel_then_skips_unchanged(pinned: dash.Dash, setti
         assert value is not no_update, id_
         assert value, id_
     assert warning == "" and stamp is not no_update
-    figure = dict(zip([i for i, _ in cb.PANEL_OUTPUTS], panels, strict=True))[S.HOURLY]
-    assert len(figure.data) == 2 and len(figure.data[0].x) == 24
+    by_id = dict(zip([i for i, _ in cb.PANEL_OUTPUTS], panels, strict=True))
+    cols = _find(by_id[S.HOURLY], "scr-col")
+    scr = parse({}, settings)
+    hourly = model.hourly(scr, model.now(scr), "cases")
+    assert len(cols) == 24
+    assert [c.to_plotly_json()["props"]["data-value"] for c in cols] == \
+        ["" if v != v else f"{v:g}" for v in hourly["today"]]
+    bars = _find(by_id[S.STATIONS], "scr-bar")
+    rated = [r for r in model.stations(scr, model.now(scr)).rows if r.rate is not None][:12]
+    assert [float(b.to_plotly_json()["props"]["data-value"]) for b in bars] == pytest.approx([r.rate for r in rated])
     assert _size(out) < 200_000
     again = cb.refresh(cfg, 1.0, fps)
     assert all(v is no_update for v in again[:n])  # nothing changed: nothing sent
