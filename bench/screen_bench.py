@@ -44,14 +44,14 @@ def server_side(warehouse: Path, runs: int) -> dict[str, float]:
     for _ in range(runs):
         with app.server.test_request_context("/"):
             t0 = time.perf_counter()
-            out = cb.refresh(cfg, 1.0, {})
+            out = cb.refresh(cfg, {})
             full.append(time.perf_counter() - t0)
             full_b.append(_bytes(out))
             fps = out[len(cb.PANEL_OUTPUTS) + 1]
             app.server.do_teardown_appcontext()
         with app.server.test_request_context("/"):
             t0 = time.perf_counter()
-            out = cb.refresh(cfg, 1.0, fps)
+            out = cb.refresh(cfg, fps)
             skip.append(time.perf_counter() - t0)
             skip_b.append(_bytes(out))
             app.server.do_teardown_appcontext()

@@ -13,11 +13,13 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import dash
 import plotly.utils
 from dash import ClientsideFunction, Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard.i18n import t
 from dashboard.pages.screen_ids import ScreenIds as S
@@ -92,11 +94,9 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
     return out, failed
 
 
-def refresh(cfg_data: dict[str, Any] | None, unit_px: float | None,
-            previous: dict[str, str] | None) -> tuple[Any, ...]:
+def refresh(cfg_data: dict[str, Any] | None, previous: dict[str, str] | None) -> tuple[Any, ...]:
     """All panel outputs (``no_update`` where unchanged or failed), the warning, fingerprints, stamp."""
     cfg = ScreenConfig.from_store(cfg_data)
-    del unit_px  # the HTML charts size themselves with CSS
     previous = dict(previous or {})
     try:
         content, failed = build_panels(cfg)
@@ -150,10 +150,43 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         fps[key] = fp
     new_scope = previous.get("_scope") != view.scope
     fps["_scope"] = view.scope
+    fps["_asked"] = scope or ""
     bounds = ({"bounds": view.bounds, "transition": "fitBounds", "options": {"padding": [12, 12], "animate": False}}
               if new_scope and view.bounds else no_update)
     back = {"display": "block"} if view.parent else {"display": "none"}
     return (*out, back, view.parent, bounds, fps)
+
+
+@dataclass(frozen=True)
+class FirstPaint:
+    """What the layout draws before any callback: panel contents, map layers and their fingerprints."""
+
+    panels: dict[str, Any]
+    warning: str
+    fingerprints: dict[str, str]
+    map: dict[str, Any]
+    map_fingerprints: dict[str, str]
+
+
+MAP_PARTS = ("units", "markers", "legend", "title", "back", "parent", "viewport")
+
+
+def first_paint(cfg_data: dict[str, Any]) -> FirstPaint:
+    """The first refresh and map, computed while the page layout is built (server-side first paint).
+
+    The page arrives with data instead of waiting for a second round-trip, and the fingerprints let
+    the first tick send only what changed since. A failed read leaves the panel empty (the next tick
+    retries) and the header shows the usual warning.
+    """
+    out = refresh(cfg_data, {})
+    n = len(PANEL_OUTPUTS)
+    panels_ = {i: v for (i, _), v in zip(PANEL_OUTPUTS, out[:n], strict=True) if v is not no_update}
+    fps = out[n + 1] if isinstance(out[n + 1], dict) else {}
+    mp = map_refresh(None, cfg_data, {})
+    parts = {k: v for k, v in zip(MAP_PARTS, mp[:-1], strict=True) if v is not no_update}
+    mfps = mp[-1] if isinstance(mp[-1], dict) else {}
+    warning = out[n] if isinstance(out[n], str) else ""
+    return FirstPaint(panels_, warning, fps, parts, mfps)
 
 
 def register(app: dash.Dash) -> None:
@@ -163,14 +196,13 @@ def register(app: dash.Dash) -> None:
         Output(S.FINGERPRINTS, "data"),
         Output(S.REFRESHED, "data"),
         Input(S.TICK, "n_intervals"),
-        Input(S.UNIT, "data"),
         State(S.CONFIG, "data"),
         State(S.FINGERPRINTS, "data"),
         running=[(Output(S.TICK, "disabled"), True, False)],
-        prevent_initial_call=True,
+        prevent_initial_call=True,  # the layout already holds the first data (see first_paint)
     )
-    def _refresh(_n: int | None, unit_px: float | None, cfg: dict[str, Any], fps: dict[str, str]) -> tuple[Any, ...]:
-        return refresh(cfg, unit_px, fps)
+    def _refresh(_n: int | None, cfg: dict[str, Any], fps: dict[str, str]) -> tuple[Any, ...]:
+        return refresh(cfg, fps)
 
     @app.callback(
         Output(S.MAP_UNITS, "data"),
@@ -185,12 +217,17 @@ def register(app: dash.Dash) -> None:
         Input(S.REFRESHED, "data"),
         State(S.CONFIG, "data"),
         State(S.MAP_FINGERPRINTS, "data"),
+        prevent_initial_call=True,
     )
     def _map(scope: str | None, _stamp: int | None, cfg: dict[str, Any], fps: dict[str, str]) -> tuple[Any, ...]:
+        # Dash fires this once when the page's layout arrives although the layout already holds the map
+        # (first_paint): same scope, no refresh since, nothing to do.
+        trig = [t["prop_id"] for t in dash.callback_context.triggered]
+        if trig == [f"{S.MAP_SCOPE}.data"] and (fps or {}).get("_asked", "") == (scope or ""):
+            raise PreventUpdate
         return map_refresh(scope, cfg, fps)
 
     ns = "cityVitals"
-    app.clientside_callback(ClientsideFunction(ns, "unitPx"), Output(S.UNIT, "data"), Input(S.CONFIG, "data"))
     app.clientside_callback(ClientsideFunction(ns, "clock"), Output(S.CLOCK, "children"),
                             Input(S.CLOCK_TICK, "n_intervals"), State(S.CONFIG, "data"))
     app.clientside_callback(

@@ -36,7 +36,6 @@ class ScreenIds:
     MAP_FINGERPRINTS = "scr-map-fingerprints"
     MAP_PARENT = "scr-map-parent"
     REFRESHED = "scr-refreshed"
-    UNIT = "scr-unit-px"
     MODE_STORE = "scr-mode-store"
     VIEW_LABEL = "scr-view-label"
     MODE_LABEL = "scr-mode-label"

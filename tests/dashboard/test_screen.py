@@ -26,8 +26,8 @@ def _size(value: object) -> int:
     return len(json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder))
 
 
-def _find(tree: object, cls: str) -> list:
-    """Every component below ``tree`` whose class list holds ``cls``."""
+def _walk(tree: object) -> list:
+    """Every component in ``tree``, depth first in document order."""
     found = []
     stack = [tree]
     while stack:
@@ -35,12 +35,20 @@ def _find(tree: object, cls: str) -> list:
         if isinstance(node, (list, tuple)):
             stack.extend(reversed(node))
             continue
-        if cls in (getattr(node, "className", None) or "").split():
-            found.append(node)
+        found.append(node)
         kids = getattr(node, "children", None)
         if kids is not None and not isinstance(kids, str):
             stack.append(kids)
     return found
+
+
+def _find(tree: object, cls: str) -> list:
+    """Every component below ``tree`` whose class list holds ``cls``."""
+    return [n for n in _walk(tree) if cls in (getattr(n, "className", None) or "").split()]
+
+
+def _by_id(tree: object, id_: str):
+    return next(n for n in _walk(tree) if getattr(n, "id", None) == id_)
 
 
 def test_config_from_url(settings: Settings):
@@ -72,7 +80,7 @@ def pinned(settings: Settings):
 
 def test_refresh_fills_every_panel_then_skips_unchanged(pinned: dash.Dash, settings: Settings):
     cfg = _cfg(settings)
-    out = cb.refresh(cfg, 1.0, {})
+    out = cb.refresh(cfg, {})
     n = len(cb.PANEL_OUTPUTS)
     panels, warning, fps, stamp = out[:n], out[n], out[n + 1], out[n + 2]
     for (id_, _prop), value in zip(cb.PANEL_OUTPUTS, panels, strict=True):
@@ -90,7 +98,7 @@ def test_refresh_fills_every_panel_then_skips_unchanged(pinned: dash.Dash, setti
     rated = [r for r in model.stations(scr, model.now(scr)).rows if r.rate is not None][:12]
     assert [float(b.to_plotly_json()["props"]["data-value"]) for b in bars] == pytest.approx([r.rate for r in rated])
     assert _size(out) < 200_000
-    again = cb.refresh(cfg, 1.0, fps)
+    again = cb.refresh(cfg, fps)
     assert all(v is no_update for v in again[:n])  # nothing changed: nothing sent
     assert again[n] is no_update and again[n + 2] is no_update
     assert _size([v for v in again if v is not no_update]) < 2_000
@@ -101,7 +109,7 @@ def test_refresh_keeps_last_data_when_the_warehouse_fails(tmp_path: Path, settin
 
     app = create_app(replace(settings, warehouse=tmp_path / "gone" / "vitals.duckdb"))
     with app.server.test_request_context("/"):
-        out = cb.refresh(_cfg(settings), 1.0, {"x": "y"})
+        out = cb.refresh(_cfg(settings), {"x": "y"})
     n = len(cb.PANEL_OUTPUTS)
     assert all(v is no_update for v in out[:n])
     assert out[n] == "刷新失败，显示上次数据"
@@ -109,7 +117,7 @@ def test_refresh_keeps_last_data_when_the_warehouse_fails(tmp_path: Path, settin
 
 
 def test_english_labels(ctx: dash.Dash, settings: Settings):
-    out = cb.refresh(_cfg(settings, lang="en"), 1.0, {})
+    out = cb.refresh(_cfg(settings, lang="en"), {})
     text = json.dumps(out[: len(cb.PANEL_OUTPUTS)], cls=plotly.utils.PlotlyJSONEncoder)
     assert "Open cases" in text and "Today" in text
     assert "在办案件" not in text
@@ -170,3 +178,26 @@ def test_panels_have_data(ctx: dash.Dash, settings: Settings):
     assert b.open_cases >= b.overdue_cases >= 0 and b.open_cases >= b.open_urgent
     duty = model.duty(cfg, at)
     assert len(duty) >= 1 and (duty["on_duty"] >= 0).all()
+
+
+def test_layout_draws_the_first_data_without_a_callback(pinned: dash.Dash, settings: Settings):
+    """Server-side first paint: the page layout already holds every panel, the map and the fingerprints,
+    so the first tick sends nothing when nothing changed."""
+    from dashboard.pages import screen as page
+
+    root = page.layout()
+    text = json.dumps(root, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+    assert "在办案件" in text and "scr-col" in text and "scr-bar" in text
+    fps = _by_id(root, S.FINGERPRINTS).data
+    assert _by_id(root, S.MAP_FINGERPRINTS).data["units"]
+    assert {i for i, _ in cb.PANEL_OUTPUTS} <= set(fps)
+    b = model.backlog(parse({}, settings), model.now(parse({}, settings)))
+    backlog = _by_id(root, S.BACKLOG)
+    assert json.dumps(backlog.children, cls=plotly.utils.PlotlyJSONEncoder).count(f'"{b.open_cases:,}"') >= 1
+    again = cb.refresh(_cfg(settings), fps)
+    assert all(v is no_update for v in again[: len(cb.PANEL_OUTPUTS)])
+    units = _by_id(root, S.MAP_UNITS)
+    assert units.data["features"]
+    leaflet = _by_id(root, S.MAP)
+    (s, w), (n, e) = leaflet.viewport["bounds"]
+    assert s < n and w < e
