@@ -103,7 +103,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
 def wsgi() -> flask.Flask:
     """WSGI factory: ``gunicorn 'dashboard.app:wsgi()'`` / ``waitress-serve --call dashboard.app:wsgi``."""
-    return create_app().server
+    server = create_app().server
+    data.warehouse(server).start_warming(server)
+    return server
 
 
 def run_dev(host: str = "127.0.0.1", port: int = 8050) -> None:  # pragma: no cover - manual use

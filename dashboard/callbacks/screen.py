@@ -189,7 +189,22 @@ def first_paint(cfg_data: dict[str, Any]) -> FirstPaint:
     return FirstPaint(panels_, warning, fps, parts, mfps)
 
 
+def warm() -> None:
+    """Fill this process's per-snapshot caches for the default screen in both languages (run by the
+    warm-up thread after a load, at start and at midnight), so the first viewer gets a warm screen."""
+    from dashboard import data
+    from dashboard.screen.config import parse
+
+    for lang in ("zh", "en"):
+        store = parse({"lang": lang}, data.settings()).to_store()
+        first_paint(store)
+
+
 def register(app: dash.Dash) -> None:
+    from dashboard import data
+
+    data.warehouse(app.server).add_warmer(warm)
+
     @app.callback(
         *[Output(i, p) for i, p in PANEL_OUTPUTS],
         Output(S.WARNING, "children"),

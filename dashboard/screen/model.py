@@ -123,7 +123,9 @@ def _num(value: Any) -> float | None:
 def _cached(name: str, bucket: str, cfg: ScreenConfig, compute: Any) -> Any:
     """Judged-over-30-days values change only with a new snapshot or a new day (or hour): compute them
     once per snapshot, bucket, scope and language in each worker instead of on every refresh."""
-    key = f"screen.{name}.{bucket}.{cfg.unit}.{cfg.lang}"
+    # The unit after the access gate, not the requested one: users with different scopes never share.
+    unit = access.scoped(Query(period=Period.containing("day", data.site_now().date()), unit=cfg.unit)).unit
+    key = f"screen.{name}.{bucket}.{unit}.{cfg.lang}"
     return data.per_snapshot(key, lambda _con: compute())
 
 

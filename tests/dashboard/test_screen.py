@@ -201,3 +201,68 @@ def test_layout_draws_the_first_data_without_a_callback(pinned: dash.Dash, setti
     leaflet = _by_id(root, S.MAP)
     (s, w), (n, e) = leaflet.viewport["bounds"]
     assert s < n and w < e
+
+
+def test_per_snapshot_cache_is_single_flight(app: dash.Dash):
+    """Threads asking for the same cold value wait for one computation instead of each running it."""
+    import threading
+    import time
+
+    from dashboard import data
+
+    wh = data.warehouse(app.server)
+    calls: list[int] = []
+
+    def slow(_con: object) -> int:
+        calls.append(1)
+        time.sleep(0.3)
+        return 42
+
+    results: list[int] = []
+
+    def ask() -> None:
+        with app.server.app_context():
+            con, target = wh.cursor_and_snapshot()
+            results.append(wh.memo("slow", slow, con, target))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(10)
+    assert results == [42] * 4 and len(calls) == 1
+    # a failing computation is not cached and does not leave the key stuck for the next caller
+    with app.server.app_context():
+        con, target = wh.cursor_and_snapshot()
+        with pytest.raises(ZeroDivisionError):
+            wh.memo("bad", lambda _c: 1 // 0, con, target)
+        assert wh.memo("bad", lambda _c: 7, con, target) == 7
+
+
+def test_warmer_fills_the_screen_cache_before_any_request(app: dash.Dash):
+    import time
+
+    from dashboard import data
+
+    wh = data.warehouse(app.server)
+    assert not any(k.startswith("screen.") for k in wh._memo)
+    wh.start_warming(app.server, interval=0.05)
+    deadline = time.monotonic() + 60
+    want = ("screen.vitals.", "screen.stations.", "screen.ranking.", "screen.day.", "screen.typical.cases.")
+
+    def warmed() -> bool:
+        keys = list(wh._memo)
+        return all(any(k.startswith(w) for k in keys) for w in want) and any(k.endswith(".en") for k in keys)
+
+    while time.monotonic() < deadline and not warmed():
+        time.sleep(0.1)
+    wh.stop_warming()
+    keys = set(wh._memo)
+    assert all(any(k.startswith(w) for k in keys) for w in want), keys
+    assert any(k.endswith(".zh") for k in keys) and any(k.endswith(".en") for k in keys)
+    # a request then reads the warmed value (the same object, not a recomputation)
+    with app.server.test_request_context("/"):
+        cfg = parse({}, data.settings())
+        key = next(k for k in keys if k.startswith("screen.stations.") and k.endswith(".zh"))
+        assert model.stations(cfg, model.now(cfg)) is wh._memo[key]
+        app.server.do_teardown_appcontext()
