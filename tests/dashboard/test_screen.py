@@ -266,3 +266,30 @@ def test_warmer_fills_the_screen_cache_before_any_request(app: dash.Dash):
         key = next(k for k in keys if k.startswith("screen.stations.") and k.endswith(".zh"))
         assert model.stations(cfg, model.now(cfg)) is wh._memo[key]
         app.server.do_teardown_appcontext()
+
+
+def test_dash_is_set_up_at_creation_so_parallel_first_requests_succeed(settings: Settings):
+    """Dash used to set itself up in the first request; parallel first requests on a gunicorn worker
+    then saw a half-set-up app (500 "dash is not a registered library", no page router)."""
+    import threading
+
+    from dashboard.app import create_app
+
+    app = create_app(settings)
+    assert any("_pages_content.children" in k for k in app.callback_map)  # before any request
+    paths = ["/_dash-dependencies", "/_dash-layout", "/screen", "/_dash-dependencies", "/_dash-layout", "/"] * 2
+    got: list[tuple[str, int, bytes]] = []
+
+    def get(path: str) -> None:
+        with app.server.test_client() as client:
+            r = client.get(path)
+            got.append((path, r.status_code, r.data))
+
+    threads = [threading.Thread(target=get, args=(p,)) for p in paths]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert len(got) == len(paths) and all(code == 200 for _p, code, _d in got), [(p, c) for p, c, _ in got]
+    deps = [json.loads(d) for p, _c, d in got if p == "/_dash-dependencies"]
+    assert all(any("_pages_content.children" in c["output"] for c in d) for d in deps)
