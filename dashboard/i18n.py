@@ -170,6 +170,7 @@ _S: dict[str, tuple[str, str]] = {
     # big screen: HTML charts (issue 4)
     "scr.stations.none": ("暂无站点结案数据", "No station closures yet"),
     "scr.hourly.total": ("合计", "Total"),
+    "scr.trend.flat": ("持平", "flat"),
 }
 
 STRINGS: Mapping[str, tuple[str, str]] = MappingProxyType(_S)

@@ -49,10 +49,13 @@ def freshness(items: Sequence[status.Freshness], lang: str) -> list[Any]:
 # --- vital signs --------------------------------------------------------------------------------
 
 
-def _delta(delta: float | None) -> html.Span:
+def _delta(delta: float | None, lang: str = "zh") -> html.Span:
+    """Trend against the previous period; a change that rounds to 0.00 reads "flat", not "▼ 0.00"/"— 0"."""
     if delta is None:
         return html.Span("", className="scr-delta")
-    arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "■")
+    if round(abs(delta), 2) == 0:
+        return html.Span("＝ " + t("scr.trend.flat", lang), className="scr-delta flat")
+    arrow = "▲" if delta > 0 else "▼"
     return html.Span(f"{arrow} {abs(delta):.2f}", className="scr-delta " + ("up" if delta > 0 else "down"))
 
 
@@ -61,13 +64,13 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
         [html.Div(t("scr.overall", lang), className="scr-score-label"),
          html.Div(_fmt(view.overall, 2),
                   className="scr-score-value"),
-         _delta(view.delta)],
+         _delta(view.delta, lang)],
         className=f"scr-score is-{view.status}",
     )
     tiles = [
         html.Div([html.Div(d.label, className="scr-tile-label"),
                   html.Div(_fmt(d.score, 2), className="scr-tile-value"),
-                  _delta(d.delta)],
+                  _delta(d.delta, lang)],
                  className=f"scr-tile is-{d.status}")
         for d in view.dimensions
     ]
@@ -175,7 +178,8 @@ def water_bars(df: pd.DataFrame, lang: str) -> html.Div:
 def stations_summary(view: StationsView, lang: str) -> list[Any]:
     return [
         html.Span(t("scr.stations.meeting", lang, n=view.meeting, m=view.rated), className="scr-big-note"),
-        html.Span(t("scr.stations.worst", lang) + "：" + "、".join(r.name for r in view.rows[:5] if r.rate is not None),
+        html.Span(t("scr.stations.worst", lang) + "："
+                  + "、".join(short_label(r.name) for r in view.rows[:5] if r.rate is not None),
                   className="scr-worst"),
     ]
 
@@ -247,12 +251,22 @@ def duty(df: pd.DataFrame, lang: str) -> list[Any]:
 
 
 def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
+    """Colour classes of the map; with few distinct values only the classes in use, each labelled
+    with the values it holds (five classes for two towns read as a scale that is not there)."""
     b = view.breaks
     labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1] - 1:g}" if b[i + 1] - 1 > b[i] else f"{b[i]:g}"
                                 for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
+    values: dict[str, set[float]] = {}
+    for f in view.units.get("features", []):
+        props = f.get("properties", {})
+        values.setdefault(props.get("fill", ""), set()).add(props.get("value"))
+    distinct = {v for vs in values.values() for v in vs if v is not None}
+    rows = list(zip(view.colors, labels, strict=True))
+    if 0 < len(distinct) <= len(view.colors):
+        rows = [(c, "、".join(f"{v:g}" for v in sorted(values[c]))) for c in view.colors if c in values]
     return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
-                       className="scr-legend-row") for c, label in zip(view.colors, labels, strict=True)],
+                       className="scr-legend-row") for c, label in rows],
             *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else [])]
 
 

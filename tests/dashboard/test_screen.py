@@ -293,3 +293,32 @@ def test_dash_is_set_up_at_creation_so_parallel_first_requests_succeed(settings:
     assert len(got) == len(paths) and all(code == 200 for _p, code, _d in got), [(p, c) for p, c, _ in got]
     deps = [json.loads(d) for p, _c, d in got if p == "/_dash-dependencies"]
     assert all(any("_pages_content.children" in c["output"] for c in d) for d in deps)
+
+
+def test_cosmetics_trend_legend_and_labels():
+    from dashboard.screen import panels
+
+    def text(span: object) -> str:
+        return span.children  # type: ignore[attr-defined]
+
+    assert text(panels._delta(0.0)) == "＝ 持平" and text(panels._delta(-0.004, "en")) == "＝ flat"
+    assert text(panels._delta(-0.03)) == "▼ 0.03" and text(panels._delta(0.1)) == "▲ 0.10"
+    assert text(panels._delta(None)) == ""
+
+    def view(values: list[float]) -> model.MapView:
+        breaks = model._breaks(values)
+        feats = [{"properties": {"value": v, "fill": model._colour(v, breaks)}} for v in values]
+        return model.MapView(scope="D", scope_name="D", level="town", parent=None,
+                             units={"type": "FeatureCollection", "features": feats}, markers={}, bounds=None,
+                             breaks=breaks, colors=model.PALETTE, approximate=False)
+
+    def rows(values: list[float]) -> list[str]:
+        out = panels.legend(view(values), "open_cases", "zh")
+        return [r.children[1].children for r in out if "scr-legend-row" in (r.className or "")]
+
+    assert rows([155.0]) == ["155"]  # one town: one swatch, its value (not five classes)
+    assert rows([3.0, 3.0, 9.0]) == ["3", "9"]
+    assert len(rows([float(v) for v in range(0, 40, 3)])) == 5  # many values: the full scale
+    assert panels.short_label("盈浦第1联勤联动工作站") == "盈浦第1"
+    assert panels.short_label("朱家角镇第十二网格化综合管理片区") == "朱家角镇第十二…"
+    assert len(panels.short_label("A" * 30)) == 8
