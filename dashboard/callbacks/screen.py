@@ -136,6 +136,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         label = t(f"feed.{p['kind']}", cfg.lang)
         title = t(f"sensor.{p['title']}", cfg.lang) if p["kind"] == "alarm" else p["title"]
         p["tooltip"] = f"{label}：{title if not title.startswith('sensor.') else p['title']}"
+        del p["title"]  # in the tooltip already; up to 400 markers are sent with every change
     parts = {
         "units": view.units,
         "markers": view.markers,
