@@ -173,8 +173,12 @@ class Warehouse:
                 done = state if ok else None
             self._stop.wait(interval)
 
-    def stop_warming(self) -> None:
+    def stop_warming(self, timeout: float = 30.0) -> None:
+        """Stop the warm-up thread and wait for a warm-up in progress to finish (tests, shutdown)."""
         self._stop.set()
+        thread = self._warming
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
 
 def install(server: flask.Flask, settings: Settings) -> Warehouse:

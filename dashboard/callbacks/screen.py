@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import dash
-import plotly.utils
 from dash import ClientsideFunction, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
@@ -45,8 +44,18 @@ PANEL_OUTPUTS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _plain(obj: Any) -> Any:
+    to_json = getattr(obj, "to_plotly_json", None)  # Dash components
+    if callable(to_json):
+        return to_json()
+    item = getattr(obj, "item", None)  # numpy scalars
+    return item() if callable(item) else str(obj)
+
+
 def fingerprint(value: Any) -> str:
-    raw = json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True, ensure_ascii=False)
+    # A plain json.dumps: plotly's encoder re-parses its output to clean NaNs, which made hashing
+    # the ~90 KB of panels a large share of a refresh; a hash only needs a stable serialisation.
+    raw = json.dumps(value, default=_plain, sort_keys=True, ensure_ascii=False)
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
