@@ -6,6 +6,17 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     cityVitals: {
+      fitOnce: function (bounds) {
+        // The first paint's map: fit the jurisdiction once the grid has given the map its size.
+        if (!bounds) { return noUpdate(); }
+        return new Promise(function (resolve) {
+          requestAnimationFrame(function () {
+            setTimeout(function () {
+              resolve({bounds: bounds, transition: "fitBounds", options: {padding: [12, 12], animate: false}});
+            }, 50);
+          });
+        });
+      },
       clock: function (n, cfg) {
         var tz = (cfg && cfg.timezone) || "Asia/Shanghai";
         var loc = cfg && cfg.lang === "en" ? "en-GB" : "zh-CN";

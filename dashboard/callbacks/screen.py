@@ -253,6 +253,8 @@ def register(app: dash.Dash) -> None:
         return map_refresh(scope, cfg, fps)
 
     ns = "cityVitals"
+    app.clientside_callback(ClientsideFunction(ns, "fitOnce"), Output(S.MAP, "viewport", allow_duplicate=True),
+                            Input(S.MAP_BOUNDS, "data"), prevent_initial_call="initial_duplicate")
     app.clientside_callback(ClientsideFunction(ns, "clock"), Output(S.CLOCK, "children"),
                             Input(S.CLOCK_TICK, "n_intervals"), State(S.CONFIG, "data"))
     app.clientside_callback(

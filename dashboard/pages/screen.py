@@ -46,9 +46,12 @@ def _map(cfg: ScreenConfig, first: FirstPaint) -> dl.MapContainer:
     ]
     bounds = (first.map.get("viewport") or {}).get("bounds")
     # Fitted to the jurisdiction from the start (no jump from a default centre once data arrives).
+    # Centred on the jurisdiction; the clientside ``fitOnce`` then fits its bounds (S.MAP_BOUNDS) once the
+    # grid has sized the map (Leaflet's own ``bounds`` at creation fits a zero-sized box: zoomed far out).
     place: dict[str, Any] = {"center": [31.15, 121.12], "zoom": 10}
     if bounds:
-        place["viewport"] = first.map["viewport"]
+        (s, w), (n, e) = bounds
+        place["center"] = [(s + n) / 2, (w + e) / 2]
     return dl.MapContainer(layers, id=S.MAP, **place, zoomControl=False,
                            attributionControl=bool(cfg.tile_url), zoomSnap=0.25, keyboard=False,
                            className="scr-leaflet", style={"height": "100%", "width": "100%"})
@@ -107,6 +110,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id=S.MAP_FINGERPRINTS, data=first.map_fingerprints),
         dcc.Store(id=S.MAP_SCOPE, data=cfg.unit),
         dcc.Store(id=S.MAP_PARENT, data=first.map.get("parent")),
+        dcc.Store(id=S.MAP_BOUNDS, data=(first.map.get("viewport") or {}).get("bounds")),
         dcc.Store(id=S.REFRESHED, data=0),
         dcc.Store(id=S.MODE_STORE, data=cfg.mode),
         dcc.Interval(id=S.TICK, interval=cfg.refresh_seconds * 1000),

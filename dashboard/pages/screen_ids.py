@@ -35,6 +35,7 @@ class ScreenIds:
     FINGERPRINTS = "scr-fingerprints"
     MAP_FINGERPRINTS = "scr-map-fingerprints"
     MAP_PARENT = "scr-map-parent"
+    MAP_BOUNDS = "scr-map-bounds"
     REFRESHED = "scr-refreshed"
     MODE_STORE = "scr-mode-store"
     VIEW_LABEL = "scr-view-label"

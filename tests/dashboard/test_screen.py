@@ -198,8 +198,7 @@ def test_layout_draws_the_first_data_without_a_callback(pinned: dash.Dash, setti
     assert all(v is no_update for v in again[: len(cb.PANEL_OUTPUTS)])
     units = _by_id(root, S.MAP_UNITS)
     assert units.data["features"]
-    leaflet = _by_id(root, S.MAP)
-    (s, w), (n, e) = leaflet.viewport["bounds"]
+    (s, w), (n, e) = _by_id(root, S.MAP_BOUNDS).data  # fitted clientside once the map has its size
     assert s < n and w < e
 
 
