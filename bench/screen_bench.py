@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/screen_bench.py [--scale district] [--warehouse PATH] [--runs 10]
 
-Builds the Qingpu demo at the given scale (unless --warehouse points at one), then
+Builds the Qingpu demo at the given scale (unless --warehouse points at one), then (or, with
+--screenshots, only saves test-artifacts/screen-district-*.png at 1920x1080 and 5760x1080)
 1. serves it with gunicorn (2 workers) and loads /screen?kiosk=1 in Chromium at 1920x1080, timing
    navigation start → every panel filled (targets: < 2 s);
 2. calls the refresh and map callbacks in-process (server time, targets: < 150 ms), first with no
@@ -112,11 +113,44 @@ def first_render(warehouse: Path, runs: int, warm_wait: float = 20.0) -> list[fl
     return times[2:]
 
 
+SHOTS = (("", 1920, 1080), ("", 5760, 1080), ("&mode=emergency", 1920, 1080), ("&lang=en&playlist=sensors", 1920, 1080))
+
+
+def screenshots(warehouse: Path) -> list[Path]:
+    """The wall at district scale: test-artifacts/screen-district-<w>x<h>[-options].png."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = start_server(warehouse, Path(tempfile.mkdtemp()) / "server.log", server="gunicorn", workers=2)
+    out = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            for extra, w, h in SHOTS:
+                ctx = browser.new_context(viewport={"width": w, "height": h})
+                page = ctx.new_page()
+                page.goto(server.url + "/screen?kiosk=1" + extra)
+                page.wait_for_selector(".scr-leaflet path.scr-unit", state="attached", timeout=60_000)
+                page.wait_for_timeout(1500)  # the clientside fit and the marker clusters
+                tag = extra.replace("&", "-").replace("=", "-").replace(",", "")
+                path = ARTIFACTS / f"screen-district-{w}x{h}{tag}.png"
+                page.screenshot(path=str(path))
+                out.append(path)
+                ctx.close()
+            browser.close()
+    finally:
+        stop_server(server)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", default="district")
     ap.add_argument("--warehouse", type=Path)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--screenshots", action="store_true", help="only take the district-scale screenshots")
     args = ap.parse_args()
     warehouse = args.warehouse
     if warehouse is None:
@@ -126,6 +160,10 @@ def main() -> None:
         t0 = time.perf_counter()
         build_demo(warehouse, scale=args.scale)
         print(f"built {args.scale} demo in {time.perf_counter() - t0:.0f} s: {warehouse}")
+    if args.screenshots:
+        for path in screenshots(warehouse):
+            print(path)
+        return
     load0 = os.getloadavg()
     rows = server_side(warehouse, args.runs)
     renders = first_render(warehouse, args.runs)
