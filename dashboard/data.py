@@ -162,13 +162,11 @@ class Warehouse:
                 ok = True
                 for warm in list(self._warmers):
                     try:
-                        with server.app_context():
+                        with server.app_context():  # its teardown closes the cursor warm() opened
                             warm()
                     except Exception:  # a warm-up failure only costs the first viewer some time
                         ok = False
                         log.exception("warm-up %s failed", getattr(warm, "__qualname__", warm))
-                    finally:
-                        _close_request_cursor()
                 log.info("warmed %s in %.1f s", state[0].name, time.perf_counter() - started)
                 done = state if ok else None
             self._stop.wait(interval)
@@ -188,19 +186,13 @@ def install(server: flask.Flask, settings: Settings) -> Warehouse:
 
     @server.teardown_appcontext
     def _close_cursor(_exc: BaseException | None) -> None:
-        _close_request_cursor()
+        flask.g.pop(_G_TARGET, None)
+        cur = flask.g.pop(_G_CURSOR, None)
+        if cur is not None:
+            with contextlib.suppress(duckdb.Error):  # a cursor of a dropped connection
+                cur.close()
 
     return wh
-
-
-def _close_request_cursor() -> None:
-    if not flask.has_app_context():
-        return
-    flask.g.pop(_G_TARGET, None)
-    cur = flask.g.pop(_G_CURSOR, None)
-    if cur is not None:
-        with contextlib.suppress(duckdb.Error):  # a cursor of a dropped connection
-            cur.close()
 
 
 def warehouse(server: flask.Flask | None = None) -> Warehouse:
