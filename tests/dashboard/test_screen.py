@@ -321,3 +321,43 @@ def test_cosmetics_trend_legend_and_labels():
     assert panels.short_label("盈浦第1联勤联动工作站") == "盈浦第1"
     assert panels.short_label("朱家角镇第十二网格化综合管理片区") == "朱家角镇第十二…"
     assert len(panels.short_label("A" * 30)) == 8
+
+
+def test_warmer_rewarms_after_a_new_snapshot(tmp_path: Path):
+    """A load publishes a new snapshot: the thread computes the screen's values for it before a viewer asks,
+    and they include the load's data (7 more urgent cases in the day's rows)."""
+    import time
+    from datetime import timedelta
+
+    from dashboard import data
+    from dashboard.app import create_app
+    from tests.dashboard.minimal_warehouse import build_minimal, publish, site_now
+
+    root = tmp_path / "wh"
+    build_minimal(root)
+    app = create_app(Settings(warehouse=root / "vitals.duckdb"))
+    wh = data.warehouse(app.server)
+    day_key = f"screen.day.{site_now().date().isoformat()}"
+
+    def wait_for(target: Path) -> object:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with wh._lock:
+                if wh._memo_target == target and day_key in wh._memo:
+                    return wh._memo[day_key]
+            time.sleep(0.05)
+        raise AssertionError(f"not warmed for {target}")
+
+    wh.start_warming(app.server, interval=0.05)
+    try:
+        first = wait_for(wh.snapshot())
+        now = site_now()
+        publish(root, lambda con: con.execute(
+            "INSERT INTO cases SELECT * REPLACE ('new:' || case_id AS case_id, 'urgent' AS urgency, "
+            "'dispatched' AS status, NULL::TIMESTAMP AS closed_at, ?::TIMESTAMP AS reported_at) FROM cases LIMIT 7",
+            [now - timedelta(minutes=5)]))
+        second = wait_for(wh.snapshot())
+    finally:
+        wh.stop_warming()
+    new = second.cases[second.cases["case_id"].str.startswith("new:")]
+    assert len(new) == 7 and new["urgent"].all() and not first.cases["case_id"].str.startswith("new:").any()
