@@ -1,4 +1,4 @@
-/* Big screen: clientside callbacks (clock, rotation, mode, drill, size unit) and Leaflet style functions.
+/* Big screen: clientside callbacks (clock, rotation, mode, drill) and Leaflet style functions.
    Everything local; no network. */
 (function () {
   "use strict";
@@ -6,12 +6,16 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     cityVitals: {
-      unitPx: function (cfg) {
-        var el = document.getElementById("scr-root");
-        var w = el && el.clientWidth ? el.clientWidth : window.innerWidth;
-        var h = el && el.clientHeight ? el.clientHeight : window.innerHeight;
-        var s = (cfg && cfg.scale) || 1;
-        return Math.round(Math.min(w / 1920, h / 1080) * s * 1000) / 1000;
+      fitOnce: function (bounds) {
+        // The first paint's map: fit the jurisdiction once the grid has given the map its size.
+        if (!bounds) { return noUpdate(); }
+        return new Promise(function (resolve) {
+          requestAnimationFrame(function () {
+            setTimeout(function () {
+              resolve({bounds: bounds, transition: "fitBounds", options: {padding: [12, 12], animate: false}});
+            }, 50);
+          });
+        });
       },
       clock: function (n, cfg) {
         var tz = (cfg && cfg.timezone) || "Asia/Shanghai";

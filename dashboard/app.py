@@ -98,12 +98,32 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
             register(app)
         else:  # pragma: no cover - a convention slip, not a runtime condition
             log.warning("dashboard.callbacks.%s has no register(app)", mod.name)
+    _setup_dash_now(app)
     return app
+
+
+def _setup_dash_now(app: dash.Dash) -> None:
+    """Run Dash's first-request setup at creation instead of lazily in a ``before_request`` hook.
+
+    Dash sets its "done" flag before the setup finishes, so under gunicorn's threaded workers the
+    first requests arriving together found a half-set-up app: the component registry was not
+    filled yet ("dash is not a registered library", 500) or the pages router callback was missing.
+    Run here, in the process that serves (no preload), the hooks become no-ops. Dash offers no
+    public call for this; the two hooks are its own, in the order it registers them.
+    """
+    with app.server.test_request_context("/"):
+        app._setup_server()
+        for hook in list(app.server.before_request_funcs.get(None, [])):
+            if getattr(hook, "__name__", "") in ("router_sync", "router_async") and \
+                    getattr(hook, "__qualname__", "").startswith("Dash.enable_pages"):
+                hook()
 
 
 def wsgi() -> flask.Flask:
     """WSGI factory: ``gunicorn 'dashboard.app:wsgi()'`` / ``waitress-serve --call dashboard.app:wsgi``."""
-    return create_app().server
+    server = create_app().server
+    data.warehouse(server).start_warming(server)
+    return server
 
 
 def run_dev(host: str = "127.0.0.1", port: int = 8050) -> None:  # pragma: no cover - manual use

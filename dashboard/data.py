@@ -4,6 +4,13 @@ One read-only DuckDB connection per process is cached on the Flask server object
 global) and re-opened when the ``vitals.duckdb`` symlink points at a new snapshot. Each request gets
 its own cursor (``connection()``), closed when the request ends.
 
+``per_snapshot`` values live on the same object: one cache per app and process, keyed by the
+snapshot file. That is safe under gunicorn because a snapshot is immutable (a load publishes a new
+file and moves the link), so every worker computes the same value for the same key and nothing has
+to be shared or invalidated between workers; a worker only pays for its own first computation,
+which the warm-up thread (``add_warmer``/``start_warming``) does before a viewer asks. Values must
+be treated as read-only by callers.
+
 Errors never reach the user as a traceback: ``guarded`` turns a missing warehouse or a failed query
 into a friendly ``message`` component.
 
@@ -18,6 +25,7 @@ import contextlib
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +62,10 @@ class Warehouse:
     _target: Path | None = None
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _memo_target: Path | None = None
+    _inflight: dict[tuple[Path, str], threading.Event] = field(default_factory=dict, repr=False)
+    _warmers: list[Callable[[], object]] = field(default_factory=list, repr=False)
+    _warming: threading.Thread | None = field(default=None, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def path(self) -> Path:
@@ -83,19 +95,88 @@ class Warehouse:
         """``compute(con)`` once per snapshot and key (geometry, extents: things only a load changes).
 
         ``target`` is the snapshot ``con`` reads, so a request that started before a swap never
-        caches old data under the new snapshot.
+        caches old data under the new snapshot. Single flight: while one thread computes a key, the
+        others asking for it wait for its result instead of running the same scan in parallel (the
+        first requests after a load, or a request racing the warm-up thread, used to compute each
+        cold value several times over on a 2-core server).
+        """
+        while True:
+            with self._lock:
+                if target != self._memo_target:
+                    self._memo.clear()
+                    self._memo_target = target
+                if key in self._memo:
+                    return self._memo[key]
+                flight = self._inflight.get((target, key))
+                owner = flight is None
+                if owner:
+                    flight = self._inflight[(target, key)] = threading.Event()
+            assert flight is not None
+            if owner:
+                break
+            flight.wait(timeout=120)  # then look again: the owner stored the value, or failed and we try
+        try:
+            value = compute(con)
+            with self._lock:
+                if target == self._memo_target:
+                    self._memo[key] = value
+            return value
+        finally:
+            with self._lock:
+                self._inflight.pop((target, key), None)
+            flight.set()
+
+    # --- warm-up ---------------------------------------------------------------------------------
+
+    def add_warmer(self, warm: Callable[[], object]) -> None:
+        """Run ``warm()`` (inside an app context) at start and whenever a new snapshot or day appears.
+
+        Pages register what their first request would otherwise compute cold (the big screen: its
+        30-day indicators and the day's rows), so no viewer waits for it. Nothing runs until
+        ``start_warming`` (the served app does that; tests and scripts creating apps do not).
+        """
+        self._warmers.append(warm)
+
+    def start_warming(self, server: flask.Flask, interval: float = 5.0) -> None:
+        """Start the process's warm-up thread (idempotent; a daemon, so it never holds up shutdown).
+
+        Each gunicorn worker runs its own (workers are forked before the app is created: no preload),
+        filling that worker's per-snapshot cache.
         """
         with self._lock:
-            if target != self._memo_target:
-                self._memo.clear()
-                self._memo_target = target
-            if key in self._memo:
-                return self._memo[key]
-        value = compute(con)
-        with self._lock:
-            if target == self._memo_target:
-                self._memo[key] = value
-        return value
+            if self._warming is not None or not self._warmers:
+                return
+            self._warming = threading.Thread(target=self._warm_loop, args=(server, interval),
+                                             name="city-vitals-warmer", daemon=True)
+        self._warming.start()
+
+    def _warm_loop(self, server: flask.Flask, interval: float) -> None:
+        done: tuple[Path, str] | None = None
+        while not self._stop.is_set():
+            try:
+                state = (self.snapshot(), site_now(self.settings).date().isoformat())
+            except (WarehouseMissing, OSError):
+                state = None
+            if state is not None and state != done:
+                started = time.perf_counter()
+                ok = True
+                for warm in list(self._warmers):
+                    try:
+                        with server.app_context():  # its teardown closes the cursor warm() opened
+                            warm()
+                    except Exception:  # a warm-up failure only costs the first viewer some time
+                        ok = False
+                        log.exception("warm-up %s failed", getattr(warm, "__qualname__", warm))
+                log.info("warmed %s in %.1f s", state[0].name, time.perf_counter() - started)
+                done = state if ok else None
+            self._stop.wait(interval)
+
+    def stop_warming(self, timeout: float = 30.0) -> None:
+        """Stop the warm-up thread and wait for a warm-up in progress to finish (tests, shutdown)."""
+        self._stop.set()
+        thread = self._warming
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
 
 def install(server: flask.Flask, settings: Settings) -> Warehouse:

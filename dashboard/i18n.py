@@ -167,6 +167,10 @@ _S: dict[str, tuple[str, str]] = {
     "sensor.smoke": ("烟感", "Smoke"),
     "sensor.noise": ("噪声", "Noise"),
     "sensor.gas": ("燃气", "Gas"),
+    # big screen: HTML charts (issue 4)
+    "scr.stations.none": ("暂无站点结案数据", "No station closures yet"),
+    "scr.hourly.total": ("合计", "Total"),
+    "scr.trend.flat": ("持平", "flat"),
 }
 
 STRINGS: Mapping[str, tuple[str, str]] = MappingProxyType(_S)

@@ -33,9 +33,13 @@ def _gunicorn_available() -> bool:
 
 
 def _factory(settings: Settings) -> flask.Flask:
+    from dashboard import data
     from dashboard.app import create_app
 
-    return create_app(settings).server
+    server = create_app(settings).server
+    # In the worker (no preload): each worker warms its own per-snapshot cache in a daemon thread.
+    data.warehouse(server).start_warming(server)
+    return server
 
 
 def serve(

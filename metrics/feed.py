@@ -1,15 +1,25 @@
 """Live operational reads for the command hall: the feed, map markers, today's volume, backlog,
 water levels and who is on duty. Counts and latest rows, not rated indicators (those are in the
-indicator API). Every function takes a read-only connection, a ``Query`` (its ``unit`` scopes the
-subtree) and ``now`` in site-local naive time, so tests and replays can pin the clock.
+indicator API). ``now`` is site-local naive time, so tests and replays can pin the clock; a
+``Query``'s ``unit`` scopes the subtree.
+
+A refresh used to run a handful of scans per panel. Everything that can change within a day is now
+read once per snapshot and day (``day_rows``: open cases, the last day's cases, urgent cases and
+alarms, open and today's 12345 orders, today's shifts, the grids) and the panels count and slice
+those few thousand rows in memory for the current ``now`` and unit. Only the typical day (28 days
+of history) and water levels still query, and the caller caches those per snapshot and day/hour.
+
+    rows = feed.day_rows(con, now.date())          # once per snapshot and day
+    feed.live_feed(rows, query, now)               # then per refresh, in memory
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from metrics.query import Query
@@ -35,119 +45,251 @@ class Backlog:
     active_alarms: int
 
 
-def live_feed(con: duckdb.DuckDBPyConnection, query: Query, now: datetime, limit: int = 20,
-              hours: int = 24) -> pd.DataFrame:
+PATH_COLUMNS = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
+LEVEL_COLUMN = {"district": "district_code", "town": "town_code", "grid": "grid_code", "village": "village_code"}
+_PATH = ", ".join(f"{{a}}.{c}" for c in PATH_COLUMNS)
+
+
+@dataclass(frozen=True)
+class DayRows:
+    """The rows every live panel needs on ``day``, read in one go (see the module docstring).
+
+    cases: not cancelled and open, or reported since the day before (is_open, urgent, timestamps,
+    title, lon/lat, unit path and names); alarms: started since the day before or not ended by the
+    day's start; hotline: open or received today; roster: shifts overlapping the day; grids: every
+    grid with its path. Frames are never modified after the read (shared by every request).
+    """
+
+    day: date
+    cases: pd.DataFrame
+    alarms: pd.DataFrame
+    hotline: pd.DataFrame
+    roster: pd.DataFrame
+    grids: pd.DataFrame
+
+
+def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
+    day0 = datetime.combine(day, datetime.min.time())
+    since = day0 - timedelta(days=1)  # the feed looks 24 h back from any moment of the day
+    cases = con.execute(
+        f"""
+        SELECT c.case_id, c.reported_at, c.arrived_at, c.first_result_at, c.closed_at, c.deadline_at,
+               coalesce(c.urgency = 'urgent', FALSE) AS urgent, ({OPEN_CASE}) IS TRUE AS is_open,
+               coalesce(cc.minor_name, c.category_code, '') AS title, c.lon, c.lat, {_PATH.format(a="c")},
+               u.name_zh AS unit_zh, u.name_en AS unit_en
+        FROM cases c LEFT JOIN case_category cc USING (category_code)
+             LEFT JOIN org_unit u ON u.unit_code = c.unit_code
+        WHERE NOT coalesce(c.cancelled, FALSE) AND (({OPEN_CASE}) OR c.reported_at >= ?)
+        """,
+        [since],
+    ).df()
+    alarms = con.execute(
+        f"""
+        SELECT a.alarm_id, a.started_at, a.ended_at, a.case_id IS NOT NULL AS has_case, a.severity,
+               coalesce(s.sensor_type, '') AS title, s.lon, s.lat, {_PATH.format(a="a")},
+               u.name_zh AS unit_zh, u.name_en AS unit_en
+        FROM sensor_alarms a LEFT JOIN sensors s USING (sensor_id) LEFT JOIN org_unit u ON u.unit_code = a.unit_code
+        WHERE a.started_at >= ? OR a.ended_at IS NULL OR a.ended_at > ?
+        """,
+        [since, day0],
+    ).df()
+    hotline = con.execute(
+        f"""SELECT h.received_at, h.due_at, h.closed_at IS NULL AS is_open, {_PATH.format(a="h")}
+            FROM hotline_orders h WHERE h.closed_at IS NULL OR h.received_at >= ?""",
+        [day0],
+    ).df()
+    roster = con.execute(
+        f"""SELECT r.person_id, r.start_at, r.end_at, {_PATH.format(a="r")} FROM staffing_roster r
+            WHERE r.end_at > ? AND r.start_at < ?""",
+        [day0, day0 + timedelta(days=1)],
+    ).df()
+    grids = con.execute(
+        f"SELECT g.unit_code AS grid_code, g.name_zh, g.name_en, {_PATH.format(a='g')} FROM org_unit g "
+        "WHERE g.level = 'grid'"
+    ).df()
+    return DayRows(day, cases, alarms, hotline, roster, grids)
+
+
+def _scoped(df: pd.DataFrame, query: Query) -> np.ndarray:
+    """Mask of the rows inside the query's unit subtree (any of the path columns names the unit)."""
+    if not query.unit:
+        return np.ones(len(df), dtype=bool)
+    mask = np.zeros(len(df), dtype=bool)
+    for col in PATH_COLUMNS:
+        mask |= df[col].eq(query.unit).to_numpy(dtype=bool, na_value=False)
+    return mask
+
+
+def _flag(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype=bool, na_value=False)
+
+
+def _before(ts: pd.Series, now: datetime) -> np.ndarray:
+    """``ts <= now`` with a missing timestamp counting as not yet."""
+    return (ts <= now).to_numpy(dtype=bool, na_value=False)
+
+
+def _after(ts: pd.Series, t: datetime) -> np.ndarray:
+    """``ts > t`` (a missing timestamp is not after)."""
+    return (ts > t).to_numpy(dtype=bool, na_value=False)
+
+
+# Masks are combined first and the frame indexed once: copying the day's ~20k rows of a dozen
+# columns for every filter step was most of a refresh's time.
+
+def _open_cases(rows: DayRows, query: Query, now: datetime, urgent_only: bool = False) -> pd.DataFrame:
+    c = rows.cases
+    mask = _scoped(c, query) & _flag(c["is_open"]) & _before(c["reported_at"], now)
+    return c[mask & _flag(c["urgent"])] if urgent_only else c[mask]
+
+
+def _active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    a = rows.alarms
+    return a[_scoped(a, query) & ~_before(a["ended_at"], now) & _before(a["started_at"], now)]
+
+
+def _on_duty(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    r = rows.roster
+    return r[_scoped(r, query) & _before(r["start_at"], now) & _after(r["end_at"], now)]
+
+
+def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours: int = 24) -> pd.DataFrame:
     """Latest urgent cases and sensor alarms of the last ``hours``, newest first.
 
     Columns: kind (case|alarm), item_id, happened_at, title, unit_zh, unit_en, state, severity, age_minutes.
     """
     since = now - timedelta(hours=hours)
-    cs, cp = _scope(query, "c")
-    a_s, ap = _scope(query, "a")
-    df = con.execute(
-        f"""
-        WITH items AS (
-            SELECT 'case' AS kind, c.case_id AS item_id, c.reported_at AS happened_at,
-                   coalesce(cc.minor_name, c.category_code, '') AS title, c.unit_code,
-                   CASE WHEN c.closed_at IS NOT NULL AND c.closed_at <= ? THEN 'closed'
-                        WHEN c.first_result_at IS NOT NULL AND c.first_result_at <= ? THEN 'disposing'
-                        WHEN c.arrived_at IS NOT NULL AND c.arrived_at <= ? THEN 'arrived'
-                        ELSE 'waiting' END AS state,
-                   'urgent' AS severity
-            FROM cases c LEFT JOIN case_category cc USING (category_code)
-            WHERE c.urgency = 'urgent' AND NOT coalesce(c.cancelled, FALSE)
-              AND c.reported_at >= ? AND c.reported_at <= ? AND {cs}
-            UNION ALL
-            SELECT 'alarm', a.alarm_id, a.started_at, coalesce(s.sensor_type, ''), a.unit_code,
-                   CASE WHEN a.ended_at IS NOT NULL AND a.ended_at <= ? THEN 'ended'
-                        WHEN a.case_id IS NOT NULL THEN 'case' ELSE 'ongoing' END,
-                   a.severity
-            FROM sensor_alarms a LEFT JOIN sensors s USING (sensor_id)
-            WHERE a.started_at >= ? AND a.started_at <= ? AND {a_s}
-        )
-        SELECT i.*, u.name_zh AS unit_zh, u.name_en AS unit_en
-        FROM items i LEFT JOIN org_unit u USING (unit_code)
-        ORDER BY happened_at DESC, item_id
-        LIMIT ?
-        """,
-        [now, now, now, since, now, *cp, now, since, now, *ap, int(limit)],
-    ).df()
-    df["age_minutes"] = (now - df["happened_at"]).dt.total_seconds() / 60 if not df.empty else pd.Series(dtype=float)
-    return df
+    c = rows.cases
+    c = c[_flag(c["urgent"]) & _scoped(c, query) & (c["reported_at"] >= since).to_numpy(dtype=bool, na_value=False)
+          & _before(c["reported_at"], now)]
+    state = np.select([_before(c["closed_at"], now), _before(c["first_result_at"], now),
+                       _before(c["arrived_at"], now)], ["closed", "disposing", "arrived"], "waiting")
+    cases = pd.DataFrame({"kind": "case", "item_id": c["case_id"], "happened_at": c["reported_at"],
+                          "title": c["title"], "unit_zh": c["unit_zh"], "unit_en": c["unit_en"],
+                          "state": state, "severity": "urgent"})
+    a = rows.alarms
+    a = a[_scoped(a, query) & (a["started_at"] >= since).to_numpy(dtype=bool, na_value=False)
+          & _before(a["started_at"], now)]
+    state = np.where(_before(a["ended_at"], now), "ended", np.where(a["has_case"].to_numpy(dtype=bool), "case",
+                                                                     "ongoing"))
+    alarms = pd.DataFrame({"kind": "alarm", "item_id": a["alarm_id"], "happened_at": a["started_at"],
+                           "title": a["title"], "unit_zh": a["unit_zh"], "unit_en": a["unit_en"],
+                           "state": state, "severity": a["severity"]})
+    out = pd.concat([f for f in (cases, alarms) if not f.empty] or [cases], ignore_index=True)
+    out = out.sort_values(["happened_at", "item_id"], ascending=[False, True]).head(int(limit)).reset_index(drop=True)
+    out["age_minutes"] = (now - out["happened_at"]).dt.total_seconds() / 60 if not out.empty else pd.Series(
+        dtype=float)
+    return out
 
 
-def markers(con: duckdb.DuckDBPyConnection, query: Query, now: datetime, limit: int = 2000) -> pd.DataFrame:
+def markers(rows: DayRows, query: Query, now: datetime, limit: int = 2000) -> pd.DataFrame:
     """Open urgent cases and ongoing alarms with coordinates: kind, item_id, happened_at, title, severity, lon, lat."""
-    cs, cp = _scope(query, "c")
-    a_s, ap = _scope(query, "a")
-    return con.execute(
-        f"""
-        SELECT 'case' AS kind, c.case_id AS item_id, c.reported_at AS happened_at,
-               coalesce(cc.minor_name, c.category_code, '') AS title, 'urgent' AS severity, c.lon, c.lat
-        FROM cases c LEFT JOIN case_category cc USING (category_code)
-        WHERE c.urgency = 'urgent' AND {OPEN_CASE} AND c.reported_at <= ? AND c.lon IS NOT NULL AND {cs}
-        UNION ALL
-        SELECT 'alarm', a.alarm_id, a.started_at, coalesce(s.sensor_type, ''), a.severity, s.lon, s.lat
-        FROM sensor_alarms a JOIN sensors s USING (sensor_id)
-        WHERE (a.ended_at IS NULL OR a.ended_at > ?) AND a.started_at <= ? AND s.lon IS NOT NULL AND {a_s}
-        ORDER BY happened_at DESC
-        LIMIT ?
-        """,
-        [now, *cp, now, now, *ap, int(limit)],
-    ).df()
+    c = _open_cases(rows, query, now, urgent_only=True)
+    c = c[c["lon"].notna().to_numpy()]
+    a = _active_alarms(rows, query, now)
+    a = a[a["lon"].notna().to_numpy()]
+    frames = [
+        pd.DataFrame({"kind": "case", "item_id": c["case_id"], "happened_at": c["reported_at"], "title": c["title"],
+                      "severity": "urgent", "lon": c["lon"], "lat": c["lat"]}),
+        pd.DataFrame({"kind": "alarm", "item_id": a["alarm_id"], "happened_at": a["started_at"], "title": a["title"],
+                      "severity": a["severity"], "lon": a["lon"], "lat": a["lat"]}),
+    ]
+    out = pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
+    return out.sort_values(["happened_at", "item_id"], ascending=[False, True]).head(int(limit)).reset_index(drop=True)
 
 
-def hourly_volume(con: duckdb.DuckDBPyConnection, query: Query, now: datetime, source: str = "cases",
-                  typical_days: int = 28) -> pd.DataFrame:
-    """Today's count per hour (up to now) against the typical day (mean of the previous days).
+def typical_by_hour(con: duckdb.DuckDBPyConnection, query: Query, day: date, source: str = "cases",
+                    typical_days: int = 28) -> tuple[float, ...]:
+    """Mean count per hour of day over the ``typical_days`` days before ``day`` (24 values).
 
-    ``source``: cases (reported_at) or hotline (received_at). Columns: hour, today, typical.
-    Hours still to come have ``today`` = NaN.
+    ``source``: cases (reported_at, cancelled ones left out) or hotline (received_at).
     """
     table, ts, alias = ("cases", "reported_at", "c") if source == "cases" else ("hotline_orders", "received_at", "h")
     cond, params = _scope(query, alias)
     extra = " AND NOT coalesce(c.cancelled, FALSE)" if source == "cases" else ""
-    day0 = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    start = day0 - timedelta(days=typical_days)
-    df = con.execute(
-        f"""
-        SELECT hour({alias}.{ts}) AS hour,
-               count(*) FILTER (WHERE {alias}.{ts} >= ?) AS today,
-               count(*) FILTER (WHERE {alias}.{ts} < ?) AS before
-        FROM {table} {alias}
-        WHERE {alias}.{ts} >= ? AND {alias}.{ts} <= ? AND {cond}{extra}
-        GROUP BY 1
-        """,
-        [day0, day0, start, now, *params],
-    ).df()
-    hours = pd.DataFrame({"hour": range(24)})
-    out = hours.merge(df, on="hour", how="left").fillna({"today": 0, "before": 0})
-    out["typical"] = out["before"] / typical_days
-    out["today"] = out["today"].astype(float).where(out["hour"] <= now.hour)
-    return out[["hour", "today", "typical"]]
+    day0 = datetime.combine(day, datetime.min.time())
+    got = dict(con.execute(
+        f"""SELECT hour({alias}.{ts}), count(*) FROM {table} {alias}
+            WHERE {alias}.{ts} >= ? AND {alias}.{ts} < ? AND {cond}{extra} GROUP BY 1""",
+        [day0 - timedelta(days=typical_days), day0, *params],
+    ).fetchall())
+    return tuple(got.get(h, 0) / typical_days for h in range(24))
 
 
-def backlog(con: duckdb.DuckDBPyConnection, query: Query, now: datetime) -> Backlog:
-    cs, cp = _scope(query, "c")
-    hs, hp = _scope(query, "h")
-    a_s, ap = _scope(query, "a")
-    c = con.execute(
-        f"""SELECT count(*), count(*) FILTER (WHERE c.deadline_at < ?),
-                   count(*) FILTER (WHERE c.urgency = 'urgent')
-            FROM cases c WHERE {OPEN_CASE} AND c.reported_at <= ? AND {cs}""",
-        [now, now, *cp],
-    ).fetchone()
-    h = con.execute(
-        f"""SELECT count(*), count(*) FILTER (WHERE h.due_at < ?) FROM hotline_orders h
-            WHERE h.closed_at IS NULL AND h.received_at <= ? AND {hs}""",
-        [now, now, *hp],
-    ).fetchone()
-    a = con.execute(
-        f"SELECT count(*) FROM sensor_alarms a WHERE (a.ended_at IS NULL OR a.ended_at > ?) AND a.started_at <= ? "
-        f"AND {a_s}",
-        [now, now, *ap],
-    ).fetchone()
-    return Backlog(int(c[0]), int(c[1]), int(c[2]), int(h[0]), int(h[1]), int(a[0]))
+def hourly_volume(rows: DayRows, typical: tuple[float, ...], query: Query, now: datetime,
+                  source: str = "cases") -> pd.DataFrame:
+    """Today's count per hour (up to now) against the typical day (``typical_by_hour``).
+
+    Columns: hour, today, typical. Hours still to come have ``today`` = NaN.
+    """
+    day0 = datetime.combine(rows.day, datetime.min.time())
+    df, ts = (rows.cases, "reported_at") if source == "cases" else (rows.hotline, "received_at")
+    stamps = df[ts][_scoped(df, query) & (df[ts] >= day0).to_numpy(dtype=bool, na_value=False)
+                    & _before(df[ts], now)]
+    counts = np.bincount(stamps.dt.hour.to_numpy(dtype=int), minlength=24)[:24].astype(float)
+    hours = np.arange(24)
+    return pd.DataFrame({"hour": hours, "today": np.where(hours <= now.hour, counts, np.nan),
+                         "typical": np.asarray(typical, dtype=float)})
+
+
+def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
+    c = _open_cases(rows, query, now)
+    h = rows.hotline
+    h = h[_scoped(h, query) & _flag(h["is_open"]) & _before(h["received_at"], now)]
+    return Backlog(
+        open_cases=len(c),
+        overdue_cases=int((c["deadline_at"] < now).to_numpy(dtype=bool, na_value=False).sum()),
+        open_urgent=int(_flag(c["urgent"]).sum()),
+        open_hotline=len(h),
+        overdue_hotline=int((h["due_at"] < now).to_numpy(dtype=bool, na_value=False).sum()),
+        active_alarms=len(_active_alarms(rows, query, now)),
+    )
+
+
+def _count_by(df: pd.DataFrame, col: str, name: str, distinct: str | None = None) -> pd.Series:
+    g = df.groupby(col, dropna=True)
+    out = g[distinct].nunique() if distinct else g.size()
+    return out.rename(name)
+
+
+def counts_by_unit(rows: DayRows, query: Query, level: str, now: datetime) -> pd.DataFrame:
+    """Live counts per unit of ``level`` inside the query's scope.
+
+    Columns: unit_code, open_cases, overdue_cases, open_urgent, active_alarms, on_duty.
+    """
+    col = LEVEL_COLUMN.get(level, "unit_code")
+    c = _open_cases(rows, query, now)
+    overdue = c[(c["deadline_at"] < now).to_numpy(dtype=bool, na_value=False)]
+    parts = [
+        _count_by(c, col, "open_cases"),
+        _count_by(overdue, col, "overdue_cases"),
+        _count_by(c[_flag(c["urgent"])], col, "open_urgent"),
+        _count_by(_active_alarms(rows, query, now), col, "active_alarms"),
+        _count_by(_on_duty(rows, query, now), col, "on_duty", distinct="person_id"),
+    ]
+    out = pd.concat(parts, axis=1).fillna(0).astype(int)
+    out.index.name = "unit_code"
+    return out.reset_index()
+
+
+def on_duty_by_grid(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """Every grid in scope with staff on duty now, open urgent cases and active alarms.
+
+    Columns: grid_code, name_zh, name_en, on_duty, open_urgent, active_alarms (grids with nobody on
+    duty are included with 0, so gaps in night cover show). Like the grid table, staff and alarms
+    count wherever they are, open urgent cases too; the scope picks the grids.
+    """
+    everywhere = Query(period=query.period)
+    grids = rows.grids[_scoped(rows.grids, query)][["grid_code", "name_zh", "name_en"]]
+    duty = _count_by(_on_duty(rows, everywhere, now), "grid_code", "on_duty", distinct="person_id")
+    urgent = _count_by(_open_cases(rows, everywhere, now, urgent_only=True), "grid_code", "open_urgent")
+    alarms = _count_by(_active_alarms(rows, everywhere, now), "grid_code", "active_alarms")
+    out = grids.join(pd.concat([duty, urgent, alarms], axis=1), on="grid_code")
+    for k in ("on_duty", "open_urgent", "active_alarms"):
+        out[k] = out[k].fillna(0).astype(int)
+    out["_load"] = out["open_urgent"] + out["active_alarms"]
+    out = out.sort_values(["_load", "on_duty", "grid_code"], ascending=[False, True, True])
+    return out.drop(columns="_load").reset_index(drop=True)
 
 
 def water_levels(con: duckdb.DuckDBPyConnection, query: Query, now: datetime, limit: int = 10,
@@ -175,67 +317,4 @@ def water_levels(con: duckdb.DuckDBPyConnection, query: Query, now: datetime, li
         LIMIT ?
         """,
         [now - timedelta(hours=6), now, sensor_type, *sp, int(limit)],
-    ).df()
-
-
-def on_duty_by_grid(con: duckdb.DuckDBPyConnection, query: Query, now: datetime) -> pd.DataFrame:
-    """Every grid in scope with staff on duty now, open urgent cases and active alarms.
-
-    Columns: grid_code, name_zh, name_en, on_duty, open_urgent, active_alarms (grids with nobody on
-    duty are included with 0, so gaps in night cover show).
-    """
-    gs, gp = _scope(query, "g")
-    return con.execute(
-        f"""
-        WITH grids AS (SELECT g.unit_code AS grid_code, g.name_zh, g.name_en FROM org_unit g
-                       WHERE g.level = 'grid' AND {gs}),
-        duty AS (SELECT grid_code, count(DISTINCT person_id) AS on_duty FROM staffing_roster
-                 WHERE start_at <= ? AND end_at > ? GROUP BY grid_code),
-        urgent AS (SELECT c.grid_code, count(*) AS open_urgent FROM cases c
-                   WHERE c.urgency = 'urgent' AND {OPEN_CASE} AND c.reported_at <= ? GROUP BY c.grid_code),
-        alarms AS (SELECT grid_code, count(*) AS active_alarms FROM sensor_alarms
-                   WHERE (ended_at IS NULL OR ended_at > ?) AND started_at <= ? GROUP BY grid_code)
-        SELECT grids.grid_code, grids.name_zh, grids.name_en,
-               coalesce(duty.on_duty, 0) AS on_duty, coalesce(urgent.open_urgent, 0) AS open_urgent,
-               coalesce(alarms.active_alarms, 0) AS active_alarms
-        FROM grids LEFT JOIN duty USING (grid_code) LEFT JOIN urgent USING (grid_code)
-             LEFT JOIN alarms USING (grid_code)
-        ORDER BY open_urgent + active_alarms DESC, on_duty ASC, grid_code
-        """,
-        [*gp, now, now, now, now, now],
-    ).df()
-
-
-LEVEL_COLUMN = {"district": "district_code", "town": "town_code", "grid": "grid_code", "village": "village_code"}
-
-
-def counts_by_unit(con: duckdb.DuckDBPyConnection, query: Query, level: str, now: datetime) -> pd.DataFrame:
-    """Live counts per unit of ``level`` inside the query's scope.
-
-    Columns: unit_code, open_cases, overdue_cases, open_urgent, active_alarms, on_duty.
-    """
-    col = LEVEL_COLUMN.get(level, "unit_code")
-    cs, cp = _scope(query, "c")
-    a_s, ap = _scope(query, "a")
-    r_s, rp = _scope(query, "r")
-    return con.execute(
-        f"""
-        WITH c AS (
-            SELECT c.{col} AS unit_code, count(*) AS open_cases,
-                   count(*) FILTER (WHERE c.deadline_at < ?) AS overdue_cases,
-                   count(*) FILTER (WHERE c.urgency = 'urgent') AS open_urgent
-            FROM cases c WHERE {OPEN_CASE} AND c.reported_at <= ? AND {cs} GROUP BY 1),
-        a AS (
-            SELECT a.{col} AS unit_code, count(*) AS active_alarms FROM sensor_alarms a
-            WHERE (a.ended_at IS NULL OR a.ended_at > ?) AND a.started_at <= ? AND {a_s} GROUP BY 1),
-        r AS (
-            SELECT r.{col} AS unit_code, count(DISTINCT r.person_id) AS on_duty FROM staffing_roster r
-            WHERE r.start_at <= ? AND r.end_at > ? AND {r_s} GROUP BY 1)
-        SELECT unit_code, coalesce(c.open_cases, 0) AS open_cases, coalesce(c.overdue_cases, 0) AS overdue_cases,
-               coalesce(c.open_urgent, 0) AS open_urgent, coalesce(a.active_alarms, 0) AS active_alarms,
-               coalesce(r.on_duty, 0) AS on_duty
-        FROM c FULL JOIN a USING (unit_code) FULL JOIN r USING (unit_code)
-        WHERE unit_code IS NOT NULL
-        """,
-        [now, now, *cp, now, now, *ap, now, now, *rp],
     ).df()

@@ -13,11 +13,12 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import dash
-import plotly.utils
 from dash import ClientsideFunction, Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard.i18n import t
 from dashboard.pages.screen_ids import ScreenIds as S
@@ -30,25 +31,35 @@ log = logging.getLogger(__name__)
 PANEL_OUTPUTS: tuple[tuple[str, str], ...] = (
     (S.FRESHNESS, "children"),
     (S.VITALS, "children"),
-    (S.STATIONS, "figure"),
+    (S.STATIONS, "children"),
     (S.STATIONS_SUMMARY, "children"),
     (S.RANKING, "children"),
     (S.FEED, "children"),
-    (S.HOURLY, "figure"),
+    (S.HOURLY, "children"),
     (S.BACKLOG, "children"),
-    (S.HOTLINE, "figure"),
+    (S.HOTLINE, "children"),
     (S.HOTLINE_KPIS, "children"),
-    (S.WATER, "figure"),
+    (S.WATER, "children"),
     (S.DUTY, "children"),
 )
 
 
+def _plain(obj: Any) -> Any:
+    to_json = getattr(obj, "to_plotly_json", None)  # Dash components
+    if callable(to_json):
+        return to_json()
+    item = getattr(obj, "item", None)  # numpy scalars
+    return item() if callable(item) else str(obj)
+
+
 def fingerprint(value: Any) -> str:
-    raw = json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True, ensure_ascii=False)
+    # A plain json.dumps: plotly's encoder re-parses its output to clean NaNs, which made hashing
+    # the ~90 KB of panels a large share of a refresh; a hash only needs a stable serialisation.
+    raw = json.dumps(value, default=_plain, sort_keys=True, ensure_ascii=False)
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
-def build_panels(cfg: ScreenConfig, u: float) -> tuple[dict[str, Any], list[str]]:
+def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
     """Every panel's new content keyed by output id, and the ids whose read failed."""
     at = model.now(cfg)
     lang = cfg.lang
@@ -61,7 +72,7 @@ def build_panels(cfg: ScreenConfig, u: float) -> tuple[dict[str, Any], list[str]
         except model.NotAvailable:
             note = panels.empty_note(t("scr.no_metrics", lang))
             for i in ids:
-                out[i] = _blank_figure() if _is_graph(i) else [note]
+                out[i] = [note]
             return
         except Exception:  # a panel never breaks the screen: keep the last data, warn
             log.exception("screen panel %s failed", ids)
@@ -74,51 +85,30 @@ def build_panels(cfg: ScreenConfig, u: float) -> tuple[dict[str, Any], list[str]
 
     def stations() -> tuple[Any, ...]:
         view = model.stations(cfg, at)
-        return panels.stations_figure(view, u, lang), panels.stations_summary(view, lang)
+        return panels.stations_bars(view, lang), panels.stations_summary(view, lang)
 
     run((S.STATIONS, S.STATIONS_SUMMARY), stations)
     run((S.RANKING,), lambda: (panels.ranking(model.ranking(cfg, at), lang),))
     run((S.FEED,), lambda: (panels.feed(model.live_feed(cfg, at), lang),))
-    run((S.HOURLY,), lambda: (panels.hourly_figure(model.hourly(cfg, at, "cases"), u, lang),))
+    run((S.HOURLY,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "cases"), lang),))
 
     def backlog() -> tuple[Any, ...]:
         b = model.backlog(cfg, at)
         return panels.backlog(b, lang), panels.backlog(b, lang, ("hotline_open", "hotline_overdue"))
 
     run((S.BACKLOG, S.HOTLINE_KPIS), backlog)
-    run((S.HOTLINE,), lambda: (panels.hourly_figure(model.hourly(cfg, at, "hotline"), u, lang),))
-
-    def water() -> tuple[Any, ...]:
-        df = model.water(cfg, at)
-        return (panels.water_figure(df, u, lang) if not df.empty else _blank_figure(t("scr.water.empty", lang)),)
-
-    run((S.WATER,), water)
+    run((S.HOTLINE,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "hotline"), lang),))
+    run((S.WATER,), lambda: (panels.water_bars(model.water(cfg, at), lang),))
     run((S.DUTY,), lambda: (panels.duty(model.duty(cfg, at), lang),))
     return out, failed
 
 
-def _is_graph(id_: str) -> bool:
-    return id_ in {S.STATIONS, S.HOURLY, S.HOTLINE, S.WATER}
-
-
-def _blank_figure(text: str = "") -> dict[str, Any]:
-    layout: dict[str, Any] = {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-                              "xaxis": {"visible": False}, "yaxis": {"visible": False},
-                              "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}
-    if text:
-        layout["annotations"] = [{"text": text, "showarrow": False, "font": {"color": panels.MUTED, "size": 16},
-                                  "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}]
-    return {"data": [], "layout": layout}
-
-
-def refresh(cfg_data: dict[str, Any] | None, unit_px: float | None,
-            previous: dict[str, str] | None) -> tuple[Any, ...]:
+def refresh(cfg_data: dict[str, Any] | None, previous: dict[str, str] | None) -> tuple[Any, ...]:
     """All panel outputs (``no_update`` where unchanged or failed), the warning, fingerprints, stamp."""
     cfg = ScreenConfig.from_store(cfg_data)
-    u = float(unit_px or 1.0)
     previous = dict(previous or {})
     try:
-        content, failed = build_panels(cfg, u)
+        content, failed = build_panels(cfg)
     except Exception:  # the warehouse is missing or the snapshot unreadable: keep everything
         log.exception("screen refresh failed")
         content, failed = {}, [i for i, _ in PANEL_OUTPUTS]
@@ -155,6 +145,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         label = t(f"feed.{p['kind']}", cfg.lang)
         title = t(f"sensor.{p['title']}", cfg.lang) if p["kind"] == "alarm" else p["title"]
         p["tooltip"] = f"{label}：{title if not title.startswith('sensor.') else p['title']}"
+        del p["title"]  # in the tooltip already; up to 400 markers are sent with every change
     parts = {
         "units": view.units,
         "markers": view.markers,
@@ -169,27 +160,74 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         fps[key] = fp
     new_scope = previous.get("_scope") != view.scope
     fps["_scope"] = view.scope
+    fps["_asked"] = scope or ""
     bounds = ({"bounds": view.bounds, "transition": "fitBounds", "options": {"padding": [12, 12], "animate": False}}
               if new_scope and view.bounds else no_update)
     back = {"display": "block"} if view.parent else {"display": "none"}
     return (*out, back, view.parent, bounds, fps)
 
 
+@dataclass(frozen=True)
+class FirstPaint:
+    """What the layout draws before any callback: panel contents, map layers and their fingerprints."""
+
+    panels: dict[str, Any]
+    warning: str
+    fingerprints: dict[str, str]
+    map: dict[str, Any]
+    map_fingerprints: dict[str, str]
+
+
+MAP_PARTS = ("units", "markers", "legend", "title", "back", "parent", "viewport")
+
+
+def first_paint(cfg_data: dict[str, Any]) -> FirstPaint:
+    """The first refresh and map, computed while the page layout is built (server-side first paint).
+
+    The page arrives with data instead of waiting for a second round-trip, and the fingerprints let
+    the first tick send only what changed since. A failed read leaves the panel empty (the next tick
+    retries) and the header shows the usual warning.
+    """
+    out = refresh(cfg_data, {})
+    n = len(PANEL_OUTPUTS)
+    panels_ = {i: v for (i, _), v in zip(PANEL_OUTPUTS, out[:n], strict=True) if v is not no_update}
+    fps = out[n + 1] if isinstance(out[n + 1], dict) else {}
+    mp = map_refresh(None, cfg_data, {})
+    parts = {k: v for k, v in zip(MAP_PARTS, mp[:-1], strict=True) if v is not no_update}
+    mfps = mp[-1] if isinstance(mp[-1], dict) else {}
+    warning = out[n] if isinstance(out[n], str) else ""
+    return FirstPaint(panels_, warning, fps, parts, mfps)
+
+
+def warm() -> None:
+    """Fill this process's per-snapshot caches for the default screen in both languages (run by the
+    warm-up thread after a load, at start and at midnight), so the first viewer gets a warm screen."""
+    from dashboard import data
+    from dashboard.screen.config import parse
+
+    for lang in ("zh", "en"):
+        store = parse({"lang": lang}, data.settings()).to_store()
+        first_paint(store)
+
+
 def register(app: dash.Dash) -> None:
+    from dashboard import data
+
+    data.warehouse(app.server).add_warmer(warm)
+
     @app.callback(
         *[Output(i, p) for i, p in PANEL_OUTPUTS],
         Output(S.WARNING, "children"),
         Output(S.FINGERPRINTS, "data"),
         Output(S.REFRESHED, "data"),
         Input(S.TICK, "n_intervals"),
-        Input(S.UNIT, "data"),
         State(S.CONFIG, "data"),
         State(S.FINGERPRINTS, "data"),
         running=[(Output(S.TICK, "disabled"), True, False)],
-        prevent_initial_call=True,
+        prevent_initial_call=True,  # the layout already holds the first data (see first_paint)
     )
-    def _refresh(_n: int | None, unit_px: float | None, cfg: dict[str, Any], fps: dict[str, str]) -> tuple[Any, ...]:
-        return refresh(cfg, unit_px, fps)
+    def _refresh(_n: int | None, cfg: dict[str, Any], fps: dict[str, str]) -> tuple[Any, ...]:
+        return refresh(cfg, fps)
 
     @app.callback(
         Output(S.MAP_UNITS, "data"),
@@ -204,12 +242,19 @@ def register(app: dash.Dash) -> None:
         Input(S.REFRESHED, "data"),
         State(S.CONFIG, "data"),
         State(S.MAP_FINGERPRINTS, "data"),
+        prevent_initial_call=True,
     )
     def _map(scope: str | None, _stamp: int | None, cfg: dict[str, Any], fps: dict[str, str]) -> tuple[Any, ...]:
+        # Dash fires this once when the page's layout arrives although the layout already holds the map
+        # (first_paint): same scope, no refresh since, nothing to do.
+        trig = [t["prop_id"] for t in dash.callback_context.triggered]
+        if trig == [f"{S.MAP_SCOPE}.data"] and (fps or {}).get("_asked", "") == (scope or ""):
+            raise PreventUpdate
         return map_refresh(scope, cfg, fps)
 
     ns = "cityVitals"
-    app.clientside_callback(ClientsideFunction(ns, "unitPx"), Output(S.UNIT, "data"), Input(S.CONFIG, "data"))
+    app.clientside_callback(ClientsideFunction(ns, "fitOnce"), Output(S.MAP, "viewport", allow_duplicate=True),
+                            Input(S.MAP_BOUNDS, "data"), prevent_initial_call="initial_duplicate")
     app.clientside_callback(ClientsideFunction(ns, "clock"), Output(S.CLOCK, "children"),
                             Input(S.CLOCK_TICK, "n_intervals"), State(S.CONFIG, "data"))
     app.clientside_callback(

@@ -1,7 +1,9 @@
 """大屏 / Command-hall big screen (/screen): the whole jurisdiction on one screen (一屏观全域).
 
-A fixed skeleton of panels; ``dashboard/callbacks/screen.py`` fills them on load and on every
-refresh tick. Views (overview, stations, hotline, sensors, emergency) only re-arrange the panels with
+A fixed skeleton of panels, drawn with the first data already in it (``first_paint``: the refresh
+and the map computed while the layout is built, so the first paint needs no second round-trip);
+``dashboard/callbacks/screen.py`` updates them on every refresh tick. Views (overview, stations,
+hotline, sensors, emergency) only re-arrange the panels with
 CSS, so rotating between them costs no request. See ``dashboard/screen/config.py`` for URL options.
 """
 
@@ -14,19 +16,16 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard import data
+from dashboard.callbacks.screen import FirstPaint, first_paint
 from dashboard.i18n import t
 from dashboard.pages.screen_ids import ScreenIds as S
 from dashboard.screen.config import MODES, VIEWS, ScreenConfig, parse
 
 dash.register_page(__name__, path="/screen", order=5, nav_key="nav.screen", title="城运体征 · 大屏")
 
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
-
-
-def _graph(id_: str) -> dcc.Graph:
-    return dcc.Graph(id=id_, config=GRAPH_CONFIG, className="scr-graph", style={"height": "100%", "width": "100%"},
-                     figure={"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-                                                    "xaxis": {"visible": False}, "yaxis": {"visible": False}}})
+def _chart(id_: str, first: FirstPaint) -> html.Div:
+    """A box the refresh fills with HTML bars (see ``dashboard/screen/panels.py``)."""
+    return html.Div(first.panels.get(id_), id=id_, className="scr-chart")
 
 
 def _panel(name: str, title: str, *body: Any) -> html.Section:
@@ -34,18 +33,26 @@ def _panel(name: str, title: str, *body: Any) -> html.Section:
                         className=f"scr-panel scr-p-{name}", id=f"scr-panel-{name}")
 
 
-def _map(cfg: ScreenConfig) -> dl.MapContainer:
+def _map(cfg: ScreenConfig, first: FirstPaint) -> dl.MapContainer:
     layers: list[Any] = []
     if cfg.tile_url:
         layers.append(dl.TileLayer(url=cfg.tile_url, attribution=cfg.tile_attribution or None))
     layers += [
-        dl.GeoJSON(id=S.MAP_UNITS, style={"variable": "cityVitals.unitStyle"},
+        dl.GeoJSON(data=first.map.get("units"), id=S.MAP_UNITS, style={"variable": "cityVitals.unitStyle"},
                    hoverStyle={"variable": "cityVitals.unitHover"}),
-        dl.GeoJSON(id=S.MAP_MARKERS, cluster=True, zoomToBoundsOnClick=True,
+        dl.GeoJSON(data=first.map.get("markers"), id=S.MAP_MARKERS, cluster=True, zoomToBoundsOnClick=True,
                    pointToLayer={"variable": "cityVitals.markerPoint"},
                    superClusterOptions={"radius": 48, "maxZoom": 16}),
     ]
-    return dl.MapContainer(layers, id=S.MAP, center=[31.15, 121.12], zoom=10, zoomControl=False,
+    bounds = (first.map.get("viewport") or {}).get("bounds")
+    # Fitted to the jurisdiction from the start (no jump from a default centre once data arrives).
+    # Centred on the jurisdiction; the clientside ``fitOnce`` then fits its bounds (S.MAP_BOUNDS) once the
+    # grid has sized the map (Leaflet's own ``bounds`` at creation fits a zero-sized box: zoomed far out).
+    place: dict[str, Any] = {"center": [31.15, 121.12], "zoom": 10}
+    if bounds:
+        (s, w), (n, e) = bounds
+        place["center"] = [(s + n) / 2, (w + e) / 2]
+    return dl.MapContainer(layers, id=S.MAP, **place, zoomControl=False,
                            attributionControl=bool(cfg.tile_url), zoomSnap=0.25, keyboard=False,
                            className="scr-leaflet", style={"height": "100%", "width": "100%"})
 
@@ -53,6 +60,12 @@ def _map(cfg: ScreenConfig) -> dl.MapContainer:
 def layout(**query: Any) -> html.Div:
     cfg = parse(query, data.settings())
     lang = cfg.lang
+    store = cfg.to_store()
+    first = first_paint(store)
+
+    def box(id_: str, cls: str) -> html.Div:
+        return html.Div(first.panels.get(id_), id=id_, className=cls)
+
     labels = {"view": {v: t(f"scr.view.{v}", lang) for v in VIEWS},
               "mode": {m: t(f"scr.mode.{m}", lang) for m in MODES}}
     header = html.Header([
@@ -61,43 +74,44 @@ def layout(**query: Any) -> html.Div:
         html.Div([html.Span(id=S.VIEW_LABEL, className="scr-view"),
                   html.Span(t(f"scr.mode.{cfg.mode}", lang), id=S.MODE_LABEL, className="scr-mode-badge")],
                  className="scr-viewbox"),
-        html.Div(id=S.FRESHNESS, className="scr-freshness"),
-        html.Div(id=S.WARNING, className="scr-warning", role="status"),
+        box(S.FRESHNESS, "scr-freshness"),
+        html.Div(first.warning, id=S.WARNING, className="scr-warning", role="status"),
         html.Button(t("scr.mode.toggle", lang), id=S.MODE, className="scr-mode-toggle", n_clicks=0),
         html.Div(id=S.CLOCK, className="scr-clock"),
     ], className="scr-header")
     map_panel = html.Section([
-        html.H2([html.Span(t("scr.map", lang)), html.Span(id=S.MAP_TITLE, className="scr-map-scope")],
+        html.H2([html.Span(t("scr.map", lang)),
+                 html.Span(first.map.get("title"), id=S.MAP_TITLE, className="scr-map-scope")],
                 className="scr-panel-title"),
         html.Div([
-            _map(cfg),
-            html.Div(id=S.MAP_LEGEND, className="scr-legend"),
+            _map(cfg, first),
+            html.Div(first.map.get("legend"), id=S.MAP_LEGEND, className="scr-legend"),
             html.Button("↑ " + t("scr.map.back", lang), id=S.MAP_BACK, className="scr-map-back", n_clicks=0,
-                        style={"display": "none"}),
+                        style=first.map.get("back", {"display": "none"})),
         ], className="scr-panel-body scr-map-body"),
     ], className="scr-panel scr-p-map", id="scr-panel-map")
     panels = [
-        _panel("vitals", t("scr.vitals", lang), html.Div(id=S.VITALS, className="scr-vitals")),
+        _panel("vitals", t("scr.vitals", lang), box(S.VITALS, "scr-vitals")),
         map_panel,
-        _panel("stations", t("scr.stations", lang), html.Div(id=S.STATIONS_SUMMARY, className="scr-stations-summary"),
-               html.Div(_graph(S.STATIONS), className="scr-graph-box")),
-        _panel("ranking", t("scr.ranking", lang), html.Div(id=S.RANKING, className="scr-ranking")),
-        _panel("feed", t("scr.feed", lang), html.Div(id=S.FEED, className="scr-feed")),
-        _panel("hourly", t("scr.hourly", lang), html.Div(_graph(S.HOURLY), className="scr-graph-box")),
-        _panel("backlog", t("scr.backlog", lang), html.Div(id=S.BACKLOG, className="scr-kpis")),
-        _panel("hotline", t("scr.hotline", lang), html.Div(id=S.HOTLINE_KPIS, className="scr-kpis is-compact"),
-               html.Div(_graph(S.HOTLINE), className="scr-graph-box")),
-        _panel("water", t("scr.water", lang), html.Div(_graph(S.WATER), className="scr-graph-box")),
-        _panel("duty", t("scr.duty", lang), html.Div(id=S.DUTY, className="scr-duty-box")),
+        _panel("stations", t("scr.stations", lang), box(S.STATIONS_SUMMARY, "scr-stations-summary"),
+               html.Div(_chart(S.STATIONS, first), className="scr-graph-box")),
+        _panel("ranking", t("scr.ranking", lang), box(S.RANKING, "scr-ranking")),
+        _panel("feed", t("scr.feed", lang), box(S.FEED, "scr-feed")),
+        _panel("hourly", t("scr.hourly", lang), html.Div(_chart(S.HOURLY, first), className="scr-graph-box")),
+        _panel("backlog", t("scr.backlog", lang), box(S.BACKLOG, "scr-kpis")),
+        _panel("hotline", t("scr.hotline", lang), box(S.HOTLINE_KPIS, "scr-kpis is-compact"),
+               html.Div(_chart(S.HOTLINE, first), className="scr-graph-box")),
+        _panel("water", t("scr.water", lang), html.Div(_chart(S.WATER, first), className="scr-graph-box")),
+        _panel("duty", t("scr.duty", lang), box(S.DUTY, "scr-duty-box")),
     ]
     stores = [
-        dcc.Store(id=S.CONFIG, data={**cfg.to_store(), "labels": labels}),
-        dcc.Store(id=S.FINGERPRINTS, data={}),
-        dcc.Store(id=S.MAP_FINGERPRINTS, data={}),
+        dcc.Store(id=S.CONFIG, data={**store, "labels": labels}),
+        dcc.Store(id=S.FINGERPRINTS, data=first.fingerprints),
+        dcc.Store(id=S.MAP_FINGERPRINTS, data=first.map_fingerprints),
         dcc.Store(id=S.MAP_SCOPE, data=cfg.unit),
-        dcc.Store(id=S.MAP_PARENT, data=None),
+        dcc.Store(id=S.MAP_PARENT, data=first.map.get("parent")),
+        dcc.Store(id=S.MAP_BOUNDS, data=(first.map.get("viewport") or {}).get("bounds")),
         dcc.Store(id=S.REFRESHED, data=0),
-        dcc.Store(id=S.UNIT),
         dcc.Store(id=S.MODE_STORE, data=cfg.mode),
         dcc.Interval(id=S.TICK, interval=cfg.refresh_seconds * 1000),
         dcc.Interval(id=S.CLOCK_TICK, interval=1000),

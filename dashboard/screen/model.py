@@ -123,7 +123,9 @@ def _num(value: Any) -> float | None:
 def _cached(name: str, bucket: str, cfg: ScreenConfig, compute: Any) -> Any:
     """Judged-over-30-days values change only with a new snapshot or a new day (or hour): compute them
     once per snapshot, bucket, scope and language in each worker instead of on every refresh."""
-    key = f"screen.{name}.{bucket}.{cfg.unit}.{cfg.lang}"
+    # The unit after the access gate, not the requested one: users with different scopes never share.
+    unit = access.scoped(Query(period=Period.containing("day", data.site_now().date()), unit=cfg.unit)).unit
+    key = f"screen.{name}.{bucket}.{unit}.{cfg.lang}"
     return data.per_snapshot(key, lambda _con: compute())
 
 
@@ -239,16 +241,23 @@ def _child_level(cfg: ScreenConfig) -> str:
 # --- live reads ---------------------------------------------------------------------------------
 
 
+def day_rows(at: datetime) -> feed.DayRows:
+    """The day's live rows, read once per snapshot and day (and per process) for every scope and language."""
+    return data.per_snapshot(f"screen.day.{at.date().isoformat()}", lambda con: feed.day_rows(con, at.date()))
+
+
 def live_feed(cfg: ScreenConfig, at: datetime, limit: int = 16) -> pd.DataFrame:
-    return access.mask_rows(feed.live_feed(data.connection(), base_query(cfg, at), at, limit=limit))
+    return access.mask_rows(feed.live_feed(day_rows(at), base_query(cfg, at), at, limit=limit))
 
 
 def hourly(cfg: ScreenConfig, at: datetime, source: str = "cases") -> pd.DataFrame:
-    return feed.hourly_volume(data.connection(), base_query(cfg, at), at, source=source)
+    typical = _cached(f"typical.{source}", at.date().isoformat(), cfg,
+                      lambda: feed.typical_by_hour(data.connection(), base_query(cfg, at), at.date(), source))
+    return feed.hourly_volume(day_rows(at), typical, base_query(cfg, at), at, source=source)
 
 
 def backlog(cfg: ScreenConfig, at: datetime) -> feed.Backlog:
-    return feed.backlog(data.connection(), base_query(cfg, at), at)
+    return feed.backlog(day_rows(at), base_query(cfg, at), at)
 
 
 def _water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
@@ -256,7 +265,7 @@ def _water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
 
 
 def duty(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
-    return access.mask_rows(feed.on_duty_by_grid(data.connection(), base_query(cfg, at), at))
+    return access.mask_rows(feed.on_duty_by_grid(day_rows(at), base_query(cfg, at), at))
 
 
 # --- map ----------------------------------------------------------------------------------------
@@ -320,7 +329,7 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
         kids = kids[kids["unit_code"] == scope] if not kids.empty else kids
     level = str(kids["level"].iloc[0]) if not kids.empty else unit.level
     q = base_query(cfg, at, scope)
-    counts = feed.counts_by_unit(con, q, level, at).set_index("unit_code")
+    counts = feed.counts_by_unit(day_rows(at), q, level, at).set_index("unit_code")
     values = {code: float(counts.at[code, cfg.indicator]) if code in counts.index else 0.0
               for code in kids["unit_code"]}
     breaks = _breaks(list(values.values()))
@@ -344,7 +353,7 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
                 "approximate": bool(r["approximate"]), **figures,
             },
         })
-    mk = access.mask_rows(feed.markers(con, q, at, limit=MAX_MARKERS))
+    mk = access.mask_rows(feed.markers(day_rows(at), q, at, limit=MAX_MARKERS))
     if target_datum != datum:
         mk = geo.convert_points(mk, datum, target_datum)
     markers = geo.point_features(mk, ("kind", "title", "severity"))

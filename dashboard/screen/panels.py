@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from dashboard.i18n import age_text, t
@@ -50,10 +49,13 @@ def freshness(items: Sequence[status.Freshness], lang: str) -> list[Any]:
 # --- vital signs --------------------------------------------------------------------------------
 
 
-def _delta(delta: float | None) -> html.Span:
+def _delta(delta: float | None, lang: str = "zh") -> html.Span:
+    """Trend against the previous period; a change that rounds to 0.00 reads "flat", not "▼ 0.00"/"— 0"."""
     if delta is None:
         return html.Span("", className="scr-delta")
-    arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "■")
+    if round(abs(delta), 2) == 0:
+        return html.Span("＝ " + t("scr.trend.flat", lang), className="scr-delta flat")
+    arrow = "▲" if delta > 0 else "▼"
     return html.Span(f"{arrow} {abs(delta):.2f}", className="scr-delta " + ("up" if delta > 0 else "down"))
 
 
@@ -62,85 +64,112 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
         [html.Div(t("scr.overall", lang), className="scr-score-label"),
          html.Div(_fmt(view.overall, 2),
                   className="scr-score-value"),
-         _delta(view.delta)],
+         _delta(view.delta, lang)],
         className=f"scr-score is-{view.status}",
     )
     tiles = [
         html.Div([html.Div(d.label, className="scr-tile-label"),
                   html.Div(_fmt(d.score, 2), className="scr-tile-value"),
-                  _delta(d.delta)],
+                  _delta(d.delta, lang)],
                  className=f"scr-tile is-{d.status}")
         for d in view.dimensions
     ]
     return [overall, html.Div(tiles, className="scr-tiles")]
 
 
-# --- figures ------------------------------------------------------------------------------------
+# --- bar charts (HTML/CSS) ----------------------------------------------------------------------
+# The wall's charts are plain HTML bars sized with CSS: no Plotly bundle to fetch and parse before the
+# first paint, a few KB per refresh, and text that scales with the wall unit like every other label.
+# Each bar carries its value in ``data-value`` (tests compare them with the metrics layer).
 
 
-def _layout(fig: go.Figure, u: float, **kw: Any) -> go.Figure:
-    base: dict[str, Any] = {
-        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-        "font": {"family": FONT, "color": FG, "size": round(13 * u)},
-        "margin": {"l": round(8 * u), "r": round(12 * u), "t": round(6 * u), "b": round(6 * u)},
-        "showlegend": False, "uirevision": "screen",
-    }
-    fig.update_layout(**{**base, **kw})
-    fig.update_xaxes(gridcolor=GRID, zeroline=False, automargin=True)
-    fig.update_yaxes(gridcolor=GRID, zeroline=False, automargin=True)
-    return fig
+def _pct_of(value: float, top: float) -> str:
+    return f"{max(0.0, min(100.0, 100 * value / top)) if top > 0 else 0:.1f}%"
 
 
-def stations_figure(view: StationsView, u: float, lang: str, n: int = 12) -> go.Figure:
-    """Horizontal bars of the worst ``n`` rated stations against the 85% line."""
-    rows = [r for r in view.rows if r.rate is not None][:n][::-1]
-    colors = [OK if r.rate >= view.target else (WARN if r.rate >= view.target - 0.1 else BAD) for r in rows]
-    fig = go.Figure(go.Bar(
-        x=[r.rate for r in rows], y=[r.name for r in rows], orientation="h", marker_color=colors,
-        text=[f"{r.rate * 100:.1f}%" for r in rows], textposition="inside", insidetextanchor="end",
-        customdata=[[r.closed, r.due] for r in rows],
-        hovertemplate="%{y}: %{x:.1%} (%{customdata[0]}/%{customdata[1]})<extra></extra>",
-    ))
-    fig.add_vline(x=view.target, line={"color": ACCENT, "width": max(1, round(2 * u)), "dash": "dash"},
-                  annotation_text="85%", annotation_position="top", annotation_font_color=ACCENT)
-    _layout(fig, u, bargap=0.25, margin={"l": round(8 * u), "r": round(12 * u), "t": round(22 * u), "b": round(6 * u)})
-    fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    return fig
+def _tone(rate: float, target: float) -> str:
+    return "good" if rate >= target else ("warn" if rate >= target - 0.1 else "bad")
 
 
-def hourly_figure(df: pd.DataFrame, u: float, lang: str) -> go.Figure:
-    fig = go.Figure([
-        go.Bar(x=df["hour"], y=df["today"], name=t("scr.hourly.today", lang), marker_color=ACCENT,
-               hovertemplate="%{x}:00 %{y}<extra></extra>"),
-        go.Scatter(x=df["hour"], y=df["typical"].round(1), name=t("scr.hourly.typical", lang), mode="lines",
-                   line={"color": WARN, "width": max(1, round(2.5 * u)), "shape": "spline"},
-                   hovertemplate="%{x}:00 %{y}<extra></extra>"),
-    ])
-    _layout(fig, u, bargap=0.2, showlegend=True,
-            legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom",
-                    "font": {"size": round(12 * u)}})
-    fig.update_xaxes(dtick=3, range=[-0.5, 23.5], ticksuffix=":00")
-    return fig
+def short_label(name: str, limit: int = 8) -> str:
+    """A station/unit name that fits a bar label: common suffixes dropped, then cut with an ellipsis."""
+    for suffix in ("联勤联动工作站", "联勤联动站", "联勤站", "工作站", "管理处", "街道"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            name = name[: -len(suffix)]
+            break
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def water_figure(df: pd.DataFrame, u: float, lang: str) -> go.Figure:
-    df = df.iloc[::-1]
-    ratio = df["ratio"].fillna(0)
-    colors = [BAD if r >= 1 else (WARN if v >= (w if w == w else 1e9) else OK)
-              for r, v, w in zip(ratio, df["value"], df["threshold_warning"], strict=True)]
-    names = df["unit_en" if lang == "en" else "unit_zh"].fillna(df["name"])
-    fig = go.Figure(go.Bar(
-        x=df["value"], y=names, orientation="h", marker_color=colors,
-        text=[f"{v:.2f} {m or ''}" for v, m in zip(df["value"], df["uom"], strict=True)], textposition="inside",
-        hovertemplate="%{y}: %{x}<extra></extra>",
-    ))
-    alarm = df["threshold_alarm"].dropna()
-    if not alarm.empty:
-        fig.add_vline(x=float(alarm.median()), line={"color": BAD, "dash": "dash", "width": max(1, round(2 * u))},
-                      annotation_text=t("scr.water.alarm", lang), annotation_position="top",
-                      annotation_font_color=BAD)
-    return _layout(fig, u, bargap=0.25,
-                   margin={"l": round(8 * u), "r": round(12 * u), "t": round(22 * u), "b": round(6 * u)})
+def _hbar(label: str, title: str, value: float, width: str, text: str, tone: str,
+          marker: str | None = None) -> html.Div:
+    track = [html.Div(className=f"scr-bar-fill is-{tone}", style={"width": width})]
+    if marker is not None:
+        track.append(html.Div(className="scr-bar-target", style={"left": marker}))
+    return html.Div([html.Span(label, className="scr-bar-name", title=title),
+                     html.Div(track, className="scr-bar-track"),
+                     html.Span(text, className="scr-bar-value")],
+                    className="scr-bar", **{"data-value": f"{value:.6g}"})
+
+
+def stations_bars(view: StationsView, lang: str, n: int = 12) -> html.Div:
+    """The worst ``n`` rated stations, worst on top, against the 85% line."""
+    rows = [r for r in view.rows if r.rate is not None][:n]
+    if not rows:
+        return empty_note(t("scr.stations.none", lang))
+    line = _pct_of(view.target, 1.0)
+    bars = [_hbar(short_label(r.name), f"{r.name} {r.closed}/{r.due}", r.rate or 0.0, _pct_of(r.rate or 0.0, 1.0),
+                  f"{(r.rate or 0) * 100:.1f}%", _tone(r.rate or 0.0, view.target), line) for r in rows]
+    head = html.Div([html.Span(className="scr-bar-name"),
+                     html.Div(html.Span(f"{view.target * 100:.0f}%", className="scr-bar-target-label",
+                                        style={"left": line}), className="scr-bar-track is-axis"),
+                     html.Span(className="scr-bar-value")], className="scr-bar-head")
+    return html.Div([head, *bars], className="scr-bars", style={"--scr-bar-rows": str(len(bars))})
+
+
+def hourly_bars(df: pd.DataFrame, lang: str) -> html.Div:
+    """Today's count per hour (columns) with the typical day as a tick on each hour."""
+    today = [None if v != v else float(v) for v in df["today"]]
+    typical = [float(v) for v in df["typical"]]
+    top = max([v for v in today if v is not None] + typical + [1.0]) * 1.1
+    cols = []
+    for hour, v, typ in zip(df["hour"], today, typical, strict=True):
+        kids = [html.Div(className="scr-col-typ", style={"bottom": _pct_of(typ, top)}, title=f"{typ:.1f}")]
+        if v is not None:
+            kids.insert(0, html.Div(className="scr-col-fill" + (" is-high" if v > typ * 1.5 and v >= 3 else ""),
+                                    style={"height": _pct_of(v, top)}))
+        cols.append(html.Div(kids, className="scr-col" + ("" if v is not None else " is-future"),
+                             title=f"{int(hour):02d}:00 {'' if v is None else int(v)}",
+                             **{"data-hour": str(int(hour)), "data-value": "" if v is None else f"{v:g}"}))
+    labels = [html.Span(f"{h:02d}" if h % 3 == 0 else "", className="scr-col-label") for h in range(24)]
+    legend = html.Div([html.Span([html.Span(className="scr-key is-today"), t("scr.hourly.today", lang)]),
+                       html.Span([html.Span(className="scr-key is-typical"), t("scr.hourly.typical", lang)]),
+                       html.Span(f"{t('scr.hourly.total', lang)} {int(sum(v for v in today if v is not None)):,}",
+                                 className="scr-cols-total")],
+                      className="scr-cols-legend")
+    return html.Div([legend, html.Div(cols, className="scr-cols-plot"), html.Div(labels, className="scr-cols-axis")],
+                    className="scr-cols")
+
+
+def water_bars(df: pd.DataFrame, lang: str) -> html.Div:
+    """Latest level of each sensor as a share of its alarm line (the line sits at the same place on every row)."""
+    if df.empty:
+        return empty_note(t("scr.water.empty", lang))
+    span = 1.25  # the alarm line at 80% of the track leaves room to show how far above it a level is
+    bars = []
+    for r in df.to_dict("records"):
+        ratio = r["ratio"] if r["ratio"] == r["ratio"] and r["ratio"] is not None else 0.0
+        warn = r["threshold_warning"]
+        tone = "bad" if ratio >= 1 else ("warn" if warn == warn and warn is not None and r["value"] >= warn
+                                         else "good")
+        unit = r.get("unit_en") if lang == "en" and r.get("unit_en") else r.get("unit_zh")
+        name = str(unit or r["name"])
+        bars.append(_hbar(short_label(name), f"{r['name']} · {name}", float(r["value"]), _pct_of(ratio, span),
+                          f"{r['value']:.2f} {r['uom'] or ''}".strip(), tone, _pct_of(1.0, span)))
+    head = html.Div([html.Span(className="scr-bar-name"),
+                     html.Div(html.Span(t("scr.water.alarm", lang), className="scr-bar-target-label is-bad",
+                                        style={"left": _pct_of(1.0, span)}), className="scr-bar-track is-axis"),
+                     html.Span(className="scr-bar-value")], className="scr-bar-head")
+    return html.Div([head, *bars], className="scr-bars is-water", style={"--scr-bar-rows": str(len(bars))})
 
 
 # --- lists and numbers --------------------------------------------------------------------------
@@ -149,7 +178,8 @@ def water_figure(df: pd.DataFrame, u: float, lang: str) -> go.Figure:
 def stations_summary(view: StationsView, lang: str) -> list[Any]:
     return [
         html.Span(t("scr.stations.meeting", lang, n=view.meeting, m=view.rated), className="scr-big-note"),
-        html.Span(t("scr.stations.worst", lang) + "：" + "、".join(r.name for r in view.rows[:5] if r.rate is not None),
+        html.Span(t("scr.stations.worst", lang) + "："
+                  + "、".join(short_label(r.name) for r in view.rows[:5] if r.rate is not None),
                   className="scr-worst"),
     ]
 
@@ -159,12 +189,17 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
         return html.Div([
             html.Div(title, className="scr-rank-title"),
             html.Ol([html.Li([html.Span(str(start + step * i), className="scr-rank-n"),
-                              html.Span(name, className="scr-rank-name"),
-                              html.Span(_fmt(score, 1), className="scr-rank-score")])
+                              html.Span(name, className="scr-rank-name", title=name),
+                              html.Div(html.Div(className="scr-rank-fill",
+                                                style={"width": _pct_of(score or 0.0, top)}),
+                                       className="scr-rank-track"),
+                              html.Span(_fmt(score, 1), className="scr-rank-score")],
+                             **{"data-value": "" if score is None else f"{score:.6g}"})
                      for i, (name, score) in enumerate(items)], className="scr-rank-list"),
         ], className=f"scr-rank-col {cls}")
 
     n = view.total or (len(view.top) + len(view.bottom))
+    top = max([s for _, s in (*view.top, *view.bottom) if s is not None] + [1e-9])
     return [col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom", max(n, 1), -1)]
 
@@ -216,12 +251,22 @@ def duty(df: pd.DataFrame, lang: str) -> list[Any]:
 
 
 def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
+    """Colour classes of the map; with few distinct values only the classes in use, each labelled
+    with the values it holds (five classes for two towns read as a scale that is not there)."""
     b = view.breaks
     labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1] - 1:g}" if b[i + 1] - 1 > b[i] else f"{b[i]:g}"
                                 for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
+    values: dict[str, set[float]] = {}
+    for f in view.units.get("features", []):
+        props = f.get("properties", {})
+        values.setdefault(props.get("fill", ""), set()).add(props.get("value"))
+    distinct = {v for vs in values.values() for v in vs if v is not None}
+    rows = list(zip(view.colors, labels, strict=True))
+    if 0 < len(distinct) <= len(view.colors):
+        rows = [(c, "、".join(f"{v:g}" for v in sorted(values[c]))) for c in view.colors if c in values]
     return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
-                       className="scr-legend-row") for c, label in zip(view.colors, labels, strict=True)],
+                       className="scr-legend-row") for c, label in rows],
             *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else [])]
 
 

@@ -25,7 +25,7 @@ CHECK_JS = """
     const el = document.getElementById('scr-panel-' + n);
     const r = el.getBoundingClientRect();
     const body = el.querySelector('.scr-panel-body');
-    const svgMarks = body.querySelectorAll('.main-svg .bars path, .main-svg .scatterlayer path, .leaflet-interactive');
+    const svgMarks = body.querySelectorAll('.scr-bar, .scr-col-fill, .leaflet-interactive');
     out.panels[n] = {
       visible: getComputedStyle(el).display !== 'none' && r.width > 0 && r.height > 0,
       inside: r.left >= -1 && r.top >= -1 && r.right <= vw + 1 && r.bottom <= vh + 1,
@@ -54,9 +54,9 @@ def _check(page, names):
 def _wait_filled(page):
     page.wait_for_selector(FILLED, timeout=30_000)
     page.wait_for_selector(".scr-leaflet path.scr-unit", timeout=30_000)
-    page.wait_for_selector("#scr-hourly .bars path", state="attached", timeout=30_000)
-    page.wait_for_selector("#scr-stations .bars path", state="attached", timeout=30_000)
-    page.wait_for_timeout(600)  # let the last figures paint
+    page.wait_for_selector("#scr-hourly .scr-col", state="attached", timeout=30_000)
+    page.wait_for_selector("#scr-stations .scr-bar", state="attached", timeout=30_000)
+    page.wait_for_timeout(300)  # let the map tiles of polygons settle
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (5760, 1080)])
@@ -67,6 +67,16 @@ def test_screen_renders_at_wall_sizes(open_page, width, height):
     assert page.locator("#shell-nav").is_hidden()
     polygons = page.locator(".scr-leaflet path.scr-unit").count()
     assert polygons >= 1
+    # the map is fitted to the jurisdiction: its units fill the map's width or height (not a dot in the middle)
+    fill = page.evaluate("""() => {
+      const m = document.querySelector('.scr-leaflet').getBoundingClientRect();
+      const rs = Array.from(document.querySelectorAll('.scr-leaflet path.scr-unit'))
+                      .map(p => p.getBoundingClientRect());
+      const w = Math.max(...rs.map(r => r.right)) - Math.min(...rs.map(r => r.left));
+      const h = Math.max(...rs.map(r => r.bottom)) - Math.min(...rs.map(r => r.top));
+      return Math.max(w / m.width, h / m.height);
+    }""")
+    assert 0.75 <= fill <= 1.02, fill
     assert "青浦区" in page.inner_text(".scr-header")
     clock = page.inner_text("#scr-clock")
     assert ":" in clock
@@ -125,7 +135,8 @@ def test_drill_into_a_town_and_back(open_page):
     _wait_filled(page)
     before = page.inner_text("#scr-map-title")
     n_before = page.locator(".scr-leaflet path.scr-unit").count()
-    page.locator(".scr-leaflet path.scr-unit").first.click(force=True)
+    # a DOM click on the polygon itself: since the first paint the marker cluster can sit over its centre
+    page.locator(".scr-leaflet path.scr-unit").first.dispatch_event("click")
     page.wait_for_function(f"document.getElementById('scr-map-title').innerText !== {before!r}", timeout=15_000)
     assert page.locator("#scr-map-back").is_visible()
     page.wait_for_timeout(500)
@@ -171,3 +182,55 @@ def test_refresh_picks_up_a_new_snapshot(browser, tmp_path: Path):
     finally:
         stop_server(server)
     assert not errors, errors
+
+
+BARS_JS = """
+() => {
+  const vals = (sel) => Array.from(document.querySelectorAll(sel)).map(e => e.dataset.value);
+  const box = (sel) => Array.from(document.querySelectorAll(sel)).map(e => e.getBoundingClientRect().width);
+  const line = document.querySelector('#scr-stations .scr-bar-target');
+  const track = line && line.parentElement.getBoundingClientRect();
+  return {stations: vals('#scr-stations .scr-bar'), widths: box('#scr-stations .scr-bar-fill'),
+          tracks: box('#scr-stations .scr-bar-track:not(.is-axis)'),
+          line: line ? (line.getBoundingClientRect().left - track.left) / track.width : null,
+          hours: vals('#scr-hourly .scr-col'), ranking: vals('#scr-ranking li'),
+          plotly: !!window.Plotly || !!document.querySelector('script[src*="plotly"]'),
+          nameFont: parseFloat(getComputedStyle(document.querySelector('#scr-stations .scr-bar-name')).fontSize),
+          clipped: Array.from(document.querySelectorAll('#scr-stations .scr-bar-name'))
+                        .filter(e => e.scrollWidth > e.clientWidth + 1).length};
+}
+"""
+
+
+def test_bars_match_the_metrics_layer(open_page, warehouse_root: Path):
+    """The HTML bars show the same numbers as the metrics layer, with no Plotly bundle on the page."""
+    from dashboard.app import create_app
+    from dashboard.screen import model
+    from dashboard.screen.config import parse
+    from etl.settings import Settings
+
+    page = open_page("/screen?kiosk=1", wait=FILLED)
+    _wait_filled(page)
+    got = page.evaluate(BARS_JS)
+    settings = Settings(warehouse=warehouse_root / "vitals.duckdb")
+    app = create_app(settings)
+    with app.server.test_request_context("/"):
+        cfg = parse({}, settings)
+        at = model.now(cfg)
+        stations = [r for r in model.stations(cfg, at).rows if r.rate is not None][:12]
+        hourly = model.hourly(cfg, at, "cases")
+        ranking = model.ranking(cfg, at)
+        app.server.do_teardown_appcontext()
+    assert [float(v) for v in got["stations"]] == pytest.approx([r.rate for r in stations], abs=1e-6)
+    # each bar is as long as its rate, the dashed line sits at 85% of the track
+    assert [w / tr for w, tr in zip(got["widths"], got["tracks"], strict=True)] == pytest.approx(
+        [r.rate for r in stations], abs=0.01)
+    assert got["line"] == pytest.approx(0.85, abs=0.01)
+    assert len(got["hours"]) == 24
+    # hours before the current one are complete (the page and the test may straddle an hour)
+    done = [f"{v:g}" for v in hourly["today"].iloc[: at.hour]]
+    assert got["hours"][: at.hour] == done and all(v == "" for v in got["hours"][at.hour + 1:])
+    assert [float(v) for v in got["ranking"]] == pytest.approx(
+        [s for _, s in (*ranking.top, *ranking.bottom)], rel=1e-5)
+    assert not got["plotly"]  # the wall page does not load the Plotly bundle
+    assert got["nameFont"] >= 14 and got["clipped"] == 0  # readable from across the room, labels fit

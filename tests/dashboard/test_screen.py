@@ -26,6 +26,31 @@ def _size(value: object) -> int:
     return len(json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder))
 
 
+def _walk(tree: object) -> list:
+    """Every component in ``tree``, depth first in document order."""
+    found = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(reversed(node))
+            continue
+        found.append(node)
+        kids = getattr(node, "children", None)
+        if kids is not None and not isinstance(kids, str):
+            stack.append(kids)
+    return found
+
+
+def _find(tree: object, cls: str) -> list:
+    """Every component below ``tree`` whose class list holds ``cls``."""
+    return [n for n in _walk(tree) if cls in (getattr(n, "className", None) or "").split()]
+
+
+def _by_id(tree: object, id_: str):
+    return next(n for n in _walk(tree) if getattr(n, "id", None) == id_)
+
+
 def test_config_from_url(settings: Settings):
     cfg = parse({}, settings)
     assert cfg.lang == "zh" and not cfg.kiosk and cfg.scale == 1 and cfg.playlist == ("overview",)
@@ -55,17 +80,25 @@ def pinned(settings: Settings):
 
 def test_refresh_fills_every_panel_then_skips_unchanged(pinned: dash.Dash, settings: Settings):
     cfg = _cfg(settings)
-    out = cb.refresh(cfg, 1.0, {})
+    out = cb.refresh(cfg, {})
     n = len(cb.PANEL_OUTPUTS)
     panels, warning, fps, stamp = out[:n], out[n], out[n + 1], out[n + 2]
     for (id_, _prop), value in zip(cb.PANEL_OUTPUTS, panels, strict=True):
         assert value is not no_update, id_
         assert value, id_
     assert warning == "" and stamp is not no_update
-    figure = dict(zip([i for i, _ in cb.PANEL_OUTPUTS], panels, strict=True))[S.HOURLY]
-    assert len(figure.data) == 2 and len(figure.data[0].x) == 24
+    by_id = dict(zip([i for i, _ in cb.PANEL_OUTPUTS], panels, strict=True))
+    cols = _find(by_id[S.HOURLY], "scr-col")
+    scr = parse({}, settings)
+    hourly = model.hourly(scr, model.now(scr), "cases")
+    assert len(cols) == 24
+    assert [c.to_plotly_json()["props"]["data-value"] for c in cols] == \
+        ["" if v != v else f"{v:g}" for v in hourly["today"]]
+    bars = _find(by_id[S.STATIONS], "scr-bar")
+    rated = [r for r in model.stations(scr, model.now(scr)).rows if r.rate is not None][:12]
+    assert [float(b.to_plotly_json()["props"]["data-value"]) for b in bars] == pytest.approx([r.rate for r in rated])
     assert _size(out) < 200_000
-    again = cb.refresh(cfg, 1.0, fps)
+    again = cb.refresh(cfg, fps)
     assert all(v is no_update for v in again[:n])  # nothing changed: nothing sent
     assert again[n] is no_update and again[n + 2] is no_update
     assert _size([v for v in again if v is not no_update]) < 2_000
@@ -76,7 +109,7 @@ def test_refresh_keeps_last_data_when_the_warehouse_fails(tmp_path: Path, settin
 
     app = create_app(replace(settings, warehouse=tmp_path / "gone" / "vitals.duckdb"))
     with app.server.test_request_context("/"):
-        out = cb.refresh(_cfg(settings), 1.0, {"x": "y"})
+        out = cb.refresh(_cfg(settings), {"x": "y"})
     n = len(cb.PANEL_OUTPUTS)
     assert all(v is no_update for v in out[:n])
     assert out[n] == "刷新失败，显示上次数据"
@@ -84,7 +117,7 @@ def test_refresh_keeps_last_data_when_the_warehouse_fails(tmp_path: Path, settin
 
 
 def test_english_labels(ctx: dash.Dash, settings: Settings):
-    out = cb.refresh(_cfg(settings, lang="en"), 1.0, {})
+    out = cb.refresh(_cfg(settings, lang="en"), {})
     text = json.dumps(out[: len(cb.PANEL_OUTPUTS)], cls=plotly.utils.PlotlyJSONEncoder)
     assert "Open cases" in text and "Today" in text
     assert "在办案件" not in text
@@ -145,3 +178,186 @@ def test_panels_have_data(ctx: dash.Dash, settings: Settings):
     assert b.open_cases >= b.overdue_cases >= 0 and b.open_cases >= b.open_urgent
     duty = model.duty(cfg, at)
     assert len(duty) >= 1 and (duty["on_duty"] >= 0).all()
+
+
+def test_layout_draws_the_first_data_without_a_callback(pinned: dash.Dash, settings: Settings):
+    """Server-side first paint: the page layout already holds every panel, the map and the fingerprints,
+    so the first tick sends nothing when nothing changed."""
+    from dashboard.pages import screen as page
+
+    root = page.layout()
+    text = json.dumps(root, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+    assert "在办案件" in text and "scr-col" in text and "scr-bar" in text
+    fps = _by_id(root, S.FINGERPRINTS).data
+    assert _by_id(root, S.MAP_FINGERPRINTS).data["units"]
+    assert {i for i, _ in cb.PANEL_OUTPUTS} <= set(fps)
+    b = model.backlog(parse({}, settings), model.now(parse({}, settings)))
+    backlog = _by_id(root, S.BACKLOG)
+    assert json.dumps(backlog.children, cls=plotly.utils.PlotlyJSONEncoder).count(f'"{b.open_cases:,}"') >= 1
+    again = cb.refresh(_cfg(settings), fps)
+    assert all(v is no_update for v in again[: len(cb.PANEL_OUTPUTS)])
+    units = _by_id(root, S.MAP_UNITS)
+    assert units.data["features"]
+    (s, w), (n, e) = _by_id(root, S.MAP_BOUNDS).data  # fitted clientside once the map has its size
+    assert s < n and w < e
+
+
+def test_per_snapshot_cache_is_single_flight(app: dash.Dash):
+    """Threads asking for the same cold value wait for one computation instead of each running it."""
+    import threading
+    import time
+
+    from dashboard import data
+
+    wh = data.warehouse(app.server)
+    calls: list[int] = []
+
+    def slow(_con: object) -> int:
+        calls.append(1)
+        time.sleep(0.3)
+        return 42
+
+    results: list[int] = []
+
+    def ask() -> None:
+        with app.server.app_context():
+            con, target = wh.cursor_and_snapshot()
+            results.append(wh.memo("slow", slow, con, target))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(10)
+    assert results == [42] * 4 and len(calls) == 1
+    # a failing computation is not cached and does not leave the key stuck for the next caller
+    with app.server.app_context():
+        con, target = wh.cursor_and_snapshot()
+        with pytest.raises(ZeroDivisionError):
+            wh.memo("bad", lambda _c: 1 // 0, con, target)
+        assert wh.memo("bad", lambda _c: 7, con, target) == 7
+
+
+def test_warmer_fills_the_screen_cache_before_any_request(app: dash.Dash):
+    import time
+
+    from dashboard import data
+
+    wh = data.warehouse(app.server)
+    assert not any(k.startswith("screen.") for k in wh._memo)
+    wh.start_warming(app.server, interval=0.05)
+    deadline = time.monotonic() + 60
+    want = ("screen.vitals.", "screen.stations.", "screen.ranking.", "screen.day.", "screen.typical.cases.")
+
+    def warmed() -> bool:
+        keys = list(wh._memo)
+        return all(any(k.startswith(w) for k in keys) for w in want) and any(k.endswith(".en") for k in keys)
+
+    while time.monotonic() < deadline and not warmed():
+        time.sleep(0.1)
+    wh.stop_warming()
+    keys = set(wh._memo)
+    assert all(any(k.startswith(w) for k in keys) for w in want), keys
+    assert any(k.endswith(".zh") for k in keys) and any(k.endswith(".en") for k in keys)
+    # a request then reads the warmed value (the same object, not a recomputation)
+    with app.server.test_request_context("/"):
+        cfg = parse({}, data.settings())
+        key = next(k for k in keys if k.startswith("screen.stations.") and k.endswith(".zh"))
+        assert model.stations(cfg, model.now(cfg)) is wh._memo[key]
+        app.server.do_teardown_appcontext()
+
+
+def test_dash_is_set_up_at_creation_so_parallel_first_requests_succeed(settings: Settings):
+    """Dash used to set itself up in the first request; parallel first requests on a gunicorn worker
+    then saw a half-set-up app (500 "dash is not a registered library", no page router)."""
+    import threading
+
+    from dashboard.app import create_app
+
+    app = create_app(settings)
+    assert any("_pages_content.children" in k for k in app.callback_map)  # before any request
+    paths = ["/_dash-dependencies", "/_dash-layout", "/screen", "/_dash-dependencies", "/_dash-layout", "/"] * 2
+    got: list[tuple[str, int, bytes]] = []
+
+    def get(path: str) -> None:
+        with app.server.test_client() as client:
+            r = client.get(path)
+            got.append((path, r.status_code, r.data))
+
+    threads = [threading.Thread(target=get, args=(p,)) for p in paths]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert len(got) == len(paths) and all(code == 200 for _p, code, _d in got), [(p, c) for p, c, _ in got]
+    deps = [json.loads(d) for p, _c, d in got if p == "/_dash-dependencies"]
+    assert all(any("_pages_content.children" in c["output"] for c in d) for d in deps)
+
+
+def test_cosmetics_trend_legend_and_labels():
+    from dashboard.screen import panels
+
+    def text(span: object) -> str:
+        return span.children  # type: ignore[attr-defined]
+
+    assert text(panels._delta(0.0)) == "＝ 持平" and text(panels._delta(-0.004, "en")) == "＝ flat"
+    assert text(panels._delta(-0.03)) == "▼ 0.03" and text(panels._delta(0.1)) == "▲ 0.10"
+    assert text(panels._delta(None)) == ""
+
+    def view(values: list[float]) -> model.MapView:
+        breaks = model._breaks(values)
+        feats = [{"properties": {"value": v, "fill": model._colour(v, breaks)}} for v in values]
+        return model.MapView(scope="D", scope_name="D", level="town", parent=None,
+                             units={"type": "FeatureCollection", "features": feats}, markers={}, bounds=None,
+                             breaks=breaks, colors=model.PALETTE, approximate=False)
+
+    def rows(values: list[float]) -> list[str]:
+        out = panels.legend(view(values), "open_cases", "zh")
+        return [r.children[1].children for r in out if "scr-legend-row" in (r.className or "")]
+
+    assert rows([155.0]) == ["155"]  # one town: one swatch, its value (not five classes)
+    assert rows([3.0, 3.0, 9.0]) == ["3", "9"]
+    assert len(rows([float(v) for v in range(0, 40, 3)])) == 5  # many values: the full scale
+    assert panels.short_label("盈浦第1联勤联动工作站") == "盈浦第1"
+    assert panels.short_label("朱家角镇第十二网格化综合管理片区") == "朱家角镇第十二…"
+    assert len(panels.short_label("A" * 30)) == 8
+
+
+def test_warmer_rewarms_after_a_new_snapshot(tmp_path: Path):
+    """A load publishes a new snapshot: the thread computes the screen's values for it before a viewer asks,
+    and they include the load's data (7 more urgent cases in the day's rows)."""
+    import time
+    from datetime import timedelta
+
+    from dashboard import data
+    from dashboard.app import create_app
+    from tests.dashboard.minimal_warehouse import build_minimal, publish, site_now
+
+    root = tmp_path / "wh"
+    build_minimal(root)
+    app = create_app(Settings(warehouse=root / "vitals.duckdb"))
+    wh = data.warehouse(app.server)
+    day_key = f"screen.day.{site_now().date().isoformat()}"
+
+    def wait_for(target: Path) -> object:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with wh._lock:
+                if wh._memo_target == target and day_key in wh._memo:
+                    return wh._memo[day_key]
+            time.sleep(0.05)
+        raise AssertionError(f"not warmed for {target}")
+
+    wh.start_warming(app.server, interval=0.05)
+    try:
+        first = wait_for(wh.snapshot())
+        now = site_now()
+        publish(root, lambda con: con.execute(
+            "INSERT INTO cases SELECT * REPLACE ('new:' || case_id AS case_id, 'urgent' AS urgency, "
+            "'dispatched' AS status, NULL::TIMESTAMP AS closed_at, ?::TIMESTAMP AS reported_at) FROM cases LIMIT 7",
+            [now - timedelta(minutes=5)]))
+        second = wait_for(wh.snapshot())
+    finally:
+        wh.stop_warming()
+    new = second.cases[second.cases["case_id"].str.startswith("new:")]
+    assert len(new) == 7 and new["urgent"].all() and not first.cases["case_id"].str.startswith("new:").any()
