@@ -158,11 +158,41 @@ def test_rankings_table_marks_bottom_and_small(ctx: dash.Dash) -> None:
     grid = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
     rows = grid.rowData
     c = context_from_search("?level=town&measure=closure_rate")
-    expected = metrics.ranking(c.con, "town", "closure_rate", c.query, bottom_n=1, by_peer_group=False)
+    expected = metrics.ranking(c.con, "town", "closure_rate", c.query, bottom_n=1, by_peer_group=True)
     assert [r["key"] for r in rows] == list(expected["key"])
     assert sum(bool(r["bottom"]) for r in rows) == int(expected["bottom"].sum())
     for r in rows:
         assert (r["note"] == "样本不足，不参与排名") == (not r["rankable"])
+
+
+def test_rankings_rank_restarts_in_each_peer_group(ctx: dash.Dash) -> None:
+    import pandas as pd
+
+    page = rankings.layout(level="village", measure="registered", bottom="2")
+    rows = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0].rowData
+    df = pd.DataFrame(rows)
+    assert df["peer_group"].nunique() >= 2  # the demo has 居委 and 村
+    # independent: pandas rank of the Wilson score inside each peer group, ranked rows only
+    ok = df[df["rankable"]].copy()
+    ok["expect"] = ok.groupby("peer_group")["score"].rank(ascending=False, method="min")  # registered: higher
+    assert (ok["expect"] == ok["rank"].astype(float)).all()
+    for g, part in ok.groupby("peer_group"):
+        n = len(part)
+        assert part["rank"].min() == 1
+        assert set(part["group_rank"]) == {f"{int(r)} / {n}" for r in part["rank"]}
+        assert sorted(part.loc[part["bottom"], "rank"]) == sorted(r for r in part["rank"] if r > n - 2), g
+    assert not df.loc[~df["rankable"], "bottom"].any()
+    assert (df.loc[~df["rankable"], "note"] == "样本不足，不参与排名").all()
+    assert df.loc[~df["rankable"], "group_rank"].isna().all()
+
+
+def test_rankings_date_box_shows_the_period_without_date(ctx: dash.Dash) -> None:
+    page = rankings.layout(level="town")
+    box = find(page, lambda c: getattr(c, "id", None) == {"type": "cv-filter", "page": "rankings", "field": "date"})[0]
+    assert box.value == data.site_now().date().isoformat()
+    page = rankings.layout(level="town", date="2026-03-15")
+    box = find(page, lambda c: getattr(c, "id", None) == {"type": "cv-filter", "page": "rankings", "field": "date"})[0]
+    assert box.value == "2026-03-15"
 
 
 def test_rankings_export_matches_the_table(ctx: dash.Dash) -> None:
@@ -174,6 +204,11 @@ def test_rankings_export_matches_the_table(ctx: dash.Dash) -> None:
     page = rankings.layout(level="grid", measure="region_composite")
     grid = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
     assert names == [r["name"] for r in grid.rowData]
+    headers = [ws.cell(row=header_row, column=c).value for c in range(1, ws.max_column + 1)]
+    assert "同类组" in headers and "组内排名" in headers
+    gr = headers.index("组内排名") + 1
+    assert [ws.cell(row=r, column=gr).value for r in range(header_row + 1, ws.max_row + 1)] == \
+        [r["group_rank"] for r in grid.rowData]
     assert any(ws.cell(row=r, column=1).value == "周期" for r in range(1, header_row))
     csv = rank_cb.export(search, "csv")
     assert csv["filename"].endswith(".csv")
