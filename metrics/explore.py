@@ -11,6 +11,7 @@ Wednesday), ``Drill("day", "2026-11-03")``, ``Drill("category", "E01")``, ``Dril
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN, fact_table, scope_sql
+from .compiler import ORG_LEVEL_COLUMN, fact_table, predicate_sql, scope_sql
 from .indicators import unit_level
 from .query import Query, QueryError
 
@@ -34,6 +35,9 @@ HOTLINE_COLUMNS = ("order_id", "received_at", "channel", "category", "subcategor
                    "address")
 SORTABLE = {"cases": set(CASE_COLUMNS), "hotline_orders": set(HOTLINE_COLUMNS)}
 TIME_COLUMN = {"cases": "reported_at", "hotline_orders": "received_at"}
+# ``due_month:YYYY-MM[:station]``: the station cases due (应结案) in that month — the denominator of the
+# month's 联勤联动事项结案率 on /stations (its own period, not the page's reported_at window)
+DUE_MONTH = "due_month"
 CaseBy = Literal["category", "major", "day", "source", "unit", "status", "urgency", "station", "department"]
 
 
@@ -50,7 +54,7 @@ class Drill:
             return None
         kind, sep, value = text.partition(":")
         if not sep or kind not in ("hour_dow", "day", "category", "unit", "hours", "source", "status", "station",
-                                   "department") or not value:
+                                   "department", DUE_MONTH) or not value:
             raise QueryError(f"cannot drill into {text!r}")
         return Drill(kind, value)
 
@@ -62,6 +66,9 @@ def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Dril
            ) -> tuple[str, dict[str, Any]]:
     ft = fact_table(table)
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
+    if drill is not None and drill.kind == DUE_MONTH:
+        clause, extra = _due_month_sql(ft, drill)
+        return " AND ".join(f"({w})" for w in [*where, clause]), {**params, **extra}
     ts = TIME_COLUMN[table]
     where.append(f"{ts} >= $s AND {ts} < $e")
     params.update(s=query.period.start, e=query.period.end)
@@ -70,6 +77,26 @@ def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Dril
         where.append(clause)
         params.update(extra)
     return " AND ".join(f"({w})" for w in where), params
+
+
+def _due_month_sql(ft: Any, drill: Drill) -> tuple[str, dict[str, Any]]:
+    """The rows the station closure rate's denominator counts for one month (optionally one station)."""
+    if ft.name != "cases":
+        raise QueryError(f"cannot drill into {drill.text()!r} here")
+    month, _, station = drill.value.partition(":")
+    try:
+        first = datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        raise QueryError(f"cannot drill into {drill.text()!r}") from None
+    nxt = datetime(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    clause = predicate_sql(ft, ("due", "at_station"), 0)
+    params: dict[str, Any] = {"s0": first, "e0": nxt}
+    if station:
+        if not re.fullmatch(r"[A-Za-z0-9_\-.]{1,40}", station):
+            raise QueryError(f"cannot drill into {drill.text()!r}")
+        clause += " AND station_code = $d_st"
+        params["d_st"] = station
+    return clause, params
 
 
 def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
@@ -107,6 +134,8 @@ def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
                 {"d_v": v})
     if column is None:
         raise QueryError(f"cannot drill into {drill.text()!r} here")
+    if column == "station_code" and v == "*":  # every station case (the /stations page without a station)
+        return "station_code IS NOT NULL", {}
     if column == "category_code":
         return "starts_with(category_code, $d_v)", {"d_v": v}
     return f"{column} = $d_v", {"d_v": v}

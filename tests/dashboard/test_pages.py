@@ -18,7 +18,7 @@ from dashboard import data
 from dashboard.callbacks import pages_shared
 from dashboard.callbacks import rankings as rank_cb
 from dashboard.components import cases_view, rankings_view
-from dashboard.components.page import context_from_search, rows_page, run
+from dashboard.components.page import context_from_search, rows_page, run, search_params
 from dashboard.pages.rankings_ids import RankIds
 from metrics import explore
 
@@ -256,3 +256,79 @@ def test_stations_page_counts_and_selection(ctx: dash.Dash) -> None:
     total = sum(cats[0]["x"]) if cats else 0
     independent = explore.rows(c.con, "cases", c.query, explore.Drill("station", key), limit=0)[1]
     assert total == independent
+
+
+def _stations(params: dict[str, str]) -> Any:
+    from dashboard.components import stations_view
+
+    return run("stations", params, stations_view.render)
+
+
+def _due_station_sql(raw: duckdb.DuckDBPyConnection, month: str, station: str | None = None,
+                     urgency: str | None = None) -> int:
+    """Independent count of the station cases due (应结案) in a month, written from the definition."""
+    y, m = (int(x) for x in month.split("-"))
+    s, e = date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
+    sql = ("SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND station_code IS NOT NULL "
+           "AND registered_at < $e AND deadline_at < $e "
+           "AND (deadline_at >= $s OR closed_at IS NULL OR closed_at >= $s)")
+    params: dict[str, Any] = {"s": s, "e": e}
+    if station:
+        sql += " AND station_code = $st"
+        params["st"] = station
+    if urgency:
+        sql += " AND urgency = $u"
+        params["u"] = urgency
+    return int(raw.execute(sql, params).fetchone()[0])
+
+
+def test_stations_filter_bar_and_station_cases_only(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    page = _stations({"urgency": "general"})
+    assert messages(page) == []
+    assert find(page, lambda c: getattr(c, "id", None) == {"type": "cv-filter", "page": "stations", "field": "town"})
+    cats = figure(page, "category")["data"]
+    total = sum(cats[0]["x"]) if cats else 0
+    p = context_from_search("").query.period
+    independent = raw.execute(
+        "SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND station_code IS NOT NULL "
+        "AND urgency = 'general' AND reported_at >= ? AND reported_at < ?", [p.start, p.end]).fetchone()[0]
+    assert total == independent > 0
+    depts = figure(page, "department")["data"][0]
+    with_dept = raw.execute(
+        "SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND station_code IS NOT NULL "
+        "AND dept_code IS NOT NULL AND urgency = 'general' AND reported_at >= ? AND reported_at < ?",
+        [p.start, p.end]).fetchone()[0]
+    assert sum(depts["x"][:12]) <= with_dept and len(depts["x"]) <= 12
+
+
+@pytest.mark.parametrize("with_station", [False, True])
+def test_stations_month_drill_lists_exactly_the_due_station_cases(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection,
+                                                                  with_station: bool) -> None:
+    base: dict[str, str] = {}
+    if with_station:
+        bars = figure(_stations({}), "closure")["data"][0]
+        best = max((j for j, y in enumerate(bars["y"]) if y is not None), key=lambda j: bars["y"][j])
+        base["sel"] = bars["customdata"][best].split("=", 1)[1]  # the best station (has a value)
+    trend = figure(_stations(base), "trend")["data"][0]
+    i = max(range(len(trend["x"])), key=lambda j: int(trend["text"][j].split("/")[1].replace(",", "") or 0))
+    month, denominator = trend["x"][i], int(trend["text"][i].split("/")[1].replace(",", ""))
+    assert denominator > 0
+    search = "?" + "&".join(f"{k}={v}" for k, v in base.items()) if base else ""
+    href = pages_shared.click_href("stations", search, {"points": [{"customdata": trend["customdata"][i]}]})
+    assert href and "drill=due_month" in href
+    drilled = "?" + href.split("?", 1)[1]
+    rows, total = rows_page("cases", drilled, 0, 1000, [])
+    assert total == len(rows) == denominator == _due_station_sql(raw, month, base.get("sel"))
+    if with_station:
+        assert {r["station_code"] for r in rows} == {base["sel"]}
+    page = _stations(search_params(drilled))
+    assert messages(page) == []
+    cats = figure(page, "category")["data"][0]
+    assert sum(cats["x"]) == total or len(cats["x"]) == 12  # top 12 shown; all of them when fewer classes
+    assert find(page, lambda c: getattr(c, "id", None) == {"type": "cv-rows", "page": "stations", "table": "cases"})
+
+
+def test_stations_bad_drill_or_station_is_a_message(ctx: dash.Dash) -> None:
+    for params in ({"drill": "day:2026-01-01"}, {"drill": "due_month:2026-13"}, {"sel": "NOPE"}):
+        msgs = messages(_stations(params))
+        assert len(msgs) == 1 and "cv-message-input" in msgs[0], params
