@@ -168,15 +168,30 @@ def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill:
                f"SELECT c.{col} AS key, coalesce(u.name_zh, c.{col}) AS label, count(*) AS cases FROM c "
                f"LEFT JOIN org_unit u ON u.unit_code = c.{col} WHERE c.{col} IS NOT NULL "
                "GROUP BY 1, 2 ORDER BY 3 DESC, 1")
-    elif by in ("category", "major"):
-        # a major class is keyed by its category-code prefix (what Query.category filters on)
-        col = "c.category_code" if by == "category" else "substr(c.category_code, 1, 3)"
-        name = "coalesce(k.minor_name, k.major_name)" if by == "category" else "any_value(k.major_name)"
-        grp = "1, 2" if by == "category" else "1"
+    elif by == "category":
         sql = (f"WITH c AS (SELECT * FROM cases WHERE {where}) "
-               f"SELECT {col} AS key, coalesce({name}, {col}) AS label, count(*) AS cases FROM c "
-               f"LEFT JOIN case_category k ON k.category_code = c.category_code "
-               f"GROUP BY {grp} ORDER BY 3 DESC, 1")
+               f"SELECT c.category_code AS key, coalesce(k.minor_name, c.category_code) AS label, count(*) AS cases "
+               f"FROM c LEFT JOIN case_category k ON k.category_code = c.category_code "
+               f"GROUP BY 1, 2 ORDER BY 3 DESC, 1")
+    elif by == "major":
+        # a major class is (family, major_code): 部件 03 and 事件 03 are different classes (and 市容环境 is a
+        # major name in both families). Its key is the category-code prefix without the 3-digit minor code
+        # (what Query.category filters on).
+        sql = (f"WITH c AS (SELECT * FROM cases WHERE {where}) "
+               "SELECT min(substr(c.category_code, 1, length(c.category_code) - 3)) AS key, "
+               "coalesce(any_value(k.major_name), min(substr(c.category_code, 1, length(c.category_code) - 3))) "
+               "AS label, any_value(coalesce(c.family, k.family)) AS family, count(*) AS cases FROM c "
+               "LEFT JOIN case_category k ON k.category_code = c.category_code "
+               "GROUP BY coalesce(c.family, k.family), coalesce(c.major_code, k.major_code), "
+               "CASE WHEN coalesce(c.major_code, k.major_code) IS NULL THEN c.category_code END "
+               "ORDER BY cases DESC, key")
+        df = con.execute(sql, params).df()
+        dup = df["label"].duplicated(keep=False)
+        df["label"] = [f"{lab}（{fam}）" if d and fam else lab for lab, fam, d in
+                       zip(df["label"], df["family"], dup, strict=True)]
+        df = df.drop(columns="family")
+        df["cases"] = df["cases"].astype("int64")
+        return df
     elif by == "day":
         sql = (f"SELECT strftime(reported_at, '%Y-%m-%d') AS key, strftime(reported_at, '%Y-%m-%d') AS label, "
                f"count(*) AS cases FROM cases WHERE {where} GROUP BY 1, 2 ORDER BY 1")

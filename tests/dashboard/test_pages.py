@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -332,3 +332,36 @@ def test_stations_bad_drill_or_station_is_a_message(ctx: dash.Dash) -> None:
     for params in ({"drill": "day:2026-01-01"}, {"drill": "due_month:2026-13"}, {"sel": "NOPE"}):
         msgs = messages(_stations(params))
         assert len(msgs) == 1 and "cv-message-input" in msgs[0], params
+
+
+def test_cases_trend_stops_at_the_data_now(ctx: dash.Dash) -> None:
+    from dashboard.components.cases_view import as_of
+
+    c = context_from_search("")  # this month: days after today are still to come
+    now = as_of(c)
+    x = figure(cases.layout(), "trend")["data"][1]["x"]
+    assert x[0] == c.query.period.start.strftime("%Y-%m-%d")
+    assert x[-1] == min(now, c.query.period.end - timedelta(seconds=1)).strftime("%Y-%m-%d")
+    assert len(x) == (min(now.date(), (c.query.period.end - timedelta(seconds=1)).date())
+                      - c.query.period.start.date()).days + 1
+    last_month_end = c.query.period.start - timedelta(days=1)  # a past month: every day
+    past = figure(cases.layout(date=last_month_end.date().isoformat()), "trend")["data"][1]["x"]
+    assert len(past) == last_month_end.day and past[-1] == last_month_end.strftime("%Y-%m-%d")
+
+
+def test_major_classes_keep_families_apart(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    params = period_params(ctx)
+    page = cases.layout(**params)
+    bar = figure(page, "category")["data"][0]
+    assert len(set(bar["y"])) == len(bar["y"])  # no two bars on one label
+    end = (date.fromisoformat(params["end"]) + timedelta(days=1)).isoformat()
+    expected = raw.execute(
+        "SELECT family, major_code, count(*) FROM cases WHERE NOT coalesce(cancelled, false) "
+        "AND reported_at >= ? AND reported_at < ? GROUP BY ALL", [params["start"], end]).fetchall()
+    assert sorted(bar["x"]) == sorted(n for *_, n in expected)[-len(bar["x"]):]
+    fams = {f for f, *_ in expected}
+    shared = {m for f, m, _ in expected if all((g, m) in {(a, b) for a, b, _ in expected} for g in fams)}
+    assert len(fams) < 2 or shared, "the fixture should hold one major code in both families"
+    search = "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    for key, n in zip(bar["customdata"], bar["x"], strict=True):  # each bar's filter gives back its count
+        assert rows_page("cases", f"{search}&{key}", 0, 1, [])[1] == n
