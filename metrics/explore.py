@@ -195,6 +195,10 @@ def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill:
     elif by == "day":
         sql = (f"SELECT strftime(reported_at, '%Y-%m-%d') AS key, strftime(reported_at, '%Y-%m-%d') AS label, "
                f"count(*) AS cases FROM cases WHERE {where} GROUP BY 1, 2 ORDER BY 1")
+    elif by == "department":  # labelled with the department's name
+        sql = (f"WITH c AS (SELECT dept_code FROM cases WHERE {where} AND dept_code IS NOT NULL) "
+               "SELECT c.dept_code AS key, coalesce(any_value(d.name_zh), c.dept_code) AS label, count(*) AS cases "
+               "FROM c LEFT JOIN department d ON d.dept_code = c.dept_code GROUP BY c.dept_code ORDER BY 3 DESC, 1")
     else:
         col = {"source": "source", "status": "status", "urgency": "urgency", "station": "station_code",
                "department": "dept_code"}.get(by)

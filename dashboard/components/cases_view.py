@@ -29,7 +29,8 @@ WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 
 def bar(ctx: Ctx, page: str) -> html.Div:
     opts = data.per_snapshot("pages.filter_options", explore.filter_options)
-    return filter_bar(page, ctx.state, ctx.units, opts["category"], opts["source"], opts["status"], ctx.t)
+    return filter_bar(page, ctx.state, ctx.units, opts["category"], opts["source"], opts["status"], ctx.t,
+                      today=data.site_now().date())
 
 
 def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
@@ -107,7 +108,7 @@ def handling_figure(ctx: Ctx) -> F.Figure:
     df = explore.handling_distribution(ctx.con, ctx.query)
     if df["cases"].sum() == 0:
         return F.empty()
-    labels = [f"{lo:g}–{hi:g}" if hi else f"≥{lo:g}" for lo, hi in zip(df["lo"], df["hi"], strict=True)]
+    labels = [f"{lo:g}–{hi:g}" if hi == hi and hi else f"≥{lo:g}" for lo, hi in zip(df["lo"], df["hi"], strict=True)]
     return F.fig([{"type": "bar", "x": labels, "y": df["cases"].tolist(), "marker": {"color": "#08519c"},
                    "customdata": [f"drill=hours:{lo:g}" for lo in df["lo"]]}])
 

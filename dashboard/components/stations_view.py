@@ -17,7 +17,7 @@ from dash import html
 import metrics
 from dashboard import access
 from dashboard.components import figures as F
-from dashboard.components.cases_view import bar, drill_banner
+from dashboard.components.cases_view import bar
 from dashboard.components.grid import CASE_HEADERS, paged_grid
 from dashboard.components.page import Ctx
 from metrics import explore
@@ -36,6 +36,8 @@ def _drill(ctx: Ctx) -> Drill | None:
 
 
 def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure:
+    # stations with no case due in scope have no rate: listed in the KPI's total, not as empty bars
+    df = df[df["denominator"].fillna(0).gt(0) | df["key"].eq(sel)]
     if df.empty:
         return F.empty()
     colors = [GREY if pd.isna(m) else GREEN if bool(m) else RED for m in df["meets_target"]]
@@ -73,6 +75,16 @@ def hbar(d: pd.DataFrame) -> F.Figure:
     return F.fig([{"type": "bar", "orientation": "h", "x": d["cases"].tolist(), "y": d["label"].tolist(),
                    "text": d["cases"].tolist(), "textposition": "auto"}], 260,
                  margin={"l": 110, "r": 12, "t": 8, "b": 28}) if len(d) else F.empty()
+
+
+def banner(ctx: Ctx, drill: Drill | None) -> html.Div | None:
+    if drill is None:
+        return None
+    month, _, station = drill.value.partition(":")
+    text = f"{ctx.t('drill.active')}: {month} {ctx.t('stations.table')}" + (f" · {station}" if station else "")
+    return html.Div([html.Span(text),
+                     html.A(ctx.t("drill.clear"), href=f"/{PAGE}{ctx.state.with_(drill=None).search(**ctx.extra)}")],
+                    className="cv-drill-banner", id=f"{PAGE}-drill")
 
 
 def _kpi(label: str, value: str, note: str = "", kid: str | None = None) -> html.Div:
@@ -115,7 +127,7 @@ def render(ctx: Ctx) -> list[Any]:
     return [
         html.H1(title),
         bar(ctx, PAGE),
-        drill_banner(ctx, PAGE),
+        banner(ctx, drill),
         html.Div([
             _kpi(ctx.t("stations.meeting"), f"{sc.meeting_target} / {sc.stations_with_value}",
                  f"共 {sc.stations_total} 站 · 目标 {F.pct(target)}", "stations-meeting"),
