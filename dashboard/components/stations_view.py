@@ -102,7 +102,7 @@ def render(ctx: Ctx) -> list[Any]:
     if sel and sel not in set(df["key"]):
         raise QueryError(f"unknown station {sel!r} in this scope")
     target = float(df["target"].dropna().iloc[0]) if df["target"].notna().any() else 0.85
-    trend = metrics.station_trend(ctx.con, q, 12, by_station=bool(sel))
+    trend = metrics.station_trend(ctx.con, q, 12, by_station=bool(sel), station=sel)
     if sel:
         trend = trend[trend["key"] == sel]
     # without a station the panels count station cases only (any station); a month drill narrows further

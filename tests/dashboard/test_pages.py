@@ -365,3 +365,22 @@ def test_major_classes_keep_families_apart(ctx: dash.Dash, raw: duckdb.DuckDBPyC
     search = "?" + "&".join(f"{k}={v}" for k, v in params.items())
     for key, n in zip(bar["customdata"], bar["x"], strict=True):  # each bar's filter gives back its count
         assert rows_page("cases", f"{search}&{key}", 0, 1, [])[1] == n
+
+
+@pytest.mark.parametrize("extra", [{}, {"urgency": "general"}])
+def test_station_trend_equals_the_general_monthly_trend(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection,
+                                                        extra: dict[str, str]) -> None:
+    """The fast month-join path gives exactly what the compiler's generic scan gives."""
+    import pandas as pd
+
+    from metrics.indicators import monthly_trend
+
+    q = context_from_search("?" + "&".join(f"{k}={v}" for k, v in extra.items())).query
+    for by in (False, True):
+        fast = metrics.station_trend(raw, q, 12, by_station=by)
+        slow = monthly_trend(raw, ["station_closure_rate"], q, 12, "station" if by else None)
+        pd.testing.assert_frame_equal(fast, slow)
+        assert fast["denominator"].fillna(0).sum() > 0
+    one = slow[slow["value"].notna()]["key"].iloc[0]
+    pd.testing.assert_frame_equal(metrics.station_trend(raw, q, 12, by_station=True, station=one),
+                                  slow[slow["key"] == one].reset_index(drop=True))
