@@ -384,3 +384,13 @@ def test_station_trend_equals_the_general_monthly_trend(ctx: dash.Dash, raw: duc
     one = slow[slow["value"].notna()]["key"].iloc[0]
     pd.testing.assert_frame_equal(metrics.station_trend(raw, q, 12, by_station=True, station=one),
                                   slow[slow["key"] == one].reset_index(drop=True))
+
+
+def test_station_closure_district_equals_indicator_values(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    for search in ("", "?urgency=general", "?period=quarter"):
+        q = context_from_search(search).query
+        sc = metrics.station_closure(raw, q)
+        iv = metrics.indicator_values(raw, ["station_closure_rate"], q)["station_closure_rate"]
+        assert (sc.district.numerator, sc.district.denominator, sc.district.value, sc.district.previous_value,
+                sc.district.status) == (iv.numerator, iv.denominator, iv.value, iv.previous_value, iv.status)
+        assert sc.district.denominator and sc.district.denominator == sc.stations["denominator"].sum()
