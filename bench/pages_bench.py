@@ -17,6 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import metrics
 from dashboard.app import create_app
 from dashboard.components import cases_view, rankings_view, stations_view
 from dashboard.components.page import context_from_search, rows_page, run
@@ -54,6 +55,9 @@ def main() -> None:
             "stations": lambda q: run("stations", q, stations_view.render),
             "stations month drill": lambda q: run("stations", {**q, "drill": f"due_month:{month}"},
                                                   stations_view.render),
+            # the page keeps the trend per snapshot; this is its cost on a first view
+            "station_trend uncached": lambda q: metrics.station_trend(
+                (c := context_from_search("?" + "&".join(f"{k}={v}" for k, v in q.items()))).con, c.query, 12),
             "cases rows (100)": lambda q: rows_page("cases", "?" + "&".join(f"{k}={v}" for k, v in q.items()),
                                                     0, 100, []),
         }

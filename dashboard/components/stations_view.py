@@ -9,13 +9,14 @@ month — the denominator of that month's rate — and the category/department p
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 from dash import html
 
 import metrics
-from dashboard import access
+from dashboard import access, data
 from dashboard.components import figures as F
 from dashboard.components.cases_view import bar
 from dashboard.components.grid import CASE_HEADERS, paged_grid
@@ -70,6 +71,14 @@ def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None) -> F
     }], 240, yaxis={"tickformat": ".0%"}, xaxis={"type": "category"})
 
 
+def trend_of(q: Any, sel: str | None) -> pd.DataFrame:
+    """The 12-month trend, kept per snapshot and per (scope, filters, last month, station): only a load
+    changes it, and it is the page's largest read (station cases of 12 months). Read-only for callers."""
+    last = (q.period.end - timedelta(seconds=1)).strftime("%Y-%m")
+    key = f"stations.trend:{q.unit}:{q.category}:{q.source}:{q.urgency}:{q.status}:{last}:{sel or ''}"
+    return data.per_snapshot(key, lambda con: metrics.station_trend(con, q, 12, by_station=bool(sel), station=sel))
+
+
 def hbar(d: pd.DataFrame) -> F.Figure:
     d = d.head(12).iloc[::-1]
     return F.fig([{"type": "bar", "orientation": "h", "x": d["cases"].tolist(), "y": d["label"].tolist(),
@@ -102,7 +111,7 @@ def render(ctx: Ctx) -> list[Any]:
     if sel and sel not in set(df["key"]):
         raise QueryError(f"unknown station {sel!r} in this scope")
     target = float(df["target"].dropna().iloc[0]) if df["target"].notna().any() else 0.85
-    trend = metrics.station_trend(ctx.con, q, 12, by_station=bool(sel), station=sel)
+    trend = trend_of(q, sel)
     if sel:
         trend = trend[trend["key"] == sel]
     # without a station the panels count station cases only (any station); a month drill narrows further
