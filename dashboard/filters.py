@@ -144,7 +144,8 @@ def _opts(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
 
 
 def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple[str, str]],
-               sources: list[tuple[str, str]], statuses: list[tuple[str, str]], t: Any) -> html.Div:
+               sources: list[tuple[str, str]], statuses: list[tuple[str, str]], t: Any,
+               today: date | None = None) -> html.Div:
     """The filter bar. Ids are ``{"type": "cv-filter", "page": page, "field": name}``; one callback for all
     pages (``dashboard.callbacks.filters``) turns a change into a new URL."""
 
@@ -160,7 +161,8 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
     def unit_opts(df: Any) -> list[dict[str, str]]:
         return [{"label": r.name_zh, "value": r.unit_code} for r in df.itertuples()]
 
-    anchor = state.date.isoformat() if state.date else None
+    # without date= the box shows the anchor in use (``today``, the site's date) rather than a blank box
+    anchor = state.date.isoformat() if state.date else today.isoformat() if today else None
     grains = [(g, t(f"filter.grain.{g}")) for g in PRESET_GRAINS]
     children = [
         _field(t("filter.town"), dcc.Dropdown(id=fid("town"), options=unit_opts(towns), value=town,

@@ -11,6 +11,7 @@ Wednesday), ``Drill("day", "2026-11-03")``, ``Drill("category", "E01")``, ``Dril
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, scope_sql
+from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, predicate_sql, scope_sql
 from .indicators import data_now, unit_level
 from .query import Query, QueryError
 
@@ -34,6 +35,9 @@ HOTLINE_COLUMNS = ("order_id", "received_at", "channel", "category", "subcategor
                    "address")
 SORTABLE = {"cases": set(CASE_COLUMNS), "hotline_orders": set(HOTLINE_COLUMNS)}
 TIME_COLUMN = {"cases": "reported_at", "hotline_orders": "received_at"}
+# ``due_month:YYYY-MM[:station]``: the station cases due (应结案) in that month — the denominator of the
+# month's 联勤联动事项结案率 on /stations (its own period, not the page's reported_at window)
+DUE_MONTH = "due_month"
 CaseBy = Literal["category", "major", "day", "source", "unit", "status", "urgency", "station", "department"]
 
 
@@ -50,7 +54,7 @@ class Drill:
             return None
         kind, sep, value = text.partition(":")
         if not sep or kind not in ("hour_dow", "day", "category", "unit", "hours", "source", "status", "station",
-                                   "department") or not value:
+                                   "department", DUE_MONTH) or not value:
             raise QueryError(f"cannot drill into {text!r}")
         return Drill(kind, value)
 
@@ -62,6 +66,9 @@ def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Dril
            ) -> tuple[str, dict[str, Any]]:
     ft = fact_table(table)
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
+    if drill is not None and drill.kind == DUE_MONTH:
+        clause, extra = _due_month_sql(ft, drill)
+        return " AND ".join(f"({w})" for w in [*where, clause]), {**params, **extra}
     ts = TIME_COLUMN[table]
     where.append(f"{ts} >= $s AND {ts} < $e")
     params.update(s=query.period.start, e=query.period.end)
@@ -70,6 +77,26 @@ def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Dril
         where.append(clause)
         params.update(extra)
     return " AND ".join(f"({w})" for w in where), params
+
+
+def _due_month_sql(ft: Any, drill: Drill) -> tuple[str, dict[str, Any]]:
+    """The rows the station closure rate's denominator counts for one month (optionally one station)."""
+    if ft.name != "cases":
+        raise QueryError(f"cannot drill into {drill.text()!r} here")
+    month, _, station = drill.value.partition(":")
+    try:
+        first = datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        raise QueryError(f"cannot drill into {drill.text()!r}") from None
+    nxt = datetime(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    clause = predicate_sql(ft, ("due", "at_station"), 0)
+    params: dict[str, Any] = {"s0": first, "e0": nxt}
+    if station:
+        if not re.fullmatch(r"[A-Za-z0-9_\-.]{1,40}", station):
+            raise QueryError(f"cannot drill into {drill.text()!r}")
+        clause += " AND station_code = $d_st"
+        params["d_st"] = station
+    return clause, params
 
 
 def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
@@ -107,6 +134,8 @@ def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
                 {"d_v": v})
     if column is None:
         raise QueryError(f"cannot drill into {drill.text()!r} here")
+    if column == "station_code" and v == "*":  # every station case (the /stations page without a station)
+        return "station_code IS NOT NULL", {}
     if column == "category_code":
         return "starts_with(category_code, $d_v)", {"d_v": v}
     return f"{column} = $d_v", {"d_v": v}
@@ -139,18 +168,37 @@ def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill:
                f"SELECT c.{col} AS key, coalesce(u.name_zh, c.{col}) AS label, count(*) AS cases FROM c "
                f"LEFT JOIN org_unit u ON u.unit_code = c.{col} WHERE c.{col} IS NOT NULL "
                "GROUP BY 1, 2 ORDER BY 3 DESC, 1")
-    elif by in ("category", "major"):
-        # a major class is keyed by its category-code prefix (what Query.category filters on)
-        col = "c.category_code" if by == "category" else "substr(c.category_code, 1, 3)"
-        name = "coalesce(k.minor_name, k.major_name)" if by == "category" else "any_value(k.major_name)"
-        grp = "1, 2" if by == "category" else "1"
+    elif by == "category":
         sql = (f"WITH c AS (SELECT * FROM cases WHERE {where}) "
-               f"SELECT {col} AS key, coalesce({name}, {col}) AS label, count(*) AS cases FROM c "
-               f"LEFT JOIN case_category k ON k.category_code = c.category_code "
-               f"GROUP BY {grp} ORDER BY 3 DESC, 1")
+               f"SELECT c.category_code AS key, coalesce(k.minor_name, c.category_code) AS label, count(*) AS cases "
+               f"FROM c LEFT JOIN case_category k ON k.category_code = c.category_code "
+               f"GROUP BY 1, 2 ORDER BY 3 DESC, 1")
+    elif by == "major":
+        # a major class is (family, major_code): 部件 03 and 事件 03 are different classes (and 市容环境 is a
+        # major name in both families). Its key is the category-code prefix without the 3-digit minor code
+        # (what Query.category filters on).
+        sql = (f"WITH c AS (SELECT * FROM cases WHERE {where}) "
+               "SELECT min(substr(c.category_code, 1, length(c.category_code) - 3)) AS key, "
+               "coalesce(any_value(k.major_name), min(substr(c.category_code, 1, length(c.category_code) - 3))) "
+               "AS label, any_value(coalesce(c.family, k.family)) AS family, count(*) AS cases FROM c "
+               "LEFT JOIN case_category k ON k.category_code = c.category_code "
+               "GROUP BY coalesce(c.family, k.family), coalesce(c.major_code, k.major_code), "
+               "CASE WHEN coalesce(c.major_code, k.major_code) IS NULL THEN c.category_code END "
+               "ORDER BY cases DESC, key")
+        df = con.execute(sql, params).df()
+        dup = df["label"].duplicated(keep=False)
+        df["label"] = [f"{lab}（{fam}）" if d and fam else lab for lab, fam, d in
+                       zip(df["label"], df["family"], dup, strict=True)]
+        df = df.drop(columns="family")
+        df["cases"] = df["cases"].astype("int64")
+        return df
     elif by == "day":
         sql = (f"SELECT strftime(reported_at, '%Y-%m-%d') AS key, strftime(reported_at, '%Y-%m-%d') AS label, "
                f"count(*) AS cases FROM cases WHERE {where} GROUP BY 1, 2 ORDER BY 1")
+    elif by == "department":  # labelled with the department's name
+        sql = (f"WITH c AS (SELECT dept_code FROM cases WHERE {where} AND dept_code IS NOT NULL) "
+               "SELECT c.dept_code AS key, coalesce(any_value(d.name_zh), c.dept_code) AS label, count(*) AS cases "
+               "FROM c LEFT JOIN department d ON d.dept_code = c.dept_code GROUP BY c.dept_code ORDER BY 3 DESC, 1")
     else:
         col = {"source": "source", "status": "status", "urgency": "urgency", "station": "station_code",
                "department": "dept_code"}.get(by)

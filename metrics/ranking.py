@@ -49,21 +49,55 @@ def peer_groups(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, str]:
     return {str(k): (str(g) if g is not None else "all") for k, g in con.execute(sql, params).fetchall()}
 
 
-def _rank(df: pd.DataFrame, score_col: str, higher: bool, by_peer: bool) -> pd.Series:
-    groups = df["peer_group"] if by_peer else pd.Series("all", index=df.index)
-    return df[score_col].where(df["rankable"]).groupby(groups).rank(ascending=not higher, method="min")
+def _ranks(scores: list[float | None], ok: list[bool], groups: list[str], higher: bool) -> list[float | None]:
+    """Competition ranks ("min": ties share the best place) within each group; None where not rankable.
+
+    Plain Python over the (few hundred) aggregated rows: a pandas groupby-rank costs more in fixed overhead
+    than the whole ranking."""
+    by_group: dict[str, list[float]] = {}
+    for s, k, g in zip(scores, ok, groups, strict=True):
+        if k and s is not None and s == s:
+            by_group.setdefault(g, []).append(s)
+    for vals in by_group.values():
+        vals.sort(reverse=higher)
+    out: list[float | None] = []
+    for s, k, g in zip(scores, ok, groups, strict=True):
+        if not k or s is None or s != s:
+            out.append(None)
+            continue
+        vals = by_group[g]
+        # first position of s in the sorted list = number of strictly better scores
+        lo, hi = 0, len(vals)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if (vals[mid] > s) if higher else (vals[mid] < s):
+                lo = mid + 1
+            else:
+                hi = mid
+        out.append(float(lo + 1))
+    return out
 
 
 def rank_frame(df: pd.DataFrame, higher: bool, bottom_n: int, by_peer: bool) -> pd.DataFrame:
-    """Given key, peer_group, score, rankable, previous_score, previous_rankable: add ranks and flags."""
+    """Given key, peer_group, score, rankable, previous_score, previous_rankable: add ranks and flags.
+
+    With ``by_peer`` the rank restarts in every peer group and 末位 (the last ``bottom_n`` ranked) is
+    flagged per group; ``ranked_in_group`` is the number of ranked units of the row's group."""
     df = df.copy()
-    df["rank"] = _rank(df, "score", higher, by_peer)
-    prev = df.assign(rankable=df["previous_rankable"], score=df["previous_score"])
-    df["previous_rank"] = _rank(prev, "score", higher, by_peer)
+    groups = [str(g) for g in df["peer_group"]] if by_peer else ["all"] * len(df)
+    score = [None if v != v else float(v) for v in df["score"].tolist()]
+    prev = [None if v != v else float(v) for v in df["previous_score"].tolist()]
+    rank = _ranks(score, [bool(x) for x in df["rankable"]], groups, higher)
+    prank = _ranks(prev, [bool(x) for x in df["previous_rankable"]], groups, higher)
+    size: dict[str, int] = {}
+    for r, g in zip(rank, groups, strict=True):
+        size[g] = size.get(g, 0) + (r is not None)
+    df["rank"] = pd.Series(rank, index=df.index, dtype="float64")
+    df["previous_rank"] = pd.Series(prank, index=df.index, dtype="float64")
     df["movement"] = df["previous_rank"] - df["rank"]  # positive: moved up
-    groups = df["peer_group"] if by_peer else pd.Series("all", index=df.index)
-    df["ranked_in_group"] = df["rank"].notna().groupby(groups).transform("sum").astype("int64")
-    df["bottom"] = df["rank"].notna() & (df["rank"] > df["ranked_in_group"] - bottom_n)
+    df["ranked_in_group"] = pd.Series([size[g] for g in groups], index=df.index, dtype="int64")
+    df["bottom"] = pd.Series([r is not None and r > size[g] - bottom_n for r, g in zip(rank, groups, strict=True)],
+                             index=df.index, dtype=bool)
     return df
 
 

@@ -41,7 +41,12 @@ def export(search: str | None, kind: str) -> dict[str, Any]:
         return dcc.send_bytes(to_csv(df, EXPORT_COLUMNS), f"{stem}.csv")
     filters = [("层级", ctx.t(f"level.{level}")), ("指标", measure_label(measure)),
                ("周期", f"{p.start:%Y-%m-%d} 至 {p.end - timedelta(days=1):%Y-%m-%d} ({p.grain})"),
-               ("范围", ctx.unit_name(ctx.state.unit)), ("末位数", str(bottom))]
+               ("范围", ctx.unit_name(ctx.state.unit)), ("末位数", f"每个同类组后 {bottom} 名"),
+               ("排名方式", "同类组内排名（组内排名 = 名次 / 组内参与排名单位数）")]
+    for name, value in (("类别", ctx.state.category), ("来源", ctx.state.source), ("紧急程度", ctx.state.urgency),
+                        ("状态", ctx.state.status)):
+        if value:
+            filters.append((name, value))
     ratio = measure in metrics.BY_ID and metrics.BY_ID[measure].kind == "ratio"
     pct_cols = ["value", "previous_value"] if ratio else []
     data = to_xlsx(df, EXPORT_COLUMNS, "考核排名", filters, percent=pct_cols, highlight="bottom")

@@ -7,6 +7,7 @@ map cell or a handling-time bar drills the table to exactly the rows behind it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -20,6 +21,7 @@ from dashboard.components.maps import unit_map
 from dashboard.components.page import Ctx
 from dashboard.filters import filter_bar
 from metrics import explore
+from metrics import sensors_explore as SX
 
 PAGE = "cases"
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -27,7 +29,8 @@ WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 
 def bar(ctx: Ctx, page: str) -> html.Div:
     opts = data.per_snapshot("pages.filter_options", explore.filter_options)
-    return filter_bar(page, ctx.state, ctx.units, opts["category"], opts["source"], opts["status"], ctx.t)
+    return filter_bar(page, ctx.state, ctx.units, opts["category"], opts["source"], opts["status"], ctx.t,
+                      today=data.site_now().date())
 
 
 def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
@@ -38,13 +41,22 @@ def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
                     className="cv-drill-banner", id=f"{page}-drill")
 
 
+def as_of(ctx: Ctx) -> datetime:
+    """The instant 'now' of the data: the warehouse's recorded now, else the site's clock (earlier wins)."""
+    data_now = data.per_snapshot("sensors.now", SX.data_now)
+    now = data.site_now()
+    return min(now, data_now) if data_now else now
+
+
 def trend_figure(ctx: Ctx) -> F.Figure:
     cur = explore.case_counts(ctx.con, ctx.query, "day")
     prev = explore.case_counts(ctx.con, ctx.query.previous(), "day")
     if cur.empty and prev.empty:
         return F.empty()
     p = ctx.query.period
-    days = pd.date_range(p.start, p.end - pd.Timedelta(seconds=1), freq="D")
+    # the line stops at the data's now: days still to come are not zero-case days
+    last = min(p.end, as_of(ctx)) - pd.Timedelta(seconds=1)
+    days = pd.date_range(p.start, max(last, p.start), freq="D")
     cur_s = cur.set_index("key")["cases"]
     pstart = ctx.query.previous().period.start
     prev_s = prev.set_index("key")["cases"]
@@ -96,7 +108,7 @@ def handling_figure(ctx: Ctx) -> F.Figure:
     df = explore.handling_distribution(ctx.con, ctx.query)
     if df["cases"].sum() == 0:
         return F.empty()
-    labels = [f"{lo:g}–{hi:g}" if hi else f"≥{lo:g}" for lo, hi in zip(df["lo"], df["hi"], strict=True)]
+    labels = [f"{lo:g}–{hi:g}" if hi == hi and hi else f"≥{lo:g}" for lo, hi in zip(df["lo"], df["hi"], strict=True)]
     return F.fig([{"type": "bar", "x": labels, "y": df["cases"].tolist(), "marker": {"color": "#08519c"},
                    "customdata": [f"drill=hours:{lo:g}" for lo in df["lo"]]}])
 

@@ -26,9 +26,17 @@ CASE_RATES = ("closure_rate", "ontime_closure_rate", "ontime_disposal_rate", "re
 DETAIL_IDS = ("registered", "closure_rate", "ontime_closure_rate", "ontime_disposal_rate", "rework_rate",
               "supervision_rate", "proactive_rate", "overdue_backlog")
 EXPORT_COLUMNS = [("rank", "排名"), ("movement", "名次变化"), ("name", "单位"), ("key", "代码"),
-                  ("peer_group", "同类组"),
+                  ("peer_label", "同类组"), ("group_rank", "组内排名"),
                   ("value", "指标值"), ("score", "排名得分"), ("grade", "等级"), ("numerator", "分子"),
                   ("denominator", "分母"), ("previous_value", "上期值"), ("bottom", "末位"), ("note", "备注")]
+
+
+# peer groups come from the warehouse (org_unit/department peer_group, station_type); codes are labelled
+PEER_LABELS = {"all": "全部", "liaison": "联勤联动工作站", "village": "村居工作站", "street": "街道", "town": "镇"}
+
+
+def peer_label(group: Any) -> str:
+    return PEER_LABELS.get(str(group), str(group))
 
 
 def measure_label(measure: str) -> str:
@@ -68,7 +76,9 @@ def _grade(measure: str, value: float | None, score: float | None) -> str | None
 
 
 def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFrame:
-    df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=False)  # type: ignore[arg-type]
+    # ranked within peer groups (domain §5: 街道 vs 镇, department volume bands by 职责 group): the rank
+    # restarts in each group and 末位 is the last ``bottom`` of each group
+    df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=True)  # type: ignore[arg-type]
     df = access.mask_rows(df)
     ratio = measure not in COMPOSITE and metrics.BY_ID[measure].kind == "ratio"
 
@@ -83,6 +93,9 @@ def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFra
     df["score_text"] = df["score"].map(lambda s: F.pct(s) if ratio else F.num(s))
     df["note"] = ["样本不足，不参与排名" if not r else ("末位" if b else "") for r, b in
                   zip(df["rankable"], df["bottom"], strict=True)]
+    df["peer_label"] = df["peer_group"].map(peer_label)
+    df["group_rank"] = [None if r != r else f"{int(r)} / {int(n)}" for r, n in
+                        zip(df["rank"].astype("float64"), df["ranked_in_group"], strict=True)]
     df["rank"] = df["rank"].astype("Int64")
     df["movement"] = df["movement"].astype("Int64")
     return df

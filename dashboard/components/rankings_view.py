@@ -12,6 +12,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard import data
 from dashboard.components import figures as F
 from dashboard.components.grid import client_grid
 from dashboard.components.page import Ctx
@@ -50,7 +51,9 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
                                              options=[{"label": t(f"filter.grain.{g}"), "value": g}
                                                       for g in PRESET_GRAINS if g != "day"])),
         fld(t("filter.date"), dcc.Input(id=_fid("date"), type="date", debounce=True,
-                                        value=st.date.isoformat() if st.date else None,
+                                        # without date= the box shows the anchor in use (today at the site),
+                                        # so the period shown is never a blank box
+                                        value=(st.date or data.site_now().date()).isoformat(),
                                         disabled=st.period == "custom")),
         fld(t("filter.start"), dcc.Input(id=_fid("start"), type="date", debounce=True,
                                          value=st.start.isoformat() if st.start else None,
@@ -69,10 +72,10 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
 
 
 COLUMN_DEFS = [
-    {"field": "rank", "headerName": "排名", "width": 80, "pinned": "left"},
+    {"field": "group_rank", "headerName": "组内排名", "width": 100, "pinned": "left"},
     {"field": "movement_text", "headerName": "名次变化", "width": 100},
     {"field": "name", "headerName": "单位", "minWidth": 160, "pinned": "left"},
-    {"field": "peer_group", "headerName": "同类组", "width": 100},
+    {"field": "peer_label", "headerName": "同类组", "width": 120},
     {"field": "value_text", "headerName": "指标值", "width": 110},
     {"field": "score_text", "headerName": "排名得分", "width": 110},
     {"field": "grade", "headerName": "等级", "width": 80},
@@ -98,7 +101,7 @@ def render(ctx: Ctx) -> list[Any]:
         getRowId="params.data.key", rowSelection={"mode": "singleRow", "checkboxes": False,
                                                   "enableClickSelection": True},
     )
-    legend = html.P([html.Span("■", className="cv-swatch cv-swatch-bottom"), f" 末位（后 {bottom} 名）  ",
+    legend = html.P([html.Span("■", className="cv-swatch cv-swatch-bottom"), f" 末位（每个同类组后 {bottom} 名）  ",
                      html.Span("■", className="cv-swatch cv-swatch-unranked"), " " + ctx.t("rank.small")],
                     className="cv-legend")
     return [

@@ -1,78 +1,157 @@
 """The liaison stations page (联勤联动工作站): each station's closure rate against the 85% line, how many
-meet it, the monthly trend, cases by category and department, open and overdue cases; ``sel=`` shows one
-station (its trend, categories and overdue cases)."""
+meet it, the monthly trend, station cases by category and department, open and overdue cases.
+
+The shared filter bar (unit, period, category, source, urgency, status) narrows every panel; ``sel=``
+picks one station (every panel then shows that station). Clicking a month of the trend drills
+(``drill=due_month:YYYY-MM[:station]``) into a server-paged table of exactly the station cases due that
+month — the denominator of that month's rate — and the category/department panels follow the drill.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 from dash import html
 
 import metrics
-from dashboard import access
+from dashboard import access, data
 from dashboard.components import figures as F
+from dashboard.components.cases_view import bar
+from dashboard.components.grid import CASE_HEADERS, paged_grid
 from dashboard.components.page import Ctx
 from metrics import explore
-from metrics.explore import Drill
+from metrics.explore import DUE_MONTH, Drill
+from metrics.query import QueryError
 
 PAGE = "stations"
+GREEN, RED, GREY, FADED = "#1b7f3b", "#b02a37", "#aab4be", "#dfe3e8"
 
 
-def render(ctx: Ctx) -> list[Any]:
-    sc = metrics.station_closure(ctx.con, ctx.query)
-    df = sc.stations.sort_values("value", na_position="last")
-    target = float(df["target"].dropna().iloc[0]) if df["target"].notna().any() else 0.85
-    colors = ["#aab4be" if pd.isna(m) else "#1b7f3b" if bool(m) else "#b02a37" for m in df["meets_target"]]
-    closure = F.fig([
+def _drill(ctx: Ctx) -> Drill | None:
+    d = ctx.state.drill
+    if d is not None and d.kind != DUE_MONTH:
+        raise QueryError(f"cannot drill into {d.text()!r} on this page (use a month of the trend)")
+    return d
+
+
+def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure:
+    # stations with no case due in scope have no rate: listed in the KPI's total, not as empty bars
+    df = df[df["denominator"].fillna(0).gt(0) | df["key"].eq(sel)]
+    if df.empty:
+        return F.empty()
+    colors = [GREY if pd.isna(m) else GREEN if bool(m) else RED for m in df["meets_target"]]
+    if sel:  # the chosen station stands out, the others stay for comparison
+        colors = [c if k == sel else FADED for c, k in zip(colors, df["key"], strict=True)]
+    return F.fig([
         {"type": "bar", "x": df["name"].tolist(), "y": [None if v != v else float(v) for v in df["value"]],
          "marker": {"color": colors}, "customdata": [f"sel={k}" for k in df["key"]],
          "text": [f"{F.pct(v)} ({F.num(n)}/{F.num(d)})" for v, n, d in
                   zip(df["value"], df["numerator"], df["denominator"], strict=True)], "textposition": "outside"},
     ], 320, yaxis={"tickformat": ".0%", "range": [0, 1.1]},
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target, "y1": target,
-                 "line": {"color": "#b02a37", "dash": "dash"}}])
-    sel = ctx.extra.get("sel")
-    trend = metrics.station_trend(ctx.con, ctx.query, 12, by_station=bool(sel))
+                 "line": {"color": RED, "dash": "dash"}}])
+
+
+def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None) -> F.Figure:
+    """Monthly rate; each point carries its drill (the month's due station cases, of ``sel`` if chosen)."""
+    if trend.empty:
+        return F.empty()
+    months = [f"{m:%Y-%m}" for m in trend["month"]]
+    suffix = f":{sel}" if sel else ""
+    chosen = drill.value.split(":", 1)[0] if drill else None
+    return F.fig([{
+        "type": "scatter", "mode": "lines+markers", "x": months,
+        "y": [None if v != v else float(v) for v in trend["value"].astype("float64")],
+        "customdata": [f"drill={DUE_MONTH}:{m}{suffix}" for m in months],
+        "text": [f"{F.num(n)}/{F.num(d)}" for n, d in zip(trend["numerator"], trend["denominator"], strict=True)],
+        "hovertemplate": "%{x}: %{y:.1%} (%{text})<extra></extra>",
+        "marker": {"size": [14 if m == chosen else 8 for m in months]},
+    }], 240, yaxis={"tickformat": ".0%"}, xaxis={"type": "category"})
+
+
+def trend_of(q: Any, sel: str | None) -> pd.DataFrame:
+    """The 12-month trend, kept per snapshot and per (scope, filters, last month, station): only a load
+    changes it, and it is the page's largest read (station cases of 12 months). Read-only for callers."""
+    last = (q.period.end - timedelta(seconds=1)).strftime("%Y-%m")
+    key = f"stations.trend:{q.unit}:{q.category}:{q.source}:{q.urgency}:{q.status}:{last}:{sel or ''}"
+    return data.per_snapshot(key, lambda con: metrics.station_trend(con, q, 12, by_station=bool(sel), station=sel))
+
+
+def hbar(d: pd.DataFrame) -> F.Figure:
+    d = d.head(12).iloc[::-1]
+    return F.fig([{"type": "bar", "orientation": "h", "x": d["cases"].tolist(), "y": d["label"].tolist(),
+                   "text": d["cases"].tolist(), "textposition": "auto"}], 260,
+                 margin={"l": 110, "r": 12, "t": 8, "b": 28}) if len(d) else F.empty()
+
+
+def banner(ctx: Ctx, drill: Drill | None) -> html.Div | None:
+    if drill is None:
+        return None
+    month, _, station = drill.value.partition(":")
+    text = f"{ctx.t('drill.active')}: {month} {ctx.t('stations.table')}" + (f" · {station}" if station else "")
+    return html.Div([html.Span(text),
+                     html.A(ctx.t("drill.clear"), href=f"/{PAGE}{ctx.state.with_(drill=None).search(**ctx.extra)}")],
+                    className="cv-drill-banner", id=f"{PAGE}-drill")
+
+
+def _kpi(label: str, value: str, note: str = "", kid: str | None = None) -> html.Div:
+    v = html.Div(value, className="cv-kpi-value", id=kid) if kid else html.Div(value, className="cv-kpi-value")
+    return html.Div([html.Div(label, className="cv-kpi-label"), v, html.Div(note, className="cv-kpi-target")],
+                    className="cv-kpi")
+
+
+def render(ctx: Ctx) -> list[Any]:
+    q = ctx.query
+    sel = ctx.extra.get("sel") or None
+    drill = _drill(ctx)
+    sc = metrics.station_closure(ctx.con, q)
+    df = sc.stations.sort_values("value", na_position="last")
+    if sel and sel not in set(df["key"]):
+        raise QueryError(f"unknown station {sel!r} in this scope")
+    target = float(df["target"].dropna().iloc[0]) if df["target"].notna().any() else 0.85
+    trend = trend_of(q, sel)
     if sel:
         trend = trend[trend["key"] == sel]
-    tfig = F.fig([{"type": "scatter", "mode": "lines+markers", "x": [str(m) for m in trend["month"]],
-                   "y": [None if v != v else float(v) for v in trend["value"].astype("float64")]}], 240,
-                 yaxis={"tickformat": ".0%"})
-    drill = Drill("station", sel) if sel else None
-    q = ctx.query
-    cats = explore.case_counts(ctx.con, q, "major", drill)
-    depts = explore.case_counts(ctx.con, q, "department", drill)
-    overdue, n_overdue = explore.overdue_cases(ctx.con, q, drill, 20)
+    # without a station the panels count station cases only (any station); a month drill narrows further
+    scope = drill or Drill("station", sel or "*")
+    cats = explore.case_counts(ctx.con, q, "major", scope)
+    depts = explore.case_counts(ctx.con, q, "department", scope)
+    overdue, n_overdue = explore.overdue_cases(ctx.con, q, Drill("station", sel or "*"), 20)
     overdue = access.mask_rows(overdue)
-    if sel is None:
-        overdue = overdue[overdue["station_code"].notna()]
-
-    def hbar(d: Any) -> F.Figure:
-        d = d.head(12).iloc[::-1]
-        return F.fig([{"type": "bar", "orientation": "h", "x": d["cases"].tolist(), "y": d["label"].tolist()}], 260,
-                     margin={"l": 110, "r": 12, "t": 8, "b": 28}) if len(d) else F.empty()
-
-    title = f"{ctx.t('stations.title')} · {sel}" if sel else ctx.t("stations.title")
+    name = dict(zip(df["key"], df["name"], strict=True)).get(sel, sel) if sel else None
+    if sel:
+        row = df[df["key"] == sel].iloc[0]
+        head = _kpi(ctx.t("stations.rate"), F.pct(row["value"]),
+                    f"{F.num(row['numerator'])}/{F.num(row['denominator'])} · 目标 {F.pct(target)}", "stations-rate")
+    else:
+        head = _kpi(sc.district.name_zh, F.pct(sc.district.value),
+                    f"{F.num(sc.district.numerator)}/{F.num(sc.district.denominator)}", "stations-rate")
+    title = f"{ctx.t('stations.title')} · {name}" if sel else ctx.t("stations.title")
+    table = (F.panel(f"{ctx.t('stations.table')} · {drill.value}",
+                     paged_grid(PAGE, "cases", explore.CASE_COLUMNS, CASE_HEADERS, ctx.state.search(**ctx.extra)),
+                     cls="cv-wide")
+             if drill else html.P(ctx.t("stations.drill_hint"), className="cv-muted", id="stations-drill-hint"))
     return [
         html.H1(title),
+        bar(ctx, PAGE),
+        banner(ctx, drill),
         html.Div([
-            html.Div([html.Div(ctx.t("stations.meeting"), className="cv-kpi-label"),
-                      html.Div(f"{sc.meeting_target} / {sc.stations_with_value}", className="cv-kpi-value",
-                               id="stations-meeting"),
-                      html.Div(f"共 {sc.stations_total} 站 · 目标 {F.pct(target)}", className="cv-kpi-target")],
-                     className="cv-kpi"),
-            html.Div([html.Div(sc.district.name_zh, className="cv-kpi-label"),
-                      html.Div(F.pct(sc.district.value), className="cv-kpi-value")], className="cv-kpi"),
+            _kpi(ctx.t("stations.meeting"), f"{sc.meeting_target} / {sc.stations_with_value}",
+                 f"共 {sc.stations_total} 站 · 目标 {F.pct(target)}", "stations-meeting"),
+            head,
         ], className="cv-kpis"),
         html.Div([
-            F.panel(ctx.t("stations.closure"), F.graph(PAGE, "closure", closure), cls="cv-wide"),
-            F.panel(ctx.t("stations.trend"), F.graph(PAGE, "trend", tfig)),
+            F.panel(ctx.t("stations.closure"), F.graph(PAGE, "closure", closure_figure(df, target, sel)),
+                    cls="cv-wide"),
+            F.panel(ctx.t("stations.trend"), F.graph(PAGE, "trend", trend_figure(trend, sel, drill))),
             F.panel(ctx.t("stations.category"), F.graph(PAGE, "category", hbar(cats))),
             F.panel(ctx.t("stations.department"), F.graph(PAGE, "department", hbar(depts))),
             F.panel(f"{ctx.t('stations.open')} ({n_overdue:,})", html.Ul(
                 [html.Li(f"{r.case_id} · {r.station_code} · {r.category_code} · 时限 {r.deadline_at:%Y-%m-%d}")
                  for r in overdue.itertuples()], className="cv-overdue")),
         ], className="cv-panels"),
-        html.A("全部站点", href="/stations") if sel else None,
+        table,
+        html.A(ctx.t("stations.all"), href=f"/{PAGE}{ctx.state.with_(drill=None).search()}") if sel else None,
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from dashboard import data
 from dashboard.callbacks import pages_shared
 from dashboard.callbacks import rankings as rank_cb
 from dashboard.components import cases_view, rankings_view
-from dashboard.components.page import context_from_search, rows_page, run
+from dashboard.components.page import context_from_search, rows_page, run, search_params
 from dashboard.pages.rankings_ids import RankIds
 from metrics import explore
 
@@ -158,11 +158,41 @@ def test_rankings_table_marks_bottom_and_small(ctx: dash.Dash) -> None:
     grid = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
     rows = grid.rowData
     c = context_from_search("?level=town&measure=closure_rate")
-    expected = metrics.ranking(c.con, "town", "closure_rate", c.query, bottom_n=1, by_peer_group=False)
+    expected = metrics.ranking(c.con, "town", "closure_rate", c.query, bottom_n=1, by_peer_group=True)
     assert [r["key"] for r in rows] == list(expected["key"])
     assert sum(bool(r["bottom"]) for r in rows) == int(expected["bottom"].sum())
     for r in rows:
         assert (r["note"] == "样本不足，不参与排名") == (not r["rankable"])
+
+
+def test_rankings_rank_restarts_in_each_peer_group(ctx: dash.Dash) -> None:
+    import pandas as pd
+
+    page = rankings.layout(level="village", measure="registered", bottom="2")
+    rows = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0].rowData
+    df = pd.DataFrame(rows)
+    assert df["peer_group"].nunique() >= 2  # the demo has 居委 and 村
+    # independent: pandas rank of the Wilson score inside each peer group, ranked rows only
+    ok = df[df["rankable"]].copy()
+    ok["expect"] = ok.groupby("peer_group")["score"].rank(ascending=False, method="min")  # registered: higher
+    assert (ok["expect"] == ok["rank"].astype(float)).all()
+    for g, part in ok.groupby("peer_group"):
+        n = len(part)
+        assert part["rank"].min() == 1
+        assert set(part["group_rank"]) == {f"{int(r)} / {n}" for r in part["rank"]}
+        assert sorted(part.loc[part["bottom"], "rank"]) == sorted(r for r in part["rank"] if r > n - 2), g
+    assert not df.loc[~df["rankable"], "bottom"].any()
+    assert (df.loc[~df["rankable"], "note"] == "样本不足，不参与排名").all()
+    assert df.loc[~df["rankable"], "group_rank"].isna().all()
+
+
+def test_rankings_date_box_shows_the_period_without_date(ctx: dash.Dash) -> None:
+    page = rankings.layout(level="town")
+    box = find(page, lambda c: getattr(c, "id", None) == {"type": "cv-filter", "page": "rankings", "field": "date"})[0]
+    assert box.value == data.site_now().date().isoformat()
+    page = rankings.layout(level="town", date="2026-03-15")
+    box = find(page, lambda c: getattr(c, "id", None) == {"type": "cv-filter", "page": "rankings", "field": "date"})[0]
+    assert box.value == "2026-03-15"
 
 
 def test_rankings_export_matches_the_table(ctx: dash.Dash) -> None:
@@ -174,6 +204,11 @@ def test_rankings_export_matches_the_table(ctx: dash.Dash) -> None:
     page = rankings.layout(level="grid", measure="region_composite")
     grid = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
     assert names == [r["name"] for r in grid.rowData]
+    headers = [ws.cell(row=header_row, column=c).value for c in range(1, ws.max_column + 1)]
+    assert "同类组" in headers and "组内排名" in headers
+    gr = headers.index("组内排名") + 1
+    assert [ws.cell(row=r, column=gr).value for r in range(header_row + 1, ws.max_row + 1)] == \
+        [r["group_rank"] for r in grid.rowData]
     assert any(ws.cell(row=r, column=1).value == "周期" for r in range(1, header_row))
     csv = rank_cb.export(search, "csv")
     assert csv["filename"].endswith(".csv")
@@ -209,7 +244,7 @@ def test_stations_page_counts_and_selection(ctx: dash.Dash) -> None:
     meeting = find(page, lambda x: getattr(x, "id", None) == "stations-meeting")[0]
     assert meeting.children == f"{sc.meeting_target} / {sc.stations_with_value}"
     bars = figure(page, "closure")["data"][0]
-    assert len(bars["x"]) == sc.stations_total
+    assert len(bars["x"]) == sc.stations_with_value  # stations with no case due have no bar
     green = sum(col == "#1b7f3b" for col in bars["marker"]["color"])
     assert green == sc.meeting_target
     href = pages_shared.click_href("stations", "", {"points": [{"customdata": bars["customdata"][0]}]})
@@ -221,3 +256,146 @@ def test_stations_page_counts_and_selection(ctx: dash.Dash) -> None:
     total = sum(cats[0]["x"]) if cats else 0
     independent = explore.rows(c.con, "cases", c.query, explore.Drill("station", key), limit=0)[1]
     assert total == independent
+
+
+def _stations(params: dict[str, str]) -> Any:
+    from dashboard.components import stations_view
+
+    return run("stations", params, stations_view.render)
+
+
+def _due_station_sql(raw: duckdb.DuckDBPyConnection, month: str, station: str | None = None,
+                     urgency: str | None = None) -> int:
+    """Independent count of the station cases due (应结案) in a month, written from the definition."""
+    y, m = (int(x) for x in month.split("-"))
+    s, e = date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
+    sql = ("SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND station_code IS NOT NULL "
+           "AND registered_at < $e AND deadline_at < $e "
+           "AND (deadline_at >= $s OR closed_at IS NULL OR closed_at >= $s)")
+    params: dict[str, Any] = {"s": s, "e": e}
+    if station:
+        sql += " AND station_code = $st"
+        params["st"] = station
+    if urgency:
+        sql += " AND urgency = $u"
+        params["u"] = urgency
+    return int(raw.execute(sql, params).fetchone()[0])
+
+
+def test_stations_filter_bar_and_station_cases_only(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    page = _stations({"urgency": "general"})
+    assert messages(page) == []
+    assert find(page, lambda c: getattr(c, "id", None) == {"type": "cv-filter", "page": "stations", "field": "town"})
+    cats = figure(page, "category")["data"]
+    total = sum(cats[0]["x"]) if cats else 0
+    p = context_from_search("").query.period
+    independent = raw.execute(
+        "SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND station_code IS NOT NULL "
+        "AND urgency = 'general' AND reported_at >= ? AND reported_at < ?", [p.start, p.end]).fetchone()[0]
+    assert total == independent > 0
+    depts = figure(page, "department")["data"][0]
+    with_dept = raw.execute(
+        "SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND station_code IS NOT NULL "
+        "AND dept_code IS NOT NULL AND urgency = 'general' AND reported_at >= ? AND reported_at < ?",
+        [p.start, p.end]).fetchone()[0]
+    assert sum(depts["x"][:12]) <= with_dept and len(depts["x"]) <= 12
+
+
+@pytest.mark.parametrize("with_station", [False, True])
+def test_stations_month_drill_lists_exactly_the_due_station_cases(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection,
+                                                                  with_station: bool) -> None:
+    base: dict[str, str] = {}
+    if with_station:
+        bars = figure(_stations({}), "closure")["data"][0]
+        best = max((j for j, y in enumerate(bars["y"]) if y is not None), key=lambda j: bars["y"][j])
+        base["sel"] = bars["customdata"][best].split("=", 1)[1]  # the best station (has a value)
+    trend = figure(_stations(base), "trend")["data"][0]
+    i = max(range(len(trend["x"])), key=lambda j: int(trend["text"][j].split("/")[1].replace(",", "") or 0))
+    month, denominator = trend["x"][i], int(trend["text"][i].split("/")[1].replace(",", ""))
+    assert denominator > 0
+    search = "?" + "&".join(f"{k}={v}" for k, v in base.items()) if base else ""
+    href = pages_shared.click_href("stations", search, {"points": [{"customdata": trend["customdata"][i]}]})
+    assert href and "drill=due_month" in href
+    drilled = "?" + href.split("?", 1)[1]
+    rows, total = rows_page("cases", drilled, 0, 1000, [])
+    assert total == len(rows) == denominator == _due_station_sql(raw, month, base.get("sel"))
+    if with_station:
+        assert {r["station_code"] for r in rows} == {base["sel"]}
+    page = _stations(search_params(drilled))
+    assert messages(page) == []
+    cats = figure(page, "category")["data"][0]
+    assert sum(cats["x"]) == total or len(cats["x"]) == 12  # top 12 shown; all of them when fewer classes
+    assert find(page, lambda c: getattr(c, "id", None) == {"type": "cv-rows", "page": "stations", "table": "cases"})
+
+
+def test_stations_bad_drill_or_station_is_a_message(ctx: dash.Dash) -> None:
+    for params in ({"drill": "day:2026-01-01"}, {"drill": "due_month:2026-13"}, {"sel": "NOPE"}):
+        msgs = messages(_stations(params))
+        assert len(msgs) == 1 and "cv-message-input" in msgs[0], params
+
+
+def test_cases_trend_stops_at_the_data_now(ctx: dash.Dash) -> None:
+    from dashboard.components.cases_view import as_of
+
+    c = context_from_search("")  # this month: days after today are still to come
+    now = as_of(c)
+    x = figure(cases.layout(), "trend")["data"][1]["x"]
+    assert x[0] == c.query.period.start.strftime("%Y-%m-%d")
+    assert x[-1] == min(now, c.query.period.end - timedelta(seconds=1)).strftime("%Y-%m-%d")
+    assert len(x) == (min(now.date(), (c.query.period.end - timedelta(seconds=1)).date())
+                      - c.query.period.start.date()).days + 1
+    last_month_end = c.query.period.start - timedelta(days=1)  # a past month: every day
+    past = figure(cases.layout(date=last_month_end.date().isoformat()), "trend")["data"][1]["x"]
+    assert len(past) == last_month_end.day and past[-1] == last_month_end.strftime("%Y-%m-%d")
+
+
+def test_major_classes_keep_families_apart(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    params = period_params(ctx)
+    page = cases.layout(**params)
+    bar = figure(page, "category")["data"][0]
+    assert len(set(bar["y"])) == len(bar["y"])  # no two bars on one label
+    end = (date.fromisoformat(params["end"]) + timedelta(days=1)).isoformat()
+    expected = raw.execute(
+        "SELECT family, major_code, count(*) FROM cases WHERE NOT coalesce(cancelled, false) "
+        "AND reported_at >= ? AND reported_at < ? GROUP BY ALL", [params["start"], end]).fetchall()
+    assert sorted(bar["x"]) == sorted(n for *_, n in expected)[-len(bar["x"]):]
+    fams = {f for f, *_ in expected}
+    shared = {m for f, m, _ in expected if all((g, m) in {(a, b) for a, b, _ in expected} for g in fams)}
+    assert len(fams) < 2 or shared, "the fixture should hold one major code in both families"
+    search = "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    for key, n in zip(bar["customdata"], bar["x"], strict=True):  # each bar's filter gives back its count
+        assert rows_page("cases", f"{search}&{key}", 0, 1, [])[1] == n
+
+
+@pytest.mark.parametrize("extra", [{}, {"urgency": "general"}])
+def test_station_trend_equals_the_general_monthly_trend(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection,
+                                                        extra: dict[str, str]) -> None:
+    """The fast month-join path gives exactly what the compiler's generic scan gives."""
+    import pandas as pd
+
+    from metrics.indicators import monthly_trend
+
+    q = context_from_search("?" + "&".join(f"{k}={v}" for k, v in extra.items())).query
+    for by in (False, True):
+        fast = metrics.station_trend(raw, q, 12, by_station=by)
+        slow = monthly_trend(raw, ["station_closure_rate"], q, 12, "station" if by else None)
+        # monthly_trend's status column mixes None and NaN (pandas infers each month's frame apart): compare
+        # statuses with missing normalised, everything else exactly
+        pd.testing.assert_frame_equal(fast.drop(columns="status"), slow.drop(columns="status"))
+        assert [x if isinstance(x, str) else None for x in fast["status"]] == \
+            [x if isinstance(x, str) else None for x in slow["status"]]
+        assert fast["denominator"].fillna(0).sum() > 0
+    one = slow[slow["value"].notna()]["key"].iloc[0]
+    alone = metrics.station_trend(raw, q, 12, by_station=True, station=one)
+    pd.testing.assert_frame_equal(alone.drop(columns="status"),
+                                  slow[slow["key"] == one].reset_index(drop=True).drop(columns="status"))
+
+
+def test_station_closure_district_equals_indicator_values(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    for search in ("", "?urgency=general", "?period=quarter"):
+        q = context_from_search(search).query
+        sc = metrics.station_closure(raw, q)
+        iv = metrics.indicator_values(raw, ["station_closure_rate"], q)["station_closure_rate"]
+        assert (sc.district.numerator, sc.district.denominator, sc.district.value, sc.district.previous_value,
+                sc.district.status) == (iv.numerator, iv.denominator, iv.value, iv.previous_value, iv.status)
+        assert sc.district.denominator and sc.district.denominator == sc.stations["denominator"].sum()
