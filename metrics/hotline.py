@@ -18,6 +18,20 @@ METRES_PER_DEGREE_LAT = 111_320.0
 REFERENCE_LAT = 31.2  # Shanghai; cells are ~cell_m square near it
 
 
+def cell_size(cell_m: float) -> tuple[float, float]:
+    """(dlon, dlat) in degrees of a ~``cell_m`` metre cell near Shanghai."""
+    dlat = cell_m / METRES_PER_DEGREE_LAT
+    return cell_m / (METRES_PER_DEGREE_LAT * math.cos(math.radians(REFERENCE_LAT))), dlat
+
+
+def cell_sql(cell_m: float) -> tuple[str, str, dict[str, float]]:
+    """SQL for a row's cell indices (ix, iy) and its parameters: the one rule the hotspots and the
+    drill into a cell share, so a drilled cell lists exactly the orders its hotspot counted."""
+    dlon, dlat = cell_size(cell_m)
+    return ("CAST(floor(lon / $dlon) AS BIGINT)", "CAST(floor(lat / $dlat) AS BIGINT)",
+            {"dlon": dlon, "dlat": dlat})
+
+
 def repeat_complaints(con: duckdb.DuckDBPyConnection, query: Query, min_count: int = 3, within_days: int = 30,
                       place: Literal["unit", "cell"] = "unit", cell_m: float = 100.0) -> pd.DataFrame:
     """Hotspots: (place, category) with at least ``min_count`` orders within any ``within_days``
@@ -27,13 +41,12 @@ def repeat_complaints(con: duckdb.DuckDBPyConnection, query: Query, min_count: i
     if min_count < 2 or within_days < 1 or cell_m <= 0:
         raise QueryError("repeat complaints need min_count ≥ 2, within_days ≥ 1 and a positive cell size")
     where, params = scope_sql(HOTLINE, query, unit_level(con, query.unit))
-    dlat = cell_m / METRES_PER_DEGREE_LAT
-    dlon = cell_m / (METRES_PER_DEGREE_LAT * math.cos(math.radians(REFERENCE_LAT)))
     if place == "unit":
         place_sql = "unit_code"
     elif place == "cell":
-        place_sql = "CAST(floor(lon / $dlon) AS BIGINT) || ':' || CAST(floor(lat / $dlat) AS BIGINT)"
-        params.update(dlon=dlon, dlat=dlat)
+        ix, iy, cell_params = cell_sql(cell_m)
+        place_sql = f"{ix} || ':' || {iy}"
+        params.update(cell_params)
         where.append("lon IS NOT NULL AND lat IS NOT NULL")
     else:
         raise QueryError(f"unknown place kind {place!r}")
@@ -41,14 +54,19 @@ def repeat_complaints(con: duckdb.DuckDBPyConnection, query: Query, min_count: i
     params.update(s=query.period.start, e=query.period.end,
                   lookback=query.period.start - pd.Timedelta(days=within_days))
     # The window width is an int we validated, rendered as a literal: DuckDB frames take no parameters.
+    # Only (place, category) pairs with at least min_count orders in [lookback, e) can reach min_count
+    # in a window: the semi-join keeps the window function (a sort per partition) off the ~95 % of
+    # pairs that cannot (district scale: 120–250 ms → ~90 ms; same rows, tested).
     sql = f"""
     WITH o AS (
       SELECT {place_sql} AS place, category, town_code, received_at, lon, lat
       FROM hotline_orders WHERE {' AND '.join(where)}
+    ), k AS (
+      SELECT place, category FROM o WHERE place IS NOT NULL GROUP BY ALL HAVING count(*) >= $min_count
     ), w AS (
-      SELECT *, count(*) OVER (PARTITION BY place, category ORDER BY received_at
-                               RANGE BETWEEN INTERVAL {int(within_days)} DAYS PRECEDING AND CURRENT ROW) AS n
-      FROM o WHERE place IS NOT NULL
+      SELECT o.*, count(*) OVER (PARTITION BY o.place, o.category ORDER BY o.received_at
+                                 RANGE BETWEEN INTERVAL {int(within_days)} DAYS PRECEDING AND CURRENT ROW) AS n
+      FROM o SEMI JOIN k ON o.place = k.place AND o.category = k.category
     )
     SELECT place, category, any_value(town_code) AS town_code,
            count(*) FILTER (WHERE received_at >= $s) AS orders_in_period,
