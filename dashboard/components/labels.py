@@ -57,6 +57,13 @@ ZH = {
     "staffing.daily": "每日在岗人数（按班次）", "staffing.night_cover": "各网格夜间值守覆盖（红：有缺岗夜，点击筛选）",
     "staffing.nights_without": "夜无夜间值守", "staffing.all_covered": "所有网格每晚都有夜间值守",
     "staffing.filters_note": "本页只按单位和周期筛选；类别、来源等筛选不适用于排班。",
+    # --- hotline page (task hotline3) ---
+    "hotline.target": "目标", "hotline.actual": "实际", "hotline.trend": "近12个月四率走势",
+    "hotline.subcategories": "小类（点击查看工单）", "hotline.map": "重复投诉热点地图（点击查看工单）",
+    "hotline.max_window": "窗口内最多 {n} 件", "hotline.in_period": "本期 {n} 件",
+    "hotline.no_hotspots": "本期无重复投诉热点", "hotline.place.cell": "按约100米网格",
+    "hotline.place.unit": "按村居/单位",
+    "hotline.rule": "同一地点同一类别 {m} 天内 ≥ {n} 次",
 }
 
 
@@ -71,6 +78,14 @@ EN = {
     "staffing.duty": "On duty by shift",
     "staffing.night": "Grids without night cover", "staffing.load": "Cases per on-duty person",
     "staffing.filters_note": "Only the unit and the period apply on this page.",
+    # --- hotline page (task hotline3) ---
+    "hotline.rates": "Four rates vs targets", "hotline.categories": "Categories (click to filter)",
+    "hotline.hotspots": "Repeat complaints (顽症)", "hotline.table": "Orders", "hotline.target": "Target",
+    "hotline.actual": "Actual", "hotline.trend": "Rates, last 12 months",
+    "hotline.subcategories": "Subcategories (click: list orders)", "hotline.map": "Hotspot map (click: list orders)",
+    "hotline.max_window": "up to {n} in a window", "hotline.in_period": "{n} in period",
+    "hotline.no_hotspots": "No repeat-complaint hotspot in this period", "hotline.place.cell": "by ~100 m cell",
+    "hotline.place.unit": "by village/unit", "hotline.rule": "same place and category ≥ {n} times within {m} days",
 }
 
 
