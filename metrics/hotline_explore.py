@@ -75,3 +75,9 @@ def cell_centre(ix: int, iy: int, cell_m: float) -> tuple[float, float]:
     """(lon, lat) of a cell's centre."""
     dlon, dlat = cell_size(cell_m)
     return (ix + 0.5) * dlon, (iy + 0.5) * dlat
+
+
+def drill_count(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill) -> int:
+    """Orders behind a drill (the order table's total); raises ``QueryError`` for a drill this table lacks."""
+    where, params = _where(con, "hotline_orders", query, drill)
+    return int(con.execute(f"SELECT count(*) FROM hotline_orders WHERE {where}", params).fetchone()[0])  # type: ignore[index]

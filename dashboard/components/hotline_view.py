@@ -21,7 +21,6 @@ from dash import dcc, html
 import metrics
 from dashboard import data
 from dashboard.components import figures as F
-from dashboard.components.cases_view import drill_banner
 from dashboard.components.grid import HOTLINE_HEADERS, paged_grid
 from dashboard.components.maps import _extent
 from dashboard.components.page import Ctx
@@ -193,6 +192,16 @@ def place_switch(ctx: Ctx, place: str) -> html.Div:
     return html.Div([html.Span(rule + " · "), link("cell"), html.Span(" | "), link("unit")], className="cv-muted")
 
 
+def banner(ctx: Ctx) -> html.Div | None:
+    """The drill in force and how many orders it lists (also validates it: a bad drill is a message)."""
+    if ctx.state.drill is None:
+        return None
+    n = HX.drill_count(ctx.con, ctx.query, ctx.state.drill)
+    return html.Div([html.Span(f"{ctx.t('drill.active')}: {ctx.state.drill.text()} · {ctx.t('hotline.drilled', n=n)} "),
+                     dcc.Link(ctx.t("drill.clear"), href=_href(ctx, drill=None))],
+                    className="cv-drill-banner", id=f"{PAGE}-drill")
+
+
 def render(ctx: Ctx) -> list[Any]:
     place = _place(ctx)
     vals = metrics.indicator_values(ctx.con, ["hotline_orders", *HX.RATE_IDS, "hotline_backlog"], ctx.query)
@@ -206,7 +215,7 @@ def render(ctx: Ctx) -> list[Any]:
     return [
         html.H1([ctx.t("hotline.title"), html.Span(scope, className="cv-scope")]),
         bar(ctx),
-        drill_banner(ctx, PAGE),
+        banner(ctx),
         kpis(ctx, vals),
         html.Div([
             F.panel(ctx.t("hotline.rates"), F.graph(PAGE, "rates", rates_figure(ctx, vals))),
