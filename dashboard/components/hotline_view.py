@@ -12,6 +12,8 @@ only indices and codes: category text lives in ``customdata`` / hrefs, never in 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import dash_leaflet as dl
@@ -28,7 +30,7 @@ from dashboard.filters import filter_bar
 from metrics import explore
 from metrics import hotline_explore as HX
 from metrics.explore import Drill
-from metrics.query import QueryError
+from metrics.query import Period, QueryError
 
 PAGE = "hotline"
 KPIS_ID = "hotline-kpis"
@@ -93,7 +95,11 @@ def rates_figure(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> F.Figure:
 
 
 def trend_figure(ctx: Ctx) -> F.Figure:
-    df = metrics.monthly_trend(ctx.con, list(HX.RATE_IDS), ctx.query, 12)
+    # Months up to the period's last one, but never past the current month: a future month has no
+    # orders yet and its due orders would all count as late.
+    last = min(ctx.query.period.end - timedelta(seconds=1), data.site_now())
+    query = replace(ctx.query, period=Period.containing("month", last.date()))
+    df = metrics.monthly_trend(ctx.con, list(HX.RATE_IDS), query, 12)
     if df["value"].isna().all():
         return F.empty()
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
@@ -146,7 +152,7 @@ def hotspot_list(ctx: Ctx, rows: list[dict[str, Any]], place: str) -> html.Ol:
              for r in rows[:LIST_MAX]]
     more = [html.Li(f"… +{len(rows) - LIST_MAX:,}")] if len(rows) > LIST_MAX else []
     return html.Ol(items + more or [html.Li(ctx.t("hotline.no_hotspots"))], className="cv-overdue",
-                   id=HOT_LIST_ID)
+                   id=HOT_LIST_ID, style={"maxHeight": "340px"})
 
 
 def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]], place: str) -> html.Div:
@@ -221,10 +227,12 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(ctx.t("hotline.rates"), F.graph(PAGE, "rates", rates_figure(ctx, vals))),
             F.panel(ctx.t("hotline.trend"), F.graph(PAGE, "trend", trend_figure(ctx))),
             F.panel(cat_title, F.graph(PAGE, "category", category_figure(ctx, counts))),
+        ], className="cv-panels"),
+        html.Div([
             F.panel(f"{ctx.t('hotline.hotspots')} ({len(hot):,})", place_switch(ctx, place),
                     hotspot_list(ctx, hot_rows, place)),
-            F.panel(ctx.t("hotline.map"), hotspot_map(ctx, hot_rows, place), cls="cv-wide"),
-        ], className="cv-panels"),
+            F.panel(ctx.t("hotline.map"), hotspot_map(ctx, hot_rows, place)),
+        ], className="cv-panels", style={"gridTemplateColumns": "minmax(360px, 1fr) 2fr", "marginTop": "10px"}),
         F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS, HEADERS,
                                                    ctx.state.search(**ctx.extra))),
     ]
