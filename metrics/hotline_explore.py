@@ -10,13 +10,18 @@ The four rates and their 12-month trend are catalog indicators (``indicator_valu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 import duckdb
 import pandas as pd
 
+from .catalog import BY_ID
+from .compiler import scope_sql
 from .explore import Drill, _where
 from .hotline import cell_size, repeat_complaints
+from .indicators import months_back, unit_level
+from .predicates import HOTLINE
 from .query import Query, QueryError
 
 RATE_IDS = ("hotline_first_contact_rate", "hotline_resolution_rate", "hotline_satisfaction_rate",
@@ -81,3 +86,59 @@ def drill_count(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill) -> i
     """Orders behind a drill (the order table's total); raises ``QueryError`` for a drill this table lacks."""
     where, params = _where(con, "hotline_orders", query, drill)
     return int(con.execute(f"SELECT count(*) FROM hotline_orders WHERE {where}", params).fetchone()[0])  # type: ignore[index]
+
+
+# The period predicate each rate is anchored on, and the column whose month it falls in.
+ANCHORS = {"received": "received_at", "due_in_period": "due_at"}
+
+
+def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
+               ids: tuple[str, ...] = RATE_IDS) -> pd.DataFrame:
+    """The rates for the ``months`` calendar months up to the one containing the period's last day:
+    columns month (first day), metric_id, numerator, denominator, value — what ``monthly_trend`` gives,
+    in one grouped scan per anchor column instead of one predicate per row and month (≈10× cheaper at
+    district scale). The SQL is built from the indicators' declarations (their predicates and measures),
+    and the tests check it against ``monthly_trend``."""
+    inds = [BY_ID[i] for i in ids]
+    periods = months_back((query.period.end - timedelta(seconds=1)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0), months)
+    where, params = scope_sql(HOTLINE, query, unit_level(con, query.unit))
+    params.update(ts=periods[0].start, te=periods[-1].end)
+    by_anchor: dict[str, list[str]] = {}
+    for ind in inds:
+        for part, agg in (("num", ind.numerator), ("den", ind.denominator)):
+            if agg is None or agg.table != HOTLINE.name:
+                raise QueryError(f"{ind.id} is not a hotline rate")
+            anchor = [p for p in agg.filter if p in ANCHORS]
+            if len(anchor) != 1:
+                raise QueryError(f"{ind.id} has no single period anchor")
+            cond = " AND ".join(f"({HOTLINE.predicates[p]})" for p in agg.filter if p not in ANCHORS) or "true"
+            if "{" in cond:
+                raise QueryError(f"{ind.id} depends on the period beyond its anchor")
+            measure = "*" if agg.measure == "count" else HOTLINE.measures[agg.expr or ""]
+            fn = "count" if agg.measure == "count" else agg.measure
+            by_anchor.setdefault(anchor[0], []).append(
+                f"{fn}({measure}) FILTER (WHERE {cond}) AS \"{ind.id}:{part}\"")
+    frames = []
+    for anchor, cols in by_anchor.items():
+        col = ANCHORS[anchor]
+        # year*12+month groups ~2× faster than date_trunc('month', …) in DuckDB 1.5
+        df = con.execute(
+            f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(cols)} FROM hotline_orders "
+            f"WHERE {' AND '.join(f'({w})' for w in where)} AND {col} >= $ts AND {col} < $te GROUP BY 1",
+            params).df()
+        frames.append(df.set_index("ym"))
+    wide = pd.concat(frames, axis=1) if frames else pd.DataFrame()
+    rows = []
+    for p in periods:
+        ym = p.start.year * 12 + p.start.month - 1
+        got = wide.loc[ym] if ym in wide.index else None
+        for ind in inds:
+            num = None if got is None else got.get(f"{ind.id}:num")
+            den = None if got is None else got.get(f"{ind.id}:den")
+            num = None if num is None or pd.isna(num) else float(num)
+            den = None if den is None or pd.isna(den) else float(den)
+            value = num / den if num is not None and den else None
+            rows.append({"month": p.start.date(), "metric_id": ind.id, "numerator": num,
+                         "denominator": den, "value": value})
+    return pd.DataFrame(rows, columns=["month", "metric_id", "numerator", "denominator", "value"])

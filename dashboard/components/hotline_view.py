@@ -15,6 +15,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_leaflet as dl
 import pandas as pd
@@ -29,7 +30,6 @@ from dashboard.components.page import Ctx
 from dashboard.filters import filter_bar
 from metrics import explore
 from metrics import hotline_explore as HX
-from metrics.explore import Drill
 from metrics.query import Period, QueryError
 
 PAGE = "hotline"
@@ -37,7 +37,7 @@ KPIS_ID = "hotline-kpis"
 HOT_LIST_ID = "hotline-hotspots"
 HOT_MAP_ID = "hotline-map"
 HOT_ACTIONS = {"type": "cv-hot-actions", "page": PAGE}
-MAP_MAX = 300  # hotspot markers on the map (most recurrent first)
+MAP_MAX = 150  # hotspot markers on the map (most recurrent first)
 LIST_MAX = 50
 HEADERS = {**HOTLINE_HEADERS, "citizen_name": "来电人", "citizen_phone": "联系电话"}
 STATUS_COLOR = {"green": "#1b7f3b", "amber": "#d99a00", "red": "#b02a37", None: "#5d7fa6"}
@@ -99,7 +99,7 @@ def trend_figure(ctx: Ctx) -> F.Figure:
     # orders yet and its due orders would all count as late.
     last = min(ctx.query.period.end - timedelta(seconds=1), data.site_now())
     query = replace(ctx.query, period=Period.containing("month", last.date()))
-    df = metrics.monthly_trend(ctx.con, list(HX.RATE_IDS), query, 12)
+    df = HX.rate_trend(ctx.con, query, 12)
     if df["value"].isna().all():
         return F.empty()
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
@@ -135,27 +135,34 @@ def category_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
                  margin={"l": 110, "r": 12, "t": 8, "b": 28})
 
 
-def _hot_label(ctx: Ctx, r: dict[str, Any], place: str) -> str:
-    where = ctx.unit_name(r["place"]) if place == "unit" else f"{ctx.unit_name(r['town_code'])} ~100 m"
-    return f"{r['category']} · {where}"
+def hotspot_rows(ctx: Ctx, hot: pd.DataFrame, place: str) -> list[dict[str, Any]]:
+    """Plain rows (arrow-backed iteration is slow) with their label and drill URL, built once for the
+    list and the map."""
+    names = data.per_snapshot("hotline.unit_names", lambda _con: dict(zip(
+        ctx.units["unit_code"].tolist(), ctx.units["name_zh"].tolist(), strict=True)))
+    base = {k: v for k, v in ctx.state.params().items() if k not in ("category", "drill")}
+    extra = {k: v for k, v in ctx.extra.items() if v}
+    rows = hot.head(max(MAP_MAX, LIST_MAX)).astype(object).to_dict("records")
+    for r in rows:
+        where = names.get(r["place"], r["place"]) if place == "unit" else \
+            f"{names.get(r['town_code'], r['town_code'] or '')} ~100 m"
+        r["label"] = f"{r['category']} · {where}"
+        r["href"] = f"/{PAGE}?" + urlencode({**base, "category": r["category"], "drill": r["drill"], **extra})
+    return rows
 
 
-def _hot_href(ctx: Ctx, r: dict[str, Any]) -> str:
-    return _href(ctx, category=r["category"], drill=Drill.parse(r["drill"]))
-
-
-def hotspot_list(ctx: Ctx, rows: list[dict[str, Any]], place: str) -> html.Ol:
-    items = [html.Li([dcc.Link(_hot_label(ctx, r, place), href=_hot_href(ctx, r)),
+def hotspot_list(ctx: Ctx, rows: list[dict[str, Any]], total: int) -> html.Ol:
+    items = [html.Li([dcc.Link(r["label"], href=r["href"]),
                       html.Span(f" · {ctx.t('hotline.max_window', n=int(r['max_in_window']))} · "
                                 f"{ctx.t('hotline.in_period', n=int(r['orders_in_period']))} · "
                                 f"{r['first_at']:%m-%d} – {r['last_at']:%m-%d}", className="cv-muted")])
              for r in rows[:LIST_MAX]]
-    more = [html.Li(f"… +{len(rows) - LIST_MAX:,}")] if len(rows) > LIST_MAX else []
+    more = [html.Li(f"… +{total - LIST_MAX:,}")] if total > LIST_MAX else []
     return html.Ol(items + more or [html.Li(ctx.t("hotline.no_hotspots"))], className="cv-overdue",
                    id=HOT_LIST_ID, style={"maxHeight": "340px"})
 
 
-def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]], place: str) -> html.Div:
+def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]]) -> html.Div:
     level = explore.child_level(ctx.con, ctx.query)
     codes = ctx.units.loc[(ctx.units["level"] == level) & (
         ctx.units["parent_code"] == ctx.state.unit if ctx.state.unit else ctx.units["level"] == level), "unit_code"]
@@ -174,14 +181,14 @@ def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]], place: str) -> html.Div:
         layers.append(dl.CircleMarker(
             id={"type": "cv-hot", "page": PAGE, "i": i}, center=[float(r["lat"]), float(r["lon"])],
             radius=5 + 9 * n / top, color="#b02a37", fillColor="#e34a33", fillOpacity=0.6, weight=1,
-            children=dl.Tooltip(f"{_hot_label(ctx, r, place)}: {ctx.t('hotline.max_window', n=n)}")))
+            children=dl.Tooltip(f"{r['label']}: {ctx.t('hotline.max_window', n=n)}")))
     if not lons:
         lons, lats = [float(r["lon"]) for r in shown], [float(r["lat"]) for r in shown]
     center = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2] if lons else [31.15, 121.1]
     span = max(max(lats) - min(lats), max(lons) - min(lons)) if lons else 0.3
     zoom = 14 if span < 0.02 else 13 if span < 0.05 else 12 if span < 0.12 else 11 if span < 0.25 else 10
     return html.Div([
-        dcc.Store(id=HOT_ACTIONS, data=[_hot_href(ctx, r) for r in shown]),
+        dcc.Store(id=HOT_ACTIONS, data=[r["href"] for r in shown]),
         dl.Map(layers, center=center, zoom=zoom, id=HOT_MAP_ID, attributionControl=False, className="cv-map",
                style={"height": "380px", "width": "100%", "background": "#f4f6f8"}),
     ])
@@ -213,7 +220,7 @@ def render(ctx: Ctx) -> list[Any]:
     vals = metrics.indicator_values(ctx.con, ["hotline_orders", *HX.RATE_IDS, "hotline_backlog"], ctx.query)
     counts = HX.category_counts(ctx.con, ctx.query)
     hot = HX.hotspots(ctx.con, ctx.query, HX.HotspotRule(place=place))
-    hot_rows = hot.astype(object).to_dict("records")  # plain objects: arrow-backed iteration is slow
+    hot_rows = hotspot_rows(ctx, hot, place)
     last = ctx.query.period.end - pd.Timedelta(days=1)
     scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
     cat_title = (f"{ctx.t('hotline.subcategories')}: {ctx.state.category}" if ctx.state.category
@@ -230,8 +237,8 @@ def render(ctx: Ctx) -> list[Any]:
         ], className="cv-panels"),
         html.Div([
             F.panel(f"{ctx.t('hotline.hotspots')} ({len(hot):,})", place_switch(ctx, place),
-                    hotspot_list(ctx, hot_rows, place)),
-            F.panel(ctx.t("hotline.map"), hotspot_map(ctx, hot_rows, place)),
+                    hotspot_list(ctx, hot_rows, len(hot))),
+            F.panel(ctx.t("hotline.map"), hotspot_map(ctx, hot_rows)),
         ], className="cv-panels", style={"gridTemplateColumns": "minmax(360px, 1fr) 2fr", "marginTop": "10px"}),
         F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS, HEADERS,
                                                    ctx.state.search(**ctx.extra))),

@@ -124,3 +124,35 @@ def test_prefiltered_hotspots_equal_the_unfiltered_window(wh):
             pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), ref[cols], check_dtype=False)
             checked += len(ref)
     assert checked > 50
+
+
+def test_rate_trend_equals_monthly_trend(wh):
+    rng = random.Random(11)
+    frame = []
+    for i in range(1500):
+        got = datetime(2025, 10, 1) + timedelta(minutes=rng.randrange(200 * 24 * 60))
+        due = got + timedelta(days=rng.choice([1, 3, 7, 15]))
+        closed = rng.choice([None, got + timedelta(days=rng.randrange(20))])
+        frame.append(with_path({
+            "order_id": f"o{i}", "source_system": "t", "source_id": str(i), "received_at": got, "due_at": due,
+            "closed_at": closed, "category": rng.choice(["噪音", "占道"]), "channel": rng.choice(["12345", "app"]),
+            "first_contact": rng.choice([True, False, None]),
+            "resolution": rng.choice(["resolved", "explained", None]),
+            "satisfaction": rng.choice(["satisfied", "basic", "unsatisfied", None])}, rng.choice(["V1", "V2", "T3"])))
+    df = pd.DataFrame(frame)  # noqa: F841 - read by the INSERT below
+    wh.execute("INSERT INTO hotline_orders BY NAME SELECT * FROM df")
+    from metrics import monthly_trend
+    from metrics.hotline_explore import RATE_IDS, rate_trend
+    for q in (MARCH, replace(MARCH, unit="T1"), replace(MARCH, category="噪音", source="app")):
+        fast = rate_trend(wh, q, 8)
+        ref = monthly_trend(wh, list(RATE_IDS), q, 8, overrides={})
+        merged = fast.merge(ref, on=["month", "metric_id"], suffixes=("", "_ref"))
+        assert len(merged) == len(ref) == 8 * 4
+        assert merged["value_ref"].notna().sum() > 20
+        for col in ("value", "denominator"):
+            a, b = merged[col].astype(float).fillna(-1), merged[f"{col}_ref"].astype(float).fillna(-1)
+            b = b.where(merged["denominator_ref"] > 0, -1) if col == "denominator" else b
+            a = a.where(merged["denominator"].fillna(0) > 0, -1) if col == "denominator" else a
+            assert (a - b).abs().max() < 1e-9, (q, col)
+    empty = rate_trend(wh, replace(MARCH, category="无此类"), 3)
+    assert len(empty) == 12 and empty["value"].isna().all()
