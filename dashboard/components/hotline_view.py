@@ -94,12 +94,27 @@ def rates_figure(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> F.Figure:
         margin={"l": 90, "r": 12, "t": 8, "b": 28}, showlegend=True, legend={"orientation": "h", "y": 1.15})
 
 
+def trend_frame(ctx: Ctx) -> pd.DataFrame:
+    """The 12-month rate trend. Months up to the period's last one, never past the current month (a future
+    month has no orders yet and its due orders would all count as late). Months before the current one
+    only change with a load, so they are kept per snapshot and filter set (a few KB each); the current
+    month is computed per render."""
+    now = data.site_now()
+    last = min(ctx.query.period.end - timedelta(seconds=1), now)
+    q = ctx.query
+    current = Period.containing("month", now.date())
+    key = f"hotline.trend.{q.unit}.{q.category}.{q.source}.{q.urgency}.{q.status}"
+    if last < current.start:
+        query = replace(q, period=Period.containing("month", last.date()))
+        return data.per_snapshot(f"{key}.{query.period.start:%Y-%m}", lambda con: HX.rate_trend(con, query, 12))
+    prev = replace(q, period=Period.containing("month", (current.start - timedelta(days=1)).date()))
+    past = data.per_snapshot(f"{key}.{prev.period.start:%Y-%m}.11", lambda con: HX.rate_trend(con, prev, 11))
+    live = HX.rate_trend(ctx.con, replace(q, period=current), 1)
+    return pd.concat([past, live], ignore_index=True)
+
+
 def trend_figure(ctx: Ctx) -> F.Figure:
-    # Months up to the period's last one, but never past the current month: a future month has no
-    # orders yet and its due orders would all count as late.
-    last = min(ctx.query.period.end - timedelta(seconds=1), data.site_now())
-    query = replace(ctx.query, period=Period.containing("month", last.date()))
-    df = HX.rate_trend(ctx.con, query, 12)
+    df = trend_frame(ctx)
     if df["value"].isna().all():
         return F.empty()
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")

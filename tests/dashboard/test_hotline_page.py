@@ -170,3 +170,22 @@ def test_bad_input_is_a_message_and_english_labels(ctx: dash.Dash) -> None:
     assert messages(layout(drill="cell:1:2:0"))
     en = text(layout(lang="en"))
     assert "Four rates vs targets" in en and "Repeat complaints" in en
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter"])
+def test_trend_matches_the_compiled_monthly_trend(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection, grain: str) -> None:
+    """Kept past months + the live current month = ``metrics.monthly_trend`` up to the current month."""
+    from metrics import Period, Query, monthly_trend
+    from metrics.hotline_explore import RATE_IDS
+
+    for _ in range(2):  # the second render reads the months kept per snapshot
+        fig = figure(layout(period=grain), "trend")
+        ref = monthly_trend(raw, list(RATE_IDS), Query(Period.containing("month", data.site_now().date())), 12,
+                            overrides={})
+        assert len(fig["data"]) == 4
+        for trace, k in zip(fig["data"], RATE_IDS, strict=True):
+            r = ref[ref["metric_id"] == k]
+            assert trace["x"] == [m.strftime("%Y-%m") for m in r["month"]]
+            want = [None if v != v else round(float(v), 9) for v in r["value"]]
+            assert [None if v is None else round(v, 9) for v in trace["y"]] == want
+            assert sum(v is not None for v in want) >= 2
