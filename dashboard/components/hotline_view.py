@@ -195,7 +195,8 @@ def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]]) -> html.Div:
         n = int(r["max_in_window"])
         layers.append(dl.CircleMarker(
             id={"type": "cv-hot", "page": PAGE, "i": i}, center=[float(r["lat"]), float(r["lon"])],
-            radius=5 + 9 * n / top, color="#b02a37", fillColor="#e34a33", fillOpacity=0.6, weight=1,
+            # the marker pane lies above the outlines (drawn later, async), which would take the clicks
+            pane="markerPane", radius=5 + 9 * n / top, color="#b02a37", fillColor="#e34a33", fillOpacity=0.6, weight=1,
             children=dl.Tooltip(f"{r['label']}: {ctx.t('hotline.max_window', n=n)}")))
     if not lons:
         lons, lats = [float(r["lon"]) for r in shown], [float(r["lat"]) for r in shown]
