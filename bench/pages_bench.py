@@ -1,6 +1,9 @@
 """Server time per filter change on the leader/analyst pages: p50 and p95 per page (ms).
 
-    .venv/bin/python bench/pages_bench.py [WAREHOUSE_DIR]
+    .venv/bin/python bench/pages_bench.py [WAREHOUSE_DIR] [PAGE,...]
+
+The optional second argument keeps only the named jobs (prefix match: ``hotline`` runs "hotline",
+"hotline, unit hotspots", "hotline drilled" and "hotline rows (100)").
 
 Without a warehouse it builds the tests' minimal warehouse (tiny scale). Each measurement is one
 page render from a URL (what a filter change costs the server) or one 100-row block of the table.
@@ -14,12 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import metrics
 from dashboard.app import create_app
-from dashboard.components import cases_view, rankings_view, stations_view
+from dashboard.components import cases_view, hotline_view, rankings_view, stations_view
 from dashboard.components.page import context_from_search, rows_page, run
 from etl.settings import Settings
 
@@ -30,7 +34,7 @@ def _pct(xs: list[float], p: float) -> float:
 
 
 def main() -> None:
-    if len(sys.argv) > 1:
+    if len(sys.argv) > 1 and sys.argv[1]:
         root = Path(sys.argv[1])
     else:
         from tests.dashboard.minimal_warehouse import build_warehouse
@@ -38,8 +42,9 @@ def main() -> None:
         root = Path(tempfile.mkdtemp())
         build_warehouse(root)
     app = create_app(Settings(warehouse=root / "vitals.duckdb"))
+    only = [x for x in (sys.argv[2].split(",") if len(sys.argv) > 2 else []) if x]
     results: dict[str, list[float]] = {}
-    cpu_results: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
     with app.server.test_request_context("/"):
         units = context_from_search("").units
         towns = list(units.loc[units["level"] == "town", "unit_code"])
@@ -58,24 +63,39 @@ def main() -> None:
             # the page keeps the trend per snapshot; this is its cost on a first view
             "station_trend uncached": lambda q: metrics.station_trend(
                 (c := context_from_search("?" + "&".join(f"{k}={v}" for k, v in q.items()))).con, c.query, 12),
-            "cases rows (100)": lambda q: rows_page("cases", "?" + "&".join(f"{k}={v}" for k, v in q.items()),
-                                                    0, 100, []),
+            "cases rows (100)": lambda q: rows_page("cases", "?" + urlencode(q), 0, 100, []),
         }
+        # hotline: the shared variants plus its own (a hotline category, unit hotspots, a drilled view)
+        con = context_from_search("").con
+        cats = [r[0] for r in con.execute("SELECT category FROM hotline_orders WHERE category IS NOT NULL "
+                                          "GROUP BY 1 ORDER BY count(*) DESC LIMIT 3").fetchall()]
+        hot_variants = variants + [{"category": c} for c in cats] + [{"category": cats[0], "period": "quarter"}]
+        drilled = hotline_view.HX.hotspots(con, context_from_search("").query).head(5)
+        drill_variants = [{"category": r.category, "drill": r.drill} for r in drilled.itertuples()] or [{}]
+        jobs.update({
+            "hotline": lambda q: run("hotline", q, hotline_view.render),
+            "hotline, unit hotspots": lambda q: run("hotline", {**q, "sel": "unit"}, hotline_view.render),
+            "hotline drilled": lambda q: run("hotline", q, hotline_view.render),
+            "hotline rows (100)": lambda q: rows_page("hotline_orders", "?" + urlencode(q), 0, 100, []),
+        })
+        job_variants = {"hotline": hot_variants, "hotline, unit hotspots": variants[:4] + [{"unit": u} for u in towns],
+                        "hotline drilled": drill_variants, "hotline rows (100)": hot_variants + drill_variants}
         for name, job in jobs.items():
+            if only and not any(name.startswith(o) for o in only):
+                continue
             job({})  # warm
-            times, cpu = [], []
+            times, cpus = [], []
             for _ in range(3):
-                for q in variants:
+                for q in job_variants.get(name, variants):
                     t0, c0 = time.perf_counter(), time.process_time()
                     job(q)
                     times.append(1000 * (time.perf_counter() - t0))
-                    cpu.append(1000 * (time.process_time() - c0))
-            results[name] = times
-            cpu_results[name] = cpu
-    print(f"{'page':<22}{'n':>5}{'p50 ms':>10}{'p95 ms':>10}{'CPU p50':>10}{'CPU p95':>10}")
+                    cpus.append(1000 * (time.process_time() - c0))
+            results[name], cpu[name] = times, cpus
+    print(f"{'page':<24}{'n':>5}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'CPU p50':>10}{'CPU p95':>10}")
     for name, xs in results.items():
-        cs = cpu_results[name]
-        print(f"{name:<22}{len(xs):>5}{statistics.median(xs):>10.1f}{_pct(xs, 0.95):>10.1f}"
+        cs = cpu[name]
+        print(f"{name:<24}{len(xs):>5}{statistics.median(xs):>10.1f}{_pct(xs, 0.95):>10.1f}{max(xs):>10.1f}"
               f"{statistics.median(cs):>10.1f}{_pct(cs, 0.95):>10.1f}")
 
 

@@ -28,6 +28,9 @@ CASE_SOURCES = ("patrol", "hotline", "sensor", "self", "supervision", "other")
 STATUSES = ("registered", "dispatched", "disposing", "disposed", "closed", "cancelled")
 PRESET_GRAINS = ("day", "week", "month", "quarter", "year", "custom")
 _CODE = re.compile(r"^[A-Za-z0-9_\-.]{1,40}$")
+# Hotline categories and statuses are the source system's own (Chinese) text: letters of any script,
+# digits and the punctuation category names use; no quotes, '&', '=' or control characters.
+_TEXT = re.compile(r"^[\w\-.·、/()（） ]{1,40}$")
 KNOWN_PARAMS = {"unit", "period", "date", "start", "end", "category", "source", "urgency", "status", "drill", "lang",
                 "level", "measure", "sel", "sensor", "bottom"}
 
@@ -79,6 +82,14 @@ def _code(name: str, value: str | None) -> str | None:
     return str(value)
 
 
+def _text(name: str, value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    if not _TEXT.match(str(value)):
+        raise QueryError(f"“{name}={value}” is not a valid value")
+    return str(value)
+
+
 def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
     if value in (None, ""):
         return None
@@ -109,8 +120,8 @@ def parse(params: Mapping[str, Any]) -> FilterState:
             raise QueryError("a custom period can be at most three years long")
     return FilterState(
         unit=_code("unit", p.get("unit")), period=period, date=anchor, start=start, end=end,
-        category=_code("category", p.get("category")), source=_code("source", p.get("source")),
-        urgency=_choice("urgency", p.get("urgency"), URGENCIES), status=_code("status", p.get("status")),
+        category=_text("category", p.get("category")), source=_code("source", p.get("source")),
+        urgency=_choice("urgency", p.get("urgency"), URGENCIES), status=_text("status", p.get("status")),
         drill=Drill.parse(p.get("drill")),
     )
 

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, predicate_sql, scope_sql
+from .hotline import cell_sql
 from .indicators import data_now, unit_level
 from .query import Query, QueryError
 
@@ -32,7 +33,7 @@ CASE_COLUMNS = ("case_id", "reported_at", "category_code", "major_code", "source
                 "village_code", "address")
 HOTLINE_COLUMNS = ("order_id", "received_at", "channel", "category", "subcategory", "urgency", "status",
                    "resolution", "satisfaction", "due_at", "closed_at", "town_code", "grid_code", "village_code",
-                   "address")
+                   "address", "citizen_name", "citizen_phone")
 SORTABLE = {"cases": set(CASE_COLUMNS), "hotline_orders": set(HOTLINE_COLUMNS)}
 TIME_COLUMN = {"cases": "reported_at", "hotline_orders": "received_at"}
 # ``due_month:YYYY-MM[:station]``: the station cases due (应结案) in that month — the denominator of the
@@ -54,7 +55,7 @@ class Drill:
             return None
         kind, sep, value = text.partition(":")
         if not sep or kind not in ("hour_dow", "day", "category", "unit", "hours", "source", "status", "station",
-                                   "department", DUE_MONTH) or not value:
+                                   "department", DUE_MONTH, "subcategory", "cell", "place") or not value:
             raise QueryError(f"cannot drill into {text!r}")
         return Drill(kind, value)
 
@@ -121,13 +122,16 @@ def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
             return ("closed_at IS NOT NULL AND registered_at IS NOT NULL AND "
                     "date_diff('second', registered_at, closed_at) / 3600.0 >= $d_lo AND "
                     "date_diff('second', registered_at, closed_at) / 3600.0 < $d_hi"), {"d_lo": lo, "d_hi": hi}
+        if drill.kind == "cell" and table == "hotline_orders":
+            return _cell_drill(v)
     except ValueError as exc:
         raise QueryError(f"cannot drill into {drill.text()!r}") from exc
     column = {
         ("cases", "category"): "category_code", ("cases", "source"): "source", ("cases", "status"): "status",
         ("cases", "station"): "station_code", ("cases", "department"): "dept_code",
         ("hotline_orders", "category"): "category", ("hotline_orders", "source"): "channel",
-        ("hotline_orders", "status"): "status",
+        ("hotline_orders", "status"): "status", ("hotline_orders", "subcategory"): "subcategory",
+        ("hotline_orders", "place"): "unit_code",
     }.get((table, drill.kind))
     if drill.kind == "unit":
         return ("(town_code = $d_v OR grid_code = $d_v OR village_code = $d_v OR unit_code = $d_v)",
@@ -139,6 +143,16 @@ def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
     if column == "category_code":
         return "starts_with(category_code, $d_v)", {"d_v": v}
     return f"{column} = $d_v", {"d_v": v}
+
+
+def _cell_drill(value: str) -> tuple[str, dict[str, Any]]:
+    """``ix:iy:metres``: the orders in one hotspot cell (``metrics.hotline.cell_sql``'s rule)."""
+    ix_s, iy_s, m_s = value.split(":")
+    ix, iy, metres = int(ix_s), int(iy_s), float(m_s)
+    if not 1 <= metres <= 10_000:
+        raise ValueError
+    ix_sql, iy_sql, params = cell_sql(metres)
+    return f"{ix_sql} = $d_ix AND {iy_sql} = $d_iy", {**params, "d_ix": ix, "d_iy": iy}
 
 
 # --- units --------------------------------------------------------------------------------------

@@ -18,6 +18,20 @@ METRES_PER_DEGREE_LAT = 111_320.0
 REFERENCE_LAT = 31.2  # Shanghai; cells are ~cell_m square near it
 
 
+def cell_size(cell_m: float) -> tuple[float, float]:
+    """(dlon, dlat) in degrees of a ~``cell_m`` metre cell near Shanghai."""
+    dlat = cell_m / METRES_PER_DEGREE_LAT
+    return cell_m / (METRES_PER_DEGREE_LAT * math.cos(math.radians(REFERENCE_LAT))), dlat
+
+
+def cell_sql(cell_m: float) -> tuple[str, str, dict[str, float]]:
+    """SQL for a row's cell indices (ix, iy) and its parameters: the one rule the hotspots and the
+    drill into a cell share, so a drilled cell lists exactly the orders its hotspot counted."""
+    dlon, dlat = cell_size(cell_m)
+    return ("CAST(floor(lon / $dlon) AS BIGINT)", "CAST(floor(lat / $dlat) AS BIGINT)",
+            {"dlon": dlon, "dlat": dlat})
+
+
 def repeat_complaints(con: duckdb.DuckDBPyConnection, query: Query, min_count: int = 3, within_days: int = 30,
                       place: Literal["unit", "cell"] = "unit", cell_m: float = 100.0) -> pd.DataFrame:
     """Hotspots: (place, category) with at least ``min_count`` orders within any ``within_days``
@@ -27,35 +41,47 @@ def repeat_complaints(con: duckdb.DuckDBPyConnection, query: Query, min_count: i
     if min_count < 2 or within_days < 1 or cell_m <= 0:
         raise QueryError("repeat complaints need min_count ≥ 2, within_days ≥ 1 and a positive cell size")
     where, params = scope_sql(HOTLINE, query, unit_level(con, query.unit))
-    dlat = cell_m / METRES_PER_DEGREE_LAT
-    dlon = cell_m / (METRES_PER_DEGREE_LAT * math.cos(math.radians(REFERENCE_LAT)))
     if place == "unit":
-        place_sql = "unit_code"
+        keys, key_sql, place_sql = ["k1"], "unit_code AS k1", "k1"
     elif place == "cell":
-        place_sql = "CAST(floor(lon / $dlon) AS BIGINT) || ':' || CAST(floor(lat / $dlat) AS BIGINT)"
-        params.update(dlon=dlon, dlat=dlat)
+        ix, iy, cell_params = cell_sql(cell_m)
+        # integer cell keys while grouping and partitioning (strings cost ~2× there); the "ix:iy" text
+        # only for the few rows that come out
+        keys, key_sql, place_sql = ["k1", "k2"], f"{ix} AS k1, {iy} AS k2", "k1 || ':' || k2"
+        params.update(cell_params)
         where.append("lon IS NOT NULL AND lat IS NOT NULL")
     else:
         raise QueryError(f"unknown place kind {place!r}")
     where += ["category IS NOT NULL", "received_at >= $lookback", "received_at < $e"]
     params.update(s=query.period.start, e=query.period.end,
                   lookback=query.period.start - pd.Timedelta(days=within_days))
+    key_list = ", ".join(keys)
+    # Per unit nearly every (unit, category) pair passes the prefilter (few, large partitions): there it
+    # only costs (measured ~20 % slower), so it applies to cells, where most pairs are single orders.
+    semi = f"SEMI JOIN k USING ({key_list}, category)" if place == "cell" else \
+        f"WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)}"
     # The window width is an int we validated, rendered as a literal: DuckDB frames take no parameters.
+    # Only (place, category) pairs with at least min_count orders in [lookback, e), one of them in the
+    # period, can be a hotspot: the semi-join keeps the window function (a sort per partition) off the
+    # ~95 % of pairs that cannot (district scale: 120–250 ms → ~90 ms; same rows, tested).
     sql = f"""
     WITH o AS (
-      SELECT {place_sql} AS place, category, town_code, received_at, lon, lat
+      SELECT {key_sql}, category, town_code, received_at, lon, lat
       FROM hotline_orders WHERE {' AND '.join(where)}
+    ), k AS (
+      SELECT {key_list}, category FROM o WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)}
+      GROUP BY ALL HAVING count(*) >= $min_count AND count(*) FILTER (WHERE received_at >= $s) > 0
     ), w AS (
-      SELECT *, count(*) OVER (PARTITION BY place, category ORDER BY received_at
-                               RANGE BETWEEN INTERVAL {int(within_days)} DAYS PRECEDING AND CURRENT ROW) AS n
-      FROM o WHERE place IS NOT NULL
+      SELECT o.*, count(*) OVER (PARTITION BY {key_list}, category ORDER BY received_at
+                                 RANGE BETWEEN INTERVAL {int(within_days)} DAYS PRECEDING AND CURRENT ROW) AS n
+      FROM o {semi}
     )
-    SELECT place, category, any_value(town_code) AS town_code,
+    SELECT {place_sql} AS place, category, any_value(town_code) AS town_code,
            count(*) FILTER (WHERE received_at >= $s) AS orders_in_period,
            max(n) FILTER (WHERE received_at >= $s) AS max_in_window,
            min(received_at) FILTER (WHERE received_at >= $s) AS first_at,
            max(received_at) AS last_at, avg(lon) AS lon, avg(lat) AS lat
-    FROM w GROUP BY place, category
+    FROM w GROUP BY {key_list}, category
     HAVING max(n) FILTER (WHERE received_at >= $s) >= $min_count
     ORDER BY max_in_window DESC, orders_in_period DESC, place, category
     """

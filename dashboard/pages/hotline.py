@@ -1,4 +1,4 @@
-"""Placeholder for the hotline page (built by the pages issue, which replaces this module)."""
+"""Hotline (12345 热线): /hotline[?sel=unit] — see ``dashboard.components.hotline_view`` for the panels."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.i18n import lang_of, t
+from dashboard.components.hotline_view import PAGE, render
+from dashboard.components.page import run
 
 dash.register_page(__name__, path="/hotline", order=40, nav_key="nav.hotline")
 
 
-def layout(lang: str | None = None, **_query: Any) -> html.Div:
-    lang = lang_of(lang)
-    return html.Div(
-        [html.H1(t("nav.hotline", lang)), html.P(t("placeholder.body", lang), className="cv-muted")],
-        className="cv-page cv-placeholder",
-    )
+def layout(**query: Any) -> html.Div:
+    return run(PAGE, query, render)

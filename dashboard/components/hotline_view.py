@@ -1,0 +1,261 @@
+"""The hotline page (12345 热线): the four rates against their targets, a 12-month rate trend, categories,
+repeat-complaint hotspots (顽症) on a map and as a list, and the server-paged order table (PII masked).
+
+URL: the shared filter bar (category = the hotline's own category text), plus ``sel=unit`` (hotspots
+per 村居/unit instead of ~100 m cells). Clicking a category bar sets ``category=`` (every panel narrows);
+with a category chosen the bars are its subcategories and a click drills the table
+(``drill=subcategory:…``). A hotspot (map marker or list link) sets its category and drills the table to
+its orders in the period (``drill=cell:ix:iy:metres`` or ``drill=place:<unit>``). Component ids carry
+only indices and codes: category text lives in ``customdata`` / hrefs, never in an id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import dash_leaflet as dl
+import pandas as pd
+from dash import dcc, html
+
+import metrics
+from dashboard import data
+from dashboard.components import figures as F
+from dashboard.components.grid import HOTLINE_HEADERS, paged_grid
+from dashboard.components.maps import _extent
+from dashboard.components.page import Ctx
+from dashboard.filters import filter_bar
+from metrics import explore
+from metrics import hotline_explore as HX
+from metrics.query import Period, QueryError
+
+PAGE = "hotline"
+KPIS_ID = "hotline-kpis"
+HOT_LIST_ID = "hotline-hotspots"
+HOT_MAP_ID = "hotline-map"
+HOT_ACTIONS = {"type": "cv-hot-actions", "page": PAGE}
+MAP_MAX = 150  # hotspot markers on the map (most recurrent first)
+LIST_MAX = 50
+HEADERS = {**HOTLINE_HEADERS, "citizen_name": "来电人", "citizen_phone": "联系电话"}
+STATUS_COLOR = {"green": "#1b7f3b", "amber": "#d99a00", "red": "#b02a37", None: "#5d7fa6"}
+
+
+def _place(ctx: Ctx) -> HX.Place:
+    sel = ctx.extra.get("sel")
+    if sel not in (None, "", "unit", "cell"):
+        raise QueryError(f"“sel={sel}” is not one of unit, cell")
+    return "unit" if sel == "unit" else "cell"
+
+
+def _href(ctx: Ctx, **changes: Any) -> str:
+    extra = {k: v for k, v in {**ctx.extra, **changes.pop("extra", {})}.items() if v}
+    return f"/{PAGE}{ctx.state.with_(**changes).search(**extra)}"
+
+
+def bar(ctx: Ctx) -> html.Div:
+    opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
+    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], opts["status"], ctx.t)
+
+
+def kpis(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> html.Div:
+    def tile(v: metrics.IndicatorValue, text: str, sub: str) -> html.Div:
+        return html.Div([html.Div(v.name_zh if not _en(ctx) else v.name_en, className="cv-kpi-label"),
+                         html.Div(text, className="cv-kpi-value", style={"color": STATUS_COLOR[v.status]}),
+                         html.Div(sub, className="cv-kpi-target")], className="cv-kpi", id=f"hotline-kpi-{v.metric_id}")
+
+    orders, backlog = vals["hotline_orders"], vals["hotline_backlog"]
+    tiles = [tile(orders, F.num(orders.value), f"{ctx.t('cases.previous')} {F.num(orders.previous_value)}")]
+    for k in HX.RATE_IDS:
+        v = vals[k]
+        tiles.append(tile(v, F.pct(v.value), f"{ctx.t('hotline.target')} {F.pct(v.target)} · "
+                                             f"{F.num(v.numerator)} / {F.num(v.denominator)}"))
+    tiles.append(tile(backlog, F.num(backlog.value), ""))
+    return html.Div(tiles, className="cv-kpis", id=KPIS_ID)
+
+
+def _en(ctx: Ctx) -> bool:
+    return str(ctx.lang or "").lower().startswith("en")
+
+
+def rates_figure(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> F.Figure:
+    vs = [vals[k] for k in HX.RATE_IDS]
+    names = [v.name_en if _en(ctx) else v.name_zh for v in vs]
+    return F.fig([
+        {"type": "bar", "x": [v.value for v in vs], "y": names, "orientation": "h", "name": ctx.t("hotline.actual"),
+         "marker": {"color": [STATUS_COLOR[v.status] for v in vs]}, "text": [F.pct(v.value) for v in vs],
+         "textposition": "auto", "hovertemplate": "%{y}: %{x:.1%}<extra></extra>"},
+        {"type": "scatter", "x": [v.target for v in vs], "y": names, "mode": "markers", "name": ctx.t("hotline.target"),
+         "marker": {"symbol": "line-ns-open", "size": 26, "line": {"width": 3}, "color": "#222"},
+         "hovertemplate": "%{y} " + ctx.t("hotline.target") + ": %{x:.0%}<extra></extra>"},
+    ], 240, xaxis={"range": [0, 1.02], "tickformat": ".0%"}, yaxis={"autorange": "reversed"},
+        margin={"l": 90, "r": 12, "t": 8, "b": 28}, showlegend=True, legend={"orientation": "h", "y": 1.15})
+
+
+def trend_frame(ctx: Ctx) -> pd.DataFrame:
+    """The 12-month rate trend. Months up to the period's last one, never past the current month (a future
+    month has no orders yet and its due orders would all count as late). Months before the current one
+    only change with a load, so they are kept per snapshot and filter set (a few KB each); the current
+    month is computed per render."""
+    now = data.site_now()
+    last = min(ctx.query.period.end - timedelta(seconds=1), now)
+    q = ctx.query
+    current = Period.containing("month", now.date())
+    key = f"hotline.trend.{q.unit}.{q.category}.{q.source}.{q.urgency}.{q.status}"
+    if last < current.start:
+        query = replace(q, period=Period.containing("month", last.date()))
+        return data.per_snapshot(f"{key}.{query.period.start:%Y-%m}", lambda con: HX.rate_trend(con, query, 12))
+    prev = replace(q, period=Period.containing("month", (current.start - timedelta(days=1)).date()))
+    past = data.per_snapshot(f"{key}.{prev.period.start:%Y-%m}.11", lambda con: HX.rate_trend(con, prev, 11))
+    live = HX.rate_trend(ctx.con, replace(q, period=current), 1)
+    return pd.concat([past, live], ignore_index=True)
+
+
+def trend_figure(ctx: Ctx) -> F.Figure:
+    df = trend_frame(ctx)
+    if df["value"].isna().all():
+        return F.empty()
+    colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
+    traces = []
+    for k, color in zip(HX.RATE_IDS, colors, strict=True):
+        d = df[df["metric_id"] == k]
+        ind = metrics.BY_ID[k]
+        traces.append({"type": "scatter", "mode": "lines+markers", "name": ind.en if _en(ctx) else ind.zh,
+                       "x": [m.strftime("%Y-%m") for m in d["month"]],
+                       "y": [None if v != v else float(v) for v in d["value"]], "line": {"color": color},
+                       "hovertemplate": "%{x}: %{y:.1%}<extra></extra>"})
+    return F.fig(traces, 280, yaxis={"tickformat": ".0%"}, showlegend=True, legend={"orientation": "h", "y": 1.15})
+
+
+def category_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
+    if ctx.state.category:
+        df = counts[(counts["category"] == ctx.state.category) & counts["subcategory"].notna()]
+        keys, labels = df["subcategory"].tolist(), df["subcategory"].tolist()
+        custom = [f"drill=subcategory:{k}" for k in keys]
+        chosen = ctx.state.drill.value if ctx.state.drill and ctx.state.drill.kind == "subcategory" else None
+    else:
+        df = counts[counts["subcategory"].isna()]
+        keys, labels = df["category"].tolist(), df["category"].tolist()
+        custom = [f"category={k}" for k in keys]
+        chosen = None
+    if not keys:
+        return F.empty()
+    n = min(len(keys), 15)
+    keys, labels, custom, vals = keys[:n][::-1], labels[:n][::-1], custom[:n][::-1], df["orders"].tolist()[:n][::-1]
+    colors = ["#08519c" if chosen in (None, k) else "#c6dbef" for k in keys]
+    return F.fig([{"type": "bar", "x": vals, "y": labels, "orientation": "h", "marker": {"color": colors},
+                   "customdata": custom, "text": vals, "textposition": "auto"}], max(240, 22 * n + 40),
+                 margin={"l": 110, "r": 12, "t": 8, "b": 28})
+
+
+def hotspot_rows(ctx: Ctx, hot: pd.DataFrame, place: str) -> list[dict[str, Any]]:
+    """Plain rows (arrow-backed iteration is slow) with their label and drill URL, built once for the
+    list and the map."""
+    names = data.per_snapshot("hotline.unit_names", lambda _con: dict(zip(
+        ctx.units["unit_code"].tolist(), ctx.units["name_zh"].tolist(), strict=True)))
+    base = {k: v for k, v in ctx.state.params().items() if k not in ("category", "drill")}
+    extra = {k: v for k, v in ctx.extra.items() if v}
+    rows = hot.head(max(MAP_MAX, LIST_MAX)).astype(object).to_dict("records")
+    for r in rows:
+        where = names.get(r["place"], r["place"]) if place == "unit" else \
+            f"{names.get(r['town_code'], r['town_code'] or '')} ~100 m"
+        r["label"] = f"{r['category']} · {where}"
+        r["href"] = f"/{PAGE}?" + urlencode({**base, "category": r["category"], "drill": r["drill"], **extra})
+    return rows
+
+
+def hotspot_list(ctx: Ctx, rows: list[dict[str, Any]], total: int) -> html.Ol:
+    items = [html.Li([dcc.Link(r["label"], href=r["href"]),
+                      html.Span(f" · {ctx.t('hotline.max_window', n=int(r['max_in_window']))} · "
+                                f"{ctx.t('hotline.in_period', n=int(r['orders_in_period']))} · "
+                                f"{r['first_at']:%m-%d} – {r['last_at']:%m-%d}", className="cv-muted")])
+             for r in rows[:LIST_MAX]]
+    more = [html.Li(f"… +{total - LIST_MAX:,}")] if total > LIST_MAX else []
+    return html.Ol(items + more or [html.Li(ctx.t("hotline.no_hotspots"))], className="cv-overdue",
+                   id=HOT_LIST_ID, style={"maxHeight": "340px"})
+
+
+def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]]) -> html.Div:
+    level = explore.child_level(ctx.con, ctx.query)
+    codes = ctx.units.loc[(ctx.units["level"] == level) & (
+        ctx.units["parent_code"] == ctx.state.unit if ctx.state.unit else ctx.units["level"] == level), "unit_code"]
+    shapes = explore.unit_shapes(ctx.con, list(codes))
+    feats, lons, lats = [], [], []
+    for r in shapes.itertuples():
+        geom = json.loads(r.geojson)
+        _extent(geom["coordinates"], lons, lats)
+        feats.append({"type": "Feature", "geometry": geom, "properties": {"tooltip": r.name_zh}})
+    layers: list[Any] = [dl.GeoJSON(data={"type": "FeatureCollection", "features": feats},
+                                    style={"color": "#7b8790", "weight": 1, "fillOpacity": 0.03})]
+    shown = [r for r in rows[:MAP_MAX] if r["lon"] == r["lon"] and r["lon"] is not None]
+    top = max((int(r["max_in_window"]) for r in shown), default=1)
+    for i, r in enumerate(shown):
+        n = int(r["max_in_window"])
+        layers.append(dl.CircleMarker(
+            id={"type": "cv-hot", "page": PAGE, "i": i}, center=[float(r["lat"]), float(r["lon"])],
+            # the marker pane lies above the outlines (drawn later, async), which would take the clicks
+            pane="markerPane", radius=5 + 9 * n / top, color="#b02a37", fillColor="#e34a33", fillOpacity=0.6, weight=1,
+            children=dl.Tooltip(f"{r['label']}: {ctx.t('hotline.max_window', n=n)}")))
+    if not lons:
+        lons, lats = [float(r["lon"]) for r in shown], [float(r["lat"]) for r in shown]
+    center = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2] if lons else [31.15, 121.1]
+    span = max(max(lats) - min(lats), max(lons) - min(lons)) if lons else 0.3
+    zoom = 14 if span < 0.02 else 13 if span < 0.05 else 12 if span < 0.12 else 11 if span < 0.25 else 10
+    return html.Div([
+        dcc.Store(id=HOT_ACTIONS, data=[r["href"] for r in shown]),
+        dl.Map(layers, center=center, zoom=zoom, id=HOT_MAP_ID, attributionControl=False, className="cv-map",
+               style={"height": "380px", "width": "100%", "background": "#f4f6f8"}),
+    ])
+
+
+def place_switch(ctx: Ctx, place: str) -> html.Div:
+    def link(kind: str) -> Any:
+        label = ctx.t(f"hotline.place.{kind}")
+        if kind == place:
+            return html.B(label)
+        return dcc.Link(label, href=_href(ctx, drill=None, extra={"sel": "unit" if kind == "unit" else None}))
+
+    rule = ctx.t("hotline.rule", n=HX.HOT_MIN_COUNT, m=HX.HOT_WITHIN_DAYS)
+    return html.Div([html.Span(rule + " · "), link("cell"), html.Span(" | "), link("unit")], className="cv-muted")
+
+
+def banner(ctx: Ctx) -> html.Div | None:
+    """The drill in force and how many orders it lists (also validates it: a bad drill is a message)."""
+    if ctx.state.drill is None:
+        return None
+    n = HX.drill_count(ctx.con, ctx.query, ctx.state.drill)
+    return html.Div([html.Span(f"{ctx.t('drill.active')}: {ctx.state.drill.text()} · {ctx.t('hotline.drilled', n=n)} "),
+                     dcc.Link(ctx.t("drill.clear"), href=_href(ctx, drill=None))],
+                    className="cv-drill-banner", id=f"{PAGE}-drill")
+
+
+def render(ctx: Ctx) -> list[Any]:
+    place = _place(ctx)
+    vals = metrics.indicator_values(ctx.con, ["hotline_orders", *HX.RATE_IDS, "hotline_backlog"], ctx.query)
+    counts = HX.category_counts(ctx.con, ctx.query)
+    hot = HX.hotspots(ctx.con, ctx.query, HX.HotspotRule(place=place))
+    hot_rows = hotspot_rows(ctx, hot, place)
+    last = ctx.query.period.end - pd.Timedelta(days=1)
+    scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    cat_title = (f"{ctx.t('hotline.subcategories')}: {ctx.state.category}" if ctx.state.category
+                 else ctx.t("hotline.categories"))
+    return [
+        html.H1([ctx.t("hotline.title"), html.Span(scope, className="cv-scope")]),
+        bar(ctx),
+        banner(ctx),
+        kpis(ctx, vals),
+        html.Div([
+            F.panel(ctx.t("hotline.rates"), F.graph(PAGE, "rates", rates_figure(ctx, vals))),
+            F.panel(ctx.t("hotline.trend"), F.graph(PAGE, "trend", trend_figure(ctx))),
+            F.panel(cat_title, F.graph(PAGE, "category", category_figure(ctx, counts))),
+        ], className="cv-panels"),
+        html.Div([
+            F.panel(f"{ctx.t('hotline.hotspots')} ({len(hot):,})", place_switch(ctx, place),
+                    hotspot_list(ctx, hot_rows, len(hot))),
+            F.panel(ctx.t("hotline.map"), hotspot_map(ctx, hot_rows)),
+        ], className="cv-panels", style={"gridTemplateColumns": "minmax(360px, 1fr) 2fr", "marginTop": "10px"}),
+        F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS, HEADERS,
+                                                   ctx.state.search(**ctx.extra))),
+    ]

@@ -1,0 +1,144 @@
+"""Reads behind the hotline page (12345 热线): filter choices, categories, repeat-complaint hotspots.
+
+The four rates and their 12-month trend are catalog indicators (``indicator_values`` /
+``monthly_trend``: one compiled scan each). Category counts and the order table share
+``explore._where`` (received in the period + the page's filters), and a hotspot's drill
+(``cell:ix:iy:metres`` or ``place:<unit>`` plus its category) uses the cell rule of
+``metrics.hotline.cell_sql``, so a drilled table lists exactly the orders a bar or hotspot counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from .catalog import BY_ID
+from .compiler import scope_sql
+from .explore import Drill, _where
+from .hotline import cell_size, repeat_complaints
+from .indicators import months_back, unit_level
+from .predicates import HOTLINE
+from .query import Query, QueryError
+
+RATE_IDS = ("hotline_first_contact_rate", "hotline_resolution_rate", "hotline_satisfaction_rate",
+            "hotline_ontime_rate")
+HOT_MIN_COUNT = 3  # 顽症: the same place and category at least N times ...
+HOT_WITHIN_DAYS = 30  # ... within M days
+CELL_M = 100.0
+Place = Literal["unit", "cell"]
+
+
+@dataclass(frozen=True)
+class HotspotRule:
+    min_count: int = HOT_MIN_COUNT
+    within_days: int = HOT_WITHIN_DAYS
+    place: Place = "cell"
+    cell_m: float = CELL_M
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """Choices of the filter bar on this page: hotline categories (their own Chinese text), channels,
+    statuses (value, label)."""
+    out = {}
+    for name, col in (("category", "category"), ("source", "channel"), ("status", "status")):
+        vals = con.execute(f"SELECT DISTINCT {col} FROM hotline_orders WHERE {col} IS NOT NULL ORDER BY 1").fetchall()
+        out[name] = [(str(v), str(v)) for (v,) in vals]
+    return out
+
+
+def category_counts(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | None = None) -> pd.DataFrame:
+    """Orders received in the period per category and per (category, subcategory), one scan.
+    Columns category, subcategory (None on the category rows), orders; most orders first."""
+    where, params = _where(con, "hotline_orders", query, drill)
+    df = con.execute(
+        f"SELECT category, subcategory, count(*) AS orders FROM hotline_orders WHERE {where} "
+        "AND category IS NOT NULL GROUP BY GROUPING SETS ((category), (category, subcategory)) "
+        "HAVING grouping(subcategory) = 1 OR subcategory IS NOT NULL "
+        "ORDER BY orders DESC, category, subcategory NULLS FIRST", params).df()
+    df["orders"] = df["orders"].astype("int64")
+    return df
+
+
+def hotspots(con: duckdb.DuckDBPyConnection, query: Query, rule: HotspotRule = HotspotRule()) -> pd.DataFrame:
+    """``repeat_complaints`` with, per hotspot, the drill that lists its orders in the period
+    (``drill`` column; the category goes with it as the ``category`` filter) and its cell indices."""
+    if rule.cell_m > 10_000:
+        raise QueryError("a hotspot cell can be at most 10 km wide")
+    df = repeat_complaints(con, query, rule.min_count, rule.within_days, rule.place, rule.cell_m)
+    if rule.place == "cell":
+        df["drill"] = [f"cell:{p}:{rule.cell_m:g}" for p in df["place"]]
+    else:
+        df["drill"] = [f"place:{p}" for p in df["place"]]
+    return df
+
+
+def cell_centre(ix: int, iy: int, cell_m: float) -> tuple[float, float]:
+    """(lon, lat) of a cell's centre."""
+    dlon, dlat = cell_size(cell_m)
+    return (ix + 0.5) * dlon, (iy + 0.5) * dlat
+
+
+def drill_count(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill) -> int:
+    """Orders behind a drill (the order table's total); raises ``QueryError`` for a drill this table lacks."""
+    where, params = _where(con, "hotline_orders", query, drill)
+    return int(con.execute(f"SELECT count(*) FROM hotline_orders WHERE {where}", params).fetchone()[0])  # type: ignore[index]
+
+
+# The period predicate each rate is anchored on, and the column whose month it falls in.
+ANCHORS = {"received": "received_at", "due_in_period": "due_at"}
+
+
+def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
+               ids: tuple[str, ...] = RATE_IDS) -> pd.DataFrame:
+    """The rates for the ``months`` calendar months up to the one containing the period's last day:
+    columns month (first day), metric_id, numerator, denominator, value — what ``monthly_trend`` gives,
+    in one grouped scan per anchor column instead of one predicate per row and month (≈10× cheaper at
+    district scale). The SQL is built from the indicators' declarations (their predicates and measures),
+    and the tests check it against ``monthly_trend``."""
+    inds = [BY_ID[i] for i in ids]
+    periods = months_back((query.period.end - timedelta(seconds=1)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0), months)
+    where, params = scope_sql(HOTLINE, query, unit_level(con, query.unit))
+    params.update(ts=periods[0].start, te=periods[-1].end)
+    by_anchor: dict[str, list[str]] = {}
+    for ind in inds:
+        for part, agg in (("num", ind.numerator), ("den", ind.denominator)):
+            if agg is None or agg.table != HOTLINE.name:
+                raise QueryError(f"{ind.id} is not a hotline rate")
+            anchor = [p for p in agg.filter if p in ANCHORS]
+            if len(anchor) != 1:
+                raise QueryError(f"{ind.id} has no single period anchor")
+            cond = " AND ".join(f"({HOTLINE.predicates[p]})" for p in agg.filter if p not in ANCHORS) or "true"
+            if "{" in cond:
+                raise QueryError(f"{ind.id} depends on the period beyond its anchor")
+            measure = "*" if agg.measure == "count" else HOTLINE.measures[agg.expr or ""]
+            fn = "count" if agg.measure == "count" else agg.measure
+            by_anchor.setdefault(anchor[0], []).append(
+                f"{fn}({measure}) FILTER (WHERE {cond}) AS \"{ind.id}:{part}\"")
+    frames = []
+    for anchor, cols in by_anchor.items():
+        col = ANCHORS[anchor]
+        # year*12+month groups ~2× faster than date_trunc('month', …) in DuckDB 1.5
+        df = con.execute(
+            f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(cols)} FROM hotline_orders "
+            f"WHERE {' AND '.join(f'({w})' for w in where)} AND {col} >= $ts AND {col} < $te GROUP BY 1",
+            params).df()
+        frames.append(df.set_index("ym"))
+    wide = pd.concat(frames, axis=1) if frames else pd.DataFrame()
+    rows = []
+    for p in periods:
+        ym = p.start.year * 12 + p.start.month - 1
+        got = wide.loc[ym] if ym in wide.index else None
+        for ind in inds:
+            num = None if got is None else got.get(f"{ind.id}:num")
+            den = None if got is None else got.get(f"{ind.id}:den")
+            num = None if num is None or pd.isna(num) else float(num)
+            den = None if den is None or pd.isna(den) else float(den)
+            value = num / den if num is not None and den else None
+            rows.append({"month": p.start.date(), "metric_id": ind.id, "numerator": num,
+                         "denominator": den, "value": value})
+    return pd.DataFrame(rows, columns=["month", "metric_id", "numerator", "denominator", "value"])

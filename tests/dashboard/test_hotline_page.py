@@ -1,0 +1,191 @@
+"""The /hotline page: layout and callbacks called directly on the test warehouse, numbers checked against
+independent SQL on the same file."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import dash
+import duckdb
+import flask
+import pytest
+from dash import dcc
+
+from dashboard import access, data
+from dashboard.auth.model import Principal
+from dashboard.callbacks import hotline as hotline_cb
+from dashboard.callbacks import pages_shared
+from dashboard.components import hotline_view
+from dashboard.components.page import rows_page, run
+from tests.dashboard.test_pages import figure, find, messages, text
+
+
+def layout(**q: Any) -> Any:
+    return run("hotline", q, hotline_view.render)
+
+
+@pytest.fixture
+def raw(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(warehouse / "vitals.duckdb") if warehouse.is_dir() else str(warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def bounds(grain: str = "month") -> tuple[datetime, datetime]:
+    today = data.site_now().date()
+    if grain == "month":
+        start = datetime(today.year, today.month, 1)
+        return start, datetime(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    q0 = (today.month - 1) // 3 * 3 + 1
+    start = datetime(today.year, q0, 1)
+    return start, datetime(today.year + (q0 == 10), (q0 + 2) % 12 + 1, 1)
+
+
+def search_of(href: str) -> str:
+    return "?" + urlsplit(href).query
+
+
+def params_of(href: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(href).query))
+
+
+def test_page_renders_and_kpis_and_categories_match_sql(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    page = layout()
+    assert messages(page) == []
+    for role in ("rates", "trend", "category"):
+        assert figure(page, role)["data"], role
+    s, e = bounds()
+    n, fc_yes, fc_rec = raw.execute(
+        "SELECT count(*), count(*) FILTER (WHERE first_contact), count(first_contact) FROM hotline_orders "
+        "WHERE received_at >= ? AND received_at < ?", [s, e]).fetchone()
+    assert n > 0 and fc_rec > 0
+    kpis = text(find(page, lambda c: getattr(c, "id", None) == hotline_view.KPIS_ID)[0])
+    assert f"'{n:,}'" in kpis and f"{fc_yes / fc_rec * 100:.1f}%" in kpis
+    bars = figure(page, "category")["data"][0]
+    by_cat = dict(raw.execute("SELECT category, count(*) FROM hotline_orders WHERE received_at >= ? AND "
+                              "received_at < ? AND category IS NOT NULL GROUP BY 1", [s, e]).fetchall())
+    assert dict(zip(bars["y"], bars["x"], strict=True)) == {k: by_cat[k] for k in bars["y"]}
+    assert bars["customdata"][0].startswith("category=")
+
+
+def test_category_click_filters_then_subcategory_drill_lists_exactly_its_orders(
+        ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    bars = figure(layout(), "category")["data"][0]
+    top = bars["y"][-1]  # bars are drawn bottom-up: the last is the largest
+    href = pages_shared.click_href("hotline", "", {"points": [{"customdata": bars["customdata"][-1]}]})
+    assert params_of(href) == {"category": top}
+    page = layout(**params_of(href))
+    assert messages(page) == []
+    s, e = bounds()
+    subs = figure(page, "category")["data"][0]
+    expected = dict(raw.execute("SELECT subcategory, count(*) FROM hotline_orders WHERE received_at >= ? AND "
+                                "received_at < ? AND category = ? AND subcategory IS NOT NULL GROUP BY 1",
+                                [s, e, top]).fetchall())
+    assert dict(zip(subs["y"], subs["x"], strict=True)) == {k: expected[k] for k in subs["y"]}
+    # the KPI strip narrowed too: orders of that category only
+    kpis = text(find(page, lambda c: getattr(c, "id", None) == hotline_view.KPIS_ID)[0])
+    assert f"'{sum(expected.values()) + _no_sub(raw, s, e, top):,}'" in kpis
+    drill = pages_shared.click_href("hotline", search_of(href), {"points": [{"customdata": subs["customdata"][-1]}]})
+    rows, total = rows_page("hotline_orders", search_of(drill), 0, 1000, [])
+    assert total == subs["x"][-1] == expected[subs["y"][-1]]
+    assert {r["subcategory"] for r in rows} == {subs["y"][-1]} and {r["category"] for r in rows} == {top}
+
+
+def _no_sub(raw: duckdb.DuckDBPyConnection, s: datetime, e: datetime, cat: str) -> int:
+    return raw.execute("SELECT count(*) FROM hotline_orders WHERE received_at >= ? AND received_at < ? AND "
+                       "category = ? AND subcategory IS NULL", [s, e, cat]).fetchone()[0]
+
+
+def test_hotspot_links_drill_to_exactly_the_orders_counted(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    s, e = bounds("quarter")
+    dlat = 100 / 111_320.0
+    dlon = 100 / (111_320.0 * math.cos(math.radians(31.2)))
+    checked = 0
+    for sel in ("", "unit"):
+        page = layout(period="quarter", **({"sel": sel} if sel else {}))
+        assert messages(page) == []
+        ol = find(page, lambda c: getattr(c, "id", None) == hotline_view.HOT_LIST_ID)[0]
+        links = [li.children[0] for li in ol.children if isinstance(li.children[0], dcc.Link)]
+        actions = find(page, lambda c: getattr(c, "id", None) == hotline_view.HOT_ACTIONS)[0].data
+        assert links and actions[0] == links[0].href  # marker 0 and list row 0: the same hotspot
+        for link in links[:5]:
+            p = params_of(link.href)
+            kind, _, value = p["drill"].partition(":")
+            rows, total = rows_page("hotline_orders", search_of(link.href), 0, 1000, [])
+            if kind == "cell":
+                ix, iy, _m = value.split(":")
+                where, args = ("CAST(floor(lon / ?) AS BIGINT) = ? AND CAST(floor(lat / ?) AS BIGINT) = ?",
+                               [dlon, int(ix), dlat, int(iy)])
+            else:
+                assert kind == "place"
+                where, args = "unit_code = ?", [value]
+            expected = raw.execute(f"SELECT count(*) FROM hotline_orders WHERE received_at >= ? AND received_at < ? "
+                                   f"AND category = ? AND {where}", [s, e, p["category"], *args]).fetchone()[0]
+            li = next(li for li in ol.children if li.children[0] is link)
+            assert total == expected == len(rows) >= 1 and f"本期 {expected} 件" in text(li.children[1])
+            if checked == 0:  # the drilled page says the same count in its banner
+                drilled = layout(**params_of(link.href))
+                assert f"{expected} 件工单" in text(find(drilled, lambda c: getattr(c, "id", None) == "hotline-drill"))
+            checked += 1
+    assert checked >= 2
+
+
+def test_marker_click_maps_index_to_its_hotspot_only() -> None:
+    actions = ["/hotline?category=%E6%B0%B4&drill=cell%3A1%3A2%3A100", "/hotline?drill=place%3AV1"]
+    assert hotline_cb.hotspot_href(1, 1, actions) == actions[1]
+    assert hotline_cb.hotspot_href(2, 1, actions) is None  # an index the page did not render
+    assert hotline_cb.hotspot_href(0, None, actions) is None  # a marker appearing, not a click
+    assert hotline_cb.hotspot_href(0, 1, ["https://elsewhere.example/"]) is None
+
+
+@pytest.mark.parametrize("clearance", [False, True])
+def test_order_table_masks_personal_data_per_role(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection,
+                                                  clearance: bool) -> None:
+    flask.g.setdefault(access.G_PRINCIPAL, Principal("ana", "analyst", None, clearance=clearance))
+    rows, total = rows_page("hotline_orders", "", 0, 20, [])
+    assert total > 0 and rows
+    ids = [r["order_id"] for r in rows]
+    truth = {r[0]: r[1:] for r in raw.execute("SELECT order_id, citizen_name, citizen_phone, address FROM "
+                                              "hotline_orders WHERE order_id IN (SELECT unnest(?))", [ids]).fetchall()}
+    assert sum(1 for v in truth.values() if v[1]) > 0
+    for r in rows:
+        name, phone, address = truth[r["order_id"]]
+        if clearance:
+            assert (r["citizen_name"], r["citizen_phone"], r["address"]) == (name, phone, address)
+            continue
+        if phone:
+            assert r["citizen_phone"] != phone and r["citizen_phone"].endswith(phone[-4:]) and "*" in r["citizen_phone"]
+        if name:
+            assert r["citizen_name"] != name and r["citizen_name"][0] == name[0]
+
+
+def test_bad_input_is_a_message_and_english_labels(ctx: dash.Dash) -> None:
+    assert messages(layout(sel="street"))
+    assert messages(layout(category="噪音\"><script>"))
+    assert messages(layout(drill="cell:1:2:0"))
+    en = text(layout(lang="en"))
+    assert "Four rates vs targets" in en and "Repeat complaints" in en
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter"])
+def test_trend_matches_the_compiled_monthly_trend(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection, grain: str) -> None:
+    """Kept past months + the live current month = ``metrics.monthly_trend`` up to the current month."""
+    from metrics import Period, Query, monthly_trend
+    from metrics.hotline_explore import RATE_IDS
+
+    for _ in range(2):  # the second render reads the months kept per snapshot
+        fig = figure(layout(period=grain), "trend")
+        ref = monthly_trend(raw, list(RATE_IDS), Query(Period.containing("month", data.site_now().date())), 12,
+                            overrides={})
+        assert len(fig["data"]) == 4
+        for trace, k in zip(fig["data"], RATE_IDS, strict=True):
+            r = ref[ref["metric_id"] == k]
+            assert trace["x"] == [m.strftime("%Y-%m") for m in r["month"]]
+            want = [None if v != v else round(float(v), 9) for v in r["value"]]
+            assert [None if v is None else round(v, 9) for v in trace["y"]] == want
+            assert sum(v is not None for v in want) >= 2

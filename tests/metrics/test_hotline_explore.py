@@ -1,0 +1,158 @@
+"""Hotline page reads: categories, hotspots and their drills, by hand and against an independent query."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from metrics import Period, Query, QueryError, repeat_complaints
+from metrics.explore import Drill, rows
+from metrics.hotline import METRES_PER_DEGREE_LAT, REFERENCE_LAT
+from metrics.hotline_explore import HotspotRule, category_counts, filter_options, hotspots
+from tests.metrics.warehouse import PATH, insert, new_warehouse, ts, with_path
+
+MARCH = Query(Period.containing("month", date(2026, 3, 10)))
+
+
+def order(con, oid, unit="V1", **kw):
+    row = {"order_id": oid, "source_system": "t", "source_id": oid, "received_at": ts("2026-03-03 10:00"),
+           "category": "噪音", "channel": "12345", "status": "closed",
+           **{k: (ts(v) if k.endswith("_at") else v) for k, v in kw.items()}}
+    insert(con, "hotline_orders", with_path(row, unit))
+
+
+@pytest.fixture
+def wh(tmp_path):
+    return new_warehouse(tmp_path)
+
+
+def test_category_counts_by_hand(wh):
+    order(wh, "a", subcategory="夜间施工")
+    order(wh, "b", subcategory="夜间施工")
+    order(wh, "c", subcategory="广场舞")
+    order(wh, "d", category="占道", subcategory=None)  # category row only: no NULL subcategory row
+    order(wh, "e", category="占道", received_at="2026-02-27 10:00")  # February: out of the period
+    order(wh, "f", "V2", subcategory="广场舞", channel="app")
+    df = category_counts(wh, MARCH)
+    cats = df[df.subcategory.isna()]
+    assert list(zip(cats.category, cats.orders, strict=True)) == [("噪音", 4), ("占道", 1)]
+    subs = df[df.subcategory.notna()]
+    assert sorted(zip(subs.subcategory, subs.orders, strict=True)) == [("夜间施工", 2), ("广场舞", 2)]
+    t1 = category_counts(wh, replace(MARCH, unit="T1", source="12345"))
+    assert t1.loc[t1.subcategory == "广场舞", "orders"].tolist() == [1]  # f is in T2 and from the app
+    # the subcategory drill lists exactly the counted rows
+    page, total = rows(wh, "hotline_orders", replace(MARCH, category="噪音"), Drill.parse("subcategory:广场舞"))
+    assert total == 2 and sorted(page.order_id) == ["c", "f"]
+    opts = filter_options(wh)
+    assert opts["category"] == [("占道", "占道"), ("噪音", "噪音")] and opts["source"] == [("12345", "12345"),
+                                                                                       ("app", "app")]
+
+
+def test_hotspot_drills_list_exactly_the_orders_in_period(wh):
+    for i, day in enumerate(("2026-02-20", "2026-03-02", "2026-03-12")):  # 3 within 30 days, 2 in March
+        order(wh, f"r{i}", received_at=f"{day} 09:00", lon=121.1, lat=31.15)
+    order(wh, "far", received_at="2026-03-05 09:00", lon=121.11, lat=31.15)  # V1 too, ~950 m east
+    order(wh, "other", category="占道", received_at="2026-03-05 09:00", lon=121.1, lat=31.15)
+    units = hotspots(wh, MARCH, HotspotRule(place="unit"))
+    assert list(zip(units.place, units.category, units.max_in_window, units.orders_in_period, strict=True)) == \
+        [("V1", "噪音", 4, 3)]  # Feb 20 → Mar 12: r0, r1, far, r2; r1, r2, far in March
+    assert units.drill.tolist() == ["place:V1"]
+    cells = hotspots(wh, MARCH)
+    dlon = 100 / (METRES_PER_DEGREE_LAT * math.cos(math.radians(REFERENCE_LAT)))
+    dlat = 100 / METRES_PER_DEGREE_LAT
+    assert cells.drill.tolist() == [f"cell:{math.floor(121.1 / dlon)}:{math.floor(31.15 / dlat)}:100"]
+    assert cells.orders_in_period.tolist() == [2]
+    for df, expect in ((units, {"r1", "r2", "far"}), (cells, {"r1", "r2"})):
+        q = replace(MARCH, category=df.category.iloc[0])
+        page, total = rows(wh, "hotline_orders", q, Drill.parse(df.drill.iloc[0]))
+        assert total == df.orders_in_period.iloc[0] and set(page.order_id) == expect
+    with pytest.raises(QueryError):
+        rows(wh, "hotline_orders", MARCH, Drill.parse("cell:1:2:0"))
+    with pytest.raises(QueryError):
+        rows(wh, "hotline_orders", MARCH, Drill.parse("cell:x:2:100"))
+
+
+# The query before the (place, category) prefilter: the reference the faster one must match.
+REFERENCE = """
+WITH o AS (
+  SELECT {place} AS place, category, town_code, received_at, lon, lat FROM hotline_orders
+  WHERE category IS NOT NULL AND received_at >= $lookback AND received_at < $e {extra}
+), w AS (
+  SELECT *, count(*) OVER (PARTITION BY place, category ORDER BY received_at
+                           RANGE BETWEEN INTERVAL {days} DAYS PRECEDING AND CURRENT ROW) AS n
+  FROM o WHERE place IS NOT NULL
+)
+SELECT place, category, count(*) FILTER (WHERE received_at >= $s) AS orders_in_period,
+       max(n) FILTER (WHERE received_at >= $s) AS max_in_window
+FROM w GROUP BY place, category HAVING max(n) FILTER (WHERE received_at >= $s) >= $min_count
+ORDER BY max_in_window DESC, orders_in_period DESC, place, category
+"""
+
+
+def test_prefiltered_hotspots_equal_the_unfiltered_window(wh):
+    rng = random.Random(7)
+    units = [u for u in PATH if u.startswith("V")]
+    frame = []
+    for i in range(3000):
+        unit = rng.choice(units)
+        frame.append(with_path({
+            "order_id": f"o{i}", "source_system": "t", "source_id": str(i),
+            "received_at": datetime(2026, 1, 20) + timedelta(minutes=rng.randrange(70 * 24 * 60)),
+            "category": rng.choice(["噪音", "占道", "积水", "油烟", None]),
+            "lon": 121.1 + rng.randrange(40) * 0.0004, "lat": 31.15 + rng.randrange(40) * 0.0004}, unit))
+    df = pd.DataFrame(frame)  # noqa: F841 - read by the INSERT below
+    wh.execute("INSERT INTO hotline_orders BY NAME SELECT * FROM df")
+    cell = ("CAST(floor(lon / $dlon) AS BIGINT) || ':' || CAST(floor(lat / $dlat) AS BIGINT)",
+            "AND lon IS NOT NULL AND lat IS NOT NULL")
+    checked = 0
+    for place, (place_sql, extra) in (("unit", ("unit_code", "")), ("cell", cell)):
+        for n, days in ((2, 7), (3, 30), (5, 30)):
+            got = repeat_complaints(wh, MARCH, min_count=n, within_days=days, place=place)
+            params = {"s": MARCH.period.start, "e": MARCH.period.end, "min_count": n,
+                      "lookback": MARCH.period.start - timedelta(days=days)}
+            if place == "cell":
+                params.update(dlat=100 / METRES_PER_DEGREE_LAT,
+                              dlon=100 / (METRES_PER_DEGREE_LAT * math.cos(math.radians(REFERENCE_LAT))))
+            ref = wh.execute(REFERENCE.format(place=place_sql, extra=extra, days=days), params).df()
+            cols = ["place", "category", "orders_in_period", "max_in_window"]
+            assert len(ref) > 0
+            pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), ref[cols], check_dtype=False)
+            checked += len(ref)
+    assert checked > 50
+
+
+def test_rate_trend_equals_monthly_trend(wh):
+    rng = random.Random(11)
+    frame = []
+    for i in range(1500):
+        got = datetime(2025, 10, 1) + timedelta(minutes=rng.randrange(200 * 24 * 60))
+        due = got + timedelta(days=rng.choice([1, 3, 7, 15]))
+        closed = rng.choice([None, got + timedelta(days=rng.randrange(20))])
+        frame.append(with_path({
+            "order_id": f"o{i}", "source_system": "t", "source_id": str(i), "received_at": got, "due_at": due,
+            "closed_at": closed, "category": rng.choice(["噪音", "占道"]), "channel": rng.choice(["12345", "app"]),
+            "first_contact": rng.choice([True, False, None]),
+            "resolution": rng.choice(["resolved", "explained", None]),
+            "satisfaction": rng.choice(["satisfied", "basic", "unsatisfied", None])}, rng.choice(["V1", "V2", "T3"])))
+    df = pd.DataFrame(frame)  # noqa: F841 - read by the INSERT below
+    wh.execute("INSERT INTO hotline_orders BY NAME SELECT * FROM df")
+    from metrics import monthly_trend
+    from metrics.hotline_explore import RATE_IDS, rate_trend
+    for q in (MARCH, replace(MARCH, unit="T1"), replace(MARCH, category="噪音", source="app")):
+        fast = rate_trend(wh, q, 8)
+        ref = monthly_trend(wh, list(RATE_IDS), q, 8, overrides={})
+        merged = fast.merge(ref, on=["month", "metric_id"], suffixes=("", "_ref"))
+        assert len(merged) == len(ref) == 8 * 4
+        assert merged["value_ref"].notna().sum() > 20
+        for col in ("value", "denominator"):
+            a, b = merged[col].astype(float).fillna(-1), merged[f"{col}_ref"].astype(float).fillna(-1)
+            b = b.where(merged["denominator_ref"] > 0, -1) if col == "denominator" else b
+            a = a.where(merged["denominator"].fillna(0) > 0, -1) if col == "denominator" else a
+            assert (a - b).abs().max() < 1e-9, (q, col)
+    empty = rate_trend(wh, replace(MARCH, category="无此类"), 3)
+    assert len(empty) == 12 and empty["value"].isna().all()
