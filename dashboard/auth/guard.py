@@ -101,7 +101,15 @@ def install(app: dash.Dash, settings: Settings, units: UnitResolver | None = Non
 
 # -- who ------------------------------------------------------------------------------------------
 def _client_ip() -> str | None:
-    return flask.request.remote_addr
+    """The peer address; behind a trusted proxy with ``forwarded_for`` on, the address that proxy
+    appended to X-Forwarded-For (the last entry: earlier ones are whatever the client sent)."""
+    req = flask.request
+    state: AuthState | None = flask.current_app.extensions.get(EXTENSION)
+    if state is not None and state.config.forwarded_for and req.remote_addr in state.config.trusted_proxies:
+        hops = [h.strip() for h in req.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return req.remote_addr
 
 
 def _authenticate(state: AuthState) -> tuple[Principal | None, str | None]:
@@ -324,7 +332,18 @@ def _login(state: AuthState) -> flask.Response:
         return flask.Response(_login_form(message, next_path), mimetype="text/html")
     username = str(req.form.get("username", ""))[:64].strip()
     password = str(req.form.get("password", ""))[:1024]
-    result = state.store.verify_login(username, password, ip=_client_ip())
+    ip = _client_ip()
+    cfg = state.config
+    wait = state.store.retry_after(ip, cfg.ip_max_failures, cfg.ip_window_minutes * 60)
+    if wait is not None:
+        # Many failures from one address: password guessing across accounts, which the per-account
+        # lockout alone does not stop. The password is not even checked.
+        state.store.audit(username or None, "login.ratelimited", username or None, {"retry_after": int(wait)}, ip=ip)
+        msg = "尝试次数过多，请稍后再试 / too many failed sign-ins from this address, try again later"
+        resp = flask.Response(_login_form(msg, next_path), status=429, mimetype="text/html")
+        resp.headers["Retry-After"] = str(int(wait) + 1)
+        return resp
+    result = state.store.verify_login(username, password, ip=ip)
     if result.principal is None:
         # One message for every failure: no hint whether the user exists.
         time.sleep(0.2)

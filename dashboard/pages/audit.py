@@ -23,7 +23,7 @@ dash.register_page(__name__, path="/audit", order=90, nav_key="nav.audit", title
 
 ACTIONS = ("login.ok", "login.failed", "login.locked", "login.disabled", "logout", "export",
            "user.add", "user.change", "user.disable", "user.enable", "user.passwd",
-           "token.create", "token.revoke", "token.refused")
+           "token.create", "token.revoke", "token.refused", "login.ratelimited")
 
 
 def _zh_en(lang: str, zh: str, en: str) -> str:

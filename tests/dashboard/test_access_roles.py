@@ -275,3 +275,60 @@ def test_rankings_export_for_another_unit_is_refused_not_a_500(app: dash.Dash, t
     r = c.post("/_dash-update-component", json=body)
     assert r.status_code == 200 and r.json["response"][RankIds.DOWNLOAD]["data"]["filename"].endswith(kind)
     assert UserStore(store_path).audit_entries(action="export")[0].actor == "ana"
+
+
+# -- per-IP rate limit on sign-in -----------------------------------------------------------------
+def test_sign_in_is_rate_limited_per_ip(app: dash.Dash, store_path: Path) -> None:
+    store = UserStore(store_path)
+    # 19 failures from one address in the window (any accounts), one older than the window
+    for i in range(19):
+        store.audit(f"guess{i}", "login.failed", f"guess{i}", ip="10.1.1.1")
+    store.audit("old", "login.failed", "old", ip="10.1.1.2")
+    c = app.server.test_client()
+    me = {"REMOTE_ADDR": "10.1.1.1"}
+    r = c.post("/auth/login", data={"username": "nobody", "password": "x" * 12}, environ_base=me)
+    assert r.status_code == 401  # the 20th failure is still checked
+    r = c.post("/auth/login", data={"username": "boss", "password": PW}, environ_base=me)
+    assert r.status_code == 429  # the right password does not help: it is not even checked
+    assert 850 <= int(r.headers["Retry-After"]) <= 901
+    assert "too many failed sign-ins" in r.text
+    assert "vitals_session" not in r.headers.get("Set-Cookie", "")
+    entry = store.audit_entries(1)[0]
+    assert (entry.action, entry.ip, entry.target) == ("login.ratelimited", "10.1.1.1", "boss")
+    # another address signs in; and the limit counts only failures inside the window
+    assert client_for(app, "boss").get("/auth/me").json["name"] == "boss"
+    for _ in range(25):
+        store.audit("x", "login.failed", "x", ip="10.1.1.3")
+    with store.connect() as con:  # age them past the 15-minute window
+        con.execute("UPDATE audit SET ts = ts - 901 WHERE ip = '10.1.1.3'")
+    r = c.post("/auth/login", data={"username": "boss", "password": PW}, environ_base={"REMOTE_ADDR": "10.1.1.3"})
+    assert r.status_code == 302
+
+
+def test_behind_a_proxy_the_limit_counts_the_proxy_unless_forwarded_for(warehouse: Path, tmp_path: Path) -> None:
+    from types import MappingProxyType
+
+    from dashboard.app import create_app
+    from etl.settings import Settings
+
+    def site(forwarded: bool, name: str) -> tuple[dash.Dash, UserStore]:
+        auth = {"store": str(tmp_path / name), "secure_cookies": False, "trusted_proxies": ["10.9.9.9"],
+                "forwarded_for": forwarded, "ip_max_failures": 2}
+        a = create_app(Settings(warehouse=warehouse, sections=MappingProxyType({"auth": auth})))
+        s = UserStore(tmp_path / name)
+        s.add_user("boss", PW, "leader")
+        return a, s
+
+    proxy = {"REMOTE_ADDR": "10.9.9.9"}
+    for forwarded in (False, True):
+        a, store = site(forwarded, f"u{forwarded}.sqlite")
+        c = a.server.test_client()
+        for client in ("198.51.100.1", "198.51.100.2"):
+            c.post("/auth/login", data={"username": "boss", "password": "wrong wrong"}, environ_base=proxy,
+                   headers={"X-Forwarded-For": f"203.0.113.9, {client}"})
+        ips = {e.ip for e in store.audit_entries(action="login.failed")}
+        assert ips == ({"198.51.100.1", "198.51.100.2"} if forwarded else {"10.9.9.9"})
+        r = c.post("/auth/login", data={"username": "boss", "password": PW}, environ_base=proxy,
+                   headers={"X-Forwarded-For": "198.51.100.3"})
+        # off: two failures behind the proxy lock everyone behind it out; on: a third client signs in
+        assert r.status_code == (302 if forwarded else 429)
