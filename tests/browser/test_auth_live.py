@@ -355,6 +355,10 @@ def test_browser_sign_in_lands_on_the_page_and_menu_follows_the_role(live: Live,
     page.wait_for_selector("#shell-nav-links a", timeout=20_000)
     assert page.url.rstrip("/").endswith("/cases")
     page.wait_for_selector(".cv-filter-bar", timeout=20_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg .bars path", timeout=20_000)
+    page.wait_for_timeout(500)
+    # the page says which unit it shows: the analyst's own grid, clamped from "no unit"
+    assert "全区" not in page.inner_text("main")[:200]
     nav = page.inner_text("#shell-nav-links")
     assert "案件" in nav and "审计" not in nav
     shot(page, "auth-live-analyst")
