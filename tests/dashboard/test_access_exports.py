@@ -85,3 +85,16 @@ def test_download_modules_use_the_gate_of_dashboard_access() -> None:
 )
 def test_the_scan_catches_ungated_downloads(source: str, bad: list[str]) -> None:
     assert ungated_downloads(source) == bad
+
+
+def test_no_page_renders_loaded_text_as_html() -> None:
+    """Loaded hotline and case text reaches the browser only as React text: no component is told to
+    interpret markup (``dangerously_allow_html``) and no Markdown is built from data."""
+    for path in _modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "dangerously_allow_html":
+                raise AssertionError(f"{path}:{node.value.lineno} uses dangerously_allow_html")
+            if isinstance(node, ast.Call) and _name(node) == "Markdown":
+                args = [*node.args, *(k.value for k in node.keywords if k.arg == "children")]
+                assert all(isinstance(a, ast.Constant) for a in args), f"{path}:{node.lineno} Markdown of data"
