@@ -25,7 +25,7 @@ from typing import Any
 import flask
 import pandas as pd
 
-from dashboard.auth.model import SYSTEM, Principal
+from dashboard.auth.model import SYSTEM, PagePolicy, Principal, Role
 from metrics.privacy import mask_frame
 from metrics.query import Query, QueryError
 
@@ -62,6 +62,14 @@ def current_principal() -> Principal:
 
 def _state() -> Any:
     return flask.current_app.extensions[EXTENSION]
+
+
+def may_open(role: Role, path: str) -> bool:
+    """Whether ``role`` may open the page at ``path``: the one answer the request guard enforces
+    and the navigation shows (the site's ``[auth.pages]`` policy, else the default one)."""
+    state = flask.current_app.extensions.get(EXTENSION) if flask.has_request_context() else None
+    policy: PagePolicy = state.config.pages if state is not None else PagePolicy()
+    return policy.may_open(role, path)
 
 
 def _cached(kind: str, code: str) -> Any:
@@ -103,6 +111,16 @@ def within_scope(rows: pd.DataFrame, principal: Principal | None = None) -> pd.D
     for col in cols:
         keep |= rows[col].isin(subtree)
     return rows.loc[keep]
+
+
+def visible_units(units: pd.DataFrame, principal: Principal | None = None) -> pd.DataFrame:
+    """The rows of a unit table (``unit_code`` column) a principal may pick from: its subtree and
+    the units above its scope (so menus can show the path down to it), never a sibling's."""
+    principal = principal or current_principal()
+    if principal.scope is None or units.empty:
+        return units
+    keep = _cached("subtree", principal.scope) | frozenset(_cached("lineage", principal.scope))
+    return units.loc[units["unit_code"].isin(keep)]
 
 
 def mask_rows(rows: pd.DataFrame) -> pd.DataFrame:

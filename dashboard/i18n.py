@@ -30,6 +30,7 @@ _S: dict[str, tuple[str, str]] = {
     "nav.hotline": ("热线", "Hotline"),
     "nav.sensors": ("感知", "Sensors"),
     "nav.staffing": ("力量", "Staffing"),
+    "nav.audit": ("审计", "Audit"),
     "placeholder.body": ("本页面正在建设中。", "This page is being built."),
     # friendly errors (never a traceback)
     "error.missing.title": ("尚未加载数据", "No data loaded yet"),

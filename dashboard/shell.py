@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Input, Output, dcc, html
 
+from dashboard import access
 from dashboard.i18n import DEFAULT_LANG, Lang, lang_of, t
 
 # Query parameters the shell carries from page to page.
@@ -63,8 +64,13 @@ def nav_pages() -> list[dict[str, Any]]:
 
 
 def nav_links(pathname: str | None, params: Mapping[str, str], lang: Lang) -> list[Any]:
+    """Links to the pages the current role may open (``access.may_open``, the rule the request
+    guard enforces). Hiding a link is a courtesy, not the protection."""
+    role = access.current_principal().role
     links = []
     for page in nav_pages():
+        if not access.may_open(role, page["path"]):
+            continue
         active = (pathname or "/") == page["path"]
         links.append(
             dcc.Link(

@@ -9,6 +9,9 @@
     lockout_minutes = 15           # ... for this long
     trusted_header = ""            # e.g. "X-Remote-User": SSO by a reverse proxy; off when empty
     trusted_proxies = ["127.0.0.1"]  # the header is believed only from these peer addresses
+    forwarded_for = false          # true: behind those proxies, the client IP is the last X-Forwarded-For
+    ip_max_failures = 20           # failed sign-ins from one IP address ...
+    ip_window_minutes = 15         # ... within this window: further attempts get 429 until it passes
     [auth.pages]                   # role → page paths; "*" = all but reserved pages (/audit)
     leader = ["*"]
 
@@ -38,6 +41,9 @@ class AuthConfig:
     lockout_minutes: float = 15.0
     trusted_header: str | None = None
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    forwarded_for: bool = False
+    ip_max_failures: int = 20
+    ip_window_minutes: float = 15.0
     pages: PagePolicy = field(default_factory=PagePolicy)
     cookie_name: str = "vitals_session"
 
@@ -60,10 +66,14 @@ def load_auth_config(settings: Settings, env: Mapping[str, str] | None = None) -
         session_hours = float(raw.get("session_hours", 12))
         max_failures = int(raw.get("max_failures", 5))
         lockout_minutes = float(raw.get("lockout_minutes", 15))
+        ip_max_failures = int(raw.get("ip_max_failures", 20))
+        ip_window_minutes = float(raw.get("ip_window_minutes", 15))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"auth: a number is not a number: {exc}") from exc
     if session_hours <= 0 or max_failures < 1 or lockout_minutes <= 0:
         raise ConfigError("auth.session_hours and auth.lockout_minutes must be > 0, auth.max_failures ≥ 1")
+    if ip_max_failures < 1 or ip_window_minutes <= 0:
+        raise ConfigError("auth.ip_max_failures must be ≥ 1 and auth.ip_window_minutes > 0")
     header = str(raw.get("trusted_header", "") or "").strip() or None
     proxies = tuple(str(p) for p in raw.get("trusted_proxies", ("127.0.0.1", "::1")))
     try:
@@ -79,5 +89,8 @@ def load_auth_config(settings: Settings, env: Mapping[str, str] | None = None) -
         lockout_minutes=lockout_minutes,
         trusted_header=header,
         trusted_proxies=proxies,
+        forwarded_for=_bool(raw, "forwarded_for", False),
+        ip_max_failures=ip_max_failures,
+        ip_window_minutes=ip_window_minutes,
         pages=pages,
     )

@@ -13,7 +13,7 @@ Dash route, including ``/_dash-layout``, ``/_dash-dependencies`` and ``/_dash-up
 3. The principal is put in ``flask.g`` for ``dashboard.access``, which clamps every query to the
    unit scope and masks rows: the data rules do not depend on this mapping being complete.
 
-Cross-site POSTs are refused by an Origin check (the session cookie is also SameSite=Lax).
+Cross-site POSTs are refused by an Origin / Sec-Fetch-Site check (the cookie is also SameSite=Lax).
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ import dash
 import flask
 from markupsafe import escape
 
-from dashboard.access import EXTENSION, G_GUARDED, G_PRINCIPAL
+from dashboard.access import EXTENSION, G_GUARDED, G_PRINCIPAL, AccessDenied, may_open
 from dashboard.auth.config import AuthConfig, load_auth_config
-from dashboard.auth.model import Principal, normalise_path
+from dashboard.auth.model import SHARED_PAGES, Principal, normalise_path
 from dashboard.auth.store import UserStore
 from etl.settings import Settings
+from metrics.query import QueryError
 
 LOGIN = "/auth/login"
 LOGOUT = "/auth/logout"
@@ -91,12 +92,24 @@ def install(app: dash.Dash, settings: Settings, units: UnitResolver | None = Non
     server.add_url_rule(LOGIN, "vitals_login", lambda: _login(state), methods=["GET", "POST"])
     server.add_url_rule(LOGOUT, "vitals_logout", lambda: _logout(state), methods=["GET", "POST"])
     server.add_url_rule(ME, "vitals_me", lambda: _me())
+    # A refusal or bad input raised inside a callback (an export for another unit asked by a crafted
+    # request) is an answer, not a server error: 403/400 with the message, never a 500.
+    server.register_error_handler(AccessDenied, lambda exc: _refuse(403, str(exc), xhr=True))
+    server.register_error_handler(QueryError, lambda exc: _refuse(400, str(exc), xhr=True))
     return state
 
 
 # -- who ------------------------------------------------------------------------------------------
 def _client_ip() -> str | None:
-    return flask.request.remote_addr
+    """The peer address; behind a trusted proxy with ``forwarded_for`` on, the address that proxy
+    appended to X-Forwarded-For (the last entry: earlier ones are whatever the client sent)."""
+    req = flask.request
+    state: AuthState | None = flask.current_app.extensions.get(EXTENSION)
+    if state is not None and state.config.forwarded_for and req.remote_addr in state.config.trusted_proxies:
+        hops = [h.strip() for h in req.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return req.remote_addr
 
 
 def _authenticate(state: AuthState) -> tuple[Principal | None, str | None]:
@@ -169,6 +182,21 @@ def _callback_pages(state: AuthState, body: Any) -> list[str]:
     return paths
 
 
+def _foreign_shared_page(state: AuthState, body: Any) -> str | None:
+    """A page key outside ``SHARED_PAGES`` in a request to the shared page callbacks, if any."""
+    if not isinstance(body, dict):
+        return None
+    cb = state.app.callback_map.get(str(body.get("output", "")))
+    func = cb.get("callback") if isinstance(cb, dict) else None
+    if str(getattr(func, "__module__", "")) != "dashboard.callbacks.pages_shared":
+        return None
+    for item in _flatten(body.get("inputs", [])) + _flatten(body.get("state", [])):
+        cid = item.get("id")
+        if isinstance(cid, dict) and "page" in cid and cid["page"] not in SHARED_PAGES:
+            return str(cid["page"])[:40]
+    return None
+
+
 def _flatten(items: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if isinstance(items, dict):
@@ -190,10 +218,21 @@ def _refuse(status: int, message: str, xhr: bool) -> flask.Response:
 
 
 def _same_origin() -> bool:
-    origin = flask.request.headers.get("Origin")
-    if not origin or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == flask.request.host
+    """Whether a state-changing request comes from our own pages.
+
+    Browsers send ``Origin: null`` on same-site form posts from pages served with
+    ``Referrer-Policy: no-referrer`` (ours: the wall's token is in its URL), so a null Origin is
+    judged by ``Sec-Fetch-Site``, which every current browser sends and no page script can set. A
+    request with neither header is not from a browser (curl, tests): no cookie-riding attack there.
+    """
+    headers = flask.request.headers
+    origin = headers.get("Origin")
+    fetch_site = headers.get("Sec-Fetch-Site")
+    if origin and origin != "null":
+        return urlsplit(origin).netloc == flask.request.host
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    return origin is None
 
 
 def _guard(state: AuthState) -> flask.Response | None:
@@ -212,12 +251,15 @@ def _guard(state: AuthState) -> flask.Response | None:
         target = req.full_path if req.query_string else path
         return flask.redirect(f"{LOGIN}?next={_quote_next(target)}")
     flask.g.setdefault(G_PRINCIPAL, principal)
-    policy = state.config.pages
     if path == CALLBACK_PATH:
-        for page in _callback_pages(state, req.get_json(silent=True)):
-            if not policy.may_open(principal.role, page):
+        body = req.get_json(silent=True)
+        foreign = _foreign_shared_page(state, body)
+        if foreign is not None:
+            return _refuse(403, f"无此页面 / no such page: {foreign}", xhr=True)
+        for page in _callback_pages(state, body):
+            if not may_open(principal.role, page):
                 return _refuse(403, f"无权访问 {page} / not allowed: {page}", xhr=True)
-    elif not xhr and path not in (LOGOUT, ME) and _is_page_path(path) and not policy.may_open(principal.role, path):
+    elif not xhr and path not in (LOGOUT, ME) and _is_page_path(path) and not may_open(principal.role, path):
         if principal.role == "screen":
             return flask.redirect(principal.home)
         return _refuse(403, f"无权访问 {path} / not allowed: {path}", xhr=False)
@@ -290,7 +332,18 @@ def _login(state: AuthState) -> flask.Response:
         return flask.Response(_login_form(message, next_path), mimetype="text/html")
     username = str(req.form.get("username", ""))[:64].strip()
     password = str(req.form.get("password", ""))[:1024]
-    result = state.store.verify_login(username, password, ip=_client_ip())
+    ip = _client_ip()
+    cfg = state.config
+    wait = state.store.retry_after(ip, cfg.ip_max_failures, cfg.ip_window_minutes * 60)
+    if wait is not None:
+        # Many failures from one address: password guessing across accounts, which the per-account
+        # lockout alone does not stop. The password is not even checked.
+        state.store.audit(username or None, "login.ratelimited", username or None, {"retry_after": int(wait)}, ip=ip)
+        msg = "尝试次数过多，请稍后再试 / too many failed sign-ins from this address, try again later"
+        resp = flask.Response(_login_form(msg, next_path), status=429, mimetype="text/html")
+        resp.headers["Retry-After"] = str(int(wait) + 1)
+        return resp
+    result = state.store.verify_login(username, password, ip=ip)
     if result.principal is None:
         # One message for every failure: no hint whether the user exists.
         time.sleep(0.2)

@@ -26,6 +26,10 @@ DEFAULT_PAGE_POLICY: Mapping[Role, tuple[str, ...]] = {
 }
 # Pages that "*" does not cover: they must be named for a role explicitly.
 RESERVED_PAGES: tuple[str, ...] = ("/audit",)
+# Pages served by the shared pattern-matching callbacks (dashboard/callbacks/pages_shared.py), named
+# by the "page" key of their component ids. A crafted request naming any other page (the wall's
+# "screen", the admin's "audit", an invented one) is refused whatever the role may open.
+SHARED_PAGES: tuple[str, ...] = ("rankings", "stations", "cases", "hotline", "sensors", "staffing")
 # Where a role lands after sign-in.
 HOME: Mapping[Role, str] = {"screen": "/screen", "leader": "/", "analyst": "/", "admin": "/"}
 

@@ -194,6 +194,22 @@ class UserStore:
             for r in rows
         ]
 
+    def retry_after(self, ip: str | None, max_failures: int, window_seconds: float) -> float | None:
+        """Seconds until ``ip`` may try to sign in again, or None when it is under the limit.
+
+        Counted from the audit log (failed, locked-out and disabled-account attempts), so every
+        worker sees the same count and a restart does not reset it."""
+        if ip is None:
+            return None
+        now = self.now()
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT ts FROM audit WHERE ip = ? AND ts > ? AND action IN"
+                " ('login.failed', 'login.locked', 'login.disabled') ORDER BY ts DESC LIMIT 1 OFFSET ?",
+                (ip, now - window_seconds, max_failures - 1),
+            ).fetchone()
+        return None if row is None else max(1.0, row["ts"] + window_seconds - now)
+
     # -- users ------------------------------------------------------------------------------------
     @staticmethod
     def _user(row: sqlite3.Row) -> User:

@@ -3,6 +3,9 @@
 - a filter-bar change → a new URL (the page re-renders from it; history gets an entry)
 - a click on a figure element → its action (cross-filter or drill) applied to the URL
 - the grid asks for a block of rows → one page of rows from the server
+
+The page they act for comes from the client (the ``page`` key of the component ids), so each one
+first passes it through ``checked_page``: only pages in ``SHARED_PAGES`` that the role may open.
 """
 
 from __future__ import annotations
@@ -13,11 +16,23 @@ from urllib.parse import parse_qsl
 import dash
 from dash import ALL, MATCH, Input, Output, State, no_update
 
+from dashboard import access
+from dashboard.auth.model import SHARED_PAGES
 from dashboard.components.page import rows_page, search_params
 from dashboard.filters import FilterState, parse, state_from_controls
 from metrics.query import QueryError
 
 EXTRA = ("level", "measure", "sel", "sensor", "bottom")
+
+
+def checked_page(page: object) -> str:
+    """The page name from a component id, if the shared callbacks serve it and the current role may
+    open it; otherwise ``AccessDenied`` (the request guard refuses such requests first)."""
+    if not isinstance(page, str) or page not in SHARED_PAGES:
+        raise access.AccessDenied(f"无此页面 / no such page: {str(page)[:40]}")
+    if not access.may_open(access.current_principal().role, "/" + page):
+        raise access.AccessDenied(f"无权访问 /{page} / not allowed: /{page}")
+    return page
 
 
 def _extra(params: dict[str, str]) -> dict[str, str]:
@@ -86,7 +101,10 @@ def register(app: dash.Dash) -> None:
     )
     def _filters(values: list[Any], ids: list[dict[str, str]], search: str | None) -> str:
         trig = dash.ctx.triggered_id
-        page = ids[0]["page"] if ids else ""
+        try:
+            page = checked_page(ids[0]["page"] if ids else None)
+        except QueryError:
+            return no_update
         href = filter_href(page, search, [i["field"] for i in ids], values,
                            trig.get("field") if isinstance(trig, dict) else None)
         return href if href != f"/{page}{search or ''}" else no_update
@@ -102,7 +120,11 @@ def register(app: dash.Dash) -> None:
         if not isinstance(trig, dict):
             return no_update
         click = dash.ctx.triggered[0]["value"] if dash.ctx.triggered else None
-        href = click_href(trig["page"], search, click)
+        try:
+            page = checked_page(trig.get("page"))
+        except QueryError:
+            return no_update
+        href = click_href(page, search, click)
         return href or no_update
 
     @app.callback(
@@ -114,6 +136,11 @@ def register(app: dash.Dash) -> None:
     )
     def _rows(requests: list[Any], search: str | None) -> tuple[Any, Any]:
         ids = dash.ctx.inputs_list[0]
+        try:
+            for spec in ids:
+                checked_page(spec["id"].get("page"))
+        except QueryError as exc:
+            return [{"rowData": [], "rowCount": 0} for _ in ids], str(exc)
         out, total = [], no_update
         for spec, req in zip(ids, requests, strict=True):
             resp, tot = rows_response(spec["id"]["table"], search, req)
@@ -133,5 +160,9 @@ def register(app: dash.Dash) -> None:
         if not isinstance(trig, dict) or not feature:
             return no_update
         unit = (feature.get("properties") or {}).get("unit")
-        href = click_href(trig["page"], search, {"points": [{"customdata": f"unit={unit}"}]}) if unit else None
+        try:
+            page = checked_page(trig.get("page"))
+        except QueryError:
+            return no_update
+        href = click_href(page, search, {"points": [{"customdata": f"unit={unit}"}]}) if unit else None
         return href or no_update

@@ -57,6 +57,9 @@ def context(params: Mapping[str, Any]) -> Ctx:
     validate_unit(state, set(units["unit_code"]))
     today = data.site_now().date()
     query = access.scoped(to_query(state, today))
+    units = access.visible_units(units)  # menus list the user's own subtree, never a sibling 街镇
+    if query.unit != state.unit:  # clamped to the user's scope: title, menus and URL say so
+        state = state.with_(unit=query.unit)
     lang = params.get("lang")
     extra = {k: str(v) for k, v in params.items() if k in ("level", "measure", "sel", "sensor", "bottom")}
     return Ctx(con, state, query, units, extra, lang, translator(lang))

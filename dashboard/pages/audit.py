@@ -19,11 +19,11 @@ from dash import html
 from dashboard import access
 from dashboard.i18n import lang_of
 
-dash.register_page(__name__, path="/audit", order=90, title="城运体征 · 审计日志")
+dash.register_page(__name__, path="/audit", order=90, nav_key="nav.audit", title="城运体征 · 审计日志")
 
 ACTIONS = ("login.ok", "login.failed", "login.locked", "login.disabled", "logout", "export",
            "user.add", "user.change", "user.disable", "user.enable", "user.passwd",
-           "token.create", "token.revoke", "token.refused")
+           "token.create", "token.revoke", "token.refused", "login.ratelimited")
 
 
 def _zh_en(lang: str, zh: str, en: str) -> str:

@@ -320,6 +320,7 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
         if root is None:
             raise LookupError("no units loaded")
         scope = cfg.unit or root.code
+    scope = base_query(cfg, at, scope).unit or scope  # the access gate: a scoped wall maps only its own units
     unit, kids = _scope_units(scope)
     if unit is None:
         raise LookupError(f"unknown unit {scope}")
