@@ -9,15 +9,17 @@ The four rates and their 12-month trend are catalog indicators (``indicator_valu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 
 from .catalog import BY_ID
 from .compiler import scope_sql
+from .config import measure_params, metrics_overrides
 from .explore import Drill, _where
 from .hotline import cell_size, repeat_complaints
 from .indicators import months_back, unit_level
@@ -93,7 +95,7 @@ ANCHORS = {"received": "received_at", "due_in_period": "due_at"}
 
 
 def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
-               ids: tuple[str, ...] = RATE_IDS) -> pd.DataFrame:
+               ids: tuple[str, ...] = RATE_IDS, *, overrides: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The rates for the ``months`` calendar months up to the one containing the period's last day:
     columns month (first day), metric_id, numerator, denominator, value — what ``monthly_trend`` gives,
     in one grouped scan per anchor column instead of one predicate per row and month (≈10× cheaper at
@@ -119,14 +121,17 @@ def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
             fn = "count" if agg.measure == "count" else agg.measure
             by_anchor.setdefault(anchor[0], []).append(
                 f"{fn}({measure}) FILTER (WHERE {cond}) AS \"{ind.id}:{part}\"")
+    weights = measure_params(metrics_overrides(overrides))
     frames = []
     for anchor, cols in by_anchor.items():
         col = ANCHORS[anchor]
+        # bind only the measure parameters this statement names (DuckDB refuses unused ones)
+        stmt_params = {**params, **{k: v for k, v in weights.items() if any(f"${k}" in c for c in cols)}}
         # year*12+month groups ~2× faster than date_trunc('month', …) in DuckDB 1.5
         df = con.execute(
             f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(cols)} FROM hotline_orders "
             f"WHERE {' AND '.join(f'({w})' for w in where)} AND {col} >= $ts AND {col} < $te GROUP BY 1",
-            params).df()
+            stmt_params).df()
         frames.append(df.set_index("ym"))
     wide = pd.concat(frames, axis=1) if frames else pd.DataFrame()
     rows = []
