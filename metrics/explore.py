@@ -23,7 +23,7 @@ import pandas as pd
 from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, predicate_sql, scope_sql
 from .hotline import cell_sql
 from .indicators import data_now, unit_level
-from .query import Query, QueryError
+from .query import Period, Query, QueryError
 
 CHILD = {None: "town", "district": "town", "town": "grid", "grid": "village", "village": "village"}
 HOUR_BUCKETS: tuple[float, ...] = (0, 1, 2, 4, 8, 24, 48, 72, 168)
@@ -68,7 +68,7 @@ def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Dril
     ft = fact_table(table)
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
     if drill is not None and drill.kind == DUE_MONTH:
-        clause, extra = _due_month_sql(ft, drill)
+        clause, extra = _due_month_sql(ft, drill, data_now(con))
         return " AND ".join(f"({w})" for w in [*where, clause]), {**params, **extra}
     ts = TIME_COLUMN[table]
     where.append(f"{ts} >= $s AND {ts} < $e")
@@ -80,7 +80,7 @@ def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Dril
     return " AND ".join(f"({w})" for w in where), params
 
 
-def _due_month_sql(ft: Any, drill: Drill) -> tuple[str, dict[str, Any]]:
+def _due_month_sql(ft: Any, drill: Drill, now: datetime | None) -> tuple[str, dict[str, Any]]:
     """The rows the station closure rate's denominator counts for one month (optionally one station)."""
     if ft.name != "cases":
         raise QueryError(f"cannot drill into {drill.text()!r} here")
@@ -92,6 +92,8 @@ def _due_month_sql(ft: Any, drill: Drill) -> tuple[str, dict[str, Any]]:
     nxt = datetime(first.year + (first.month == 12), first.month % 12 + 1, 1)
     clause = predicate_sql(ft, ("due", "at_station"), 0)
     params: dict[str, Any] = {"s0": first, "e0": nxt}
+    if "$a0" in clause:  # cases due so far: as of min(month end, data now), as station_trend counts them
+        params["a0"] = as_of(Period(first, nxt), now)
     if station:
         if not re.fullmatch(r"[A-Za-z0-9_\-.]{1,40}", station):
             raise QueryError(f"cannot drill into {drill.text()!r}")

@@ -12,9 +12,9 @@ import duckdb
 import pandas as pd
 
 from .catalog import resolve
-from .compiler import drill_sql, fact_table, scope_sql
+from .compiler import as_of, drill_sql, fact_table, scope_sql
 from .config import metrics_overrides
-from .indicators import TABLE_COLUMNS, _frame, _value, months_back, scan, unit_level, unit_names
+from .indicators import TABLE_COLUMNS, _frame, _value, data_now, months_back, scan, unit_level, unit_names
 from .model import Aggregate, IndicatorValue, status_of
 from .query import Query, QueryError
 
@@ -69,6 +69,7 @@ def station_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12
     ft = fact_table(ind.table)
     last = (query.period.end - timedelta(seconds=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     periods = months_back(last, months)
+    now = data_now(con)
     by = "station" if by_station else None
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
     where.append(ft.window.format(s="$w_s", e="$w_e"))
@@ -78,15 +79,17 @@ def station_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12
         params["st"] = station
 
     def pred(names: tuple[str, ...]) -> str:
-        return " AND ".join(f"({ft.predicates[n].format(s='m.s', e='m.e')})" for n in names) or "true"
+        return " AND ".join(f"({ft.predicates[n].format(s='m.s', e='m.e', a='m.a')})" for n in names) or "true"
 
     den, num = ind.denominator.filter, ind.numerator.filter
     key = f"c.{ft.keys[by]}" if by else "NULL"
-    sql = (f"WITH m AS (SELECT unnest($m_s) AS i, unnest($m_starts) AS s, unnest($m_ends) AS e), "
+    sql = (f"WITH m AS (SELECT unnest($m_s) AS i, unnest($m_starts) AS s, unnest($m_ends) AS e, unnest($m_as) AS a), "
            f"c AS (SELECT * FROM {ft.name} WHERE {' AND '.join(f'({w})' for w in where)}) "
            f"SELECT m.i, {key} AS key, count_if({pred(num)}) AS num, count(*) AS den "
            f"FROM c JOIN m ON {pred(den)} GROUP BY ALL")
-    params.update(m_s=list(range(len(periods))), m_starts=[p.start for p in periods], m_ends=[p.end for p in periods])
+    params.update(m_s=list(range(len(periods))), m_starts=[p.start for p in periods], m_ends=[p.end for p in periods],
+                  # stock figures (cases due so far) as of min(month end, data now), as the compiler does
+                  m_as=[as_of(p, now) for p in periods])
     results: dict[str, dict[str, list[Any]]] = {ind.id: {}}
     per_key = results[ind.id]
     for i, k, n, d in con.execute(sql, params).fetchall():

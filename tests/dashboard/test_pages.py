@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -270,9 +270,12 @@ def _due_station_sql(raw: duckdb.DuckDBPyConnection, month: str, station: str | 
     y, m = (int(x) for x in month.split("-"))
     s, e = date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
     sql = ("SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND station_code IS NOT NULL "
-           "AND registered_at < $e AND deadline_at < $e "
+           "AND registered_at < $e AND deadline_at < $a "
            "AND (deadline_at >= $s OR closed_at IS NULL OR closed_at >= $s)")
-    params: dict[str, Any] = {"s": s, "e": e}
+    # due so far: the running month counts cases due by the data's now (warehouse_meta), not by its end
+    now = raw.execute("SELECT max(value) FROM warehouse_meta WHERE key IN ('now', 'data_now')").fetchone()[0]
+    a = min(datetime.combine(e, datetime.min.time()), datetime.fromisoformat(now)) if now else e
+    params: dict[str, Any] = {"s": s, "e": e, "a": a}
     if station:
         sql += " AND station_code = $st"
         params["st"] = station
