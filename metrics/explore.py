@@ -20,7 +20,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, predicate_sql, scope_sql
+from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, predicate_sql, scope_sql, used_params
 from .hotline import cell_sql
 from .indicators import data_now, unit_level
 from .query import Period, Query, QueryError
@@ -92,8 +92,8 @@ def _due_month_sql(ft: Any, drill: Drill, now: datetime | None) -> tuple[str, di
     nxt = datetime(first.year + (first.month == 12), first.month % 12 + 1, 1)
     clause = predicate_sql(ft, ("due", "at_station"), 0)
     params: dict[str, Any] = {"s0": first, "e0": nxt}
-    if "$a0" in clause:  # cases due so far: as of min(month end, data now), as station_trend counts them
-        params["a0"] = as_of(Period(first, nxt), now)
+    # cases due so far: as of min(month end, data now), as station_trend counts them
+    params.update(used_params(clause, {"a0": as_of(Period(first, nxt), now)}))
     if station:
         if not re.fullmatch(r"[A-Za-z0-9_\-.]{1,40}", station):
             raise QueryError(f"cannot drill into {drill.text()!r}")

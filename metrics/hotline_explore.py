@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from .catalog import BY_ID
-from .compiler import scope_sql
+from .compiler import scope_sql, used_params
 from .config import measure_params, metrics_overrides
 from .explore import Drill, _where
 from .hotline import cell_size, repeat_complaints
@@ -125,13 +125,11 @@ def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
     frames = []
     for anchor, cols in by_anchor.items():
         col = ANCHORS[anchor]
-        # bind only the measure parameters this statement names (DuckDB refuses unused ones)
-        stmt_params = {**params, **{k: v for k, v in weights.items() if any(f"${k}" in c for c in cols)}}
         # year*12+month groups ~2× faster than date_trunc('month', …) in DuckDB 1.5
-        df = con.execute(
-            f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(cols)} FROM hotline_orders "
-            f"WHERE {' AND '.join(f'({w})' for w in where)} AND {col} >= $ts AND {col} < $te GROUP BY 1",
-            stmt_params).df()
+        sql = (f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(cols)} FROM hotline_orders "
+               f"WHERE {' AND '.join(f'({w})' for w in where)} AND {col} >= $ts AND {col} < $te GROUP BY 1")
+        # bind only the parameters this statement names (DuckDB refuses unused ones)
+        df = con.execute(sql, used_params(sql, {**params, **weights})).df()
         frames.append(df.set_index("ym"))
     wide = pd.concat(frames, axis=1) if frames else pd.DataFrame()
     rows = []
