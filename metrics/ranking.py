@@ -5,6 +5,10 @@ of its numerator/denominator, the lower bound when higher is better and the uppe
 is better, so a unit with 3/3 cases (lower bound 44%) cannot top units with 980/1000 (97.0%).
 Units whose denominator is below ``min_volume`` (default 10; ``[metrics.ranking] min_volume``) are
 listed but not ranked (``rankable`` false). The raw rate is always shown beside the ranking score.
+
+末位 rule: the last ``bottom_n`` ranked units of each peer group, but never more than half of the
+group's ranked units (rounded down): a group of three 街道 with "bottom 3" has one 末位, not three,
+and a group with a single ranked unit has none. Unranked units are never 末位.
 """
 
 from __future__ import annotations
@@ -78,11 +82,19 @@ def _ranks(scores: list[float | None], ok: list[bool], groups: list[str], higher
     return out
 
 
+def bottom_cap(bottom_n: int, ranked: int) -> int:
+    """How many of a group's ``ranked`` units are 末位: the last ``bottom_n``, at most half the group
+    (rounded down), so a group of one has none and a group of three at most one."""
+    return max(0, min(bottom_n, ranked // 2))
+
+
 def rank_frame(df: pd.DataFrame, higher: bool, bottom_n: int, by_peer: bool) -> pd.DataFrame:
     """Given key, peer_group, score, rankable, previous_score, previous_rankable: add ranks and flags.
 
     With ``by_peer`` the rank restarts in every peer group and 末位 (the last ``bottom_n`` ranked) is
-    flagged per group; ``ranked_in_group`` is the number of ranked units of the row's group."""
+    flagged per group; ``ranked_in_group`` is the number of ranked units of the row's group.
+    末位 never covers more than half of a group's ranked units (``bottom_cap``): with three 街道 and
+    "bottom 3", flagging all three would mark every unit of the group as a bottom performer."""
     df = df.copy()
     groups = [str(g) for g in df["peer_group"]] if by_peer else ["all"] * len(df)
     score = [None if v != v else float(v) for v in df["score"].tolist()]
@@ -96,8 +108,8 @@ def rank_frame(df: pd.DataFrame, higher: bool, bottom_n: int, by_peer: bool) -> 
     df["previous_rank"] = pd.Series(prank, index=df.index, dtype="float64")
     df["movement"] = df["previous_rank"] - df["rank"]  # positive: moved up
     df["ranked_in_group"] = pd.Series([size[g] for g in groups], index=df.index, dtype="int64")
-    df["bottom"] = pd.Series([r is not None and r > size[g] - bottom_n for r, g in zip(rank, groups, strict=True)],
-                             index=df.index, dtype=bool)
+    df["bottom"] = pd.Series([r is not None and r > size[g] - bottom_cap(bottom_n, size[g])
+                              for r, g in zip(rank, groups, strict=True)], index=df.index, dtype=bool)
     return df
 
 

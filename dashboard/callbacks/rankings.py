@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from dash import Input, Output, State, dcc, no_update
 
 import metrics
 from dashboard import access
+from dashboard.components.labels import translator
 from dashboard.components.page import context_from_search, search_params
 from dashboard.components.rankings_model import EXPORT_COLUMNS, measure_label, ranking_frame, selection
 from dashboard.export import to_csv, to_xlsx
@@ -30,7 +32,8 @@ def select_href(search: str | None, cell: dict[str, Any] | None) -> str | None:
 
 
 def export(search: str | None, kind: str) -> dict[str, Any]:
-    ctx = context_from_search(search)
+    # the sheet is for the assessment meeting: Chinese headers and filter text whatever the page's language
+    ctx = replace(context_from_search(search), lang=None, t=translator(None))
     level, measure, bottom, _ = selection(ctx)
     # Downloads go through the access gate: masked like the screen, refused to the screen role, audited.
     df = access.export_rows(ranking_frame(ctx, level, measure, bottom), f"rankings.{kind}", ctx.query,
@@ -41,7 +44,7 @@ def export(search: str | None, kind: str) -> dict[str, Any]:
         return dcc.send_bytes(to_csv(df, EXPORT_COLUMNS), f"{stem}.csv")
     filters = [("层级", ctx.t(f"level.{level}")), ("指标", measure_label(measure)),
                ("周期", f"{p.start:%Y-%m-%d} 至 {p.end - timedelta(days=1):%Y-%m-%d} ({p.grain})"),
-               ("范围", ctx.unit_name(ctx.state.unit)), ("末位数", f"每个同类组后 {bottom} 名"),
+               ("范围", ctx.unit_name(ctx.state.unit)), ("末位数", f"每个同类组后 {bottom} 名（至多组内半数）"),
                ("排名方式", "同类组内排名（组内排名 = 名次 / 组内参与排名单位数）")]
     for name, value in (("类别", ctx.state.category), ("来源", ctx.state.source), ("紧急程度", ctx.state.urgency),
                         ("状态", ctx.state.status)):

@@ -38,9 +38,13 @@ class Ctx:
     lang: str | None
     t: Callable[..., str]
 
+    @property
+    def en(self) -> bool:
+        return str(self.lang or "").lower().startswith("en")
+
     def unit_name(self, code: str | None) -> str:
         if code is None:
-            return "全区"
+            return "District" if self.en else "全区"
         hit = self.units.loc[self.units["unit_code"] == code, "name_zh"]
         return str(hit.iloc[0]) if len(hit) else code
 

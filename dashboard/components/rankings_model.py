@@ -18,7 +18,9 @@ from metrics.query import QueryError
 
 LEVELS = ("town", "grid", "village", "station", "department")
 ORG_LEVELS = ("town", "grid", "village")
+_DEPTH = ("district", "town", "grid", "village", "microgrid")
 COMPOSITE = {"region_composite": "区域综合评价得分", "department_composite": "部门综合评价得分"}
+COMPOSITE_EN = {"region_composite": "Region composite score", "department_composite": "Department composite score"}
 RATE_IDS = [i.id for i in metrics.INDICATORS if i.kind == "ratio"]
 CASE_RATES = ("closure_rate", "ontime_closure_rate", "ontime_disposal_rate", "rework_rate", "supervision_rate",
               "proactive_rate", "escalation_rate", "urgent_arrival_rate", "urgent_result_rate",
@@ -39,20 +41,54 @@ def peer_label(group: Any) -> str:
     return PEER_LABELS.get(str(group), str(group))
 
 
-def measure_label(measure: str) -> str:
-    return COMPOSITE.get(measure) or metrics.BY_ID[measure].zh
+# English for the peer-group names of the standard hierarchy (domain.md §1); a site's own group names
+# are data and show as loaded, like unit names
+PEER_EN = {"街道": "Street", "镇": "Town", "居委": "Residents' committee", "村": "Village",
+           "街道网格": "Street grid", "镇网格": "Town grid", "联勤联动工作站": "Liaison station",
+           "村居工作站": "Village station", "全部": "All", "城管中队": "City management squad", "保洁": "Cleaning",
+           "水务": "Water", "绿化": "Greening", "派出所": "Police station", "市场所": "Market supervision",
+           "物业": "Property management", "房管所": "Housing office"}
 
 
-def measures_for(level: str) -> list[tuple[str, str]]:
+def peer_text(ctx: Ctx, group: Any) -> str:
+    """A peer group's label in the page's language."""
+    label = peer_label(group)
+    return PEER_EN.get(label, label) if ctx.en else label
+
+
+def measure_label(measure: str, en: bool = False) -> str:
+    if measure in COMPOSITE:
+        return (COMPOSITE_EN if en else COMPOSITE)[measure]
+    ind = metrics.BY_ID[measure]
+    return ind.en if en else ind.zh
+
+
+def measures_for(level: str, en: bool = False) -> list[tuple[str, str]]:
     comp = "department_composite" if level in ("station", "department") else "region_composite"
     ids = [m for m in CASE_RATES if m != "station_closure_rate" or level == "station"]
-    return [(comp, COMPOSITE[comp])] + [(m, metrics.BY_ID[m].zh) for m in ids]
+    return [(m, measure_label(m, en)) for m in (comp, *ids)]
+
+
+def levels_for(ctx: Ctx) -> tuple[str, ...]:
+    """The levels the current user may rank: unit levels at or below their scope's, then stations and
+    departments. Ranking 街镇 as a grid-scoped analyst would list one row, the grid's own figures under
+    its 街镇's name: not a leak, but a number that reads as the whole 街镇's."""
+    scope = access.current_principal().scope
+    hit = ctx.units.loc[ctx.units["unit_code"] == scope, "level"] if scope is not None else ()
+    if not len(hit) or str(hit.iloc[0]) not in _DEPTH:
+        return LEVELS
+    depth = _DEPTH.index(str(hit.iloc[0]))
+    return tuple(lv for lv in LEVELS if lv not in ORG_LEVELS or _DEPTH.index(lv) >= depth)
 
 
 def selection(ctx: Ctx) -> tuple[str, str, int, str | None]:
-    level = ctx.extra.get("level") or "town"
+    levels = levels_for(ctx)
+    level = ctx.extra.get("level") or levels[0]
     if level not in LEVELS:
         raise QueryError(f"“level={level}” is not one of {', '.join(LEVELS)}")
+    if level not in levels:
+        raise QueryError(f"“level={level}” 高于您的权限范围，请选择{ctx.t(f'level.{levels[0]}')}或以下层级 / "
+                         f"is above your scope: rank {levels[0]} or below")
     default = "department_composite" if level in ("station", "department") else "region_composite"
     measure = ctx.extra.get("measure") or default
     if measure not in dict(measures_for(level)):
@@ -111,22 +147,25 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
     if not sel:
         return html.P(ctx.t("rank.detail.pick"), className="cv-muted")
     q, drill = _scoped(ctx, level, sel)
+    en = ctx.en
     if level in ORG_LEVELS:
         vals = metrics.indicator_values(ctx.con, list(DETAIL_IDS), q)
-        rows = [(v.name_zh, v.value, v.target, v.status, metrics.BY_ID[k].kind) for k, v in vals.items()]
+        rows = [(measure_label(k, en), v.value, v.target, v.status, metrics.BY_ID[k].kind) for k, v in vals.items()]
         trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
         trend = metrics.monthly_trend(ctx.con, trend_ids, q, 12)
     else:
         tab = metrics.indicator_table(ctx.con, list(DETAIL_IDS), ctx.query, by=level)  # type: ignore[arg-type]
         tab = tab[tab["key"] == sel]
-        rows = [(metrics.BY_ID[r.metric_id].zh, r.value, r.target, r.status, metrics.BY_ID[r.metric_id].kind)
+        rows = [(measure_label(r.metric_id, en), r.value, r.target, r.status, metrics.BY_ID[r.metric_id].kind)
                 for r in tab.itertuples()]
         trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
         trend = metrics.monthly_trend(ctx.con, trend_ids, ctx.query, 12, by=level)  # type: ignore[arg-type]
         trend = trend[trend["key"] == sel]
-    table = html.Table([html.Thead(html.Tr([html.Th("指标"), html.Th("本期"), html.Th("目标"), html.Th("状态")])),
+    table = html.Table([html.Thead(html.Tr([html.Th(ctx.t(f"rank.col.{c}"))
+                                            for c in ("indicator", "current", "target", "status")])),
                         html.Tbody([html.Tr([html.Td(n), html.Td(F.pct(v) if k == "ratio" else F.num(v)),
-                                             html.Td(F.pct(tg) if k == "ratio" else F.num(tg)), html.Td(s or "—")],
+                                             html.Td(F.pct(tg) if k == "ratio" else F.num(tg)),
+                                             html.Td(ctx.t(f"status.{s}") if s else "—")],
                                             className=f"cv-status-{s}" if s else "")
                                     for n, v, tg, s, k in rows])], className="cv-table", id="rankings-detail-table")
     ind = metrics.BY_ID[trend_ids[0]]
@@ -142,12 +181,12 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
     return html.Div([
         html.H3(name, id="rankings-detail-name"),
         html.H4(ctx.t("rank.detail.indicators")), table,
-        html.H4(f"{ctx.t('rank.detail.trend')} · {ind.zh}"),
+        html.H4(f"{ctx.t('rank.detail.trend')} · {measure_label(ind.id, en)}"),
         F.graph("rankings", "trend", tfig),
         html.H4(ctx.t("rank.detail.worst")),
         html.Ol([html.Li(f"{r.label}: {r.cases:,}") for r in cats.itertuples()]),
         html.H4(f"{ctx.t('rank.detail.overdue')} ({n_overdue:,})"),
-        html.Ul([html.Li(f"{r.case_id} · {r.category_code} · 时限 {r.deadline_at:%Y-%m-%d %H:%M}")
+        html.Ul([html.Li(f"{r.case_id} · {r.category_code} · {ctx.t('rank.deadline')} {r.deadline_at:%Y-%m-%d %H:%M}")
                  for r in overdue.itertuples()], className="cv-overdue"),
         dcc_link(link, ctx.t("rank.detail.link")),
     ], className="cv-detail")

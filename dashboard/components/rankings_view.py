@@ -17,10 +17,11 @@ from dashboard.components import figures as F
 from dashboard.components.grid import client_grid
 from dashboard.components.page import Ctx
 from dashboard.components.rankings_model import (
-    LEVELS,
     detail,
+    levels_for,
     measure_label,
     measures_for,
+    peer_text,
     ranking_frame,
     selection,
 )
@@ -43,9 +44,11 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
 
     return html.Div([
         fld(t("rank.level"), dcc.Dropdown(id=_fid("level"), clearable=False, value=level,
-                                          options=[{"label": t(f"level.{lv}"), "value": lv} for lv in LEVELS])),
+                                          options=[{"label": t(f"level.{lv}"), "value": lv}
+                                                   for lv in levels_for(ctx)])),
         fld(t("rank.measure"), dcc.Dropdown(id=_fid("measure"), clearable=False, value=measure,
-                                            options=[{"label": lab, "value": m} for m, lab in measures_for(level)],
+                                            options=[{"label": lab, "value": m}
+                                                     for m, lab in measures_for(level, ctx.en)],
                                             style={"minWidth": "14em"})),
         fld(t("filter.period"), dcc.Dropdown(id=_fid("period"), clearable=False, value=st.period,
                                              options=[{"label": t(f"filter.grain.{g}"), "value": g}
@@ -71,37 +74,46 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
     ], className="cv-filter-bar", role="search")
 
 
-COLUMN_DEFS = [
-    {"field": "group_rank", "headerName": "组内排名", "width": 100, "pinned": "left"},
-    {"field": "movement_text", "headerName": "名次变化", "width": 100},
-    {"field": "name", "headerName": "单位", "minWidth": 160, "pinned": "left"},
-    {"field": "peer_label", "headerName": "同类组", "width": 120},
-    {"field": "value_text", "headerName": "指标值", "width": 110},
-    {"field": "score_text", "headerName": "排名得分", "width": 110},
-    {"field": "grade", "headerName": "等级", "width": 80},
-    {"field": "numerator", "headerName": "分子", "width": 90},
-    {"field": "denominator", "headerName": "分母", "width": 90},
-    {"field": "previous_text", "headerName": "上期值", "width": 110},
-    {"field": "note", "headerName": "备注", "minWidth": 140},
+# (field, label key, width props): the grid shows the page's language; the export keeps Chinese headers
+COLUMNS = [
+    ("group_rank", "group_rank", {"width": 100, "pinned": "left"}),
+    ("movement_text", "movement", {"width": 100}),
+    ("name", "name", {"minWidth": 160, "pinned": "left"}),
+    ("peer_text", "peer", {"width": 120}),
+    ("value_text", "value", {"width": 110}),
+    ("score_text", "score", {"width": 110}),
+    ("grade", "grade", {"width": 80}),
+    ("numerator", "numerator", {"width": 90}),
+    ("denominator", "denominator", {"width": 90}),
+    ("previous_text", "previous", {"width": 110}),
+    ("note_text", "note", {"minWidth": 140}),
 ]
+
+
+def column_defs(ctx: Ctx) -> list[dict[str, Any]]:
+    return [{"field": f, "headerName": ctx.t(f"rank.col.{key}"), **props} for f, key, props in COLUMNS]
 
 
 def render(ctx: Ctx) -> list[Any]:
     level, measure, bottom, sel = selection(ctx)
     df = ranking_frame(ctx, level, measure, bottom)
+    df["peer_text"] = [peer_text(ctx, g) for g in df["peer_group"]]
+    df["note_text"] = [ctx.t("rank.small") if not r else (ctx.t("rank.note.bottom") if b else "")
+                       for r, b in zip(df["rankable"], df["bottom"], strict=True)]
     rows = df.astype(object).where(df.notna(), None).to_dict("records")
     period = ctx.query.period
-    title = (f"{ctx.t('rank.title')} · {ctx.t(f'level.{level}')} · {measure_label(measure)} · "
+    title = (f"{ctx.t('rank.title')} · {ctx.t(f'level.{level}')} · {measure_label(measure, ctx.en)} · "
              f"{period.start:%Y-%m-%d} – {period.end - timedelta(days=1):%Y-%m-%d}")
     grid = client_grid(
-        RankIds.GRID, rows, COLUMN_DEFS, height="560px", column_size=None,
+        RankIds.GRID, rows, column_defs(ctx), height="560px", column_size=None,
         rowClassRules={"cv-bottom": "params.data.bottom === true",
                        "cv-unranked": "params.data.rankable !== true",
                        "cv-selected": f"params.data.key === {sel!r}" if sel else "false"},
         getRowId="params.data.key", rowSelection={"mode": "singleRow", "checkboxes": False,
                                                   "enableClickSelection": True},
     )
-    legend = html.P([html.Span("■", className="cv-swatch cv-swatch-bottom"), f" 末位（每个同类组后 {bottom} 名）  ",
+    legend = html.P([html.Span("■", className="cv-swatch cv-swatch-bottom"),
+                     " " + ctx.t("rank.bottom_legend", n=bottom) + "  ",
                      html.Span("■", className="cv-swatch cv-swatch-unranked"), " " + ctx.t("rank.small")],
                     className="cv-legend")
     return [

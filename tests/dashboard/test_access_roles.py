@@ -21,6 +21,7 @@ from dashboard import access
 from dashboard.auth.model import ROLES, SHARED_PAGES, Principal
 from dashboard.auth.store import UserStore
 from dashboard.callbacks.pages_shared import checked_page
+from dashboard.components.rankings_model import LEVELS
 from dashboard.pages.rankings_ids import RankIds
 from dashboard.pages.screen_ids import ScreenIds
 from dashboard.shell import ShellIds
@@ -332,3 +333,52 @@ def test_behind_a_proxy_the_limit_counts_the_proxy_unless_forwarded_for(warehous
                    headers={"X-Forwarded-For": "198.51.100.3"})
         # off: two failures behind the proxy lock everyone behind it out; on: a third client signs in
         assert r.status_code == (302 if forwarded else 429)
+
+
+# -- rankings levels of a scoped user -------------------------------------------------------------
+def _props_of(response: dict[str, Any], component_id: Any) -> dict[str, Any]:
+    """The props of the component with ``component_id`` in a rendered page layout."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == component_id:
+                found.append(node["props"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(response["response"]["_pages_content"]["children"])
+    assert len(found) == 1, (component_id, len(found))
+    return found[0]
+
+
+LEVEL_MENU = {"type": "cv-filter", "page": "rankings", "field": "level"}
+
+
+def test_grid_scoped_analyst_ranks_only_levels_at_or_below_the_grid(app: dash.Dash, warehouse: Path,
+                                                                   store_path: Path) -> None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        grid = str(con.execute("SELECT min(unit_code) FROM org_unit WHERE level = 'grid'").fetchone()[0])
+    finally:
+        con.close()
+    UserStore(store_path).add_user("gridana", PW, "analyst", grid)
+    boss = client_for(app, "boss").post("/_dash-update-component", json=_router_body(app, "/rankings"))
+    assert [o["value"] for o in _props_of(boss.json, LEVEL_MENU)["options"]] == list(LEVELS)
+    c = client_for(app, "gridana")
+    r = c.post("/_dash-update-component", json=_router_body(app, "/rankings"))
+    assert r.status_code == 200
+    menu = _props_of(r.json, LEVEL_MENU)
+    assert [o["value"] for o in menu["options"]] == ["grid", "village", "station", "department"]  # no 街镇
+    assert menu["value"] == "grid"  # the default level is the scope's own
+    assert [row["key"] for row in _props_of(r.json, RankIds.GRID)["rowData"]] == [grid]
+    # asking for 街镇 by URL gets the page's message, not a one-row table under the 街镇's code
+    r = c.post("/_dash-update-component", json=_router_body(app, "/rankings", "?level=town"))
+    assert r.status_code == 200 and "is above your scope" in r.text
+    assert RankIds.GRID not in r.text
+    # the leader still ranks 街镇
+    r = client_for(app, "boss").post("/_dash-update-component", json=_router_body(app, "/rankings", "?level=town"))
+    assert RankIds.GRID in r.text and "is above your scope" not in r.text

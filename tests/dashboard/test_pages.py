@@ -180,7 +180,8 @@ def test_rankings_rank_restarts_in_each_peer_group(ctx: dash.Dash) -> None:
         n = len(part)
         assert part["rank"].min() == 1
         assert set(part["group_rank"]) == {f"{int(r)} / {n}" for r in part["rank"]}
-        assert sorted(part.loc[part["bottom"], "rank"]) == sorted(r for r in part["rank"] if r > n - 2), g
+        # the last 2 of the group, never more than half of it (the 末位 cap)
+        assert sorted(part.loc[part["bottom"], "rank"]) == sorted(r for r in part["rank"] if r > n - min(2, n // 2)), g
     assert not df.loc[~df["rankable"], "bottom"].any()
     assert (df.loc[~df["rankable"], "note"] == "样本不足，不参与排名").all()
     assert df.loc[~df["rankable"], "group_rank"].isna().all()
@@ -402,3 +403,32 @@ def test_station_closure_district_equals_indicator_values(ctx: dash.Dash, raw: d
         assert (sc.district.numerator, sc.district.denominator, sc.district.value, sc.district.previous_value,
                 sc.district.status) == (iv.numerator, iv.denominator, iv.value, iv.previous_value, iv.status)
         assert sc.district.denominator and sc.district.denominator == sc.stations["denominator"].sum()
+
+
+def test_rankings_in_english_show_no_chinese_labels(ctx: dash.Dash) -> None:
+    import re
+
+    from dashboard.components.labels import EN, ZH
+
+    assert set(ZH) == set(EN)  # every page label has its English text (no key-name fallback)
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    page = rankings.layout(level="village", measure="closure_rate", bottom="2", lang="en")
+    grid = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
+    headers = [d["headerName"] for d in grid.columnDefs]
+    assert "Rank in group" in headers and not [h for h in headers if cjk.search(h)]
+    assert {r["peer_text"] for r in grid.rowData} <= {"Residents' committee", "Village", "All"}
+    assert any(r["bottom"] for r in grid.rowData)  # a 末位 row is there to be labelled
+    for r in grid.rowData:  # unit names are data and stay Chinese; the labels around them do not
+        assert r["note_text"] == ("too few to rank fairly" if not r["rankable"] else
+                                  "Bottom performer" if r["bottom"] else "")
+        assert r["note"] in ("", "末位", "样本不足，不参与排名")  # the export's column stays Chinese
+    menu = find(page, lambda c: getattr(c, "id", None) == {"type": "cv-filter", "page": "rankings",
+                                                            "field": "measure"})[0]
+    assert menu.options[1] == {"label": metrics.BY_ID["closure_rate"].en, "value": "closure_rate"}
+    assert not [o for o in menu.options if cjk.search(o["label"])]
+    title = find(page, lambda c: getattr(c, "id", None) == "rankings-title")[0]
+    assert not cjk.search(title.children)
+    zh = rankings.layout(level="village", measure="closure_rate", bottom="2")
+    zh_grid = find(zh, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
+    assert zh_grid.columnDefs[0]["headerName"] == "组内排名"
+    assert {r["peer_text"] for r in zh_grid.rowData} <= {"居委", "村", "全部"}

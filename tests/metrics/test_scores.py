@@ -138,3 +138,20 @@ def test_ranking_on_the_region_composite(ranked):
     assert df.loc["T2", "value"] == pytest.approx(0.1 * 100 + 0.2 * 100 + 0.7 * 100 * 190 / 210)
     assert df.loc["T3", "value"] == pytest.approx(10 + 20 + 0.7 * 90)
     assert df.loc["T2", "rank"] == 1 and df.loc["T3", "rank"] == 2
+
+
+def test_bottom_flags_at_most_half_of_each_peer_group():
+    from metrics.ranking import rank_frame
+
+    # groups of 1, 2, 3 and 8 ranked units (scores 1..n, higher is better) plus one unranked unit in "c"
+    rows = [(f"{g}{i}", g, i + off, True) for g, n, off in (("a", 1, 0.4), ("b", 2, 0.3), ("c", 3, 0.2), ("d", 8, 0.1))
+            for i in range(1, n + 1)] + [("c-small", "c", 0.0, False)]
+    df = pd.DataFrame(rows, columns=["key", "peer_group", "score", "rankable"])
+    df["previous_score"], df["previous_rankable"] = float("nan"), False
+    out = rank_frame(df, higher=True, bottom_n=3, by_peer=True).set_index("key")
+    # by hand: last 3, capped at ⌊n/2⌋ → a: none, b: b1, c: c1 (not all three), d: d1–d3
+    assert sorted(out.index[out["bottom"]]) == ["b1", "c1", "d1", "d2", "d3"]
+    assert not out.loc["c-small", "bottom"] and out.loc["c1", "ranked_in_group"] == 3
+    # without peer groups the 14 ranked units form one group: the last 3
+    flat = rank_frame(df, higher=True, bottom_n=3, by_peer=False).set_index("key")
+    assert sorted(flat.index[flat["bottom"]]) == ["b1", "c1", "d1"]  # scores 1.1, 1.2, 1.3
