@@ -102,7 +102,10 @@ def layout(app_title: str) -> html.Div:
                 className="cv-nav",
                 children=[
                     html.Div(
-                        [html.Span("◉", className="cv-brand-mark"), html.Span(app_title, className="cv-brand-name")],
+                        # both names; CSS shows the one of the document language (set from ?lang=)
+                        [html.Span("◉", className="cv-brand-mark"),
+                         html.Span(app_title, className="cv-brand-name", lang="zh-CN"),
+                         html.Span(t("app.title", "en"), className="cv-brand-name", lang="en")],
                         className="cv-brand",
                     ),
                     html.Nav(id=ShellIds.NAV_LINKS, className="cv-nav-links"),
