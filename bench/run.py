@@ -51,6 +51,7 @@ def main() -> int:
         ("metrics", [str(HERE / "metrics_bench.py"), "--warehouse", str(warehouse)]),
         ("screen", [str(HERE / "screen_bench.py"), "--warehouse", str(warehouse), "--runs", str(args.runs)]),
         ("pages", [str(HERE / "pages_bench.py"), str(warehouse.parent)]),
+        ("sensors and staffing pages", [str(HERE / "sensors_staffing_bench.py"), str(warehouse.parent)]),
     ]
     failed = []
     for name, argv in runs:
