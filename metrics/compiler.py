@@ -9,7 +9,7 @@ periods, unit codes and filter values are bound as named parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -109,10 +109,15 @@ def period_params(periods: Sequence[Period], now: datetime | None = None) -> dic
 
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
                  query: Query, unit_level: str | None, now: datetime | None = None,
-                 measure_params: Mapping[str, Any] | None = None) -> Compiled:
+                 measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = ()
+                 ) -> Compiled:
     """One statement: an inner projection evaluates each declared predicate once per row and period
     (as a boolean column), the outer aggregates combine those flags. Evaluating each predicate once
-    instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan."""
+    instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan.
+
+    ``current_only``: ids of indicators needed for the first period only (their aggregates are not
+    compiled for the later periods unless another indicator needs them there): a page that shows one
+    previous value spares the previous period's flags and aggregates of all the others."""
     ft = fact_table(table)
     aggs: dict[Aggregate, str] = {}
     aliases: dict[str, tuple[str, str | None]] = {}
@@ -122,6 +127,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
         num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
         den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
         aliases[ind.id] = (num, den)
+    later = {a for ind in indicators if ind.id not in current_only
+             for a in (ind.numerator, ind.denominator) if a is not None}
     flags: dict[str, str] = {}  # flag column -> SQL
     measures: dict[str, str] = {}
 
@@ -137,6 +144,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     cols = []
     for i in range(len(periods)):
         for agg, alias in aggs.items():
+            if i > 0 and agg not in later:
+                continue
             cond = " AND ".join(flag(n, i) for n in agg.filter) or "true"
             if agg.measure == "count":
                 cols.append(f"count_if({cond}) AS {alias}_p{i}")

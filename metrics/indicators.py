@@ -4,7 +4,7 @@ by month (``monthly_trend``) and the rows behind a value (``drill``)."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -57,10 +57,11 @@ def _value(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | No
 
 
 def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query, periods: Sequence[Period],
-         by: str | None, overrides: Mapping[str, Any] | None = None
+         by: str | None, overrides: Mapping[str, Any] | None = None, current_only: Collection[str] = ()
          ) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
     """indicator id -> key -> per period (numerator, denominator, value). One statement per table.
-    ``overrides`` (default: the site's ``[metrics]``) supplies the measures' weights."""
+    ``overrides`` (default: the site's ``[metrics]``) supplies the measures' weights. Indicators in
+    ``current_only`` are computed for the first period only (no value in the others)."""
     level = unit_level(con, query.unit)
     now = data_now(con)
     weights = measure_params(metrics_overrides(overrides))
@@ -69,7 +70,7 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
     for ind in inds:
         tables.setdefault(ind.table, []).append(ind)
     for table, group in tables.items():
-        comp = compile_scan(table, group, periods, by, query, level, now, weights)
+        comp = compile_scan(table, group, periods, by, query, level, now, weights, current_only)
         cur = con.execute(comp.sql, comp.params)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -79,6 +80,7 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
             for r in rows:
                 key = "" if r["key"] is None else str(r["key"])
                 per_key[key] = [_value(ind, r[f"{num}_p{i}"], r[f"{den}_p{i}"] if den else None)
+                                if i == 0 or ind.id not in current_only else _value(ind, None, None)
                                 for i in range(len(periods))]
             if by is None and not rows:
                 per_key[""] = [_value(ind, None, None) for _ in periods]
@@ -141,16 +143,20 @@ def indicator_table(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], qu
 
 
 def indicator_values(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], query: Query, *,
-                     overrides: Mapping[str, Any] | None = None) -> dict[str, IndicatorValue]:
-    """Each indicator over the whole query scope, with the previous comparable period and status."""
+                     overrides: Mapping[str, Any] | None = None, previous: Collection[str] | None = None
+                     ) -> dict[str, IndicatorValue]:
+    """Each indicator over the whole query scope, with the previous comparable period and status.
+    ``previous``: the ids whose previous value is wanted (default all; the others get None and cost
+    no previous-period work in the scan)."""
     cfg = metrics_overrides(overrides)
     inds = resolve(list(ids) if not isinstance(ids, str) else ids, cfg)
-    results = scan(con, inds, query, [query.period, query.period.previous()], None, cfg)
+    skip = () if previous is None else {i.id for i in inds if i.id not in set(previous)}
+    results = scan(con, inds, query, [query.period, query.period.previous()], None, cfg, skip)
     out = {}
     for ind in inds:
         cur, prev = results[ind.id][""]
         out[ind.id] = IndicatorValue(ind.id, ind.zh, ind.en, ind.unit, ind.direction, cur[0], cur[1], cur[2],
-                                     prev[2], ind.target, status_of(ind, cur[2]))
+                                     None if ind.id in skip else prev[2], ind.target, status_of(ind, cur[2]))
     return out
 
 

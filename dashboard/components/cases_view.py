@@ -16,15 +16,15 @@ from dash import html
 import metrics
 from dashboard import data
 from dashboard.components import figures as F
-from dashboard.components.grid import CASE_HEADERS, paged_grid
-from dashboard.components.maps import unit_map
+from dashboard.components.grid import case_headers, paged_grid
+from dashboard.components.maps import unit_map, unit_shapes
 from dashboard.components.page import Ctx
 from dashboard.filters import filter_bar
 from metrics import explore
 from metrics import sensors_explore as SX
+from metrics.case_panels import case_panels
 
 PAGE = "cases"
-WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 
 
 def bar(ctx: Ctx, page: str) -> html.Div:
@@ -48,18 +48,16 @@ def as_of(ctx: Ctx) -> datetime:
     return min(now, data_now) if data_now else now
 
 
-def trend_figure(ctx: Ctx) -> F.Figure:
-    cur = explore.case_counts(ctx.con, ctx.query, "day")
-    prev = explore.case_counts(ctx.con, ctx.query.previous(), "day")
+def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
     if cur.empty and prev.empty:
         return F.empty()
     p = ctx.query.period
     # the line stops at the data's now: days still to come are not zero-case days
     last = min(p.end, as_of(ctx)) - pd.Timedelta(seconds=1)
     days = pd.date_range(p.start, max(last, p.start), freq="D")
-    cur_s = cur.set_index("key")["cases"]
+    cur_s = dict(zip(cur["key"], cur["cases"], strict=True))
     pstart = ctx.query.previous().period.start
-    prev_s = prev.set_index("key")["cases"]
+    prev_s = dict(zip(prev["key"], prev["cases"], strict=True))
     x = [d.strftime("%Y-%m-%d") for d in days]
     y = [int(cur_s.get(k, 0)) for k in x]
     yp = [int(prev_s.get((pstart + (d - p.start)).strftime("%Y-%m-%d"), 0)) for d in days]
@@ -71,8 +69,8 @@ def trend_figure(ctx: Ctx) -> F.Figure:
     ], showlegend=True, legend={"orientation": "h", "y": 1.1})
 
 
-def category_figure(ctx: Ctx) -> F.Figure:
-    df = explore.case_counts(ctx.con, ctx.query, "major" if not ctx.state.category else "category").head(15)
+def category_figure(df: pd.DataFrame) -> F.Figure:
+    df = df.head(15)
     if df.empty:
         return F.empty()
     df = df.iloc[::-1]
@@ -82,11 +80,10 @@ def category_figure(ctx: Ctx) -> F.Figure:
                  margin={"l": 120, "r": 12, "t": 8, "b": 28})
 
 
-def unit_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
+def unit_figure(ctx: Ctx, df: pd.DataFrame, level: str) -> F.Figure:
     if df.empty:
         return F.empty()
     df = df.head(20).iloc[::-1]
-    level = explore.child_level(ctx.con, ctx.query)
     action = "unit" if level != "village" or ctx.state.unit is None else "drill"
     custom = [f"unit={k}" if action == "unit" else f"drill=unit:{k}" for k in df["key"]]
     return F.fig([{"type": "bar", "x": df["cases"].tolist(), "y": df["label"].tolist(), "orientation": "h",
@@ -95,17 +92,16 @@ def unit_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
                  margin={"l": 120, "r": 12, "t": 8, "b": 28})
 
 
-def heat_figure(ctx: Ctx) -> F.Figure:
-    df = explore.case_heatmap(ctx.con, ctx.query)
+def heat_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
     z = df.pivot(index="dow", columns="hour", values="cases").reindex(index=range(7), columns=range(24))
     custom = [[f"drill=hour_dow:{h}:{d}" for h in range(24)] for d in range(7)]
-    return F.fig([{"type": "heatmap", "z": z.values.tolist(), "x": list(range(24)), "y": [f"周{w}" for w in WEEKDAYS],
-                   "customdata": custom, "colorscale": "Blues", "hovertemplate": "%{y} %{x}时: %{z}<extra></extra>"}],
+    return F.fig([{"type": "heatmap", "z": z.values.tolist(), "x": list(range(24)),
+                   "y": ctx.t("cases.weekdays").split(","), "customdata": custom, "colorscale": "Blues",
+                   "hovertemplate": f"%{{y}} %{{x}}{ctx.t('cases.hour')}: %{{z}}<extra></extra>"}],
                  yaxis={"autorange": "reversed"})
 
 
-def handling_figure(ctx: Ctx) -> F.Figure:
-    df = explore.handling_distribution(ctx.con, ctx.query)
+def handling_figure(df: pd.DataFrame) -> F.Figure:
     if df["cases"].sum() == 0:
         return F.empty()
     labels = [f"{lo:g}–{hi:g}" if hi == hi and hi else f"≥{lo:g}" for lo, hi in zip(df["lo"], df["hi"], strict=True)]
@@ -113,12 +109,21 @@ def handling_figure(ctx: Ctx) -> F.Figure:
                    "customdata": [f"drill=hours:{lo:g}" for lo in df["lo"]]}])
 
 
+KPI_IDS = ("registered", "proactive_rate", "closure_rate", "handling_p50", "urgent_arrival_rate",
+           "urgent_result_rate", "overdue_backlog")
+
+
 def kpis(ctx: Ctx) -> html.Div:
-    vals = metrics.indicator_values(ctx.con, ["registered", "proactive_rate", "closure_rate", "handling_p50",
-                                              "urgent_arrival_rate", "urgent_result_rate", "overdue_backlog"],
-                                    ctx.query)
-    _, arrival = metrics.urgent_breaches(ctx.con, ctx.query, "arrival", limit=0)
-    _, result = metrics.urgent_breaches(ctx.con, ctx.query, "result", limit=0)
+    # one scan; only 立案数 shows its previous value, so only it costs previous-period work
+    vals = metrics.indicator_values(ctx.con, KPI_IDS, ctx.query, previous=["registered"])
+    # breaches = urgent dispatched − on time: the rates' denominators minus numerators (the breach
+    # predicates are the on-time ones' complements over dispatched urgent cases; tested equal to
+    # metrics.urgent_breaches' totals)
+    arrival, result = (int((vals[k].denominator or 0) - (vals[k].numerator or 0))
+                       for k in ("urgent_arrival_rate", "urgent_result_rate"))
+
+    def name(k: str) -> str:
+        return vals[k].name_en if ctx.en else vals[k].name_zh
 
     def tile(label: str, text: str, target: str = "") -> html.Div:
         return html.Div([html.Div(label, className="cv-kpi-label"), html.Div(text, className="cv-kpi-value"),
@@ -126,25 +131,26 @@ def kpis(ctx: Ctx) -> html.Div:
 
     def rate(k: str) -> tuple[str, str, str]:
         v = vals[k]
-        return v.name_zh, F.pct(v.value), f"目标 {F.pct(v.target)}" if v.target is not None else ""
+        return name(k), F.pct(v.value), f"{ctx.t('cases.target')} {F.pct(v.target)}" if v.target is not None else ""
 
     return html.Div([
-        tile(vals["registered"].name_zh, F.num(vals["registered"].value),
-             f"上期 {F.num(vals['registered'].previous_value)}"),
+        tile(name("registered"), F.num(vals["registered"].value),
+             f"{ctx.t('cases.previous_short')} {F.num(vals['registered'].previous_value)}"),
         tile(*rate("proactive_rate")), tile(*rate("closure_rate")),
-        tile(vals["handling_p50"].name_zh, F.num(vals["handling_p50"].value) + " h"),
+        tile(name("handling_p50"), F.num(vals["handling_p50"].value) + " h"),
         tile(*rate("urgent_arrival_rate")), tile(*rate("urgent_result_rate")),
-        tile(ctx.t("cases.breaches"), f"{arrival:,} / {result:,}", "未按时到场 / 未按时初步处置"),
-        tile(vals["overdue_backlog"].name_zh, F.num(vals["overdue_backlog"].value)),
+        tile(ctx.t("cases.breaches"), f"{arrival:,} / {result:,}", ctx.t("cases.breaches_note")),
+        tile(name("overdue_backlog"), F.num(vals["overdue_backlog"].value)),
     ], className="cv-kpis", id="cases-kpis")
 
 
 def render(ctx: Ctx) -> list[Any]:
-    units = explore.case_counts(ctx.con, ctx.query, "unit")
-    level = explore.child_level(ctx.con, ctx.query)
+    panels = case_panels(ctx.con, ctx.query)
+    units = panels.units
+    level = panels.level
     codes = ctx.units.loc[(ctx.units["level"] == level) & (
         ctx.units["parent_code"] == ctx.state.unit if ctx.state.unit else ctx.units["level"] == level), "unit_code"]
-    shapes = explore.unit_shapes(ctx.con, list(codes))
+    shapes = unit_shapes(list(codes))
     points = explore.case_points(ctx.con, ctx.query, 3000)
     scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – " \
             f"{ctx.query.period.end - pd.Timedelta(days=1):%Y-%m-%d}"
@@ -154,14 +160,15 @@ def render(ctx: Ctx) -> list[Any]:
         drill_banner(ctx, PAGE),
         kpis(ctx),
         html.Div([
-            F.panel(ctx.t("cases.trend"), F.graph(PAGE, "trend", trend_figure(ctx)), cls="cv-wide"),
-            F.panel(ctx.t("cases.categories"), F.graph(PAGE, "category", category_figure(ctx))),
-            F.panel(ctx.t("cases.units"), F.graph(PAGE, "unit", unit_figure(ctx, units))),
+            F.panel(ctx.t("cases.trend"), F.graph(PAGE, "trend", trend_figure(ctx, panels.trend, panels.previous)),
+                    cls="cv-wide"),
+            F.panel(ctx.t("cases.categories"), F.graph(PAGE, "category", category_figure(panels.categories))),
+            F.panel(ctx.t("cases.units"), F.graph(PAGE, "unit", unit_figure(ctx, units, level))),
             F.panel(ctx.t("cases.map"), unit_map(PAGE, shapes, dict(zip(units["key"], units["cases"], strict=True)),
                                                  points)),
-            F.panel(ctx.t("cases.heat"), F.graph(PAGE, "heat", heat_figure(ctx))),
-            F.panel(ctx.t("cases.handling"), F.graph(PAGE, "handling", handling_figure(ctx))),
+            F.panel(ctx.t("cases.heat"), F.graph(PAGE, "heat", heat_figure(ctx, panels.heat))),
+            F.panel(ctx.t("cases.handling"), F.graph(PAGE, "handling", handling_figure(panels.handling))),
         ], className="cv-panels"),
-        F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", explore.CASE_COLUMNS, CASE_HEADERS,
+        F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", explore.CASE_COLUMNS, case_headers(ctx.en),
                                                  ctx.state.search())),
     ]

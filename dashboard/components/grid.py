@@ -18,12 +18,23 @@ CASE_HEADERS = {
     "deadline_at": "处置时限", "station_code": "工作站", "dept_code": "处置部门", "town_code": "街镇",
     "grid_code": "网格", "village_code": "村居", "address": "地址",
 }
+CASE_HEADERS_EN = {
+    "case_id": "Case ID", "reported_at": "Reported", "category_code": "Category", "major_code": "Major class",
+    "source": "Source", "urgency": "Urgency", "status": "Status", "registered_at": "Registered",
+    "closed_at": "Closed", "deadline_at": "Deadline", "station_code": "Station", "dept_code": "Department",
+    "town_code": "Town", "grid_code": "Grid", "village_code": "Village", "address": "Address",
+}
 HOTLINE_HEADERS = {
     "order_id": "工单编号", "received_at": "受理时间", "channel": "渠道", "category": "类别", "subcategory": "小类",
     "urgency": "紧急程度", "status": "状态", "resolution": "解决情况", "satisfaction": "满意度", "due_at": "办结时限",
     "closed_at": "办结时间", "town_code": "街镇", "grid_code": "网格", "village_code": "村居", "address": "地址",
 }
 BLOCK = 100
+
+
+def case_headers(en: bool) -> dict[str, str]:
+    """The case table's column headers in the page's language."""
+    return CASE_HEADERS_EN if en else CASE_HEADERS
 
 
 def paged_grid(page: str, table: str, columns: Sequence[str], headers: dict[str, str], search: str,

@@ -19,7 +19,7 @@ import metrics
 from dashboard import access, data
 from dashboard.components import figures as F
 from dashboard.components.cases_view import bar
-from dashboard.components.grid import CASE_HEADERS, paged_grid
+from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.page import Ctx
 from metrics import explore
 from metrics.explore import DUE_MONTH, Drill
@@ -130,7 +130,8 @@ def render(ctx: Ctx) -> list[Any]:
                     f"{F.num(sc.district.numerator)}/{F.num(sc.district.denominator)}", "stations-rate")
     title = f"{ctx.t('stations.title')} · {name}" if sel else ctx.t("stations.title")
     table = (F.panel(f"{ctx.t('stations.table')} · {drill.value}",
-                     paged_grid(PAGE, "cases", explore.CASE_COLUMNS, CASE_HEADERS, ctx.state.search(**ctx.extra)),
+                     paged_grid(PAGE, "cases", explore.CASE_COLUMNS, case_headers(ctx.en),
+                                ctx.state.search(**ctx.extra)),
                      cls="cv-wide")
              if drill else html.P(ctx.t("stations.drill_hint"), className="cv-muted", id="stations-drill-hint"))
     return [

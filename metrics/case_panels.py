@@ -1,0 +1,150 @@
+"""Every count panel of the /cases page from one statement.
+
+The page used to ask ``explore`` eight times (daily trend of this and the previous period, categories,
+child units, hour × weekday, handling time ...), each a scan of the same rows. Here one scan over the
+union of both periods feeds a ``GROUPING SETS`` aggregate; each grouping set is one panel. The rows and
+the rules are ``explore``'s (same scope WHERE, same keys, same buckets), so a panel's count equals the
+separate function's and the drilled table behind it (tested in tests/metrics/test_case_panels.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .compiler import ORG_LEVEL_COLUMN, fact_table, scope_sql
+from .explore import HOUR_BUCKETS, child_level
+from .indicators import unit_level
+from .query import Query
+
+
+@dataclass(frozen=True)
+class CasePanels:
+    """Small frames, one per panel (all counts of cases reported in the period unless said otherwise)."""
+
+    trend: pd.DataFrame  # key (YYYY-MM-DD), label, cases: days of the period with cases
+    previous: pd.DataFrame  # the same for the previous comparable period
+    categories: pd.DataFrame  # key, label, cases: major classes, or minor categories when a category is set
+    units: pd.DataFrame  # key, label, cases: child units of the scope (``explore.child_level``)
+    heat: pd.DataFrame  # dow (0 = Monday), hour, cases: the full 7 × 24 grid
+    handling: pd.DataFrame  # lo, hi, cases: closed cases by handling-time bucket
+    level: str  # the child level of ``units``
+
+
+def _bucket_sql() -> str:
+    """The handling-time bucket's lower edge (``explore.handling_distribution``'s rule: the largest
+    edge ≤ hours) for closed cases with closed ≥ registered; NULL for the others."""
+    h = "date_diff('second', registered_at, closed_at) / 3600.0"
+    whens = " ".join(f"WHEN {h} >= {float(b)!r} THEN {float(b)!r}" for b in reversed(HOUR_BUCKETS))
+    return (f"CASE WHEN closed_at IS NOT NULL AND registered_at IS NOT NULL AND closed_at >= registered_at "
+            f"THEN CASE {whens} END END")
+
+
+def case_panels(con: duckdb.DuckDBPyConnection, query: Query, minor: bool | None = None) -> CasePanels:
+    """All count panels of ``query`` in one scan. ``minor``: categories by minor category (default:
+    when the query has a category filter, as the page shows them)."""
+    minor = query.category is not None if minor is None else minor
+    ft = fact_table("cases")
+    level = child_level(con, query)
+    unit_col = ORG_LEVEL_COLUMN[level]
+    where, params = scope_sql(ft, query, unit_level(con, query.unit))
+    prev = query.period.previous()
+    where.append("(reported_at >= $s AND reported_at < $e OR reported_at >= $ps AND reported_at < $pe)")
+    params.update(s=query.period.start, e=query.period.end, ps=prev.start, pe=prev.end)
+    # ``cur`` is in every set: the trend shows both periods, the other panels the current one only (the
+    # previous period's groups are dropped below; they are few and cheaper than a second scan)
+    sql = (
+        f"WITH c AS (SELECT reported_at >= $s AND reported_at < $e AS cur, reported_at::DATE AS day, "
+        f"category_code, family, major_code, {unit_col} AS unit, isodow(reported_at) - 1 AS dow, "
+        f"hour(reported_at) AS hour, {_bucket_sql()} AS lo "
+        f"FROM cases WHERE {' AND '.join(f'({w})' for w in where)}) "
+        "SELECT CASE WHEN grouping(day) = 0 THEN 'day' WHEN grouping(category_code) = 0 THEN 'category' "
+        "WHEN grouping(unit) = 0 THEN 'unit' WHEN grouping(dow) = 0 THEN 'heat' ELSE 'handling' END AS panel, "
+        "cur, day, category_code, family, major_code, unit, dow, hour, lo, count(*) AS cases FROM c "
+        "GROUP BY GROUPING SETS ((cur, day), (cur, category_code, family, major_code), (cur, unit), (cur, dow, hour), "
+        "(cur, lo))")
+    part: dict[str, list[tuple[Any, ...]]] = {n: [] for n in ("day", "category", "unit", "heat", "handling")}
+    previous: list[tuple[Any, ...]] = []
+    # plain rows, not a frame: the panels are small and pandas' per-call overhead was most of their cost
+    for panel, cur, *rest in con.execute(sql, params).fetchall():
+        (part[panel] if cur else previous if panel == "day" else []).append(tuple(rest))
+    return CasePanels(_days(part["day"]), _days(previous),
+                      _minors(con, part["category"]) if minor else _majors(con, part["category"]),
+                      _units(con, part["unit"]), _heat(part["heat"]), _handling(part["handling"]), level)
+
+
+Row = tuple[Any, ...]  # day, category_code, family, major_code, unit, dow, hour, lo, cases
+
+
+def _frame(rows: list[tuple[Any, Any, int]]) -> pd.DataFrame:
+    """key, label, cases sorted by cases (desc) then key, as ``explore.case_counts`` orders them."""
+    rows.sort(key=lambda r: (-r[2], r[0] is None, r[0] or ""))
+    return pd.DataFrame({"key": [r[0] for r in rows], "label": [r[1] for r in rows],
+                         "cases": pd.array([r[2] for r in rows], dtype="int64")})
+
+
+def _days(rows: list[Row]) -> pd.DataFrame:
+    got = sorted((f"{r[0]:%Y-%m-%d}", int(r[-1])) for r in rows)
+    return pd.DataFrame({"key": [k for k, _ in got], "label": [k for k, _ in got],
+                         "cases": pd.array([n for _, n in got], dtype="int64")})
+
+
+def _categories(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Any, ...]]:
+    rows = con.execute("SELECT category_code, minor_name, major_name, family, major_code FROM case_category").fetchall()
+    return {str(r[0]): tuple(r[1:]) for r in rows}
+
+
+def _minors(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> pd.DataFrame:
+    """``explore.case_counts(by="category")``: per category code, labelled with its minor name."""
+    cats = _categories(con)
+    counts: dict[Any, int] = {}
+    for r in rows:
+        counts[r[1]] = counts.get(r[1], 0) + int(r[-1])
+    return _frame([(k, (cats.get(k, (None,))[0] or k) if k is not None else None, n) for k, n in counts.items()])
+
+
+def _majors(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> pd.DataFrame:
+    """``explore.case_counts(by="major")``: a major class is (family, major code), the case's own
+    columns first, the category table's otherwise; a case without a major code is its own class.
+    Its key is the smallest category-code prefix (without the 3-digit minor code) among its cases."""
+    cats = _categories(con)
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for _, code, fam, major, *_, n in rows:
+        k = cats.get(code) if code is not None else None
+        fam = fam if fam is not None else (k[2] if k else None)
+        major = major if major is not None else (k[3] if k else None)
+        g = groups.setdefault((fam, major, code if major is None else None), [None, None, fam, 0])
+        key = code[:len(code) - 3] if code is not None else None
+        if key is not None and (g[0] is None or key < g[0]):
+            g[0] = key
+        if g[1] is None and k is not None and k[1] is not None:
+            g[1] = k[1]
+        g[3] += int(n)
+    out = _frame([(g[0], g[1] if g[1] is not None else g[0], g[3]) for g in groups.values()])
+    fams = {g[0]: g[2] for g in groups.values()}
+    dup = out["label"].duplicated(keep=False)
+    out["label"] = [f"{lab}（{fams.get(key)}）" if d and fams.get(key) else lab
+                    for key, lab, d in zip(out["key"], out["label"], dup, strict=True)]
+    return out
+
+
+def _units(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> pd.DataFrame:
+    counts = {str(r[4]): int(r[-1]) for r in rows if r[4] is not None}
+    names = dict(con.execute("SELECT unit_code, name_zh FROM org_unit WHERE unit_code IN (SELECT unnest($c))",
+                             {"c": list(counts)}).fetchall()) if counts else {}
+    return _frame([(c, names.get(c) or c, n) for c, n in counts.items()])
+
+
+def _heat(rows: list[Row]) -> pd.DataFrame:
+    got = {(int(r[5]), int(r[6])): int(r[-1]) for r in rows}
+    return pd.DataFrame([(d, h, got.get((d, h), 0)) for d in range(7) for h in range(24)],
+                        columns=["dow", "hour", "cases"]).astype("int64")
+
+
+def _handling(rows: list[Row]) -> pd.DataFrame:
+    got = {float(r[7]): int(r[-1]) for r in rows if r[7] is not None}
+    return pd.DataFrame([{"lo": lo, "hi": HOUR_BUCKETS[i + 1] if i + 1 < len(HOUR_BUCKETS) else None,
+                          "cases": got.get(float(lo), 0)} for i, lo in enumerate(HOUR_BUCKETS)])

@@ -1,0 +1,147 @@
+"""metrics.case_panels: every /cases count panel from one statement equals the separate ``explore``
+reads it replaces (and the drilled row tables behind its elements), with and without filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from metrics import explore
+from metrics.case_panels import case_panels
+from metrics.explore import Drill
+from metrics.query import Period, Query
+from tests.dashboard.minimal_warehouse import build_warehouse
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    root = build_warehouse(tmp_path_factory.mktemp("panels"))
+    path = root / "vitals.duckdb" if Path(root / "vitals.duckdb").exists() else Path(root)
+    c = duckdb.connect(str(path), read_only=True)
+    yield c
+    c.close()
+
+
+def _queries(con: duckdb.DuckDBPyConnection) -> list[Query]:
+    last = con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]
+    month = Period.containing("month", last.date())
+    week = Period.containing("week", (last - timedelta(days=3)).date())
+    town, grid, village = (con.execute(f"SELECT {c} FROM cases GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+                           .fetchone()[0] for c in ("town_code", "grid_code", "village_code"))
+    category = con.execute("SELECT category_code FROM cases GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    custom = Period(datetime.combine(last.date(), datetime.min.time()) - timedelta(days=10),
+                    datetime.combine(last.date(), datetime.min.time()) + timedelta(days=1), "custom")
+    return [Query(month), Query(week), Query(custom), Query(month, unit=town), Query(month, unit=grid),
+            Query(month, unit=village), Query(month, category=category[:3]), Query(month, category=category),
+            Query(month, urgency="urgent"), Query(month, unit=town, category=category[:3], urgency="general")]
+
+
+def test_each_panel_equals_the_separate_reads(con: duckdb.DuckDBPyConnection) -> None:
+    qs = _queries(con)
+    assert con.execute("SELECT count(*) FROM cases").fetchone()[0] > 50  # the fixture has data to count
+    seen_prev = 0
+    for q in qs:
+        p = case_panels(con, q)
+        assert_frame_equal(p.trend, explore.case_counts(con, q, "day"), check_dtype=False)
+        assert_frame_equal(p.previous, explore.case_counts(con, q.previous(), "day"), check_dtype=False)
+        seen_prev += len(p.previous)
+        by = "category" if q.category else "major"
+        assert_frame_equal(p.categories, explore.case_counts(con, q, by), check_dtype=False)
+        assert_frame_equal(p.units, explore.case_counts(con, q, "unit"), check_dtype=False)
+        assert p.level == explore.child_level(con, q)
+        assert_frame_equal(p.heat, explore.case_heatmap(con, q), check_dtype=False)
+        assert_frame_equal(p.handling, explore.handling_distribution(con, q), check_dtype=False)
+    assert seen_prev > 0  # some query had a previous period with cases to compare
+
+
+def test_panels_count_what_an_independent_sql_counts(con: duckdb.DuckDBPyConnection) -> None:
+    q = _queries(con)[0]
+    p = case_panels(con, q)
+    args = {"s": q.period.start, "e": q.period.end}
+    base = "NOT coalesce(cancelled, false) AND reported_at >= $s AND reported_at < $e"
+    total = con.execute(f"SELECT count(*) FROM cases WHERE {base}", args).fetchone()[0]
+    assert total > 0
+    assert p.trend["cases"].sum() == total == p.heat["cases"].sum() == p.categories["cases"].sum()
+    closed = con.execute(f"SELECT count(*) FROM cases WHERE {base} AND closed_at >= registered_at", args).fetchone()[0]
+    assert p.handling["cases"].sum() == closed
+    mon9 = con.execute(f"SELECT count(*) FROM cases WHERE {base} AND dayofweek(reported_at) = 1 "
+                       "AND extract('hour' FROM reported_at) = 9", args).fetchone()[0]
+    assert int(p.heat[(p.heat["dow"] == 0) & (p.heat["hour"] == 9)]["cases"].iloc[0]) == mon9
+
+
+def test_each_element_drills_to_exactly_its_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """The page's customdata drills: a trend day, a heat cell, a handling bucket, a village bar, a
+    category bar (as a category filter) each list as many rows as the panel counted."""
+    for q in _queries(con)[:1] + _queries(con)[5:7]:
+        p = case_panels(con, q)
+        day = p.trend.iloc[0]
+        assert explore.rows(con, "cases", q, Drill("day", day["key"]), limit=0)[1] == day["cases"]
+        cell = p.heat[p.heat["cases"] > 0].iloc[0]
+        drill = Drill("hour_dow", f"{cell['hour']}:{cell['dow']}")
+        assert explore.rows(con, "cases", q, drill, limit=0)[1] == cell["cases"]
+        for r in p.handling.itertuples():
+            assert explore.rows(con, "cases", q, Drill("hours", f"{r.lo:g}"), limit=0)[1] == r.cases
+        for r in p.units.head(3).itertuples():
+            assert explore.rows(con, "cases", q, Drill("unit", r.key), limit=0)[1] == r.cases
+        top = p.categories.iloc[0]
+        assert explore.rows(con, "cases", Query(q.period, q.unit, top["key"]), limit=0)[1] == top["cases"]
+
+
+def test_minor_categories_on_request(con: duckdb.DuckDBPyConnection) -> None:
+    q = _queries(con)[0]
+    assert_frame_equal(case_panels(con, q, minor=True).categories, explore.case_counts(con, q, "category"),
+                       check_dtype=False)
+    assert isinstance(case_panels(con, q).categories, pd.DataFrame)
+
+
+def test_bucket_edges_and_odd_rows_on_hand_made_cases(tmp_path: Path) -> None:
+    """Exactly 4 h falls in [4, 8), 0 h in [0, 1); closed before registered and open cases are in no
+    bucket; a cancelled case is nowhere; cases without a category still count in the major panel."""
+    from tests.metrics.warehouse import case, new_warehouse
+
+    c = new_warehouse(tmp_path)
+    case(c, "a", registered="2026-03-02 09:00", closed="2026-03-02 13:00")
+    case(c, "b", registered="2026-03-02 10:00", closed="2026-03-02 10:00")
+    case(c, "c", registered="2026-03-03 10:00", closed="2026-03-03 09:00")
+    case(c, "d", registered="2026-03-04 10:00", closed="2026-03-11 10:00", category_code="C02003")
+    case(c, "e", registered="2026-03-05 10:00")
+    case(c, "f", registered="2026-03-05 11:00", closed="2026-03-05 12:00", cancelled=True)
+    case(c, "g", registered="2026-02-05 11:00", category_code=None)
+    q = Query(Period.containing("month", datetime(2026, 3, 1).date()))
+    p = case_panels(c, q)
+    got = dict(zip(p.handling["lo"], p.handling["cases"], strict=True))
+    assert (got[4.0], got[0.0], got[168.0], sum(got.values())) == (1, 1, 1, 3)
+    assert_frame_equal(p.handling, explore.handling_distribution(c, q), check_dtype=False)
+    assert p.trend["cases"].sum() == 5 and p.previous["cases"].sum() == 1
+    assert_frame_equal(p.categories, explore.case_counts(c, q, "major"), check_dtype=False)
+    assert_frame_equal(case_panels(c, q.previous()).categories, explore.case_counts(c, q.previous(), "major"),
+                       check_dtype=False)
+
+
+def test_kpi_scan_with_one_previous_and_breaches_from_rates(con: duckdb.DuckDBPyConnection) -> None:
+    """The /cases KPI strip: ``indicator_values(previous=[...])`` gives the same current values as the
+    full two-period scan, the previous value only where asked; the urgent breach counts are the urgent
+    rates' denominators − numerators, equal to ``urgent_breaches``' totals."""
+    import metrics
+
+    ids = ["registered", "proactive_rate", "closure_rate", "handling_p50", "urgent_arrival_rate",
+           "urgent_result_rate", "overdue_backlog"]
+    for q in _queries(con)[:4] + _queries(con)[8:]:
+        full = metrics.indicator_values(con, ids, q)
+        one = metrics.indicator_values(con, ids, q, previous=["registered"])
+        for k in ids:
+            assert (one[k].numerator, one[k].denominator, one[k].value) == \
+                   (full[k].numerator, full[k].denominator, full[k].value), k
+        assert one["registered"].previous_value == full["registered"].previous_value
+        assert all(one[k].previous_value is None for k in ids[1:])
+        for kind, k in (("arrival", "urgent_arrival_rate"), ("result", "urgent_result_rate")):
+            assert int(one[k].denominator - one[k].numerator) == metrics.urgent_breaches(con, q, kind, limit=0)[1]
+    q = _queries(con)[0]
+    assert metrics.urgent_breaches(con, q, "arrival", limit=0)[1] + \
+        metrics.urgent_breaches(con, q, "result", limit=0)[1] > 0  # the fixture has breaches to compare
