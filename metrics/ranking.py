@@ -127,11 +127,12 @@ def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Quer
     rcfg = cfg.get("ranking", {}) if isinstance(cfg.get("ranking", {}), Mapping) else {}
     min_vol = int(min_volume if min_volume is not None else rcfg.get("min_volume", DEFAULT_MIN_VOLUME))
     if measure in ("region_composite", "department_composite"):
-        from .scores import evaluation
+        from .scores import evaluations
 
         kind = "region" if measure == "region_composite" else "department"
-        cur = evaluation(con, kind, level, query, overrides=cfg)
-        prev = evaluation(con, kind, level, query.previous(), overrides=cfg).set_index("key")
+        # both periods from one scan (the previous period gives the movement)
+        cur, prev = evaluations(con, kind, level, query, overrides=cfg)
+        prev = prev.set_index("key")
         df = pd.DataFrame({
             "key": cur["key"], "name": cur["name"], "peer_group": cur["peer_group"], "measure": measure,
             "value": cur["composite"], "numerator": float("nan"), "denominator": cur["due"],
