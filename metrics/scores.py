@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .catalog import VITAL_SIGNS, resolve
@@ -279,25 +280,30 @@ def _evaluation_frame(kind: str, cfg: Mapping[str, Any], weights: Mapping[str, f
             if v["registered"] is not None:
                 xs.append(v["registered"])
         medians = {g: statistics.median(xs) if xs else None for g, xs in by_group.items()}
-    rows = []
-    for k, val, g in zip(keys, vals, groups, strict=True):
+    if not keys:
+        return pd.DataFrame()
+    parts_of: list[dict[str, float | None]] = []
+    for val, g in zip(vals, groups, strict=True):
         pct = {i: (None if val[i] is None else 100 * val[i]) for i in ids}  # type: ignore[operator]
         inv = {i: (None if val[i] is None else 100 * (1 - val[i])) for i in ids}  # type: ignore[operator]
         if kind == "region":
             peer_reg = medians[g]
             reg = None if not peer_reg else min(100.0, 100 * (val["registered"] or 0) / float(peer_reg))
-            parts = {"supervision": inv["supervision_rate"], "registered": reg, "closure": pct["closure_rate"],
-                     "ontime_closure": pct["ontime_closure_rate"]}
+            parts_of.append({"supervision": inv["supervision_rate"], "registered": reg,
+                             "closure": pct["closure_rate"], "ontime_closure": pct["ontime_closure_rate"]})
         else:
-            parts = {"registered": band_score(val["registered"] or 0, _bands(cfg, g)),
-                     "closure": pct["closure_rate"], "ontime_disposal": pct["ontime_disposal_rate"],
-                     "rework": inv["rework_rate"]}
-        comp = _composite(parts, weights)
-        rows.append({"key": k, "name": names.get(k, k), "peer_group": g, **val,
-                     **{f"{p}_score": v for p, v in parts.items()}, "composite": comp, "grade": grade(comp)})
-    df = pd.DataFrame(rows)
-    if df.empty:
-        return df
-    num = [c for c in df.columns if c not in ("key", "name", "peer_group", "grade")]
-    df[num] = df[num].astype("float64")
-    return df
+            parts_of.append({"registered": band_score(val["registered"] or 0, _bands(cfg, g)),
+                             "closure": pct["closure_rate"], "ontime_disposal": pct["ontime_disposal_rate"],
+                             "rework": inv["rework_rate"]})
+    comps = [_composite(parts, weights) for parts in parts_of]
+
+    def floats(xs: list[float | None]) -> np.ndarray:
+        return np.array(xs, dtype="float64")  # None -> NaN
+
+    # built column by column: a frame from row dicts plus a float cast costs several times more
+    cols: dict[str, Any] = {"key": list(keys), "name": [names.get(k, k) for k in keys], "peer_group": groups}
+    cols.update({i: floats([v[i] for v in vals]) for i in ids})
+    cols.update({f"{p}_score": floats([parts[p] for parts in parts_of]) for p in parts_of[0]})
+    cols["composite"] = floats(comps)
+    cols["grade"] = [grade(c) for c in comps]
+    return pd.DataFrame(cols)
