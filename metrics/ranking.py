@@ -174,9 +174,12 @@ def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Quer
         })
     unit_level(con, query.unit)  # validates the scope
     out = rank_frame(df, higher, bottom_n, by_peer_group)
-    order = ["peer_group", "rank", "key"] if by_peer_group else ["rank", "key"]
-    out = out.sort_values(order, na_position="last", kind="stable")
-    return out[RANKING_COLUMNS].reset_index(drop=True)
+    # sorted by (peer group,) rank (unranked last), key: in plain Python, cheaper than a multi-key
+    # sort_values on a few hundred rows
+    rk, ks = out["rank"].tolist(), [str(k) for k in out["key"]]
+    pg = [str(g) for g in out["peer_group"]] if by_peer_group else [""] * len(ks)
+    order = sorted(range(len(ks)), key=lambda i: (pg[i], rk[i] != rk[i], 0.0 if rk[i] != rk[i] else rk[i], ks[i]))
+    return out[RANKING_COLUMNS].take(order).reset_index(drop=True)
 
 
 def _score(kind: str, num: float | None, den: float | None, val: float | None, higher: bool) -> float | None:
