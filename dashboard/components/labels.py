@@ -68,6 +68,8 @@ ZH = {
     "stations.rate": "本站结案率", "stations.table": "当月应结案的工作站案件",
     "stations.drill_hint": "点击月度走势中的某个月，列出该月应结案的工作站案件（即该月结案率的分母）。",
     "stations.all": "全部站点",
+    "stations.deadline": "时限",
+    "stations.meeting_note": "{total} 个工作站中 {due} 个有应结案件，其中 {meeting} 个达标 · 目标 {target}",
     # --- hotline page (task hotline3) ---
     "hotline.target": "目标", "hotline.actual": "实际", "hotline.trend": "近12个月四率走势",
     "hotline.subcategories": "小类（点击查看工单）", "hotline.map": "重复投诉热点地图（点击查看工单）",
@@ -93,7 +95,10 @@ EN = {
     "stations.rate": "Station closure rate", "stations.table": "Station cases due that month",
     "stations.drill_hint": "Click a month of the trend to list the station cases due that month "
                            "(the denominator of its closure rate).",
-    "stations.all": "All stations", "stations.closure": "Closure rate by station (85% line)",
+    "stations.all": "All stations",
+    "stations.deadline": "deadline",
+    "stations.meeting_note": "{due} of {total} stations have cases due; {meeting} of them meet the target · "
+                             "target {target}", "stations.closure": "Closure rate by station (85% line)",
     "stations.meeting": "Stations meeting the target", "stations.trend": "Monthly trend",
     "stations.category": "Categories", "stations.department": "Departments",
     "stations.open": "Open / overdue cases",
