@@ -27,7 +27,7 @@ from dashboard.components import figures as F
 from dashboard.components.grid import HOTLINE_HEADERS, paged_grid
 from dashboard.components.maps import _extent
 from dashboard.components.page import Ctx
-from dashboard.filters import filter_bar
+from dashboard.filters import HOT_M, HOT_N, filter_bar, hotspot_params
 from metrics import explore
 from metrics import hotline_explore as HX
 from metrics.query import Period, QueryError
@@ -48,6 +48,13 @@ def _place(ctx: Ctx) -> HX.Place:
     if sel not in (None, "", "unit", "cell"):
         raise QueryError(f"“sel={sel}” is not one of unit, cell")
     return "unit" if sel == "unit" else "cell"
+
+
+def _rule(ctx: Ctx, place: HX.Place) -> HX.HotspotRule:
+    """The repeat-complaint rule of the view: ``hot_n=`` orders within ``hot_m=`` days (validated: a bad
+    value is a message on the page)."""
+    n, m = hotspot_params(ctx.extra, HX.HOT_MIN_COUNT, HX.HOT_WITHIN_DAYS)
+    return HX.HotspotRule(min_count=n, within_days=m, place=place)
 
 
 def _href(ctx: Ctx, **changes: Any) -> str:
@@ -210,15 +217,26 @@ def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]]) -> html.Div:
     ])
 
 
-def place_switch(ctx: Ctx, place: str) -> html.Div:
+def rule_controls(ctx: Ctx, rule: HX.HotspotRule) -> html.Div:
+    """Two number fields of the filter bar's kind (the shared filter callback writes them to the URL)."""
+    def field(name: str, value: int, bounds: tuple[int, int]) -> html.Label:
+        return html.Label([html.Span(ctx.t(f"hotline.{name}"), className="cv-filter-label"),
+                           dcc.Input(id={"type": "cv-filter", "page": PAGE, "field": name}, type="number",
+                                     value=value, min=bounds[0], max=bounds[1], step=1, debounce=True,
+                                     style={"width": "5em"})], className="cv-filter-field")
+
+    return html.Div([field("hot_n", rule.min_count, HOT_N), field("hot_m", rule.within_days, HOT_M)],
+                    className="cv-hot-rule", style={"display": "flex", "gap": "12px"})
+
+
+def place_switch(ctx: Ctx, place: str, rule: HX.HotspotRule) -> html.Div:
     def link(kind: str) -> Any:
         label = ctx.t(f"hotline.place.{kind}")
         if kind == place:
             return html.B(label)
         return dcc.Link(label, href=_href(ctx, drill=None, extra={"sel": "unit" if kind == "unit" else None}))
 
-    rule = ctx.t("hotline.rule", n=HX.HOT_MIN_COUNT, m=HX.HOT_WITHIN_DAYS)
-    return html.Div([html.Span(rule + " · "), link("cell"), html.Span(" | "), link("unit")], className="cv-muted")
+    return html.Div([rule_controls(ctx, rule), link("cell"), html.Span(" | "), link("unit")], className="cv-muted")
 
 
 def banner(ctx: Ctx) -> html.Div | None:
@@ -235,7 +253,8 @@ def render(ctx: Ctx) -> list[Any]:
     place = _place(ctx)
     vals = metrics.indicator_values(ctx.con, ["hotline_orders", *HX.RATE_IDS, "hotline_backlog"], ctx.query)
     counts = HX.category_counts(ctx.con, ctx.query)
-    hot = HX.hotspots(ctx.con, ctx.query, HX.HotspotRule(place=place))
+    rule = _rule(ctx, place)
+    hot = HX.hotspots(ctx.con, ctx.query, rule)
     hot_rows = hotspot_rows(ctx, hot, place)
     last = ctx.query.period.end - pd.Timedelta(days=1)
     scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
@@ -252,7 +271,8 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(cat_title, F.graph(PAGE, "category", category_figure(ctx, counts))),
         ], className="cv-panels"),
         html.Div([
-            F.panel(f"{ctx.t('hotline.hotspots')} ({len(hot):,})", place_switch(ctx, place),
+            F.panel(f"{ctx.t('hotline.hotspots')} · {ctx.t('hotline.rule', n=rule.min_count, m=rule.within_days)} "
+                    f"({len(hot):,})", place_switch(ctx, place, rule),
                     hotspot_list(ctx, hot_rows, len(hot))),
             F.panel(ctx.t("hotline.map"), hotspot_map(ctx, hot_rows)),
         ], className="cv-panels", style={"gridTemplateColumns": "minmax(360px, 1fr) 2fr", "marginTop": "10px"}),
