@@ -227,7 +227,8 @@ def test_hot_n_and_hot_m_change_the_hotspots_as_an_independent_count(ctx: dash.D
             assert f"窗口内最多 {expected[key]} 件" in text(li.children[1])
         counts.add(len(expected))
     # the number fields write the rule into the URL through the shared filter callback
-    href = pages_shared.filter_href("hotline", "?period=quarter&sel=unit", ["hot_n", "hot_m"], [5, 45], "hot_n")
+    href = pages_shared.filter_href("hotline", "?period=quarter&sel=unit", ["period", "hot_n", "hot_m"],
+                                     ["quarter", 5, 45], "hot_n")
     assert params_of(href) == {"period": "quarter", "sel": "unit", "hot_n": "5", "hot_m": "45"}
     assert len(counts) > 1  # the parameters matter on this fixture
 
