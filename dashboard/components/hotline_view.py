@@ -24,7 +24,7 @@ from dash import dcc, html
 import metrics
 from dashboard import data
 from dashboard.components import figures as F
-from dashboard.components.grid import HOTLINE_HEADERS, paged_grid
+from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.maps import _extent
 from dashboard.components.page import Ctx
 from dashboard.filters import HOT_M, HOT_N, filter_bar, hotspot_params
@@ -40,6 +40,7 @@ HOT_ACTIONS = {"type": "cv-hot-actions", "page": PAGE}
 MAP_MAX = 150  # hotspot markers on the map (most recurrent first)
 LIST_MAX = 50
 HEADERS = {**HOTLINE_HEADERS, "citizen_name": "来电人", "citizen_phone": "联系电话"}
+HEADERS_EN = {**HOTLINE_HEADERS_EN, "citizen_name": "Caller", "citizen_phone": "Phone"}
 STATUS_COLOR = {"green": "#1b7f3b", "amber": "#d99a00", "red": "#b02a37", None: "#5d7fa6"}
 
 
@@ -123,7 +124,7 @@ def trend_frame(ctx: Ctx) -> pd.DataFrame:
 def trend_figure(ctx: Ctx) -> F.Figure:
     df = trend_frame(ctx)
     if df["value"].isna().all():
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
     traces = []
     for k, color in zip(HX.RATE_IDS, colors, strict=True):
@@ -148,7 +149,7 @@ def category_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
         custom = [f"category={k}" for k in keys]
         chosen = None
     if not keys:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     n = min(len(keys), 15)
     keys, labels, custom, vals = keys[:n][::-1], labels[:n][::-1], custom[:n][::-1], df["orders"].tolist()[:n][::-1]
     colors = ["#08519c" if chosen in (None, k) else "#c6dbef" for k in keys]
@@ -276,6 +277,7 @@ def render(ctx: Ctx) -> list[Any]:
                     hotspot_list(ctx, hot_rows, len(hot))),
             F.panel(ctx.t("hotline.map"), hotspot_map(ctx, hot_rows)),
         ], className="cv-panels", style={"gridTemplateColumns": "minmax(360px, 1fr) 2fr", "marginTop": "10px"}),
-        F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS, HEADERS,
+        F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS,
+                                                   HEADERS_EN if ctx.en else HEADERS,
                                                    ctx.state.search(**ctx.extra))),
     ]

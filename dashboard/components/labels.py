@@ -74,6 +74,7 @@ ZH = {
     "hotline.place.unit": "按村居/单位",
     "hotline.rule": "同一地点同类诉求 {m} 天内 ≥ {n} 次", "hotline.hot_n": "最少次数",
     "hotline.hot_m": "天数窗口", "hotline.drilled": "{n} 件工单",
+    "page.no_data": "无数据",
 }
 
 
@@ -98,7 +99,7 @@ EN = {
     "stations.open": "Open / overdue cases",
     # --- hotline page (task hotline3) ---
     "hotline.rates": "Four rates vs targets", "hotline.categories": "Categories (click to filter)",
-    "hotline.hotspots": "Repeat complaints (顽症)", "hotline.table": "Orders", "hotline.target": "Target",
+    "hotline.hotspots": "Repeat complaints", "hotline.table": "Orders", "hotline.target": "Target",
     "hotline.actual": "Actual", "hotline.trend": "Rates, last 12 months",
     "hotline.subcategories": "Subcategories (click: list orders)", "hotline.map": "Hotspot map (click: list orders)",
     "hotline.max_window": "up to {n} in a window", "hotline.in_period": "{n} in period",
@@ -153,6 +154,7 @@ EN = {
     "staffing.night_cover": "Night cover per grid (red: a night uncovered; click to filter)",
     "staffing.nights_without": "nights without night cover",
     "staffing.all_covered": "Every grid had night cover every night",
+    "page.no_data": "No data",
 }
 
 

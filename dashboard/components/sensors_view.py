@@ -50,7 +50,7 @@ def _href(ctx: Ctx, **changes: str | None) -> str:
 
 def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, chosen: str | None) -> F.Figure:
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     df = df.sort_values("online_rate", na_position="first").head(25)
     colors = ["#3182bd" if chosen in (None, k) else "#c6dbef" for k in df["key"]]
     shapes = [] if target is None else [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target,
@@ -68,7 +68,7 @@ def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, ch
 def _stacked(ctx: Ctx, x_keys: list[str], x_labels: list[str], series: dict[str, list[int]], action: str | None,
              height: int = 280, **layout: Any) -> F.Figure:
     if not x_keys:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     traces = []
     for name, ys in series.items():
         tr: dict[str, Any] = {"type": "bar", "name": ctx.t(f"sensors.state.{name}"), "x": x_labels, "y": ys,
@@ -85,7 +85,7 @@ def alarm_time_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
     p = ctx.query.period
     days = [d.strftime("%Y-%m-%d") for d in pd.date_range(p.start, p.end - pd.Timedelta(seconds=1), freq="D")]
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     wide = df.pivot(index="key", columns="severity", values="alarms").reindex(days).fillna(0)
     series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
     return _stacked(ctx, days, days, series, None)
@@ -94,7 +94,7 @@ def alarm_time_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
 def alarm_type_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
     df = SX.alarm_counts(ctx.con, ctx.query, "sensor_type", table=alarms)
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     wide = df.pivot(index="key", columns="severity", values="alarms").fillna(0)
     keys = [str(k) for k in wide.index]
     series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
@@ -114,7 +114,7 @@ def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
     rows = (int(hit["row_lo"].iloc[0]), int(hit["row_hi"].iloc[0])) if len(hit) else None
     df = SX.sensor_series(ctx.con, ctx.query, str(info["sensor_id"]), MAX_POINTS, rows, in_scope=True)
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     x = [t.strftime("%Y-%m-%d %H:%M") for t in df["ts"]]
     traces: list[dict[str, Any]] = [
         {"type": "scatter", "mode": "lines", "x": x, "y": df["hi"].tolist(), "line": {"width": 0},
