@@ -22,7 +22,7 @@ from dashboard.components.page import rows_page, search_params
 from dashboard.filters import FilterState, parse, state_from_controls
 from metrics.query import QueryError
 
-EXTRA = ("level", "measure", "sel", "sensor", "bottom")
+EXTRA = ("level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m")
 
 
 def checked_page(page: object) -> str:

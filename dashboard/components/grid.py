@@ -29,6 +29,12 @@ HOTLINE_HEADERS = {
     "urgency": "紧急程度", "status": "状态", "resolution": "解决情况", "satisfaction": "满意度", "due_at": "办结时限",
     "closed_at": "办结时间", "town_code": "街镇", "grid_code": "网格", "village_code": "村居", "address": "地址",
 }
+HOTLINE_HEADERS_EN = {
+    "order_id": "Order", "received_at": "Received", "channel": "Channel", "category": "Category",
+    "subcategory": "Subcategory", "urgency": "Urgency", "status": "Status", "resolution": "Resolution",
+    "satisfaction": "Satisfaction", "due_at": "Due", "closed_at": "Closed", "town_code": "Town",
+    "grid_code": "Grid", "village_code": "Village", "address": "Address",
+}
 BLOCK = 100
 
 

@@ -76,7 +76,9 @@ ZH = {
     "hotline.max_window": "窗口内最多 {n} 件", "hotline.in_period": "本期 {n} 件",
     "hotline.no_hotspots": "本期无重复投诉热点", "hotline.place.cell": "按约100米网格",
     "hotline.place.unit": "按村居/单位",
-    "hotline.rule": "同一地点同一类别 {m} 天内 ≥ {n} 次", "hotline.drilled": "{n} 件工单",
+    "hotline.rule": "同一地点同类诉求 {m} 天内 ≥ {n} 次", "hotline.hot_n": "最少次数",
+    "hotline.hot_m": "天数窗口", "hotline.drilled": "{n} 件工单",
+    "page.no_data": "无数据",
 }
 
 
@@ -104,12 +106,13 @@ EN = {
     "stations.open": "Open / overdue cases",
     # --- hotline page (task hotline3) ---
     "hotline.rates": "Four rates vs targets", "hotline.categories": "Categories (click to filter)",
-    "hotline.hotspots": "Repeat complaints (顽症)", "hotline.table": "Orders", "hotline.target": "Target",
+    "hotline.hotspots": "Repeat complaints", "hotline.table": "Orders", "hotline.target": "Target",
     "hotline.actual": "Actual", "hotline.trend": "Rates, last 12 months",
     "hotline.subcategories": "Subcategories (click: list orders)", "hotline.map": "Hotspot map (click: list orders)",
     "hotline.max_window": "up to {n} in a window", "hotline.in_period": "{n} in period",
     "hotline.no_hotspots": "No repeat-complaint hotspot in this period", "hotline.place.cell": "by ~100 m cell",
     "hotline.place.unit": "by village/unit", "hotline.rule": "same place and category ≥ {n} times within {m} days",
+    "hotline.hot_n": "At least (times)", "hotline.hot_m": "Within (days)",
     "hotline.drilled": "{n} orders", "drill.active": "Table limited to", "drill.clear": "clear",
     # --- every remaining page label (tests/dashboard/test_labels.py: EN covers ZH) ---
     "filter.town": "Town", "filter.grid": "Grid", "filter.village": "Village", "filter.period": "Period",
@@ -161,6 +164,7 @@ EN = {
     "staffing.night_cover": "Night cover per grid (red: a night uncovered; click to filter)",
     "staffing.nights_without": "nights without night cover",
     "staffing.all_covered": "Every grid had night cover every night",
+    "page.no_data": "No data",
 }
 
 
