@@ -81,22 +81,45 @@ def last_readings(con: duckdb.DuckDBPyConnection, at: datetime, lookback: timede
                        "WHERE ts < $at AND ts >= $since GROUP BY sensor_id", {"at": at, "since": at - lookback}).df()
 
 
+def sensor_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every sensor's declaration as ``sensor_status`` reads it (with its unit path and ``installed_at``),
+    ordered by sensor_id: one small table (5,000 rows at district scale) a page may keep per snapshot."""
+    levels = ", ".join(dict.fromkeys(ORG_LEVEL_COLUMN.values()))
+    return con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+        coalesce(expected_interval_min, 60) AS interval_min, {levels}, lon, lat, installed_at
+        FROM sensors ORDER BY sensor_id""").df()
+
+
 def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
-                  as_of: datetime | None = None, last: pd.DataFrame | None = None) -> pd.DataFrame:
+                  as_of: datetime | None = None, last: pd.DataFrame | None = None,
+                  sensors: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each sensor in scope installed by ``as_of``: its declaration, last reading (``last_ts``; ``value``
     only if within the last day, as in ``metrics.sensors.latest_readings``), ``online`` (a reading within
     its expected interval, default 60 min) and ``state`` (alarm | warning | normal | no_data: at or beyond
     a threshold; below it when the alarm threshold is lower than the warning one, e.g. low pressure).
 
-    ``last`` is ``last_readings(con, as_of)`` when the caller already has it."""
+    ``last`` is ``last_readings(con, as_of)`` and ``sensors`` is ``sensor_table(con)`` when the caller
+    already has them (the scope is then applied to that frame, with the same rules as the SQL)."""
     at = as_of or as_of_time(con, query)
-    where, params, level = _scope(con, query, sensor_type)
-    params["at"] = at
+    level = unit_level(con, query.unit)
     child = ORG_LEVEL_COLUMN[CHILD[level]]
-    s = con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
-        coalesce(expected_interval_min, 60) AS interval_min, town_code, grid_code, village_code,
-        {child} AS child_code, lon, lat FROM sensors s
-        WHERE {where} AND (installed_at IS NULL OR installed_at <= $at) ORDER BY sensor_id""", params).df()
+    if sensors is None:
+        where, params, _ = _scope(con, query, sensor_type)
+        params["at"] = at
+        s = con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+            coalesce(expected_interval_min, 60) AS interval_min, town_code, grid_code, village_code,
+            {child} AS child_code, lon, lat FROM sensors s
+            WHERE {where} AND (installed_at IS NULL OR installed_at <= $at) ORDER BY sensor_id""", params).df()
+    else:
+        keep = sensors["installed_at"].isna() | (sensors["installed_at"] <= pd.Timestamp(at))
+        if level is not None:
+            keep &= sensors[ORG_LEVEL_COLUMN[level]] == query.unit
+        if sensor_type is not None:
+            keep &= sensors["sensor_type"] == sensor_type
+        s = sensors[keep.fillna(False).astype(bool)]
+        s = s.assign(child_code=s[child])[["sensor_id", "name", "sensor_type", "uom", "threshold_warning",
+                                           "threshold_alarm", "interval_min", "town_code", "grid_code",
+                                           "village_code", "child_code", "lon", "lat"]].reset_index(drop=True)
     last = last_readings(con, at) if last is None else last
     df = s.merge(last, on="sensor_id", how="left")
     df["online"] = (df["last_ts"] >= pd.Timestamp(at) - pd.to_timedelta(df["interval_min"], unit="min")).fillna(False)

@@ -166,11 +166,14 @@ def hotspot_rows(ctx: Ctx, hot: pd.DataFrame, place: str) -> list[dict[str, Any]
     base = {k: v for k, v in ctx.state.params().items() if k not in ("category", "drill")}
     extra = {k: v for k, v in ctx.extra.items() if v}
     rows = hot.head(max(MAP_MAX, LIST_MAX)).astype(object).to_dict("records")
+    # the same query string as urlencode({**base, category, drill, **extra}), the fixed parts encoded once
+    head = urlencode(base) + "&" if base else ""
+    tail = "&" + urlencode(extra) if extra else ""
     for r in rows:
         where = names.get(r["place"], r["place"]) if place == "unit" else \
             f"{names.get(r['town_code'], r['town_code'] or '')} ~100 m"
         r["label"] = f"{r['category']} · {where}"
-        r["href"] = f"/{PAGE}?" + urlencode({**base, "category": r["category"], "drill": r["drill"], **extra})
+        r["href"] = f"/{PAGE}?{head}{urlencode({'category': r['category'], 'drill': r['drill']})}{tail}"
     return rows
 
 

@@ -217,7 +217,7 @@ def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
                                          lambda con: SX.last_readings(con, at), PAST_KEPT)
     else:  # beyond the data or no recorded 'now' (live loads): data may still arrive, compute afresh
         last = SX.last_readings(ctx.con, at)
-    return SX.sensor_status(ctx.con, ctx.query, stype, at, last)
+    return SX.sensor_status(ctx.con, ctx.query, stype, at, last, data.per_snapshot("sensors.table", SX.sensor_table))
 
 
 def render(ctx: Ctx) -> list[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from metrics import Period, Query, alarm_cases, latest_readings, sensor_online
@@ -164,3 +165,20 @@ def test_alarm_table_with_kept_alarm_cases_equals_the_full_join(wh):
     assert (flow["alarms"], flow["to_cases"], flow["cases_closed"]) == (4, 2, 1)
     # the registered frame is gone afterwards: the cursor keeps no state between requests
     assert not wh.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = '__sx_alarm_cases'").fetchone()[0]
+
+
+def test_status_from_the_kept_sensor_table_equals_the_sql_scope(wh):
+    insert(wh, "sensor_readings", {"sensor_id": "w1", "ts": ts("2026-03-10 11:30"), "value": 5.0})
+    table = SX.sensor_table(wh)
+    units = [None, *sorted({u for u in wh.execute("SELECT DISTINCT unnest([town_code, grid_code, village_code]) "
+                                                      "FROM sensors").df().iloc[:, 0] if u})]
+    checked = 0
+    for unit in units:
+        q = Query(MARCH.period, unit=unit)
+        for stype in (None, "water_level", "pressure", "noise"):
+            for at in (AT, datetime(2026, 3, 12)):  # before and after n1's installation
+                sql = SX.sensor_status(wh, q, stype, at)
+                kept = SX.sensor_status(wh, q, stype, at, sensors=table)
+                pd.testing.assert_frame_equal(sql, kept, check_dtype=False)
+                checked += len(sql)
+    assert checked > 20
