@@ -14,7 +14,7 @@ from .indicators import TABLE_COLUMNS, drill, indicator_table, indicator_values,
 from .model import Aggregate, Indicator, IndicatorValue, score_of, status_of
 from .query import Period, Query, QueryError
 from .ranking import RANKING_COLUMNS, ranking, wilson_bound
-from .scores import DimensionScore, SignScore, VitalSigns, evaluation, grade, vital_signs
+from .scores import DimensionScore, SignScore, VitalSigns, evaluation, evaluations, grade, vital_signs
 from .sensors import alarm_cases, alarms_by_severity, latest_readings, sensor_online
 from .staffing import cases_per_person, grids_without_night_cover, night_cover, on_duty
 from .stations import StationClosure, station_closure, station_trend, urgent_breaches
@@ -23,8 +23,8 @@ __all__ = [
     "BY_ID", "INDICATORS", "RANKING_COLUMNS", "TABLE_COLUMNS", "VITAL_SIGNS",
     "Aggregate", "DimensionScore", "Indicator", "IndicatorValue", "Period", "Query", "QueryError", "SignScore",
     "StationClosure", "VitalSigns",
-    "alarm_cases", "alarms_by_severity", "cases_per_person", "catalog", "drill", "evaluation", "grade",
-    "grids_without_night_cover", "indicator_table", "indicator_values", "latest_readings", "monthly_trend",
-    "night_cover", "on_duty", "ranking", "repeat_complaints", "score_of", "sensor_online", "station_closure",
-    "station_trend", "status_of", "urgent_breaches", "vital_signs", "wilson_bound",
+    "alarm_cases", "alarms_by_severity", "cases_per_person", "catalog", "drill", "evaluation", "evaluations",
+    "grade", "grids_without_night_cover", "indicator_table", "indicator_values", "latest_readings",
+    "monthly_trend", "night_cover", "on_duty", "ranking", "repeat_complaints", "score_of", "sensor_online",
+    "station_closure", "station_trend", "status_of", "urgent_breaches", "vital_signs", "wilson_bound",
 ]

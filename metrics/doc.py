@@ -39,6 +39,7 @@ monthly_trend(con, ids, query, months=12, by=None) -> DataFrame[month, ...indica
 drill(con, metric_id, query, key=None, part="numerator", limit=100, offset=0, *, by=None) -> (DataFrame, total)
 vital_signs(con, query, ids=VITAL_SIGNS, *, rolling=False) -> VitalSigns  # CityScore (+ 7/30/90-day views)
 evaluation(con, "region" | "department", level, query) -> DataFrame  # 分值, 综合指标值, grade A–E
+evaluations(con, "region" | "department", level, query) -> (current, previous)  # both from one scan
 ranking(con, level, measure, query, bottom_n=3, *, by_peer_group=True, min_volume=None) -> DataFrame
 station_closure(con, query) -> StationClosure;  station_trend(con, query, months=12, by_station=False)
 urgent_breaches(con, query, "arrival" | "result", limit, offset) -> (DataFrame, total)
@@ -143,7 +144,7 @@ def render(bench_section: str = "") -> str:
         out += _indicator(ind)
     out += ["## Vital signs · 城市体征 (CityScore)", "", "Indicators scored: " +
             ", ".join(f"`{i}`" for i in VITAL_SIGNS) + ".", "", _doc(scores.vital_signs), ""]
-    out += ["## Evaluations · 数字化城管评价", "", _doc(scores.evaluation), "",
+    out += ["## Evaluations · 数字化城管评价", "", _doc(scores.evaluation), "", _doc(scores.evaluations), "",
             scores.REGION_REGISTERED_NOTE, "",
             f"Default weights: region {scores.REGION_WEIGHTS}; department {scores.DEPARTMENT_WEIGHTS}.",
             f"Volume bands (立案数分值, upper bound → score): {list(scores.DEFAULT_BANDS)}, above: 0.",

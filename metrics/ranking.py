@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .catalog import resolve
@@ -95,7 +96,6 @@ def rank_frame(df: pd.DataFrame, higher: bool, bottom_n: int, by_peer: bool) -> 
     flagged per group; ``ranked_in_group`` is the number of ranked units of the row's group.
     末位 never covers more than half of a group's ranked units (``bottom_cap``): with three 街道 and
     "bottom 3", flagging all three would mark every unit of the group as a bottom performer."""
-    df = df.copy()
     groups = [str(g) for g in df["peer_group"]] if by_peer else ["all"] * len(df)
     score = [None if v != v else float(v) for v in df["score"].tolist()]
     prev = [None if v != v else float(v) for v in df["previous_score"].tolist()]
@@ -104,13 +104,16 @@ def rank_frame(df: pd.DataFrame, higher: bool, bottom_n: int, by_peer: bool) -> 
     size: dict[str, int] = {}
     for r, g in zip(rank, groups, strict=True):
         size[g] = size.get(g, 0) + (r is not None)
-    df["rank"] = pd.Series(rank, index=df.index, dtype="float64")
-    df["previous_rank"] = pd.Series(prank, index=df.index, dtype="float64")
-    df["movement"] = df["previous_rank"] - df["rank"]  # positive: moved up
-    df["ranked_in_group"] = pd.Series([size[g] for g in groups], index=df.index, dtype="int64")
-    df["bottom"] = pd.Series([r is not None and r > size[g] - bottom_cap(bottom_n, size[g])
-                              for r, g in zip(rank, groups, strict=True)], index=df.index, dtype=bool)
-    return df
+    ranks = np.array(rank, dtype="float64")  # None -> NaN
+    pranks = np.array(prank, dtype="float64")
+    # the new columns in one concat: column-by-column assignment on a copy costs several times more
+    new = pd.DataFrame({
+        "rank": ranks, "previous_rank": pranks, "movement": pranks - ranks,  # positive: moved up
+        "ranked_in_group": np.array([size[g] for g in groups], dtype="int64"),
+        "bottom": np.array([r is not None and r > size[g] - bottom_cap(bottom_n, size[g])
+                            for r, g in zip(rank, groups, strict=True)], dtype=bool),
+    }, index=df.index)
+    return pd.concat([df.drop(columns=[c for c in new.columns if c in df.columns]), new], axis=1)
 
 
 def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Query, bottom_n: int = 3, *,
@@ -127,11 +130,12 @@ def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Quer
     rcfg = cfg.get("ranking", {}) if isinstance(cfg.get("ranking", {}), Mapping) else {}
     min_vol = int(min_volume if min_volume is not None else rcfg.get("min_volume", DEFAULT_MIN_VOLUME))
     if measure in ("region_composite", "department_composite"):
-        from .scores import evaluation
+        from .scores import evaluations
 
         kind = "region" if measure == "region_composite" else "department"
-        cur = evaluation(con, kind, level, query, overrides=cfg)
-        prev = evaluation(con, kind, level, query.previous(), overrides=cfg).set_index("key")
+        # both periods from one scan (the previous period gives the movement)
+        cur, prev = evaluations(con, kind, level, query, overrides=cfg)
+        prev = prev.set_index("key")
         df = pd.DataFrame({
             "key": cur["key"], "name": cur["name"], "peer_group": cur["peer_group"], "measure": measure,
             "value": cur["composite"], "numerator": float("nan"), "denominator": cur["due"],
@@ -149,25 +153,25 @@ def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Quer
         keys = sorted(set(results) | set(names))
         peers = peer_groups(con, level)
         higher = ind.direction == "higher"
-        rows = []
-        for k in keys:
-            vals = results.get(k)
-            (num, den, val), (pnum, pden, pval) = vals if vals else ((None, None, None), (None, None, None))
-            rows.append({
-                "key": k, "name": names.get(k, k), "peer_group": peers.get(k, "all"), "measure": measure,
-                "value": val, "numerator": num, "denominator": den,
-                "score": _score(ind.kind, num, den, val, higher),
-                "rankable": _volume_ok(ind.kind, num, den, val, min_vol),
-                "previous_value": pval, "previous_score": _score(ind.kind, pnum, pden, pval, higher),
-                "previous_rankable": _volume_ok(ind.kind, pnum, pden, pval, min_vol),
-            })
-        df = pd.DataFrame(rows, columns=["key", "name", "peer_group", "measure", "value", "numerator",
-                                         "denominator", "score", "rankable", "previous_value", "previous_score",
-                                         "previous_rankable"])
-        for c in ("value", "numerator", "denominator", "score", "previous_value", "previous_score"):
-            df[c] = df[c].astype("float64")
-        df["rankable"] = df["rankable"].astype(bool)
-        df["previous_rankable"] = df["previous_rankable"].astype(bool)
+        none = ((None, None, None), (None, None, None))
+        cur = [(results.get(k) or none)[0] for k in keys]
+        prv = [(results.get(k) or none)[1] for k in keys]
+
+        def floats(xs: list[float | None]) -> np.ndarray:
+            return np.array(xs, dtype="float64")  # None -> NaN
+
+        # column by column (a frame from row dicts plus float casts costs several times more)
+        df = pd.DataFrame({
+            "key": keys, "name": [names.get(k, k) for k in keys], "peer_group": [peers.get(k, "all") for k in keys],
+            "measure": [measure] * len(keys),
+            "value": floats([v for _, _, v in cur]), "numerator": floats([n for n, _, _ in cur]),
+            "denominator": floats([d for _, d, _ in cur]),
+            "score": floats([_score(ind.kind, n, d, v, higher) for n, d, v in cur]),
+            "rankable": np.array([_volume_ok(ind.kind, n, d, v, min_vol) for n, d, v in cur], dtype=bool),
+            "previous_value": floats([v for _, _, v in prv]),
+            "previous_score": floats([_score(ind.kind, n, d, v, higher) for n, d, v in prv]),
+            "previous_rankable": np.array([_volume_ok(ind.kind, n, d, v, min_vol) for n, d, v in prv], dtype=bool),
+        })
     unit_level(con, query.unit)  # validates the scope
     out = rank_frame(df, higher, bottom_n, by_peer_group)
     order = ["peer_group", "rank", "key"] if by_peer_group else ["rank", "key"]

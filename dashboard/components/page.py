@@ -108,6 +108,23 @@ def run(page: str, params: Mapping[str, Any], render: Callable[[Ctx], list[Any]]
     )
 
 
+def _plain(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    return v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as JSON-ready dicts (missing values -> None, numpy scalars -> Python): what
+    ``df.astype(object).where(df.notna(), None).to_dict("records")`` gives, column by column in plain
+    Python, which on a few hundred rows costs a fraction of the pandas casts."""
+    cols = [[_plain(v) for v in df[c].tolist()] for c in df.columns]
+    names = list(df.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)]
+
+
 def rows_page(table: str, search: str | None, start: int, end: int, sort: list[tuple[str, str]]
               ) -> tuple[list[dict[str, Any]], int]:
     """One block of the rows behind a view (server-side paging), masked for the user."""

@@ -15,7 +15,7 @@ from dash import dcc, html
 from dashboard import data
 from dashboard.components import figures as F
 from dashboard.components.grid import client_grid
-from dashboard.components.page import Ctx
+from dashboard.components.page import Ctx, records
 from dashboard.components.rankings_model import (
     detail,
     levels_for,
@@ -100,7 +100,7 @@ def render(ctx: Ctx) -> list[Any]:
     df["peer_text"] = [peer_text(ctx, g) for g in df["peer_group"]]
     df["note_text"] = [ctx.t("rank.small") if not r else (ctx.t("rank.note.bottom") if b else "")
                        for r, b in zip(df["rankable"], df["bottom"], strict=True)]
-    rows = df.astype(object).where(df.notna(), None).to_dict("records")
+    rows = records(df)
     period = ctx.query.period
     title = (f"{ctx.t('rank.title')} · {ctx.t(f'level.{level}')} · {measure_label(measure, ctx.en)} · "
              f"{period.start:%Y-%m-%d} – {period.end - timedelta(days=1):%Y-%m-%d}")
