@@ -62,6 +62,7 @@ class Warehouse:
     _target: Path | None = None
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _memo_target: Path | None = None
+    _bounded: dict[str, list[str]] = field(default_factory=dict, repr=False)  # family → its keys, oldest first
     _inflight: dict[tuple[Path, str], threading.Event] = field(default_factory=dict, repr=False)
     _warmers: list[Callable[[], object]] = field(default_factory=list, repr=False)
     _warming: threading.Thread | None = field(default=None, repr=False)
@@ -90,7 +91,8 @@ class Warehouse:
             return self._con.cursor(), target
 
     def memo(
-        self, key: str, compute: Callable[[duckdb.DuckDBPyConnection], R], con: duckdb.DuckDBPyConnection, target: Path
+        self, key: str, compute: Callable[[duckdb.DuckDBPyConnection], R], con: duckdb.DuckDBPyConnection, target: Path,
+        family: str | None = None, limit: int = 0,
     ) -> R:
         """``compute(con)`` once per snapshot and key (geometry, extents: things only a load changes).
 
@@ -104,8 +106,14 @@ class Warehouse:
             with self._lock:
                 if target != self._memo_target:
                     self._memo.clear()
+                    self._bounded.clear()
                     self._memo_target = target
                 if key in self._memo:
+                    if family is not None:  # least recently used goes first
+                        keys = self._bounded.setdefault(family, [])
+                        if key in keys:
+                            keys.remove(key)
+                        keys.append(key)
                     return self._memo[key]
                 flight = self._inflight.get((target, key))
                 owner = flight is None
@@ -120,6 +128,13 @@ class Warehouse:
             with self._lock:
                 if target == self._memo_target:
                     self._memo[key] = value
+                    if family is not None:
+                        keys = self._bounded.setdefault(family, [])
+                        if key in keys:
+                            keys.remove(key)
+                        keys.append(key)
+                        while len(keys) > max(limit, 1):
+                            self._memo.pop(keys.pop(0), None)
             return value
         finally:
             with self._lock:
@@ -225,6 +240,15 @@ def per_snapshot(key: str, compute: Callable[[duckdb.DuckDBPyConnection], R]) ->
     """A value computed once per published snapshot (per process), e.g. unit polygons."""
     con = connection()
     return warehouse().memo(key, compute, con, current_snapshot())
+
+
+def per_snapshot_bounded(family: str, key: str, compute: Callable[[duckdb.DuckDBPyConnection], R],
+                         limit: int) -> R:
+    """Like ``per_snapshot`` for values keyed by a request parameter (e.g. a past period's as-of instant):
+    at most ``limit`` keys of ``family`` are kept per snapshot, the least recently used dropped first, so
+    memory stays bounded however many periods viewers browse."""
+    con = connection()
+    return warehouse().memo(f"{family}\x00{key}", compute, con, current_snapshot(), family, limit)
 
 
 def message(kind: str, lang: object, detail: str | None = None) -> html.Div:

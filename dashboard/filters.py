@@ -32,7 +32,9 @@ _CODE = re.compile(r"^[A-Za-z0-9_\-.]{1,40}$")
 # digits and the punctuation category names use; no quotes, '&', '=' or control characters.
 _TEXT = re.compile(r"^[\w\-.·、/()（） ]{1,40}$")
 KNOWN_PARAMS = {"unit", "period", "date", "start", "end", "category", "source", "urgency", "status", "drill", "lang",
-                "level", "measure", "sel", "sensor", "bottom"}
+                "level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m"}
+HOT_N = (2, 50)  # hotline repeat complaints: at least n orders (hot_n=) ...
+HOT_M = (1, 365)  # ... within m days (hot_m=)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,22 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | Non
     if value not in allowed:
         raise QueryError(f"“{name}={value}” is not one of {', '.join(allowed)}")
     return str(value)
+
+
+def bounded_int(name: str, value: object, lo: int, hi: int, default: int) -> int:
+    """A whole number from the URL within [lo, hi] (``default`` when absent); else ``QueryError``."""
+    if value in (None, ""):
+        return default
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{1,6}", text) or not lo <= int(text) <= hi:
+        raise QueryError(f"“{name}={str(value)[:20]}” must be a whole number from {lo} to {hi}")
+    return int(text)
+
+
+def hotspot_params(extra: Mapping[str, Any], default_n: int, default_m: int) -> tuple[int, int]:
+    """(min orders, window days) of the hotline's repeat complaints from ``hot_n=`` / ``hot_m=``."""
+    return (bounded_int("hot_n", extra.get("hot_n"), *HOT_N, default_n),
+            bounded_int("hot_m", extra.get("hot_m"), *HOT_M, default_m))
 
 
 def parse(params: Mapping[str, Any]) -> FilterState:

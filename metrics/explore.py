@@ -255,11 +255,24 @@ def handling_distribution(con: duckdb.DuckDBPyConnection, query: Query) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def case_points(con: duckdb.DuckDBPyConnection, query: Query, limit: int = 5000) -> pd.DataFrame:
-    """Up to ``limit`` case locations (lon, lat, case_id, category_code), newest first, for the map."""
+def case_points(con: duckdb.DuckDBPyConnection, query: Query, limit: int = 5000, recent_days: float | None = 3
+                ) -> pd.DataFrame:
+    """Up to ``limit`` case locations (lon, lat, case_id, category_code), newest first, for the map.
+
+    ``recent_days``: look in the last days before the period's as-of instant first — at district scale
+    a few days hold thousands of cases, and a top-N over them is cheaper than over the whole period;
+    when they hold fewer than ``limit`` the whole period is read. Same rows either way (the newest
+    ``limit`` are in the recent days whenever these hold ``limit`` of them)."""
     where, params = _where(con, "cases", query)
-    return con.execute(f"SELECT case_id, category_code, lon, lat FROM cases WHERE {where} AND lon IS NOT NULL "
-                       f"ORDER BY reported_at DESC LIMIT {int(limit)}", params).df()
+    sql = (f"SELECT case_id, category_code, lon, lat FROM cases WHERE {where} AND lon IS NOT NULL{{extra}} "
+           f"ORDER BY reported_at DESC, case_id LIMIT {int(limit)}")
+    if recent_days is not None:
+        bound = as_of(query.period, data_now(con)) - timedelta(days=recent_days)
+        if bound > query.period.start:
+            got = con.execute(sql.format(extra=" AND reported_at >= $recent"), {**params, "recent": bound}).df()
+            if len(got) >= limit:
+                return got
+    return con.execute(sql.format(extra=""), params).df()
 
 
 def rows(con: duckdb.DuckDBPyConnection, table: Literal["cases", "hotline_orders"], query: Query,
@@ -364,8 +377,17 @@ def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | N
         where.append(clause)
         params.update(extra)
     w = " AND ".join(f"({x})" for x in where)
-    total = int(con.execute(f"SELECT count(*) FROM cases WHERE {w}", params).fetchone()[0])  # type: ignore[index]
-    page = con.execute(f"SELECT case_id, category_code, status, registered_at, deadline_at, station_code, dept_code, "
-                       f"town_code, grid_code, address FROM cases WHERE {w} ORDER BY deadline_at, case_id "
-                       f"LIMIT {int(limit)}", params).df()
+    cols = ("case_id", "category_code", "status", "registered_at", "deadline_at", "station_code", "dept_code",
+            "town_code", "grid_code", "address")
+    # one statement: the matching (id, deadline) pairs are filtered once into a small materialized set
+    # that gives both the total and the page's ids; only the page's rows are read in full. (A window
+    # count(*) OVER () with the page was slower: it carries every matching row's columns to the sort.)
+    got = con.execute(
+        f"WITH k AS MATERIALIZED (SELECT case_id, deadline_at FROM cases WHERE {w}), "
+        f"t AS (SELECT * FROM k ORDER BY deadline_at, case_id LIMIT {int(limit)}), "
+        f"p AS (SELECT {', '.join(f'c.{c}' for c in cols)} FROM t JOIN cases c USING (case_id)) "
+        "SELECT n.total, p.* FROM (SELECT count(*) AS total FROM k) n LEFT JOIN p ON true "
+        "ORDER BY p.deadline_at, p.case_id", params).df()
+    total = int(got["total"].iloc[0])
+    page = got[got["case_id"].notna()].drop(columns="total").reset_index(drop=True)
     return page, total

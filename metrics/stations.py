@@ -30,22 +30,25 @@ class StationClosure:
 
 
 def station_closure(con: duckdb.DuckDBPyConnection, query: Query, *,
-                    overrides: Mapping[str, Any] | None = None) -> StationClosure:
+                    overrides: Mapping[str, Any] | None = None, previous: bool = True) -> StationClosure:
+    """``previous=False``: no previous-period values (None), and no previous-period work in the scan."""
     cfg = metrics_overrides(overrides)
     (ind,) = resolve(["station_closure_rate"], cfg)
     # one scan by station; the district value is the sum over the stations (every station case has one
     # station), which spares a second scan of the same rows (what indicator_values would give, tested)
-    results = scan(con, [ind], query, [query.period, query.period.previous()], "station")
-    df = _frame([ind], results, unit_names(con, "station", query), 0, True, "station", query)
+    periods = [query.period, query.period.previous()] if previous else [query.period]
+    results = scan(con, [ind], query, periods, "station")
+    df = _frame([ind], results, unit_names(con, "station", query), 0, previous, "station", query)
     df["meets_target"] = (df["value"] >= df["target"]).astype("boolean").mask(df["value"].isna())
     below = df[df["meets_target"].eq(False).fillna(False)].sort_values(["value", "key"]).reset_index(drop=True)
     sums = [[0.0, 0.0], [0.0, 0.0]]
     for vals in results.get(ind.id, {}).values():
-        for i in (0, 1):
+        for i in range(len(periods)):
             sums[i][0] += vals[i][0] or 0.0
             sums[i][1] += vals[i][1] or 0.0
     cur, prev = _value(ind, *sums[0]), _value(ind, *sums[1])
-    district = IndicatorValue(ind.id, ind.zh, ind.en, ind.unit, ind.direction, cur[0], cur[1], cur[2], prev[2],
+    district = IndicatorValue(ind.id, ind.zh, ind.en, ind.unit, ind.direction, cur[0], cur[1], cur[2],
+                              prev[2] if previous else None,
                               ind.target, status_of(ind, cur[2]))
     return StationClosure(df, district, int(df["meets_target"].eq(True).sum()), int(df["value"].notna().sum()),
                           len(df), below)

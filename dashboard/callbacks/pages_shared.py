@@ -22,7 +22,7 @@ from dashboard.components.page import rows_page, search_params
 from dashboard.filters import FilterState, parse, state_from_controls
 from metrics.query import QueryError
 
-EXTRA = ("level", "measure", "sel", "sensor", "bottom")
+EXTRA = ("level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m")
 
 
 def checked_page(page: object) -> str:
@@ -79,7 +79,8 @@ def click_href(page: str, search: str | None, click: dict[str, Any] | None) -> s
     return f"/{page}{state.search(**_extra(params))}"
 
 
-def rows_response(table: str, search: str | None, request: dict[str, Any] | None) -> tuple[Any, Any]:
+def rows_response(table: str, search: str | None, request: dict[str, Any] | None, label: str | None = None
+                  ) -> tuple[Any, Any]:
     if not request:
         return no_update, no_update
     start, end = int(request.get("startRow") or 0), int(request.get("endRow") or 100)
@@ -88,7 +89,8 @@ def rows_response(table: str, search: str | None, request: dict[str, Any] | None
         rows, total = rows_page(table, search, start, min(end, start + 1000), sort)
     except QueryError as exc:
         return {"rowData": [], "rowCount": 0}, str(exc)
-    return {"rowData": rows, "rowCount": total}, f"共 {total:,} 条"
+    text = label if isinstance(label, str) and "{n}" in label else "共 {n} 条"
+    return {"rowData": rows, "rowCount": total}, text.replace("{n}", f"{total:,}")
 
 
 def register(app: dash.Dash) -> None:
@@ -132,9 +134,10 @@ def register(app: dash.Dash) -> None:
         Output({"type": "cv-rows-total", "page": MATCH}, "children"),
         Input({"type": "cv-rows", "page": MATCH, "table": ALL}, "getRowsRequest"),
         State({"type": "cv-state", "page": MATCH}, "data"),
+        State({"type": "cv-rows-label", "page": MATCH}, "data"),
         prevent_initial_call=True,
     )
-    def _rows(requests: list[Any], search: str | None) -> tuple[Any, Any]:
+    def _rows(requests: list[Any], search: str | None, label: str | None) -> tuple[Any, Any]:
         ids = dash.ctx.inputs_list[0]
         try:
             for spec in ids:
@@ -143,7 +146,7 @@ def register(app: dash.Dash) -> None:
             return [{"rowData": [], "rowCount": 0} for _ in ids], str(exc)
         out, total = [], no_update
         for spec, req in zip(ids, requests, strict=True):
-            resp, tot = rows_response(spec["id"]["table"], search, req)
+            resp, tot = rows_response(spec["id"]["table"], search, req, label)
             out.append(resp)
             if tot is not no_update:
                 total = tot

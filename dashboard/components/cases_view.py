@@ -93,9 +93,11 @@ def unit_figure(ctx: Ctx, df: pd.DataFrame, level: str) -> F.Figure:
 
 
 def heat_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
-    z = df.pivot(index="dow", columns="hour", values="cases").reindex(index=range(7), columns=range(24))
+    cells = zip(df["dow"].tolist(), df["hour"].tolist(), strict=True)
+    got = dict(zip(cells, df["cases"].tolist(), strict=True))
+    z = [[got.get((d, h)) for h in range(24)] for d in range(7)]
     custom = [[f"drill=hour_dow:{h}:{d}" for h in range(24)] for d in range(7)]
-    return F.fig([{"type": "heatmap", "z": z.values.tolist(), "x": list(range(24)),
+    return F.fig([{"type": "heatmap", "z": z, "x": list(range(24)),
                    "y": ctx.t("cases.weekdays").split(","), "customdata": custom, "colorscale": "Blues",
                    "hovertemplate": f"%{{y}} %{{x}}{ctx.t('cases.hour')}: %{{z}}<extra></extra>"}],
                  yaxis={"autorange": "reversed"})
@@ -170,5 +172,5 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(ctx.t("cases.handling"), F.graph(PAGE, "handling", handling_figure(panels.handling))),
         ], className="cv-panels"),
         F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", explore.CASE_COLUMNS, case_headers(ctx.en),
-                                                 ctx.state.search())),
+                                                 ctx.state.search(), total_label=ctx.t("rows.total"))),
     ]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash_ag_grid as dag
-from dash import html
+from dash import dcc, html
 
 CASE_HEADERS = {
     "case_id": "案件编号", "reported_at": "上报时间", "category_code": "类别", "major_code": "大类", "source": "来源",
@@ -29,6 +29,12 @@ HOTLINE_HEADERS = {
     "urgency": "紧急程度", "status": "状态", "resolution": "解决情况", "satisfaction": "满意度", "due_at": "办结时限",
     "closed_at": "办结时间", "town_code": "街镇", "grid_code": "网格", "village_code": "村居", "address": "地址",
 }
+HOTLINE_HEADERS_EN = {
+    "order_id": "Order", "received_at": "Received", "channel": "Channel", "category": "Category",
+    "subcategory": "Subcategory", "urgency": "Urgency", "status": "Status", "resolution": "Resolution",
+    "satisfaction": "Satisfaction", "due_at": "Due", "closed_at": "Closed", "town_code": "Town",
+    "grid_code": "Grid", "village_code": "Village", "address": "Address",
+}
 BLOCK = 100
 
 
@@ -38,10 +44,13 @@ def case_headers(en: bool) -> dict[str, str]:
 
 
 def paged_grid(page: str, table: str, columns: Sequence[str], headers: dict[str, str], search: str,
-               height: str = "420px") -> html.Div:
-    """A grid whose rows come from the server one block at a time (``dashboard.callbacks.rows``)."""
+               height: str = "420px", total_label: str = "共 {n} 条") -> html.Div:
+    """A grid whose rows come from the server one block at a time (``dashboard.callbacks.rows``).
+    ``total_label``: the row count's text in the page's language (``{n}``: the count), kept beside
+    the grid for the rows callback (the page state it gets carries no language)."""
     return html.Div([
         html.Div(id={"type": "cv-rows-total", "page": page}, className="cv-rows-total"),
+        dcc.Store(id={"type": "cv-rows-label", "page": page}, data=total_label),
         dag.AgGrid(
             id={"type": "cv-rows", "page": page, "table": table},
             columnDefs=[{"field": c, "headerName": headers.get(c, c), "sortable": True, "resizable": True}

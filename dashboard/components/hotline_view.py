@@ -24,10 +24,10 @@ from dash import dcc, html
 import metrics
 from dashboard import data
 from dashboard.components import figures as F
-from dashboard.components.grid import HOTLINE_HEADERS, paged_grid
+from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.maps import _extent
 from dashboard.components.page import Ctx
-from dashboard.filters import filter_bar
+from dashboard.filters import HOT_M, HOT_N, filter_bar, hotspot_params
 from metrics import explore
 from metrics import hotline_explore as HX
 from metrics.query import Period, QueryError
@@ -40,6 +40,7 @@ HOT_ACTIONS = {"type": "cv-hot-actions", "page": PAGE}
 MAP_MAX = 150  # hotspot markers on the map (most recurrent first)
 LIST_MAX = 50
 HEADERS = {**HOTLINE_HEADERS, "citizen_name": "来电人", "citizen_phone": "联系电话"}
+HEADERS_EN = {**HOTLINE_HEADERS_EN, "citizen_name": "Caller", "citizen_phone": "Phone"}
 STATUS_COLOR = {"green": "#1b7f3b", "amber": "#d99a00", "red": "#b02a37", None: "#5d7fa6"}
 
 
@@ -48,6 +49,13 @@ def _place(ctx: Ctx) -> HX.Place:
     if sel not in (None, "", "unit", "cell"):
         raise QueryError(f"“sel={sel}” is not one of unit, cell")
     return "unit" if sel == "unit" else "cell"
+
+
+def _rule(ctx: Ctx, place: HX.Place) -> HX.HotspotRule:
+    """The repeat-complaint rule of the view: ``hot_n=`` orders within ``hot_m=`` days (validated: a bad
+    value is a message on the page)."""
+    n, m = hotspot_params(ctx.extra, HX.HOT_MIN_COUNT, HX.HOT_WITHIN_DAYS)
+    return HX.HotspotRule(min_count=n, within_days=m, place=place)
 
 
 def _href(ctx: Ctx, **changes: Any) -> str:
@@ -116,7 +124,7 @@ def trend_frame(ctx: Ctx) -> pd.DataFrame:
 def trend_figure(ctx: Ctx) -> F.Figure:
     df = trend_frame(ctx)
     if df["value"].isna().all():
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
     traces = []
     for k, color in zip(HX.RATE_IDS, colors, strict=True):
@@ -141,7 +149,7 @@ def category_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
         custom = [f"category={k}" for k in keys]
         chosen = None
     if not keys:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     n = min(len(keys), 15)
     keys, labels, custom, vals = keys[:n][::-1], labels[:n][::-1], custom[:n][::-1], df["orders"].tolist()[:n][::-1]
     colors = ["#08519c" if chosen in (None, k) else "#c6dbef" for k in keys]
@@ -158,11 +166,14 @@ def hotspot_rows(ctx: Ctx, hot: pd.DataFrame, place: str) -> list[dict[str, Any]
     base = {k: v for k, v in ctx.state.params().items() if k not in ("category", "drill")}
     extra = {k: v for k, v in ctx.extra.items() if v}
     rows = hot.head(max(MAP_MAX, LIST_MAX)).astype(object).to_dict("records")
+    # the same query string as urlencode({**base, category, drill, **extra}), the fixed parts encoded once
+    head = urlencode(base) + "&" if base else ""
+    tail = "&" + urlencode(extra) if extra else ""
     for r in rows:
         where = names.get(r["place"], r["place"]) if place == "unit" else \
             f"{names.get(r['town_code'], r['town_code'] or '')} ~100 m"
         r["label"] = f"{r['category']} · {where}"
-        r["href"] = f"/{PAGE}?" + urlencode({**base, "category": r["category"], "drill": r["drill"], **extra})
+        r["href"] = f"/{PAGE}?{head}{urlencode({'category': r['category'], 'drill': r['drill']})}{tail}"
     return rows
 
 
@@ -210,15 +221,26 @@ def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]]) -> html.Div:
     ])
 
 
-def place_switch(ctx: Ctx, place: str) -> html.Div:
+def rule_controls(ctx: Ctx, rule: HX.HotspotRule) -> html.Div:
+    """Two number fields of the filter bar's kind (the shared filter callback writes them to the URL)."""
+    def field(name: str, value: int, bounds: tuple[int, int]) -> html.Label:
+        return html.Label([html.Span(ctx.t(f"hotline.{name}"), className="cv-filter-label"),
+                           dcc.Input(id={"type": "cv-filter", "page": PAGE, "field": name}, type="number",
+                                     value=value, min=bounds[0], max=bounds[1], step=1, debounce=True,
+                                     style={"width": "5em"})], className="cv-filter-field")
+
+    return html.Div([field("hot_n", rule.min_count, HOT_N), field("hot_m", rule.within_days, HOT_M)],
+                    className="cv-hot-rule", style={"display": "flex", "gap": "12px"})
+
+
+def place_switch(ctx: Ctx, place: str, rule: HX.HotspotRule) -> html.Div:
     def link(kind: str) -> Any:
         label = ctx.t(f"hotline.place.{kind}")
         if kind == place:
             return html.B(label)
         return dcc.Link(label, href=_href(ctx, drill=None, extra={"sel": "unit" if kind == "unit" else None}))
 
-    rule = ctx.t("hotline.rule", n=HX.HOT_MIN_COUNT, m=HX.HOT_WITHIN_DAYS)
-    return html.Div([html.Span(rule + " · "), link("cell"), html.Span(" | "), link("unit")], className="cv-muted")
+    return html.Div([rule_controls(ctx, rule), link("cell"), html.Span(" | "), link("unit")], className="cv-muted")
 
 
 def banner(ctx: Ctx) -> html.Div | None:
@@ -235,7 +257,8 @@ def render(ctx: Ctx) -> list[Any]:
     place = _place(ctx)
     vals = metrics.indicator_values(ctx.con, ["hotline_orders", *HX.RATE_IDS, "hotline_backlog"], ctx.query)
     counts = HX.category_counts(ctx.con, ctx.query)
-    hot = HX.hotspots(ctx.con, ctx.query, HX.HotspotRule(place=place))
+    rule = _rule(ctx, place)
+    hot = HX.hotspots(ctx.con, ctx.query, rule)
     hot_rows = hotspot_rows(ctx, hot, place)
     last = ctx.query.period.end - pd.Timedelta(days=1)
     scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
@@ -252,10 +275,12 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(cat_title, F.graph(PAGE, "category", category_figure(ctx, counts))),
         ], className="cv-panels"),
         html.Div([
-            F.panel(f"{ctx.t('hotline.hotspots')} ({len(hot):,})", place_switch(ctx, place),
+            F.panel(f"{ctx.t('hotline.hotspots')} · {ctx.t('hotline.rule', n=rule.min_count, m=rule.within_days)} "
+                    f"({len(hot):,})", place_switch(ctx, place, rule),
                     hotspot_list(ctx, hot_rows, len(hot))),
             F.panel(ctx.t("hotline.map"), hotspot_map(ctx, hot_rows)),
         ], className="cv-panels", style={"gridTemplateColumns": "minmax(360px, 1fr) 2fr", "marginTop": "10px"}),
-        F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS, HEADERS,
+        F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS,
+                                                   HEADERS_EN if ctx.en else HEADERS,
                                                    ctx.state.search(**ctx.extra))),
     ]

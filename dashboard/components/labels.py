@@ -68,13 +68,17 @@ ZH = {
     "stations.rate": "本站结案率", "stations.table": "当月应结案的工作站案件",
     "stations.drill_hint": "点击月度走势中的某个月，列出该月应结案的工作站案件（即该月结案率的分母）。",
     "stations.all": "全部站点",
+    "stations.deadline": "时限",
+    "stations.meeting_note": "{total} 个工作站中 {due} 个有应结案件，其中 {meeting} 个达标 · 目标 {target}",
     # --- hotline page (task hotline3) ---
     "hotline.target": "目标", "hotline.actual": "实际", "hotline.trend": "近12个月四率走势",
     "hotline.subcategories": "小类（点击查看工单）", "hotline.map": "重复投诉热点地图（点击查看工单）",
     "hotline.max_window": "窗口内最多 {n} 件", "hotline.in_period": "本期 {n} 件",
     "hotline.no_hotspots": "本期无重复投诉热点", "hotline.place.cell": "按约100米网格",
     "hotline.place.unit": "按村居/单位",
-    "hotline.rule": "同一地点同一类别 {m} 天内 ≥ {n} 次", "hotline.drilled": "{n} 件工单",
+    "hotline.rule": "同一地点同类诉求 {m} 天内 ≥ {n} 次", "hotline.hot_n": "最少次数",
+    "hotline.hot_m": "天数窗口", "hotline.drilled": "{n} 件工单",
+    "page.no_data": "无数据",
 }
 
 
@@ -93,18 +97,22 @@ EN = {
     "stations.rate": "Station closure rate", "stations.table": "Station cases due that month",
     "stations.drill_hint": "Click a month of the trend to list the station cases due that month "
                            "(the denominator of its closure rate).",
-    "stations.all": "All stations", "stations.closure": "Closure rate by station (85% line)",
+    "stations.all": "All stations",
+    "stations.deadline": "deadline",
+    "stations.meeting_note": "{due} of {total} stations have cases due; {meeting} of them meet the target · "
+                             "target {target}", "stations.closure": "Closure rate by station (85% line)",
     "stations.meeting": "Stations meeting the target", "stations.trend": "Monthly trend",
     "stations.category": "Categories", "stations.department": "Departments",
     "stations.open": "Open / overdue cases",
     # --- hotline page (task hotline3) ---
     "hotline.rates": "Four rates vs targets", "hotline.categories": "Categories (click to filter)",
-    "hotline.hotspots": "Repeat complaints (顽症)", "hotline.table": "Orders", "hotline.target": "Target",
+    "hotline.hotspots": "Repeat complaints", "hotline.table": "Orders", "hotline.target": "Target",
     "hotline.actual": "Actual", "hotline.trend": "Rates, last 12 months",
     "hotline.subcategories": "Subcategories (click: list orders)", "hotline.map": "Hotspot map (click: list orders)",
     "hotline.max_window": "up to {n} in a window", "hotline.in_period": "{n} in period",
     "hotline.no_hotspots": "No repeat-complaint hotspot in this period", "hotline.place.cell": "by ~100 m cell",
     "hotline.place.unit": "by village/unit", "hotline.rule": "same place and category ≥ {n} times within {m} days",
+    "hotline.hot_n": "At least (times)", "hotline.hot_m": "Within (days)",
     "hotline.drilled": "{n} orders", "drill.active": "Table limited to", "drill.clear": "clear",
     # --- every remaining page label (tests/dashboard/test_labels.py: EN covers ZH) ---
     "filter.town": "Town", "filter.grid": "Grid", "filter.village": "Village", "filter.period": "Period",
@@ -156,6 +164,7 @@ EN = {
     "staffing.night_cover": "Night cover per grid (red: a night uncovered; click to filter)",
     "staffing.nights_without": "nights without night cover",
     "staffing.all_covered": "Every grid had night cover every night",
+    "page.no_data": "No data",
 }
 
 

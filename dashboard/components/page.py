@@ -49,6 +49,9 @@ class Ctx:
         return str(hit.iloc[0]) if len(hit) else code
 
 
+EXTRA = ("level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m")  # page parameters beyond FilterState
+
+
 def _units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return explore.unit_tree(con)
 
@@ -65,7 +68,7 @@ def context(params: Mapping[str, Any]) -> Ctx:
     if query.unit != state.unit:  # clamped to the user's scope: title, menus and URL say so
         state = state.with_(unit=query.unit)
     lang = params.get("lang")
-    extra = {k: str(v) for k, v in params.items() if k in ("level", "measure", "sel", "sensor", "bottom")}
+    extra = {k: str(v) for k, v in params.items() if k in EXTRA}
     return Ctx(con, state, query, units, extra, lang, translator(lang))
 
 

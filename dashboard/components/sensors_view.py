@@ -29,6 +29,7 @@ BEYOND_ID = "sensors-beyond"
 SERIES_NOTE_ID = "sensors-series-note"
 PICKER = {"type": "cv-filter", "page": PAGE, "field": "sensor"}
 MAX_POINTS = 720  # a month of hourly readings in ≤ 720 buckets: one point per hour, a year one per 12 h
+PAST_KEPT = 12  # past as-of instants whose readings scan is kept per snapshot (5000 sensors ≈ 0.3 MB each)
 PICKER_MAX = 800  # beyond this many sensors in scope the picker lists only those not normal
 COLORS = {"alarm": "#b02a37", "warning": "#e6a23c", "normal": "#1b7f3b", "no_data": "#aab4be"}
 
@@ -49,7 +50,7 @@ def _href(ctx: Ctx, **changes: str | None) -> str:
 
 def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, chosen: str | None) -> F.Figure:
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     df = df.sort_values("online_rate", na_position="first").head(25)
     colors = ["#3182bd" if chosen in (None, k) else "#c6dbef" for k in df["key"]]
     shapes = [] if target is None else [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target,
@@ -67,7 +68,7 @@ def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, ch
 def _stacked(ctx: Ctx, x_keys: list[str], x_labels: list[str], series: dict[str, list[int]], action: str | None,
              height: int = 280, **layout: Any) -> F.Figure:
     if not x_keys:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     traces = []
     for name, ys in series.items():
         tr: dict[str, Any] = {"type": "bar", "name": ctx.t(f"sensors.state.{name}"), "x": x_labels, "y": ys,
@@ -84,7 +85,7 @@ def alarm_time_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
     p = ctx.query.period
     days = [d.strftime("%Y-%m-%d") for d in pd.date_range(p.start, p.end - pd.Timedelta(seconds=1), freq="D")]
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     wide = df.pivot(index="key", columns="severity", values="alarms").reindex(days).fillna(0)
     series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
     return _stacked(ctx, days, days, series, None)
@@ -93,7 +94,7 @@ def alarm_time_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
 def alarm_type_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
     df = SX.alarm_counts(ctx.con, ctx.query, "sensor_type", table=alarms)
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     wide = df.pivot(index="key", columns="severity", values="alarms").fillna(0)
     keys = [str(k) for k in wide.index]
     series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
@@ -111,9 +112,9 @@ def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
     ranges = data.per_snapshot("sensors.rows", SX.reading_rows)
     hit = ranges[ranges["sensor_id"] == info["sensor_id"]]
     rows = (int(hit["row_lo"].iloc[0]), int(hit["row_hi"].iloc[0])) if len(hit) else None
-    df = SX.sensor_series(ctx.con, ctx.query, str(info["sensor_id"]), MAX_POINTS, rows)
+    df = SX.sensor_series(ctx.con, ctx.query, str(info["sensor_id"]), MAX_POINTS, rows, in_scope=True)
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     x = [t.strftime("%Y-%m-%d %H:%M") for t in df["ts"]]
     traces: list[dict[str, Any]] = [
         {"type": "scatter", "mode": "lines", "x": x, "y": df["hi"].tolist(), "line": {"width": 0},
@@ -202,16 +203,21 @@ def _default_sensor(latest: pd.DataFrame) -> str | None:
 
 
 def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
-    """Every sensor in scope with its last reading, online flag and state. The readings scan behind it is
-    kept per snapshot for the data's 'now' (what every current period asks), computed afresh otherwise."""
+    """Every sensor in scope with its last reading, online flag and state. The readings scan behind it
+    (≈200 ms at district scale) is kept per snapshot: for the data's 'now' (what every current period
+    asks) and for the last ``PAST_KEPT`` past as-of instants viewed (a past period's end), so browsing
+    back and forth between past months pays the scan once per month."""
     # a warehouse without a recorded data 'now' (live loads): never judge devices at a future instant
     at = min(SX.as_of_time(ctx.con, ctx.query), data.site_now())
     now = data.per_snapshot("sensors.now", SX.data_now)
     if now is not None and at == now:
         last = data.per_snapshot("sensors.last", lambda con: SX.last_readings(con, now))
-    else:
+    elif now is not None and at < now:  # a past instant: its readings can no longer change in this snapshot
+        last = data.per_snapshot_bounded("sensors.last_at", at.isoformat(),
+                                         lambda con: SX.last_readings(con, at), PAST_KEPT)
+    else:  # beyond the data or no recorded 'now' (live loads): data may still arrive, compute afresh
         last = SX.last_readings(ctx.con, at)
-    return SX.sensor_status(ctx.con, ctx.query, stype, at, last)
+    return SX.sensor_status(ctx.con, ctx.query, stype, at, last, data.per_snapshot("sensors.table", SX.sensor_table))
 
 
 def render(ctx: Ctx) -> list[Any]:
@@ -222,7 +228,7 @@ def render(ctx: Ctx) -> list[Any]:
     status = status_all if stype is None else status_all[status_all["sensor_type"] == stype]
     by_type = SX.online_rate(con, q, "sensor_type", status=status_all)
     by_unit = SX.online_rate(con, q, "unit", status=status)
-    alarms = SX.alarm_table(con, q, stype)
+    alarms = SX.alarm_table(con, q, stype, data.per_snapshot("sensors.alarm_cases", SX.alarm_cases))
     flow = SX.alarm_case_flow(con, q, table=alarms)
     sev = SX.alarm_counts(con, q, "severity", table=alarms)
     offline = SX.offline(status)

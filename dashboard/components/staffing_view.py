@@ -27,7 +27,7 @@ def _unit_action(key: str) -> str:
 
 def duty_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
     if df.empty or int(df["total"].sum()) == 0:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     custom = [_unit_action(k) for k in df["key"]]
     traces = [{"type": "bar", "name": ctx.t(f"staffing.shift.{s}"), "x": df["label"].tolist(), "y": df[s].tolist(),
                "marker": {"color": SHIFT_COLORS[s]}, "customdata": custom} for s in TX.SHIFTS]
@@ -38,7 +38,7 @@ def duty_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
 def daily_figure(ctx: Ctx) -> F.Figure:
     df = TX.duty_by_day(ctx.con, ctx.query)
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     wide = df.pivot(index="day", columns="shift", values="persons").fillna(0)
     x = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in wide.index]
     return F.fig([{"type": "scatter", "mode": "lines+markers", "name": ctx.t(f"staffing.shift.{s}"), "x": x,
@@ -49,7 +49,7 @@ def daily_figure(ctx: Ctx) -> F.Figure:
 
 def night_figure(ctx: Ctx, gaps: pd.DataFrame) -> F.Figure:
     if gaps.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     df = gaps.sort_values(["nights_uncovered", "key"], ascending=[True, True]).tail(40)
     colors = ["#b02a37" if u else "#1b7f3b" for u in df["uncovered"]]
     share = [c / n if n else None for c, n in zip(df["nights_covered"], df["nights"], strict=True)]
@@ -64,7 +64,7 @@ def night_figure(ctx: Ctx, gaps: pd.DataFrame) -> F.Figure:
 def workload_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
     d = df.dropna(subset=["cases_per_person"])
     if d.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     d = d.sort_values("cases_per_person").tail(25)
     return F.fig([{"type": "bar", "orientation": "h", "x": d["cases_per_person"].round(2).tolist(),
                    "y": d["label"].tolist(), "marker": {"color": "#6baed6"},

@@ -22,6 +22,7 @@ from dashboard.components.cases_view import bar
 from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.page import Ctx
 from metrics import explore
+from metrics.case_panels import category_department_counts
 from metrics.explore import DUE_MONTH, Drill
 from metrics.query import QueryError
 
@@ -106,7 +107,7 @@ def render(ctx: Ctx) -> list[Any]:
     q = ctx.query
     sel = ctx.extra.get("sel") or None
     drill = _drill(ctx)
-    sc = metrics.station_closure(ctx.con, q)
+    sc = metrics.station_closure(ctx.con, q, previous=False)  # the page shows no previous values
     df = sc.stations.sort_values("value", na_position="last")
     if sel and sel not in set(df["key"]):
         raise QueryError(f"unknown station {sel!r} in this scope")
@@ -116,22 +117,23 @@ def render(ctx: Ctx) -> list[Any]:
         trend = trend[trend["key"] == sel]
     # without a station the panels count station cases only (any station); a month drill narrows further
     scope = drill or Drill("station", sel or "*")
-    cats = explore.case_counts(ctx.con, q, "major", scope)
-    depts = explore.case_counts(ctx.con, q, "department", scope)
+    cats, depts = category_department_counts(ctx.con, q, scope)  # one scan for both panels
     overdue, n_overdue = explore.overdue_cases(ctx.con, q, Drill("station", sel or "*"), 20)
     overdue = access.mask_rows(overdue)
     name = dict(zip(df["key"], df["name"], strict=True)).get(sel, sel) if sel else None
     if sel:
         row = df[df["key"] == sel].iloc[0]
         head = _kpi(ctx.t("stations.rate"), F.pct(row["value"]),
-                    f"{F.num(row['numerator'])}/{F.num(row['denominator'])} · 目标 {F.pct(target)}", "stations-rate")
+                    f"{F.num(row['numerator'])}/{F.num(row['denominator'])} · {ctx.t('cases.target')} {F.pct(target)}",
+                    "stations-rate")
     else:
-        head = _kpi(sc.district.name_zh, F.pct(sc.district.value),
+        head = _kpi(sc.district.name_en if ctx.en else sc.district.name_zh, F.pct(sc.district.value),
                     f"{F.num(sc.district.numerator)}/{F.num(sc.district.denominator)}", "stations-rate")
     title = f"{ctx.t('stations.title')} · {name}" if sel else ctx.t("stations.title")
+    deadline = ctx.t("stations.deadline")
     table = (F.panel(f"{ctx.t('stations.table')} · {drill.value}",
                      paged_grid(PAGE, "cases", explore.CASE_COLUMNS, case_headers(ctx.en),
-                                ctx.state.search(**ctx.extra)),
+                                ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total")),
                      cls="cv-wide")
              if drill else html.P(ctx.t("stations.drill_hint"), className="cv-muted", id="stations-drill-hint"))
     return [
@@ -140,7 +142,9 @@ def render(ctx: Ctx) -> list[Any]:
         banner(ctx, drill),
         html.Div([
             _kpi(ctx.t("stations.meeting"), f"{sc.meeting_target} / {sc.stations_with_value}",
-                 f"共 {sc.stations_total} 站 · 目标 {F.pct(target)}", "stations-meeting"),
+                 # stations without a case due in scope have no rate: say how many have one
+                 ctx.t("stations.meeting_note", total=sc.stations_total, due=sc.stations_with_value,
+                       meeting=sc.meeting_target, target=F.pct(target)), "stations-meeting"),
             head,
         ], className="cv-kpis"),
         html.Div([
@@ -150,7 +154,7 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(ctx.t("stations.category"), F.graph(PAGE, "category", hbar(cats))),
             F.panel(ctx.t("stations.department"), F.graph(PAGE, "department", hbar(depts))),
             F.panel(f"{ctx.t('stations.open')} ({n_overdue:,})", html.Ul(
-                [html.Li(f"{r.case_id} · {r.station_code} · {r.category_code} · 时限 {r.deadline_at:%Y-%m-%d}")
+                [html.Li(f"{r.case_id} · {r.station_code} · {r.category_code} · {deadline} {r.deadline_at:%Y-%m-%d}")
                  for r in overdue.itertuples()], className="cv-overdue")),
         ], className="cv-panels"),
         table,

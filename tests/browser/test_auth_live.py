@@ -157,7 +157,8 @@ def rows_body(callbacks: list[dict[str, Any]], page: str, table: str, search: st
                     {"id": {"type": "cv-rows-total", "page": page}, "property": "children"}],
         "inputs": [[{"id": {"type": "cv-rows", "page": page, "table": table}, "property": "getRowsRequest",
                      "value": {"startRow": 0, "endRow": 1000}}]],
-        "state": [{"id": {"type": "cv-state", "page": page}, "property": "data", "value": search}],
+        "state": [{"id": {"type": "cv-state", "page": page}, "property": "data", "value": search},
+                  {"id": {"type": "cv-rows-label", "page": page}, "property": "data", "value": None}],
     }
 
 

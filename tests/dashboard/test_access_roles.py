@@ -108,7 +108,8 @@ def _rows_body(app: dash.Dash, page: str, search: str = "") -> dict[str, Any]:
         "output": key, "outputs": outputs, "changedPropIds": [],
         "inputs": [[{"id": {"type": "cv-rows", "page": page, "table": "cases"}, "property": "getRowsRequest",
                      "value": {"startRow": 0, "endRow": 100}}]],
-        "state": [{"id": {"type": "cv-state", "page": page}, "property": "data", "value": search}],
+        "state": [{"id": {"type": "cv-state", "page": page}, "property": "data", "value": search},
+                  {"id": {"type": "cv-rows-label", "page": page}, "property": "data", "value": None}],
     }
 
 

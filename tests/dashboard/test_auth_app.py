@@ -399,7 +399,8 @@ def test_shared_page_callbacks_are_guarded_by_the_page_in_their_ids(app: dash.Da
         "output": key, "outputs": [], "changedPropIds": [],
         "inputs": [[{"id": {"type": "cv-rows", "page": "cases", "table": "cases"}, "property": "getRowsRequest",
                      "value": {"startRow": 0, "endRow": 100}}]],
-        "state": [{"id": {"type": "cv-state", "page": "cases"}, "property": "data", "value": ""}],
+        "state": [{"id": {"type": "cv-state", "page": "cases"}, "property": "data", "value": ""},
+                  {"id": {"type": "cv-rows-label", "page": "cases"}, "property": "data", "value": None}],
     }
     r = c.post("/_dash-update-component", json=body)
     if allowed(role, "/cases"):

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 import dash
 import duckdb
 import flask
+import pandas as pd
 import pytest
 from dash import dcc
 
@@ -189,3 +190,52 @@ def test_trend_matches_the_compiled_monthly_trend(ctx: dash.Dash, raw: duckdb.Du
             want = [None if v != v else round(float(v), 9) for v in r["value"]]
             assert [None if v is None else round(v, 9) for v in trace["y"]] == want
             assert sum(v is not None for v in want) >= 2
+
+
+def _hotspots_pandas(raw: duckdb.DuckDBPyConnection, s: datetime, e: datetime, n: int, m: int
+                     ) -> dict[tuple[str, str], int]:
+    """(unit, category) → max orders within any m-day window ending on an order in [s, e), for pairs with
+    at least n: counted row by row in pandas, independently of the page's SQL."""
+    df = raw.execute("SELECT unit_code, category, received_at FROM hotline_orders WHERE unit_code IS NOT NULL "
+                     "AND category IS NOT NULL AND received_at < ?", [e]).df()
+    out = {}
+    for (unit, cat), g in df.groupby(["unit_code", "category"]):
+        ts = sorted(g["received_at"])
+        best = max((sum(1 for u in ts if t - pd.Timedelta(days=m) <= u <= t) for t in ts if t >= s), default=0)
+        if best >= n:
+            out[(unit, cat)] = best
+    return out
+
+
+def test_hot_n_and_hot_m_change_the_hotspots_as_an_independent_count(ctx: dash.Dash,
+                                                                     raw: duckdb.DuckDBPyConnection) -> None:
+    s, e = bounds("quarter")
+    counts = set()
+    for n, m in ((2, 7), (3, 30), (2, 90), (4, 60)):
+        page = layout(period="quarter", sel="unit", hot_n=str(n), hot_m=str(m))
+        assert messages(page) == []
+        expected = _hotspots_pandas(raw, s, e, n, m)
+        body = text(page)
+        assert f"同一地点同类诉求 {m} 天内 ≥ {n} 次 ({len(expected):,})" in body
+        ol = find(page, lambda c: getattr(c, "id", None) == hotline_view.HOT_LIST_ID)[0]
+        links = [li for li in ol.children if isinstance(li.children[0], dcc.Link)]
+        assert len(links) == min(len(expected), hotline_view.LIST_MAX)
+        for li in links:
+            p = params_of(li.children[0].href)
+            assert p["hot_n"] == str(n) and p["hot_m"] == str(m)  # the drill keeps the rule
+            key = (p["drill"].removeprefix("place:"), p["category"])
+            assert f"窗口内最多 {expected[key]} 件" in text(li.children[1])
+        counts.add(len(expected))
+    # the number fields write the rule into the URL through the shared filter callback
+    href = pages_shared.filter_href("hotline", "?period=quarter&sel=unit", ["period", "hot_n", "hot_m"],
+                                     ["quarter", 5, 45], "hot_n")
+    assert params_of(href) == {"period": "quarter", "sel": "unit", "hot_n": "5", "hot_m": "45"}
+    assert len(counts) > 1  # the parameters matter on this fixture
+
+
+def test_bad_hot_parameters_are_a_message(ctx: dash.Dash) -> None:
+    for q in ({"hot_n": "abc"}, {"hot_n": "1"}, {"hot_n": "51"}, {"hot_m": "0"}, {"hot_m": "366"},
+              {"hot_m": "-3"}, {"hot_n": "2.5"}, {"hot_m": "9" * 30}):
+        msg = messages(layout(**q))
+        assert msg and "must be a whole number" in msg[0], q
+    assert messages(layout(hot_n="2", hot_m="365")) == []

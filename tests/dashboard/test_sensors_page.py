@@ -167,3 +167,34 @@ def test_filter_change_changes_figures(ctx: dash.Dash) -> None:
 def test_english(ctx: dash.Dash) -> None:
     page = layout(lang="en")
     assert messages(page) == [] and "Sensors" in text(page) and "Online rate" in text(page)
+
+
+def test_past_month_status_is_kept_per_as_of_and_stays_correct(ctx: dash.Dash,
+                                                                  raw: duckdb.DuckDBPyConnection) -> None:
+    start, _ = month_bounds()
+    past_end = start  # the previous month ends where this one starts: its as-of instant
+    day = (start - timedelta(days=10)).date().isoformat()
+    n, online = online_sql(raw, past_end)
+    for _ in range(2):  # first view scans, the repeat reads the kept scan: both match the SQL
+        kpis = text(find(layout(date=day), lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
+        assert (f"{online / n * 100:.1f}%" if n else "–") in kpis and f"'{n:,}'" in kpis
+    wh = data.warehouse()
+    assert any(k.startswith("sensors.last_at\x00") for k in wh._memo)
+
+
+def test_bounded_per_snapshot_memo_drops_the_least_recently_used(ctx: dash.Dash) -> None:
+    calls: list[int] = []
+
+    def value(i: int) -> Any:
+        return lambda con: calls.append(i) or i
+
+    for i in range(4):
+        assert data.per_snapshot_bounded("t.fam", str(i), value(i), 3) == i
+    assert calls == [0, 1, 2, 3]  # 0 was dropped when 3 came in
+    assert data.per_snapshot_bounded("t.fam", "1", value(1), 3) == 1  # kept: no call; now most recent
+    assert calls == [0, 1, 2, 3]
+    data.per_snapshot_bounded("t.fam", "4", value(4), 3)  # drops 2 (least recently used), not 1
+    data.per_snapshot_bounded("t.fam", "1", value(1), 3)
+    data.per_snapshot_bounded("t.fam", "2", value(2), 3)
+    assert calls == [0, 1, 2, 3, 4, 2]
+    assert sum(k.startswith("t.fam\x00") for k in data.warehouse()._memo) == 3

@@ -145,3 +145,60 @@ def test_kpi_scan_with_one_previous_and_breaches_from_rates(con: duckdb.DuckDBPy
     q = _queries(con)[0]
     assert metrics.urgent_breaches(con, q, "arrival", limit=0)[1] + \
         metrics.urgent_breaches(con, q, "result", limit=0)[1] > 0  # the fixture has breaches to compare
+
+
+def test_station_breakdowns_from_one_scan(con: duckdb.DuckDBPyConnection) -> None:
+    """/stations: majors and departments of the station cases (any station, one station, a due-month
+    drill) equal ``explore.case_counts``' two separate reads."""
+    from metrics.case_panels import category_department_counts
+
+    q = _queries(con)[0]
+    station = con.execute("SELECT station_code FROM cases WHERE station_code IS NOT NULL GROUP BY 1 "
+                          "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    month = f"{q.period.start:%Y-%m}"
+    drills = [Drill("station", "*"), Drill("station", station), Drill("due_month", month),
+              Drill("due_month", f"{month}:{station}")]
+    nonempty = 0
+    for qq in (q, _queries(con)[8]):
+        for d in drills:
+            majors, depts = category_department_counts(con, qq, d)
+            assert_frame_equal(majors, explore.case_counts(con, qq, "major", d), check_dtype=False)
+            assert_frame_equal(depts, explore.case_counts(con, qq, "department", d), check_dtype=False)
+            nonempty += len(majors) > 0 and len(depts) > 0
+    assert nonempty >= 2
+
+
+def test_overdue_cases_one_statement_matches_count_and_order(con: duckdb.DuckDBPyConnection) -> None:
+    from metrics.compiler import as_of
+    from metrics.indicators import data_now
+
+    for q in _queries(con)[:4]:
+        for d, limit in ((None, 20), (Drill("station", "*"), 5), (None, 0)):
+            page, total = explore.overdue_cases(con, q, d, limit)
+            a = as_of(q.period, data_now(con))
+            where = ("NOT coalesce(cancelled, false) AND registered_at < $a AND (closed_at IS NULL OR closed_at >= $a) "
+                     "AND deadline_at < $a" + (" AND station_code IS NOT NULL" if d else ""))
+            args: dict[str, object] = {"a": a}
+            if q.unit:
+                where += " AND (town_code = $u OR grid_code = $u OR village_code = $u OR district_code = $u)"
+                args["u"] = q.unit
+            sql = f"SELECT case_id FROM cases WHERE {where} ORDER BY deadline_at, case_id"
+            want = con.execute(sql, args).fetchall()
+            assert total == len(want)
+            assert list(page["case_id"]) == [r[0] for r in want[:limit]]
+            assert list(page.columns)[:2] == ["case_id", "category_code"]
+    assert explore.overdue_cases(con, _queries(con)[0])[1] > 0  # the fixture has overdue cases
+
+
+def test_map_points_recent_first_are_the_same_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """``case_points`` looks in the last days first; it returns exactly the newest ``limit`` cases of the
+    period, as reading the whole period does (with limits the recent days do and do not fill)."""
+    for q in _queries(con)[:3] + _queries(con)[3:4]:
+        for limit in (5, 50, 100_000):
+            fast = explore.case_points(con, q, limit)
+            full = explore.case_points(con, q, limit, recent_days=None)
+            assert_frame_equal(fast, full)
+            assert len(full) == min(limit, explore.rows(con, "cases", q, limit=0)[1] - con.execute(
+                "SELECT count(*) FROM cases WHERE lon IS NULL AND NOT coalesce(cancelled, false) "
+                "AND reported_at >= $s AND reported_at < $e" + (" AND town_code = $u" if q.unit else ""),
+                {"s": q.period.start, "e": q.period.end, **({"u": q.unit} if q.unit else {})}).fetchone()[0])

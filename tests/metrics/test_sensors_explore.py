@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from metrics import Period, Query, alarm_cases, latest_readings, sensor_online
@@ -141,3 +142,43 @@ def test_types_target_and_data_now(wh):
     assert SX.data_now(wh) is None
     insert(wh, "warehouse_meta", {"key": "data_now", "value": "2026-03-10 12:00:00"})
     assert SX.data_now(wh) == AT
+
+
+def test_alarm_table_with_kept_alarm_cases_equals_the_full_join(wh):
+    case(wh, "ac1", registered="2026-03-05 10:00", closed="2026-03-06 10:00")
+    case(wh, "ac2", registered="2026-03-05 10:00")
+    case(wh, "ac3", registered="2026-03-07 10:00", cancelled=True)
+    case(wh, "other", registered="2026-03-07 10:00")  # no alarm refers to it: not kept
+    for aid, sid, sev, start, cid in [("a1", "w1", "alarm", "2026-03-05 09:00", "ac1"),
+                                      ("a2", "w2", "warning", "2026-03-05 23:00", "ac2"),
+                                      ("a3", "p1", "warning", "2026-03-07 09:00", "ac3"),
+                                      ("a4", "p1", "alarm", "2026-03-08 09:00", None)]:
+        insert(wh, "sensor_alarms", with_path({"alarm_id": aid, "sensor_id": sid, "severity": sev,
+                                               "started_at": ts(start), "case_id": cid}, "V1"))
+    kept = SX.alarm_cases(wh)
+    assert sorted(kept.case_id) == ["ac1", "ac2", "ac3"]
+    for stype in (None, "water_level", "pressure"):
+        full = SX.alarm_table(wh, MARCH, stype)
+        small = SX.alarm_table(wh, MARCH, stype, kept)
+        assert full.equals(small)
+    flow = SX.alarm_case_flow(wh, MARCH, table=SX.alarm_table(wh, MARCH, None, kept))
+    assert (flow["alarms"], flow["to_cases"], flow["cases_closed"]) == (4, 2, 1)
+    # the registered frame is gone afterwards: the cursor keeps no state between requests
+    assert not wh.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = '__sx_alarm_cases'").fetchone()[0]
+
+
+def test_status_from_the_kept_sensor_table_equals_the_sql_scope(wh):
+    insert(wh, "sensor_readings", {"sensor_id": "w1", "ts": ts("2026-03-10 11:30"), "value": 5.0})
+    table = SX.sensor_table(wh)
+    units = [None, *sorted({u for u in wh.execute("SELECT DISTINCT unnest([town_code, grid_code, village_code]) "
+                                                      "FROM sensors").df().iloc[:, 0] if u})]
+    checked = 0
+    for unit in units:
+        q = Query(MARCH.period, unit=unit)
+        for stype in (None, "water_level", "pressure", "noise"):
+            for at in (AT, datetime(2026, 3, 12)):  # before and after n1's installation
+                sql = SX.sensor_status(wh, q, stype, at)
+                kept = SX.sensor_status(wh, q, stype, at, sensors=table)
+                pd.testing.assert_frame_equal(sql, kept, check_dtype=False)
+                checked += len(sql)
+    assert checked > 20

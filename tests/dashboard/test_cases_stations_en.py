@@ -1,0 +1,83 @@
+"""/cases and /stations under ?lang=en: the labels around the data are English (unit and category
+names are data and stay Chinese); the Chinese page keeps its words; the stations note counts right."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import dash
+
+import metrics
+from dashboard.callbacks import pages_shared
+from dashboard.components import cases_view, stations_view
+from dashboard.components.labels import EN, ZH
+from dashboard.components.page import context_from_search, run
+from tests.dashboard.test_pages import figure, find, messages, text
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# the Chinese labels this page used to show under ?lang=en (none of them is a unit or category name)
+ZH_LABELS = ("目标", "上期", "周一", "周日", "%{x}时", "未按时到场", "未按时初步处置", "案件编号", "上报时间",
+             "处置时限", "时限", "个工作站", "共 ", "立案数", "15分钟到场率", "1小时初步处置率", "联勤联动事项结案率")
+
+
+def _by_class(page: Any, cls: str) -> list[str]:
+    return [str(c.children) for c in find(page, lambda c: getattr(c, "className", None) == cls)]
+
+
+def test_every_label_key_has_english() -> None:
+    assert set(ZH) == set(EN)
+    for k in ("cases.target", "cases.previous_short", "cases.breaches_note", "cases.hour", "cases.weekdays",
+              "stations.meeting_note", "stations.deadline"):
+        assert not CJK.search(EN[k]) and k in ZH
+
+
+def test_cases_page_in_english(ctx: dash.Dash) -> None:
+    page = run("cases", {"lang": "en"}, cases_view.render)
+    assert messages(page) == []
+    labels = _by_class(page, "cv-kpi-label") + _by_class(page, "cv-kpi-target")
+    assert len(labels) == 16 and not [x for x in labels if CJK.search(x)]
+    c = context_from_search("")
+    registered = metrics.indicator_values(c.con, ["registered"], c.query)["registered"]
+    assert "Registered cases" in labels and f"Previous {registered.previous_value:,.0f}" in labels
+    heat = figure(page, "heat")["data"][0]
+    assert heat["y"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] and not CJK.search(heat["hovertemplate"])
+    grid = find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("type") == "cv-rows")[0]
+    assert not [d["headerName"] for d in grid.columnDefs if CJK.search(d["headerName"])]
+    label = find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("type") == "cv-rows-label")
+    _, total = pages_shared.rows_response("cases", "", {"startRow": 0, "endRow": 5}, label[0].data)
+    n = metrics.explore.rows(c.con, "cases", c.query, limit=0)[1]
+    assert total == f"{n:,} rows"
+    body = text(page)
+    assert not [w for w in ZH_LABELS if w in body]
+
+
+def test_cases_page_in_chinese_keeps_its_words(ctx: dash.Dash) -> None:
+    page = run("cases", {}, cases_view.render)
+    labels = _by_class(page, "cv-kpi-label") + _by_class(page, "cv-kpi-target")
+    assert "立案数" in labels and "未按时到场 / 未按时初步处置" in labels
+    assert figure(page, "heat")["data"][0]["y"][0] == "周一"
+    label = find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("type") == "cv-rows-label")
+    assert pages_shared.rows_response("cases", "", {"startRow": 0, "endRow": 5}, label[0].data)[1].startswith("共 ")
+
+
+def test_stations_page_in_english_and_the_meeting_note(ctx: dash.Dash) -> None:
+    c = context_from_search("")
+    sc = metrics.station_closure(c.con, c.query)
+    month = f"{c.query.period.start:%Y-%m}"
+    for params in ({"lang": "en"}, {"lang": "en", "drill": f"due_month:{month}"}):
+        page = run("stations", params, stations_view.render)
+        assert messages(page) == []
+        labels = _by_class(page, "cv-kpi-label") + _by_class(page, "cv-kpi-target")
+        assert not [x for x in labels if CJK.search(x)]
+        assert f"{sc.stations_with_value} of {sc.stations_total} stations have cases due; " \
+               f"{sc.meeting_target} of them meet the target" in " ".join(labels)
+        assert metrics.BY_ID["station_closure_rate"].en in labels
+        body = text(page)
+        assert not [w for w in ZH_LABELS if w in body]
+        overdue = find(page, lambda x: getattr(x, "className", None) == "cv-overdue")[0].children
+        assert overdue and all(" · deadline " in li.children for li in overdue)
+    zh = run("stations", {}, stations_view.render)
+    note = " ".join(_by_class(zh, "cv-kpi-target"))
+    want = f"{sc.stations_total} 个工作站中 {sc.stations_with_value} 个有应结案件，其中 {sc.meeting_target} 个达标"
+    assert want in note and sc.stations_total > 0
