@@ -156,3 +156,36 @@ def test_rate_trend_equals_monthly_trend(wh):
             assert (a - b).abs().max() < 1e-9, (q, col)
     empty = rate_trend(wh, replace(MARCH, category="无此类"), 3)
     assert len(empty) == 12 and empty["value"].isna().all()
+
+
+class _CollidingHashes:
+    """A connection whose SQL ``hash(…)`` is 0 for every pair: every pair 'collides'."""
+
+    def __init__(self, con):
+        self.con = con
+        self.sql: list[str] = []
+
+    def execute(self, sql, *args):
+        self.sql.append(sql)
+        return self.con.execute(sql.replace("hash(", "0 * hash("), *args)
+
+
+def test_hash_collisions_fall_back_to_the_exact_partition(wh):
+    rng = random.Random(3)
+    units = [u for u in PATH if u.startswith("V")]
+    frame = [with_path({"order_id": f"o{i}", "source_system": "t", "source_id": str(i),
+                        "received_at": datetime(2026, 2, 10) + timedelta(hours=rng.randrange(45 * 24)),
+                        "category": rng.choice(["噪音", "占道", "积水"]),
+                        "lon": 121.1 + rng.randrange(6) * 0.001, "lat": 31.15 + rng.randrange(6) * 0.001},
+                       rng.choice(units)) for i in range(600)]
+    df = pd.DataFrame(frame)  # noqa: F841 - read by the INSERT below
+    wh.execute("INSERT INTO hotline_orders BY NAME SELECT * FROM df")
+    for place in ("unit", "cell"):
+        for n, days in ((2, 3), (4, 10)):
+            good = repeat_complaints(wh, MARCH, min_count=n, within_days=days, place=place)
+            spy = _CollidingHashes(wh)
+            got = repeat_complaints(spy, MARCH, min_count=n, within_days=days, place=place)  # type: ignore[arg-type]
+            assert len(good) > 0
+            assert sum("PARTITION BY hash(" in s for s in spy.sql) == 1  # the hashed try, then the exact one
+            assert any("PARTITION BY k1" in s for s in spy.sql)
+            pd.testing.assert_frame_equal(good, got)
