@@ -24,8 +24,6 @@ from metrics.explore import Drill
 from metrics.query import GRAINS, Period, Query, QueryError
 
 URGENCIES = ("urgent", "general")
-CASE_SOURCES = ("patrol", "hotline", "sensor", "self", "supervision", "other")
-STATUSES = ("registered", "dispatched", "disposing", "disposed", "closed", "cancelled")
 PRESET_GRAINS = ("day", "week", "month", "quarter", "year", "custom")
 _CODE = re.compile(r"^[A-Za-z0-9_\-.]{1,40}$")
 # Hotline categories and statuses are the source system's own (Chinese) text: letters of any script,

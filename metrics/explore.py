@@ -364,6 +364,20 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, 
             "source": [(str(s), str(s)) for (s,) in sources], "status": [(str(s), str(s)) for (s,) in statuses]}
 
 
+def code_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """Names behind the codes a case row carries, per column: category_code -> "大类 / 小类" (the
+    major name alone is ambiguous: 部件 and 事件 reuse major codes), station_code and dept_code -> name."""
+    cats = con.execute("SELECT category_code, major_name, minor_name FROM case_category").fetchall()
+    stations = con.execute("SELECT station_code, name_zh FROM station").fetchall()
+    depts = con.execute("SELECT dept_code, name_zh FROM department").fetchall()
+    return {
+        "category_code": {str(c): " / ".join(str(x) for x in (major, minor) if x) or str(c)
+                          for c, major, minor in cats},
+        "station_code": {str(c): str(n or c) for c, n in stations},
+        "dept_code": {str(c): str(n or c) for c, n in depts},
+    }
+
+
 def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | None = None, limit: int = 20
                   ) -> tuple[pd.DataFrame, int]:
     """Cases in scope open past their deadline at the period's as-of instant, min(period end, data

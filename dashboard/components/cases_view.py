@@ -16,6 +16,7 @@ from dash import html
 import metrics
 from dashboard import data
 from dashboard.components import figures as F
+from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, labelled
 from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.maps import unit_map, unit_shapes
 from dashboard.components.page import Ctx
@@ -29,7 +30,8 @@ PAGE = "cases"
 
 def bar(ctx: Ctx, page: str) -> html.Div:
     opts = data.per_snapshot("pages.filter_options", explore.filter_options)
-    return filter_bar(page, ctx.state, ctx.units, opts["category"], opts["source"], opts["status"], ctx.t,
+    return filter_bar(page, ctx.state, ctx.units, opts["category"], labelled("source", opts["source"], ctx.en),
+                      labelled("status", opts["status"], ctx.en), ctx.t,
                       today=data.site_now().date())
 
 
@@ -171,6 +173,7 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(ctx.t("cases.heat"), F.graph(PAGE, "heat", heat_figure(ctx, panels.heat))),
             F.panel(ctx.t("cases.handling"), F.graph(PAGE, "handling", handling_figure(panels.handling))),
         ], className="cv-panels"),
-        F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", explore.CASE_COLUMNS, case_headers(ctx.en),
-                                                 ctx.state.search(), total_label=ctx.t("rows.total"))),
+        F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", CASE_GRID_COLUMNS, case_headers(ctx.en),
+                                                 ctx.state.search(), total_label=ctx.t("rows.total"),
+                                                 ref_data=case_ref_data(ctx))),
     ]

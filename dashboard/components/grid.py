@@ -6,7 +6,7 @@ grid styles itself from its own bundle.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_ag_grid as dag
@@ -44,17 +44,20 @@ def case_headers(en: bool) -> dict[str, str]:
 
 
 def paged_grid(page: str, table: str, columns: Sequence[str], headers: dict[str, str], search: str,
-               height: str = "420px", total_label: str = "共 {n} 条") -> html.Div:
+               height: str = "420px", total_label: str = "共 {n} 条",
+               ref_data: Mapping[str, Mapping[str, str]] | None = None) -> html.Div:
     """A grid whose rows come from the server one block at a time (``dashboard.callbacks.rows``).
     ``total_label``: the row count's text in the page's language (``{n}``: the count), kept beside
-    the grid for the rows callback (the page state it gets carries no language)."""
+    the grid for the rows callback (the page state it gets carries no language). ``ref_data``: per
+    column, code -> text shown (AG Grid's refData), so rows travel as codes and sort by code."""
+    ref = ref_data or {}
     return html.Div([
         html.Div(id={"type": "cv-rows-total", "page": page}, className="cv-rows-total"),
         dcc.Store(id={"type": "cv-rows-label", "page": page}, data=total_label),
         dag.AgGrid(
             id={"type": "cv-rows", "page": page, "table": table},
-            columnDefs=[{"field": c, "headerName": headers.get(c, c), "sortable": True, "resizable": True}
-                        for c in columns],
+            columnDefs=[{"field": c, "headerName": headers.get(c, c), "sortable": True, "resizable": True,
+                         **({"refData": dict(ref[c])} if c in ref else {})} for c in columns],
             rowModelType="infinite",
             dashGridOptions={"cacheBlockSize": BLOCK, "maxBlocksInCache": 20, "infiniteInitialRowCount": 1,
                              "rowBuffer": 0},

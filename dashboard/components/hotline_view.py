@@ -24,6 +24,7 @@ from dash import dcc, html
 import metrics
 from dashboard import data
 from dashboard.components import figures as F
+from dashboard.components.code_labels import unit_ref_data
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.maps import _extent
 from dashboard.components.page import Ctx
@@ -282,5 +283,6 @@ def render(ctx: Ctx) -> list[Any]:
         ], className="cv-panels", style={"gridTemplateColumns": "minmax(360px, 1fr) 2fr", "marginTop": "10px"}),
         F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS,
                                                    HEADERS_EN if ctx.en else HEADERS,
-                                                   ctx.state.search(**ctx.extra))),
+                                                   ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total"),
+                                                   ref_data=unit_ref_data(ctx))),
     ]

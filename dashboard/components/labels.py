@@ -167,6 +167,29 @@ EN = {
     "page.no_data": "No data",
 }
 
+# The warehouse's case codes (etl.schema CASE_SOURCES / CASE_STATUSES / URGENCIES) as people say them.
+# Codes stay codes in the data, the URL and exports' filters; only what is shown is translated.
+CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "source": {
+        "patrol": ("网格巡查发现", "Grid patrol"), "station_patrol": ("联勤巡查发现", "Station patrol"),
+        "smart": ("智能感知发现", "Smart sensing"), "citizen_qr": ("市民扫码上报", "Citizen QR report"),
+        "hotline_12345": ("12345热线转办", "12345 hotline"), "hotline_12319": ("12319热线转办", "12319 hotline"),
+        "hotline_110": ("110联动转办", "110 police link"),
+    },
+    "status": {
+        "reported": ("已上报", "Reported"), "registered": ("已立案", "Registered"),
+        "dispatched": ("已派遣", "Dispatched"), "arrived": ("已到场", "On site"), "disposed": ("已处置", "Disposed"),
+        "closed": ("已结案", "Closed"), "cancelled": ("已作废", "Cancelled"),
+    },
+    "urgency": {"urgent": ("紧急", "Urgent"), "general": ("一般", "General")},
+}
+
+
+def code_label(kind: str, code: str, en: bool) -> str:
+    """A case code's label in the page's language; an unknown code (a new source system) shows as itself."""
+    pair = CODE_LABELS.get(kind, {}).get(code)
+    return code if pair is None else pair[1 if en else 0]
+
 
 def translator(lang: str | None) -> Callable[..., str]:
     def t(key: str, **fmt: object) -> str:

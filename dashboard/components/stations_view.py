@@ -19,6 +19,7 @@ import metrics
 from dashboard import access, data
 from dashboard.components import figures as F
 from dashboard.components.cases_view import bar
+from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data
 from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.page import Ctx
 from metrics import explore
@@ -132,8 +133,9 @@ def render(ctx: Ctx) -> list[Any]:
     title = f"{ctx.t('stations.title')} · {name}" if sel else ctx.t("stations.title")
     deadline = ctx.t("stations.deadline")
     table = (F.panel(f"{ctx.t('stations.table')} · {drill.value}",
-                     paged_grid(PAGE, "cases", explore.CASE_COLUMNS, case_headers(ctx.en),
-                                ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total")),
+                     paged_grid(PAGE, "cases", CASE_GRID_COLUMNS, case_headers(ctx.en),
+                                ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total"),
+                                ref_data=case_ref_data(ctx)),
                      cls="cv-wide")
              if drill else html.P(ctx.t("stations.drill_hint"), className="cv-muted", id="stations-drill-hint"))
     return [

@@ -1,0 +1,38 @@
+"""What the row tables show for the codes a row carries: case sources, statuses and urgencies in the
+page's language, category / station / department names, and unit names for the unit code columns."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dashboard import data
+from dashboard.components.labels import CODE_LABELS
+from metrics import explore
+
+if TYPE_CHECKING:
+    from dashboard.components.page import Ctx
+
+# the category column shows "大类 / 小类", so the bare major code would only repeat it
+CASE_GRID_COLUMNS = tuple(c for c in explore.CASE_COLUMNS if c != "major_code")
+UNIT_COLUMNS = {"town_code": "town", "grid_code": "grid", "village_code": "village"}
+
+
+def unit_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:
+    """Unit code -> name for the town/grid/village columns (the units the user may see)."""
+    units = ctx.units
+    return {col: dict(zip(units.loc[units["level"] == level, "unit_code"],
+                          units.loc[units["level"] == level, "name_zh"], strict=True))
+            for col, level in UNIT_COLUMNS.items()}
+
+
+def case_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:
+    """Every coded column of the case table -> the text shown for each code."""
+    names = data.per_snapshot("pages.code_names", explore.code_names)
+    coded = {kind: {code: pair[1 if ctx.en else 0] for code, pair in labels.items()}
+             for kind, labels in CODE_LABELS.items()}
+    return {**unit_ref_data(ctx), **names, **coded}
+
+
+def labelled(kind: str, options: list[tuple[str, str]], en: bool) -> list[tuple[str, str]]:
+    """Filter-bar choices (code, label) with the codes' labels in the page's language."""
+    return [(code, CODE_LABELS.get(kind, {}).get(code, (label, label))[1 if en else 0]) for code, label in options]

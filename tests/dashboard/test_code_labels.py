@@ -1,0 +1,61 @@
+"""The row tables and the filter bar show what a code means, not the code: case sources, statuses and
+urgencies in the page's language, category / station / department / unit names from the warehouse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+
+from dashboard.components import cases_view, hotline_view
+from dashboard.components.labels import CODE_LABELS
+from dashboard.components.page import context_from_search, run
+from etl.schema import CASE_SOURCES, CASE_STATUSES, URGENCIES
+from tests.dashboard.test_pages import find
+
+
+def _grid(page: Any) -> Any:
+    return find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("type") == "cv-rows")[0]
+
+
+def _dropdown(page: Any, field: str) -> Any:
+    return find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("field") == field)[0]
+
+
+def test_every_schema_code_has_a_label_in_both_languages() -> None:
+    assert set(CODE_LABELS["source"]) == set(CASE_SOURCES)
+    assert set(CODE_LABELS["status"]) == set(CASE_STATUSES)
+    assert set(CODE_LABELS["urgency"]) == set(URGENCIES)
+    for kind in CODE_LABELS.values():
+        zh = [p[0] for p in kind.values()]
+        assert len(set(zh)) == len(zh)  # two codes never read the same
+
+
+def test_case_table_shows_names_for_every_code_in_the_data(ctx: dash.Dash) -> None:
+    con = context_from_search("").con
+    page = run("cases", {}, cases_view.render)
+    defs = {d["field"]: d for d in _grid(page).columnDefs}
+    assert "major_code" not in defs  # the category column already says the major class
+    for col in ("source", "status", "urgency"):
+        codes = {r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM cases WHERE {col} IS NOT NULL").fetchall()}
+        ref = defs[col]["refData"]
+        assert codes and codes <= set(ref) and all(ref[c] == CODE_LABELS[col][c][0] for c in codes)
+    cats = con.execute("SELECT c.category_code, k.major_name, k.minor_name FROM (SELECT DISTINCT category_code "
+                       "FROM cases) c JOIN case_category k USING (category_code)").fetchall()
+    assert cats and all(defs["category_code"]["refData"][c] == f"{a} / {b}" for c, a, b in cats)
+    stations = dict(con.execute("SELECT station_code, name_zh FROM station").fetchall())
+    assert stations and defs["station_code"]["refData"] == stations
+    villages = dict(con.execute("SELECT unit_code, name_zh FROM org_unit WHERE level = 'village'").fetchall())
+    assert villages and defs["village_code"]["refData"] == villages
+    # English labels under ?lang=en; the filter bar lists the same labels
+    en = {d["field"]: d for d in _grid(run("cases", {"lang": "en"}, cases_view.render)).columnDefs}
+    assert en["status"]["refData"]["closed"] == "Closed" and en["source"]["refData"]["patrol"] == "Grid patrol"
+    sources = {o["value"]: o["label"] for o in _dropdown(page, "source").options}
+    assert sources and all(sources[c] == CODE_LABELS["source"][c][0] for c in sources)
+
+
+def test_hotline_table_names_its_units(ctx: dash.Dash) -> None:
+    con = context_from_search("").con
+    defs = {d["field"]: d for d in _grid(run("hotline", {}, hotline_view.render)).columnDefs}
+    towns = dict(con.execute("SELECT unit_code, name_zh FROM org_unit WHERE level = 'town'").fetchall())
+    assert towns and defs["town_code"]["refData"] == towns
