@@ -9,6 +9,7 @@ urgent cases mostly meet 15 min on site / 1 h first result; the most recent case
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 
 import numpy as np
 import pandas as pd
@@ -250,6 +251,47 @@ def generate_facts(geo: Geography, org: Organisation, cats: pd.DataFrame, win: W
     return Facts(cases=cases[CASE_COLUMNS], hotline=hotline[HOTLINE_COLUMNS], alarms=alarms)
 
 
+@dataclass(frozen=True)
+class Chronic:
+    """Orders rewritten as recurring complaints: ``rows`` index the citizen-only orders."""
+    rows: np.ndarray
+    village: np.ndarray
+    topic: np.ndarray
+    received: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+
+def _chronic(rng: np.random.Generator, vil: pd.DataFrame, n_topics: int, win: Window, ni: int) -> Chronic:
+    """顽症: a few places where the same complaint comes back every 3–8 days all through the window (a
+    noisy restaurant, a leaking main), each a fixed spot a few metres wide. Real 12345 data has them and the
+    repeat-complaint panel exists for them; a steady rhythm means every month of the demo holds some (at
+    least 3 within 30 days), whatever day the demo is generated."""
+    spots = max(4, ni // 2000)
+    every = rng.uniform(3.0, 8.0, spots)
+    span = (win.now - win.start).total_seconds() / 86400.0
+    phase = rng.uniform(0.0, every)
+    per = np.maximum(np.floor((span - phase) / every).astype(int) + 1, 0)
+    spot = np.repeat(np.arange(spots), per)
+    k = np.arange(len(spot)) - np.repeat(np.cumsum(per) - per, per)
+    # days counted from the window's first midnight, so calls come in the daytime (08:00–21:00), never
+    # before the window starts or after now
+    first = (win.start - datetime.combine(win.start.date(), time())).total_seconds() / 86400.0
+    days = np.floor(first + phase[spot] + k * every[spot]) + rng.uniform(8 / 24, 21 / 24, len(spot))
+    days = np.clip(days, first, first + span - 1 / 1440)
+    keep = min(len(spot), ni // 4)
+    spot, days = spot[:keep], days[:keep]
+    v = rng.choice(len(vil), spots, p=vil.weight.to_numpy() / vil.weight.sum())
+    lon0 = np.clip(vil.lon.to_numpy()[v] + rng.normal(0, 0.002, spots), vil.min_lon.to_numpy()[v],
+                   vil.max_lon.to_numpy()[v])
+    lat0 = np.clip(vil.lat.to_numpy()[v] + rng.normal(0, 0.002, spots), vil.min_lat.to_numpy()[v],
+                   vil.max_lat.to_numpy()[v])
+    return Chronic(rows=rng.choice(ni, keep, replace=False), village=v[spot],
+                   topic=rng.integers(0, n_topics, spots)[spot],
+                   received=np.datetime64(win.start.date(), "us") + _td(days * 86400.0),
+                   lon=lon0[spot] + rng.normal(0, 0.00005, keep), lat=lat0[spot] + rng.normal(0, 0.00005, keep))
+
+
 def _hotline(geo: Geography, org: Organisation, cases: pd.DataFrame, win: Window, total: int,
              rng: np.random.Generator) -> pd.DataFrame:
     vil = geo.villages.reset_index(drop=True)
@@ -262,11 +304,15 @@ def _hotline(geo: Geography, org: Organisation, cases: pd.DataFrame, win: Window
     vi = rng.choice(len(vil), ni, p=vw / vw.sum())
     topics = np.array(HOTLINE_TOPICS, dtype=object)
     ti = rng.integers(0, len(topics), ni)
+    chronic = _chronic(rng, vil, len(topics), win, ni)
+    vi[chronic.rows], ti[chronic.rows] = chronic.village, chronic.topic
     dept_i = _pick_dept(rng, org.departments, vil.town_code.to_numpy()[vi], topics[ti, 3])
     vpos = pd.Series(np.arange(len(vil)), index=vil.unit_code)
+    own_times = _times(rng, win, ni, "citizen", 1.05)
+    own_times[chronic.rows] = chronic.received
     received = np.concatenate([
         np.maximum(lc.reported_at.to_numpy() - _td(_lognormal_s(rng, 30 * MIN, 0.6, nl)), start),
-        _times(rng, win, ni, "citizen", 1.05),
+        own_times,
     ])
     n = nl + ni
     v = np.concatenate([vpos[lc["_village"].to_numpy()].to_numpy(), vi])
@@ -305,6 +351,7 @@ def _hotline(geo: Geography, org: Organisation, cases: pd.DataFrame, win: Window
                                                      vil.min_lon.to_numpy()[vi], vil.max_lon.to_numpy()[vi])])
     lat = np.concatenate([lc.lat.to_numpy(), np.clip(vil.lat.to_numpy()[vi] + rng.normal(0, 0.003, ni),
                                                      vil.min_lat.to_numpy()[vi], vil.max_lat.to_numpy()[vi])])
+    lon[nl + chronic.rows], lat[nl + chronic.rows] = chronic.lon, chronic.lat
     dept_name = pd.Series(dept).map(org.departments.set_index("dept_code").name_zh).to_numpy()
     content = ("市民" + names + "来电反映：" + address + "附近" + pd.Series(issue) + "，"
                + text.pick(rng, text.DEMANDS, n) + "。")

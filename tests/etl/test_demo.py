@@ -171,3 +171,20 @@ def test_cli_generates_without_prompting_and_refuses_city(tmp_path, capsys):
     assert (tmp_path / "cases.parquet").exists()
     assert main(["--scale", "city", "--generate-only", "--out", str(tmp_path / "city")]) == 2
     assert "city" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("now", [NOW, datetime(2026, 11, 29, 3, 20), datetime(2027, 1, 1, 0, 40)])
+def test_every_last_month_holds_repeat_complaints(tmp_path, now):
+    """顽症 are planted on a steady rhythm: whatever the day the demo is generated, the last 30 days hold
+    several places where the same complaint came at least 3 times (orders of one category within 30 m)."""
+    files = generate(tmp_path, "tiny", seed=11, now=now)
+    h = _read(files, "hotline")
+    h = h[h.received_at >= pd.Timestamp(now) - pd.Timedelta(days=30)]
+    assert (h.received_at <= pd.Timestamp(now)).all()
+    repeated = 0
+    for _, g in h.groupby("category"):
+        x = g.lon.to_numpy() * 111_320 * np.cos(np.radians(31.1))
+        y = g.lat.to_numpy() * 111_320
+        near = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]) <= 30
+        repeated += int((near.sum(axis=1) >= 3).sum())
+    assert repeated >= 4 * 3  # at least the 4 planted places, each with 3 orders or more
