@@ -18,11 +18,9 @@ from dash import ALL, MATCH, Input, Output, State, no_update
 
 from dashboard import access
 from dashboard.auth.model import SHARED_PAGES
-from dashboard.components.page import rows_page, search_params
+from dashboard.components.page import EXTRA, rows_page, search_params
 from dashboard.filters import FilterState, parse, state_from_controls
 from metrics.query import QueryError
-
-EXTRA = ("level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m")
 
 
 def checked_page(page: object) -> str:

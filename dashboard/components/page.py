@@ -49,7 +49,9 @@ class Ctx:
         return str(hit.iloc[0]) if len(hit) else code
 
 
-EXTRA = ("level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m")  # page parameters beyond FilterState
+# page parameters beyond FilterState; ``lang`` rides along so that every link, filter change and click
+# built from the page state keeps an English reader in English
+EXTRA = ("level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m", "lang")
 
 
 def _units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -59,3 +59,23 @@ def test_hotline_table_names_its_units(ctx: dash.Dash) -> None:
     defs = {d["field"]: d for d in _grid(run("hotline", {}, hotline_view.render)).columnDefs}
     towns = dict(con.execute("SELECT unit_code, name_zh FROM org_unit WHERE level = 'town'").fetchall())
     assert towns and defs["town_code"]["refData"] == towns
+
+
+def test_english_survives_filter_changes_clicks_and_page_links(ctx: dash.Dash) -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    from dashboard.callbacks import pages_shared
+
+    def lang(href: str) -> str | None:
+        return dict(parse_qsl(urlsplit(href).query)).get("lang")
+
+    href = pages_shared.filter_href("cases", "?lang=en&period=week", ["town", "grid", "village", "period"],
+                                    [None, None, None, "quarter"], "period")
+    assert lang(href) == "en" and "period=quarter" in href
+    click = pages_shared.click_href("cases", "?lang=en", {"points": [{"customdata": "urgency=urgent"}]})
+    assert click is not None and lang(click) == "en" and "urgency=urgent" in click
+    assert lang(pages_shared.filter_href("cases", "", ["period"], ["week"], "period")) is None
+    # links the page itself draws (the drill banner's "clear") keep the language too
+    page = run("cases", {"lang": "en", "drill": "hours:0"}, cases_view.render)
+    clear = find(page, lambda x: getattr(x, "id", None) == "cases-drill")[0].children[1].href
+    assert lang(clear) == "en" and "drill" not in clear
