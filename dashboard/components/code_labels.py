@@ -36,3 +36,10 @@ def case_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:
 def labelled(kind: str, options: list[tuple[str, str]], en: bool) -> list[tuple[str, str]]:
     """Filter-bar choices (code, label) with the codes' labels in the page's language."""
     return [(code, CODE_LABELS.get(kind, {}).get(code, (label, label))[1 if en else 0]) for code, label in options]
+
+
+def code_name(column: str, code: object) -> str:
+    """One code's name (category, station or department) for lists drawn on the page; the code itself
+    when the warehouse has no name for it."""
+    names = data.per_snapshot("pages.code_names", explore.code_names)
+    return names.get(column, {}).get(str(code), str(code))

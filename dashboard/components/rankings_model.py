@@ -11,6 +11,7 @@ from dash import html
 import metrics
 from dashboard import access
 from dashboard.components import figures as F
+from dashboard.components.code_labels import code_name
 from dashboard.components.page import Ctx
 from metrics import explore
 from metrics.explore import Drill
@@ -186,7 +187,8 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
         html.H4(ctx.t("rank.detail.worst")),
         html.Ol([html.Li(f"{r.label}: {r.cases:,}") for r in cats.itertuples()]),
         html.H4(f"{ctx.t('rank.detail.overdue')} ({n_overdue:,})"),
-        html.Ul([html.Li(f"{r.case_id} · {r.category_code} · {ctx.t('rank.deadline')} {r.deadline_at:%Y-%m-%d %H:%M}")
+        html.Ul([html.Li(f"{r.case_id} · {code_name('category_code', r.category_code)} · "
+                         f"{ctx.t('rank.deadline')} {r.deadline_at:%Y-%m-%d %H:%M}")
                  for r in overdue.itertuples()], className="cv-overdue"),
         dcc_link(link, ctx.t("rank.detail.link")),
     ], className="cv-detail")

@@ -19,7 +19,7 @@ import metrics
 from dashboard import access, data
 from dashboard.components import figures as F
 from dashboard.components.cases_view import bar
-from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data
+from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, code_name
 from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.page import Ctx
 from metrics import explore
@@ -156,9 +156,11 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(ctx.t("stations.category"), F.graph(PAGE, "category", hbar(cats))),
             F.panel(ctx.t("stations.department"), F.graph(PAGE, "department", hbar(depts))),
             F.panel(f"{ctx.t('stations.open')} ({n_overdue:,})", html.Ul(
-                [html.Li(f"{r.case_id} · {r.station_code} · {r.category_code} · {deadline} {r.deadline_at:%Y-%m-%d}")
+                [html.Li(f"{r.case_id} · {code_name('station_code', r.station_code)} · "
+                         f"{code_name('category_code', r.category_code)} · {deadline} {r.deadline_at:%Y-%m-%d}")
                  for r in overdue.itertuples()], className="cv-overdue")),
         ], className="cv-panels"),
         table,
-        html.A(ctx.t("stations.all"), href=f"/{PAGE}{ctx.state.with_(drill=None).search()}") if sel else None,
+        html.A(ctx.t("stations.all"), href=f"/{PAGE}{ctx.state.with_(drill=None).search(lang=ctx.extra.get('lang'))}")
+        if sel else None,
     ]

@@ -79,3 +79,17 @@ def test_english_survives_filter_changes_clicks_and_page_links(ctx: dash.Dash) -
     page = run("cases", {"lang": "en", "drill": "hours:0"}, cases_view.render)
     clear = find(page, lambda x: getattr(x, "id", None) == "cases-drill")[0].children[1].href
     assert lang(clear) == "en" and "drill" not in clear
+
+
+def test_overdue_lists_name_the_station_and_category(ctx: dash.Dash) -> None:
+    from dashboard.components import stations_view
+
+    con = context_from_search("").con
+    stations = {n for (n,) in con.execute("SELECT name_zh FROM station").fetchall()}
+    cats = {f"{a} / {b}" for a, b in con.execute("SELECT major_name, minor_name FROM case_category").fetchall()}
+    page = run("stations", {"period": "quarter"}, stations_view.render)
+    items = find(page, lambda x: getattr(x, "className", None) == "cv-overdue")[0].children
+    assert items
+    for li in items:
+        _, station, category, _ = li.children.split(" · ")
+        assert station in stations and category in cats
