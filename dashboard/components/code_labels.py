@@ -19,10 +19,14 @@ UNIT_COLUMNS = {"town_code": "town", "grid_code": "grid", "village_code": "villa
 
 def unit_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:
     """Unit code -> name for the town/grid/village columns (the units the user may see)."""
-    units = ctx.units
-    return {col: dict(zip(units.loc[units["level"] == level, "unit_code"],
-                          units.loc[units["level"] == level, "name_zh"], strict=True))
-            for col, level in UNIT_COLUMNS.items()}
+    out: dict[str, dict[str, str]] = {col: {} for col in UNIT_COLUMNS}
+    column_of = {level: col for col, level in UNIT_COLUMNS.items()}
+    # one pass over plain lists: pandas masks per level cost more than the whole table of names
+    for code, level, name in zip(ctx.units["unit_code"].tolist(), ctx.units["level"].tolist(),
+                                 ctx.units["name_zh"].tolist(), strict=True):
+        if level in column_of:
+            out[column_of[level]][code] = name
+    return out
 
 
 def case_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:

@@ -256,7 +256,9 @@ def banner(ctx: Ctx) -> html.Div | None:
 
 def render(ctx: Ctx) -> list[Any]:
     place = _place(ctx)
-    vals = metrics.indicator_values(ctx.con, ["hotline_orders", *HX.RATE_IDS, "hotline_backlog"], ctx.query)
+    # only the order count shows its previous value: the rates' previous period is not scanned
+    vals = metrics.indicator_values(ctx.con, ["hotline_orders", *HX.RATE_IDS, "hotline_backlog"], ctx.query,
+                                    previous=["hotline_orders"])
     counts = HX.category_counts(ctx.con, ctx.query)
     rule = _rule(ctx, place)
     hot = HX.hotspots(ctx.con, ctx.query, rule)
