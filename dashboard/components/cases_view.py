@@ -55,8 +55,11 @@ def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
         return F.empty()
     p = ctx.query.period
     # the line stops at the data's now: days still to come are not zero-case days
-    last = min(p.end, as_of(ctx)) - pd.Timedelta(seconds=1)
+    now = as_of(ctx)
+    last = min(p.end, now) - pd.Timedelta(seconds=1)
     days = pd.date_range(p.start, max(last, p.start), freq="D")
+    # the data's now falls inside the last day: that day is counted so far, not whole (open marker)
+    partial = p.start < now < p.end and now != now.replace(hour=0, minute=0, second=0, microsecond=0)
     cur_s = dict(zip(cur["key"], cur["cases"], strict=True))
     pstart = ctx.query.previous().period.start
     prev_s = dict(zip(prev["key"], prev["cases"], strict=True))
@@ -67,7 +70,10 @@ def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
         {"type": "scatter", "x": x, "y": yp, "name": ctx.t("cases.previous"), "mode": "lines",
          "line": {"color": "#aab4be", "dash": "dot"}, "hoverinfo": "skip"},
         {"type": "scatter", "x": x, "y": y, "name": ctx.t("cases.current"), "mode": "lines+markers",
-         "line": {"color": "#1f77b4"}, "customdata": [f"drill=day:{k}" for k in x]},
+         "line": {"color": "#1f77b4"}, "customdata": [f"drill=day:{k}" for k in x],
+         "marker": {"symbol": ["circle"] * (len(x) - 1) + ["circle-open" if partial else "circle"],
+                    "size": [6] * (len(x) - 1) + [10 if partial else 6]},
+         "hovertext": [""] * (len(x) - 1) + [ctx.t("cases.partial_day", t=f"{now:%H:%M}") if partial else ""]},
     ], showlegend=True, legend={"orientation": "h", "y": 1.1})
 
 

@@ -44,6 +44,7 @@ ZH = {
     "stations.title": "联勤联动工作站", "stations.closure": "各站结案率 (85% 线)", "stations.meeting": "达标站点",
     "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
+    "cases.partial_day": "当日截至 {t}（未满一天）",
     "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
@@ -146,7 +147,8 @@ EN = {
     "cases.breaches_note": "late arrival / late first result",
     "cases.hour": ":00", "cases.weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "sensors.alarms": "Alarms", "sensors.offline": "Offline devices", "stations.detail": "Station detail",
-    "rows.total": "{n} rows", "error.title": "This view cannot be shown",
+    "rows.total": "{n} rows", "cases.partial_day": "today so far, to {t} (not a whole day)",
+    "error.title": "This view cannot be shown",
     "sensors.mean": "Mean", "sensors.threshold_warning": "Warning line", "sensors.threshold_alarm": "Alarm line",
     "sensors.devices": "Devices", "sensors.target": "Target", "sensors.severe": "Severe alarms",
     "sensors.to_case": "Alarms turned into cases", "sensors.case_closed": "Their cases closed",

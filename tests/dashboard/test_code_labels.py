@@ -93,3 +93,24 @@ def test_overdue_lists_name_the_station_and_category(ctx: dash.Dash) -> None:
     for li in items:
         _, station, category, _ = li.children.split(" · ")
         assert station in stations and category in cats
+
+
+def test_trend_marks_the_last_day_as_partial_when_the_data_stops_inside_it(ctx: dash.Dash) -> None:
+    from datetime import datetime, timedelta
+
+    from dashboard import data
+    from tests.dashboard.test_pages import figure
+
+    con = context_from_search("").con
+    (raw,) = con.execute("SELECT value FROM warehouse_meta WHERE key = 'data_now'").fetchone()
+    now = min(datetime.fromisoformat(str(raw)), data.site_now())
+    trace = figure(run("cases", {}, cases_view.render), "trend")["data"][1]
+    symbols, hover = trace["marker"]["symbol"], trace["hovertext"]
+    assert len(symbols) == len(trace["x"]) and trace["x"][-1] == f"{now:%Y-%m-%d}"
+    assert symbols[:-1] == ["circle"] * (len(symbols) - 1)
+    if now.time() != datetime.min.time():
+        assert symbols[-1] == "circle-open" and f"{now:%H:%M}" in hover[-1]
+    # a past month is whole: no partial day
+    last_month = (now.replace(day=1) - timedelta(days=10)).date().isoformat()  # inside the tiny demo's 60 days
+    past = figure(run("cases", {"date": last_month}, cases_view.render), "trend")["data"][1]
+    assert set(past["marker"]["symbol"]) == {"circle"} and not any(past["hovertext"])
