@@ -378,6 +378,22 @@ def code_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     }
 
 
+def scope_code_names(con: duckdb.DuckDBPyConnection, unit: str | None) -> dict[str, dict[str, str]]:
+    """``code_names`` limited to what a unit subtree's case rows can show: the stations and departments
+    its cases name (a scoped reader's table never carries, even hidden, the names of another town's
+    stations); categories are the district's catalogue and stay whole."""
+    names = code_names(con)
+    level = unit_level(con, unit)
+    scope = f"{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
+    params = {"unit": unit} if level else {}
+    rows = con.execute(f"SELECT DISTINCT station_code, dept_code FROM cases WHERE {scope}", params).fetchall()
+    stations = {str(s) for s, _ in rows if s is not None}
+    depts = {str(d) for _, d in rows if d is not None}
+    return {"category_code": names["category_code"],
+            "station_code": {c: n for c, n in names["station_code"].items() if c in stations},
+            "dept_code": {c: n for c, n in names["dept_code"].items() if c in depts}}
+
+
 def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | None = None, limit: int = 20
                   ) -> tuple[pd.DataFrame, int]:
     """Cases in scope open past their deadline at the period's as-of instant, min(period end, data

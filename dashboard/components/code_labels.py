@@ -31,7 +31,9 @@ def unit_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:
 
 def case_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:
     """Every coded column of the case table -> the text shown for each code."""
-    names = data.per_snapshot("pages.code_names", explore.code_names)
+    unit = ctx.query.unit  # already clamped to the reader's scope
+    names = data.per_snapshot_bounded("pages.scope_code_names", str(unit),
+                                      lambda con: explore.scope_code_names(con, unit), 64)
     coded = {kind: {code: pair[1 if ctx.en else 0] for code, pair in labels.items()}
              for kind, labels in CODE_LABELS.items()}
     return {**unit_ref_data(ctx), **names, **coded}

@@ -43,8 +43,23 @@ def test_case_table_shows_names_for_every_code_in_the_data(ctx: dash.Dash) -> No
     cats = con.execute("SELECT c.category_code, k.major_name, k.minor_name FROM (SELECT DISTINCT category_code "
                        "FROM cases) c JOIN case_category k USING (category_code)").fetchall()
     assert cats and all(defs["category_code"]["refData"][c] == f"{a} / {b}" for c, a, b in cats)
-    stations = dict(con.execute("SELECT station_code, name_zh FROM station").fetchall())
+    stations = dict(con.execute("SELECT station_code, name_zh FROM station WHERE station_code IN "
+                                "(SELECT station_code FROM cases)").fetchall())
     assert stations and defs["station_code"]["refData"] == stations
+    # a grid's page names only the stations and departments its own cases name
+    grid, other = con.execute("SELECT unit_code FROM org_unit WHERE level = 'grid' ORDER BY 1 LIMIT 2").fetchall()
+    mine = dict(con.execute("SELECT s.station_code, s.name_zh FROM station s WHERE s.station_code IN "
+                            "(SELECT station_code FROM cases WHERE grid_code = ?)", [grid[0]]).fetchall())
+    depts = {d for (d,) in con.execute("SELECT DISTINCT dept_code FROM cases WHERE grid_code = ? "
+                                       "AND dept_code IS NOT NULL", [grid[0]]).fetchall()}
+    scoped = {d["field"]: d for d in _grid(run("cases", {"unit": grid[0]}, cases_view.render)).columnDefs}
+    assert mine and scoped["station_code"]["refData"] == mine
+    assert set(scoped["dept_code"]["refData"]) == depts
+    theirs = {c for (c,) in con.execute("SELECT station_code FROM cases WHERE grid_code = ? AND station_code "
+                                        "IS NOT NULL AND station_code NOT IN (SELECT station_code FROM cases "
+                                        "WHERE grid_code = ? AND station_code IS NOT NULL)",
+                                        [other[0], grid[0]]).fetchall()}
+    assert theirs and not theirs & set(scoped["station_code"]["refData"])
     villages = dict(con.execute("SELECT unit_code, name_zh FROM org_unit WHERE level = 'village'").fetchall())
     assert villages and defs["village_code"]["refData"] == villages
     # English labels under ?lang=en; the filter bar lists the same labels
