@@ -90,6 +90,16 @@ class Warehouse:
                 self._target = target
             return self._con.cursor(), target
 
+    def _touch(self, family: str, key: str, limit: int) -> None:
+        """Mark ``key`` the most recently used of its family and drop the least recently used beyond
+        ``limit`` (caller holds the lock)."""
+        keys = self._bounded.setdefault(family, [])
+        if key in keys:
+            keys.remove(key)
+        keys.append(key)
+        while len(keys) > max(limit, 1):
+            self._memo.pop(keys.pop(0), None)
+
     def memo(
         self, key: str, compute: Callable[[duckdb.DuckDBPyConnection], R], con: duckdb.DuckDBPyConnection, target: Path,
         family: str | None = None, limit: int = 0,
@@ -109,11 +119,8 @@ class Warehouse:
                     self._bounded.clear()
                     self._memo_target = target
                 if key in self._memo:
-                    if family is not None:  # least recently used goes first
-                        keys = self._bounded.setdefault(family, [])
-                        if key in keys:
-                            keys.remove(key)
-                        keys.append(key)
+                    if family is not None:
+                        self._touch(family, key, limit)
                     return self._memo[key]
                 flight = self._inflight.get((target, key))
                 owner = flight is None
@@ -129,12 +136,7 @@ class Warehouse:
                 if target == self._memo_target:
                     self._memo[key] = value
                     if family is not None:
-                        keys = self._bounded.setdefault(family, [])
-                        if key in keys:
-                            keys.remove(key)
-                        keys.append(key)
-                        while len(keys) > max(limit, 1):
-                            self._memo.pop(keys.pop(0), None)
+                        self._touch(family, key, limit)
             return value
         finally:
             with self._lock:
