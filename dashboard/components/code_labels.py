@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dashboard import data
-from dashboard.components.labels import CODE_LABELS
+from dashboard.components.labels import CODE_LABELS, HOTLINE_CODE_LABELS
 from metrics import explore
 
 if TYPE_CHECKING:
@@ -34,14 +34,23 @@ def case_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:
     unit = ctx.query.unit  # already clamped to the reader's scope
     names = data.per_snapshot_bounded("pages.scope_code_names", str(unit),
                                       lambda con: explore.scope_code_names(con, unit), 64)
-    coded = {kind: {code: pair[1 if ctx.en else 0] for code, pair in labels.items()}
-             for kind, labels in CODE_LABELS.items()}
-    return {**unit_ref_data(ctx), **names, **coded}
+    return {**unit_ref_data(ctx), **names, **_coded(CODE_LABELS, ctx.en)}
 
 
-def labelled(kind: str, options: list[tuple[str, str]], en: bool) -> list[tuple[str, str]]:
-    """Filter-bar choices (code, label) with the codes' labels in the page's language."""
-    return [(code, CODE_LABELS.get(kind, {}).get(code, (label, label))[1 if en else 0]) for code, label in options]
+def hotline_ref_data(ctx: Ctx) -> dict[str, dict[str, str]]:
+    """Every coded column of the hotline order table -> the text shown for each code."""
+    return {**unit_ref_data(ctx), **_coded(HOTLINE_CODE_LABELS, ctx.en)}
+
+
+def _coded(labels: dict[str, dict[str, tuple[str, str]]], en: bool) -> dict[str, dict[str, str]]:
+    return {column: {code: pair[1 if en else 0] for code, pair in codes.items()} for column, codes in labels.items()}
+
+
+def labelled(kind: str, options: list[tuple[str, str]], en: bool,
+             labels: dict[str, dict[str, tuple[str, str]]] = CODE_LABELS) -> list[tuple[str, str]]:
+    """Filter-bar choices (code, label) with the codes' labels in the page's language (``labels``: the
+    case codes by default, ``HOTLINE_CODE_LABELS`` for the hotline)."""
+    return [(code, labels.get(kind, {}).get(code, (label, label))[1 if en else 0]) for code, label in options]
 
 
 def code_name(column: str, code: object) -> str:

@@ -24,8 +24,9 @@ from dash import dcc, html
 import metrics
 from dashboard import data
 from dashboard.components import figures as F
-from dashboard.components.code_labels import unit_ref_data
+from dashboard.components.code_labels import hotline_ref_data, labelled
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
+from dashboard.components.labels import HOTLINE_CODE_LABELS
 from dashboard.components.maps import _extent
 from dashboard.components.page import Ctx
 from dashboard.filters import HOT_M, HOT_N, filter_bar, hotspot_params
@@ -66,7 +67,8 @@ def _href(ctx: Ctx, **changes: Any) -> str:
 
 def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
-    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], opts["status"], ctx.t)
+    statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
+    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t)
 
 
 def kpis(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> html.Div:
@@ -286,5 +288,5 @@ def render(ctx: Ctx) -> list[Any]:
         F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS,
                                                    HEADERS_EN if ctx.en else HEADERS,
                                                    ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total"),
-                                                   ref_data=unit_ref_data(ctx))),
+                                                   ref_data=hotline_ref_data(ctx))),
     ]

@@ -186,6 +186,16 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "urgency": {"urgent": ("紧急", "Urgent"), "general": ("一般", "General")},
 }
 
+# The hotline order codes of the warehouse (etl.schema hotline_orders); another source system's own
+# status text shows as itself.
+HOTLINE_CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {"open": ("未办结", "Open"), "closed": ("已办结", "Closed")},
+    "urgency": CODE_LABELS["urgency"],
+    "resolution": {"resolved": ("实际解决", "Resolved"), "explained": ("解释说明", "Explained")},
+    "satisfaction": {"satisfied": ("满意", "Satisfied"), "basic": ("基本满意", "Fairly satisfied"),
+                     "unsatisfied": ("不满意", "Unsatisfied")},
+}
+
 
 def code_label(kind: str, code: str, en: bool) -> str:
     """A case code's label in the page's language; an unknown code (a new source system) shows as itself."""

@@ -8,7 +8,7 @@ from typing import Any
 import dash
 
 from dashboard.components import cases_view, hotline_view
-from dashboard.components.labels import CODE_LABELS
+from dashboard.components.labels import CODE_LABELS, HOTLINE_CODE_LABELS
 from dashboard.components.page import context_from_search, run
 from etl.schema import CASE_SOURCES, CASE_STATUSES, URGENCIES
 from tests.dashboard.test_pages import find
@@ -71,9 +71,17 @@ def test_case_table_shows_names_for_every_code_in_the_data(ctx: dash.Dash) -> No
 
 def test_hotline_table_names_its_units(ctx: dash.Dash) -> None:
     con = context_from_search("").con
-    defs = {d["field"]: d for d in _grid(run("hotline", {}, hotline_view.render)).columnDefs}
+    page = run("hotline", {}, hotline_view.render)
+    defs = {d["field"]: d for d in _grid(page).columnDefs}
+    statuses = {o["value"]: o["label"] for o in _dropdown(page, "status").options}
+    assert statuses and all(statuses[c] == HOTLINE_CODE_LABELS["status"].get(c, (c,))[0] for c in statuses)
     towns = dict(con.execute("SELECT unit_code, name_zh FROM org_unit WHERE level = 'town'").fetchall())
     assert towns and defs["town_code"]["refData"] == towns
+    for col in ("status", "urgency", "resolution", "satisfaction"):  # every code the orders carry has a label
+        codes = {r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM hotline_orders WHERE {col} IS NOT NULL")
+                 .fetchall()}
+        assert codes and codes <= set(defs[col]["refData"]), col
+        assert all(defs[col]["refData"][c] == HOTLINE_CODE_LABELS[col][c][0] for c in codes)
 
 
 def test_english_survives_filter_changes_clicks_and_page_links(ctx: dash.Dash) -> None:
