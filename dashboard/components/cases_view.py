@@ -169,6 +169,8 @@ def render(ctx: Ctx) -> list[Any]:
         bar(ctx, PAGE),
         drill_banner(ctx, PAGE),
         kpis(ctx),
+        # 立案数 and the panels count different rows on purpose; say so where a reader compares them
+        html.P(ctx.t("cases.basis"), className="cv-muted cv-basis", id="cases-basis"),
         html.Div([
             F.panel(ctx.t("cases.trend"), F.graph(PAGE, "trend", trend_figure(ctx, panels.trend, panels.previous)),
                     cls="cv-wide"),

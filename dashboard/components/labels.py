@@ -32,6 +32,7 @@ ZH = {
     "cases.title": "案件分析", "cases.trend": "每日案件量（与上期对比）", "cases.categories": "类别",
     "cases.heat": "时段 × 星期", "cases.handling": "处置时长分布（小时）", "cases.proactive": "先行发现率",
     "cases.breaches": "紧急案件超时", "cases.map": "地图", "cases.table": "案件明细",
+    "cases.basis": "图表、地图与明细按上报时间计入本期（含待立案案件）；立案数按立案时间计。已作废案件均不计入。",
     "cases.current": "本期", "cases.previous": "上期", "cases.units": "下级单位",
     "cases.target": "目标", "cases.previous_short": "上期", "cases.breaches_note": "未按时到场 / 未按时初步处置",
     "cases.hour": "时", "cases.weekdays": "周一,周二,周三,周四,周五,周六,周日",
@@ -142,6 +143,8 @@ EN = {
     "cases.trend": "Cases per day (vs previous period)", "cases.categories": "Categories",
     "cases.heat": "Hour × weekday", "cases.handling": "Handling time (hours)", "cases.proactive": "Proactive share",
     "cases.breaches": "Urgent-case breaches", "cases.map": "Map", "cases.table": "Cases",
+    "cases.basis": "Charts, map and table count cases reported in the period (those awaiting registration "
+                   "included); registered cases count by registration time. Cancelled cases count in neither.",
     "cases.current": "This period", "cases.previous": "Previous period", "cases.units": "Units below",
     "cases.target": "Target", "cases.previous_short": "Previous",
     "cases.breaches_note": "late arrival / late first result",

@@ -81,3 +81,22 @@ def test_stations_page_in_english_and_the_meeting_note(ctx: dash.Dash) -> None:
     note = " ".join(_by_class(zh, "cv-kpi-target"))
     want = f"{sc.stations_total} 个工作站中 {sc.stations_with_value} 个有应结案件，其中 {sc.meeting_target} 个达标"
     assert want in note and sc.stations_total > 0
+
+
+def test_the_page_says_what_its_panels_and_registered_count(ctx: dash.Dash) -> None:
+    # the note's claim, checked independently: panels/table = reported in the period; 立案数 =
+    # registered in the period; cancelled cases in neither
+    c = context_from_search("")
+    p = c.query.period
+    reported, registered = c.con.execute(
+        "SELECT count(*) FILTER (WHERE reported_at >= $s AND reported_at < $e), count(*) FILTER "
+        "(WHERE registered_at >= $s AND registered_at < $e) FROM cases WHERE NOT coalesce(cancelled, false)",
+        {"s": p.start, "e": p.end}).fetchone()
+    assert metrics.explore.rows(c.con, "cases", c.query, limit=0)[1] == reported
+    assert metrics.indicator_values(c.con, ["registered"], c.query)["registered"].value == registered
+    zh = run("cases", {}, cases_view.render)
+    en = run("cases", {"lang": "en"}, cases_view.render)
+    trend = figure(zh, "trend")["data"][1]["y"]  # [0] is the previous period
+    assert sum(v for v in trend if v) == reported
+    assert ZH["cases.basis"] in text(zh) and EN["cases.basis"] in text(en)
+    assert "待立案" in ZH["cases.basis"] and "awaiting registration" in EN["cases.basis"]
