@@ -97,6 +97,30 @@ def test_night_rosters_are_thinner_and_some_nights_are_uncovered(con):
     assert 0 < grid_days - covered < 0.2 * grid_days
 
 
+def test_uncovered_nights_cluster_in_a_few_grids():
+    # a month in which most grids miss a night says nothing to the command hall: gaps belong to a few
+    # understaffed grids. District scale (40 grids), one month, three seeds.
+    import numpy as np
+
+    from etl.demo.geography import load_geography
+    from etl.demo.organisation import build_organisation
+    from etl.demo.scales import get_scale
+    from etl.demo.staffing import generate_staffing
+    from etl.demo.timebase import Window
+
+    geo = load_geography(np.random.default_rng(1), get_scale("district").towns)
+    org = build_organisation(geo, np.random.default_rng(2))
+    shares = []
+    for seed in (3, 4, 5):
+        df = generate_staffing(geo, org, Window(now=NOW, days=30), np.random.default_rng(seed))
+        nights = df.loc[df["shift"] == "night"].groupby("unit_code")["duty_date"].nunique()
+        covered_all = int((nights.reindex(geo.grids.unit_code, fill_value=0) == 30).sum())
+        shares.append(1 - covered_all / len(geo.grids))
+    assert len(geo.grids) >= 30
+    assert all(0 < x < 0.5 for x in shares), shares
+
+
+
 def test_some_sensors_are_offline_now_and_alarms_become_cases(con):
     total = one(con, "SELECT count(*) FROM sensors")
     online = one(con, "SELECT count(DISTINCT sensor_id) FROM readings WHERE ts >= TIMESTAMP '2026-11-22 15:00'")
