@@ -65,6 +65,7 @@ def generate_staffing(geo: Geography, org: Organisation, win: Window, rng: np.ra
     # grids (mostly rural) that miss nights every month; elsewhere a gap is a rare accident. (Until
     # now, 35 of 40 district grids missed a night every month: no signal for the command hall.)
     weak = rng.random(len(grids)) < np.where(urban, 0.08, 0.3)
+    weak[rng.integers(len(grids))] = True  # every demo has a grid to show on the night-cover panel
     gap_p = np.where(weak, np.where(urban, 0.05, 0.12), 0.002)
     gap = rng.random((len(grids), nd)) < gap_p[:, None]
     present &= ~((shift == "night") & gap[gp[pi], di])

@@ -69,7 +69,9 @@ def test_grids_without_night_cover_listed_and_red(ctx: dash.Dash, raw: duckdb.Du
     ul = find(page, lambda c: getattr(c, "id", None) == staffing_view.NIGHT_LIST_ID)[0]
     links = find(ul, lambda c: isinstance(c, dash.dcc.Link))
     assert {lk.children for lk in links} == set(gaps)
-    for li in find(ul, lambda c: isinstance(c, dash.html.Li)):
+    if not gaps:  # early in a month the demo's few weak grids may not have missed a night yet
+        assert "所有网格每晚都有夜间值守" in str(ul.children)
+    for li in find(ul, lambda c: isinstance(c, dash.html.Li)) if gaps else []:
         name = li.children[0].children
         assert f" {gaps[name]} / " in li.children[1].children
     bars = figure(page, "night")["data"][0]
