@@ -21,9 +21,8 @@ from urllib.parse import urlencode
 from dash import dcc, html
 
 from metrics.explore import Drill
-from metrics.query import GRAINS, Period, Query, QueryError
+from metrics.query import GRAINS, URGENCIES, Period, Query, QueryError
 
-URGENCIES = ("urgent", "general")
 PRESET_GRAINS = ("day", "week", "month", "quarter", "year", "custom")
 _CODE = re.compile(r"^[A-Za-z0-9_\-.]{1,40}$")
 # Hotline categories and statuses are the source system's own (Chinese) text: letters of any script,

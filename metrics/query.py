@@ -12,7 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from etl import schema
+
 Grain = Literal["day", "week", "month", "quarter", "year", "custom"]
+# the warehouse's urgency codes: the filter bar offers and accepts exactly these
+URGENCIES = schema.URGENCIES
 GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year", "custom")
 
 
