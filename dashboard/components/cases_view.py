@@ -100,13 +100,17 @@ def unit_figure(ctx: Ctx, df: pd.DataFrame, level: str) -> F.Figure:
                  margin={"l": 120, "r": 12, "t": 8, "b": 28})
 
 
+# more cases = darker (plotly's named "Blues" runs dark → light: busy hours showed as the palest cells)
+HEAT_SCALE = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
+
+
 def heat_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
     cells = zip(df["dow"].tolist(), df["hour"].tolist(), strict=True)
     got = dict(zip(cells, df["cases"].tolist(), strict=True))
     z = [[got.get((d, h)) for h in range(24)] for d in range(7)]
     custom = [[f"drill=hour_dow:{h}:{d}" for h in range(24)] for d in range(7)]
     return F.fig([{"type": "heatmap", "z": z, "x": list(range(24)),
-                   "y": ctx.t("cases.weekdays").split(","), "customdata": custom, "colorscale": "Blues",
+                   "y": ctx.t("cases.weekdays").split(","), "customdata": custom, "colorscale": HEAT_SCALE,
                    "hovertemplate": f"%{{y}} %{{x}}{ctx.t('cases.hour')}: %{{z}}<extra></extra>"}],
                  yaxis={"autorange": "reversed"})
 

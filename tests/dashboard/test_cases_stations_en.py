@@ -100,3 +100,16 @@ def test_the_page_says_what_its_panels_and_registered_count(ctx: dash.Dash) -> N
     assert sum(v for v in trend if v) == reported
     assert ZH["cases.basis"] in text(zh) and EN["cases.basis"] in text(en)
     assert "待立案" in ZH["cases.basis"] and "awaiting registration" in EN["cases.basis"]
+
+
+def test_busier_hours_are_darker_on_the_heat_map(ctx: dash.Dash) -> None:
+    heat = figure(run("cases", {}, cases_view.render), "heat")["data"][0]
+    scale = heat["colorscale"]
+
+    def luminance(hex_color: str) -> float:
+        r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lum = [luminance(c) for _, c in scale]
+    assert [p for p, _ in scale] == sorted(p for p, _ in scale) and lum == sorted(lum, reverse=True)
+    assert not heat.get("reversescale")
