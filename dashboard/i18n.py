@@ -97,18 +97,19 @@ _S: dict[str, tuple[str, str]] = {
     "age.days": ("{n} 天前", "{n} d ago"),
     "age.future": ("—", "—"),
     "value.none": ("—", "—"),
-    # big screen
+    # big screen (vitals, stations and ranking are judged on the last 30 days, model.rolling_query; the
+    # titles say so, or the wall's "32/43" reads as a contradiction of /stations' calendar month)
     "scr.title": ("城市运行体征", "City vital signs"),
-    "scr.vitals": ("体征总览", "Vital signs"),
+    "scr.vitals": ("体征总览 · 近30天", "Vital signs · last 30 days"),
     "scr.overall": ("综合体征", "Overall"),
     "scr.map": ("全域态势", "Jurisdiction map"),
     "scr.map.approx": ("边界为近似示意", "Boundaries are approximate"),
     "scr.map.back": ("返回上级", "Up one level"),
     "scr.map.legend": ("图例", "Legend"),
-    "scr.stations": ("联勤联动工作站结案率", "Liaison-station closure rate"),
+    "scr.stations": ("联勤联动工作站结案率 · 近30天", "Liaison-station closure rate · last 30 days"),
     "scr.stations.meeting": ("{n}/{m} 个站达到 85%", "{n} of {m} stations at 85%"),
     "scr.stations.worst": ("后五位", "Worst five"),
-    "scr.ranking": ("综合排名", "Composite ranking"),
+    "scr.ranking": ("综合排名 · 近30天", "Composite ranking · last 30 days"),
     "scr.ranking.top": ("前五", "Top 5"),
     "scr.ranking.bottom": ("后五", "Bottom 5"),
     "scr.feed": ("实时动态", "Live feed"),

@@ -361,3 +361,22 @@ def test_warmer_rewarms_after_a_new_snapshot(tmp_path: Path):
         wh.stop_warming()
     new = second.cases[second.cases["case_id"].str.startswith("new:")]
     assert len(new) == 7 and new["urgent"].all() and not first.cases["case_id"].str.startswith("new:").any()
+
+
+def test_station_count_is_the_last_30_days_and_the_title_says_so(ctx: dash.Dash, settings: Settings):
+    # the wall's "n/m stations at 85%" is judged on the 30 days to today, not /stations' calendar month
+    from datetime import timedelta
+
+    import metrics
+    from dashboard import data, i18n
+    from metrics.query import Period, Query
+
+    cfg = parse({}, settings)
+    at = model.now(cfg)
+    st = model.stations(cfg, at)
+    q = Query(Period.custom(at.date() - timedelta(days=29), at.date()))
+    df = metrics.indicator_table(data.connection(), "station_closure_rate", q, by="station")
+    rated = df["value"].dropna()
+    assert (st.meeting, st.rated) == (int((rated >= 0.85).sum()), len(rated))
+    for key in ("scr.stations", "scr.ranking", "scr.vitals"):
+        assert "近30天" in i18n.t(key, "zh") and "last 30 days" in i18n.t(key, "en")
