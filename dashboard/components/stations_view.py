@@ -50,7 +50,9 @@ def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure
         {"type": "bar", "x": df["name"].tolist(), "y": [None if v != v else float(v) for v in df["value"]],
          "marker": {"color": colors}, "customdata": [f"sel={k}" for k in df["key"]],
          "text": [f"{F.pct(v)} ({F.num(n)}/{F.num(d)})" for v, n, d in
-                  zip(df["value"], df["numerator"], df["denominator"], strict=True)], "textposition": "outside"},
+                  zip(df["value"], df["numerator"], df["denominator"], strict=True)],
+         # beyond ~15 bars the outside labels shrink to unreadable specks: then on hover only
+         "textposition": "outside" if len(df) <= 15 else "none", "hovertemplate": "%{x}<br>%{text}<extra></extra>"},
     ], 320, yaxis={"tickformat": ".0%", "range": [0, 1.1]},
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target, "y1": target,
                  "line": {"color": RED, "dash": "dash"}}])

@@ -113,3 +113,16 @@ def test_busier_hours_are_darker_on_the_heat_map(ctx: dash.Dash) -> None:
     lum = [luminance(c) for _, c in scale]
     assert [p for p, _ in scale] == sorted(p for p, _ in scale) and lum == sorted(lum, reverse=True)
     assert not heat.get("reversescale")
+
+
+def test_station_bar_labels_show_when_readable_and_always_on_hover() -> None:
+    import pandas as pd
+
+    def frame(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"key": [f"S{i}" for i in range(n)], "name": [f"站{i}" for i in range(n)],
+                             "value": [0.9] * n, "numerator": [9] * n, "denominator": [10] * n,
+                             "meets_target": [True] * n})
+
+    few, many = (stations_view.closure_figure(frame(n), 0.85, None)["data"][0] for n in (12, 43))
+    assert few["textposition"] == "outside" and many["textposition"] == "none"
+    assert many["text"][0] == "90.0% (9/10)" and "%{text}" in many["hovertemplate"]
