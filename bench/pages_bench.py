@@ -45,6 +45,7 @@ def main() -> None:
     only = [x for x in (sys.argv[2].split(",") if len(sys.argv) > 2 else []) if x]
     results: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}
+    first: dict[str, list[float]] = {}
     with app.server.test_request_context("/"):
         units = context_from_search("").units
         towns = list(units.loc[units["level"] == "town", "unit_code"])
@@ -85,18 +86,23 @@ def main() -> None:
                 continue
             job({})  # warm
             times, cpus = [], []
-            for _ in range(3):
+            for r in range(3):
                 for q in job_variants.get(name, variants):
                     t0, c0 = time.perf_counter(), time.process_time()
                     job(q)
                     times.append(1000 * (time.perf_counter() - t0))
                     cpus.append(1000 * (time.process_time() - c0))
+                if r == 0:
+                    first[name] = list(times)
             results[name], cpu[name] = times, cpus
-    print(f"{'page':<24}{'n':>5}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'CPU p50':>10}{'CPU p95':>10}")
+    # "1st p95": the first round alone (each variant's first view). Per-snapshot caches (unit outlines,
+    # code names per scope, past as-of readings) make later rounds cheaper than a first view.
+    print(f"{'page':<24}{'n':>5}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'CPU p50':>10}{'CPU p95':>10}"
+          f"{'1st p95':>10}")
     for name, xs in results.items():
         cs = cpu[name]
         print(f"{name:<24}{len(xs):>5}{statistics.median(xs):>10.1f}{_pct(xs, 0.95):>10.1f}{max(xs):>10.1f}"
-              f"{statistics.median(cs):>10.1f}{_pct(cs, 0.95):>10.1f}")
+              f"{statistics.median(cs):>10.1f}{_pct(cs, 0.95):>10.1f}{_pct(first[name], 0.95):>10.1f}")
 
 
 if __name__ == "__main__":
