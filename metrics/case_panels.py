@@ -1,8 +1,9 @@
 """Every count panel of the /cases page from one statement (and the /stations page's two breakdowns).
 
 The page used to ask ``explore`` eight times (daily trend of this and the previous period, categories,
-child units, hour × weekday, handling time ...), each a scan of the same rows. Here one scan over the
-union of both periods feeds a ``GROUPING SETS`` aggregate; each grouping set is one panel. The rows and
+child units, hour × weekday, handling time ...), each a scan of the same rows. Here one scan of the
+period feeds a ``GROUPING SETS`` aggregate; each grouping set is one panel (the previous period's cases
+per day, for the trend's overlay, are one small grouped count beside it). The rows and
 the rules are ``explore``'s (same scope WHERE, same keys, same buckets), so a panel's count equals the
 separate function's and the drilled table behind it (tested in tests/metrics/test_case_panels.py).
 """
@@ -46,33 +47,33 @@ def _hours_sql() -> str:
 
 
 def case_panels(con: duckdb.DuckDBPyConnection, query: Query, minor: bool | None = None) -> CasePanels:
-    """All count panels of ``query`` in one scan. ``minor``: categories by minor category (default:
-    when the query has a category filter, as the page shows them)."""
+    """All count panels of ``query`` in one scan (+ the previous period's days). ``minor``: categories
+    by minor category (default: when the query has a category filter, as the page shows them)."""
     minor = query.category is not None if minor is None else minor
     ft = fact_table("cases")
     level = child_level(con, query)
     unit_col = ORG_LEVEL_COLUMN[level]
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
+    scope = " AND ".join(f"({w})" for w in where)
     prev = query.period.previous()
-    where.append("(reported_at >= $s AND reported_at < $e OR reported_at >= $ps AND reported_at < $pe)")
-    params.update(s=query.period.start, e=query.period.end, ps=prev.start, pe=prev.end)
-    # ``cur`` is in every set: the trend shows both periods, the other panels the current one only (the
-    # previous period's groups are dropped below; they are few and cheaper than a second scan)
     sql = (
-        f"WITH c AS (SELECT reported_at >= $s AND reported_at < $e AS cur, reported_at::DATE AS day, "
+        f"WITH c AS (SELECT reported_at::DATE AS day, "
         f"category_code, family, major_code, {unit_col} AS unit, isodow(reported_at) - 1 AS dow, "
         f"hour(reported_at) AS hour, {_hours_sql()} AS lo "
-        f"FROM cases WHERE {' AND '.join(f'({w})' for w in where)}) "
+        f"FROM cases WHERE {scope} AND reported_at >= $s AND reported_at < $e) "
         "SELECT CASE WHEN grouping(day) = 0 THEN 'day' WHEN grouping(category_code) = 0 THEN 'category' "
         "WHEN grouping(unit) = 0 THEN 'unit' WHEN grouping(dow) = 0 THEN 'heat' ELSE 'handling' END AS panel, "
-        "cur, day, category_code, family, major_code, unit, dow, hour, lo, count(*) AS cases FROM c "
-        "GROUP BY GROUPING SETS ((cur, day), (cur, category_code, family, major_code), (cur, unit), (cur, dow, hour), "
-        "(cur, lo))")
+        "day, category_code, family, major_code, unit, dow, hour, lo, count(*) AS cases FROM c "
+        "GROUP BY GROUPING SETS ((day), (category_code, family, major_code), (unit), (dow, hour), (lo))")
     part: dict[str, list[tuple[Any, ...]]] = {n: [] for n in ("day", "category", "unit", "heat", "handling")}
-    previous: list[tuple[Any, ...]] = []
     # plain rows, not a frame: the panels are small and pandas' per-call overhead was most of their cost
-    for panel, cur, *rest in con.execute(sql, params).fetchall():
-        (part[panel] if cur else previous if panel == "day" else []).append(tuple(rest))
+    for panel, *rest in con.execute(sql, {**params, "s": query.period.start, "e": query.period.end}).fetchall():
+        part[panel].append(tuple(rest))
+    # the previous period feeds the trend's overlay only: its cases per day from their own statement (in
+    # the grouping sets above its rows went through every set, and cost more than the current period's)
+    previous = [(day, n) for day, n in con.execute(
+        f"SELECT reported_at::DATE AS day, count(*) FROM cases WHERE {scope} AND reported_at >= $ps "
+        "AND reported_at < $pe GROUP BY 1", {**params, "ps": prev.start, "pe": prev.end}).fetchall()]
     return CasePanels(_days(part["day"]), _days(previous),
                       _minors(con, part["category"]) if minor else _majors(con, part["category"]),
                       _units(con, part["unit"]), _heat(part["heat"]), _handling(part["handling"]), level)
