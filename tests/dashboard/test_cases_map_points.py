@@ -1,5 +1,6 @@
-"""/cases map points travel as columns in a store (the browser builds the clustered GeoJSON layer from
-them, ``maps.POINTS_JS``): the store lists exactly the newest 3,000 located cases of the view."""
+"""/cases render pieces rebuilt for speed (task cases6): the map points travel as columns in a store (the
+browser builds the clustered GeoJSON layer from them, ``maps.POINTS_JS``) and list exactly the newest
+3,000 located cases of the view; the filter bar's unit menus (built from column lists) follow the tree."""
 
 from __future__ import annotations
 
@@ -53,3 +54,31 @@ def test_points_layer_is_filled_by_a_clientside_callback(app: dash.Dash) -> None
     assert [i["id"] for i in cb["inputs"]] == ['{"page":["MATCH"],"type":"cv-points-data"}']
     # registered as the browser's function (a Python callback would build the features on the server)
     assert "callback" not in cb and any(maps.POINTS_JS in script for script in app._inline_scripts)
+
+
+def test_filter_bar_unit_menus_follow_the_tree(ctx: dash.Dash) -> None:
+    """The bar's cascading menus (built from column lists): for every unit, the town/grid/village values
+    are its ancestors by an independent walk of org_unit, and each menu lists exactly the children of
+    the level above."""
+    from dashboard.filters import FilterState, filter_bar
+
+    c = context_from_search("")
+    tree = {code: (lvl, parent, name) for code, lvl, parent, name in c.con.execute(
+        "SELECT unit_code, level, parent_code, name_zh FROM org_unit").fetchall()}
+    units = c.units
+    checked = 0
+    for code in units.loc[units["level"].isin(["town", "grid", "village"]), "unit_code"].tolist()[:40]:
+        chain, cur = [], code
+        while cur in tree and tree[cur][0] in ("town", "grid", "village"):
+            chain.insert(0, cur)
+            cur = tree[cur][1]
+        bar = filter_bar("cases", FilterState(unit=code), units, [], [], [], c.t)
+        menus = {x.id["field"]: x for x in find(bar, lambda x: isinstance(getattr(x, "id", None), dict)
+                                                   and x.id.get("field") in ("town", "grid", "village"))}
+        assert [menus[f].value for f in ("town", "grid", "village")] == [*chain, None, None, None][:3], code
+        for field, parent in (("grid", chain[0]), ("village", chain[1] if len(chain) > 1 else None)):
+            kids = sorted((tree[k][2], k) for k in tree if parent is not None and tree[k][1] == parent
+                          and tree[k][0] == field and k in set(units["unit_code"]))
+            assert sorted((o["label"], o["value"]) for o in menus[field].options) == kids, (code, field)
+        checked += 1
+    assert checked > 3
