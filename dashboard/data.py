@@ -40,6 +40,7 @@ from dash import html
 from dashboard.i18n import t
 from etl.settings import Settings
 from metrics.connection import WarehouseMissing, open_readonly, snapshot_path
+from metrics.indicators import data_now as read_data_now
 from metrics.query import QueryError
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,13 @@ def per_snapshot(key: str, compute: Callable[[duckdb.DuckDBPyConnection], R]) ->
     """A value computed once per published snapshot (per process), e.g. unit polygons."""
     con = connection()
     return warehouse().memo(key, compute, con, current_snapshot())
+
+
+def data_now() -> datetime | None:
+    """The data's 'now' (``metrics.indicators.data_now``'s rule) of the request's snapshot, read once per
+    snapshot: it changes only with a load, and a page passes it to each metrics call that needs it
+    (``now=``) instead of each reading ``warehouse_meta`` again."""
+    return per_snapshot("metrics.data_now", read_data_now)
 
 
 def per_snapshot_bounded(family: str, key: str, compute: Callable[[duckdb.DuckDBPyConnection], R],

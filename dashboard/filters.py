@@ -185,7 +185,9 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
     villages = units[(units["level"] == "village") & (units["parent_code"] == grid)] if grid else units.iloc[0:0]
 
     def unit_opts(df: Any) -> list[dict[str, str]]:
-        return [{"label": r.name_zh, "value": r.unit_code} for r in df.itertuples()]
+        # column lists, not itertuples: pandas' row tuples were most of the bar's cost on every render
+        return [{"label": n, "value": c} for n, c in zip(df["name_zh"].tolist(), df["unit_code"].tolist(),
+                                                          strict=True)]
 
     # without date= the box shows the anchor in use (``today``, the site's date) rather than a blank box
     anchor = state.date.isoformat() if state.date else today.isoformat() if today else None
@@ -229,12 +231,14 @@ def _path(units: Any, code: str | None) -> list[str | None]:
     """[town, grid, village] codes of ``code`` (district or None: [])."""
     if code is None:
         return []
-    by_code = {r.unit_code: r for r in units.itertuples()}
+    by_code = {c: (lvl, parent) for c, lvl, parent in zip(units["unit_code"].tolist(), units["level"].tolist(),
+                                                          units["parent_code"].tolist(), strict=True)}
     chain: list[str | None] = []
-    cur = by_code.get(code)
-    while cur is not None and cur.level in ("town", "grid", "village"):
-        chain.append(cur.unit_code)
-        cur = by_code.get(cur.parent_code)
+    cur, node = code, by_code.get(code)
+    while node is not None and node[0] in ("town", "grid", "village"):
+        chain.append(cur)
+        cur = node[1]
+        node = by_code.get(cur)
     return chain[::-1]
 
 

@@ -107,6 +107,15 @@ def period_params(periods: Sequence[Period], now: datetime | None = None) -> dic
     return out
 
 
+def window_sql(ft: FactTable, aggs: Collection[Aggregate]) -> str:
+    """The scan's row window over [$smin, $emax): the declared narrow window of a predicate every
+    aggregate requires (each period's predicate implies it, so it drops no counted row), else the
+    table's window."""
+    shared = set.intersection(*(set(a.filter) for a in aggs)) if aggs else set()
+    template = next((ft.narrow[n] for n in sorted(shared) if n in ft.narrow), ft.window)
+    return "(" + template.format(s="$smin", e="$emax") + ")"
+
+
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
                  query: Query, unit_level: str | None, now: datetime | None = None,
                  measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = ()
@@ -161,7 +170,7 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
                 cols.append(f"quantile_cont({m}, {float(agg.q if agg.q is not None else 0.5)!r}) "
                             f"FILTER (WHERE {cond}) AS {alias}_p{i}")
     where, params = scope_sql(ft, query, unit_level)
-    where.append(ft.window.format(s="$smin", e="$emax"))
+    where.append(window_sql(ft, [agg for i in range(len(periods)) for agg in aggs if i == 0 or agg in later]))
     params.update(smin=min(p.start for p in periods), emax=max(p.end for p in periods))
     if by is None:
         inner_key, outer_key, group = [], "NULL::VARCHAR AS key", ""

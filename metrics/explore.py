@@ -22,7 +22,7 @@ import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, predicate_sql, scope_sql, used_params
 from .hotline import cell_sql
-from .indicators import data_now, unit_level
+from .indicators import Now, data_now, unit_level, unscoped
 from .query import Period, Query, QueryError
 
 CHILD = {None: "town", "district": "town", "town": "grid", "grid": "village", "village": "village"}
@@ -255,19 +255,22 @@ def handling_distribution(con: duckdb.DuckDBPyConnection, query: Query) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def case_points(con: duckdb.DuckDBPyConnection, query: Query, limit: int = 5000, recent_days: float | None = 3
-                ) -> pd.DataFrame:
+def case_points(con: duckdb.DuckDBPyConnection, query: Query, limit: int = 5000, recent_days: float | None = 3,
+                now: Now = ...) -> pd.DataFrame:
     """Up to ``limit`` case locations (lon, lat, case_id, category_code), newest first, for the map.
 
     ``recent_days``: look in the last days before the period's as-of instant first — at district scale
     a few days hold thousands of cases, and a top-N over them is cheaper than over the whole period;
     when they hold fewer than ``limit`` the whole period is read. Same rows either way (the newest
-    ``limit`` are in the recent days whenever these hold ``limit`` of them)."""
+    ``limit`` are in the recent days whenever these hold ``limit`` of them). Only for the whole
+    warehouse: a unit or a filter is pushed into the table scan, the top-N over its rows is cheap, and
+    its recent days seldom hold ``limit`` cases (two statements instead of one: measured twice the
+    cost). ``now``: the data's 'now' if the caller holds it (default: read it)."""
     where, params = _where(con, "cases", query)
     sql = (f"SELECT case_id, category_code, lon, lat FROM cases WHERE {where} AND lon IS NOT NULL{{extra}} "
            f"ORDER BY reported_at DESC, case_id LIMIT {int(limit)}")
-    if recent_days is not None:
-        bound = as_of(query.period, data_now(con)) - timedelta(days=recent_days)
+    if recent_days is not None and unscoped(query):
+        bound = as_of(query.period, data_now(con) if now is ... else now) - timedelta(days=recent_days)
         if bound > query.period.start:
             got = con.execute(sql.format(extra=" AND reported_at >= $recent"), {**params, "recent": bound}).df()
             if len(got) >= limit:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
+from types import EllipsisType
 from typing import Any, Literal
 
 import duckdb
@@ -45,6 +46,11 @@ def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
         return None  # an unreadable value must not take every page down: periods end at their end
 
 
+# ``now=...`` (the default) reads the data's 'now' from the warehouse; a caller that already holds it (a
+# page keeps it per snapshot) passes it, None included (no recorded 'now')
+Now = datetime | None | EllipsisType
+
+
 def _value(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | None, float | None]:
     """(numerator, denominator, value) of one indicator from its aggregate results."""
     n, d = clean(num), clean(den)
@@ -57,13 +63,13 @@ def _value(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | No
 
 
 def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query, periods: Sequence[Period],
-         by: str | None, overrides: Mapping[str, Any] | None = None, current_only: Collection[str] = ()
-         ) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
+         by: str | None, overrides: Mapping[str, Any] | None = None, current_only: Collection[str] = (),
+         now: Now = ...) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
     """indicator id -> key -> per period (numerator, denominator, value). One statement per table.
     ``overrides`` (default: the site's ``[metrics]``) supplies the measures' weights. Indicators in
     ``current_only`` are computed for the first period only (no value in the others)."""
     level = unit_level(con, query.unit)
-    now = data_now(con)
+    now = data_now(con) if now is ... else now
     weights = measure_params(metrics_overrides(overrides))
     out: dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]] = {}
     tables: dict[str, list[Indicator]] = {}
@@ -147,21 +153,43 @@ def indicator_table(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], qu
     return _frame(inds, results, unit_names(con, by, query), 0, True, by, query)
 
 
+def unscoped(query: Query) -> bool:
+    """The query reads the whole warehouse: no unit subtree and no filter."""
+    return query.unit is None and all(getattr(query, f) is None for f in ("category", "source", "urgency", "status"))
+
+
 def indicator_values(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], query: Query, *,
-                     overrides: Mapping[str, Any] | None = None, previous: Collection[str] | None = None
-                     ) -> dict[str, IndicatorValue]:
+                     overrides: Mapping[str, Any] | None = None, previous: Collection[str] | None = None,
+                     now: Now = ...) -> dict[str, IndicatorValue]:
     """Each indicator over the whole query scope, with the previous comparable period and status.
     ``previous``: the ids whose previous value is wanted (default all; the others get None and cost
-    no previous-period work in the scan)."""
+    no previous-period work). ``now``: the data's 'now' if the caller holds it (default: read it)."""
     cfg = metrics_overrides(overrides)
     inds = resolve(list(ids) if not isinstance(ids, str) else ids, cfg)
-    skip = () if previous is None else {i.id for i in inds if i.id not in set(previous)}
-    results = scan(con, inds, query, [query.period, query.period.previous()], None, cfg, skip)
+    now = data_now(con) if now is ... else now
+    wanted = [i for i in inds if previous is None or i.id in set(previous)]
+    periods = [query.period, query.period.previous()]
+    if len(wanted) == len(inds) or not unscoped(query):
+        skip = {i.id for i in inds} - {i.id for i in wanted}
+        results = scan(con, inds, query, periods, None, cfg, skip, now=now)
+        pairs = {i.id: results[i.id][""] for i in inds}
+    else:
+        # a few previous values of the whole warehouse come from their own scan of the previous period:
+        # one scan of both periods would read the previous period's whole window (its backlog, cases
+        # due ...) for them, while alone they may read a narrow one (a previous 立案数 reads the cases
+        # registered in it). A scoped query (unit, category, urgency ...) keeps one scan: its filter is
+        # pushed into the table scan, the window is then evaluated on the scope's rows only, and a
+        # second statement would pay the scope filter over every row again (measured slower).
+        current = scan(con, inds, query, periods[:1], None, cfg, now=now)
+        before = scan(con, wanted, query, periods[1:], None, cfg, now=now) if wanted else {}
+        none = (None, None, None)
+        pairs = {i.id: [current[i.id][""][0], before[i.id][""][0] if i.id in before else none] for i in inds}
+    pairs_prev = {i.id for i in wanted}
     out = {}
     for ind in inds:
-        cur, prev = results[ind.id][""]
+        cur, prev = pairs[ind.id]
         out[ind.id] = IndicatorValue(ind.id, ind.zh, ind.en, ind.unit, ind.direction, cur[0], cur[1], cur[2],
-                                     None if ind.id in skip else prev[2], ind.target, status_of(ind, cur[2]))
+                                     prev[2] if ind.id in pairs_prev else None, ind.target, status_of(ind, cur[2]))
     return out
 
 

@@ -42,6 +42,10 @@ class FactTable:
     window: str
     id_column: str
     predicates: Mapping[str, str]
+    # predicate -> the rows that can satisfy it in any period within [{s}, {e}): a scan whose every
+    # aggregate requires that predicate reads only these (e.g. a previous period's 立案数 alone reads the
+    # cases registered in it, not the whole backlog the table's window keeps for 应结案数 and 未结案件)
+    narrow: Mapping[str, str] = field(default_factory=lambda: _m({}))
     measures: Mapping[str, str] = field(default_factory=lambda: _m({}))
     keys: Mapping[str, str] = field(default_factory=lambda: _m({}))  # by → grouping column
     filters: Mapping[str, str] = field(default_factory=lambda: _m({}))  # Query field → SQL with $param
@@ -62,6 +66,7 @@ CASES = FactTable(
     window="(closed_at IS NULL OR closed_at >= {s} OR registered_at >= {s} OR deadline_at >= {s} "
            "OR dispatched_at >= {s}) AND (registered_at < {e} OR dispatched_at < {e})",
     id_column="case_id",
+    narrow=_m({"registered": _CASE_REG, "urgent_dispatched": _URGENT}),
     predicates=_m({
         "registered": _CASE_REG,
         "due": _CASE_DUE,
@@ -102,6 +107,7 @@ HOTLINE = FactTable(
     window="(received_at >= {s} OR due_at >= {s} OR closed_at IS NULL OR closed_at >= {s}) "
            "AND (received_at < {e} OR due_at < {e})",
     id_column="order_id",
+    narrow=_m({"received": "received_at >= {s} AND received_at < {e}"}),
     predicates=_m({
         "received": "received_at >= {s} AND received_at < {e}",
         "contact_recorded": "first_contact IS NOT NULL",

@@ -3,6 +3,7 @@
 - a filter-bar change → a new URL (the page re-renders from it; history gets an entry)
 - a click on a figure element → its action (cross-filter or drill) applied to the URL
 - the grid asks for a block of rows → one page of rows from the server
+- a map's point columns → its clustered GeoJSON point layer (clientside)
 
 The page they act for comes from the client (the ``page`` key of the component ids), so each one
 first passes it through ``checked_page``: only pages in ``SHARED_PAGES`` that the role may open.
@@ -18,6 +19,7 @@ from dash import ALL, MATCH, Input, Output, State, no_update
 
 from dashboard import access
 from dashboard.auth.model import SHARED_PAGES
+from dashboard.components.maps import POINTS_JS
 from dashboard.components.page import EXTRA, rows_page, search_params
 from dashboard.filters import FilterState, parse, state_from_controls
 from metrics.query import QueryError
@@ -92,6 +94,10 @@ def rows_response(table: str, search: str | None, request: dict[str, Any] | None
 
 
 def register(app: dash.Dash) -> None:
+    # a map's case points: the store's columns become the clustered layer's GeoJSON in the browser
+    app.clientside_callback(POINTS_JS, Output({"type": "cv-points", "page": MATCH}, "data"),
+                            Input({"type": "cv-points-data", "page": MATCH}, "data"))
+
     @app.callback(
         Output({"type": "cv-url", "page": MATCH}, "href"),
         Input({"type": "cv-filter", "page": MATCH, "field": ALL}, "value"),

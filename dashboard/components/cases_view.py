@@ -129,7 +129,7 @@ KPI_IDS = ("registered", "proactive_rate", "closure_rate", "handling_p50", "urge
 
 def kpis(ctx: Ctx) -> html.Div:
     # one scan; only 立案数 shows its previous value, so only it costs previous-period work
-    vals = metrics.indicator_values(ctx.con, KPI_IDS, ctx.query, previous=["registered"])
+    vals = metrics.indicator_values(ctx.con, KPI_IDS, ctx.query, previous=["registered"], now=data.data_now())
     # breaches = urgent dispatched − on time: the rates' denominators minus numerators (the breach
     # predicates are the on-time ones' complements over dispatched urgent cases; tested equal to
     # metrics.urgent_breaches' totals)
@@ -165,7 +165,7 @@ def render(ctx: Ctx) -> list[Any]:
     codes = ctx.units.loc[(ctx.units["level"] == level) & (
         ctx.units["parent_code"] == ctx.state.unit if ctx.state.unit else ctx.units["level"] == level), "unit_code"]
     shapes = unit_shapes(list(codes))
-    points = explore.case_points(ctx.con, ctx.query, 3000)
+    points = explore.case_points(ctx.con, ctx.query, 3000, now=data.data_now())
     scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – " \
             f"{ctx.query.period.end - pd.Timedelta(days=1):%Y-%m-%d}"
     return [

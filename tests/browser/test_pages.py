@@ -10,12 +10,35 @@ from tests.browser.conftest import shot
 pytestmark = pytest.mark.browser
 
 
-def test_cases_page_renders_and_table_pages(open_page):
+def test_cases_page_renders_and_table_pages(open_page, warehouse_root):
     page = open_page("/cases")
     page.wait_for_selector(".cv-rows-total:has-text('共')", timeout=20_000)
     page.wait_for_selector("#cases-kpis")
     assert page.locator(".js-plotly-plot").count() >= 5
+    # the case points reach the map as columns and are drawn as clusters in the browser (POINTS_JS)
+    page.wait_for_selector(".cv-map .marker-cluster", timeout=20_000)
+    drawn = page.evaluate("""() => {
+      const m = document.querySelector('#cases-root .cv-map');
+      const clusters = Array.from(m.querySelectorAll('.marker-cluster')).map(c => parseInt(c.textContent, 10));
+      const single = m.querySelectorAll('.leaflet-marker-icon:not(.marker-cluster)').length;
+      return {clusters: clusters.length, points: clusters.reduce((a, b) => a + b, 0) + single};
+    }""")
+    n = _located_cases_this_month(warehouse_root)
+    assert drawn["clusters"] > 0 and drawn["points"] == min(n, 3000), (drawn, n)
     shot(page, "pages-cases")
+
+
+def _located_cases_this_month(root) -> int:
+    """Located cases reported in the month of the newest case (the page's default month): an
+    independent count of what the map's points may hold."""
+    import duckdb
+
+    con = duckdb.connect(str(root / "vitals.duckdb"), read_only=True)
+    n = con.execute("SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND lon IS NOT NULL "
+                    "AND date_trunc('month', reported_at) = (SELECT date_trunc('month', max(reported_at)) "
+                    "FROM cases)").fetchone()[0]
+    con.close()
+    return int(n)
 
 
 def test_url_reproduces_a_unit_view_and_bad_input_is_a_message(open_page, warehouse_root):
