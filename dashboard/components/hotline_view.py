@@ -11,7 +11,6 @@ only indices and codes: category text lives in ``customdata`` / hrefs, never in 
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -27,7 +26,7 @@ from dashboard.components import figures as F
 from dashboard.components.code_labels import hotline_ref_data, labelled
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.labels import HOTLINE_CODE_LABELS
-from dashboard.components.maps import _extent
+from dashboard.components.maps import unit_shapes
 from dashboard.components.page import Ctx
 from dashboard.filters import HOT_M, HOT_N, filter_bar, hotspot_params
 from metrics import explore
@@ -39,6 +38,7 @@ KPIS_ID = "hotline-kpis"
 HOT_LIST_ID = "hotline-hotspots"
 HOT_MAP_ID = "hotline-map"
 HOT_ACTIONS = {"type": "cv-hot-actions", "page": PAGE}
+HOT_LAYER = {"type": "cv-hot", "page": PAGE}  # the hotspot points: one GeoJSON layer
 MAP_MAX = 150  # hotspot markers on the map (most recurrent first)
 LIST_MAX = 50
 HEADERS = {**HOTLINE_HEADERS, "citizen_name": "来电人", "citizen_phone": "联系电话"}
@@ -192,26 +192,30 @@ def hotspot_list(ctx: Ctx, rows: list[dict[str, Any]], total: int) -> html.Ol:
 
 
 def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]]) -> html.Div:
+    """Child-unit outlines (parsed once per snapshot) and the hotspots as ONE GeoJSON layer of points:
+    150 CircleMarker components with a Tooltip each cost ~25 ms a render to build and serialise; the
+    features are plain dicts (drawn by ``cityVitalsHotline.hotPoint`` in assets/hotline.js). A click sends
+    the feature (its index ``i``) to ``callbacks.hotline``, which opens that hotspot's URL from the
+    ``cv-hot-actions`` store."""
     level = explore.child_level(ctx.con, ctx.query)
     codes = ctx.units.loc[(ctx.units["level"] == level) & (
         ctx.units["parent_code"] == ctx.state.unit if ctx.state.unit else ctx.units["level"] == level), "unit_code"]
-    shapes = explore.unit_shapes(ctx.con, list(codes))
     feats, lons, lats = [], [], []
-    for r in shapes.itertuples():
-        geom = json.loads(r.geojson)
-        _extent(geom["coordinates"], lons, lats)
-        feats.append({"type": "Feature", "geometry": geom, "properties": {"tooltip": r.name_zh}})
+    for _code, name, geom, ext in unit_shapes(list(codes)):
+        if ext:
+            lons.extend(ext[:2])
+            lats.extend(ext[2:])
+        feats.append({"type": "Feature", "geometry": geom, "properties": {"tooltip": name}})
     layers: list[Any] = [dl.GeoJSON(data={"type": "FeatureCollection", "features": feats},
                                     style={"color": "#7b8790", "weight": 1, "fillOpacity": 0.03})]
     shown = [r for r in rows[:MAP_MAX] if r["lon"] == r["lon"] and r["lon"] is not None]
     top = max((int(r["max_in_window"]) for r in shown), default=1)
-    for i, r in enumerate(shown):
-        n = int(r["max_in_window"])
-        layers.append(dl.CircleMarker(
-            id={"type": "cv-hot", "page": PAGE, "i": i}, center=[float(r["lat"]), float(r["lon"])],
-            # the marker pane lies above the outlines (drawn later, async), which would take the clicks
-            pane="markerPane", radius=5 + 9 * n / top, color="#b02a37", fillColor="#e34a33", fillOpacity=0.6, weight=1,
-            children=dl.Tooltip(f"{r['label']}: {ctx.t('hotline.max_window', n=n)}")))
+    points = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(r["lon"]), float(r["lat"])]},
+               "properties": {"i": i, "r": 5 + 9 * int(r["max_in_window"]) / top,
+                              "tooltip": f"{r['label']}: {ctx.t('hotline.max_window', n=int(r['max_in_window']))}"}}
+              for i, r in enumerate(shown)]
+    layers.append(dl.GeoJSON(id=HOT_LAYER, data={"type": "FeatureCollection", "features": points},
+                             pointToLayer={"variable": "cityVitalsHotline.hotPoint"}))
     if not lons:
         lons, lats = [float(r["lon"]) for r in shown], [float(r["lat"]) for r in shown]
     center = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2] if lons else [31.15, 121.1]
