@@ -107,17 +107,27 @@ def period_params(periods: Sequence[Period], now: datetime | None = None) -> dic
     return out
 
 
+def period_slots(ind_id: str, n: int, current_only: Collection[str] = (),
+                 slots: Mapping[str, Collection[int]] | None = None) -> Collection[int]:
+    """The period indices (of ``n``) an indicator is computed for in a scan."""
+    if slots is not None and ind_id in slots:
+        return slots[ind_id]
+    return (0,) if ind_id in current_only else range(n)
+
+
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
                  query: Query, unit_level: str | None, now: datetime | None = None,
-                 measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = ()
-                 ) -> Compiled:
+                 measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = (),
+                 slots: Mapping[str, Collection[int]] | None = None) -> Compiled:
     """One statement: an inner projection evaluates each declared predicate once per row and period
     (as a boolean column), the outer aggregates combine those flags. Evaluating each predicate once
     instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan.
 
     ``current_only``: ids of indicators needed for the first period only (their aggregates are not
     compiled for the later periods unless another indicator needs them there): a page that shows one
-    previous value spares the previous period's flags and aggregates of all the others."""
+    previous value spares the previous period's flags and aggregates of all the others.
+    ``slots``: indicator id -> the period indices it is needed for (overrides ``current_only``; the
+    others: every period), e.g. the hotline page's KPIs and its current month's rates in one scan."""
     ft = fact_table(table)
     aggs: dict[Aggregate, str] = {}
     aliases: dict[str, tuple[str, str | None]] = {}
@@ -127,8 +137,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
         num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
         den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
         aliases[ind.id] = (num, den)
-    later = {a for ind in indicators if ind.id not in current_only
-             for a in (ind.numerator, ind.denominator) if a is not None}
+    needed = [{a for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
+               for a in (ind.numerator, ind.denominator) if a is not None} for i in range(len(periods))]
     flags: dict[str, str] = {}  # flag column -> SQL
     measures: dict[str, str] = {}
 
@@ -144,7 +154,7 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     cols = []
     for i in range(len(periods)):
         for agg, alias in aggs.items():
-            if i > 0 and agg not in later:
+            if agg not in needed[i]:
                 continue
             cond = " AND ".join(flag(n, i) for n in agg.filter) or "true"
             if agg.measure == "count":

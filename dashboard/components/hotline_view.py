@@ -105,27 +105,35 @@ def rates_figure(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> F.Figure:
         margin={"l": 90, "r": 12, "t": 8, "b": 28}, showlegend=True, legend={"orientation": "h", "y": 1.15})
 
 
-def trend_frame(ctx: Ctx) -> pd.DataFrame:
-    """The 12-month rate trend. Months up to the period's last one, never past the current month (a future
-    month has no orders yet and its due orders would all count as late). Months before the current one
-    only change with a load, so they are kept per snapshot and filter set (a few KB each); the current
-    month is computed per render."""
+def live_month(ctx: Ctx) -> Period | None:
+    """The month the trend computes per render: the current one, if the trend reaches it (months up to
+    the period's last one, never past the current month: a future month has no orders yet and its due
+    orders would all count as late); None when the trend ends before it (all its months are kept)."""
+    now = data.site_now()
+    last = min(ctx.query.period.end - timedelta(seconds=1), now)
+    current = Period.containing("month", now.date())
+    return current if last >= current.start else None
+
+
+def trend_frame(ctx: Ctx, live: pd.DataFrame | None) -> pd.DataFrame:
+    """The 12-month rate trend. Months before the current one only change with a load, so they are kept
+    per snapshot and filter set (a few KB each); the current month (``live``) comes with the KPI scan
+    (``hotline_explore.kpis_and_month``)."""
     now = data.site_now()
     last = min(ctx.query.period.end - timedelta(seconds=1), now)
     q = ctx.query
     current = Period.containing("month", now.date())
     key = f"hotline.trend.{q.unit}.{q.category}.{q.source}.{q.urgency}.{q.status}"
-    if last < current.start:
+    if live is None:
         query = replace(q, period=Period.containing("month", last.date()))
         return data.per_snapshot(f"{key}.{query.period.start:%Y-%m}", lambda con: HX.rate_trend(con, query, 12))
     prev = replace(q, period=Period.containing("month", (current.start - timedelta(days=1)).date()))
     past = data.per_snapshot(f"{key}.{prev.period.start:%Y-%m}.11", lambda con: HX.rate_trend(con, prev, 11))
-    live = HX.rate_trend(ctx.con, replace(q, period=current), 1)
     return pd.concat([past, live], ignore_index=True)
 
 
-def trend_figure(ctx: Ctx) -> F.Figure:
-    df = trend_frame(ctx)
+def trend_figure(ctx: Ctx, live: pd.DataFrame | None) -> F.Figure:
+    df = trend_frame(ctx, live)
     if df["value"].isna().all():
         return F.empty(ctx.t("page.no_data"))
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
@@ -262,9 +270,8 @@ def banner(ctx: Ctx) -> html.Div | None:
 
 def render(ctx: Ctx) -> list[Any]:
     place = _place(ctx)
-    # only the order count shows its previous value: the rates' previous period is not scanned
-    vals = metrics.indicator_values(ctx.con, ["hotline_orders", *HX.RATE_IDS, "hotline_backlog"], ctx.query,
-                                    previous=["hotline_orders"])
+    # one scan: the KPIs (only the order count shows its previous value) and the trend's current month
+    vals, live = HX.kpis_and_month(ctx.con, ctx.query, live_month(ctx))
     counts = HX.category_counts(ctx.con, ctx.query)
     rule = _rule(ctx, place)
     hot = HX.hotspots(ctx.con, ctx.query, rule)
@@ -280,7 +287,7 @@ def render(ctx: Ctx) -> list[Any]:
         kpis(ctx, vals),
         html.Div([
             F.panel(ctx.t("hotline.rates"), F.graph(PAGE, "rates", rates_figure(ctx, vals))),
-            F.panel(ctx.t("hotline.trend"), F.graph(PAGE, "trend", trend_figure(ctx))),
+            F.panel(ctx.t("hotline.trend"), F.graph(PAGE, "trend", trend_figure(ctx, live))),
             F.panel(cat_title, F.graph(PAGE, "category", category_figure(ctx, counts))),
         ], className="cv-panels"),
         html.Div([

@@ -210,7 +210,7 @@ def test_bad_input_is_a_message_and_english_labels(ctx: dash.Dash) -> None:
     assert "Four rates vs targets" in en and "Repeat complaints" in en
 
 
-@pytest.mark.parametrize("grain", ["month", "quarter"])
+@pytest.mark.parametrize("grain", ["month", "quarter", "week", "year"])
 def test_trend_matches_the_compiled_monthly_trend(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection, grain: str) -> None:
     """Kept past months + the live current month = ``metrics.monthly_trend`` up to the current month."""
     from metrics import Period, Query, monthly_trend

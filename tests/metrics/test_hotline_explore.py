@@ -251,3 +251,49 @@ def test_hotspots_equal_a_row_by_row_pandas_computation(wh):
                 pd.testing.assert_frame_equal(got, ref, check_dtype=False, check_exact=False, rtol=1e-9)
                 checked += len(ref)
     assert checked > 200
+
+
+def test_kpis_and_month_equal_indicator_values_and_rate_trend(wh):
+    """The page's one scan (KPIs + the trend's live month as one more period slot) against the three
+    scans it replaces: ``indicator_values`` and ``rate_trend`` for the month, over periods that contain
+    the month, equal it, or lie inside it, with a scope and filters."""
+    from metrics import indicator_values
+    from metrics.hotline_explore import KPI_IDS, RATE_IDS, kpis_and_month, rate_trend
+    rng = random.Random(23)
+    frame = []
+    for i in range(2000):
+        got = datetime(2025, 12, 1) + timedelta(minutes=rng.randrange(150 * 24 * 60))
+        due = got + timedelta(days=rng.choice([1, 3, 7, 15]))
+        frame.append(with_path({
+            "order_id": f"o{i}", "source_system": "t", "source_id": str(i), "received_at": got, "due_at": due,
+            "closed_at": rng.choice([None, got + timedelta(days=rng.randrange(20))]),
+            "category": rng.choice(["噪音", "占道"]), "channel": rng.choice(["12345", "app"]),
+            "first_contact": rng.choice([True, False, None]), "resolution": rng.choice(["resolved", "explained", None]),
+            "satisfaction": rng.choice(["satisfied", "basic", "unsatisfied", None])}, rng.choice(["V1", "V2", "T3"])))
+    df = pd.DataFrame(frame)  # noqa: F841 - read by the INSERT below
+    wh.execute("INSERT INTO hotline_orders BY NAME SELECT * FROM df")
+    march = Period.containing("month", date(2026, 3, 10))
+    periods = [march, Period.containing("quarter", date(2026, 3, 10)), Period.containing("week", date(2026, 3, 10)),
+               Period.containing("year", date(2026, 3, 10)), Period(datetime(2026, 2, 20), datetime(2026, 3, 5))]
+    checked = 0
+    for p in periods:
+        for q in (Query(p), Query(p, unit="T1"), Query(p, category="噪音", source="app")):
+            for month in (march, None):
+                vals, live = kpis_and_month(wh, q, month, overrides={})
+                ref = indicator_values(wh, list(KPI_IDS), q, previous=["hotline_orders"], overrides={})
+                assert vals == ref
+                if month is None:
+                    assert live is None
+                    continue
+                trend = rate_trend(wh, replace(q, period=month), 1, overrides={})
+                assert live["month"].tolist() == trend["month"].tolist() == [month.start.date()] * 4
+                assert live["metric_id"].tolist() == trend["metric_id"].tolist() == list(RATE_IDS)
+                for a, b, den in zip(live["value"], trend["value"], trend["denominator"], strict=True):
+                    assert (a is None or a != a) == (b is None or b != b)
+                    if a is not None and a == a:
+                        assert abs(a - b) < 1e-12 and den > 0
+                        checked += 1
+                have = trend["denominator"].fillna(0) > 0
+                assert (live["numerator"][have] == trend["numerator"][have]).all()
+                assert (live["denominator"][have] == trend["denominator"][have]).all()
+    assert checked > 40
