@@ -74,10 +74,9 @@ def hotspots(con: duckdb.DuckDBPyConnection, query: Query, rule: HotspotRule = H
     if rule.cell_m > 10_000:
         raise QueryError("a hotspot cell can be at most 10 km wide")
     df = repeat_complaints(con, query, rule.min_count, rule.within_days, rule.place, rule.cell_m)
-    if rule.place == "cell":
-        df["drill"] = [f"cell:{p}:{rule.cell_m:g}" for p in df["place"]]
-    else:
-        df["drill"] = [f"place:{p}" for p in df["place"]]
+    # column-wise string concatenation: a Python f-string per row cost ~3 ms for a quarter's 3,400 cells
+    place = df["place"].astype(object)
+    df["drill"] = ("cell:" + place + f":{rule.cell_m:g}") if rule.place == "cell" else ("place:" + place)
     return df
 
 

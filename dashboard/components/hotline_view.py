@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import dash_leaflet as dl
 import pandas as pd
@@ -176,15 +176,22 @@ def hotspot_rows(ctx: Ctx, hot: pd.DataFrame, place: str) -> list[dict[str, Any]
         ctx.units["unit_code"].tolist(), ctx.units["name_zh"].tolist(), strict=True)))
     base = {k: v for k, v in ctx.state.params().items() if k not in ("category", "drill")}
     extra = {k: v for k, v in ctx.extra.items() if v}
-    rows = hot.head(max(MAP_MAX, LIST_MAX)).astype(object).to_dict("records")
-    # the same query string as urlencode({**base, category, drill, **extra}), the fixed parts encoded once
+    top = hot.head(max(MAP_MAX, LIST_MAX))
+    # column lists zipped into dicts: DataFrame.to_dict("records") boxed every cell (~4 ms for 150 rows)
+    cols = list(top.columns)
+    rows = [dict(zip(cols, vals, strict=True)) for vals in zip(*(top[c].tolist() for c in cols), strict=True)]
+    # the same query string as urlencode({**base, category, drill, **extra}): the fixed parts encoded once,
+    # each category once (a few dozen distinct ones among 150 rows)
     head = urlencode(base) + "&" if base else ""
     tail = "&" + urlencode(extra) if extra else ""
+    cats: dict[str, str] = {}
     for r in rows:
         where = names.get(r["place"], r["place"]) if place == "unit" else \
             f"{names.get(r['town_code'], r['town_code'] or '')} ~100 m"
-        r["label"] = f"{r['category']} · {where}"
-        r["href"] = f"/{PAGE}?{head}{urlencode({'category': r['category'], 'drill': r['drill']})}{tail}"
+        cat = r["category"]
+        r["label"] = f"{cat} · {where}"
+        qcat = cats.get(cat) or cats.setdefault(cat, quote_plus(str(cat)))
+        r["href"] = f"/{PAGE}?{head}category={qcat}&drill={quote_plus(str(r['drill']))}{tail}"
     return rows
 
 
