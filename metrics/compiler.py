@@ -116,17 +116,27 @@ def window_sql(ft: FactTable, aggs: Collection[Aggregate]) -> str:
     return "(" + template.format(s="$smin", e="$emax") + ")"
 
 
+def period_slots(ind_id: str, n: int, current_only: Collection[str] = (),
+                 slots: Mapping[str, Collection[int]] | None = None) -> Collection[int]:
+    """The period indices (of ``n``) an indicator is computed for in a scan."""
+    if slots is not None and ind_id in slots:
+        return slots[ind_id]
+    return (0,) if ind_id in current_only else range(n)
+
+
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
                  query: Query, unit_level: str | None, now: datetime | None = None,
-                 measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = ()
-                 ) -> Compiled:
+                 measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = (),
+                 slots: Mapping[str, Collection[int]] | None = None) -> Compiled:
     """One statement: an inner projection evaluates each declared predicate once per row and period
     (as a boolean column), the outer aggregates combine those flags. Evaluating each predicate once
     instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan.
 
     ``current_only``: ids of indicators needed for the first period only (their aggregates are not
     compiled for the later periods unless another indicator needs them there): a page that shows one
-    previous value spares the previous period's flags and aggregates of all the others."""
+    previous value spares the previous period's flags and aggregates of all the others.
+    ``slots``: indicator id -> the period indices it is needed for (overrides ``current_only``; the
+    others: every period), e.g. the hotline page's KPIs and its current month's rates in one scan."""
     ft = fact_table(table)
     aggs: dict[Aggregate, str] = {}
     aliases: dict[str, tuple[str, str | None]] = {}
@@ -136,8 +146,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
         num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
         den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
         aliases[ind.id] = (num, den)
-    later = {a for ind in indicators if ind.id not in current_only
-             for a in (ind.numerator, ind.denominator) if a is not None}
+    needed = [{a for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
+               for a in (ind.numerator, ind.denominator) if a is not None} for i in range(len(periods))]
     flags: dict[str, str] = {}  # flag column -> SQL
     measures: dict[str, str] = {}
 
@@ -153,7 +163,7 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     cols = []
     for i in range(len(periods)):
         for agg, alias in aggs.items():
-            if i > 0 and agg not in later:
+            if agg not in needed[i]:
                 continue
             cond = " AND ".join(flag(n, i) for n in agg.filter) or "true"
             if agg.measure == "count":
@@ -170,7 +180,7 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
                 cols.append(f"quantile_cont({m}, {float(agg.q if agg.q is not None else 0.5)!r}) "
                             f"FILTER (WHERE {cond}) AS {alias}_p{i}")
     where, params = scope_sql(ft, query, unit_level)
-    where.append(window_sql(ft, [agg for i in range(len(periods)) for agg in aggs if i == 0 or agg in later]))
+    where.append(window_sql(ft, set().union(*needed)))
     params.update(smin=min(p.start for p in periods), emax=max(p.end for p in periods))
     if by is None:
         inner_key, outer_key, group = [], "NULL::VARCHAR AS key", ""

@@ -43,6 +43,7 @@ def repeat_complaints(con: duckdb.DuckDBPyConnection, query: Query, min_count: i
     where, params = scope_sql(HOTLINE, query, unit_level(con, query.unit))
     if place == "unit":
         keys, key_sql, place_sql = ["k1"], "unit_code AS k1", "k1"
+        where.append("unit_code IS NOT NULL")
     elif place == "cell":
         ix, iy, cell_params = cell_sql(cell_m)
         # integer cell keys while grouping and partitioning (strings cost ~2× there); the "ix:iy" text
@@ -56,40 +57,44 @@ def repeat_complaints(con: duckdb.DuckDBPyConnection, query: Query, min_count: i
     params.update(s=query.period.start, e=query.period.end,
                   lookback=query.period.start - pd.Timedelta(days=within_days))
     key_list = ", ".join(keys)
-    # Per unit nearly every (unit, category) pair passes the prefilter (few, large partitions): there it
-    # only costs (measured ~20 % slower), so it applies to cells, where most pairs are single orders.
-    semi = f"SEMI JOIN k USING ({key_list}, category)" if place == "cell" else \
-        f"WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)}"
     # The window width is an int we validated, rendered as a literal: DuckDB frames take no parameters.
     # Only (place, category) pairs with at least min_count orders in [lookback, e), one of them in the
-    # period, can be a hotspot: the semi-join keeps the window function (a sort per partition) off the
-    # ~95 % of pairs that cannot (district scale: 120–250 ms → ~90 ms; same rows, tested).
-    # The window partitions (and the result groups) by one 64-bit hash of the pair instead of its strings
-    # (~15 % of the query at district scale). Each group reports whether it mixed two pairs (a hash
-    # collision, never seen but possible): then the query runs again partitioned by the pair itself.
+    # period, can be a hotspot: for cells the semi-join keeps the window function (a sort per partition)
+    # off the ~75 % of rows that cannot be. Per unit nearly every (unit, category) pair passes (few, large
+    # partitions): there the prefilter only costs (measured ~15 % slower), so it applies to cells only.
+    # The prefilter, the semi-join, the window and the result groups all key on one 64-bit hash of the
+    # pair, computed once per row, instead of (keys, category text): cells of a district quarter
+    # ≈ 63 → 54 ms CPU (single thread). Each result group reports whether it mixed two pairs (a hash
+    # collision, never seen but possible; a collision only merges pairs, so the prefilter still passes
+    # every candidate): then the query runs again keyed by the pair itself, so the result is exact either
+    # way. town_code is the smallest of the pair's towns (a cell can straddle two): any_value was not
+    # deterministic, the label could change between two renders of the same view.
     params["min_count"] = int(min_count)
     for hashed in (True, False):
-        pair = f"hash({key_list}, category)" if hashed else f"{key_list}, category"  # the fallback: exact
+        pair = "h" if hashed else f"{key_list}, category"  # the fallback: exact
         firsts = ", ".join(f"min({k}) AS {k}" for k in keys)
         mixed = " OR ".join(f"min({c}) IS DISTINCT FROM max({c})" for c in [*keys, "category"])
+        prefilter, semi = ("", "") if place == "unit" else (
+            f", k AS (SELECT {pair} FROM o GROUP BY ALL "
+            "HAVING count(*) >= $min_count AND count(*) FILTER (WHERE received_at >= $s) > 0)",
+            f"SEMI JOIN k USING ({pair})")
         sql = f"""
-        WITH o AS (
+        WITH r AS (
           SELECT {key_sql}, category, town_code, received_at, lon, lat
           FROM hotline_orders WHERE {' AND '.join(where)}
-        ), k AS (
-          SELECT {key_list}, category FROM o WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)}
-          GROUP BY ALL HAVING count(*) >= $min_count AND count(*) FILTER (WHERE received_at >= $s) > 0
-        ), w AS (
-          SELECT o.*, {pair + " AS pair_key, " if hashed else ""}count(*) OVER (PARTITION BY {pair} ORDER BY received_at
-                                RANGE BETWEEN INTERVAL {int(within_days)} DAYS PRECEDING AND CURRENT ROW) AS n
+        ), o AS (
+          SELECT *{f", hash({key_list}, category) AS h" if hashed else ""} FROM r
+        ){prefilter}, w AS (
+          SELECT o.*, count(*) OVER (PARTITION BY {pair} ORDER BY received_at
+                                     RANGE BETWEEN INTERVAL {int(within_days)} DAYS PRECEDING AND CURRENT ROW) AS n
           FROM o {semi}
         ), g AS (
-          SELECT {firsts}, min(category) AS category, ({mixed}) AS mixed, any_value(town_code) AS town_code,
+          SELECT {firsts}, min(category) AS category, ({mixed}) AS mixed, min(town_code) AS town_code,
                  count(*) FILTER (WHERE received_at >= $s) AS orders_in_period,
                  max(n) FILTER (WHERE received_at >= $s) AS max_in_window,
                  min(received_at) FILTER (WHERE received_at >= $s) AS first_at,
                  max(received_at) AS last_at, avg(lon) AS lon, avg(lat) AS lat
-          FROM w GROUP BY {"pair_key" if hashed else pair}
+          FROM w GROUP BY {pair}
         )
         SELECT {place_sql} AS place, category, mixed, town_code, orders_in_period, max_in_window, first_at,
                last_at, lon, lat

@@ -17,17 +17,20 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from .catalog import BY_ID
+from .catalog import BY_ID, resolve
 from .compiler import scope_sql, used_params
 from .config import measure_params, metrics_overrides
 from .explore import Drill, _where
 from .hotline import cell_size, repeat_complaints
-from .indicators import months_back, unit_level
+from .indicators import months_back, scan, unit_level
+from .model import IndicatorValue, status_of
 from .predicates import HOTLINE
-from .query import Query, QueryError
+from .query import Period, Query, QueryError
 
 RATE_IDS = ("hotline_first_contact_rate", "hotline_resolution_rate", "hotline_satisfaction_rate",
             "hotline_ontime_rate")
+KPI_IDS = ("hotline_orders", *RATE_IDS, "hotline_backlog")
+TREND_COLUMNS = ["month", "metric_id", "numerator", "denominator", "value"]
 HOT_MIN_COUNT = 3  # 顽症: the same place and category at least N times ...
 HOT_WITHIN_DAYS = 30  # ... within M days
 CELL_M = 100.0
@@ -71,10 +74,9 @@ def hotspots(con: duckdb.DuckDBPyConnection, query: Query, rule: HotspotRule = H
     if rule.cell_m > 10_000:
         raise QueryError("a hotspot cell can be at most 10 km wide")
     df = repeat_complaints(con, query, rule.min_count, rule.within_days, rule.place, rule.cell_m)
-    if rule.place == "cell":
-        df["drill"] = [f"cell:{p}:{rule.cell_m:g}" for p in df["place"]]
-    else:
-        df["drill"] = [f"place:{p}" for p in df["place"]]
+    # column-wise string concatenation: a Python f-string per row cost ~3 ms for a quarter's 3,400 cells
+    place = df["place"].astype(object)
+    df["drill"] = ("cell:" + place + f":{rule.cell_m:g}") if rule.place == "cell" else ("place:" + place)
     return df
 
 
@@ -145,3 +147,34 @@ def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
             rows.append({"month": p.start.date(), "metric_id": ind.id, "numerator": num,
                          "denominator": den, "value": value})
     return pd.DataFrame(rows, columns=["month", "metric_id", "numerator", "denominator", "value"])
+
+
+def kpis_and_month(con: duckdb.DuckDBPyConnection, query: Query, month: Period | None = None, *,
+                   overrides: Mapping[str, Any] | None = None
+                   ) -> tuple[dict[str, IndicatorValue], pd.DataFrame | None]:
+    """The page's KPI strip (``KPI_IDS``; only the order count with its previous value) and, given a
+    calendar ``month``, the four rates of that month as ``rate_trend`` rows (the trend's live month),
+    from ONE scan: the month is one more period slot of the KPI statement, computed for the rates only
+    (when the month is the query period itself, the KPI values are reused). What ``indicator_values``
+    + ``rate_trend(con, replace(query, period=month), 1)`` give in three scans (tested against both)."""
+    cfg = metrics_overrides(overrides)
+    inds = resolve(list(KPI_IDS), cfg)
+    p = query.period
+    periods = [p, p.previous()]
+    same = month is not None and (month.start, month.end) == (p.start, p.end)
+    slot = 0 if same or month is None else 2
+    if slot:
+        periods.append(month)  # type: ignore[arg-type]
+    slots = {"hotline_orders": (0, 1), "hotline_backlog": (0,), **{k: (0, slot) for k in RATE_IDS}}
+    results = scan(con, inds, query, periods, None, cfg, slots=slots)
+    vals = {}
+    for ind in inds:
+        cur, prev = results[ind.id][""][:2]
+        vals[ind.id] = IndicatorValue(ind.id, ind.zh, ind.en, ind.unit, ind.direction, cur[0], cur[1], cur[2],
+                                      prev[2] if ind.id == "hotline_orders" else None, ind.target,
+                                      status_of(ind, cur[2]))
+    if month is None:
+        return vals, None
+    rows = [{"month": month.start.date(), "metric_id": k, "numerator": results[k][""][slot][0],
+             "denominator": results[k][""][slot][1], "value": results[k][""][slot][2]} for k in RATE_IDS]
+    return vals, pd.DataFrame(rows, columns=TREND_COLUMNS)

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from .catalog import resolve
-from .compiler import compile_scan, drill_sql, fact_table
+from .compiler import compile_scan, drill_sql, fact_table, period_slots
 from .config import measure_params, metrics_overrides
 from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
@@ -64,10 +64,12 @@ def _value(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | No
 
 def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query, periods: Sequence[Period],
          by: str | None, overrides: Mapping[str, Any] | None = None, current_only: Collection[str] = (),
-         now: Now = ...) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
+         now: Now = ..., slots: Mapping[str, Collection[int]] | None = None
+         ) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
     """indicator id -> key -> per period (numerator, denominator, value). One statement per table.
     ``overrides`` (default: the site's ``[metrics]``) supplies the measures' weights. Indicators in
-    ``current_only`` are computed for the first period only (no value in the others)."""
+    ``current_only`` are computed for the first period only (no value in the others); ``slots`` names,
+    per indicator id, the period indices it is computed for (no value in the others)."""
     level = unit_level(con, query.unit)
     now = data_now(con) if now is ... else now
     weights = measure_params(metrics_overrides(overrides))
@@ -76,17 +78,18 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
     for ind in inds:
         tables.setdefault(ind.table, []).append(ind)
     for table, group in tables.items():
-        comp = compile_scan(table, group, periods, by, query, level, now, weights, current_only)
+        comp = compile_scan(table, group, periods, by, query, level, now, weights, current_only, slots)
         cur = con.execute(comp.sql, comp.params)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         for ind in group:
             num, den = comp.aliases[ind.id]
             per_key = out.setdefault(ind.id, {})
+            wanted = period_slots(ind.id, len(periods), current_only, slots)
             for r in rows:
                 key = "" if r["key"] is None else str(r["key"])
                 per_key[key] = [_value(ind, r[f"{num}_p{i}"], r[f"{den}_p{i}"] if den else None)
-                                if i == 0 or ind.id not in current_only else _value(ind, None, None)
+                                if i in wanted else _value(ind, None, None)
                                 for i in range(len(periods))]
             if by is None and not rows:
                 per_key[""] = [_value(ind, None, None) for _ in periods]

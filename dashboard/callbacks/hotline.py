@@ -1,7 +1,8 @@
-"""Hotline page: a click on a hotspot marker drills the order table to that hotspot's orders.
+"""Hotline page: a click on a hotspot point drills the order table to that hotspot's orders.
 
-Markers are ``{"type": "cv-hot", "page": "hotline", "i": <index>}``; the page stores each marker's
-target URL in ``cv-hot-actions`` (same order), so ids carry an index, never category text.
+The points are one GeoJSON layer ``{"type": "cv-hot", "page": "hotline"}``; a click sends the clicked
+feature, whose ``properties.i`` indexes the target URLs the page stored in ``cv-hot-actions`` (same
+order), so neither ids nor features carry category text.
 """
 
 from __future__ import annotations
@@ -9,28 +10,33 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, no_update
+from dash import Input, Output, State, no_update
 
-from dashboard.components.hotline_view import HOT_ACTIONS, PAGE
+from dashboard.components.hotline_view import HOT_ACTIONS, HOT_LAYER, PAGE
 
 
 def hotspot_href(index: Any, clicks: Any, actions: list[str] | None) -> str | None:
     """The URL of the clicked marker (None: no real click, or an index the page did not render)."""
-    if not clicks or not isinstance(index, int) or not actions or not 0 <= index < len(actions):
+    if not clicks or not isinstance(index, int) or isinstance(index, bool) or not actions \
+            or not 0 <= index < len(actions):
         return None
     href = actions[index]
     return href if isinstance(href, str) and href.startswith(f"/{PAGE}") else None
 
 
+def clicked_index(feature: Any) -> Any:
+    """The ``i`` property of a clicked GeoJSON feature (None for anything else)."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    return props.get("i") if isinstance(props, dict) else None
+
+
 def register(app: dash.Dash) -> None:
     @app.callback(
         Output({"type": "cv-url", "page": PAGE}, "href", allow_duplicate=True),
-        Input({"type": "cv-hot", "page": PAGE, "i": ALL}, "n_clicks"),
+        Input(HOT_LAYER, "n_clicks"),
+        State(HOT_LAYER, "clickData"),
         State(HOT_ACTIONS, "data"),
         prevent_initial_call=True,
     )
-    def _hotspot(_clicks: list[Any], actions: list[str] | None) -> str:
-        trig = dash.ctx.triggered_id
-        value = dash.ctx.triggered[0]["value"] if dash.ctx.triggered else None
-        href = hotspot_href(trig.get("i") if isinstance(trig, dict) else None, value, actions)
-        return href or no_update
+    def _hotspot(clicks: Any, feature: Any, actions: list[str] | None) -> str:
+        return hotspot_href(clicked_index(feature), clicks, actions) or no_update

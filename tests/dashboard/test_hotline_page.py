@@ -136,6 +136,43 @@ def test_hotspot_links_drill_to_exactly_the_orders_counted(ctx: dash.Dash, raw: 
     assert checked >= 2
 
 
+def test_map_points_are_one_layer_in_list_order_with_their_hotspots_rows(ctx: dash.Dash,
+                                                                          raw: duckdb.DuckDBPyConnection) -> None:
+    """The hotspot points: one GeoJSON layer, point i = stored URL i = list row i (same label); each
+    point lies in the cell its URL drills into (it is the mean of that cell's orders)."""
+    page = layout(period="quarter")
+    layer = find(page, lambda c: getattr(c, "id", None) == hotline_view.HOT_LAYER)
+    assert len(layer) == 1 and layer[0].pointToLayer == {"variable": "cityVitalsHotline.hotPoint"}
+    feats = layer[0].data["features"]
+    actions = find(page, lambda c: getattr(c, "id", None) == hotline_view.HOT_ACTIONS)[0].data
+    ol = find(page, lambda c: getattr(c, "id", None) == hotline_view.HOT_LIST_ID)[0]
+    links = [li.children[0] for li in ol.children if isinstance(li.children[0], dcc.Link)]
+    assert feats and len(feats) == len(actions) and [f["properties"]["i"] for f in feats] == list(range(len(feats)))
+    assert actions[: len(links)] == [link.href for link in links][: len(actions)]
+    dlat = 100 / 111_320.0
+    dlon = 100 / (111_320.0 * math.cos(math.radians(31.2)))
+    for f, href in zip(feats[:5], actions, strict=False):
+        kind, _, value = params_of(href)["drill"].partition(":")
+        assert kind == "cell"
+        ix, iy, _m = value.split(":")
+        lon, lat = f["geometry"]["coordinates"]
+        # the point is the mean of the cell's orders: inside the cell
+        assert math.floor(lon / dlon) == int(ix) and math.floor(lat / dlat) == int(iy)
+        assert f["properties"]["tooltip"].rsplit(":", 1)[0] in text(ol)  # the same label as the list row
+    assert all(5 <= f["properties"]["r"] <= 14 for f in feats)
+    assert max(f["properties"]["r"] for f in feats) == 14
+
+
+def test_point_click_maps_its_feature_to_its_hotspot() -> None:
+    actions = ["/hotline?category=%E6%B0%B4&drill=cell%3A1%3A2%3A100", "/hotline?drill=place%3AV1"]
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.1, 31.1]},
+               "properties": {"i": 1, "tooltip": "x"}}
+    assert hotline_cb.hotspot_href(hotline_cb.clicked_index(feature), 1, actions) == actions[1]
+    assert hotline_cb.clicked_index({"properties": {"tooltip": "an outline"}}) is None
+    assert hotline_cb.clicked_index(None) is None
+    assert hotline_cb.hotspot_href(True, 1, actions) is None  # a bool is not an index
+
+
 def test_marker_click_maps_index_to_its_hotspot_only() -> None:
     actions = ["/hotline?category=%E6%B0%B4&drill=cell%3A1%3A2%3A100", "/hotline?drill=place%3AV1"]
     assert hotline_cb.hotspot_href(1, 1, actions) == actions[1]
@@ -173,7 +210,7 @@ def test_bad_input_is_a_message_and_english_labels(ctx: dash.Dash) -> None:
     assert "Four rates vs targets" in en and "Repeat complaints" in en
 
 
-@pytest.mark.parametrize("grain", ["month", "quarter"])
+@pytest.mark.parametrize("grain", ["month", "quarter", "week", "year"])
 def test_trend_matches_the_compiled_monthly_trend(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection, grain: str) -> None:
     """Kept past months + the live current month = ``metrics.monthly_trend`` up to the current month."""
     from metrics import Period, Query, monthly_trend

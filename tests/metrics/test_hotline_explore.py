@@ -7,6 +7,7 @@ import random
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -186,6 +187,113 @@ def test_hash_collisions_fall_back_to_the_exact_partition(wh):
             spy = _CollidingHashes(wh)
             got = repeat_complaints(spy, MARCH, min_count=n, within_days=days, place=place)  # type: ignore[arg-type]
             assert len(good) > 0
-            assert sum("PARTITION BY hash(" in s for s in spy.sql) == 1  # the hashed try, then the exact one
+            # the hashed try, then the exact one
+            assert sum("PARTITION BY h " in s and "hash(" in s for s in spy.sql) == 1
             assert any("PARTITION BY k1" in s for s in spy.sql)
             pd.testing.assert_frame_equal(good, got)
+
+
+def _pandas_hotspots(df: pd.DataFrame, q: Query, n: int, days: int, place: str) -> pd.DataFrame:
+    """Repeat complaints row by row in pandas: for each order in the period, the orders of its (place,
+    category) within the ``days`` before it (inclusive, ties included); every output column."""
+    s, e = q.period.start, q.period.end
+    d = df[df.category.notna() & (df.received_at >= s - timedelta(days=days)) & (df.received_at < e)].copy()
+    if q.unit:
+        d = d[(d[["district_code", "town_code", "grid_code", "village_code", "unit_code"]] == q.unit).any(axis=1)]
+    if q.source:
+        d = d[d.channel == q.source]
+    if place == "cell":
+        d = d[d.lon.notna() & d.lat.notna()]
+        dlat = 100 / METRES_PER_DEGREE_LAT
+        dlon = 100 / (METRES_PER_DEGREE_LAT * math.cos(math.radians(REFERENCE_LAT)))
+        d["place"] = [f"{math.floor(x / dlon)}:{math.floor(y / dlat)}" for x, y in zip(d.lon, d.lat, strict=True)]
+    else:
+        d = d[d.unit_code.notna()]
+        d["place"] = d.unit_code
+    out = []
+    for (p, c), g in d.groupby(["place", "category"]):
+        t = g.received_at.sort_values().to_numpy()
+        inp = g[g.received_at >= s]
+        if inp.empty:
+            continue
+        x = inp.received_at.to_numpy()  # orders in [x - days, x], ties at x included
+        best = int((t.searchsorted(x, "right") - t.searchsorted(x - np.timedelta64(days, "D"), "left")).max())
+        if best >= n:
+            out.append({"place": p, "category": c, "town_code": min(g.town_code), "orders_in_period": len(inp),
+                        "max_in_window": best, "first_at": inp.received_at.min(), "last_at": g.received_at.max(),
+                        "lon": g.lon.mean(), "lat": g.lat.mean()})
+    ref = pd.DataFrame(out, columns=["place", "category", "town_code", "orders_in_period", "max_in_window",
+                                     "first_at", "last_at", "lon", "lat"])
+    return ref.sort_values(["max_in_window", "orders_in_period", "place", "category"],
+                           ascending=[False, False, True, True]).reset_index(drop=True)
+
+
+def test_hotspots_equal_a_row_by_row_pandas_computation(wh):
+    """Every column of the hashed, prefiltered statement against pandas: both place kinds, three rules,
+    a town scope and a channel filter; cells straddle towns (town_code is the smallest of them)."""
+    rng = random.Random(19)
+    units = [u for u in PATH if u.startswith("V")]
+    frame = [with_path({"order_id": f"o{i}", "source_system": "t", "source_id": str(i),
+                        "received_at": datetime(2026, 2, 1) + timedelta(minutes=30 * rng.randrange(60 * 48)),
+                        "category": rng.choice(["噪音", "占道", "积水", None]), "channel": rng.choice(["12345", "app"]),
+                        "lon": None if i % 37 == 0 else 121.1 + rng.randrange(12) * 0.0007,
+                        "lat": 31.15 + rng.randrange(12) * 0.0007}, rng.choice([*units, "T3"])) for i in range(2500)]
+    df = pd.DataFrame(frame)
+    wh.execute("INSERT INTO hotline_orders BY NAME SELECT * FROM df")
+    checked = 0
+    for q in (MARCH, replace(MARCH, unit="T1"), replace(MARCH, source="app"),
+              Query(Period(datetime(2026, 2, 15), datetime(2026, 3, 20)))):
+        for place in ("unit", "cell"):
+            for n, days in ((2, 1), (3, 7), (6, 30)):
+                got = repeat_complaints(wh, q, min_count=n, within_days=days, place=place)
+                ref = _pandas_hotspots(df, q, n, days, place)
+                assert list(got.columns) == list(ref.columns)
+                pd.testing.assert_frame_equal(got, ref, check_dtype=False, check_exact=False, rtol=1e-9)
+                checked += len(ref)
+    assert checked > 200
+
+
+def test_kpis_and_month_equal_indicator_values_and_rate_trend(wh):
+    """The page's one scan (KPIs + the trend's live month as one more period slot) against the three
+    scans it replaces: ``indicator_values`` and ``rate_trend`` for the month, over periods that contain
+    the month, equal it, or lie inside it, with a scope and filters."""
+    from metrics import indicator_values
+    from metrics.hotline_explore import KPI_IDS, RATE_IDS, kpis_and_month, rate_trend
+    rng = random.Random(23)
+    frame = []
+    for i in range(2000):
+        got = datetime(2025, 12, 1) + timedelta(minutes=rng.randrange(150 * 24 * 60))
+        due = got + timedelta(days=rng.choice([1, 3, 7, 15]))
+        frame.append(with_path({
+            "order_id": f"o{i}", "source_system": "t", "source_id": str(i), "received_at": got, "due_at": due,
+            "closed_at": rng.choice([None, got + timedelta(days=rng.randrange(20))]),
+            "category": rng.choice(["噪音", "占道"]), "channel": rng.choice(["12345", "app"]),
+            "first_contact": rng.choice([True, False, None]), "resolution": rng.choice(["resolved", "explained", None]),
+            "satisfaction": rng.choice(["satisfied", "basic", "unsatisfied", None])}, rng.choice(["V1", "V2", "T3"])))
+    df = pd.DataFrame(frame)  # noqa: F841 - read by the INSERT below
+    wh.execute("INSERT INTO hotline_orders BY NAME SELECT * FROM df")
+    march = Period.containing("month", date(2026, 3, 10))
+    periods = [march, Period.containing("quarter", date(2026, 3, 10)), Period.containing("week", date(2026, 3, 10)),
+               Period.containing("year", date(2026, 3, 10)), Period(datetime(2026, 2, 20), datetime(2026, 3, 5))]
+    checked = 0
+    for p in periods:
+        for q in (Query(p), Query(p, unit="T1"), Query(p, category="噪音", source="app")):
+            for month in (march, None):
+                vals, live = kpis_and_month(wh, q, month, overrides={})
+                ref = indicator_values(wh, list(KPI_IDS), q, previous=["hotline_orders"], overrides={})
+                assert vals == ref
+                if month is None:
+                    assert live is None
+                    continue
+                trend = rate_trend(wh, replace(q, period=month), 1, overrides={})
+                assert live["month"].tolist() == trend["month"].tolist() == [month.start.date()] * 4
+                assert live["metric_id"].tolist() == trend["metric_id"].tolist() == list(RATE_IDS)
+                for a, b, den in zip(live["value"], trend["value"], trend["denominator"], strict=True):
+                    assert (a is None or a != a) == (b is None or b != b)
+                    if a is not None and a == a:
+                        assert abs(a - b) < 1e-12 and den > 0
+                        checked += 1
+                have = trend["denominator"].fillna(0) > 0
+                assert (live["numerator"][have] == trend["numerator"][have]).all()
+                assert (live["denominator"][have] == trend["denominator"][have]).all()
+    assert checked > 40
