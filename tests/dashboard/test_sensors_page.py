@@ -136,7 +136,7 @@ def test_offline_list_links_select_a_sensor(ctx: dash.Dash, raw: duckdb.DuckDBPy
                           [at]).fetchone()[0]
     ul = find(page, lambda c: getattr(c, "id", None) == sensors_view.OFFLINE_ID)[0]
     links = find(ul, lambda c: isinstance(c, dash.dcc.Link))
-    assert len(links) == min(offline, 100)
+    assert len(links) == min(offline, sensors_view.LIST_MAX)
     if links:
         assert "sensor=" in links[0].href
         sid = links[0].href.split("sensor=", 1)[1]

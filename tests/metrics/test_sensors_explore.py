@@ -127,9 +127,6 @@ def test_series_downsampled_with_min_max_and_scoped(wh):
     assert len(s) == 6 and s.ts.iloc[1] == datetime(2026, 3, 9, 4, 0)
     first = s.iloc[0]
     assert (first.n, first.lo, first.hi) == (8, 0.0, 3.5) and first.value == pytest.approx(1.75)
-    ranges = SX.reading_rows(wh).set_index("sensor_id")
-    bounded = SX.sensor_series(wh, day, "w1", 6, (ranges.loc["w1", "row_lo"], ranges.loc["w1", "row_hi"]))
-    assert bounded.equals(s)  # the rowid bound prunes, never changes the answer
     assert SX.sensor_series(wh, Query(day.period, unit="T2"), "w1").empty  # w1 is in T1: not visible from T2
     assert SX.sensor_info(wh, Query(day.period, unit="T1"), "w1")["threshold_alarm"] == 6.0
     assert SX.sensor_info(wh, day, "nope") is None
