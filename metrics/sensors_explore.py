@@ -93,38 +93,14 @@ def sensor_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM sensors ORDER BY sensor_id""").df()
 
 
-def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
-                  as_of: datetime | None = None, last: pd.DataFrame | None = None,
-                  sensors: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each sensor in scope installed by ``as_of``: its declaration, last reading (``last_ts``; ``value``
-    only if within the last day, as in ``metrics.sensors.latest_readings``), ``online`` (a reading within
-    its expected interval, default 60 min) and ``state`` (alarm | warning | normal | no_data: at or beyond
-    a threshold; below it when the alarm threshold is lower than the warning one, e.g. low pressure).
+_STATUS_COLUMNS = ["sensor_id", "name", "sensor_type", "uom", "threshold_warning", "threshold_alarm", "interval_min",
+                   "town_code", "grid_code", "village_code", "child_code", "lon", "lat",
+                   "last_ts", "online", "value", "state"]
 
-    ``last`` is ``last_readings(con, as_of)`` and ``sensors`` is ``sensor_table(con)`` when the caller
-    already has them (the scope is then applied to that frame, with the same rules as the SQL)."""
-    at = as_of or as_of_time(con, query)
-    level = unit_level(con, query.unit)
-    child = ORG_LEVEL_COLUMN[CHILD[level]]
-    if sensors is None:
-        where, params, _ = _scope(con, query, sensor_type)
-        params["at"] = at
-        s = con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
-            coalesce(expected_interval_min, 60) AS interval_min, town_code, grid_code, village_code,
-            {child} AS child_code, lon, lat FROM sensors s
-            WHERE {where} AND (installed_at IS NULL OR installed_at <= $at) ORDER BY sensor_id""", params).df()
-    else:
-        keep = sensors["installed_at"].isna() | (sensors["installed_at"] <= pd.Timestamp(at))
-        if level is not None:
-            keep &= sensors[ORG_LEVEL_COLUMN[level]] == query.unit
-        if sensor_type is not None:
-            keep &= sensors["sensor_type"] == sensor_type
-        s = sensors[keep.fillna(False).astype(bool)]
-        s = s.assign(child_code=s[child])[["sensor_id", "name", "sensor_type", "uom", "threshold_warning",
-                                           "threshold_alarm", "interval_min", "town_code", "grid_code",
-                                           "village_code", "child_code", "lon", "lat"]].reset_index(drop=True)
-    last = last_readings(con, at) if last is None else last
-    df = s.merge(last, on="sensor_id", how="left")
+
+def _judge(df: pd.DataFrame, at: datetime) -> pd.DataFrame:
+    """Add ``online``, ``value`` (the last value if within the last day) and ``state`` to sensors merged with
+    their ``last_readings`` (columns last_ts, last_value, interval_min and the thresholds)."""
     df["online"] = (df["last_ts"] >= pd.Timestamp(at) - pd.to_timedelta(df["interval_min"], unit="min")).fillna(False)
     df["online"] = df["online"].astype(bool)
     fresh = df["last_ts"] >= pd.Timestamp(at) - LATEST_WINDOW
@@ -136,6 +112,52 @@ def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str
         ["no_data", "alarm", "warning", "normal", "alarm", "warning"], default="normal")
     df["state"] = pd.Series(state, index=df.index, dtype="str")
     return df.drop(columns=["last_value"])
+
+
+def status_table(con: duckdb.DuckDBPyConnection, at: datetime, last: pd.DataFrame | None = None,
+                 sensors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every sensor installed by ``at`` (whatever its unit or type) with its last reading, ``online`` and
+    ``state``: ``sensor_status`` of the whole warehouse, which ``sensor_status(..., table=)`` narrows to a
+    scope. Depends on the snapshot and ``at`` only, so a page may keep it as it keeps ``last_readings``
+    (``last`` and ``sensors`` are ``last_readings(con, at)`` and ``sensor_table(con)`` if already known)."""
+    sensors = sensor_table(con) if sensors is None else sensors
+    last = last_readings(con, at) if last is None else last
+    keep = sensors["installed_at"].isna() | (sensors["installed_at"] <= pd.Timestamp(at))
+    s = sensors[keep.fillna(False).astype(bool)].reset_index(drop=True)
+    return _judge(s.merge(last, on="sensor_id", how="left"), at)
+
+
+def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
+                  as_of: datetime | None = None, last: pd.DataFrame | None = None,
+                  sensors: pd.DataFrame | None = None, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each sensor in scope installed by ``as_of``: its declaration, last reading (``last_ts``; ``value``
+    only if within the last day, as in ``metrics.sensors.latest_readings``), ``online`` (a reading within
+    its expected interval, default 60 min) and ``state`` (alarm | warning | normal | no_data: at or beyond
+    a threshold; below it when the alarm threshold is lower than the warning one, e.g. low pressure).
+
+    ``last`` is ``last_readings(con, as_of)`` and ``sensors`` is ``sensor_table(con)`` when the caller
+    already has them, ``table`` is ``status_table(con, as_of, ...)`` (the scope is then applied to that
+    frame, with the same rules as the SQL)."""
+    at = as_of or as_of_time(con, query)
+    level = unit_level(con, query.unit)
+    child = ORG_LEVEL_COLUMN[CHILD[level]]
+    if table is None and sensors is None:
+        where, params, _ = _scope(con, query, sensor_type)
+        params["at"] = at
+        s = con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+            coalesce(expected_interval_min, 60) AS interval_min, town_code, grid_code, village_code,
+            {child} AS child_code, lon, lat FROM sensors s
+            WHERE {where} AND (installed_at IS NULL OR installed_at <= $at) ORDER BY sensor_id""", params).df()
+        last = last_readings(con, at) if last is None else last
+        return _judge(s.merge(last, on="sensor_id", how="left"), at)
+    t = status_table(con, at, last, sensors) if table is None else table
+    keep = np.ones(len(t), dtype=bool)
+    if level is not None:
+        keep &= (t[ORG_LEVEL_COLUMN[level]] == query.unit).fillna(False).to_numpy(dtype=bool)
+    if sensor_type is not None:
+        keep &= (t["sensor_type"] == sensor_type).fillna(False).to_numpy(dtype=bool)
+    df = t[keep] if not keep.all() else t
+    return df.assign(child_code=df[child])[_STATUS_COLUMNS].reset_index(drop=True)
 
 
 def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["sensor_type", "unit"],

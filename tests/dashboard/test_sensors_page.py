@@ -179,7 +179,7 @@ def test_past_month_status_is_kept_per_as_of_and_stays_correct(ctx: dash.Dash,
         kpis = text(find(layout(date=day), lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
         assert (f"{online / n * 100:.1f}%" if n else "–") in kpis and f"'{n:,}'" in kpis
     wh = data.warehouse()
-    assert any(k.startswith("sensors.last_at\x00") for k in wh._memo)
+    assert any(k.startswith("sensors.status_at\x00") for k in wh._memo)
 
 
 def test_bounded_per_snapshot_memo_drops_the_least_recently_used(ctx: dash.Dash) -> None:

@@ -177,5 +177,8 @@ def test_status_from_the_kept_sensor_table_equals_the_sql_scope(wh):
                 sql = SX.sensor_status(wh, q, stype, at)
                 kept = SX.sensor_status(wh, q, stype, at, sensors=table)
                 pd.testing.assert_frame_equal(sql, kept, check_dtype=False)
+                # the whole warehouse's status at `at` (what the page keeps per as-of), narrowed to the scope
+                whole = SX.sensor_status(wh, q, stype, at, table=SX.status_table(wh, at, sensors=table))
+                pd.testing.assert_frame_equal(sql, whole, check_dtype=False)
                 checked += len(sql)
     assert checked > 20
