@@ -230,7 +230,7 @@ def render(ctx: Ctx) -> list[Any]:
     status = status_all if stype is None else status_all[status_all["sensor_type"] == stype]
     by_type = SX.online_rate(con, q, "sensor_type", status=status_all)
     by_unit = SX.online_rate(con, q, "unit", status=status)
-    alarms = SX.alarm_table(con, q, stype, data.per_snapshot("sensors.alarm_cases", SX.alarm_cases))
+    alarms = SX.alarm_table(con, q, stype, facts=data.per_snapshot("sensors.alarm_facts", SX.alarm_facts))
     flow = SX.alarm_case_flow(con, q, table=alarms)
     sev = SX.alarm_counts(con, q, "severity", table=alarms)
     offline = SX.offline(status)

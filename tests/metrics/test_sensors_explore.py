@@ -160,8 +160,18 @@ def test_alarm_table_with_kept_alarm_cases_equals_the_full_join(wh):
         assert full.equals(small)
     flow = SX.alarm_case_flow(wh, MARCH, table=SX.alarm_table(wh, MARCH, None, kept))
     assert (flow["alarms"], flow["to_cases"], flow["cases_closed"]) == (4, 2, 1)
-    # the registered frame is gone afterwards: the cursor keeps no state between requests
-    assert not wh.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = '__sx_alarm_cases'").fetchone()[0]
+    # the kept per-alarm facts (sensor and case joined once) give the same table for every scope and type
+    facts = SX.alarm_facts(wh)
+    assert facts.num_rows == 4
+    units = [None, *sorted({u for u in wh.execute("SELECT DISTINCT unnest([town_code, grid_code, village_code]) "
+                                                      "FROM sensors").df().iloc[:, 0] if u})]
+    for unit in units:
+        for period in (MARCH, Query(Period.containing("day", date(2026, 3, 5)))):
+            q = Query(period.period, unit=unit)
+            for stype in (None, "water_level", "pressure"):
+                assert SX.alarm_table(wh, q, stype).equals(SX.alarm_table(wh, q, stype, facts=facts)), (unit, stype)
+    # the registered frames are gone afterwards: the cursor keeps no state between requests
+    assert not wh.execute("SELECT count(*) FROM duckdb_views() WHERE view_name LIKE '__sx_alarm_%'").fetchone()[0]
 
 
 def test_status_from_the_kept_sensor_table_equals_the_sql_scope(wh):
