@@ -158,11 +158,17 @@ def _kpis(ctx: Ctx, status: pd.DataFrame, flow: dict[str, Any], sev: pd.DataFram
     ], className="cv-kpis", id=KPIS_ID)
 
 
+_LIST_FIELDS = ("sensor_id", "name", "sensor_type", "last_reading", "state", "value", "uom", "threshold_warning",
+                "threshold_alarm")  # what the lists show (``_silent``, ``_reading``)
+
+
 def _sensor_links(ctx: Ctx, df: pd.DataFrame, list_id: str, detail: Any, limit: int = LIST_MAX) -> html.Ul:
     base = {**ctx.state.params(), **{k: v for k, v in ctx.extra.items() if v and k != "sensor"}}
-    rows = df.head(limit).astype(object).to_dict("records")  # plain objects: arrow-backed iteration is slow
+    # plain Python values column by column: head/astype/to_dict on the frame cost ≈15 ms a list
+    cols = {c: df[c].iloc[:limit].tolist() for c in _LIST_FIELDS if c in df.columns}
+    rows = [dict(zip(cols, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
     # Two components per item (the muted text is a plain string in a muted <li>; links keep their own
-    # colour): building Dash components is most of this list's cost (100 items × 3 was ≈ 15 ms a list).
+    # colour), 50 items: a third of the components of the former 100 items × 3.
     items = [html.Li([dcc.Link(str(r["name"] or r["sensor_id"]),
                                href=f"/{PAGE}?{urlencode({**base, 'sensor': str(r['sensor_id'])})}"),
                       f" · {r['sensor_type']} · {detail(r)}"], className="cv-muted") for r in rows]
