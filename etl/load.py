@@ -656,6 +656,23 @@ def _insert_anti(con: duckdb.DuckDBPyConnection, table: str, collist: str, cols:
     return _count(con, f"SELECT count(*) FROM {table}") - before
 
 
+def reorder_readings(con: duckdb.DuckDBPyConnection) -> int:
+    """Rewrite ``sensor_readings`` in time order (``ts, sensor_id``), the order loads now store: for a
+    warehouse loaded before, whose row groups each span the whole year (time-windowed reads then read
+    every row group). Same rows, new physical order; returns the row count. Run inside ``writer``."""
+    table = schema.TABLE_BY_NAME["sensor_readings"]
+    n = _count(con, "SELECT count(*) FROM sensor_readings")
+    con.execute("CREATE TEMP TABLE __readings AS SELECT * FROM sensor_readings ORDER BY ts, sensor_id")
+    con.execute("DROP TABLE sensor_readings")
+    con.execute(table.ddl())
+    cols = ", ".join(q(c) for c in table.column_names)
+    con.execute(f"INSERT INTO sensor_readings ({cols}) SELECT {cols} FROM __readings ORDER BY ts, sensor_id")
+    con.execute("DROP TABLE __readings")
+    if _count(con, "SELECT count(*) FROM sensor_readings") != n:  # an invariant, not input validation
+        raise LoadError("reorder_readings: row count changed")
+    return n
+
+
 def _write_geometry(con: duckdb.DuckDBPyConnection, m: SourceMapping, site_datum: str) -> None:
     import shapely
 

@@ -8,9 +8,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from typer.testing import CliRunner
 
+from etl.cli import app
 from etl.load import load_files
-from etl.snapshots import current_snapshot
+from etl.snapshots import current_snapshot, writer
 
 
 def _sensors(path: Path, n: int) -> Path:
@@ -72,3 +74,23 @@ def test_each_load_is_stored_in_time_order_and_reloads_add_nothing(tmp_path, war
         rep = load_files(warehouse, "readings", [tmp_path / f], "demo_readings")
         assert rep.files[0].inserted == 0
     assert len(_stored(warehouse)) == len(first) + len(new)
+
+
+def test_reorder_readings_rewrites_an_old_layout_in_time_order_with_the_same_rows(tmp_path, warehouse):
+    load_files(warehouse, "sensors", [_sensors(tmp_path / "s.parquet", 4)], "demo_sensors")
+    rows = _readings(tmp_path / "r.parquet", range(4), "2026-03-01", 24 * 5, seed=3)
+    with writer(warehouse) as con:  # the former layout: rows as they came, in no time order
+        con.register("__rows", rows)
+        con.execute("INSERT INTO sensor_readings (sensor_id, ts, value, load_run_id) SELECT *, 7 FROM __rows")
+    before = _stored(warehouse)
+    assert not before.ts.is_monotonic_increasing
+    old_snapshot = current_snapshot(warehouse)
+    r = CliRunner().invoke(app, ["reorder-readings", "-w", str(warehouse)])
+    assert r.exit_code == 0 and f"{len(rows):,} rows" in r.output, r.output
+    assert current_snapshot(warehouse) != old_snapshot  # published as a new snapshot
+    after = _stored(warehouse)
+    assert after[["ts", "sensor_id"]].equals(after.sort_values(["ts", "sensor_id"])[["ts", "sensor_id"]]
+                                            .reset_index(drop=True))
+    key = ["sensor_id", "ts"]
+    pd.testing.assert_frame_equal(before.drop(columns="r").sort_values(key).reset_index(drop=True),
+                                  after.drop(columns="r").sort_values(key).reset_index(drop=True))
