@@ -275,7 +275,8 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "sensor_readings",
-        "Readings. The largest table (~45M rows a year at district scale): no index, deduplicated by anti-join.",
+        "Readings. The largest table (~45M rows a year at district scale): no index, deduplicated by anti-join;"
+        " each load stores its rows in time order (ts, sensor_id) so zone maps on ts prune time windows.",
         (
             _C("sensor_id", "VARCHAR", "sensor", True),
             _C("ts", "TIMESTAMP", "reading time", True),

@@ -136,7 +136,7 @@ def test_offline_list_links_select_a_sensor(ctx: dash.Dash, raw: duckdb.DuckDBPy
                           [at]).fetchone()[0]
     ul = find(page, lambda c: getattr(c, "id", None) == sensors_view.OFFLINE_ID)[0]
     links = find(ul, lambda c: isinstance(c, dash.dcc.Link))
-    assert len(links) == min(offline, 100)
+    assert len(links) == min(offline, sensors_view.LIST_MAX)
     if links:
         assert "sensor=" in links[0].href
         sid = links[0].href.split("sensor=", 1)[1]
@@ -179,7 +179,7 @@ def test_past_month_status_is_kept_per_as_of_and_stays_correct(ctx: dash.Dash,
         kpis = text(find(layout(date=day), lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
         assert (f"{online / n * 100:.1f}%" if n else "–") in kpis and f"'{n:,}'" in kpis
     wh = data.warehouse()
-    assert any(k.startswith("sensors.last_at\x00") for k in wh._memo)
+    assert any(k.startswith("sensors.status_at\x00") for k in wh._memo)
 
 
 def test_bounded_per_snapshot_memo_drops_the_least_recently_used(ctx: dash.Dash) -> None:
@@ -198,3 +198,27 @@ def test_bounded_per_snapshot_memo_drops_the_least_recently_used(ctx: dash.Dash)
     data.per_snapshot_bounded("t.fam", "2", value(2), 3)
     assert calls == [0, 1, 2, 3, 4, 2]
     assert sum(k.startswith("t.fam\x00") for k in data.warehouse()._memo) == 3
+
+
+def test_sensor_lists_link_the_first_list_max_devices_and_count_the_rest(ctx: dash.Dash) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    import pandas as pd
+
+    c = context_from_search("?period=week&sel=noise")
+    n = sensors_view.LIST_MAX + 7
+    ids = [f"demo:X-{i:03d}" for i in range(n)]
+    df = pd.DataFrame({"sensor_id": ids, "name": [f"设备{i}" for i in range(n)], "sensor_type": "noise",
+                       "last_reading": [pd.Timestamp("2026-03-01 10:00")] * n})
+    ul = sensors_view._sensor_links(c, df, "x", lambda r: f"{r['last_reading']:%H:%M}")
+    assert len(find(ul, lambda x: isinstance(x, dash.dcc.Link))) == sensors_view.LIST_MAX
+    links = [li.children[0] for li in ul.children[:sensors_view.LIST_MAX]]  # in list order
+    hrefs = [parse_qs(urlsplit(link.href).query) for link in links]
+    assert [h["sensor"] for h in hrefs] == [[i] for i in ids[:sensors_view.LIST_MAX]]
+    assert all(h["period"] == ["week"] and h["sel"] == ["noise"] for h in hrefs)  # the page's filters stay
+    assert [link.children for link in links[:2]] == ["设备0", "设备1"]
+    assert ul.children[0].children[1] == " · noise · 10:00"
+    assert len(ul.children) == sensors_view.LIST_MAX + 1
+    assert ul.children[-1].children == f"… +{n - sensors_view.LIST_MAX}"
+    few = sensors_view._sensor_links(c, df.head(3), "x", lambda r: "")
+    assert len(few.children) == 3 and "…" not in text(few)

@@ -127,9 +127,6 @@ def test_series_downsampled_with_min_max_and_scoped(wh):
     assert len(s) == 6 and s.ts.iloc[1] == datetime(2026, 3, 9, 4, 0)
     first = s.iloc[0]
     assert (first.n, first.lo, first.hi) == (8, 0.0, 3.5) and first.value == pytest.approx(1.75)
-    ranges = SX.reading_rows(wh).set_index("sensor_id")
-    bounded = SX.sensor_series(wh, day, "w1", 6, (ranges.loc["w1", "row_lo"], ranges.loc["w1", "row_hi"]))
-    assert bounded.equals(s)  # the rowid bound prunes, never changes the answer
     assert SX.sensor_series(wh, Query(day.period, unit="T2"), "w1").empty  # w1 is in T1: not visible from T2
     assert SX.sensor_info(wh, Query(day.period, unit="T1"), "w1")["threshold_alarm"] == 6.0
     assert SX.sensor_info(wh, day, "nope") is None
@@ -163,8 +160,18 @@ def test_alarm_table_with_kept_alarm_cases_equals_the_full_join(wh):
         assert full.equals(small)
     flow = SX.alarm_case_flow(wh, MARCH, table=SX.alarm_table(wh, MARCH, None, kept))
     assert (flow["alarms"], flow["to_cases"], flow["cases_closed"]) == (4, 2, 1)
-    # the registered frame is gone afterwards: the cursor keeps no state between requests
-    assert not wh.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = '__sx_alarm_cases'").fetchone()[0]
+    # the kept per-alarm facts (sensor and case joined once) give the same table for every scope and type
+    facts = SX.alarm_facts(wh)
+    assert facts.num_rows == 4
+    units = [None, *sorted({u for u in wh.execute("SELECT DISTINCT unnest([town_code, grid_code, village_code]) "
+                                                      "FROM sensors").df().iloc[:, 0] if u})]
+    for unit in units:
+        for period in (MARCH, Query(Period.containing("day", date(2026, 3, 5)))):
+            q = Query(period.period, unit=unit)
+            for stype in (None, "water_level", "pressure"):
+                assert SX.alarm_table(wh, q, stype).equals(SX.alarm_table(wh, q, stype, facts=facts)), (unit, stype)
+    # the registered frames are gone afterwards: the cursor keeps no state between requests
+    assert not wh.execute("SELECT count(*) FROM duckdb_views() WHERE view_name LIKE '__sx_alarm_%'").fetchone()[0]
 
 
 def test_status_from_the_kept_sensor_table_equals_the_sql_scope(wh):
@@ -180,5 +187,8 @@ def test_status_from_the_kept_sensor_table_equals_the_sql_scope(wh):
                 sql = SX.sensor_status(wh, q, stype, at)
                 kept = SX.sensor_status(wh, q, stype, at, sensors=table)
                 pd.testing.assert_frame_equal(sql, kept, check_dtype=False)
+                # the whole warehouse's status at `at` (what the page keeps per as-of), narrowed to the scope
+                whole = SX.sensor_status(wh, q, stype, at, table=SX.status_table(wh, at, sensors=table))
+                pd.testing.assert_frame_equal(sql, whole, check_dtype=False)
                 checked += len(sql)
     assert checked > 20
