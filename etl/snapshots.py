@@ -163,11 +163,14 @@ def writer(
     *,
     wait: bool = True,
     grace_seconds: float = GRACE_SECONDS,
+    fresh: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writable connection on a private copy of the warehouse, published atomically on success.
 
     ``settings`` supplies the site facts when the warehouse does not exist yet. With ``wait=False`` a
-    second concurrent writer fails with :class:`WarehouseLocked` instead of queueing.
+    second concurrent writer fails with :class:`WarehouseLocked` instead of queueing. ``fresh``: start
+    from an empty warehouse instead of a copy of the current one (a whole new dataset, e.g. the demo);
+    readers keep the previous snapshot until this one is published.
     """
     warehouse = Path(warehouse).absolute()
     settings = settings or Settings(warehouse=warehouse)
@@ -189,7 +192,7 @@ def writer(
         if current is not None and not current.exists():
             current = None  # dangling link: start afresh rather than fail every load
         new = _snapshot_path(sdir, max(next_n, (_snapshot_numbers(sdir) or [0])[-1] + 1))
-        if current is not None:
+        if current is not None and not fresh:
             shutil.copyfile(current, new)
         else:
             create_empty(new, settings)

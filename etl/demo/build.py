@@ -43,7 +43,9 @@ def build_demo(warehouse: Path, scale: str = "district", seed: int = 20260, now:
         files = generate(Path(out_dir) if out_dir else Path(tmp), scale=scale, seed=seed, now=now)
         t0 = time.perf_counter()
         reports: dict[str, Any] = {}
-        with writer(Path(warehouse)) as con:
+        # fresh: the demo is a whole dataset. Loaded over the previous demo, rows the new one no longer
+        # has (rosters, readings of other hours) stayed and mixed two generations.
+        with writer(Path(warehouse), fresh=True) as con:
             for kind in KINDS:
                 if progress:
                     progress(kind)

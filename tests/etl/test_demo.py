@@ -163,6 +163,25 @@ def test_build_demo_tiny_loads_every_row(tmp_path):
         con.close()
 
 
+def test_a_second_demo_replaces_the_first_instead_of_mixing_with_it(tmp_path):
+    # a rebuild on another day (other seed here, so the row sets differ) must hold the new demo only:
+    # loaded over the old one, rows the new demo lacks (rosters, readings of other hours) stayed
+    from datetime import timedelta
+
+    wh = tmp_path / "vitals.duckdb"
+    build_demo(wh, "tiny", seed=3, now=NOW)
+    second = build_demo(wh, "tiny", seed=4, now=NOW + timedelta(days=9))
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        for table, kind in (("cases", "cases"), ("sensor_readings", "readings"), ("staffing_roster", "staffing"),
+                            ("hotline_orders", "hotline")):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == second.files.rows[kind], table
+        assert con.execute("SELECT max(ts) FROM sensor_readings").fetchone()[0] <= NOW + timedelta(days=9)
+        assert con.execute("SELECT count(DISTINCT load_run_id) FROM staffing_roster").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
 def test_cli_generates_without_prompting_and_refuses_city(tmp_path, capsys):
     from etl.demo.cli import main
 
