@@ -145,7 +145,10 @@ def trend_figure(ctx: Ctx, live: pd.DataFrame | None) -> F.Figure:
                        "x": [m.strftime("%Y-%m") for m in d["month"]],
                        "y": [None if v != v else float(v) for v in d["value"]], "line": {"color": color},
                        "hovertemplate": "%{x}: %{y:.1%}<extra></extra>"})
-    return F.fig(traces, 280, yaxis={"tickformat": ".0%"}, showlegend=True, legend={"orientation": "h", "y": 1.15})
+    # four names wrap to two rows in a third-width panel: below the axis they cannot cover the lines
+    return F.fig(traces, 300, yaxis={"tickformat": ".0%"}, showlegend=True,
+                 legend={"orientation": "h", "y": -0.14, "yanchor": "top"},
+                 margin={"l": 48, "r": 12, "t": 12, "b": 72})
 
 
 def category_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
