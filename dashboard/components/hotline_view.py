@@ -101,7 +101,8 @@ def rates_figure(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> F.Figure:
         {"type": "scatter", "x": [v.target for v in vs], "y": names, "mode": "markers", "name": ctx.t("hotline.target"),
          "marker": {"symbol": "line-ns-open", "size": 26, "line": {"width": 3}, "color": "#222"},
          "hovertemplate": "%{y} " + ctx.t("hotline.target") + ": %{x:.0%}<extra></extra>"},
-    ], 240, xaxis={"range": [0, 1.02], "tickformat": ".0%"}, yaxis={"autorange": "reversed"},
+    ], 240, xaxis={"range": [0, 1.02], "tickformat": ".0%"}, yaxis={"autorange": "reversed", "automargin": True},
+        # automargin: the English rate names are wider than 90 px and were cut at the left edge
         margin={"l": 90, "r": 12, "t": 8, "b": 28}, showlegend=True, legend={"orientation": "h", "y": 1.15})
 
 
