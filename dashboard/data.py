@@ -40,6 +40,8 @@ from dash import html
 from dashboard.i18n import t
 from etl.settings import Settings
 from metrics.connection import WarehouseMissing, open_readonly, snapshot_path
+from metrics.explore import OpenOverdue
+from metrics.explore import open_overdue as explore_open_overdue
 from metrics.indicators import data_now as read_data_now
 from metrics.query import QueryError
 
@@ -250,6 +252,16 @@ def data_now() -> datetime | None:
     snapshot: it changes only with a load, and a page passes it to each metrics call that needs it
     (``now=``) instead of each reading ``warehouse_meta`` again."""
     return per_snapshot("metrics.data_now", read_data_now)
+
+
+def open_overdue() -> OpenOverdue | None:
+    """Every case open past its deadline at the data's 'now' (``metrics.explore.open_overdue``), kept
+    per snapshot: the overdue lists of every current period filter these few thousand rows instead of
+    scanning the million cases. None without a recorded 'now' (no fixed instant to keep it for)."""
+    now = data_now()
+    if now is None:
+        return None
+    return per_snapshot("explore.open_overdue", lambda con: explore_open_overdue(con, now))
 
 
 def per_snapshot_bounded(family: str, key: str, compute: Callable[[duckdb.DuckDBPyConnection], R],

@@ -397,14 +397,36 @@ def scope_code_names(con: duckdb.DuckDBPyConnection, unit: str | None) -> dict[s
             "dept_code": {c: n for c, n in names["dept_code"].items() if c in depts}}
 
 
-def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | None = None, limit: int = 20
-                  ) -> tuple[pd.DataFrame, int]:
+_OPEN_OVERDUE = "__ex_open_overdue"  # the name ``overdue_cases`` registers an ``OpenOverdue`` set under
+_OVERDUE_AT = "registered_at < $a AND (closed_at IS NULL OR closed_at >= $a) AND deadline_at < $a"
+
+
+@dataclass(frozen=True)
+class OpenOverdue:
+    """Every case open past its deadline at ``at`` (the whole warehouse, all columns): a few thousand of
+    the million cases. A caller may keep it per snapshot for the data's 'now' and hand it to
+    ``overdue_cases``, which then filters it instead of scanning ``cases`` (every current period's list
+    is taken at that instant)."""
+
+    at: datetime
+    rows: Any  # a pyarrow.Table with the columns of ``cases``
+
+
+def open_overdue(con: duckdb.DuckDBPyConnection, at: datetime) -> OpenOverdue:
+    ft = fact_table("cases")
+    return OpenOverdue(at, con.execute(f"SELECT * FROM cases WHERE ({ft.base}) AND {_OVERDUE_AT}",
+                                       {"a": at}).to_arrow_table())
+
+
+def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | None = None, limit: int = 20,
+                  *, now: Now = ..., kept: OpenOverdue | None = None) -> tuple[pd.DataFrame, int]:
     """Cases in scope open past their deadline at the period's as-of instant, min(period end, data
-    'now') — the same instant as the ``overdue_backlog`` indicator (oldest deadline first): (page, total)."""
+    'now') — the same instant as the ``overdue_backlog`` indicator (oldest deadline first): (page, total).
+    ``kept``: the ``open_overdue`` set of that instant, if the caller has it (else it is ignored)."""
     ft = fact_table("cases")
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
-    where.append("registered_at < $a AND (closed_at IS NULL OR closed_at >= $a) AND deadline_at < $a")
-    params["a"] = as_of(query.period, data_now(con))
+    where.append(_OVERDUE_AT)
+    params["a"] = as_of(query.period, data_now(con) if now is ... else now)
     if drill is not None:
         clause, extra = _drill_sql("cases", drill)
         where.append(clause)
@@ -412,15 +434,25 @@ def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | N
     w = " AND ".join(f"({x})" for x in where)
     cols = ("case_id", "category_code", "status", "registered_at", "deadline_at", "station_code", "dept_code",
             "town_code", "grid_code", "address")
+    # the same statement over the kept set: it holds exactly the rows the overdue predicate keeps at
+    # this instant, so the WHERE (scope, filters, drill, predicate again) selects the same rows
+    src = _OPEN_OVERDUE if kept is not None and kept.at == params["a"] else "cases"
     # one statement: the matching (id, deadline) pairs are filtered once into a small materialized set
     # that gives both the total and the page's ids; only the page's rows are read in full. (A window
     # count(*) OVER () with the page was slower: it carries every matching row's columns to the sort.)
-    got = con.execute(
-        f"WITH k AS MATERIALIZED (SELECT case_id, deadline_at FROM cases WHERE {w}), "
-        f"t AS (SELECT * FROM k ORDER BY deadline_at, case_id LIMIT {int(limit)}), "
-        f"p AS (SELECT {', '.join(f'c.{c}' for c in cols)} FROM t JOIN cases c USING (case_id)) "
-        "SELECT n.total, p.* FROM (SELECT count(*) AS total FROM k) n LEFT JOIN p ON true "
-        "ORDER BY p.deadline_at, p.case_id", params).df()
+    sql = (f"WITH k AS MATERIALIZED (SELECT case_id, deadline_at FROM {src} WHERE {w}), "
+           f"t AS (SELECT * FROM k ORDER BY deadline_at, case_id LIMIT {int(limit)}), "
+           f"p AS (SELECT {', '.join(f'c.{c}' for c in cols)} FROM t JOIN {src} c USING (case_id)) "
+           "SELECT n.total, p.* FROM (SELECT count(*) AS total FROM k) n LEFT JOIN p ON true "
+           "ORDER BY p.deadline_at, p.case_id")
+    if src == "cases":
+        got = con.execute(sql, params).df()
+    else:
+        con.register(_OPEN_OVERDUE, kept.rows)  # type: ignore[union-attr]  # this cursor only, dropped below
+        try:
+            got = con.execute(sql, params).df()
+        finally:
+            con.unregister(_OPEN_OVERDUE)
     total = int(got["total"].iloc[0])
     page = got[got["case_id"].notna()].drop(columns="total").reset_index(drop=True)
     return page, total

@@ -9,7 +9,7 @@ import pandas as pd
 from dash import html
 
 import metrics
-from dashboard import access
+from dashboard import access, data
 from dashboard.components import figures as F
 from dashboard.components.code_labels import code_name
 from dashboard.components.page import Ctx
@@ -175,7 +175,7 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
                    "line": {"color": "#1f77b4"}}], 200,
                  yaxis={"tickformat": ".0%"} if ind.kind == "ratio" else {})
     cats = explore.case_counts(ctx.con, q, "major", drill).head(5)
-    overdue, n_overdue = explore.overdue_cases(ctx.con, q, drill, 10)
+    overdue, n_overdue = explore.overdue_cases(ctx.con, q, drill, 10, now=data.data_now(), kept=data.open_overdue())
     overdue = access.mask_rows(overdue)
     link = f"/cases?unit={sel}" if level in ORG_LEVELS else f"/cases?drill={drill.text() if drill else ''}"
     name = ctx.unit_name(sel) if level in ORG_LEVELS else sel

@@ -121,7 +121,8 @@ def render(ctx: Ctx) -> list[Any]:
     # without a station the panels count station cases only (any station); a month drill narrows further
     scope = drill or Drill("station", sel or "*")
     cats, depts = category_department_counts(ctx.con, q, scope)  # one scan for both panels
-    overdue, n_overdue = explore.overdue_cases(ctx.con, q, Drill("station", sel or "*"), 20)
+    overdue, n_overdue = explore.overdue_cases(ctx.con, q, Drill("station", sel or "*"), 20, now=data.data_now(),
+                                               kept=data.open_overdue())
     overdue = access.mask_rows(overdue)
     name = dict(zip(df["key"], df["name"], strict=True)).get(sel, sel) if sel else None
     if sel:
