@@ -13,8 +13,10 @@ import json
 import os
 import random
 import shutil
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -237,6 +239,15 @@ def build_warehouse(root: Path) -> Path:
     warehouse = root / "vitals.duckdb"
     build_demo(warehouse, scale="tiny")
     return warehouse
+
+
+def read_only_warehouse(tmp_path_factory: Any) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A module-scoped fixture body (``con = pytest.fixture(scope="module", name="con")(read_only_warehouse)``):
+    the test warehouse built once in a temporary directory, opened read-only."""
+    path = build_warehouse(tmp_path_factory.mktemp("wh"))
+    c = duckdb.connect(str(path / "vitals.duckdb" if path.is_dir() else path), read_only=True)
+    yield c
+    c.close()
 
 
 def today() -> date:

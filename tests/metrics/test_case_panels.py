@@ -3,7 +3,6 @@ reads it replaces (and the drilled row tables behind its elements), with and wit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,16 +15,9 @@ from metrics import explore
 from metrics.case_panels import case_panels
 from metrics.explore import Drill
 from metrics.query import Period, Query
-from tests.dashboard.minimal_warehouse import build_warehouse
+from tests.dashboard.minimal_warehouse import read_only_warehouse
 
-
-@pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    root = build_warehouse(tmp_path_factory.mktemp("panels"))
-    path = root / "vitals.duckdb" if Path(root / "vitals.duckdb").exists() else Path(root)
-    c = duckdb.connect(str(path), read_only=True)
-    yield c
-    c.close()
+con = pytest.fixture(scope="module", name="con")(read_only_warehouse)
 
 
 def _queries(con: duckdb.DuckDBPyConnection) -> list[Query]:

@@ -7,10 +7,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -23,19 +21,13 @@ from metrics.case_panels import case_panels
 from metrics.indicators import data_now
 from metrics.predicates import TABLES
 from metrics.query import Period, Query
-from tests.dashboard.minimal_warehouse import build_warehouse
+from tests.dashboard.minimal_warehouse import read_only_warehouse
 
 KPI_IDS = ("registered", "proactive_rate", "closure_rate", "handling_p50", "urgent_arrival_rate",
            "urgent_result_rate", "overdue_backlog")
 
 
-@pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    root = build_warehouse(tmp_path_factory.mktemp("cases6"))
-    path = root / "vitals.duckdb" if Path(root / "vitals.duckdb").exists() else Path(root)
-    c = duckdb.connect(str(path), read_only=True)
-    yield c
-    c.close()
+con = pytest.fixture(scope="module", name="con")(read_only_warehouse)
 
 
 @pytest.fixture(scope="module")

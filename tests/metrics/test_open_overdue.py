@@ -3,9 +3,7 @@ total) for every scope, filter and drill the pages use; a set kept for another i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,16 +14,9 @@ from metrics.compiler import as_of
 from metrics.explore import Drill
 from metrics.indicators import data_now
 from metrics.query import Period, Query
-from tests.dashboard.minimal_warehouse import build_warehouse
+from tests.dashboard.minimal_warehouse import read_only_warehouse
 
-
-@pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    root = Path(tmp_path_factory.mktemp("wh"))
-    build_warehouse(root)
-    c = duckdb.connect(str(root / "vitals.duckdb"), read_only=True)
-    yield c
-    c.close()
+con = pytest.fixture(scope="module", name="con")(read_only_warehouse)
 
 
 def test_kept_set_gives_the_scans_page_and_total(con: duckdb.DuckDBPyConnection) -> None:
