@@ -7,8 +7,11 @@ connection, so it stays on one consistent snapshot even while a load publishes t
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -27,3 +30,14 @@ def open_readonly(warehouse: Path) -> duckdb.DuckDBPyConnection:
     if not target.exists():
         raise WarehouseMissing(f"no warehouse at {warehouse}: run `vitals demo` or `vitals etl load` first")
     return duckdb.connect(str(target), read_only=True)
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> Iterator[str]:
+    """``table`` (a frame or Arrow table a page keeps per snapshot) as view ``name`` on this cursor for
+    the statements of the ``with`` block only: the cursor keeps no state between requests."""
+    con.register(name, table)
+    try:
+        yield name
+    finally:
+        con.unregister(name)

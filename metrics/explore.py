@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, predicate_sql, scope_sql, used_params
+from .connection import registered
 from .hotline import cell_sql
 from .indicators import Now, data_now, unit_level, unscoped
 from .query import Period, Query, QueryError
@@ -448,11 +449,8 @@ def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | N
     if src == "cases":
         got = con.execute(sql, params).df()
     else:
-        con.register(_OPEN_OVERDUE, kept.rows)  # type: ignore[union-attr]  # this cursor only, dropped below
-        try:
+        with registered(con, _OPEN_OVERDUE, kept.rows):  # type: ignore[union-attr]
             got = con.execute(sql, params).df()
-        finally:
-            con.unregister(_OPEN_OVERDUE)
     total = int(got["total"].iloc[0])
     page = got[got["case_id"].notna()].drop(columns="total").reset_index(drop=True)
     return page, total

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from .compiler import ORG_LEVEL_COLUMN
 from .config import metrics_overrides
+from .connection import registered
 from .explore import CHILD
 from .indicators import unit_level, unit_names
 from .query import Query, QueryError
@@ -37,7 +38,6 @@ STATES = ("alarm", "warning", "normal", "no_data")
 ONLINE_TARGET_KEY = "sensor_online_rate"  # [metrics.indicators.sensor_online_rate] target = 0.95
 LOOKBACK = timedelta(days=7)  # the offline list says "silent for more than 7 days" beyond this
 LATEST_WINDOW = timedelta(days=1)  # a reading older than this is no current state (latest_readings' rule)
-_ALARM_CASES = "__sx_alarm_cases"  # the name ``alarm_table`` registers ``alarm_cases`` under
 _ALARM_FACTS = "__sx_alarm_facts"  # the name ``alarm_table`` registers ``alarm_facts`` under
 
 
@@ -187,16 +187,6 @@ def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["senso
     return df
 
 
-def alarm_cases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every case an alarm was turned into: case_id, cancelled, closed_at (a few thousand rows).
-
-    ``alarm_table`` joins these instead of the whole ``cases`` table (1M rows at district scale, where
-    the hash join's scan of ``cases`` was most of the alarm query's time). One scan of ``cases``: keep
-    it per snapshot."""
-    return con.execute("SELECT case_id, cancelled, closed_at FROM cases WHERE case_id IN "
-                       "(SELECT case_id FROM sensor_alarms WHERE case_id IS NOT NULL)").df()
-
-
 def alarm_facts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Every alarm with what ``alarm_table`` reads of its sensor and case: started_at, severity, sensor_type,
     the sensor's unit path, to_case (turned into a case that is not cancelled), closed_at (that case's).
@@ -213,45 +203,31 @@ def alarm_facts(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def alarm_table(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None = None,
-                cases: pd.DataFrame | None = None, facts: pa.Table | None = None) -> pd.DataFrame:
+                facts: pa.Table | None = None) -> pd.DataFrame:
     """Alarms started in the period per start day, sensor type and severity, with those turned into cases
     (not cancelled) and of those the cases closed by the period end (``metrics.sensors.alarm_cases``'
     rules): day ('YYYY-MM-DD'), sensor_type, severity, alarms, to_cases, cases_closed. One query feeds
     every alarm panel (``alarm_counts``, ``alarm_case_flow``).
 
-    ``cases`` is ``alarm_cases(con)`` of the same snapshot when the caller keeps it (then the query joins
-    that small frame, not the ``cases`` table); ``facts`` is ``alarm_facts(con)`` of the same snapshot
-    (then the query joins nothing)."""
+    ``facts`` is ``alarm_facts(con)`` of the same snapshot when the caller keeps it (then the query joins
+    nothing: the joins to ``sensors`` and the 1M-row ``cases`` were most of its time)."""
     where, params, _ = _scope(con, query, sensor_type)
     params.update(s=query.period.start, e=query.period.end)
     if facts is not None:
-        con.register(_ALARM_FACTS, facts)  # a view on this cursor only, dropped right after
-        try:
+        with registered(con, _ALARM_FACTS, facts) as name:
             df = con.execute(f"""
             SELECT strftime(s.started_at, '%Y-%m-%d') AS day, s.sensor_type, s.severity, count(*) AS alarms,
                    count(*) FILTER (WHERE s.to_case) AS to_cases,
                    count(*) FILTER (WHERE s.to_case AND s.closed_at < $e) AS cases_closed
-            FROM {_ALARM_FACTS} s WHERE {where} AND s.started_at >= $s AND s.started_at < $e
+            FROM {name} s WHERE {where} AND s.started_at >= $s AND s.started_at < $e
             GROUP BY ALL ORDER BY 1, 2, 3""", params).df()
-        finally:
-            con.unregister(_ALARM_FACTS)
-        for c in ("alarms", "to_cases", "cases_closed"):
-            df[c] = df[c].astype(np.int64)
-        return df
-    sql = f"""
+    else:
+        df = con.execute(f"""
     SELECT strftime(a.started_at, '%Y-%m-%d') AS day, s.sensor_type, a.severity, count(*) AS alarms,
            count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)) AS to_cases,
            count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e) AS cases_closed
-    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN {{cases}} c ON c.case_id = a.case_id
-    WHERE {where} AND a.started_at >= $s AND a.started_at < $e GROUP BY ALL ORDER BY 1, 2, 3"""
-    if cases is None:
-        df = con.execute(sql.format(cases="cases"), params).df()
-    else:
-        con.register(_ALARM_CASES, cases)  # a view on this cursor only, dropped right after
-        try:
-            df = con.execute(sql.format(cases=_ALARM_CASES), params).df()
-        finally:
-            con.unregister(_ALARM_CASES)
+    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN cases c ON c.case_id = a.case_id
+    WHERE {where} AND a.started_at >= $s AND a.started_at < $e GROUP BY ALL ORDER BY 1, 2, 3""", params).df()
     for c in ("alarms", "to_cases", "cases_closed"):
         df[c] = df[c].astype(np.int64)
     return df

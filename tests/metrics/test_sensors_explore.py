@@ -141,7 +141,7 @@ def test_types_target_and_data_now(wh):
     assert SX.data_now(wh) == AT
 
 
-def test_alarm_table_with_kept_alarm_cases_equals_the_full_join(wh):
+def test_alarm_table_with_kept_alarm_facts_equals_the_full_join(wh):
     case(wh, "ac1", registered="2026-03-05 10:00", closed="2026-03-06 10:00")
     case(wh, "ac2", registered="2026-03-05 10:00")
     case(wh, "ac3", registered="2026-03-07 10:00", cancelled=True)
@@ -152,16 +152,10 @@ def test_alarm_table_with_kept_alarm_cases_equals_the_full_join(wh):
                                       ("a4", "p1", "alarm", "2026-03-08 09:00", None)]:
         insert(wh, "sensor_alarms", with_path({"alarm_id": aid, "sensor_id": sid, "severity": sev,
                                                "started_at": ts(start), "case_id": cid}, "V1"))
-    kept = SX.alarm_cases(wh)
-    assert sorted(kept.case_id) == ["ac1", "ac2", "ac3"]
-    for stype in (None, "water_level", "pressure"):
-        full = SX.alarm_table(wh, MARCH, stype)
-        small = SX.alarm_table(wh, MARCH, stype, kept)
-        assert full.equals(small)
-    flow = SX.alarm_case_flow(wh, MARCH, table=SX.alarm_table(wh, MARCH, None, kept))
+    facts = SX.alarm_facts(wh)
+    flow = SX.alarm_case_flow(wh, MARCH, table=SX.alarm_table(wh, MARCH, None, facts=facts))
     assert (flow["alarms"], flow["to_cases"], flow["cases_closed"]) == (4, 2, 1)
     # the kept per-alarm facts (sensor and case joined once) give the same table for every scope and type
-    facts = SX.alarm_facts(wh)
     assert facts.num_rows == 4
     units = [None, *sorted({u for u in wh.execute("SELECT DISTINCT unnest([town_code, grid_code, village_code]) "
                                                       "FROM sensors").df().iloc[:, 0] if u})]
