@@ -55,12 +55,6 @@ def _scope(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None
     return " AND ".join(where), params, level
 
 
-def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The warehouse's data 'now' (``warehouse_meta``), if recorded: the as-of instant of current periods."""
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') LIMIT 1").fetchone()
-    return datetime.fromisoformat(str(row[0])) if row and row[0] else None
-
-
 def sensor_types(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every sensor type in the warehouse (what ``sel=`` may name on the sensors page)."""
     return [str(r[0]) for r in con.execute("SELECT DISTINCT sensor_type FROM sensors ORDER BY 1").fetchall()]

@@ -22,7 +22,6 @@ from dashboard.components.maps import unit_map, unit_shapes
 from dashboard.components.page import Ctx
 from dashboard.filters import filter_bar
 from metrics import explore
-from metrics import sensors_explore as SX
 from metrics.case_panels import case_panels
 
 PAGE = "cases"
@@ -45,9 +44,9 @@ def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
 
 def as_of(ctx: Ctx) -> datetime:
     """The instant 'now' of the data: the warehouse's recorded now, else the site's clock (earlier wins)."""
-    data_now = data.per_snapshot("sensors.now", SX.data_now)
+    recorded = data.data_now()
     now = data.site_now()
-    return min(now, data_now) if data_now else now
+    return min(now, recorded) if recorded else now
 
 
 def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:

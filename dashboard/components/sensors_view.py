@@ -216,7 +216,7 @@ def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
     only narrows it to the scope."""
     # a warehouse without a recorded data 'now' (live loads): never judge devices at a future instant
     at = min(SX.as_of_time(ctx.con, ctx.query), data.site_now())
-    now = data.per_snapshot("sensors.now", SX.data_now)
+    now = data.data_now()
     sensors = data.per_snapshot("sensors.table", SX.sensor_table)
     if now is not None and at == now:
         table = data.per_snapshot("sensors.status", lambda con: SX.status_table(con, now, sensors=sensors))

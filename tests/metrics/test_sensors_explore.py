@@ -10,6 +10,7 @@ import pytest
 
 from metrics import Period, Query, alarm_cases, latest_readings, sensor_online
 from metrics import sensors_explore as SX
+from metrics.indicators import data_now
 from tests.metrics.warehouse import case, insert, new_warehouse, ts, with_path
 
 MARCH = Query(Period.containing("month", date(2026, 3, 10)))
@@ -136,9 +137,9 @@ def test_types_target_and_data_now(wh):
     assert SX.sensor_types(wh) == ["noise", "pressure", "water_level"]
     assert SX.online_target({"indicators": {"sensor_online_rate": {"target": 0.95}}}) == 0.95
     assert SX.online_target({"indicators": {}}) is None
-    assert SX.data_now(wh) is None
+    assert data_now(wh) is None
     insert(wh, "warehouse_meta", {"key": "data_now", "value": "2026-03-10 12:00:00"})
-    assert SX.data_now(wh) == AT
+    assert data_now(wh) == AT
 
 
 def test_alarm_table_with_kept_alarm_facts_equals_the_full_join(wh):
