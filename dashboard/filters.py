@@ -171,7 +171,7 @@ def _opts(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
 
 def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple[str, str]],
                sources: list[tuple[str, str]], statuses: list[tuple[str, str]], t: Any,
-               today: date | None = None) -> html.Div:
+               today: date) -> html.Div:
     """The filter bar. Ids are ``{"type": "cv-filter", "page": page, "field": name}``; one callback for all
     pages (``dashboard.callbacks.filters``) turns a change into a new URL."""
 
@@ -189,8 +189,9 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
         return [{"label": n, "value": c} for n, c in zip(df["name_zh"].tolist(), df["unit_code"].tolist(),
                                                           strict=True)]
 
-    # without date= the box shows the anchor in use (``today``, the site's date) rather than a blank box
-    anchor = state.date.isoformat() if state.date else today.isoformat() if today else None
+    # without date= the box shows the anchor in use (``today``, the site's date) rather than a blank box;
+    # ``today`` is required so that no page can forget it (/hotline once showed an empty box)
+    anchor = (state.date or today).isoformat()
     grains = [(g, t(f"filter.grain.{g}")) for g in PRESET_GRAINS]
     children = [
         _field(t("filter.town"), dcc.Dropdown(id=fid("town"), options=unit_opts(towns), value=town,

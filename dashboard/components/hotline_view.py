@@ -68,7 +68,8 @@ def _href(ctx: Ctx, **changes: Any) -> str:
 def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
     statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
-    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t)
+    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t,
+                      today=data.site_now().date())
 
 
 def kpis(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> html.Div:

@@ -196,6 +196,19 @@ def test_rankings_date_box_shows_the_period_without_date(ctx: dash.Dash) -> None
     assert box.value == "2026-03-15"
 
 
+@pytest.mark.parametrize("page", ["cases", "stations", "hotline"])
+def test_analyst_date_box_shows_the_anchor_in_use(ctx: dash.Dash, page: str) -> None:
+    """Without date= the period is anchored on the site's today; the box must say so, not stay empty."""
+    from dashboard.components import hotline_view, stations_view
+
+    render = {"cases": cases_view.render, "stations": stations_view.render, "hotline": hotline_view.render}[page]
+    fid = {"type": "cv-filter", "page": page, "field": "date"}
+    box = find(run(page, {}, render), lambda c: getattr(c, "id", None) == fid)[0]
+    assert box.value == data.site_now().date().isoformat()
+    box = find(run(page, {"date": "2026-03-15"}, render), lambda c: getattr(c, "id", None) == fid)[0]
+    assert box.value == "2026-03-15"
+
+
 def test_rankings_export_matches_the_table(ctx: dash.Dash) -> None:
     search = "?level=grid&measure=region_composite"
     out = rank_cb.export(search, "xlsx")
