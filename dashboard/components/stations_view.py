@@ -46,16 +46,35 @@ def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure
     colors = [GREY if pd.isna(m) else GREEN if bool(m) else RED for m in df["meets_target"]]
     if sel:  # the chosen station stands out, the others stay for comparison
         colors = [c if k == sel else FADED for c, k in zip(colors, df["key"], strict=True)]
+    names = df["name"].tolist()
+    many = len(df) > 15
     return F.fig([
-        {"type": "bar", "x": df["name"].tolist(), "y": [None if v != v else float(v) for v in df["value"]],
-         "marker": {"color": colors}, "customdata": [f"sel={k}" for k in df["key"]],
+        {"type": "bar", "x": df["key"].tolist(), "y": [None if v != v else float(v) for v in df["value"]],
+         "marker": {"color": colors}, "customdata": [f"sel={k}" for k in df["key"]], "hovertext": names,
          "text": [f"{F.pct(v)} ({F.num(n)}/{F.num(d)})" for v, n, d in
                   zip(df["value"], df["numerator"], df["denominator"], strict=True)],
          # beyond ~15 bars the outside labels shrink to unreadable specks: then on hover only
-         "textposition": "outside" if len(df) <= 15 else "none", "hovertemplate": "%{x}<br>%{text}<extra></extra>"},
-    ], 320, yaxis={"tickformat": ".0%", "range": [0, 1.1]},
+         "textposition": "none" if many else "outside", "hovertemplate": "%{hovertext}<br>%{text}<extra></extra>"},
+    ], 340, yaxis={"tickformat": ".0%", "range": [0, 1.1]},
+        # bars by code (two stations may share a name), ticks by name; 43 full names overlapped into an
+        # unreadable band, so with many bars the ticks drop the suffix every name shares ("…联勤联动工作站")
+        xaxis={"type": "category", "automargin": True, "tickmode": "array", "tickvals": df["key"].tolist(),
+               "ticktext": short_names(names) if many else names, "tickangle": -60 if many else "auto",
+               "tickfont": {"size": 10 if many else 12}},
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target, "y1": target,
                  "line": {"color": RED, "dash": "dash"}}])
+
+
+def short_names(names: list[str]) -> list[str]:
+    """``names`` without the suffix they all share, when what is left still tells them apart."""
+    n = 0  # length of the shared suffix, character by character
+    while names and n < min(map(len, names)) and len({x[-1 - n] for x in names}) == 1:
+        n += 1
+    suffix = names[0][len(names[0]) - n:] if names else ""
+    short = [x[: len(x) - n].rstrip() for x in names]
+    if len(suffix) < 2 or not all(short) or len(set(short)) < len(set(names)):
+        return names
+    return short
 
 
 def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None) -> F.Figure:

@@ -126,3 +126,25 @@ def test_station_bar_labels_show_when_readable_and_always_on_hover() -> None:
     few, many = (stations_view.closure_figure(frame(n), 0.85, None)["data"][0] for n in (12, 43))
     assert few["textposition"] == "outside" and many["textposition"] == "none"
     assert many["text"][0] == "90.0% (9/10)" and "%{text}" in many["hovertemplate"]
+
+
+def test_station_ticks_drop_the_shared_suffix_only_when_many_and_still_distinct() -> None:
+    import pandas as pd
+
+    def frame(names: list[str]) -> pd.DataFrame:
+        n = len(names)
+        return pd.DataFrame({"key": [f"S{i}" for i in range(n)], "name": names, "value": [0.9] * n,
+                             "numerator": [9] * n, "denominator": [10] * n, "meets_target": [True] * n})
+
+    many = [f"{t}第{i}联勤联动工作站" for t in ("盈浦", "夏阳", "赵巷", "华新") for i in range(1, 6)]
+    fig = stations_view.closure_figure(frame(many), 0.85, None)
+    ticks, bars = fig["layout"]["xaxis"], fig["data"][0]
+    assert ticks["tickvals"] == bars["x"] == [f"S{i}" for i in range(20)]  # bars by code, clicks by code
+    assert ticks["ticktext"][:2] == ["盈浦第1", "盈浦第2"] and bars["hovertext"] == many  # full name on hover
+    few = stations_view.closure_figure(frame(many[:5]), 0.85, None)["layout"]["xaxis"]
+    assert few["ticktext"] == many[:5]  # few bars: the full names fit
+    # names that would collide once shortened, or share nothing, keep their full form
+    assert stations_view.short_names(["A工作站", "A工作站", "B工作站"]) == ["A", "A", "B"]
+    assert stations_view.short_names(["A 工作站", "A工作站"]) == ["A 工作站", "A工作站"]
+    assert stations_view.short_names(["甲工作站", "工作站"]) == ["甲工作站", "工作站"]
+    assert stations_view.short_names(["甲一", "乙二"]) == ["甲一", "乙二"]
