@@ -86,6 +86,14 @@ _S: dict[str, tuple[str, str]] = {
     "source.readings": ("感知读数", "Sensor readings"),
     "source.alarms": ("感知告警", "Sensor alarms"),
     "source.staffing": ("力量排班", "Staffing rosters"),
+    # reference tables a load may carry besides the sources above (etl.mapping.KIND_TABLE)
+    "source.categories": ("案件类别", "Case categories"),
+    "source.departments": ("处置部门", "Departments"),
+    "source.stations": ("工作站", "Stations"),
+    # ETL run results (etl_run.status)
+    "run.status.succeeded": ("成功", "Succeeded"),
+    "run.status.running": ("进行中", "Running"),
+    "run.status.failed": ("失败", "Failed"),
     # freshness
     "fresh.ok": ("正常", "OK"),
     "fresh.stale": ("数据滞后", "Stale"),

@@ -86,6 +86,11 @@ def _level_order(item: tuple[str, int]) -> int:
     return order.index(item[0]) if item[0] in order else 99
 
 
+def _label(key: str, raw: object, lang: str) -> str:
+    text = t(key, lang)
+    return str(raw) if text == key else text
+
+
 def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
     if runs.empty:
         return html.P(t("home.no_runs", lang), className="cv-muted")
@@ -93,8 +98,9 @@ def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
     body = [
         html.Tr(
             [
-                html.Td(str(r.kind)),
-                html.Td(str(r.status)),
+                # a kind or result this build has no label for shows as stored rather than as a key
+                html.Td(_label(f"source.{r.kind}", r.kind, lang)),
+                html.Td(_label(f"run.status.{r.status}", r.status, lang)),
                 html.Td(_fmt_int(r.rows_read), className="num"),
                 html.Td(_fmt_int(r.rows_loaded), className="num"),
                 html.Td(_fmt_int(r.rows_rejected), className="num"),

@@ -80,6 +80,23 @@ def test_home_renders_sources(ctx: dash.Dash):
     assert "Grid cases" in out_en and "Sensor readings" in out_en
 
 
+def test_load_runs_show_kind_and_result_in_the_readers_language(ctx: dash.Dash):
+    from dashboard.callbacks.home import _label
+
+    runs = status.recent_runs(data.connection(), 8)
+    assert not runs.empty
+    zh, en = _text(render(lang="zh")), _text(render(lang="en"))
+    for r in runs.itertuples():
+        assert t(f"source.{r.kind}", "zh") != f"source.{r.kind}", r.kind  # every loaded kind has a label
+        assert f'"{t(f"source.{r.kind}", "zh")}"' in zh and f'"{t(f"source.{r.kind}", "en")}"' in en
+        assert f'"{t(f"run.status.{r.status}", "zh")}"' in zh
+    assert '"succeeded"' not in zh and '"成功"' not in en
+    assert _label("source.telemetry", "telemetry", "zh") == "telemetry"  # a kind without a label shows as stored
+    from etl.mapping import KIND_TABLE
+
+    assert [k for k in KIND_TABLE if t(f"source.{k}") == f"source.{k}"] == []  # every loadable kind is labelled
+
+
 def test_source_status_counts(ctx: dash.Dash):
     con = data.connection()
     extents = {e.key: e for e in status.source_extents(con)}
