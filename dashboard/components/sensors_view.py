@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import data
+from dashboard import data, i18n
 from dashboard.components import figures as F
 from dashboard.components.cases_view import bar
 from dashboard.components.page import Ctx
@@ -49,15 +49,23 @@ def _href(ctx: Ctx, **changes: str | None) -> str:
     return f"/{PAGE}{ctx.state.search(**{k: v for k, v in extra.items() if v})}"
 
 
+def type_label(ctx: Ctx, code: object) -> str:
+    """A sensor type in the reader's language ("manhole_tilt" → 井盖倾斜); a type without a label as stored.
+    The labels live with the big screen's (``dashboard.i18n``), which names alarms the same way."""
+    text = i18n.t(f"sensor.{code}", ctx.lang)
+    return str(code) if text == f"sensor.{code}" else text
+
+
 def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, chosen: str | None) -> F.Figure:
     if df.empty:
         return F.empty(ctx.t("page.no_data"))
     df = df.sort_values("online_rate", na_position="first").head(25)
+    labels = [type_label(ctx, k) for k in df["key"]] if action == "sel" else df["label"].tolist()
     colors = ["#3182bd" if chosen in (None, k) else "#c6dbef" for k in df["key"]]
     shapes = [] if target is None else [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target,
                                          "y1": target, "line": {"color": "#b02a37", "dash": "dash"}}]
     rates = [None if v != v else float(v) for v in df["online_rate"]]
-    return F.fig([{"type": "bar", "x": df["label"].tolist(), "y": rates,
+    return F.fig([{"type": "bar", "x": labels, "y": rates,
                    "marker": {"color": colors}, "customdata": [f"{action}={k}" for k in df["key"]],
                    "text": [f"{F.pct(r)} ({o}/{n})" for r, o, n in zip(df["online_rate"], df["online"], df["sensors"],
                                                                        strict=True)],
@@ -99,12 +107,13 @@ def alarm_type_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
     wide = df.pivot(index="key", columns="severity", values="alarms").fillna(0)
     keys = [str(k) for k in wide.index]
     series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
-    return _stacked(ctx, keys, keys, series, "sel")
+    return _stacked(ctx, keys, [type_label(ctx, k) for k in keys], series, "sel")
 
 
 def state_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
     keys = [str(k) for k in counts["sensor_type"]]
-    return _stacked(ctx, keys, keys, {s: [int(v) for v in counts[s]] for s in SX.STATES}, "sel")
+    return _stacked(ctx, keys, [type_label(ctx, k) for k in keys], {s: [int(v) for v in counts[s]] for s in SX.STATES},
+                    "sel")
 
 
 def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
@@ -171,7 +180,7 @@ def _sensor_links(ctx: Ctx, df: pd.DataFrame, list_id: str, detail: Any, limit: 
     # colour), 50 items: a third of the components of the former 100 items × 3.
     items = [html.Li([dcc.Link(str(r["name"] or r["sensor_id"]),
                                href=f"/{PAGE}?{urlencode({**base, 'sensor': str(r['sensor_id'])})}"),
-                      f" · {r['sensor_type']} · {detail(r)}"], className="cv-muted") for r in rows]
+                      f" · {type_label(ctx, r['sensor_type'])} · {detail(r)}"], className="cv-muted") for r in rows]
     more = [html.Li(f"… +{len(df) - limit:,}")] if len(df) > limit else []
     return html.Ul(items + more or [html.Li(ctx.t("sensors.none"))], className="cv-overdue", id=list_id)
 
@@ -191,7 +200,7 @@ def _picker(ctx: Ctx, latest: pd.DataFrame, chosen: str | None) -> html.Label:
     rows = latest
     if len(rows) > PICKER_MAX:
         rows = rows[(rows["state"] != "normal") | (rows["sensor_id"] == chosen)]
-    opts = [{"label": f"{n or i} ({t})", "value": str(i)} for i, n, t in
+    opts = [{"label": f"{n or i} ({type_label(ctx, t)})", "value": str(i)} for i, n, t in
             zip(rows["sensor_id"].tolist(), rows["name"].tolist(), rows["sensor_type"].tolist(), strict=True)]
     return html.Label([html.Span(ctx.t("sensors.pick"), className="cv-filter-label"),
                        dcc.Dropdown(id=PICKER, options=opts, value=chosen, clearable=True,
@@ -252,11 +261,12 @@ def render(ctx: Ctx) -> list[Any]:
         if info is not None and not note:
             note = ctx.t("sensors.default")
     beyond = latest[latest["state"].isin(["alarm", "warning"])].sort_values(["state", "sensor_id"])
-    type_note = [html.Span(f"{ctx.t('sensors.type')}: {stype} "),
+    type_note = [html.Span(f"{ctx.t('sensors.type')}: {type_label(ctx, stype)} "),
                  dcc.Link(ctx.t("drill.clear"), href=_href(ctx, sel=None))] if stype else []
     last = q.period.end - pd.Timedelta(days=1)
     scope = f"{ctx.unit_name(ctx.state.unit)} · {q.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
-    title = f"{info['name'] or info['sensor_id']} ({info['sensor_type']}, {info['sensor_id']})" if info else ""
+    title = (f"{info['name'] or info['sensor_id']} ({type_label(ctx, info['sensor_type'])}, {info['sensor_id']})"
+             if info else "")
     return [
         html.H1([ctx.t("sensors.title"), html.Span(scope, className="cv-scope")]),
         bar(ctx, PAGE),

@@ -16,6 +16,7 @@ from dashboard import data
 from dashboard.callbacks import pages_shared
 from dashboard.components import sensors_view
 from dashboard.components.page import context_from_search, run
+from dashboard.i18n import t
 from tests.dashboard.test_pages import figure, find, messages, text
 
 
@@ -61,9 +62,25 @@ def test_page_renders_every_panel_and_kpis_match_sql(ctx: dash.Dash, raw: duckdb
     kpis = text(find(page, lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
     assert f"{online / n * 100:.1f}%" in kpis and f"'{n:,}'" in kpis
     bars = figure(page, "online_type")["data"][0]
-    for label, txt in zip(bars["x"], bars["text"], strict=True):
-        n_t, on_t = online_sql(raw, as_of(raw), "sensor_type = $2", (label,))
-        assert txt.endswith(f"({on_t}/{n_t})"), label
+    for label, action, txt in zip(bars["x"], bars["customdata"], bars["text"], strict=True):
+        code = action.split("=", 1)[1]
+        n_t, on_t = online_sql(raw, as_of(raw), "sensor_type = $2", (code,))
+        assert txt.endswith(f"({on_t}/{n_t})"), code
+        assert label == t(f"sensor.{code}", "zh") != code  # the type in the reader's language, not its code
+
+
+def test_sensor_types_read_in_the_readers_language(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    codes = [r[0] for r in raw.execute("SELECT DISTINCT sensor_type FROM sensors").fetchall()]
+    for lang in ("zh", "en"):
+        page = layout(lang=lang) if lang == "en" else layout()
+        names = {t(f"sensor.{c}", lang) for c in codes}
+        assert not names & {f"sensor.{c}" for c in codes}  # every type of the warehouse has a label
+        for role in ("alarm_type", "states"):
+            xs = {x for tr in figure(page, role)["data"] for x in tr["x"]}
+            assert xs and xs <= names, (role, xs)
+        listed = text(find(page, lambda c: getattr(c, "id", None) in (sensors_view.BEYOND_ID, sensors_view.OFFLINE_ID)))
+        assert " · " in listed and not any(f" · {code} · " in listed for code in codes), listed[:300]
+    assert {t(f"sensor.{c}", "zh") for c in codes} != {t(f"sensor.{c}", "en") for c in codes}
 
 
 def test_alarm_figures_count_the_alarms_of_the_period(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
@@ -217,7 +234,7 @@ def test_sensor_lists_link_the_first_list_max_devices_and_count_the_rest(ctx: da
     assert [h["sensor"] for h in hrefs] == [[i] for i in ids[:sensors_view.LIST_MAX]]
     assert all(h["period"] == ["week"] and h["sel"] == ["noise"] for h in hrefs)  # the page's filters stay
     assert [link.children for link in links[:2]] == ["设备0", "设备1"]
-    assert ul.children[0].children[1] == " · noise · 10:00"
+    assert ul.children[0].children[1] == " · 噪声 · 10:00"
     assert len(ul.children) == sensors_view.LIST_MAX + 1
     assert ul.children[-1].children == f"… +{n - sensors_view.LIST_MAX}"
     few = sensors_view._sensor_links(c, df.head(3), "x", lambda r: "")
