@@ -49,3 +49,15 @@ def num(v: Any) -> str:
     except (TypeError, ValueError):
         return "—"
     return "—" if f != f else f"{f:,.0f}" if f == int(f) else f"{f:,.1f}"
+
+
+def short_names(names: list[str]) -> list[str]:
+    """``names`` without the suffix they all share, when what is left still tells them apart."""
+    n = 0  # length of the shared suffix, character by character
+    while names and n < min(map(len, names)) and len({x[-1 - n] for x in names}) == 1:
+        n += 1
+    suffix = names[0][len(names[0]) - n:] if names else ""
+    short = [x[: len(x) - n].rstrip() for x in names]
+    if len(suffix) < 2 or not all(short) or len(set(short)) < len(set(names)):
+        return names
+    return short

@@ -48,17 +48,24 @@ def daily_figure(ctx: Ctx) -> F.Figure:
 
 
 def night_figure(ctx: Ctx, gaps: pd.DataFrame) -> F.Figure:
+    """Night cover per grid, the worst first: one wide row of bars, like /stations' closure bars (a
+    horizontal bar per grid made a panel 900 px tall beside two 300 px charts)."""
     if gaps.empty:
         return F.empty(ctx.t("page.no_data"))
-    df = gaps.sort_values(["nights_uncovered", "key"], ascending=[True, True]).tail(40)
+    df = gaps.sort_values(["nights_uncovered", "key"], ascending=[False, True]).head(60)
     colors = ["#b02a37" if u else "#1b7f3b" for u in df["uncovered"]]
     share = [c / n if n else None for c, n in zip(df["nights_covered"], df["nights"], strict=True)]
-    return F.fig([{"type": "bar", "orientation": "h", "x": share, "y": df["name"].tolist(),
+    names = df["name"].tolist()
+    many = len(df) > 15
+    return F.fig([{"type": "bar", "x": df["key"].tolist(), "y": share, "hovertext": names,
                    "marker": {"color": colors}, "customdata": [_unit_action(k) for k in df["key"]],
                    "text": [f"{c}/{n}" for c, n in zip(df["nights_covered"], df["nights"], strict=True)],
-                   "textposition": "auto", "hovertemplate": "%{y}: %{text}<extra></extra>"}],
-                 max(240, 22 * len(df) + 40), xaxis={"tickformat": ".0%", "range": [0, 1]},
-                 margin={"l": 130, "r": 12, "t": 8, "b": 28})
+                   "textposition": "none" if many else "auto",
+                   "hovertemplate": "%{hovertext}: %{text}<extra></extra>"}],
+                 300, yaxis={"tickformat": ".0%", "range": [0, 1.05]},
+                 xaxis={"type": "category", "automargin": True, "tickmode": "array", "tickvals": df["key"].tolist(),
+                        "ticktext": F.short_names(names) if many else names, "tickangle": -60 if many else "auto",
+                        "tickfont": {"size": 10 if many else 12}})
 
 
 def workload_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
@@ -111,8 +118,8 @@ def render(ctx: Ctx) -> list[Any]:
         html.Div([
             F.panel(ctx.t("staffing.duty"), F.graph(PAGE, "duty", duty_figure(ctx, duty.by_unit))),
             F.panel(ctx.t("staffing.daily"), F.graph(PAGE, "daily", daily_figure(ctx))),
-            F.panel(ctx.t("staffing.night_cover"), F.graph(PAGE, "night", night_figure(ctx, gaps))),
             F.panel(f"{ctx.t('staffing.night')} ({int(gaps['uncovered'].sum()):,})", _night_list(ctx, gaps)),
+            F.panel(ctx.t("staffing.night_cover"), F.graph(PAGE, "night", night_figure(ctx, gaps)), cls="cv-wide"),
             F.panel(ctx.t("staffing.load"), F.graph(PAGE, "load", workload_figure(ctx, load.by_unit)), cls="cv-wide"),
         ], className="cv-panels"),
     ]

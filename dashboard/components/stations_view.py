@@ -59,22 +59,11 @@ def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure
         # bars by code (two stations may share a name), ticks by name; 43 full names overlapped into an
         # unreadable band, so with many bars the ticks drop the suffix every name shares ("…联勤联动工作站")
         xaxis={"type": "category", "automargin": True, "tickmode": "array", "tickvals": df["key"].tolist(),
-               "ticktext": short_names(names) if many else names, "tickangle": -60 if many else "auto",
+               "ticktext": F.short_names(names) if many else names, "tickangle": -60 if many else "auto",
                "tickfont": {"size": 10 if many else 12}},
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target, "y1": target,
                  "line": {"color": RED, "dash": "dash"}}])
 
-
-def short_names(names: list[str]) -> list[str]:
-    """``names`` without the suffix they all share, when what is left still tells them apart."""
-    n = 0  # length of the shared suffix, character by character
-    while names and n < min(map(len, names)) and len({x[-1 - n] for x in names}) == 1:
-        n += 1
-    suffix = names[0][len(names[0]) - n:] if names else ""
-    short = [x[: len(x) - n].rstrip() for x in names]
-    if len(suffix) < 2 or not all(short) or len(set(short)) < len(set(names)):
-        return names
-    return short
 
 
 def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None) -> F.Figure:

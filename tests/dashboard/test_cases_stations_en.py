@@ -11,6 +11,7 @@ import dash
 import metrics
 from dashboard.callbacks import pages_shared
 from dashboard.components import cases_view, stations_view
+from dashboard.components import figures as F
 from dashboard.components.labels import EN, ZH
 from dashboard.components.page import context_from_search, run
 from tests.dashboard.test_pages import figure, find, messages, text
@@ -144,7 +145,7 @@ def test_station_ticks_drop_the_shared_suffix_only_when_many_and_still_distinct(
     few = stations_view.closure_figure(frame(many[:5]), 0.85, None)["layout"]["xaxis"]
     assert few["ticktext"] == many[:5]  # few bars: the full names fit
     # names that would collide once shortened, or share nothing, keep their full form
-    assert stations_view.short_names(["A工作站", "A工作站", "B工作站"]) == ["A", "A", "B"]
-    assert stations_view.short_names(["A 工作站", "A工作站"]) == ["A 工作站", "A工作站"]
-    assert stations_view.short_names(["甲工作站", "工作站"]) == ["甲工作站", "工作站"]
-    assert stations_view.short_names(["甲一", "乙二"]) == ["甲一", "乙二"]
+    assert F.short_names(["A工作站", "A工作站", "B工作站"]) == ["A", "A", "B"]
+    assert F.short_names(["A 工作站", "A工作站"]) == ["A 工作站", "A工作站"]
+    assert F.short_names(["甲工作站", "工作站"]) == ["甲工作站", "工作站"]
+    assert F.short_names(["甲一", "乙二"]) == ["甲一", "乙二"]

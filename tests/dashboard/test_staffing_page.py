@@ -75,8 +75,10 @@ def test_grids_without_night_cover_listed_and_red(ctx: dash.Dash, raw: duckdb.Du
         name = li.children[0].children
         assert f" {gaps[name]} / " in li.children[1].children
     bars = figure(page, "night")["data"][0]
-    red = {y for y, c in zip(bars["y"], bars["marker"]["color"], strict=True) if c == "#b02a37"}
+    red = {n for n, c in zip(bars["hovertext"], bars["marker"]["color"], strict=True) if c == "#b02a37"}
     assert red == set(gaps)
+    assert [c == "#b02a37" for c in bars["marker"]["color"]] == sorted(  # the grids that missed nights first
+        (c == "#b02a37" for c in bars["marker"]["color"]), reverse=True)
 
 
 def test_workload_matches_sql(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
