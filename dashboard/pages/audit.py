@@ -21,9 +21,24 @@ from dashboard.i18n import lang_of
 
 dash.register_page(__name__, path="/audit", order=90, nav_key="nav.audit", title="城运体征 · 审计日志")
 
-ACTIONS = ("login.ok", "login.failed", "login.locked", "login.disabled", "logout", "export",
-           "user.add", "user.change", "user.disable", "user.enable", "user.passwd",
-           "token.create", "token.revoke", "token.refused", "login.ratelimited")
+# every event the user store logs, with what an administrator reads for it (the code stays in the
+# filter URL and in each cell's tooltip, so a log line can still be matched to the docs)
+ACTION_LABELS = {
+    "login.ok": ("登录成功", "Signed in"), "login.failed": ("登录失败", "Sign-in failed"),
+    "login.locked": ("账户锁定", "Account locked"), "login.disabled": ("停用账户尝试登录", "Disabled account tried"),
+    "logout": ("退出登录", "Signed out"), "export": ("导出数据", "Export"),
+    "user.add": ("新增用户", "User added"), "user.change": ("修改用户", "User changed"),
+    "user.disable": ("停用用户", "User disabled"), "user.enable": ("启用用户", "User enabled"),
+    "user.passwd": ("修改密码", "Password changed"), "token.create": ("创建大屏令牌", "Token created"),
+    "token.revoke": ("吊销令牌", "Token revoked"), "token.refused": ("令牌被拒绝", "Token refused"),
+    "login.ratelimited": ("登录过于频繁", "Sign-in rate-limited"),
+}
+ACTIONS = tuple(ACTION_LABELS)
+
+
+def action_label(action: str, lang: str) -> str:
+    pair = ACTION_LABELS.get(action)
+    return action if pair is None else _zh_en(lang, *pair)
 
 
 def _zh_en(lang: str, zh: str, en: str) -> str:
@@ -46,7 +61,7 @@ def layout(lang: str | None = None, action: str | None = None, **_query: Any) ->
         html.Tr([
             html.Td(dt.datetime.fromtimestamp(e.ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
             html.Td(e.actor or ""),
-            html.Td(e.action),
+            html.Td(action_label(e.action, lang), title=e.action),
             html.Td(e.target or ""),
             html.Td(json.dumps(dict(e.detail), ensure_ascii=False), className="cv-audit-detail"),
             html.Td(e.ip or ""),
@@ -55,7 +70,8 @@ def layout(lang: str | None = None, action: str | None = None, **_query: Any) ->
     ]
     filters = [html.A(_zh_en(lang, "全部", "all"), href="/audit" + ("?lang=en" if lang == "en" else ""))]
     for a in ACTIONS:
-        filters += [" · ", html.A(a, href=f"/audit?action={a}" + ("&lang=en" if lang == "en" else ""))]
+        filters += [" · ", html.A(action_label(a, lang), title=a,
+                                  href=f"/audit?action={a}" + ("&lang=en" if lang == "en" else ""))]
     return html.Div(
         className="cv-page cv-audit",
         children=[
