@@ -376,8 +376,6 @@ def test_admin_audit_page_lists_events_as_text(app: dash.Dash, store_path: Path)
     # the event reads in the admin's language, its code stays in the tooltip and the filter URL
     content = repr(r.json["response"]["_pages_content"]["children"])
     assert "登录失败" in content and "'title': 'login.failed'" in content and "action=login.failed" in content
-    import re
-
     logged = set(re.findall(r'audit\([^,]+, "([a-z.]+)"', "".join(
         p.read_text(encoding="utf-8") for p in Path(audit.__file__).parents[1].rglob("*.py"))))
     assert logged and logged <= set(audit.ACTIONS), logged - set(audit.ACTIONS)  # every logged event is labelled
