@@ -44,6 +44,7 @@ from metrics.explore import OpenOverdue
 from metrics.explore import open_overdue as explore_open_overdue
 from metrics.indicators import data_now as read_data_now
 from metrics.query import QueryError
+from metrics.status import source_extents
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +253,14 @@ def data_now() -> datetime | None:
     snapshot: it changes only with a load, and a page passes it to each metrics call that needs it
     (``now=``) instead of each reading ``warehouse_meta`` again."""
     return per_snapshot("metrics.data_now", read_data_now)
+
+
+def data_start(source: str) -> datetime | None:
+    """When a source's data begins (its earliest timestamp: ``metrics.status.source_extents``, the
+    data-status page's figures, kept under the same key). Before it a day has no data rather than no
+    cases, and a previous period reaching back before it is only partly covered."""
+    extents = per_snapshot("status.extents", source_extents)
+    return next((e.first for e in extents if e.key == source), None)
 
 
 def open_overdue() -> OpenOverdue | None:

@@ -63,8 +63,13 @@ def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
     pstart = ctx.query.previous().period.start
     prev_s = dict(zip(prev["key"], prev["cases"], strict=True))
     x = [d.strftime("%Y-%m-%d") for d in days]
-    y = [int(cur_s.get(k, 0)) for k in x]
-    yp = [int(prev_s.get((pstart + (d - p.start)).strftime("%Y-%m-%d"), 0)) for d in days]
+    # days before the data begins have no value, not zero cases (a year view of a warehouse loaded
+    # from last November drew the previous year as a flat zero line)
+    first = data.data_start("cases")
+    since = f"{first:%Y-%m-%d}" if first is not None else ""
+    y = [int(cur_s.get(k, 0)) if k >= since else None for k in x]
+    prev_days = [(pstart + (d - p.start)).strftime("%Y-%m-%d") for d in days]
+    yp = [int(prev_s.get(k, 0)) if k >= since else None for k in prev_days]
     return F.fig([
         {"type": "scatter", "x": x, "y": yp, "name": ctx.t("cases.previous"), "mode": "lines",
          "line": {"color": "#aab4be", "dash": "dot"}, "hoverinfo": "skip"},
@@ -148,7 +153,7 @@ def kpis(ctx: Ctx) -> html.Div:
 
     return html.Div([
         tile(name("registered"), F.num(vals["registered"].value),
-             f"{ctx.t('cases.previous_short')} {F.num(vals['registered'].previous_value)}"),
+             ctx.previous_text("cases", F.num(vals["registered"].previous_value))),
         tile(*rate("proactive_rate")), tile(*rate("closure_rate")),
         tile(name("handling_p50"), F.num(vals["handling_p50"].value) + " h"),
         tile(*rate("urgent_arrival_rate")), tile(*rate("urgent_result_rate")),

@@ -79,7 +79,7 @@ def kpis(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> html.Div:
                          html.Div(sub, className="cv-kpi-target")], className="cv-kpi", id=f"hotline-kpi-{v.metric_id}")
 
     orders, backlog = vals["hotline_orders"], vals["hotline_backlog"]
-    tiles = [tile(orders, F.num(orders.value), f"{ctx.t('cases.previous')} {F.num(orders.previous_value)}")]
+    tiles = [tile(orders, F.num(orders.value), ctx.previous_text("hotline", F.num(orders.previous_value)))]
     for k in HX.RATE_IDS:
         v = vals[k]
         tiles.append(tile(v, F.pct(v.value), f"{ctx.t('hotline.target')} {F.pct(v.target)} · "

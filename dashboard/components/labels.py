@@ -80,7 +80,7 @@ ZH = {
     "hotline.place.unit": "按村居/单位",
     "hotline.rule": "同一地点同类诉求 {m} 天内 ≥ {n} 次", "hotline.hot_n": "最少次数",
     "hotline.hot_m": "天数窗口", "hotline.drilled": "{n} 件工单",
-    "page.no_data": "无数据",
+    "page.no_data": "无数据", "page.data_from": "数据始于 {d}",
 }
 
 
@@ -169,7 +169,7 @@ EN = {
     "staffing.night_cover": "Night cover per grid (red: a night uncovered; click to filter)",
     "staffing.nights_without": "nights without night cover",
     "staffing.all_covered": "Every grid had night cover every night",
-    "page.no_data": "No data",
+    "page.no_data": "No data", "page.data_from": "data from {d}",
 }
 
 # The warehouse's case codes (etl.schema CASE_SOURCES / CASE_STATUSES / URGENCIES) as people say them.

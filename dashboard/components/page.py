@@ -42,6 +42,15 @@ class Ctx:
     def en(self) -> bool:
         return str(self.lang or "").lower().startswith("en")
 
+    def previous_text(self, source: str, value: str) -> str:
+        """"上期 80,636", and when the previous period begins before the source's data: "(数据始于
+        2025-11-29)", so a year compared with a year of which only a month was loaded says so."""
+        first = data.data_start(source)
+        text = f"{self.t('cases.previous_short')} {value}"
+        if first is not None and self.query.previous().period.start < first:
+            text += f" ({self.t('page.data_from', d=f'{first:%Y-%m-%d}')})"
+        return text
+
     def unit_name(self, code: str | None) -> str:
         if code is None:
             return "District" if self.en else "全区"

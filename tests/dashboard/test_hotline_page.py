@@ -276,3 +276,11 @@ def test_bad_hot_parameters_are_a_message(ctx: dash.Dash) -> None:
         msg = messages(layout(**q))
         assert msg and "must be a whole number" in msg[0], q
     assert messages(layout(hot_n="2", hot_m="365")) == []
+
+
+def test_previous_count_says_when_the_previous_period_begins_before_the_data(ctx: dash.Dash,
+                                                                             raw: duckdb.DuckDBPyConnection) -> None:
+    first = raw.execute("SELECT min(received_at) FROM hotline_orders").fetchone()[0]
+    year = layout(period="year", date=f"{first:%Y}-12-31")
+    assert f"数据始于 {first:%Y-%m-%d}" in text(year)
+    assert "数据始于" not in text(layout())  # this month's previous month is inside the data

@@ -366,6 +366,26 @@ def test_cases_trend_stops_at_the_data_now(ctx: dash.Dash) -> None:
     assert len(past) == last_month_end.day and past[-1] == last_month_end.strftime("%Y-%m-%d")
 
 
+def test_days_before_the_data_begins_have_no_value_and_the_kpi_says_so(ctx: dash.Dash,
+                                                                         raw: duckdb.DuckDBPyConnection) -> None:
+    first = raw.execute("SELECT min(reported_at) FROM cases").fetchone()[0]
+    year = cases.layout(period="year", date=f"{first:%Y}-12-31")  # the year the data begins in
+    prev_year = cases.layout(period="year", date=f"{first.year + 1}-06-30")
+    assert messages(year) == [] and messages(prev_year) == []
+    since = f"{first:%Y-%m-%d}"
+    previous, current = figure(year, "trend")["data"][:2]
+    for x, y in zip(current["x"], current["y"], strict=True):
+        assert (y is None) == (x < since), x  # no value before the first day, a count (maybe 0) after
+    assert all(y is None for y in previous["y"])  # the previous year holds no data at all
+    assert f"数据始于 {since}" in text(find(year, lambda c: getattr(c, "id", None) == "cases-kpis")[0])
+    # the current month, whose previous month lies inside the data: no note, no gap
+    month = context_from_search("").query
+    assert month.previous().period.start >= first
+    inside = cases.layout()
+    assert "数据始于" not in text(find(inside, lambda c: getattr(c, "id", None) == "cases-kpis")[0])
+    assert None not in figure(inside, "trend")["data"][0]["y"]
+
+
 def test_major_classes_keep_families_apart(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
     params = period_params(ctx)
     page = cases.layout(**params)
