@@ -181,6 +181,8 @@ _S: dict[str, tuple[str, str]] = {
     "scr.stations.none": ("暂无站点结案数据", "No station closures yet"),
     "scr.hourly.total": ("合计", "Total"),
     "scr.trend.flat": ("持平", "flat"),
+    "scr.watch": ("需关注（低于目标）", "Below target"),
+    "scr.watch.target": ("目标", "target"),
 }
 
 STRINGS: Mapping[str, tuple[str, str]] = MappingProxyType(_S)

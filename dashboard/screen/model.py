@@ -36,11 +36,26 @@ class Dimension:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """A vital sign below its target (score < 1), shown on the wall under the dimension tiles."""
+
+    metric_id: str
+    label: str
+    value: float | None  # a rate as a fraction (every scored sign is a rate)
+    target: float | None
+    status: str  # good | warn | bad | none
+
+
+WATCH_MAX = 4  # what fits under the tiles at 1080p without scrolling
+
+
+@dataclass(frozen=True)
 class VitalsView:
     overall: float | None
     status: str
     delta: float | None
     dimensions: tuple[Dimension, ...]
+    watch: tuple[Watch, ...] = ()  # the signs furthest below target, worst first
 
 
 @dataclass(frozen=True)
@@ -158,49 +173,20 @@ def _diff(cur: float | None, prev: float | None) -> float | None:
 
 
 def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
-    """CityScore vital signs (1.0 = on target) per dimension, with the trend against the previous period."""
-    con, q = data.connection(), rolling_query(cfg, at)
-    if hasattr(metrics, "vital_signs"):
-        vs = metrics.vital_signs(con, q)
-        dims = tuple(
-            Dimension(d.dimension, d.name_en if cfg.lang == "en" else d.dimension, _num(d.score), _status(d.status),
-                      _diff(_num(d.score), _num(d.previous_score)))
-            for d in vs.dimensions
-        )
-        return VitalsView(_num(vs.overall), _status(vs.status), _diff(_num(vs.overall), _num(vs.previous_overall)),
-                          dims)
-    return _vitals_from_values(cfg, con, q)
-
-
-def _vitals_from_values(cfg: ScreenConfig, con: Any, q: Query) -> VitalsView:
-    """Until ``metrics.vital_signs`` lands: the same CityScore from ``indicator_values`` and ``score_of``."""
-    from metrics.model import DIMENSION_EN
-
-    inds = {i.id: i for i in metrics.catalog()}
-    values = metrics.indicator_values(con, list(metrics.VITAL_SIGNS), q)
-    per_dim: dict[str, list[tuple[float, float | None]]] = {}
-    for mid, v in values.items():
-        ind = inds[mid]
-        cur = metrics.score_of(ind, v.value)
-        if cur is None:
-            continue
-        per_dim.setdefault(ind.dimension, []).append((min(cur, 1.5), metrics.score_of(ind, v.previous_value)))
-
-    def mean(xs: list[float]) -> float | None:
-        return sum(xs) / len(xs) if xs else None
-
-    def status(score: float | None) -> str:
-        return "none" if score is None else ("good" if score >= 1 else ("warn" if score >= 0.9 else "bad"))
-
-    dims = []
-    for dim, pairs in per_dim.items():
-        score = mean([c for c, _ in pairs])
-        prev = mean([min(p, 1.5) for _, p in pairs if p is not None])
-        dims.append(Dimension(dim, DIMENSION_EN.get(dim, dim) if cfg.lang == "en" else dim, score, status(score),
-                              _diff(score, prev)))
-    overall = mean([d.score for d in dims if d.score is not None])
-    prev_all = mean([d.score - d.delta for d in dims if d.score is not None and d.delta is not None])
-    return VitalsView(overall, status(overall), _diff(overall, prev_all), tuple(dims))
+    """CityScore vital signs (1.0 = on target) per dimension, with the trend against the previous period,
+    and the signs furthest below target: what pulls the scores down, named on the wall."""
+    vs = metrics.vital_signs(data.connection(), rolling_query(cfg, at))
+    en = cfg.lang == "en"
+    dims = tuple(
+        Dimension(d.dimension, d.name_en if en else d.dimension, _num(d.score), _status(d.status),
+                  _diff(_num(d.score), _num(d.previous_score)))
+        for d in vs.dimensions
+    )
+    below = sorted((s for s in vs.signs if s.score is not None and s.score < 1), key=lambda s: (s.score, s.metric_id))
+    watch = tuple(Watch(s.metric_id, s.name_en if en else s.name_zh, _num(s.value), _num(s.target), _status(s.status))
+                  for s in below[:WATCH_MAX])
+    return VitalsView(_num(vs.overall), _status(vs.status), _diff(_num(vs.overall), _num(vs.previous_overall)),
+                      dims, watch)
 
 
 def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:
@@ -219,14 +205,9 @@ def _ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
     """Top 5 and bottom 5 units one level below the screen's unit on the composite (区域评价) score."""
     con, q = data.connection(), rolling_query(cfg, at)
     level = _child_level(cfg)
-    if hasattr(metrics, "ranking"):
-        df = metrics.ranking(con, level, "region_composite", q, by_peer_group=False)
-        df = df[df["score"].notna()].sort_values("score", ascending=False)
-        items = [(str(r["name"]), _num(r["score"])) for r in df.to_dict("records")]
-    else:  # until the ranking API lands: rank on the on-time closure rate
-        df = metrics.indicator_table(con, "ontime_closure_rate", q, by=level)
-        df = df[df["value"].notna()].sort_values("value", ascending=False)
-        items = [(str(r["name"]), (_num(r["value"]) or 0) * 100) for r in df.to_dict("records")]
+    df = metrics.ranking(con, level, "region_composite", q, by_peer_group=False)
+    df = df[df["score"].notna()].sort_values("score", ascending=False)
+    items = [(str(r["name"]), _num(r["score"])) for r in df.to_dict("records")]
     k = min(5, math.ceil(len(items) / 2))  # few units: split them, never list one twice
     return RankingView(tuple(items[:k]), tuple(items[max(k, len(items) - 5):][::-1]), level, len(items))
 

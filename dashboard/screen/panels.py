@@ -59,6 +59,13 @@ def _delta(delta: float | None, lang: str = "zh") -> html.Span:
     return html.Span(f"{arrow} {abs(delta):.2f}", className="scr-delta " + ("up" if delta > 0 else "down"))
 
 
+def _target(target: float | None) -> str:
+    """97%, or 82.5% when a site sets a target between whole percents."""
+    if target is None:
+        return "—"
+    return _fmt(target, 0 if round(target * 100, 6).is_integer() else 1, pct=True)
+
+
 def vitals(view: VitalsView, lang: str) -> list[Any]:
     overall = html.Div(
         [html.Div(t("scr.overall", lang), className="scr-score-label"),
@@ -74,7 +81,14 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
                  className=f"scr-tile is-{d.status}")
         for d in view.dimensions
     ]
-    return [overall, html.Div(tiles, className="scr-tiles")]
+    watch = [html.Div(t("scr.watch", lang), className="scr-watch-title")] + [
+        html.Div([html.Span(w.label, className="scr-watch-name", title=w.label),
+                  html.Span(_fmt(w.value, 1, pct=True), className="scr-watch-value"),
+                  html.Span(f"{t('scr.watch.target', lang)} {_target(w.target)}", className="scr-watch-target")],
+                 className=f"scr-watch-row is-{w.status}", **{"data-metric": w.metric_id, "data-value": w.value})
+        for w in view.watch
+    ] if view.watch else []
+    return [overall, html.Div(tiles, className="scr-tiles"), html.Div(watch, className="scr-watch")]
 
 
 # --- bar charts (HTML/CSS) ----------------------------------------------------------------------

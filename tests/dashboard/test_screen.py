@@ -380,3 +380,29 @@ def test_station_count_is_the_last_30_days_and_the_title_says_so(ctx: dash.Dash,
     assert (st.meeting, st.rated) == (int((rated >= 0.85).sum()), len(rated))
     for key in ("scr.stations", "scr.ranking", "scr.vitals"):
         assert "近30天" in i18n.t(key, "zh") and "last 30 days" in i18n.t(key, "en")
+
+
+def test_wall_names_the_signs_below_target_worst_first(ctx: dash.Dash, settings: Settings):
+    """The watch list under the tiles, against CityScore computed here from the raw indicator values."""
+    import metrics
+    from dashboard import data
+    from dashboard.screen import panels
+
+    cfg = parse({}, settings)
+    at = model.now(cfg)
+    values = metrics.indicator_values(data.connection(), list(metrics.VITAL_SIGNS), model.rolling_query(cfg, at))
+    scores = {}
+    for mid, v in values.items():
+        if v.value is None or v.target is None or (v.direction == "lower" and v.value == 0):
+            continue
+        scores[mid] = v.value / v.target if v.direction == "higher" else v.target / v.value
+    below = sorted((s, m) for m, s in scores.items() if s < 1)
+    view = model.vitals(cfg, at)
+    assert [w.metric_id for w in view.watch] == [m for _, m in below[:model.WATCH_MAX]]
+    assert all(w.value == pytest.approx(values[w.metric_id].value) for w in view.watch)
+    rows = _find(panels.vitals(view, "zh"), "scr-watch-row")
+    assert [r.to_plotly_json()["props"]["data-metric"] for r in rows] == [w.metric_id for w in view.watch]
+    assert view.watch  # the test warehouse has signs below target: the list is exercised
+    assert values[view.watch[0].metric_id].name_zh in json.dumps(rows[0].to_plotly_json(),
+                                                                    cls=plotly.utils.PlotlyJSONEncoder,
+                                                                    ensure_ascii=False)
