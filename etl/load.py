@@ -624,8 +624,16 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     if inserted or updated:
         upd = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in allc if c not in keys)
         action = f"DO UPDATE SET {upd}" if upd else "DO NOTHING"
-        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg"
-                    f" ON CONFLICT ({', '.join(q(k) for k in keys)}) {action}")
+        # New rows in time order (``stored_order``: DuckDB appends a plain INSERT in its ORDER BY, not
+        # an INSERT ... ON CONFLICT), so they go in a statement of their own; a missing time sorts last,
+        # the key breaks ties so reruns store alike. Updated rows stay where they are.
+        order = (f" ORDER BY {q(table.stored_order)} NULLS LAST, {', '.join(q(k) for k in keys)}"
+                 if table.stored_order in cols else "")
+        if inserted:
+            con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE __is_new{order}")
+        if updated:
+            con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE NOT __is_new"
+                        f" ON CONFLICT ({', '.join(q(k) for k in keys)}) {action}")
     if m.kind == "cases" and "status" in cols:
         # The latest state wins in `cases`; every state we have seen stays in the history.
         ts = _status_ts(cols)

@@ -92,3 +92,33 @@ def test_staffing_checks_and_several_kinds_in_one_snapshot(tmp_path, warehouse):
     assert q(warehouse, "SELECT roster_id, town_code, grid_code FROM staffing_roster") == [("demo:r1", "T1", "G1")]
     assert q(warehouse, "SELECT kind, rows_read, rows_loaded, rows_rejected FROM etl_run ORDER BY run_id") == [
         ("units", 4, 4, 0), ("staffing", 3, 1, 2)]
+
+
+def test_new_cases_are_stored_in_report_order_and_updates_stay_in_place(tmp_path, warehouse):
+    """Zone maps on reported_at can only skip row groups if rows are stored in time order: each load
+    appends its new rows sorted by ``stored_order``, whatever the file's order."""
+    import numpy as np
+    import pandas as pd
+
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    rng = np.random.default_rng(7)
+    n = 500
+    times = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90 * 24 * 60, n), unit="min")
+
+    def write(path: Path, ids: range, status: str) -> Path:
+        df = pd.DataFrame({"case_id": [f"demo:{i}" for i in ids], "source_system": "demo",
+                           "source_id": [str(i) for i in ids], "status": status,
+                           "reported_at": times[list(ids)], "unit_code": "V1"})
+        df.sample(frac=1.0, random_state=3).to_parquet(path)  # the file is in no particular order
+        return path
+
+    load_files(warehouse, "cases", [write(tmp_path / "a.parquet", range(300), "reported")], "demo_cases")
+    stored = q(warehouse, "SELECT case_id, reported_at FROM cases ORDER BY rowid")
+    assert [t for _, t in stored] == sorted(t for _, t in stored) and len(stored) == 300
+    # a second load: 200 new cases and 100 updates of stored ones
+    load_files(warehouse, "cases", [write(tmp_path / "b.parquet", range(200, n), "closed")], "demo_cases")
+    after = q(warehouse, "SELECT case_id, reported_at, status FROM cases ORDER BY rowid")
+    assert [c for c, _, _ in after[:300]] == [c for c, _ in stored]  # updated rows stay where they were
+    assert {c for c, _, s in after[:300] if s == "closed"} == {f"demo:{i}" for i in range(200, 300)}
+    appended = [t for _, t, _ in after[300:]]
+    assert appended == sorted(appended) and len(appended) == 200
