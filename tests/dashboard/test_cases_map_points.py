@@ -4,6 +4,7 @@ browser builds the clustered GeoJSON layer from them, ``maps.POINTS_JS``) and li
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import dash
@@ -72,7 +73,7 @@ def test_filter_bar_unit_menus_follow_the_tree(ctx: dash.Dash) -> None:
         while cur in tree and tree[cur][0] in ("town", "grid", "village"):
             chain.insert(0, cur)
             cur = tree[cur][1]
-        bar = filter_bar("cases", FilterState(unit=code), units, [], [], [], c.t)
+        bar = filter_bar("cases", FilterState(unit=code), units, [], [], [], c.t, today=date(2026, 3, 1))
         menus = {x.id["field"]: x for x in find(bar, lambda x: isinstance(getattr(x, "id", None), dict)
                                                    and x.id.get("field") in ("town", "grid", "village"))}
         assert [menus[f].value for f in ("town", "grid", "village")] == [*chain, None, None, None][:3], code
