@@ -171,9 +171,11 @@ def _opts(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
 
 def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple[str, str]],
                sources: list[tuple[str, str]], statuses: list[tuple[str, str]], t: Any,
-               today: date) -> html.Div:
+               today: date, *, case_filters: bool = True, lang: str | None = None) -> html.Div:
     """The filter bar. Ids are ``{"type": "cv-filter", "page": page, "field": name}``; one callback for all
-    pages (``dashboard.callbacks.filters``) turns a change into a new URL."""
+    pages (``dashboard.callbacks.filters``) turns a change into a new URL. ``case_filters=False`` leaves
+    out category, source, urgency and status, for pages whose data has none of them (sensors, rosters):
+    a control that changes nothing is worse than none. The reset link keeps the reader's language."""
 
     def fid(name: str) -> dict[str, str]:
         return {"type": "cv-filter", "page": page, "field": name}
@@ -210,17 +212,21 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
         _field(t("filter.end"), dcc.Input(id=fid("end"), type="date", debounce=True,
                                           value=state.end.isoformat() if state.end else None,
                                           disabled=state.period != "custom")),
-        _field(t("filter.category"), dcc.Dropdown(id=fid("category"), options=_opts(categories),
-                                                  value=state.category, placeholder=t("filter.all"))),
-        _field(t("filter.source"), dcc.Dropdown(id=fid("source"), options=_opts(sources), value=state.source,
-                                                placeholder=t("filter.all"))),
-        _field(t("filter.urgency"), dcc.Dropdown(
-            id=fid("urgency"), options=_opts([(u, t(f"filter.urgency.{u}")) for u in URGENCIES]),
-            value=state.urgency, placeholder=t("filter.all"))),
-        _field(t("filter.status"), dcc.Dropdown(id=fid("status"), options=_opts(statuses), value=state.status,
-                                                placeholder=t("filter.all"))),
-        html.A(t("filter.reset"), href=f"/{page}", className="cv-filter-reset"),
     ]
+    if case_filters:
+        children += [
+            _field(t("filter.category"), dcc.Dropdown(id=fid("category"), options=_opts(categories),
+                                                      value=state.category, placeholder=t("filter.all"))),
+            _field(t("filter.source"), dcc.Dropdown(id=fid("source"), options=_opts(sources), value=state.source,
+                                                    placeholder=t("filter.all"))),
+            _field(t("filter.urgency"), dcc.Dropdown(
+                id=fid("urgency"), options=_opts([(u, t(f"filter.urgency.{u}")) for u in URGENCIES]),
+                value=state.urgency, placeholder=t("filter.all"))),
+            _field(t("filter.status"), dcc.Dropdown(id=fid("status"), options=_opts(statuses), value=state.status,
+                                                    placeholder=t("filter.all"))),
+        ]
+    reset = f"/{page}?lang=en" if str(lang or "").lower().startswith("en") else f"/{page}"
+    children.append(html.A(t("filter.reset"), href=reset, className="cv-filter-reset"))
     return html.Div(children, className="cv-filter-bar", role="search")
 
 

@@ -27,11 +27,13 @@ from metrics.case_panels import case_panels
 PAGE = "cases"
 
 
-def bar(ctx: Ctx, page: str) -> html.Div:
+def bar(ctx: Ctx, page: str, *, case_filters: bool = True) -> html.Div:
+    """The filter bar of the case pages; ``case_filters=False`` for pages that filter by unit and period
+    only (sensors, staffing)."""
     opts = data.per_snapshot("pages.filter_options", explore.filter_options)
     return filter_bar(page, ctx.state, ctx.units, opts["category"], labelled("source", opts["source"], ctx.en),
                       labelled("status", opts["status"], ctx.en), ctx.t,
-                      today=data.site_now().date())
+                      today=data.site_now().date(), case_filters=case_filters, lang=ctx.lang)
 
 
 def drill_banner(ctx: Ctx, page: str) -> html.Div | None:

@@ -65,7 +65,6 @@ ZH = {
     "staffing.persons": "在岗人数（期内）", "staffing.nights_note": "有夜间缺岗的网格 / 网格数（截至今晚）",
     "staffing.daily": "每日在岗人数（按班次）", "staffing.night_cover": "各网格夜间值守覆盖（红：有缺岗夜，点击筛选）",
     "staffing.nights_without": "夜无夜间值守", "staffing.all_covered": "所有网格每晚都有夜间值守",
-    "staffing.filters_note": "本页只按单位和周期筛选；类别、来源等筛选不适用于排班。",
     # --- stations page (task pages3) ---
     "stations.rate": "本站结案率", "stations.table": "当月应结案的工作站案件",
     "stations.drill_hint": "点击月度走势中的某个月，列出该月应结案的工作站案件（即该月结案率的分母）。",
@@ -94,7 +93,6 @@ EN = {
     "sensors.default": "No sensor chosen: showing a default one (alarming ones first)",
     "staffing.duty": "On duty by shift",
     "staffing.night": "Grids without night cover", "staffing.load": "Cases per on-duty person",
-    "staffing.filters_note": "Only the unit and the period apply on this page.",
     # --- stations page (task pages3) ---
     "stations.rate": "Station closure rate", "stations.table": "Station cases due that month",
     "stations.drill_hint": "Click a month of the trend to list the station cases due that month "

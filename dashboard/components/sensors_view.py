@@ -269,7 +269,7 @@ def render(ctx: Ctx) -> list[Any]:
              if info else "")
     return [
         html.H1([ctx.t("sensors.title"), html.Span(scope, className="cv-scope")]),
-        bar(ctx, PAGE),
+        bar(ctx, PAGE, case_filters=False),
         html.Div([_picker(ctx, latest, chosen), *type_note], className="cv-drill-banner"),
         _kpis(ctx, status, flow, sev, target),
         html.Div([

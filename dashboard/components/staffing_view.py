@@ -112,8 +112,7 @@ def render(ctx: Ctx) -> list[Any]:
     scope = f"{ctx.unit_name(ctx.state.unit)} · {q.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
     return [
         html.H1([ctx.t("staffing.title"), html.Span(scope, className="cv-scope")]),
-        bar(ctx, PAGE),
-        html.P(ctx.t("staffing.filters_note"), className="cv-muted"),
+        bar(ctx, PAGE, case_filters=False),
         _kpis(ctx, duty, gaps, load),
         html.Div([
             F.panel(ctx.t("staffing.duty"), F.graph(PAGE, "duty", duty_figure(ctx, duty.by_unit))),

@@ -209,6 +209,25 @@ def test_analyst_date_box_shows_the_anchor_in_use(ctx: dash.Dash, page: str) -> 
     assert box.value == "2026-03-15"
 
 
+@pytest.mark.parametrize(("page", "case_fields"), [("cases", True), ("hotline", True), ("sensors", False),
+                                                  ("staffing", False)])
+def test_filter_bar_shows_only_the_filters_the_page_applies(ctx: dash.Dash, page: str, case_fields: bool) -> None:
+    """Sensors and rosters have no category, source, urgency or status: their bars leave those out
+    (they used to show four controls that changed nothing). The reset link keeps an English reader."""
+    from dashboard.components import hotline_view, sensors_view, staffing_view
+
+    render = {"cases": cases_view.render, "hotline": hotline_view.render, "sensors": sensors_view.render,
+              "staffing": staffing_view.render}[page]
+    for lang in ("zh", "en"):
+        tree = run(page, {"lang": "en"} if lang == "en" else {}, render)
+        fields = {c.id["field"] for c in find(tree, lambda c: isinstance(getattr(c, "id", None), dict)
+                                              and c.id.get("type") == "cv-filter" and c.id.get("page") == page)}
+        assert {"town", "grid", "village", "period", "date", "start", "end"} <= fields
+        assert bool(fields & {"category", "source", "urgency", "status"}) == case_fields, fields
+        reset = find(tree, lambda c: "cv-filter-reset" in (getattr(c, "className", "") or ""))[0]
+        assert reset.href == (f"/{page}?lang=en" if lang == "en" else f"/{page}")
+
+
 def test_rankings_export_matches_the_table(ctx: dash.Dash) -> None:
     search = "?level=grid&measure=region_composite"
     out = rank_cb.export(search, "xlsx")
