@@ -88,7 +88,12 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
                  className=f"scr-watch-row is-{w.status}", **{"data-metric": w.metric_id, "data-value": w.value})
         for w in view.watch
     ] if view.watch else []
-    return [overall, html.Div(tiles, className="scr-tiles"), html.Div(watch, className="scr-watch")]
+    # three dimensions sit in one row (a 2 × 2 grid left a hole and pushed the below-target list out of
+    # the panel); four or more wrap two to a row
+    cols = len(tiles) if len(tiles) <= 3 else 2
+    return [overall, html.Div(tiles, className="scr-tiles", style={"gridTemplateColumns": f"repeat({max(cols, 1)}, "
+                                                                                     "minmax(0, 1fr))"}),
+            html.Div(watch, className="scr-watch")]
 
 
 # --- bar charts (HTML/CSS) ----------------------------------------------------------------------

@@ -59,7 +59,7 @@ def _wait_filled(page):
     page.wait_for_timeout(300)  # let the map tiles of polygons settle
 
 
-@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (5760, 1080)])
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (5760, 1080), (1280, 720)])
 def test_screen_renders_at_wall_sizes(open_page, width, height):
     page = open_page("/screen?kiosk=1", width=width, height=height, wait=None)
     _wait_filled(page)
@@ -80,6 +80,15 @@ def test_screen_renders_at_wall_sizes(open_page, width, height):
     page.wait_for_function(f"({fit_js})() >= 0.75", timeout=20_000)
     fill = page.evaluate(fit_js)
     assert 0.75 <= fill <= 1.02, fill
+    # the below-target list sits under the dimension tiles and inside its panel, every row whole
+    watch = page.evaluate("""() => {
+      const body = document.querySelector('#scr-panel-vitals .scr-panel-body').getBoundingClientRect();
+      const tiles = document.querySelector('.scr-tiles').getBoundingClientRect();
+      return [...document.querySelectorAll('.scr-watch-row')].map(e => {
+        const r = e.getBoundingClientRect();
+        return r.height > 0 && r.top >= tiles.bottom - 1 && r.bottom <= body.bottom + 1; });
+    }""")
+    assert watch and all(watch), watch
     assert "青浦区" in page.inner_text(".scr-header")
     clock = page.inner_text("#scr-clock")
     assert ":" in clock
