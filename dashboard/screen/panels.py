@@ -120,29 +120,34 @@ def short_label(name: str, limit: int = 8) -> str:
 
 
 def _hbar(label: str, title: str, value: float, width: str, text: str, tone: str,
-          marker: str | None = None) -> html.Div:
+          marker: str | None = None, extra: bool = False) -> html.Div:
     track = [html.Div(className=f"scr-bar-fill is-{tone}", style={"width": width})]
     if marker is not None:
         track.append(html.Div(className="scr-bar-target", style={"left": marker}))
     return html.Div([html.Span(label, className="scr-bar-name", title=title),
                      html.Div(track, className="scr-bar-track"),
                      html.Span(text, className="scr-bar-value")],
-                    className="scr-bar", **{"data-value": f"{value:.6g}"})
+                    className="scr-bar is-extra" if extra else "scr-bar", **{"data-value": f"{value:.6g}"})
 
 
-def stations_bars(view: StationsView, lang: str, n: int = 12) -> html.Div:
-    """The worst ``n`` rated stations, worst on top, against the 85% line."""
-    rows = [r for r in view.rows if r.rate is not None][:n]
+def stations_bars(view: StationsView, lang: str, n: int = 12, n_tall: int = 24) -> html.Div:
+    """The worst rated stations, worst on top, against the 85% line: ``n`` in the overview's panel, and
+    ``n_tall`` in the stations view, whose panel runs the wall's full height (12 bars there were a few
+    thick stripes for a district of 43 stations). The bars past ``n`` are drawn with ``is-extra``; the
+    wall's CSS shows them in the stations view only."""
+    rows = [r for r in view.rows if r.rate is not None][:max(n, n_tall)]
     if not rows:
         return empty_note(t("scr.stations.none", lang))
     line = _pct_of(view.target, 1.0)
     bars = [_hbar(short_label(r.name), f"{r.name} {r.closed}/{r.due}", r.rate or 0.0, _pct_of(r.rate or 0.0, 1.0),
-                  f"{(r.rate or 0) * 100:.1f}%", _tone(r.rate or 0.0, view.target), line) for r in rows]
+                  f"{(r.rate or 0) * 100:.1f}%", _tone(r.rate or 0.0, view.target), line, extra=i >= n)
+            for i, r in enumerate(rows)]
     head = html.Div([html.Span(className="scr-bar-name"),
                      html.Div(html.Span(f"{view.target * 100:.0f}%", className="scr-bar-target-label",
                                         style={"left": line}), className="scr-bar-track is-axis"),
                      html.Span(className="scr-bar-value")], className="scr-bar-head")
-    return html.Div([head, *bars], className="scr-bars", style={"--scr-bar-rows": str(len(bars))})
+    return html.Div([head, *bars], className="scr-bars",
+                    style={"--scr-bar-rows": str(min(len(bars), n)), "--scr-bar-rows-tall": str(len(bars))})
 
 
 def hourly_bars(df: pd.DataFrame, lang: str) -> html.Div:

@@ -202,8 +202,9 @@ BARS_JS = """
   const box = (sel) => Array.from(document.querySelectorAll(sel)).map(e => e.getBoundingClientRect().width);
   const line = document.querySelector('#scr-stations .scr-bar-target');
   const track = line && line.parentElement.getBoundingClientRect();
-  return {stations: vals('#scr-stations .scr-bar'), widths: box('#scr-stations .scr-bar-fill'),
-          tracks: box('#scr-stations .scr-bar-track:not(.is-axis)'),
+  return {stations: vals('#scr-stations .scr-bar:not(.is-extra)'),
+          widths: box('#scr-stations .scr-bar:not(.is-extra) .scr-bar-fill'),
+          tracks: box('#scr-stations .scr-bar:not(.is-extra) .scr-bar-track:not(.is-axis)'),
           line: line ? (line.getBoundingClientRect().left - track.left) / track.width : null,
           hours: vals('#scr-hourly .scr-col'), ranking: vals('#scr-ranking li'),
           plotly: !!window.Plotly || !!document.querySelector('script[src*="plotly"]'),
@@ -246,3 +247,26 @@ def test_bars_match_the_metrics_layer(open_page, warehouse_root: Path):
         [s for _, s in (*ranking.top, *ranking.bottom)], rel=1e-5)
     assert not got["plotly"]  # the wall page does not load the Plotly bundle
     assert got["nameFont"] >= 14 and got["clipped"] == 0  # readable from across the room, labels fit
+
+
+EXTRA_JS = """
+() => {
+  const bars = Array.from(document.querySelectorAll('#scr-stations .scr-bar'));
+  bars.slice(-2).forEach(b => b.classList.add('is-extra'));  // as stations_bars marks the bars past n
+  const shown = bars.filter(b => b.getBoundingClientRect().height > 0);
+  const body = document.querySelector('#scr-stations').getBoundingClientRect();
+  return {all: bars.length, shown: shown.length,
+          inside: shown.every(b => b.getBoundingClientRect().bottom <= body.bottom + 1)};
+}
+"""
+
+
+@pytest.mark.parametrize(("view", "hidden"), [("overview", 2), ("stations", 0)])
+def test_extra_station_bars_show_in_the_stations_view_only(open_page, view: str, hidden: int):
+    """The bars past the overview's 12 (``is-extra``) are hidden there and shown, inside the panel, in the
+    stations view's full-height panel."""
+    page = open_page(f"/screen?kiosk=1&playlist={view}&dwell=600", wait=FILLED)
+    page.wait_for_selector("#scr-stations .scr-bar", state="attached", timeout=30_000)
+    page.wait_for_selector(f".view-{view}", timeout=10_000)
+    got = page.evaluate(EXTRA_JS)
+    assert got["all"] >= 3 and got["shown"] == got["all"] - hidden and got["inside"], got

@@ -95,8 +95,9 @@ def test_refresh_fills_every_panel_then_skips_unchanged(pinned: dash.Dash, setti
     assert [c.to_plotly_json()["props"]["data-value"] for c in cols] == \
         ["" if v != v else f"{v:g}" for v in hourly["today"]]
     bars = _find(by_id[S.STATIONS], "scr-bar")
-    rated = [r for r in model.stations(scr, model.now(scr)).rows if r.rate is not None][:12]
+    rated = [r for r in model.stations(scr, model.now(scr)).rows if r.rate is not None][:24]
     assert [float(b.to_plotly_json()["props"]["data-value"]) for b in bars] == pytest.approx([r.rate for r in rated])
+    assert ["is-extra" in b.className for b in bars] == [i >= 12 for i in range(len(rated))]
     assert _size(out) < 200_000
     again = cb.refresh(cfg, fps)
     assert all(v is no_update for v in again[:n])  # nothing changed: nothing sent
@@ -406,3 +407,17 @@ def test_wall_names_the_signs_below_target_worst_first(ctx: dash.Dash, settings:
     assert values[view.watch[0].metric_id].name_zh in json.dumps(rows[0].to_plotly_json(),
                                                                     cls=plotly.utils.PlotlyJSONEncoder,
                                                                     ensure_ascii=False)
+
+
+def test_station_bars_mark_the_ones_past_the_overview_as_extra():
+    from dashboard.screen import panels
+    from dashboard.screen.model import StationRow, StationsView
+
+    rows = tuple(StationRow(f"站{i:02d}联勤联动工作站", 0.5 + i / 100, 50 + i, 100) for i in range(30))
+    bars = _find(panels.stations_bars(StationsView(rows, 0, 30), "zh"), "scr-bar")
+    assert len(bars) == 24  # the stations view's capacity; the overview shows the first 12
+    assert [b.className for b in bars] == ["scr-bar"] * 12 + ["scr-bar is-extra"] * 12
+    assert [float(b.to_plotly_json()["props"]["data-value"]) for b in bars] == pytest.approx(
+        [r.rate for r in rows[:24]])
+    box = panels.stations_bars(StationsView(rows, 0, 30), "zh")
+    assert box.style == {"--scr-bar-rows": "12", "--scr-bar-rows-tall": "24"}
