@@ -52,7 +52,7 @@ def night_figure(ctx: Ctx, gaps: pd.DataFrame) -> F.Figure:
     horizontal bar per grid made a panel 900 px tall beside two 300 px charts)."""
     if gaps.empty:
         return F.empty(ctx.t("page.no_data"))
-    df = gaps.sort_values(["nights_uncovered", "key"], ascending=[False, True]).head(60)
+    df = gaps.sort_values(["nights_uncovered", "key"], ascending=[False, True]).head(60)  # 60 still readable
     colors = ["#b02a37" if u else "#1b7f3b" for u in df["uncovered"]]
     share = [c / n if n else None for c, n in zip(df["nights_covered"], df["nights"], strict=True)]
     names = df["name"].tolist()

@@ -65,7 +65,6 @@ def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure
                  "line": {"color": RED, "dash": "dash"}}])
 
 
-
 def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None) -> F.Figure:
     """Monthly rate; each point carries its drill (the month's due station cases, of ``sel`` if chosen)."""
     if trend.empty:
