@@ -69,3 +69,15 @@ def test_stations_page(open_page):
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=20_000)
     assert page.locator(".js-plotly-plot").count() >= 4
     shot(page, "pages-stations")
+
+
+@pytest.mark.parametrize("path", ["/cases", "/hotline", "/stations", "/rankings", "/sensors", "/staffing", "/"])
+def test_pages_fit_a_laptop_width(open_page, path):
+    """No horizontal scroll at 1366 px: an element past the window's right edge makes the page wider
+    than the screen (Dash 4 dropdowns' invisible focus inputs did, on the three case pages)."""
+    page = open_page(path, width=1366, height=768)
+    page.wait_for_selector(".cv-filter-bar, #home-content, .cv-page", state="attached", timeout=20_000)
+    page.wait_for_timeout(1000)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1366, page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 1367).slice(0, 5).map(e => e.className.toString())""")
