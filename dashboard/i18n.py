@@ -206,6 +206,13 @@ def t(key: str, lang: object = DEFAULT_LANG, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def t_or(key: str, raw: object, lang: object = DEFAULT_LANG) -> str:
+    """``t(key)``, or ``raw`` as stored when this build has no label for it (a new sensor type or load
+    kind must read as itself, not as "sensor.foo")."""
+    pair = STRINGS.get(key)
+    return str(raw) if pair is None else t(key, lang)
+
+
 def age_text(minutes: float | None, lang: object = DEFAULT_LANG) -> str:
     """'3 分钟前' / '3 min ago' for an age in minutes (None → '—')."""
     if minutes is None or minutes != minutes:  # None or NaN

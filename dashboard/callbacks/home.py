@@ -8,7 +8,7 @@ import dash
 from dash import Input, Output, State, html
 
 from dashboard import data
-from dashboard.i18n import age_text, t
+from dashboard.i18n import age_text, t, t_or
 from dashboard.pages.home_ids import HomeIds
 from metrics import status
 
@@ -86,11 +86,6 @@ def _level_order(item: tuple[str, int]) -> int:
     return order.index(item[0]) if item[0] in order else 99
 
 
-def _label(key: str, raw: object, lang: str) -> str:
-    text = t(key, lang)
-    return str(raw) if text == key else text
-
-
 def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
     if runs.empty:
         return html.P(t("home.no_runs", lang), className="cv-muted")
@@ -99,8 +94,8 @@ def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
         html.Tr(
             [
                 # a kind or result this build has no label for shows as stored rather than as a key
-                html.Td(_label(f"source.{r.kind}", r.kind, lang)),
-                html.Td(_label(f"run.status.{r.status}", r.status, lang)),
+                html.Td(t_or(f"source.{r.kind}", r.kind, lang)),
+                html.Td(t_or(f"run.status.{r.status}", r.status, lang)),
                 html.Td(_fmt_int(r.rows_read), className="num"),
                 html.Td(_fmt_int(r.rows_loaded), className="num"),
                 html.Td(_fmt_int(r.rows_rejected), className="num"),

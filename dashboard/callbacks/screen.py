@@ -20,7 +20,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.i18n import t
+from dashboard.i18n import t, t_or
 from dashboard.pages.screen_ids import ScreenIds as S
 from dashboard.screen import model, panels
 from dashboard.screen.config import ScreenConfig
@@ -143,8 +143,8 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
     for f in view.markers["features"]:
         p = f["properties"]
         label = t(f"feed.{p['kind']}", cfg.lang)
-        title = t(f"sensor.{p['title']}", cfg.lang) if p["kind"] == "alarm" else p["title"]
-        p["tooltip"] = f"{label}：{title if not title.startswith('sensor.') else p['title']}"
+        title = t_or(f"sensor.{p['title']}", p["title"], cfg.lang) if p["kind"] == "alarm" else p["title"]
+        p["tooltip"] = f"{label}：{title}"
         del p["title"]  # in the tooltip already; up to 400 markers are sent with every change
     parts = {
         "units": view.units,

@@ -52,8 +52,7 @@ def _href(ctx: Ctx, **changes: str | None) -> str:
 def type_label(ctx: Ctx, code: object) -> str:
     """A sensor type in the reader's language ("manhole_tilt" → 井盖倾斜); a type without a label as stored.
     The labels live with the big screen's (``dashboard.i18n``), which names alarms the same way."""
-    text = i18n.t(f"sensor.{code}", ctx.lang)
-    return str(code) if text == f"sensor.{code}" else text
+    return i18n.t_or(f"sensor.{code}", code, ctx.lang)
 
 
 def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, chosen: str | None) -> F.Figure:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from dashboard.i18n import age_text, t
+from dashboard.i18n import age_text, t, t_or
 from dashboard.screen.model import MapView, RankingView, StationsView, VitalsView
 from metrics import status
 from metrics.feed import Backlog
@@ -233,9 +233,7 @@ def feed(df: pd.DataFrame, lang: str) -> list[Any]:
         return [empty_note(t("scr.feed.empty", lang))]
     items = []
     for r in df.to_dict("records"):
-        title = t(f"sensor.{r['title']}", lang) if r["kind"] == "alarm" else r["title"]
-        if title.startswith("sensor."):
-            title = r["title"]
+        title = t_or(f"sensor.{r['title']}", r["title"], lang) if r["kind"] == "alarm" else r["title"]
         unit = r.get("unit_en") if lang == "en" and r.get("unit_en") else r.get("unit_zh")
         items.append(html.Li([
             html.Span(t(f"sev.{r['severity']}", lang), className=f"scr-sev is-{r['severity']}"),

@@ -13,7 +13,7 @@ from dash import html
 from dashboard import data, shell
 from dashboard.app import create_app
 from dashboard.callbacks.home import render
-from dashboard.i18n import STRINGS, age_text, lang_of, t
+from dashboard.i18n import STRINGS, age_text, lang_of, t, t_or
 from etl.settings import Settings
 from metrics import status
 from tests.dashboard.minimal_warehouse import build_minimal, site_now
@@ -81,8 +81,6 @@ def test_home_renders_sources(ctx: dash.Dash):
 
 
 def test_load_runs_show_kind_and_result_in_the_readers_language(ctx: dash.Dash):
-    from dashboard.callbacks.home import _label
-
     runs = status.recent_runs(data.connection(), 8)
     assert not runs.empty
     zh, en = _text(render(lang="zh")), _text(render(lang="en"))
@@ -91,7 +89,8 @@ def test_load_runs_show_kind_and_result_in_the_readers_language(ctx: dash.Dash):
         assert f'"{t(f"source.{r.kind}", "zh")}"' in zh and f'"{t(f"source.{r.kind}", "en")}"' in en
         assert f'"{t(f"run.status.{r.status}", "zh")}"' in zh
     assert '"succeeded"' not in zh and '"成功"' not in en
-    assert _label("source.telemetry", "telemetry", "zh") == "telemetry"  # a kind without a label shows as stored
+    assert t_or("source.telemetry", "telemetry", "zh") == "telemetry"  # a kind without a label shows as stored
+    assert t_or("source.cases", "cases", "en") == "Grid cases"
     from etl.mapping import KIND_TABLE
 
     assert [k for k in KIND_TABLE if t(f"source.{k}") == f"source.{k}"] == []  # every loadable kind is labelled

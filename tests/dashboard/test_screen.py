@@ -421,3 +421,15 @@ def test_station_bars_mark_the_ones_past_the_overview_as_extra():
         [r.rate for r in rows[:24]])
     box = panels.stations_bars(StationsView(rows, 0, 30), "zh")
     assert box.style == {"--scr-bar-rows": "12", "--scr-bar-rows-tall": "24"}
+
+
+def test_feed_names_known_sensor_types_and_shows_unknown_ones_as_stored():
+    import pandas as pd
+
+    from dashboard.screen import panels
+
+    df = pd.DataFrame({"kind": ["alarm", "alarm", "case"], "title": ["smoke", "telemetry", "占道经营"],
+                       "severity": ["alarm", "warning", "urgent"], "state": ["ongoing", "ongoing", "dispatched"],
+                       "age_minutes": [5.0, 6.0, 7.0], "unit_zh": ["村一", "村二", "村三"], "unit_en": [None] * 3})
+    texts = [n.children for n in _find(panels.feed(df, "zh"), "scr-feed-text")]
+    assert texts == ["烟感 · 村一", "telemetry · 村二", "占道经营 · 村三"]
