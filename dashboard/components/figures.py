@@ -61,3 +61,11 @@ def short_names(names: list[str]) -> list[str]:
     if len(suffix) < 2 or not all(short) or len(set(short)) < len(set(names)):
         return names
     return short
+
+
+def name_ticks(keys: list[str], names: list[str], many: bool) -> dict[str, Any]:
+    """A category x-axis of bars keyed by code (two units may share a name) and ticked by name: with
+    ``many`` bars, short names (``short_names``) at an angle, as full names overlap into a band."""
+    return {"type": "category", "automargin": True, "tickmode": "array", "tickvals": keys,
+            "ticktext": short_names(names) if many else names, "tickangle": -60 if many else "auto",
+            "tickfont": {"size": 10 if many else 12}}

@@ -63,9 +63,7 @@ def night_figure(ctx: Ctx, gaps: pd.DataFrame) -> F.Figure:
                    "textposition": "none" if many else "auto",
                    "hovertemplate": "%{hovertext}: %{text}<extra></extra>"}],
                  300, yaxis={"tickformat": ".0%", "range": [0, 1.05]},
-                 xaxis={"type": "category", "automargin": True, "tickmode": "array", "tickvals": df["key"].tolist(),
-                        "ticktext": F.short_names(names) if many else names, "tickangle": -60 if many else "auto",
-                        "tickfont": {"size": 10 if many else 12}})
+                 xaxis=F.name_ticks(df["key"].tolist(), names, many))
 
 
 def workload_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:

@@ -56,11 +56,9 @@ def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure
          # beyond ~15 bars the outside labels shrink to unreadable specks: then on hover only
          "textposition": "none" if many else "outside", "hovertemplate": "%{hovertext}<br>%{text}<extra></extra>"},
     ], 340, yaxis={"tickformat": ".0%", "range": [0, 1.1]},
-        # bars by code (two stations may share a name), ticks by name; 43 full names overlapped into an
-        # unreadable band, so with many bars the ticks drop the suffix every name shares ("…联勤联动工作站")
-        xaxis={"type": "category", "automargin": True, "tickmode": "array", "tickvals": df["key"].tolist(),
-               "ticktext": F.short_names(names) if many else names, "tickangle": -60 if many else "auto",
-               "tickfont": {"size": 10 if many else 12}},
+        # 43 full names overlapped into an unreadable band: with many bars the ticks drop the suffix every
+        # name shares ("…联勤联动工作站")
+        xaxis=F.name_ticks(df["key"].tolist(), names, many),
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target, "y1": target,
                  "line": {"color": RED, "dash": "dash"}}])
 
