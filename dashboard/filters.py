@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
+from dashboard.i18n import lang_of
 from metrics.explore import Drill
 from metrics.query import GRAINS, URGENCIES, Period, Query, QueryError
 
@@ -225,7 +226,7 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
             _field(t("filter.status"), dcc.Dropdown(id=fid("status"), options=_opts(statuses), value=state.status,
                                                     placeholder=t("filter.all"))),
         ]
-    reset = f"/{page}?lang=en" if str(lang or "").lower().startswith("en") else f"/{page}"
+    reset = f"/{page}?lang=en" if lang_of(lang) == "en" else f"/{page}"
     children.append(html.A(t("filter.reset"), href=reset, className="cv-filter-reset"))
     return html.Div(children, className="cv-filter-bar", role="search")
 

@@ -74,7 +74,7 @@ def bar(ctx: Ctx) -> html.Div:
 
 def kpis(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> html.Div:
     def tile(v: metrics.IndicatorValue, text: str, sub: str) -> html.Div:
-        return html.Div([html.Div(v.name_zh if not _en(ctx) else v.name_en, className="cv-kpi-label"),
+        return html.Div([html.Div(v.name_zh if not ctx.en else v.name_en, className="cv-kpi-label"),
                          html.Div(text, className="cv-kpi-value", style={"color": STATUS_COLOR[v.status]}),
                          html.Div(sub, className="cv-kpi-target")], className="cv-kpi", id=f"hotline-kpi-{v.metric_id}")
 
@@ -88,13 +88,9 @@ def kpis(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> html.Div:
     return html.Div(tiles, className="cv-kpis", id=KPIS_ID)
 
 
-def _en(ctx: Ctx) -> bool:
-    return str(ctx.lang or "").lower().startswith("en")
-
-
 def rates_figure(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> F.Figure:
     vs = [vals[k] for k in HX.RATE_IDS]
-    names = [v.name_en if _en(ctx) else v.name_zh for v in vs]
+    names = [v.name_en if ctx.en else v.name_zh for v in vs]
     return F.fig([
         {"type": "bar", "x": [v.value for v in vs], "y": names, "orientation": "h", "name": ctx.t("hotline.actual"),
          "marker": {"color": [STATUS_COLOR[v.status] for v in vs]}, "text": [F.pct(v.value) for v in vs],
@@ -143,7 +139,7 @@ def trend_figure(ctx: Ctx, live: pd.DataFrame | None) -> F.Figure:
     for k, color in zip(HX.RATE_IDS, colors, strict=True):
         d = df[df["metric_id"] == k]
         ind = metrics.BY_ID[k]
-        traces.append({"type": "scatter", "mode": "lines+markers", "name": ind.en if _en(ctx) else ind.zh,
+        traces.append({"type": "scatter", "mode": "lines+markers", "name": ind.en if ctx.en else ind.zh,
                        "x": [m.strftime("%Y-%m") for m in d["month"]],
                        "y": [None if v != v else float(v) for v in d["value"]], "line": {"color": color},
                        "hovertemplate": "%{x}: %{y:.1%}<extra></extra>"})
