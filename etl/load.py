@@ -601,9 +601,9 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         if "ts" in table.key:
             # Only the time span of the new rows can collide: lets DuckDB skip row groups by zonemap.
             span = " WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
-        keys = ", ".join(q(k) for k in table.key)
+        key_list = ", ".join(q(k) for k in table.key)
         order = ", ".join(f"n.{q(k)}" for k in sorted(table.key, key=lambda k: k != "ts"))  # ts first
-        inserted = _insert_anti(con, table.name, collist, cols, on, keys, order, span,
+        inserted = _insert_anti(con, table.name, collist, cols, on, key_list, order, span,
                                 run_id if has_run else None)
         return inserted, 0, valid - inserted
     con.execute(
