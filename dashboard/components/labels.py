@@ -219,6 +219,10 @@ ZH.update({
     "m.period.month": "本月", "m.period.last_month": "上月", "m.period.quarter": "本季", "m.period.year": "本年",
     "m.station.rate": "结案率 {v}（{c}）· 目标 {target}", "m.lang": "English",
     "m.status.green": "达标", "m.status.amber": "预警", "m.status.red": "未达标",
+    "m.tile.label": "要点", "m.tile.rank": "综合排名", "m.tile.bottom_n": "末位 {n} 个",
+    "m.tile.stations": "工作站达标",
+    "m.tile.stations_below": "{n} 个低于 {target}", "m.tile.signs_below": "{n} 项低于目标",
+    "m.tile.urgent": "紧急在办", "m.tile.urgent_note": "件，查看全部",
 })
 EN.update({
     "m.title": "City Vitals", "m.vitals": "Vital signs", "m.vitals.score": "Overall score (1.00 = on target)",
@@ -242,6 +246,9 @@ EN.update({
     "m.period.month": "This month", "m.period.last_month": "Last month", "m.period.quarter": "Quarter",
     "m.period.year": "Year", "m.station.rate": "closure {v} ({c}) · target {target}", "m.lang": "中文",
     "m.status.green": "on target", "m.status.amber": "warning", "m.status.red": "below target",
+    "m.tile.label": "Summary", "m.tile.rank": "Composite rank", "m.tile.bottom_n": "{n} bottom (末位)",
+    "m.tile.stations": "Stations at target", "m.tile.stations_below": "{n} below {target}",
+    "m.tile.signs_below": "{n} below target", "m.tile.urgent": "Urgent open", "m.tile.urgent_note": "cases, see all",
 })
 
 

@@ -93,6 +93,37 @@ def _same_view(ctx: Ctx) -> dict[str, str | None]:
 
 
 # -- overview ---------------------------------------------------------------------------------------
+def _tile(label: str, value: str, note: str, url: str, tid: str, cls: str = "") -> html.A:
+    return _link([html.Span(label, className="cv-m-tile-label"), html.Span(value, className=f"cv-m-tile-value {cls}"),
+                  html.Span(note, className="cv-m-tile-note")], url, "cv-m-tile", id=tid)
+
+
+def summary(ctx: Ctx, v: M.Vitals, rk: M.Ranking, st: M.Stations, u: M.CaseList) -> html.Nav:
+    """The first screen's four answers, each a tap away from its list: score, place (or how many units
+    are 末位), stations at 85%, urgent cases open."""
+    if rk.own is not None:
+        own = rk.own
+        place = _place(ctx, own)
+        rank_note = f"{ctx.t('m.rank.grade', g=own.grade or '—')} · " + \
+            (ctx.t("m.rank.bottom") if own.bottom else ctx.t("m.rank.not_bottom"))
+        rank_cls = "is-bad" if own.bottom else ""
+    else:
+        place = ctx.t("m.tile.bottom_n", n=sum(r.bottom for r in rk.rows))
+        rank_note = ctx.t(f"level.{rk.level}")
+        rank_cls = ""
+    score = "—" if v.overall is None else f"{v.overall:.2f}"
+    return html.Nav([
+        _tile(ctx.t("m.tile.rank"), place, rank_note, "#m-rank", "m-tile-rank", rank_cls),
+        _tile(ctx.t("m.tile.stations"), f"{st.meeting} / {st.with_value}",
+              ctx.t("m.tile.stations_below", n=len(st.below), target=F.pct(st.target)),
+              href(ctx, view="stations"), "m-tile-stations", "is-bad" if st.below else "is-good"),
+        _tile(ctx.t("m.vitals"), score, ctx.t("m.tile.signs_below", n=len(v.below)), "#m-vitals", "m-tile-vitals",
+              _status_cls(v.status)),
+        _tile(ctx.t("m.tile.urgent"), str(u.total), ctx.t("m.tile.urgent_note"), href(ctx, view="urgent"),
+              "m-tile-urgent", "is-bad" if u.total else ""),
+    ], className="cv-m-tiles", id="m-summary", **{"aria-label": ctx.t("m.tile.label")})
+
+
 def vitals_card(ctx: Ctx, v: M.Vitals) -> html.Section:
     score = "—" if v.overall is None else f"{v.overall:.2f}"
     prev = "—" if v.previous is None else f"{v.previous:.2f}"
@@ -259,10 +290,10 @@ def render(ctx: Ctx) -> list[Any]:
     body: list[Any]
     level: str | None = None
     if view == "home":
-        rk = M.ranking(ctx)
+        rk, v, st, u = M.ranking(ctx), M.vitals(ctx), M.stations(ctx), M.urgent(ctx)
         level = rk.level
-        body = [vitals_card(ctx, M.vitals(ctx)), ranking_card(ctx, rk), stations_card(ctx, M.stations(ctx)),
-                urgent_card(ctx, M.urgent(ctx))]
+        body = [summary(ctx, v, rk, st, u), vitals_card(ctx, v), ranking_card(ctx, rk), stations_card(ctx, st),
+                urgent_card(ctx, u)]
     elif view == "unit":
         rk = M.ranking(ctx)
         level = rk.level

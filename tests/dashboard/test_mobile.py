@@ -28,7 +28,6 @@ from dashboard.components import mobile_page as mobile
 from dashboard.components.page import context, run
 from dashboard.pages.rankings_ids import RankIds
 from etl.settings import Settings
-from metrics.explore import Drill
 from tests.dashboard.minimal_warehouse import TOWNS, build_minimal
 from tests.dashboard.test_pages import find
 
@@ -226,4 +225,3 @@ def test_detail_views_refuse_other_scopes(as_town_leader: dash.Dash) -> None:
     assert status == 403 and OTHERS[0][1][:2] not in static_html.render(body)
     body, status = mobile._view({"view": "station", "sel": "ST00"})
     assert status == 400 and "ST00" in static_html.render(body)  # not a station of this scope: no data of it
-    assert Drill("station", "ST00").kind == "station"
