@@ -225,3 +225,15 @@ def test_detail_views_refuse_other_scopes(as_town_leader: dash.Dash) -> None:
     assert status == 403 and OTHERS[0][1][:2] not in static_html.render(body)
     body, status = mobile._view({"view": "station", "sel": "ST00"})
     assert status == 400 and "ST00" in static_html.render(body)  # not a station of this scope: no data of it
+
+
+def test_english_view_keeps_english_in_every_link(app: dash.Dash) -> None:
+    r = app.server.test_client().get("/m?lang=en&level=grid")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and body.startswith('<!DOCTYPE html><html lang="en">')
+    assert "Composite ranking" in body and "综合评价排名" not in body
+    links = re.findall(r'<a class="([^"]*)" href="(/m[^"]*)"', body)
+    toggle = [h for c, h in links if "cv-m-lang" in c]
+    assert toggle == ["/m?level=grid"]  # 中文: the same view in Chinese
+    others = [h for c, h in links if "cv-m-lang" not in c]
+    assert len(others) > 5 and all("lang=en" in h for h in others), others
