@@ -237,3 +237,23 @@ def test_english_view_keeps_english_in_every_link(app: dash.Dash) -> None:
     assert toggle == ["/m?level=grid"]  # 中文: the same view in Chinese
     others = [h for c, h in links if "cv-m-lang" not in c]
     assert len(others) > 5 and all("lang=en" in h for h in others), others
+
+
+def test_own_row_among_peers_lets_only_the_scope_out(as_town_leader: dash.Dash) -> None:
+    from dashboard import access
+    from tests.dashboard.minimal_warehouse import DISTRICT
+
+    seen: list[str | None] = []
+
+    def rank(q: metrics.Query) -> Any:
+        seen.append(q.unit)
+        return metrics.ranking(context({}).con, "town", "region_composite", q)
+
+    q = context({}).query
+    assert q.unit == TOWN  # the leader's query is clamped to its town
+    row = access.own_row_among_peers(rank, q, DISTRICT[0])
+    assert list(row["key"]) == [TOWN] and seen == [DISTRICT[0]]
+    assert int(row["ranked_in_group"].iloc[0]) == len(TOWNS)
+    # a "parent" that is not above the scope (a sibling, the scope itself) computes nothing
+    assert access.own_row_among_peers(rank, q, OTHERS[0][0]).empty
+    assert access.own_row_among_peers(rank, q, TOWN).empty and seen == [DISTRICT[0]]
