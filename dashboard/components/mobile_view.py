@@ -145,9 +145,10 @@ def _place(ctx: Ctx, r: M.RankRow) -> str:
     return ctx.t("m.rank.place", place=r.place) if r.place else ctx.t("m.rank.unranked")
 
 
-def own_card(ctx: Ctx, r: M.RankRow) -> html.Div:
+def own_card(ctx: Ctx, r: M.RankRow, own: bool = True) -> html.Div:
+    """A unit's place, grade, 末位 status and movement (``own``: the reader's own scope unit)."""
     return html.Div([
-        html.P(ctx.t("m.rank.own", peer=r.peer), className="cv-m-muted"),
+        html.P(ctx.t("m.rank.own" if own else "m.rank.group", peer=r.peer), className="cv-m-muted"),
         html.P([html.Strong(r.name), " ", html.Span(_place(ctx, r), id="m-own-place")], className="cv-m-own-line"),
         html.P([html.Span(ctx.t("m.rank.grade", g=r.grade or "—"), className="cv-m-grade", id="m-own-grade"), " · ",
                 html.Span(ctx.t("m.rank.bottom") if r.bottom else ctx.t("m.rank.not_bottom"),
@@ -225,14 +226,15 @@ def unit_view(ctx: Ctx, rk: M.Ranking) -> list[Any]:
     level = rk.level if any(r.key == sel for r in rk.rows) else str(
         next(iter(ctx.units.loc[ctx.units["unit_code"] == sel, "level"]), "district"))
     row = next((r for r in rk.rows if r.key == sel), None)
-    if row is None and rk.own is not None and rk.own.key == sel:
+    own = rk.own is not None and rk.own.key == sel
+    if row is None and own:
         row = rk.own
     indicators = detail_rows(ctx, level, sel)  # raises OutOfScope for a unit the viewer may not see
     cases = M.overdue_list(ctx, *unit_overdue(ctx, level, sel, M.LIST_MAX))
     total = cases.total
     return [
         html.H1(M.unit_name(ctx, level, sel, rk.rows), id="m-detail-name"),
-        own_card(ctx, row) if row is not None else None,
+        own_card(ctx, row, own) if row is not None else None,
         _section(ctx.t("m.unit.indicators"), html.Ul([
             html.Li([html.Span(n, className="cv-m-name"),
                      html.Span([F.pct(v) if k == "ratio" else F.num(v),

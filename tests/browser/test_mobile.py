@@ -265,5 +265,6 @@ def test_share_link_opens_only_within_scope(browser: Any, site: Site) -> None:
             else:
                 assert status == 403, status
                 assert TOWN_ZH not in page.inner_text("body")
+                _check(page, "403 page")
         finally:
             ctx.close()
