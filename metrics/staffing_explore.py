@@ -17,7 +17,7 @@ from .explore import CHILD
 from .indicators import unit_level, unit_names
 from .query import Period, Query
 from .sensors import as_of_time
-from .staffing import night_cover
+from .staffing import REGISTERED, night_cover
 
 SHIFTS = ("day", "night", "on_call")
 
@@ -114,7 +114,7 @@ def workload(con: duckdb.DuckDBPyConnection, query: Query, duty: Duty | None = N
     col = ORG_LEVEL_COLUMN[CHILD[level]]
     params.update(s=query.period.start, e=query.period.end)
     df = con.execute(f"""SELECT grouping({col}) AS whole, {col} AS key, count(*) AS cases FROM cases
-        WHERE {where} AND NOT coalesce(cancelled, false) AND registered_at >= $s AND registered_at < $e
+        WHERE {where} AND {REGISTERED}
         GROUP BY GROUPING SETS (({col}), ())""", params).df()
     whole = df[df["whole"] == 1]
     cases = dict(zip(df.loc[(df["whole"] == 0) & df["key"].notna(), "key"],
