@@ -123,6 +123,18 @@ def depends_on_period(ft: FactTable, name: str) -> bool:
     return any(f"{{{x}}}" in ft.predicates[name] for x in "sea")
 
 
+def unit_clause(unit: str | None, level: str | None, alias: str = "", param: str = "unit"
+                ) -> tuple[str, dict[str, Any]]:
+    """THE unit subtree filter (every table carries the unit path columns): rows whose column of the
+    unit's level names the unit, bound as ``$<param>``; ``true`` without a unit."""
+    if unit is None:
+        return "true", {}
+    if level not in ORG_LEVEL_COLUMN:
+        raise QueryError(f"unknown unit {unit!r}")
+    col = ORG_LEVEL_COLUMN[level]
+    return f"{alias}.{col} = ${param}" if alias else f"{col} = ${param}", {param: unit}
+
+
 def scope_sql(ft: FactTable, query: Query, unit_level: str | None) -> tuple[list[str], dict[str, Any]]:
     """WHERE clauses and parameters for the base filter, the unit subtree and the query's filters.
 
@@ -131,10 +143,8 @@ def scope_sql(ft: FactTable, query: Query, unit_level: str | None) -> tuple[list
     where = [ft.base]
     params: dict[str, Any] = {}
     if query.unit is not None:
-        if unit_level not in ORG_LEVEL_COLUMN:
-            raise QueryError(f"unknown unit {query.unit!r}")
-        where.append(f"{ORG_LEVEL_COLUMN[unit_level]} = $unit")
-        params["unit"] = query.unit
+        clause, params = unit_clause(query.unit, unit_level)
+        where.append(clause)
     for name in ("category", "source", "urgency", "status"):
         value = getattr(query, name)
         if value is not None and name in ft.filters:

@@ -20,10 +20,20 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN, Bound, as_of, fact_table, period_bound, period_params, render, scope_sql
+from .compiler import (
+    ORG_LEVEL_COLUMN,
+    Bound,
+    as_of,
+    fact_table,
+    period_bound,
+    period_params,
+    render,
+    scope_sql,
+    unit_clause,
+)
 from .connection import registered
 from .hotline import cell_sql
-from .indicators import Now, data_now, unit_level, unscoped
+from .indicators import Now, data_now, unit_level, unit_scope, unscoped
 from .query import Period, Query, QueryError
 
 CHILD = {None: "town", "district": "town", "town": "grid", "grid": "village", "village": "village"}
@@ -75,7 +85,7 @@ def view_where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: 
     where.append(f"{ts} >= $s AND {ts} < $e")
     params.update(s=query.period.start, e=query.period.end)
     if drill is not None:
-        clause, extra = _drill_sql(table, drill)
+        clause, extra = _drill_sql(con, table, drill)
         where.append(clause)
         params.update(extra)
     return " AND ".join(f"({w})" for w in where), params
@@ -103,7 +113,7 @@ def _due_month_sql(ft: Any, drill: Drill, now: datetime | None) -> tuple[str, di
     return clause, params
 
 
-def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
+def _drill_sql(con: duckdb.DuckDBPyConnection, table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
     ts = TIME_COLUMN[table]
     v = drill.value
     try:
@@ -136,9 +146,8 @@ def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
         ("hotline_orders", "status"): "status", ("hotline_orders", "subcategory"): "subcategory",
         ("hotline_orders", "place"): "unit_code",
     }.get((table, drill.kind))
-    if drill.kind == "unit":
-        return ("(town_code = $d_v OR grid_code = $d_v OR village_code = $d_v OR unit_code = $d_v)",
-                {"d_v": v})
+    if drill.kind == "unit":  # a unit's subtree, as the query's own unit scopes it
+        return unit_clause(v, unit_level(con, v), param="d_v")
     if column is None:
         raise QueryError(f"cannot drill into {drill.text()!r} here")
     if column == "station_code" and v == "*":  # every station case (the /stations page without a station)
@@ -322,11 +331,10 @@ def hotline_counts(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["ca
 
 
 def sensor_list(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
-    level = unit_level(con, query.unit)
-    scope = f"{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
+    scope, params, _ = unit_scope(con, query)
     return con.execute(f"SELECT sensor_id, name, sensor_type, metric, uom, threshold_warning, threshold_alarm, "
                        f"expected_interval_min, town_code, grid_code, lon, lat FROM sensors WHERE {scope} "
-                       "ORDER BY sensor_type, sensor_id", {"unit": query.unit} if level else {}).df()
+                       "ORDER BY sensor_type, sensor_id", params).df()
 
 
 def sensor_series(con: duckdb.DuckDBPyConnection, sensor_id: str, query: Query, max_points: int = 2000
@@ -342,11 +350,8 @@ def sensor_series(con: duckdb.DuckDBPyConnection, sensor_id: str, query: Query, 
 
 def offline_sensors(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime) -> pd.DataFrame:
     """Sensors in scope without a reading in their expected interval before ``as_of``, longest silent first."""
-    level = unit_level(con, query.unit)
-    scope = f"s.{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
-    params: dict[str, Any] = {"at": as_of}
-    if level:
-        params["unit"] = query.unit
+    scope, unit, _ = unit_scope(con, query, "s")
+    params: dict[str, Any] = {"at": as_of, **unit}
     return con.execute(
         f"SELECT s.sensor_id, s.name, s.sensor_type, s.town_code, s.grid_code, max(r.ts) AS last_reading "
         f"FROM sensors s LEFT JOIN sensor_readings r ON r.sensor_id = s.sensor_id AND r.ts < $at "
@@ -393,9 +398,7 @@ def scope_code_names(con: duckdb.DuckDBPyConnection, unit: str | None) -> dict[s
     its cases name (a scoped reader's table never carries, even hidden, the names of another town's
     stations); categories are the district's catalogue and stay whole."""
     names = code_names(con)
-    level = unit_level(con, unit)
-    scope = f"{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
-    params = {"unit": unit} if level else {}
+    scope, params = unit_clause(unit, unit_level(con, unit))
     rows = con.execute(f"SELECT DISTINCT station_code, dept_code FROM cases WHERE {scope}", params).fetchall()
     stations = {str(s) for s, _ in rows if s is not None}
     depts = {str(d) for _, d in rows if d is not None}
@@ -439,7 +442,7 @@ def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | N
     where.append(_overdue_at())
     params["a"] = as_of(query.period, data_now(con) if now is ... else now)
     if drill is not None:
-        clause, extra = _drill_sql("cases", drill)
+        clause, extra = _drill_sql(con, "cases", drill)
         where.append(clause)
         params.update(extra)
     w = " AND ".join(f"({x})" for x in where)

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from .catalog import resolve
-from .compiler import compile_scan, drill_sql, fact_table, period_slots
+from .compiler import compile_scan, drill_sql, fact_table, period_slots, unit_clause
 from .config import measure_params, metrics_overrides
 from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
@@ -31,6 +31,15 @@ def unit_level(con: duckdb.DuckDBPyConnection, unit: str | None) -> str | None:
     if row is None:
         raise QueryError(f"unknown unit {unit!r}")
     return str(row[0])
+
+
+def unit_scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str = ""
+               ) -> tuple[str, dict[str, Any], str | None]:
+    """The query's unit subtree over a table with the unit path columns (``compiler.unit_clause``),
+    its parameters, and the unit's level."""
+    level = unit_level(con, query.unit)
+    clause, params = unit_clause(query.unit, level, alias)
+    return clause, params, level
 
 
 def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:

@@ -7,8 +7,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN, Bound, counted
-from .indicators import unit_level, unit_names
+from .compiler import Bound, counted
+from .indicators import unit_names, unit_scope
 from .query import Query, QueryError
 
 StaffBy = Literal["district", "town", "grid", "village", "unit", "station"]
@@ -20,10 +20,8 @@ REGISTERED = counted("cases", ("registered",), Bound("$s", "$e", None))
 
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query) -> tuple[str, dict[str, object]]:
-    level = unit_level(con, query.unit)
-    if level is None:
-        return "true", {}
-    return f"{ORG_LEVEL_COLUMN[level]} = $unit", {"unit": query.unit}
+    clause, params, _ = unit_scope(con, query)
+    return clause, params
 
 
 def _key(by: str) -> str:

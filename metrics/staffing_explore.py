@@ -14,7 +14,7 @@ import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN
 from .explore import CHILD
-from .indicators import unit_level, unit_names
+from .indicators import unit_names, unit_scope
 from .query import Period, Query
 from .sensors import as_of_time
 from .staffing import REGISTERED, night_cover
@@ -49,10 +49,7 @@ class Workload:
 
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query) -> tuple[str, dict[str, object], str | None]:
-    level = unit_level(con, query.unit)
-    if level is None:
-        return "true", {}, None
-    return f"{ORG_LEVEL_COLUMN[level]} = $unit", {"unit": query.unit}, level
+    return unit_scope(con, query)
 
 
 def duty_by_unit(con: duckdb.DuckDBPyConnection, query: Query) -> Duty:

@@ -127,6 +127,15 @@ def station_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12
     return df
 
 
+def breach_totals(values: Mapping[str, IndicatorValue]) -> tuple[int, int]:
+    """(15-minute arrival, 1-hour first result) breaches from the two urgent rates' values: dispatched
+    minus on time, the denominators minus the numerators (the breach predicates are the on-time ones'
+    complements over dispatched urgent cases: the totals ``urgent_breaches`` pages through)."""
+    arrival, result = (int((values[k].denominator or 0) - (values[k].numerator or 0))
+                       for k in ("urgent_arrival_rate", "urgent_result_rate"))
+    return arrival, result
+
+
 _BREACH = {
     "arrival": ("urgent_dispatched", "arrival_breach"),
     "result": ("urgent_dispatched", "result_breach"),

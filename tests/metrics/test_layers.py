@@ -42,7 +42,7 @@ def cycles(g: dict[str, set[str]]) -> list[list[str]]:
         stack.append(m)
         for t in sorted(g.get(m, ())):
             if state.get(t) == "open":
-                found.append(stack[stack.index(t):] + [t])
+                found.append([*stack[stack.index(t):], t])
             elif t not in state:
                 visit(t)
         stack.pop()

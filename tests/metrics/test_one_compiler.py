@@ -109,3 +109,11 @@ def test_render_refuses_a_period_predicate_without_its_bound() -> None:
     with pytest.raises(QueryError, match="not declared"):
         render(CASES, ("nonsense",), PERIOD_FREE)
 
+
+
+def test_one_unit_scope() -> None:
+    """The unit subtree filter is written once (``compiler.unit_clause``); the other modules ask for it."""
+    scope = re.compile(r"=\s*\$unit\b|(district|town|grid|village)_code\s*=\s*[?$]")
+    offenders = [p.name for p in sorted(METRICS.glob("*.py")) if p.name != "compiler.py"
+                 and any(scope.search(t) for t in literals(p.read_text(encoding="utf-8")))]
+    assert offenders == []
