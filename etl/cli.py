@@ -86,7 +86,7 @@ def load(
 ) -> None:
     """Load export files of one kind into a new warehouse snapshot (all or nothing)."""
     from etl.alarms import derive_alarms
-    from etl.load import load_into
+    from etl.load import load_into, recording_failure
     from etl.mapping import KIND_TABLE, load_mapping
     from etl.snapshots import writer
 
@@ -106,12 +106,54 @@ def load(
             def progress(file: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, description=f"load {kind} {Path(file).name}" if file else "publish")
 
-            with writer(wh, settings) as con:  # type: ignore[arg-type]
+            with (recording_failure(wh, settings, kind, m, files),  # type: ignore[arg-type]
+                  writer(wh, settings) as con):  # type: ignore[arg-type]
                 report = load_into(con, kind, files, m, progress=progress)
                 derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
         _summary(report, time.monotonic() - t0)
+        for w in report.warnings:
+            _err().print(f"[bold yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
         if derived is not None:
             _out().print(f"derived alarms written: {derived}")
+
+
+@app.command("draft-mapping")
+def draft_mapping_command(
+    file: Annotated[Path, typer.Argument(help="an export file (CSV, CSV.GZ, XLSX, Parquet, JSON)")],
+    kind: Annotated[str, typer.Option("--kind", "-k", help="what the file holds: hotline, cases, units ...")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write here (default: print)")] = None,
+    source_system: Annotated[str | None, typer.Option("--source-system", help="id prefix")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Draft a commented mapping for an export: sniffed file options, fields guessed from the headers
+    and the values, time formats, zone, datum and placeholder points. Check the CHECK lines, then load."""
+    from etl.draft import KnownUnits, draft_mapping
+    from etl.mapping import KIND_TABLE
+    from etl.snapshots import open_readonly
+
+    with _clean_errors():
+        if kind not in KIND_TABLE:
+            raise _fail(f"unknown kind {kind!r}; expected one of {', '.join(sorted(KIND_TABLE))}")
+        if not file.exists():
+            raise _fail(f"{file}: file not found")
+        wh, settings = _warehouse(warehouse)
+        units = None
+        if wh.exists():  # the site's units, to test unit columns against
+            con = open_readonly(wh)
+            try:
+                units = KnownUnits.read(con)
+                zone = dict(con.execute("SELECT key, value FROM warehouse_meta").fetchall()).get("timezone")
+            finally:
+                con.close()
+        else:
+            zone = settings.timezone  # type: ignore[attr-defined]
+        text = draft_mapping(file, kind, site_zone=zone, source_system=source_system, units=units)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _err().print(f"wrote {escape(str(out))}: check the lines marked CHECK, then"
+                     f" `vitals etl load {kind} {escape(str(file))} --mapping {escape(str(out))}`", highlight=False)
 
 
 @app.command("reorder-readings")
