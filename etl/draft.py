@@ -411,19 +411,20 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
     lons = [float(a.replace(",", "")) for a, _b in pts if _is_float(a) and _is_float(_b)]
     lats = [float(b.replace(",", "")) for a, b in pts if _is_float(a) and _is_float(b)]
     zone = guess_zone(lons, lats) or ("Asia/Shanghai" if zh else None)
-    out += ["", "[time]"]
-    out.append(f"formats = {json.dumps(fmts, ensure_ascii=False)}" + ("" if fmts else
-               "   # CHECK: no format fitted the sampled times"))
+    has_time = any(t in ("TIMESTAMP", "DATE") for t in types.values())
+    tl = ["", "[time]", f"formats = {json.dumps(fmts, ensure_ascii=False)}"
+          + ("" if fmts else "   # CHECK: no format fitted the sampled times")]
     if serial_cols:
-        out.append(f"# {', '.join(serial_cols)}: spreadsheet serial days (43563.36 = 2019-04-08 08:38), read"
-                   " without a format")
+        tl.append(f"# {', '.join(serial_cols)}: spreadsheet serial days (43563.36 = 2019-04-08 08:38), read"
+                  " without a format")
     if zone:
         why = "from where the points lie" if lons else "Chinese headers"
-        out.append(f"zone = {q(zone)}   # CHECK: guessed {why}; the zone the export's clock shows")
+        tl.append(f"zone = {q(zone)}   # CHECK: guessed {why}; the zone the export's clock shows")
     else:
-        out.append(f"zone = {q(site_zone or 'UTC')}   # CHECK: nothing in the file tells the zone")
+        tl.append(f"zone = {q(site_zone or 'UTC')}   # CHECK: nothing in the file tells the zone")
     if site_zone and zone and zone != site_zone:
-        out.append(f"# the site zone is {site_zone}: if the site is in {zone}, `vitals site set --timezone {zone}`")
+        tl.append(f"# the site zone is {site_zone}: if the site is in {zone}, `vitals site set --timezone {zone}`")
+    out += tl if has_time else []
 
     # ---- fields
     out += ["", "[fields]"]
@@ -442,6 +443,13 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
     derived = {"case_id", "order_id", "roster_id", "source_system", "unit_code"}
     if kind == "sensors":
         derived.add("sensor_id")
+    tail: list[str] = []
+    used = {g.column for g in guesses}
+    if kind == "units":
+        lines, tail, more = _unit_table(s, by_field, system, zh)
+        used |= more
+        out += lines
+        derived |= {"unit_code", "parent_code", "level", "name_zh"}
     for f in required:
         if f not in by_field and f not in derived:
             out.append(f"# CHECK: {f} is required and no column matched: {f} = \"<column>\""
@@ -470,11 +478,15 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
     if "unit_code" in types and kind != "units":
         out += _unit_lines(s, used={g.column for g in guesses}, has_point=bool(lon_g and lat_g), units=units)
 
-    unused = [c for c in s.columns if c not in {g.column for g in guesses}]
+    out += tail
+    # a column is used when a setting (not a comment) names it
+    settings_text = "\n".join(line.split("   #")[0] for line in out if not line.startswith("#"))
+    unused = [c for c in s.columns if c not in used and c != "geometry" and q(c) not in settings_text]
     if unused:
         out += ["", "# Columns not used (add any under [fields] if it fits one of the fields below):"]
         out += [f"#   {c}: {_examples(s.values(c)) or '(empty in the sample)'}" for c in unused]
     free = [c.name for c in table.columns if c.name not in by_field and c.name not in derived
+            and f"\n{c.name} = " not in "\n" + settings_text
             and c.name not in ("load_run_id", "district_code", "town_code", "grid_code", "village_code", "cancelled")]
     if free:
         out.append(f"# Fields of {kind} not filled: {', '.join(free)}")
@@ -505,6 +517,43 @@ def _status_line(column: str, values: Sequence[str], kind: str) -> tuple[str, li
         parts.append(f"cancelled = {json.dumps(cancelled, ensure_ascii=False)}")
     check = [f"# CHECK status values kept as they are: {', '.join(other[:10])}"] if other else []
     return "status = { " + ", ".join(parts) + " }", check
+
+
+def _unit_table(s: Sniffed, by_field: dict[str, Guess], system: str,
+                zh: bool) -> tuple[list[str], list[str], set[str]]:
+    """Lines for a units file: its code and name columns, a root declared for a file that lists one level
+    (a US city's council districts), and [geometry] for a GeoJSON."""
+    lines: list[str] = []
+    taken = {g.column for g in by_field.values()}
+    code = by_field["unit_code"].column if "unit_code" in by_field else next(
+        (c for c in s.columns if c not in taken and c != "geometry" and s.values(c)
+         and len(set(s.values(c))) == len(s.cells[c])), None)
+    if "unit_code" not in by_field:
+        lines.append(f"unit_code = {q(code)}   # CHECK: values are unique in the file" if code else
+                     '# CHECK: unit_code is required: unit_code = "<column with a unique code per unit>"')
+    name = next((by_field[f].column for f in ("name_zh", "name_en") if f in by_field), None)
+    if "name_zh" not in by_field:
+        # The pages show name_zh in Chinese and name_en in English: without Chinese names, both are the same.
+        src = name or code
+        lines.append(f"name_zh = {q(src)}   # CHECK: no Chinese names in the file; the same names serve both"
+                     if src else '# CHECK: name_zh is required: name_zh = "<column>"')
+    elif "name_en" not in by_field and not _has_cjk(s.values(by_field["name_zh"].column)):
+        lines.append(f"name_en = {q(by_field['name_zh'].column)}   # the names are not Chinese: English too")
+    tail: list[str] = []
+    root = system.upper()
+    if "parent_code" not in by_field:
+        lines.append(f"parent_code = {{ constant = {q(root)} }}   # one level in the file: under the root below")
+        lines.append('level = { constant = "town" }   # CHECK: the level of these units (district is the root)')
+        tail += ["", "[[constant_rows]]   # the root the file does not list: the city",
+                 f"unit_code = {q(root)}", 'level = "district"',
+                 f"name_zh = {q(root)}   # CHECK: the city's name", f"name_en = {q(root)}"]
+    elif "level" not in by_field:
+        lines.append('level = { constant = "town" }   # CHECK: the level of these units')
+    if "geometry" in s.columns:
+        tail = ["", "[geometry]", 'column = "geometry"',
+                f"datum = {q('GCJ-02' if zh else 'WGS-84')}   # CHECK: GeoJSON is WGS-84 unless made from a"
+                " Chinese map", "approximate = false", *tail]
+    return lines, tail, {c for c in (code, name) if c}
 
 
 def _unit_lines(s: Sniffed, used: set[str], has_point: bool, units: KnownUnits | None) -> list[str]:

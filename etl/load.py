@@ -766,17 +766,12 @@ def reorder_readings(con: duckdb.DuckDBPyConnection) -> int:
     return n
 
 
-def _write_geometry(con: duckdb.DuckDBPyConnection, m: SourceMapping, site_datum: str) -> None:
+def convert_geojson(geojson: np.ndarray, src: str, dst: str) -> pd.DataFrame:
+    """GeoJSON texts from datum ``src`` to ``dst`` with their bounding boxes (geojson, min_lon, ...)."""
     import shapely
 
-    df = con.execute("SELECT unit_code, __geometry, coalesce(__gapprox, false) AS approx FROM __y"
-                     " WHERE __reason IS NULL AND NOT __collapsed"
-                     " AND __geometry IS NOT NULL").df()
-    if df.empty:
-        return
-    geoms = shapely.from_geojson(df["__geometry"].to_numpy(object))
-    if m.geometry_datum != site_datum:
-        src, dst = m.geometry_datum, site_datum
+    geoms = shapely.from_geojson(geojson)
+    if src != dst:
 
         def _conv(xy: np.ndarray) -> np.ndarray:
             lon, lat = datum_convert(xy[:, 0], xy[:, 1], src, dst)
@@ -784,12 +779,19 @@ def _write_geometry(con: duckdb.DuckDBPyConnection, m: SourceMapping, site_datum
 
         geoms = shapely.transform(geoms, _conv)  # one vectorised call over every vertex
     bounds = shapely.bounds(geoms)
-    out = pd.DataFrame({
-        "unit_code": df["unit_code"].to_numpy(object),
-        "approx": df["approx"].to_numpy(bool),
-        "geojson": shapely.to_geojson(geoms),
-        "min_lon": bounds[:, 0], "min_lat": bounds[:, 1], "max_lon": bounds[:, 2], "max_lat": bounds[:, 3],
-    })
+    return pd.DataFrame({"geojson": shapely.to_geojson(geoms), "min_lon": bounds[:, 0], "min_lat": bounds[:, 1],
+                         "max_lon": bounds[:, 2], "max_lat": bounds[:, 3]})
+
+
+def _write_geometry(con: duckdb.DuckDBPyConnection, m: SourceMapping, site_datum: str) -> None:
+    df = con.execute("SELECT unit_code, __geometry, coalesce(__gapprox, false) AS approx FROM __y"
+                     " WHERE __reason IS NULL AND NOT __collapsed"
+                     " AND __geometry IS NOT NULL").df()
+    if df.empty:
+        return
+    out = convert_geojson(df["__geometry"].to_numpy(object), m.geometry_datum, site_datum)
+    out["unit_code"] = df["unit_code"].to_numpy(object)
+    out["approx"] = df["approx"].to_numpy(bool)
     con.register("__geo", out)
     try:
         con.execute(

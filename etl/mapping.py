@@ -388,3 +388,14 @@ def load_mapping(name: str | Path | SourceMapping) -> SourceMapping:
     except OSError as exc:
         raise MappingError(f"mapping {path}: cannot read: {exc}") from exc
     return parse_mapping(text, str(path))
+
+
+def kind_fields_markdown() -> str:
+    """The loadable fields of each kind, required ones in bold (docs/etl.md; a test keeps it current)."""
+    rows = ["| kind | table | fields |", "|---|---|---|"]
+    for kind, table_name in KIND_TABLE.items():
+        table = schema.TABLE_BY_NAME[table_name]
+        names = [f"**{c.name}**" if c.required else c.name for c in table.columns
+                 if c.name not in ("load_run_id", "district_code", "town_code", "grid_code", "village_code")]
+        rows.append(f"| `{kind}` | `{table_name}` | {', '.join(names)} |")
+    return "\n".join(rows)

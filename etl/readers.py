@@ -279,12 +279,22 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
         else:  # pragma: no cover - detect_format only returns the above
             raise ReadError(f"{path}: unsupported format {fmt}")
     except duckdb.Error as exc:
-        raise ReadError(f"{path}: cannot read as {fmt}: {str(exc).splitlines()[0]}") from exc
+        raise ReadError(f"{path}: cannot read as {fmt}: {_explain(str(exc))}") from exc
     desc = con.execute(f"DESCRIBE {table}").fetchall()
     types = {r[0]: r[1] for r in desc}
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
     cols = tuple(c for c in types if c != "__line")
     return Staged(table, int(rows), cols, types, line_kind, truncated)
+
+
+def _explain(message: str) -> str:
+    """DuckDB's first line, plus the line that says why when there is one (its second line quotes the
+    offending row, which may be megabytes long)."""
+    lines = message.splitlines()
+    why = next((x for x in lines[1:] if x.startswith("Maximum line size")), None)
+    if why:
+        return f"{lines[0]}: a line is longer than {MAX_LINE_BYTES >> 20} MB ({why.split('. ')[1].rstrip('.')})"
+    return lines[0] if lines else message
 
 
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
