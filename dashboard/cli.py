@@ -16,13 +16,14 @@ import typer
 
 from dashboard.auth.cli import app as users_app
 from etl.cli import app as etl_app
-from etl.cli import info
+from etl.cli import info, site_app
 
 if TYPE_CHECKING:
     from etl.settings import Settings
 
 app = typer.Typer(help="City Vitals (城运体征): city-operations vital signs.", no_args_is_help=True)
 app.add_typer(etl_app, name="etl", help="Load exports into the warehouse.")
+app.add_typer(site_app, name="site", help="The site's name, time zone, datum and level names.")
 app.add_typer(users_app, name="users", help="Users, roles, unit scopes, screen tokens and the audit log.")
 app.command("info", help="What is loaded: row counts, date ranges, last load per source.")(info)
 

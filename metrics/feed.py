@@ -88,7 +88,8 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     ).df()
     hotline = con.execute(
         f"""SELECT h.received_at, h.due_at, h.closed_at IS NULL AS is_open, {_PATH.format(a="h")}
-            FROM hotline_orders h WHERE h.closed_at IS NULL OR h.received_at >= ?""",
+            FROM hotline_orders h WHERE h.status IS DISTINCT FROM 'cancelled'
+            AND (h.closed_at IS NULL OR h.received_at >= ?)""",
         [day0],
     ).df()
     roster = con.execute(
