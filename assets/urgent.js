@@ -85,6 +85,17 @@
       var id = tile.getAttribute("data-id");
       if (seen !== null && !seen[id]) { fresh.push(tile); }
     }
+    var counts = list.querySelector(".scr-urgent-counts");
+    if (counts && counts.getAttribute("data-template")) {
+      var n = {bad: Number(counts.getAttribute("data-hidden-bad")) || 0,
+               warn: Number(counts.getAttribute("data-hidden-warn")) || 0};
+      for (var c = 0; c < tiles.length; c++) {
+        if (tiles[c].classList.contains("is-bad")) { n.bad += 1; }
+        if (tiles[c].classList.contains("is-warn")) { n.warn += 1; }
+      }
+      counts.textContent = counts.getAttribute("data-template").replace("{bad}", n.bad).replace("{warn}", n.warn)
+        .replace("{total}", counts.getAttribute("data-total"));
+    }
     var first = seen === null;
     seen = seen || {};
     for (var k = 0; k < tiles.length; k++) { seen[tiles[k].getAttribute("data-id")] = true; }

@@ -4,7 +4,7 @@ URL parameters: ``lang=en``, ``kiosk=1``, ``scale=1.5`` (font/size factor), ``mo
 ``playlist=overview,stations,hotline,sensors,emergency``, ``dwell=30`` (seconds per screen; 0 = no
 rotation), ``refresh=60`` (seconds), ``indicator=open_cases`` (map colouring), ``unit=<code>``
 (start the map and every panel at that unit), ``mode=quiet`` (no urgent-case banner or sound).
-``[screen]`` also sets ``urgent_tiles`` (8), ``urgent_banner_seconds`` (10) and ``urgent_sound`` (true).
+``[screen]`` also sets ``urgent_tiles`` (6), ``urgent_banner_seconds`` (10) and ``urgent_sound`` (true).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class ScreenConfig:
     tile_datum: str = "GCJ-02"
     tile_attribution: str = ""
     # urgent-case countdowns (dashboard/screen/urgent.py): tiles drawn, banner seconds, sound; quiet = neither
-    urgent_max: int = 8
+    urgent_max: int = 6
     banner_seconds: int = 10
     sound: bool = True
     quiet: bool = False
@@ -101,7 +101,7 @@ def parse(query: Mapping[str, Any], settings: Settings) -> ScreenConfig:
         tile_url=settings.tile_url,
         tile_datum=settings.tile_datum,
         tile_attribution=settings.tile_attribution,
-        urgent_max=_int(cfg.get("urgent_tiles", 8), 8, 0, 48),
+        urgent_max=_int(cfg.get("urgent_tiles", 6), 6, 0, 48),
         banner_seconds=_int(cfg.get("urgent_banner_seconds", 10), 10, 0, 600),
         sound=bool(cfg.get("urgent_sound", True)),
         quiet=quiet,

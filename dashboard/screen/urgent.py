@@ -50,6 +50,7 @@ class UrgentView:
     tiles: tuple[Tile, ...]  # worst first, at most ``cfg.urgent_max``
     total: int  # every tile in scope (the rest are counted, not drawn)
     counts: dict[str, int]  # tiles per state
+    hidden: dict[str, int]  # of those, not drawn (beyond ``urgent_max``)
 
 
 def epoch_ms(value: Any, tz: ZoneInfo) -> int | None:
@@ -77,7 +78,9 @@ def view(cfg: ScreenConfig, at: datetime) -> UrgentView:
             Step(str(r["result"]), epoch_ms(r["result_by"], tz) or 0, epoch_ms(r["first_result_at"], tz)),
         ))
     counts = {s: int((df["state"] == s).sum()) for s in ("bad", "warn", "ok", "done")}
-    return UrgentView(epoch_ms(at, tz) or 0, tuple(tiles), len(df), counts)
+    rest = df["state"].iloc[cfg.urgent_max:]
+    hidden = {s: int((rest == s).sum()) for s in ("bad", "warn", "ok", "done")}
+    return UrgentView(epoch_ms(at, tz) or 0, tuple(tiles), len(df), counts, hidden)
 
 
 def duration(seconds: float) -> str:
@@ -127,8 +130,12 @@ def panel(v: UrgentView, cfg: ScreenConfig) -> list[Any]:
         for tile in v.tiles]
     more = v.total - len(v.tiles)
     summary = html.Div([
+        # assets/urgent.js refills the counts every second from the drawn tiles (+ the hidden ones)
         html.Span(t("urgent.summary", lang, bad=v.counts["bad"], warn=v.counts["warn"], total=v.total),
-                  className="scr-urgent-counts"),
+                  className="scr-urgent-counts", **{"data-hidden-bad": str(v.hidden["bad"]),
+                                                    "data-hidden-warn": str(v.hidden["warn"]),
+                                                    "data-total": str(v.total),
+                                                    "data-template": t("urgent.summary", lang)}),
         *([html.Span(f" +{more}", className="scr-urgent-more")] if more > 0 else []),
     ], className="scr-urgent-head")
     labels = {k: t(f"urgent.{k}", lang) for k in ("left", "over", "late", "banner")}
