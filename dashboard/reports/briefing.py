@@ -166,7 +166,7 @@ def summary(b: Briefing) -> tuple[str, ...]:
     misses = b.misses
     head = f"{when}城市体征综合得分 {score_text(v.overall)}（上期 {score_text(v.previous_overall)}，1.00 为全部达标）"
     if misses:
-        listed = "、".join(f"{s.name_zh} {_fmt(s.metric_id, s.value)}（目标 {_fmt(s.metric_id, s.target)}）"
+        listed = "、".join(f"{s.name_zh} {_fmt(s.metric_id, s.value)}（目标 {_fmt(s.metric_id, s.target, True)}）"
                           for s in misses[:4])
         out.append(f"{head}；{len(misses)} 项体征未达目标：{listed}{'等' if len(misses) > 4 else ''}。")
     else:
@@ -182,8 +182,8 @@ def summary(b: Briefing) -> tuple[str, ...]:
     out.append(f"{text}；全部站点合计结案率 {F.pct(sc.district.value)}。")
     u = b.urgent
     out.append(f"紧急案件 {F.num(u.arrival.denominator)} 件：15分钟到场率 {F.pct(u.arrival.value)}"
-               f"（目标 {F.pct(u.arrival.target)}，{u.arrival_breaches} 件超时），1小时初步处置率 "
-               f"{F.pct(u.result.value)}（目标 {F.pct(u.result.target)}，{u.result_breaches} 件超时）。")
+               f"（目标 {target_pct(u.arrival.target)}，{u.arrival_breaches} 件超时），1小时初步处置率 "
+               f"{F.pct(u.result.value)}（目标 {target_pct(u.result.target)}，{u.result_breaches} 件超时）。")
     for r in b.rankings:
         bottoms = r.bottoms()
         if len(bottoms):
@@ -210,6 +210,8 @@ def score_text(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
 
 
-def _fmt(metric_id: str, value: float | None) -> str:
+def _fmt(metric_id: str, value: float | None, target: bool = False) -> str:
     ind = metrics.BY_ID[metric_id]
-    return F.pct(value) if ind.kind == "ratio" else F.num(value)
+    if ind.kind != "ratio":
+        return F.num(value)
+    return target_pct(value) if target else F.pct(value)

@@ -71,6 +71,10 @@ def _fmt(kind: str, v: float | None) -> str:
     return F.pct(v) if kind == "ratio" else F.num(v)
 
 
+def _target(kind: str, v: float | None) -> str:
+    return target_pct(v) if kind == "ratio" else F.num(v)
+
+
 def _vitals(b: Briefing) -> str:
     import metrics
 
@@ -79,11 +83,13 @@ def _vitals(b: Briefing) -> str:
         kind = metrics.BY_ID[s.metric_id].kind
         cls = "miss" if s.status == "red" else "amber" if s.status == "amber" else ""
         rows.append(((
-            (s.name_zh, False), (_fmt(kind, s.value), True), (_fmt(kind, s.target), True),
+            (s.name_zh, False), (_fmt(kind, s.value), True),
+            (_target(kind, s.target), True),
             (_fmt(kind, s.previous_value), True), (STATUS_ZH.get(s.status or "", "—"), False)), cls))
     misses = b.misses
-    listed = "".join(f"<li>{escape(s.name_zh)}：{escape(_fmt(metrics.BY_ID[s.metric_id].kind, s.value))}，目标 "
-                     f"{escape(_fmt(metrics.BY_ID[s.metric_id].kind, s.target))}（{STATUS_ZH[s.status or 'red']}）</li>"
+    kinds = {s.metric_id: metrics.BY_ID[s.metric_id].kind for s in misses}
+    listed = "".join(f"<li>{escape(s.name_zh)}：{escape(_fmt(kinds[s.metric_id], s.value))}，目标 "
+                     f"{escape(_target(kinds[s.metric_id], s.target))}（{STATUS_ZH[s.status or 'red']}）</li>"
                      for s in misses)
     return (f"<h2>一、城市体征与目标</h2><p>综合得分 {score_text(b.vitals.overall)}（上期 "
             f"{score_text(b.vitals.previous_overall)}；1.00 为全部达标）。</p>"
@@ -142,7 +148,7 @@ def _stations(b: Briefing, plotly_js: str) -> str:
 def _urgent(b: Briefing) -> str:
     u = b.urgent
     rows = [(((iv.name_zh, False), (F.pct(iv.value), True), (f"{F.num(iv.numerator)}/{F.num(iv.denominator)}", True),
-              (F.pct(iv.target), True), (str(n), True), (F.pct(iv.previous_value), True)),
+              (target_pct(iv.target), True), (str(n), True), (F.pct(iv.previous_value), True)),
              "miss" if iv.status == "red" else "amber" if iv.status == "amber" else "")
             for iv, n in ((u.arrival, u.arrival_breaches), (u.result, u.result_breaches))]
     return ("<h2>四、紧急案件响应（15分钟到场 / 1小时初步处置）</h2>"

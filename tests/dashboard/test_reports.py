@@ -175,3 +175,24 @@ def test_rerun_replaces_the_period(pinned: Settings, report: archive.Entry) -> N
     assert later.path(root, "pdf") == report.path(root, "pdf")
     assert "生成于2026-12-0409:00" in _flat(_pdftext(later.path(root, "pdf")))
     assert not list(root.rglob("*.part"))
+
+
+def test_cli_says_what_is_missing(pinned: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dashboard.cli import app
+
+    config = tmp_path / "vitals.toml"
+    config.write_text(f'[warehouse]\npath = "{pinned.warehouse}"\n[site]\nnow = "{NOW.isoformat()}"\n'
+                      f'[reports]\ndir = "{tmp_path / "reports"}"\n', encoding="utf-8")
+    monkeypatch.setenv("VITALS_CONFIG", str(config))
+    monkeypatch.delenv("VITALS_WAREHOUSE", raising=False)
+    monkeypatch.setenv("VITALS_CHROMIUM", "/nonexistent/chromium")
+    runner = CliRunner()
+    res = runner.invoke(app, ["report", "monthly", "--scope", TOWN, "--period", "2026-11"])
+    assert res.exit_code == 2 and "apt-get install chromium" in res.output
+    assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").rglob("*.pdf"))
+    res = runner.invoke(app, ["report", "monthly", "--scope", "nowhere", "--period", "2026-11"])
+    assert res.exit_code == 2 and "unknown unit 'nowhere'" in res.output
+    res = runner.invoke(app, ["report", "weekly", "--period", "2026-W60"])
+    assert res.exit_code == 2 and "ISO week" in res.output
