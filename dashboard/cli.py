@@ -1,4 +1,4 @@
-"""The `vitals` command line: demo, etl, info, serve, users.
+"""The `vitals` command line: demo, etl, info, serve, users, report.
 
 Sub-command groups live beside the code they drive (``etl/cli.py``...); this module only assembles
 them, so the dashboard layer is the one place that knows every other layer.
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dashboard.auth.cli import app as users_app
+from dashboard.reports.cli import app as report_app
 from etl.cli import app as etl_app
 from etl.cli import info, site_app
 
@@ -25,6 +26,7 @@ app = typer.Typer(help="City Vitals (城运体征): city-operations vital signs.
 app.add_typer(etl_app, name="etl", help="Load exports into the warehouse.")
 app.add_typer(site_app, name="site", help="The site's name, time zone, datum and level names.")
 app.add_typer(users_app, name="users", help="Users, roles, unit scopes, screen tokens and the audit log.")
+app.add_typer(report_app, name="report", help="Briefings (考核通报): PDF + .xlsx per scope and period, archived.")
 app.command("info", help="What is loaded: row counts, date ranges, last load per source.")(info)
 
 

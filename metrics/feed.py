@@ -66,7 +66,7 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     since = day0 - timedelta(days=1)  # the feed looks 24 h back from any moment of the day
     cases = con.execute(
         f"""
-        SELECT c.case_id, c.reported_at, c.arrived_at, c.first_result_at, c.closed_at, c.deadline_at,
+        SELECT c.case_id, c.reported_at, c.dispatched_at, c.arrived_at, c.first_result_at, c.closed_at, c.deadline_at,
                coalesce(c.urgency = 'urgent', FALSE) AS urgent, ({OPEN_CASE}) IS TRUE AS is_open,
                coalesce(cc.minor_name, c.category_code, '') AS title, c.lon, c.lat, {_PATH.format(a="c")},
                u.name_zh AS unit_zh, u.name_en AS unit_en
@@ -78,7 +78,7 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     ).df()
     alarms = con.execute(
         f"""
-        SELECT a.alarm_id, a.started_at, a.ended_at, a.case_id IS NOT NULL AS has_case, a.severity,
+        SELECT a.alarm_id, a.started_at, a.ended_at, a.case_id IS NOT NULL AS has_case, a.case_id, a.severity,
                coalesce(s.sensor_type, '') AS title, s.lon, s.lat, {_PATH.format(a="a")},
                u.name_zh AS unit_zh, u.name_en AS unit_en
         FROM sensor_alarms a LEFT JOIN sensors s USING (sensor_id) LEFT JOIN org_unit u ON u.unit_code = a.unit_code
