@@ -226,6 +226,13 @@ def hourly_volume(rows: DayRows, typical: tuple[float, ...], query: Query, now: 
                          "typical": np.asarray(typical, dtype=float)})
 
 
+def open_urgent(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The urgent cases in scope open at ``now``, longest waiting first: the rows behind
+    ``backlog(...).open_urgent`` (case_id, reported_at, deadline_at, title, unit path, unit_zh, unit_en)."""
+    c = _open_cases(rows, query, now, urgent_only=True)
+    return c.sort_values(["reported_at", "case_id"]).reset_index(drop=True)
+
+
 def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
     c = _open_cases(rows, query, now)
     h = rows.hotline
