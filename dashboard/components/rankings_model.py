@@ -116,7 +116,12 @@ def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFra
     # ranked within peer groups (domain §5: 街道 vs 镇, department volume bands by 职责 group): the rank
     # restarts in each group and 末位 is the last ``bottom`` of each group
     df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=True)  # type: ignore[arg-type]
-    df = access.mask_rows(df)
+    return decorate(access.mask_rows(df), measure)
+
+
+def decorate(df: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """``metrics.ranking``'s frame with the page's text columns (grade, movement, values, note, peer
+    label, rank in group): the page, its export and the briefing (dashboard/reports) show the same."""
     ratio = measure not in COMPOSITE and metrics.BY_ID[measure].kind == "ratio"
 
     def fmt(v: Any) -> str:
