@@ -74,10 +74,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store.add_user("deputy", PW, "leader", TOWN)
     store.add_user("other", PW, "leader", OTHER[0])
     store.add_user("chief", PW, "leader")
-    config = root / "vitals.toml"
-    config.write_text(f'[site]\nnow = "{NOW.isoformat()}"\n[auth]\nstore = "{root / "users.sqlite"}"\n'
-                      "secure_cookies = false\nip_max_failures = 1000\n", encoding="utf-8")
-    server = start_server(warehouse, root / "server.log", env_extra={"VITALS_CONFIG": str(config)})
+    auth = f'[auth]\nstore = "{root / "users.sqlite"}"\nsecure_cookies = false\nip_max_failures = 1000\n'
+    server = start_server(warehouse, root / "server.log", auth_toml=auth, now=NOW)
     try:
         yield Site(server)
     finally:
