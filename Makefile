@@ -39,12 +39,15 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --no-header \
 		--annotation-style line -c $(LOCK) -o $(TEST_LOCK)
 
-# Browser tests drive Debian's Chromium (never `playwright install`, which needs the internet);
+# Browser tests drive Debian's Chromium (never `playwright install`, which needs the internet); the
+# briefing tests read the printed PDF back with poppler-utils (pdfinfo, pdffonts, pdftotext, pdftoppm);
 # make test-clock runs suites under Debian's libfaketime.
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/faketime ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
-		echo "installing chromium, fonts-noto-cjk and faketime"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk faketime >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ] || [ ! -x /usr/bin/faketime ] \
+			|| ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		echo "installing chromium, fonts-noto-cjk, poppler-utils and faketime"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+			poppler-utils faketime >/dev/null; \
 	fi
 
 demo: setup

@@ -1,4 +1,4 @@
-"""The `vitals` command line: demo, etl, info, serve, users.
+"""The `vitals` command line: demo, etl, info, serve, users, report.
 
 Sub-command groups live beside the code they drive (``etl/cli.py``...); this module only assembles
 them, so the dashboard layer is the one place that knows every other layer.
@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dashboard.auth.cli import app as users_app
+from dashboard.reports.cli import app as report_app
 from etl.cli import app as etl_app
-from etl.cli import info
+from etl.cli import info, site_app
 
 if TYPE_CHECKING:
     from etl.settings import Settings
 
 app = typer.Typer(help="City Vitals (城运体征): city-operations vital signs.", no_args_is_help=True)
 app.add_typer(etl_app, name="etl", help="Load exports into the warehouse.")
+app.add_typer(site_app, name="site", help="The site's name, time zone, datum and level names.")
 app.add_typer(users_app, name="users", help="Users, roles, unit scopes, screen tokens and the audit log.")
+app.add_typer(report_app, name="report", help="Briefings (考核通报): PDF + .xlsx per scope and period, archived.")
 app.command("info", help="What is loaded: row counts, date ranges, last load per source.")(info)
 
 
@@ -123,3 +126,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int, server: str) 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # `python -m dashboard.cli` (the browser tests start servers this way)
+    main()

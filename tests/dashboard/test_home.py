@@ -140,3 +140,20 @@ def test_connection_follows_the_snapshot_link(tmp_path: Path, settings: Settings
         assert m < n
         assert data.per_snapshot("n", lambda c: c.execute("SELECT count(*) FROM cases").fetchone()[0]) == m
         app.server.do_teardown_appcontext()
+
+
+def test_a_failed_load_shows_its_error():
+    import pandas as pd
+
+    from dashboard.callbacks.home import _runs_table
+
+    runs = pd.DataFrame({
+        "run_id": [2, 1], "kind": ["hotline", "hotline"], "source_system": ["t", "t"],
+        "status": ["failed", "succeeded"],
+        "rows_read": [0, 5], "rows_loaded": [0, 5], "rows_rejected": [0, 0],
+        "finished_at": pd.to_datetime(["2026-03-02 10:00", "2026-03-01 10:00"]),
+        "message": ["x.csv: empty file (no header, no rows)", '{"bad_timestamp": 1}'],
+    })
+    out = _text(_runs_table(runs, "en"))
+    assert '"Failed"' in out and "x.csv: empty file (no header, no rows)" in out
+    assert "bad_timestamp" not in out  # a success's reason counts are not an error message

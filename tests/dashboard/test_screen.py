@@ -412,12 +412,12 @@ def test_station_bars_mark_the_ones_past_the_overview_as_extra():
     from dashboard.screen.model import StationRow, StationsView
 
     rows = tuple(StationRow(f"站{i:02d}联勤联动工作站", 0.5 + i / 100, 50 + i, 100) for i in range(30))
-    bars = _find(panels.stations_bars(StationsView(rows, 0, 30), "zh"), "scr-bar")
+    bars = _find(panels.stations_bars(StationsView(rows, 0, 30, 0.85), "zh"), "scr-bar")
     assert len(bars) == 24  # the stations view's capacity; the overview shows the first 12
     assert [b.className for b in bars] == ["scr-bar"] * 12 + ["scr-bar is-extra"] * 12
     assert [float(b.to_plotly_json()["props"]["data-value"]) for b in bars] == pytest.approx(
         [r.rate for r in rows[:24]])
-    box = panels.stations_bars(StationsView(rows, 0, 30), "zh")
+    box = panels.stations_bars(StationsView(rows, 0, 30, 0.85), "zh")
     assert box.style == {"--scr-bar-rows": "12", "--scr-bar-rows-tall": "24"}
 
 
