@@ -23,17 +23,12 @@ from dashboard.callbacks import hotline as hotline_cb
 from dashboard.callbacks import pages_shared
 from dashboard.components import hotline_view
 from dashboard.components.page import rows_page, run
+from tests.clock import anchor_day
 from tests.dashboard.test_pages import figure, find, messages, text
 
 
-def anchor() -> date:
-    """The day the tests' preset periods contain: yesterday, so that the month and quarter viewed hold
-    data whatever the run's instant (at 00:10 on 1 January the current ones hold ten minutes)."""
-    return data.site_now().date() - timedelta(days=1)
-
-
 def layout(**q: Any) -> Any:
-    return run("hotline", {"date": anchor().isoformat(), **q} if q.get("period") != "custom" else q,
+    return run("hotline", {"date": anchor_day().isoformat(), **q} if q.get("period") != "custom" else q,
                hotline_view.render)
 
 
@@ -45,7 +40,7 @@ def raw(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def bounds(grain: str = "month") -> tuple[datetime, datetime]:
-    today = anchor()
+    today = anchor_day()
     if grain == "month":
         start = datetime(today.year, today.month, 1)
         return start, datetime(today.year + (today.month == 12), today.month % 12 + 1, 1)
@@ -85,9 +80,9 @@ def test_category_click_filters_then_subcategory_drill_lists_exactly_its_orders(
         ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
     bars = figure(layout(), "category")["data"][0]
     top = bars["y"][-1]  # bars are drawn bottom-up: the last is the largest
-    on = f"?date={anchor()}"
+    on = f"?date={anchor_day()}"
     href = pages_shared.click_href("hotline", on, {"points": [{"customdata": bars["customdata"][-1]}]})
-    assert params_of(href) == {"category": top, "date": anchor().isoformat()}
+    assert params_of(href) == {"category": top, "date": anchor_day().isoformat()}
     page = layout(**params_of(href))
     assert messages(page) == []
     s, e = bounds()
@@ -193,7 +188,7 @@ def test_marker_click_maps_index_to_its_hotspot_only() -> None:
 def test_order_table_masks_personal_data_per_role(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection,
                                                   clearance: bool) -> None:
     flask.g.setdefault(access.G_PRINCIPAL, Principal("ana", "analyst", None, clearance=clearance))
-    rows, total = rows_page("hotline_orders", f"?date={anchor()}", 0, 20, [])
+    rows, total = rows_page("hotline_orders", f"?date={anchor_day()}", 0, 20, [])
     assert total > 0 and rows
     ids = [r["order_id"] for r in rows]
     truth = {r[0]: r[1:] for r in raw.execute("SELECT order_id, citizen_name, citizen_phone, address FROM "
@@ -222,7 +217,7 @@ def last_month_of(grain: str) -> date:
     """A day of the last month the trend shows: the viewed period's, cut at the site's now."""
     from metrics import Period
 
-    p = Period.containing(grain, anchor())  # type: ignore[arg-type]
+    p = Period.containing(grain, anchor_day())  # type: ignore[arg-type]
     return min(p.end - timedelta(microseconds=1), data.site_now()).date()
 
 
