@@ -321,6 +321,7 @@ def test_cosmetics_trend_legend_and_labels():
     assert len(panels.short_label("A" * 30)) == 8
 
 
+@pytest.mark.real_clock  # the warm-up thread's timed Event.wait hangs under libfaketime
 def test_warmer_rewarms_after_a_new_snapshot(tmp_path: Path):
     """A load publishes a new snapshot: the thread computes the screen's values for it before a viewer asks,
     and they include the load's data (7 more urgent cases in the day's rows)."""
