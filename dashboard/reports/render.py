@@ -10,7 +10,7 @@ from datetime import datetime
 from html import escape
 
 import pandas as pd
-import plotly.offline
+import plotly.offline  # type: ignore[import-untyped]
 
 from dashboard.components import figures as F
 from dashboard.components.stations_view import closure_figure
@@ -157,8 +157,8 @@ def _urgent(b: Briefing) -> str:
 
 def _hotspots(b: Briefing) -> str:
     hot = b.hotspots
-    rows = [(((str(r.place_name), False), (str(r.category), False), (str(int(r.max_in_window)), True),
-              (str(int(r.orders_in_period)), True), (f"{r.first_at:%m-%d} – {r.last_at:%m-%d}", False)), "")
+    rows = [(((str(r.place_name), False), (str(r.category), False), (F.num(r.max_in_window), True),
+              (F.num(r.orders_in_period), True), (f"{r.first_at:%m-%d} – {r.last_at:%m-%d}", False)), "")
             for r in hot.head(HOTSPOT_ROWS).itertuples()]
     more = f"<p class=\"note\">共 {len(hot)} 处，列出前 {HOTSPOT_ROWS} 处。</p>" if len(hot) > HOTSPOT_ROWS else ""
     return (f"<h2>五、顽症（{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求 ≥ {HX.HOT_MIN_COUNT} 次）</h2>"
