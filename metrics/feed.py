@@ -233,6 +233,12 @@ def open_urgent(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     return c.sort_values(["reported_at", "case_id"]).reset_index(drop=True)
 
 
+def active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The alarms in scope active at ``now`` (started, not ended): the rows behind
+    ``backlog(...).active_alarms`` (alarm_id, started_at, case_id, severity, title, unit path, names)."""
+    return _active_alarms(rows, query, now)
+
+
 def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
     c = _open_cases(rows, query, now)
     h = rows.hotline

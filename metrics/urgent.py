@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .compiler import drill_sql, fact_table
-from .feed import DayRows, _active_alarms, _open_cases
+from .feed import DayRows, active_alarms, open_urgent
 from .indicators import unit_level
 from .model import Aggregate
 from .query import Query
@@ -75,8 +75,8 @@ def urgent_tiles(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     sensor alarm active at ``now`` that became one (kind ``alarm``, ``alarm_title`` its sensor type),
     in the query's subtree, with their ``clocks``; worst first (red, amber, running, done), then the
     nearest deadline. "Open" is the snapshot's (closed_at unset), like the wall's other live counts."""
-    cases = _open_cases(rows, query, now, urgent_only=True)
-    alarms = _active_alarms(rows, query, now)
+    cases = open_urgent(rows, query, now)
+    alarms = active_alarms(rows, query, now)
     alarms = alarms[alarms["case_id"].notna().to_numpy(dtype=bool)]
     born = rows.cases[rows.cases["case_id"].isin(alarms["case_id"]).to_numpy(dtype=bool)
                       & rows.cases["is_open"].to_numpy(dtype=bool, na_value=False)]
