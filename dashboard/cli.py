@@ -128,5 +128,5 @@ def main() -> None:
     app()
 
 
-if __name__ == "__main__":  # `python -m dashboard.cli ...` (the browser tests serve the app this way)
+if __name__ == "__main__":  # `python -m dashboard.cli` (the browser tests start servers this way)
     main()
