@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import dash
@@ -16,6 +17,7 @@ from dashboard.callbacks.home import render
 from dashboard.i18n import STRINGS, age_text, lang_of, t, t_or
 from etl.settings import Settings
 from metrics import status
+from tests.clock import pinned_settings
 from tests.dashboard.minimal_warehouse import build_minimal, site_now
 
 
@@ -104,13 +106,13 @@ def test_source_status_counts(ctx: dash.Dash):
     fresh = {f.key: f for f in status.freshness(tuple(extents.values()), site_now())}
     assert fresh["units"].state == "static"
     assert fresh["readings"].state == "ok"
-    # two days later every timed source is stale
-    later = {f.key: f for f in status.freshness(tuple(extents.values()), site_now().replace(year=site_now().year + 1))}
+    # a year later every timed source is stale
+    later = {f.key: f for f in status.freshness(tuple(extents.values()), site_now() + timedelta(days=366))}
     assert later["cases"].state == "stale" and later["readings"].state == "stale"
 
 
 def test_missing_warehouse_is_a_friendly_message(tmp_path: Path):
-    app = create_app(Settings(warehouse=tmp_path / "nothing" / "vitals.duckdb"))
+    app = create_app(pinned_settings(tmp_path / "nothing" / "vitals.duckdb"))
     with app.server.test_request_context("/"):
         out = render(lang="zh")
         assert isinstance(out, html.Div)
