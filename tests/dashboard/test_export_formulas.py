@@ -19,7 +19,7 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.callbacks.rankings import export
-from dashboard.export import FORMULA_START, inert_cell, to_csv, to_xlsx
+from dashboard.export import FORMULA_START, inert_cell, to_csv
 from etl.settings import Settings
 from tests.dashboard.minimal_warehouse import build_warehouse, publish
 
