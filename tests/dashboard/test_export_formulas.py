@@ -20,8 +20,8 @@ import pytest
 from dashboard.app import create_app
 from dashboard.callbacks.rankings import export
 from dashboard.export import FORMULA_START, inert_cell, to_csv
-from etl.settings import Settings
-from tests.dashboard.minimal_warehouse import build_warehouse, publish
+from tests.clock import pinned_settings
+from tests.dashboard.minimal_warehouse import copy_warehouse, publish
 
 FORMULAS = ("=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "=HYPERLINK(\"http://x\")")
 
@@ -57,14 +57,15 @@ def test_csv_cells_and_headers_are_inert() -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def hostile_app(tmp_path_factory: pytest.TempPathFactory, tiny_warehouse: Path):  # type: ignore[no-untyped-def]
     def poison(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE org_unit SET name_zh = ? || unit_code", [FORMULAS[0]])
 
-    link = build_warehouse(tmp_path_factory.mktemp("formula-warehouse"))
+    root = tmp_path_factory.mktemp("formula-warehouse")
+    copy_warehouse(tiny_warehouse, root)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("VITALS_AUTH", "off")
-        return create_app(Settings(warehouse=publish(link.parent, poison)))
+        return create_app(pinned_settings(publish(root, poison)))
 
 
 @pytest.mark.parametrize("level", ["town", "grid"])

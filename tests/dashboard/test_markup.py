@@ -24,8 +24,8 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.components import markup
-from etl.settings import Settings
-from tests.dashboard.minimal_warehouse import build_warehouse, publish
+from tests.clock import pinned_settings
+from tests.dashboard.minimal_warehouse import copy_warehouse, publish
 
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>&amp;\"'"
 # The markup the wall's unit tooltip is built from (dashboard/screen/panels.py unit_tooltip).
@@ -42,11 +42,12 @@ def _poison(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> dash.Dash:
-    link = build_warehouse(tmp_path_factory.mktemp("hostile-markup"))
+def app(tmp_path_factory: pytest.TempPathFactory, tiny_warehouse: Path) -> dash.Dash:
+    root = tmp_path_factory.mktemp("hostile-markup")
+    copy_warehouse(tiny_warehouse, root)
     with pytest.MonkeyPatch.context() as mp:  # a page test: auth off (the demo principal)
         mp.setenv("VITALS_AUTH", "off")
-        return create_app(Settings(warehouse=publish(link.parent, _poison)))
+        return create_app(pinned_settings(publish(root, _poison)))
 
 
 class _Tags(HTMLParser):
