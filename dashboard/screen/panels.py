@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from dashboard.i18n import age_text, t, t_or
+from dashboard.i18n import age_text, lang_of, t, t_or
 from dashboard.screen.model import MapView, RankingView, StationsView, VitalsView
 from metrics import status
 from metrics.feed import Backlog
@@ -222,9 +222,13 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
                      for i, (name, score) in enumerate(items)], className="scr-rank-list"),
         ], className=f"scr-rank-col {cls}")
 
+    if not view.top:
+        return [empty_note(t("scr.ranking.empty", lang))]
     n = view.total or (len(view.top) + len(view.bottom))
     top = max([s for _, s in (*view.top, *view.bottom) if s is not None] + [1e-9])
-    return [col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
+    note = ([html.Div(t(f"scr.ranking.by.{view.measure}", lang), className="scr-rank-note")]
+            if view.measure != "region_composite" else [])
+    return [*note, col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom", max(n, 1), -1)]
 
 
@@ -289,7 +293,10 @@ def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
     return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
                        className="scr-legend-row") for c, label in rows],
-            *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else [])]
+            *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else []),
+            *([html.Div(t("scr.map.skipped", lang, drawn=view.level_label,
+                          missing=("、" if lang_of(lang) == "zh" else ", ").join(view.skipped)),
+                        className="scr-legend-note scr-map-skipped")] if view.skipped else [])]
 
 
 def unit_tooltip(props: dict[str, Any], lang: str) -> str:
