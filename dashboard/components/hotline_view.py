@@ -69,7 +69,7 @@ def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
     statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
     return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t,
-                      today=data.view_now().date(), lang=ctx.lang)
+                      today=data.view_now().date(), lang=ctx.lang, level_label=ctx.picker_label)
 
 
 def present_rates(ctx: Ctx) -> tuple[str, ...]:

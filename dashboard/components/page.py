@@ -55,6 +55,10 @@ class Ctx:
         """A level's name: the one the data declares (a New York "Community district"), else ours."""
         return data.level_name(slot, self.lang) or self.t(f"level.{slot}")
 
+    def picker_label(self, slot: str) -> str:
+        """The filter bar's name for a level's unit picker (declared by the data, else ours)."""
+        return data.level_name(slot, self.lang) or self.t(f"filter.{slot}")
+
     def unit_name(self, code: str | None) -> str:
         if code is None:
             return "District" if self.en else "全区"

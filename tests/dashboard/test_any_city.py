@@ -261,3 +261,33 @@ def test_every_page_and_the_wall_without_an_error(two: Path, app2: dash.Dash, la
     out = cb.refresh(store, {})
     assert out[len(cb.PANEL_OUTPUTS)] == ""
     assert len(cb.map_refresh(None, store, {})[0]["features"]) == 71
+
+
+def _pickers(page: Any) -> dict[str, Any]:
+    return {n.id["field"]: n for n in _walk(page) if isinstance(getattr(n, "id", None), dict)
+            and n.id.get("field") in ("town", "grid", "village")}
+
+
+def _labels(page: Any) -> list[tuple[str, bool]]:
+    """(label, hidden) of the bar's three unit pickers, in order."""
+    return [(n.children[0].children, bool(getattr(n, "hidden", False))) for n in _walk(page)
+            if getattr(n, "className", "") == "cv-filter-field" and isinstance(getattr(n.children[1], "id", None), dict)
+            and n.children[1].id.get("field") in ("town", "grid", "village")][::-1]
+
+
+def test_unit_pickers_follow_the_levels_the_city_has(two: Path, three: Path) -> None:
+    for _ in _app(two):
+        page = run("hotline", {"unit": "NYC-112"}, hotline_view.render)
+        first = _pickers(page)["town"]
+        assert len(first.options) == 71 and first.value == "NYC-112" and not first.disabled
+        assert _labels(page) == [("责任网格", False), ("责任网格", True), ("村居", True)]
+    for _ in _app(three):
+        page = run("hotline", {"unit": "NYC-112"}, hotline_view.render)
+        menus = _pickers(page)
+        assert [o["value"] for o in menus["town"].options] == [f"NYC-{b}" for b in range(1, 6)]
+        assert menus["town"].value == "NYC-1" and menus["grid"].value == "NYC-112"
+        with _raw(three) as con:
+            manhattan = sorted(r[0] for r in con.execute("SELECT unit_code FROM org_unit WHERE parent_code = 'NYC-1'")
+                               .fetchall())
+        assert sorted(o["value"] for o in menus["grid"].options) == manhattan and len(manhattan) >= 12
+        assert _labels(page) == [("街镇", False), ("责任网格", False), ("村居", True)]
