@@ -80,7 +80,7 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
             return
         out.update(zip(ids, values, strict=True))
 
-    run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang),))
+    run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang, model.data_ended()),))
     run((S.VITALS,), lambda: (panels.vitals(model.vitals(cfg, at), lang),))
 
     def stations() -> tuple[Any, ...]:

@@ -108,6 +108,11 @@ def now(cfg: ScreenConfig) -> datetime:
     return data.view_now()
 
 
+def data_ended() -> datetime | None:
+    """Where historical data ends (None while it is live): the header says so."""
+    return data.data_ended()
+
+
 def base_query(cfg: ScreenConfig, at: datetime, unit: str | None = None) -> Query:
     """Today, at the screen's unit (or the given one), through the access gate."""
     return access.scoped(Query(period=Period.containing("day", at.date()), unit=unit or cfg.unit))

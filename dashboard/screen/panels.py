@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -34,7 +35,12 @@ def empty_note(text: str) -> html.Div:
 # --- header -------------------------------------------------------------------------------------
 
 
-def freshness(items: Sequence[status.Freshness], lang: str) -> list[Any]:
+def freshness(items: Sequence[status.Freshness], lang: str, ended: datetime | None = None) -> list[Any]:
+    """A chip per source with its age; for historical data (``ended``: where it ends) one chip saying
+    so instead: ages of years measured from today would only say "stale" four times."""
+    if ended is not None:
+        return [html.Span(t("scr.data_ends", lang, d=f"{ended:%Y-%m-%d %H:%M}"), className="scr-chip is-ended",
+                          title=t("scr.data_ends.title", lang))]
     chips = []
     for f in items:
         chips.append(html.Span(

@@ -291,3 +291,10 @@ def test_unit_pickers_follow_the_levels_the_city_has(two: Path, three: Path) -> 
                                .fetchall())
         assert sorted(o["value"] for o in menus["grid"].options) == manhattan and len(manhattan) >= 12
         assert _labels(page) == [("街镇", False), ("责任网格", False), ("村居", True)]
+
+
+def test_wall_header_says_where_historical_data_ends(two: Path, app2: dash.Dash) -> None:
+    end = data_end(two)
+    out = cb.refresh(parse({"lang": "en"}, us_city.settings(two)).to_store(), {})
+    fresh = dict(zip([i for i, _ in cb.PANEL_OUTPUTS], out[:len(cb.PANEL_OUTPUTS)], strict=True))[cb.S.FRESHNESS]
+    assert [c.children for c in fresh] == [f"Data ends {end:%Y-%m-%d %H:%M}"]
