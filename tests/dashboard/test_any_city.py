@@ -298,3 +298,14 @@ def test_wall_header_says_where_historical_data_ends(two: Path, app2: dash.Dash)
     out = cb.refresh(parse({"lang": "en"}, us_city.settings(two)).to_store(), {})
     fresh = dict(zip([i for i, _ in cb.PANEL_OUTPUTS], out[:len(cb.PANEL_OUTPUTS)], strict=True))[cb.S.FRESHNESS]
     assert [c.children for c in fresh] == [f"Data ends {end:%Y-%m-%d %H:%M}"]
+
+
+def test_home_and_custom_range_use_the_datas_end(two: Path, app2: dash.Dash) -> None:
+    from dashboard.callbacks.pages_shared import filter_href
+    from dashboard.pages import home  # noqa: F401  (registers the page)
+
+    end = data_end(two)
+    home_page = dash.page_registry["dashboard.pages.home"]["layout"]()
+    assert f"{end:%Y-%m-%d %H:%M}" in text(home_page)
+    href = filter_href("hotline", "", ["period"], ["custom"], "period")
+    assert "start=2018-10-01" in href and "end=2018-10-31" in href
