@@ -102,6 +102,8 @@ def selection(ctx: Ctx) -> tuple[str, str, int, str | None]:
         raise QueryError(f"“level={level}” 高于您的权限范围，请选择{ctx.level_label(levels[0])}或以下层级 / "
                          f"is above your scope: rank {levels[0]} or below")
     default = "department_composite" if level in ("station", "department") else "region_composite"
+    if level in ORG_LEVELS and data.data_start("cases") is None and data.data_start("hotline") is not None:
+        default = "hotline_closure_rate"  # a city that loads only its 311 / 12345 orders has no composite
     measure = ctx.extra.get("measure") or default
     if measure not in dict(measures_for(level)):
         raise QueryError(f"“measure={measure}” cannot rank {level} units")
@@ -133,7 +135,8 @@ def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFra
     def fmt(v: Any) -> str:
         return F.pct(v) if ratio else F.num(v)
 
-    df["grade"] = [_grade(measure, v, s) for v, s in zip(df["value"], df["score"], strict=True)]
+    # no value, no grade: "—", never E
+    df["grade"] = [_grade(measure, v, s) or "—" for v, s in zip(df["value"], df["score"], strict=True)]
     df["movement_text"] = [("—" if m != m else "↑" + str(int(m)) if m > 0 else "↓" + str(int(-m)) if m < 0 else "＝")
                            for m in df["movement"].astype("float64")]
     df["value_text"] = df["value"].map(fmt)

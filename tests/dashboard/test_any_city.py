@@ -172,6 +172,15 @@ def test_rankings_rank_the_levels_the_city_has(two: Path, app2: dash.Dash) -> No
     assert len(exp) >= 59
     for key, rate in exp.items():
         assert rows[key]["value"] == pytest.approx(rate)
+    # without grid cases the page ranks on the hotline closure rate; a unit without orders has no grade
+    default = run("rankings", {}, rankings_view.render)
+    rows = next(n for n in _walk(default) if getattr(n, "id", None) == "rankings-grid").rowData
+    assert {r["measure"] for r in rows} == {"hotline_closure_rate"}
+    empty = [r for r in rows if r["value"] is None]
+    assert len(empty) == 71 - len(exp) > 0 and {r["grade"] for r in empty} == {"—"}
+    composite = run("rankings", {"measure": "region_composite"}, rankings_view.render)
+    rows = next(n for n in _walk(composite) if getattr(n, "id", None) == "rankings-grid").rowData
+    assert len(rows) == 71 and {r["grade"] for r in rows} == {"—"}  # no cases: no composite, never E
     # the level this city lacks is a clear message, not a failure
     bad = run("rankings", {"level": "town"}, rankings_view.render)
     assert "this hierarchy has no town level" in text(bad) and "cv-message-input" in text(bad)
