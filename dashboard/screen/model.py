@@ -217,13 +217,15 @@ def _ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
     """Top 5 and bottom 5 units one level below the screen's unit on the composite (区域评价) score."""
     con, q = data.connection(), rolling_query(cfg, at)
     level = _child_level(cfg)
-    measure = "region_composite"
-    df = metrics.ranking(con, level, measure, q, by_peer_group=False)
-    df = df[df["score"].notna()]
-    if df.empty:  # no grid cases (a 311-only city): rank the units on their hotline closure rate instead
-        measure = "hotline_closure_rate"
-        df = metrics.ranking(con, level, measure, q, by_peer_group=False)
-        df = df[df["rankable"]].assign(score=lambda d: 100 * d["value"])
+    # the composite needs grid cases; a 311-only city ranks its units on the hotline closure rate (in %)
+    for measure in ("region_composite", "hotline_closure_rate"):
+        df = metrics.ranking(con, level, measure, q, by_peer_group=False)  # type: ignore[arg-type]
+        if measure == "region_composite":
+            df = df[df["score"].notna()]
+        else:
+            df = df[df["rankable"]].assign(score=lambda d: 100 * d["value"])
+        if not df.empty:
+            break
     df = df.sort_values("score", ascending=False)
     items = [(str(r["name"]), _num(r["score"])) for r in df.to_dict("records")]
     k = min(5, math.ceil(len(items) / 2))  # few units: split them, never list one twice
