@@ -288,11 +288,10 @@ def _path(units: Any, code: str | None, levels: tuple[str, ...]) -> list[str | N
     return out
 
 
-def state_from_controls(values: Mapping[str, Any], triggered: str | None, current: FilterState,
-                        today: date | None = None) -> FilterState:
-    """The new state after a filter control changed (``triggered``: its field name). ``today``: the
-    pages' 'now' (``data.view_now``: where historical data ends), the month a switch to a custom range
-    starts from when no date is set."""
+def state_from_controls(values: Mapping[str, Any], triggered: str | None, current: FilterState, *,
+                        today: date) -> FilterState:
+    """The new state after a filter control changed (``triggered``: its field name); ``today`` (the
+    site's date, not the server's) anchors a custom period chosen without dates."""
     town, grid, village = (values.get(name) for name in PICKERS)
     if triggered == "town":
         unit = town
@@ -313,7 +312,7 @@ def state_from_controls(values: Mapping[str, Any], triggered: str | None, curren
         except ValueError:
             kw["start"], kw["end"] = current.start, current.end
         if kw["start"] is None or kw["end"] is None:  # switching to custom: start from the current period
-            base = current.date or today or date.today()
+            base = current.date or today
             p = Period.containing("month", base)
             kw["start"], kw["end"] = kw["start"] or p.start.date(), kw["end"] or (p.end.date().fromordinal(
                 p.end.date().toordinal() - 1))

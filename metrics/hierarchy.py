@@ -4,9 +4,8 @@
 (``etl.schema.LEVELS``; fact rows carry a code column per slot), but a site fills only the slots its
 hierarchy has: New York's city → community districts uses ``district`` and ``grid`` and no ``town``.
 So "the level below X" is the next slot *in use*, never the next slot of the list, and a level's
-display name is the one the data declares (``warehouse_meta`` ``level_name_zh.<slot>`` /
-``level_name_en.<slot>``, e.g. ``level_name_en.grid = "Community district"``), else the standard
-Chinese one.
+display name is the one the site declares (``warehouse_meta.level_names``, JSON written by
+``vitals site set --level grid=社区/Community district``; ``etl.site.level_names``), else ours.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from etl.schema import LEVELS
+from etl.site import level_names
 
 # the slots fact tables carry a code column for (a microgrid row is counted at its 村居)
 PATH_LEVELS = ("district", "town", "grid", "village")
@@ -63,10 +63,10 @@ def hierarchy(con: duckdb.DuckDBPyConnection) -> Hierarchy:
     counts = {str(lv): (int(n), int(s)) for lv, n, s in con.execute(
         "SELECT o.level, count(*), count(g.unit_code) FROM org_unit o "
         "LEFT JOIN unit_geometry g USING (unit_code) GROUP BY o.level").fetchall()}
-    names = {str(k): str(v) for k, v in con.execute(
-        "SELECT key, value FROM warehouse_meta WHERE key LIKE 'level_name_%'").fetchall() if v}
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key = 'level_names'").fetchone()
+    names = level_names({"level_names": str(row[0])} if row and row[0] else {})
     return Hierarchy(tuple(
-        Level(slot, *counts[slot], names.get(f"level_name_zh.{slot}"), names.get(f"level_name_en.{slot}"))
+        Level(slot, *counts[slot], names.get(slot, {}).get("zh") or None, names.get(slot, {}).get("en") or None)
         for slot in LEVELS if slot in counts))
 
 

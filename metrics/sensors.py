@@ -9,8 +9,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN
-from .indicators import unit_level
+from .indicators import unit_scope
 from .query import Query, QueryError
 
 SensorBy = Literal["sensor_type", "district", "town", "grid", "village", "unit"] | None
@@ -19,10 +18,8 @@ _KEYS = {"sensor_type": "s.sensor_type", "district": "s.district_code", "town": 
 
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str) -> tuple[str, dict[str, object]]:
-    level = unit_level(con, query.unit)
-    if level is None:
-        return "true", {}
-    return f"{alias}.{ORG_LEVEL_COLUMN[level]} = $unit", {"unit": query.unit}
+    clause, params, _ = unit_scope(con, query, alias)
+    return clause, params
 
 
 def _key(by: SensorBy) -> str:

@@ -25,6 +25,7 @@ from dashboard.components import hotline_view, rankings_view
 from dashboard.components.page import context, run
 from dashboard.screen import model
 from dashboard.screen.config import parse
+from etl.site import SiteChange, set_site
 from etl.snapshots import current_snapshot, writer
 from metrics import Period, Query
 from metrics.hierarchy import child_of, hierarchy
@@ -188,9 +189,8 @@ def test_rankings_rank_the_levels_the_city_has(two: Path, app2: dash.Dash) -> No
 
 def test_declared_level_names_label_the_picker(tmp_path: Path) -> None:
     wh = us_city.build(tmp_path / "named", levels=2)
-    with writer(wh, us_city.settings(wh)) as con:
-        con.execute("INSERT INTO warehouse_meta VALUES ('level_name_en.grid', 'Community district'), "
-                    "('level_name_zh.grid', '社区')")
+    with writer(wh, us_city.settings(wh)) as con:  # what `vitals site set --level grid=社区/Community district` does
+        set_site(con, SiteChange(level_names={"grid": ("社区", "Community district")}))
     for _a in _app(wh):
         page = run("rankings", {"lang": "en"}, rankings_view.render)
         level = next(n for n in _walk(page) if getattr(n, "id", None) == {"type": "cv-filter", "page": "rankings",
