@@ -6,7 +6,6 @@ or a browser error."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +23,9 @@ ERRORS = ("暂时无法读取数据", "Data temporarily unavailable", "刷新失
 def nyc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("nyc-browser")
     wh = us_city.build(root, levels=2)
-    server = start_server(wh, root / "server.log", env_extra={"VITALS_AUTH": "off",
-                                                              "VITALS_CONFIG": str(root / "vitals.toml")})
+    # start_server's config is "[site] now = <the run's instant>" followed by this text: the New York keys
+    # land in that [site] table; auth off the way a closed test bench turns it off
+    server = start_server(wh, root / "server.log", auth_toml=us_city.SITE_KEYS + "\n[auth]\nenabled = false\n")
     yield server
     stop_server(server)
 
@@ -86,5 +86,7 @@ def test_wall_fills_its_map_and_ranking(visit: Any) -> None:
 
 
 def test_served_config_is_the_new_york_site(nyc_server: LiveServer) -> None:
-    config = Path(nyc_server.warehouse).parent / "vitals.toml"
-    assert 'timezone = "America/New_York"' in config.read_text(encoding="utf-8")
+    import tomllib
+
+    config = tomllib.loads(nyc_server.log.with_name(f"{nyc_server.log.stem}.vitals.toml").read_text(encoding="utf-8"))
+    assert config["site"]["timezone"] == "America/New_York" and config["auth"]["enabled"] is False
