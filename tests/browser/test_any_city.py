@@ -6,6 +6,7 @@ or a browser error."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -25,7 +26,8 @@ def nyc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     wh = us_city.build(root, levels=2)
     # start_server's config is "[site] now = <the run's instant>" followed by this text: the New York keys
     # land in that [site] table; auth off the way a closed test bench turns it off
-    server = start_server(wh, root / "server.log", auth_toml=us_city.SITE_KEYS + "\n[auth]\nenabled = false\n")
+    server = start_server(wh, root / "server.log", auth_toml=us_city.SITE_KEYS + "\n[auth]\nenabled = false\n",
+                          now=datetime.fromisoformat(us_city.SITE_NOW))
     yield server
     stop_server(server)
 
