@@ -189,6 +189,7 @@ _S: dict[str, tuple[str, str]] = {
     "ind.open_urgent": ("紧急在办", "Urgent open"),
     "ind.active_alarms": ("活动告警", "Active alarms"),
     "ind.on_duty": ("在岗人数", "Staff on duty"),
+    "ind.open_hotline": ("在办工单", "Open hotline orders"),
     "feed.case": ("紧急案件", "Urgent case"),
     "feed.alarm": ("感知告警", "Sensor alarm"),
     "state.waiting": ("待到场", "Awaiting"),

@@ -151,7 +151,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
     parts = {
         "units": view.units,
         "markers": view.markers,
-        "legend": panels.legend(view, cfg.indicator, cfg.lang),
+        "legend": panels.legend(view, view.indicator, cfg.lang),
         "title": view.scope_name,
     }
     out = []

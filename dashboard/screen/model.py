@@ -99,6 +99,7 @@ class MapView:
     # (the map says it skipped them)
     level_label: str = ""
     skipped: tuple[str, ...] = ()
+    indicator: str = "open_cases"  # what colours the units (the screen's, or open orders for a 311-only city)
 
 
 def now(cfg: ScreenConfig) -> datetime:
@@ -337,7 +338,8 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
                     if rank.get(unit.level, -1) < rank[slot] < rank.get(level, -1))
     q = base_query(cfg, at, scope)
     counts = feed.counts_by_unit(day_rows(at), q, level, at).set_index("unit_code")
-    values = {code: float(counts.at[code, cfg.indicator]) if code in counts.index else 0.0
+    indicator = map_indicator(cfg)
+    values = {code: float(counts.at[code, indicator]) if code in counts.index else 0.0
               for code in kids["unit_code"]}
     breaks = _breaks(list(values.values()))
     feats = []
@@ -371,7 +373,15 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
                    level=level, parent=unit.parent if unit.parent and cfg.unit != scope else None,
                    units=geo.feature_collection(feats), markers=markers, bounds=b, breaks=breaks,
                    colors=PALETTE, approximate=bool(kids["approximate"].any()) if not kids.empty else False,
-                   level_label=level_text(level, cfg.lang), skipped=skipped)
+                   level_label=level_text(level, cfg.lang), skipped=skipped, indicator=indicator)
+
+
+def map_indicator(cfg: ScreenConfig) -> str:
+    """The screen's map indicator; the default (open cases) becomes open hotline orders where no grid
+    cases are loaded but hotline orders are (a 311-only city's map would be one colour of zeros)."""
+    if cfg.indicator == "open_cases" and data.data_start("cases") is None and data.data_start("hotline"):
+        return "open_hotline"
+    return cfg.indicator
 
 
 def level_text(slot: str, lang: str) -> str:
@@ -380,4 +390,4 @@ def level_text(slot: str, lang: str) -> str:
 
 
 MAX_MARKERS = 400  # newest first; more is noise on a wall and weight on every refresh
-MAP_FIGURES = ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty")
+MAP_FIGURES = ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty", "open_hotline")

@@ -311,6 +311,7 @@ def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
 def unit_tooltip(props: dict[str, Any], lang: str) -> str:
     """HTML tooltip (Leaflet binds ``properties.tooltip``): the unit's key live figures."""
     rows = "".join(f"<tr><td>{t('ind.' + k, lang)}</td><td>{props.get(k, 0):,}</td></tr>"
-                   for k in ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty"))
+                   for k in ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty",
+                                             "open_hotline"))
     approx = f"<div class='scr-tt-note'>{t('scr.map.approx', lang)}</div>" if props.get("approximate") else ""
     return f"<div class='scr-tt'><b>{props.get('name', '')}</b><table>{rows}</table>{approx}</div>"

@@ -227,6 +227,14 @@ def test_wall_map_draws_the_first_level_with_polygons(three: Path, app3: dash.Da
     assert view.level == "grid" and len(view.units["features"]) == 71 and view.skipped == ("街镇",)
     legend = text(cb.map_refresh(None, scr.to_store(), {})[2])
     assert "按责任网格显示：街镇无边界数据" in legend
+    # no grid cases: the units are coloured by open hotline orders at the wall's 'now'
+    assert view.indicator == "open_hotline" and "在办工单" in legend
+    at = model.now(scr)
+    with _raw(three) as con:
+        exp = dict(con.execute("SELECT grid_code, count(*) FROM hotline_orders WHERE received_at <= $at AND "
+                               "closed_at IS NULL GROUP BY 1", {"at": at}).fetchall())
+    got = {f["properties"]["unit_code"]: f["properties"]["value"] for f in view.units["features"]}
+    assert sum(exp.values()) > 1000 and {k: v for k, v in got.items() if v} == {k: float(v) for k, v in exp.items()}
 
 
 # --- /hotline on a 311 export ----------------------------------------------------------------------
