@@ -73,7 +73,9 @@ def hierarchy(con: duckdb.DuckDBPyConnection) -> Hierarchy:
 def child_of(con: duckdb.DuckDBPyConnection, slot: str | None) -> str:
     """The level a breakdown of a unit at ``slot`` groups by: the next slot in use below it, or the
     unit's own slot for the lowest level (its one row). Unknown hierarchy (no units): ``town``."""
-    h = hierarchy(con)
+    # only the slots (no polygon counts, no names): this runs in every breakdown of a page
+    used = {str(r[0]) for r in con.execute("SELECT DISTINCT level FROM org_unit").fetchall()}
+    h = Hierarchy(tuple(Level(lv, 0, 0) for lv in LEVELS if lv in used))
     below = h.below(slot)
     if below is not None:
         return below
