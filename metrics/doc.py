@@ -49,6 +49,7 @@ urgent_breaches(con, query, "arrival" | "result", limit, offset) -> (DataFrame, 
 repeat_complaints(con, query, min_count=3, within_days=30, place="unit" | "cell", cell_m=100)
 sensor_online(con, query, by="sensor_type", as_of=None); alarms_by_severity; alarm_cases; latest_readings
 on_duty(con, query, by="grid"); night_cover; grids_without_night_cover; cases_per_person(con, query, by="town")
+hierarchy.hierarchy(con) -> Hierarchy  # the level slots the site uses (+ declared names); .below(level)
 ```
 Indicator, trend, drill, score, evaluation, ranking and station functions also take `overrides=` (a
 `[metrics]` mapping; default: read from the site configuration).
@@ -70,6 +71,12 @@ Indicator, trend, drill, score, evaluation, ranking and station functions also t
   the running period = what is open now (a future period shows the current stock). For the running
   period 应结案数 counts only cases due by now (deadline < a), not those due later in the period.
   No recorded 'now': a = e. 存量指标（未结、超期、应结案）取 min(期末, 数据当前时刻)。
+- **Hierarchy of any shape.** Units sit in the slots district → town → grid → village → microgrid,
+  but a site fills only those its hierarchy has (New York: city → community districts uses district and
+  grid). "The level below" a unit — breakdowns by child unit, the wall's ranking, the rankings page's
+  default level — is the next slot *in use* (`metrics.hierarchy`), so a missing 街镇 level never gives
+  an empty or failing table. Level names the site declares (`vitals site set --level
+  grid=社区/Community district`, `warehouse_meta.level_names`) replace ours on the pages. 层级按实际使用的层级取下一级。
 - Filters: unit subtree (any level), category (category code or major-class prefix), source,
   urgency, status; a filter a fact table lacks does not apply to it.
 - Drill-through: `drill(con, metric_id, query, key, part)` returns the rows of the numerator or
@@ -149,7 +156,7 @@ def render(bench_section: str = "") -> str:
             f"Default weights: region {scores.REGION_WEIGHTS}; department {scores.DEPARTMENT_WEIGHTS}.",
             f"Volume bands (立案数分值, upper bound → score): {list(scores.DEFAULT_BANDS)}, above: 0.",
             "Grades: A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40. A composite with any component",
-            "without a value has no value (no grade): it is never guessed.", ""]
+            "without a value has no value (no grade, shown “—”, never E): it is never guessed.", ""]
     out += ["## Rankings · 排名 (small-numbers rule · 小样本规则)", "", _doc(ranking), "",
             _doc(ranking.ranking), ""]
     text = "\n".join(out).rstrip() + "\n"

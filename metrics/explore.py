@@ -32,11 +32,11 @@ from .compiler import (
     unit_clause,
 )
 from .connection import registered
+from .hierarchy import child_of
 from .hotline import cell_sql
 from .indicators import Now, data_now, unit_level, unit_scope, unscoped
 from .query import Period, Query, QueryError
 
-CHILD = {None: "town", "district": "town", "town": "grid", "grid": "village", "village": "village"}
 HOUR_BUCKETS: tuple[float, ...] = (0, 1, 2, 4, 8, 24, 48, 72, 168)
 
 CASE_COLUMNS = ("case_id", "reported_at", "category_code", "major_code", "source", "urgency", "status",
@@ -184,7 +184,8 @@ def unit_tree(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def child_level(con: duckdb.DuckDBPyConnection, query: Query) -> str:
-    return CHILD[unit_level(con, query.unit)]
+    """The level a breakdown of the query's scope groups by: the next level the hierarchy uses."""
+    return child_of(con, unit_level(con, query.unit))
 
 
 # --- cases --------------------------------------------------------------------------------------

@@ -29,7 +29,12 @@ from .query import Period, Query, QueryError
 
 RATE_IDS = ("hotline_first_contact_rate", "hotline_resolution_rate", "hotline_satisfaction_rate",
             "hotline_ontime_rate")
-KPI_IDS = ("hotline_orders", *RATE_IDS, "hotline_backlog")
+# closure rate and median time to close need only received/closed times: every 311 export has them
+CLOSE_IDS = ("hotline_closure_rate", "hotline_close_p50")
+KPI_IDS = ("hotline_orders", *RATE_IDS, *CLOSE_IDS, "hotline_backlog")
+# the column each rate cannot be computed without (a source that lacks it has no such rate at all)
+RATE_FIELDS = {"hotline_first_contact_rate": "first_contact", "hotline_resolution_rate": "resolution",
+               "hotline_satisfaction_rate": "satisfaction", "hotline_ontime_rate": "due_at"}
 TREND_COLUMNS = ["month", "metric_id", "numerator", "denominator", "value"]
 HOT_MIN_COUNT = 3  # 顽症: the same place and category at least N times ...
 HOT_WITHIN_DAYS = 30  # ... within M days
@@ -146,6 +151,15 @@ def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
     return pd.DataFrame(rows, columns=["month", "metric_id", "numerator", "denominator", "value"])
 
 
+def fields_present(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Which of the rates' fields (``RATE_FIELDS``) the loaded orders carry at all (a value in any row):
+    a US 311 export has no first contact, resolution or satisfaction. Per snapshot, not per query: a
+    field the source has is shown even for a period where it happens to be empty."""
+    cols = sorted(set(RATE_FIELDS.values()))
+    row = con.execute(f"SELECT {', '.join(f'count({c})' for c in cols)} FROM hotline_orders").fetchone()
+    return frozenset(c for c, n in zip(cols, row or (), strict=False) if n)
+
+
 def kpis_and_month(con: duckdb.DuckDBPyConnection, query: Query, month: Period | None = None, *,
                    overrides: Mapping[str, Any] | None = None
                    ) -> tuple[dict[str, IndicatorValue], pd.DataFrame | None]:
@@ -162,7 +176,8 @@ def kpis_and_month(con: duckdb.DuckDBPyConnection, query: Query, month: Period |
     slot = 0 if same or month is None else 2
     if slot:
         periods.append(month)  # type: ignore[arg-type]
-    slots = {"hotline_orders": (0, 1), "hotline_backlog": (0,), **{k: (0, slot) for k in RATE_IDS}}
+    slots = {"hotline_orders": (0, 1), "hotline_backlog": (0,), **{k: (0,) for k in CLOSE_IDS},
+             **{k: (0, slot) for k in RATE_IDS}}
     results = scan(con, inds, query, periods, None, cfg, slots=slots)
     vals = {}
     for ind in inds:

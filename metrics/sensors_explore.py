@@ -29,7 +29,7 @@ import pyarrow as pa
 from .compiler import ORG_LEVEL_COLUMN
 from .config import metrics_overrides
 from .connection import registered
-from .explore import CHILD
+from .hierarchy import child_of
 from .indicators import unit_level, unit_names, unit_scope
 from .query import Query, QueryError
 from .sensors import as_of_time
@@ -133,7 +133,7 @@ def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str
     frame, with the same rules as the SQL)."""
     at = as_of or as_of_time(con, query)
     level = unit_level(con, query.unit)
-    child = ORG_LEVEL_COLUMN[CHILD[level]]
+    child = ORG_LEVEL_COLUMN[child_of(con, level)]
     if table is None and sensors is None:
         where, params, _ = _scope(con, query, sensor_type)
         params["at"] = at
@@ -162,7 +162,7 @@ def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["senso
     if by == "sensor_type":
         key, names = "sensor_type", {}
     elif by == "unit":
-        key, names = "child_code", unit_names(con, CHILD[unit_level(con, query.unit)], query)
+        key, names = "child_code", unit_names(con, child_of(con, unit_level(con, query.unit)), query)
     else:
         raise QueryError(f"online rate cannot be grouped by {by!r}")
     st = st[st[key].notna()]

@@ -210,9 +210,9 @@ def code_text(ctx: Ctx, kind: str, code: Any) -> str:
 
 
 def now_at() -> datetime:
-    """'Now' for the open-now lists: the site clock, but never past the data's last instant (a replayed
-    snapshot's 'now' is its own)."""
-    site, last = data.site_now(), data.data_now()
+    """'Now' for the open-now lists: the pages' 'now' (``data.view_now``), but never past the data's last
+    instant (a replayed snapshot's 'now' is its own)."""
+    site, last = data.view_now(), data.data_now()
     return min(site, last) if last is not None else site
 
 

@@ -223,7 +223,7 @@ def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
     period asks) and for the last ``PAST_KEPT`` past as-of instants viewed (a past period's end); a render
     only narrows it to the scope."""
     # a warehouse without a recorded data 'now' (live loads): never judge devices at a future instant
-    at = min(SX.as_of_time(ctx.con, ctx.query), data.site_now())
+    at = min(SX.as_of_time(ctx.con, ctx.query), data.view_now())
     now = data.data_now()
     sensors = data.per_snapshot("sensors.table", SX.sensor_table)
     if now is not None and at == now:
