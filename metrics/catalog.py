@@ -188,8 +188,11 @@ def catalog(overrides: Mapping[str, Any] | None = None) -> tuple[Indicator, ...]
     out = []
     for ind in INDICATORS:
         o = per.get(ind.id, {}) if isinstance(per, Mapping) else {}
-        changes = {k: float(o[k]) for k in _OVERRIDABLE if k in o}
-        out.append(replace(ind, **changes) if changes else ind)
+        if any(k in o for k in _OVERRIDABLE):
+            ind = replace(ind, target=float(o["target"]) if "target" in o else ind.target,
+                          warning=float(o["warning"]) if "warning" in o else ind.warning,
+                          excellent=float(o["excellent"]) if "excellent" in o else ind.excellent)
+        out.append(ind)
     return tuple(out)
 
 

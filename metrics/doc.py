@@ -50,8 +50,10 @@ repeat_complaints(con, query, min_count=3, within_days=30, place="unit" | "cell"
 sensor_online(con, query, by="sensor_type", as_of=None); alarms_by_severity; alarm_cases; latest_readings
 on_duty(con, query, by="grid"); night_cover; grids_without_night_cover; cases_per_person(con, query, by="town")
 ```
-Indicator, trend, drill, score, evaluation, ranking and station functions also take `overrides=` (a
-`[metrics]` mapping; default: read from the site configuration).
+Indicator, trend, drill, score, evaluation, ranking and station functions also take `overrides=` (the
+site's `[metrics]` section, passed down by the caller: the dashboard passes its `Settings`' section via
+`dashboard.data.metrics_config()`; the metrics layer reads no configuration file; none: the declared
+values). `target_of(metric_id, overrides)` is an indicator's target under them.
 
 ## Conventions · 口径约定
 

@@ -113,19 +113,19 @@ def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
         for part, agg in (("num", ind.numerator), ("den", ind.denominator)):
             if agg is None or agg.table != HOTLINE.name:
                 raise QueryError(f"{ind.id} is not a hotline rate")
-            anchor = [p for p in agg.filter if p in ANCHORS]
-            if len(anchor) != 1:
+            anchored = [p for p in agg.filter if p in ANCHORS]
+            if len(anchored) != 1:
                 raise QueryError(f"{ind.id} has no single period anchor")
             if any(depends_on_period(HOTLINE, p) for p in agg.filter if p not in ANCHORS):
                 raise QueryError(f"{ind.id} depends on the period beyond its anchor")
             call, _ = aggregate(HOTLINE, agg, leave_out=ANCHORS)
-            by_anchor.setdefault(anchor[0], []).append(f"{call} AS \"{ind.id}:{part}\"")
+            by_anchor.setdefault(anchored[0], []).append(f"{call} AS \"{ind.id}:{part}\"")
     weights = measure_params(metrics_overrides(overrides))
     frames = []
-    for anchor, cols in by_anchor.items():
+    for anchor, aggs in by_anchor.items():
         col = ANCHORS[anchor]
         # year*12+month groups ~2× faster than date_trunc('month', …) in DuckDB 1.5
-        sql = (f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(cols)} FROM hotline_orders "
+        sql = (f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(aggs)} FROM hotline_orders "
                f"WHERE {' AND '.join(f'({w})' for w in where)} AND {col} >= $ts AND {col} < $te GROUP BY 1")
         # bind only the parameters this statement names (DuckDB refuses unused ones)
         df = con.execute(sql, used_params(sql, {**params, **weights})).df()

@@ -19,9 +19,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TypeVar
+
+V = TypeVar("V")
 
 
-def _m(d: dict[str, str]) -> Mapping[str, str]:
+def _m(d: dict[str, V]) -> Mapping[str, V]:
     return MappingProxyType(d)
 
 
@@ -155,6 +158,6 @@ ALARMS = FactTable(
                    "town_code", "grid_code", "village_code", "unit_code"),
 )
 
-TABLES: Mapping[str, FactTable] = _m({t.name: t for t in (CASES, HOTLINE, ALARMS)})  # type: ignore[dict-item]
+TABLES: Mapping[str, FactTable] = _m({t.name: t for t in (CASES, HOTLINE, ALARMS)})
 
 LEVELS = ("district", "town", "grid", "village", "microgrid")

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from .compiler import ORG_LEVEL_COLUMN
 from .config import metrics_overrides
@@ -262,7 +262,7 @@ def sensor_info(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str) ->
     if df.empty:
         return None
     rec = df.iloc[0].to_dict()
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+    return {str(k): (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
 
 
 def sensor_series(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str, max_points: int = 720,

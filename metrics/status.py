@@ -95,9 +95,9 @@ def source_extents(con: duckdb.DuckDBPyConnection) -> tuple[SourceExtent, ...]:
         if s.ts_column:
             rows, first, last = con.execute(
                 f"SELECT count(*), min({s.ts_column}), max({s.ts_column}) FROM {s.table}"
-            ).fetchone()
+            ).fetchone() or (0, None, None)
         else:
-            rows, first, last = con.execute(f"SELECT count(*), NULL, NULL FROM {s.table}").fetchone()
+            rows, first, last = con.execute(f"SELECT count(*), NULL, NULL FROM {s.table}").fetchone() or (0, None, None)
         last_load = loads.get(s.kind) or demo_load
         out.append(SourceExtent(s.key, s.table, int(rows or 0), _as_dt(first), _as_dt(last), last_load))
     return tuple(out)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import dashboard
+from tests.source_scan import string_literals
 
 DASHBOARD = Path(dashboard.__file__).resolve().parent
 USER_STORE = DASHBOARD / "auth" / "store.py"
@@ -19,15 +20,8 @@ SQL = re.compile(r"\bSELECT\b[\s\S]+\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+
 
 def sql_in(source: str) -> list[str]:
     """String literals that read as SQL, and calls of a connection's ``execute``/``sql``."""
-    found = []
+    found = [f"line {line}: {text[:60]!r}" for line, text in string_literals(source) if SQL.search(text)]
     for node in ast.walk(ast.parse(source)):
-        text = None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            text = node.value
-        elif isinstance(node, ast.JoinedStr):
-            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
-        if text is not None and SQL.search(text):
-            found.append(f"line {node.lineno}: {text[:60]!r}")
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr in ("execute", "executemany", "sql", "query")):
             found.append(f"line {node.lineno}: .{node.func.attr}(...)")
