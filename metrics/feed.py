@@ -66,7 +66,7 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     since = day0 - timedelta(days=1)  # the feed looks 24 h back from any moment of the day
     cases = con.execute(
         f"""
-        SELECT c.case_id, c.reported_at, c.arrived_at, c.first_result_at, c.closed_at, c.deadline_at,
+        SELECT c.case_id, c.reported_at, c.dispatched_at, c.arrived_at, c.first_result_at, c.closed_at, c.deadline_at,
                coalesce(c.urgency = 'urgent', FALSE) AS urgent, ({OPEN_CASE}) IS TRUE AS is_open,
                coalesce(cc.minor_name, c.category_code, '') AS title, c.lon, c.lat, {_PATH.format(a="c")},
                u.name_zh AS unit_zh, u.name_en AS unit_en
@@ -78,7 +78,7 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     ).df()
     alarms = con.execute(
         f"""
-        SELECT a.alarm_id, a.started_at, a.ended_at, a.case_id IS NOT NULL AS has_case, a.severity,
+        SELECT a.alarm_id, a.started_at, a.ended_at, a.case_id IS NOT NULL AS has_case, a.case_id, a.severity,
                coalesce(s.sensor_type, '') AS title, s.lon, s.lat, {_PATH.format(a="a")},
                u.name_zh AS unit_zh, u.name_en AS unit_en
         FROM sensor_alarms a LEFT JOIN sensors s USING (sensor_id) LEFT JOIN org_unit u ON u.unit_code = a.unit_code
@@ -88,7 +88,8 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     ).df()
     hotline = con.execute(
         f"""SELECT h.received_at, h.due_at, h.closed_at IS NULL AS is_open, {_PATH.format(a="h")}
-            FROM hotline_orders h WHERE h.closed_at IS NULL OR h.received_at >= ?""",
+            FROM hotline_orders h WHERE h.status IS DISTINCT FROM 'cancelled'
+            AND (h.closed_at IS NULL OR h.received_at >= ?)""",
         [day0],
     ).df()
     roster = con.execute(
@@ -130,14 +131,17 @@ def _after(ts: pd.Series, t: datetime) -> np.ndarray:
 # Masks are combined first and the frame indexed once: copying the day's ~20k rows of a dozen
 # columns for every filter step was most of a refresh's time.
 
-def _open_cases(rows: DayRows, query: Query, now: datetime, urgent_only: bool = False) -> pd.DataFrame:
+def open_cases_at(rows: DayRows, query: Query, now: datetime, urgent_only: bool = False) -> pd.DataFrame:
+    """The day's cases in scope open at ``now`` (optionally the urgent ones): shared by the feed's
+    panels and ``metrics.urgent``."""
     c = rows.cases
     mask = _scoped(c, query) & _flag(c["is_open"]) & _before(c["reported_at"], now)
     out: pd.DataFrame = c[mask & _flag(c["urgent"])] if urgent_only else c[mask]
     return out
 
 
-def _active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+def active_alarms_at(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The day's alarms in scope started and not ended at ``now``."""
     a = rows.alarms
     out: pd.DataFrame = a[_scoped(a, query) & ~_before(a["ended_at"], now) & _before(a["started_at"], now)]
     return out
@@ -180,9 +184,9 @@ def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours
 
 def markers(rows: DayRows, query: Query, now: datetime, limit: int = 2000) -> pd.DataFrame:
     """Open urgent cases and ongoing alarms with coordinates: kind, item_id, happened_at, title, severity, lon, lat."""
-    c = _open_cases(rows, query, now, urgent_only=True)
+    c = open_cases_at(rows, query, now, urgent_only=True)
     c = c[c["lon"].notna().to_numpy()]
-    a = _active_alarms(rows, query, now)
+    a = active_alarms_at(rows, query, now)
     a = a[a["lon"].notna().to_numpy()]
     frames = [
         pd.DataFrame({"kind": "case", "item_id": c["case_id"], "happened_at": c["reported_at"], "title": c["title"],
@@ -228,8 +232,15 @@ def hourly_volume(rows: DayRows, typical: tuple[float, ...], query: Query, now: 
                          "typical": np.asarray(typical, dtype=float)})
 
 
+def open_urgent(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The urgent cases in scope open at ``now``, longest waiting first: the rows behind
+    ``backlog(...).open_urgent`` (case_id, reported_at, deadline_at, title, unit path, unit_zh, unit_en)."""
+    c = open_cases_at(rows, query, now, urgent_only=True)
+    return c.sort_values(["reported_at", "case_id"]).reset_index(drop=True)
+
+
 def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
-    c = _open_cases(rows, query, now)
+    c = open_cases_at(rows, query, now)
     h = rows.hotline
     h = h[_scoped(h, query) & _flag(h["is_open"]) & _before(h["received_at"], now)]
     return Backlog(
@@ -238,7 +249,7 @@ def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
         open_urgent=int(_flag(c["urgent"]).sum()),
         open_hotline=len(h),
         overdue_hotline=int((h["due_at"] < now).to_numpy(dtype=bool, na_value=False).sum()),
-        active_alarms=len(_active_alarms(rows, query, now)),
+        active_alarms=len(active_alarms_at(rows, query, now)),
     )
 
 
@@ -254,13 +265,13 @@ def counts_by_unit(rows: DayRows, query: Query, level: str, now: datetime) -> pd
     Columns: unit_code, open_cases, overdue_cases, open_urgent, active_alarms, on_duty.
     """
     col = LEVEL_COLUMN.get(level, "unit_code")
-    c = _open_cases(rows, query, now)
+    c = open_cases_at(rows, query, now)
     overdue = c[(c["deadline_at"] < now).to_numpy(dtype=bool, na_value=False)]
     parts = [
         _count_by(c, col, "open_cases"),
         _count_by(overdue, col, "overdue_cases"),
         _count_by(c[_flag(c["urgent"])], col, "open_urgent"),
-        _count_by(_active_alarms(rows, query, now), col, "active_alarms"),
+        _count_by(active_alarms_at(rows, query, now), col, "active_alarms"),
         _count_by(_on_duty(rows, query, now), col, "on_duty", distinct="person_id"),
     ]
     out = pd.concat(parts, axis=1).fillna(0).astype(int)
@@ -278,8 +289,8 @@ def on_duty_by_grid(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     everywhere = Query(period=query.period)
     grids = rows.grids[_scoped(rows.grids, query)][["grid_code", "name_zh", "name_en"]]
     duty = _count_by(_on_duty(rows, everywhere, now), "grid_code", "on_duty", distinct="person_id")
-    urgent = _count_by(_open_cases(rows, everywhere, now, urgent_only=True), "grid_code", "open_urgent")
-    alarms = _count_by(_active_alarms(rows, everywhere, now), "grid_code", "active_alarms")
+    urgent = _count_by(open_cases_at(rows, everywhere, now, urgent_only=True), "grid_code", "open_urgent")
+    alarms = _count_by(active_alarms_at(rows, everywhere, now), "grid_code", "active_alarms")
     out = grids.join(pd.concat([duty, urgent, alarms], axis=1), on="grid_code")
     for k in ("on_duty", "open_urgent", "active_alarms"):
         out[k] = out[k].fillna(0).astype(int)

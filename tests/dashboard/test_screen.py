@@ -67,12 +67,9 @@ def test_config_from_url(settings: Settings):
 @pytest.fixture
 def pinned(settings: Settings):
     """An app whose clock is pinned, so ages cannot tick over between two refreshes."""
-    from types import MappingProxyType
-
     from dashboard.app import create_app
-    from tests.dashboard.minimal_warehouse import site_now
 
-    app = create_app(replace(settings, sections=MappingProxyType({"site": {"now": site_now().isoformat()}})))
+    app = create_app(settings)
     with app.server.test_request_context("/"):
         yield app
         app.server.do_teardown_appcontext()
@@ -332,11 +329,12 @@ def test_warmer_rewarms_after_a_new_snapshot(tmp_path: Path):
 
     from dashboard import data
     from dashboard.app import create_app
+    from tests.clock import pinned_settings
     from tests.dashboard.minimal_warehouse import build_minimal, publish, site_now
 
     root = tmp_path / "wh"
     build_minimal(root)
-    app = create_app(Settings(warehouse=root / "vitals.duckdb"))
+    app = create_app(pinned_settings(root / "vitals.duckdb"))
     wh = data.warehouse(app.server)
     day_key = f"screen.day.{site_now().date().isoformat()}"
 
