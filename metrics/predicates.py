@@ -121,7 +121,8 @@ HOTLINE = FactTable(
         "resolution_recorded": "resolution IN ('resolved', 'explained')",
         "resolved": "resolution = 'resolved'",
         "rated": "satisfaction IN ('satisfied', 'basic', 'unsatisfied')",
-        "due_in_period": "due_at >= {s} AND due_at < {e}",
+        # due so far: a running period's orders due later are not due yet (not late), as 应结案数
+        "due_in_period": "due_at >= {s} AND due_at < {a}",
         "closed_by_due": "closed_at <= due_at",
         "closed_by_end": "closed_at < {e}",
         "open_at_end": "received_at < {a} AND (closed_at IS NULL OR closed_at >= {a})",
