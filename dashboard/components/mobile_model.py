@@ -176,7 +176,7 @@ def stations(ctx: Ctx) -> Stations:
     # as /stations calls it
     sc = metrics.station_closure(ctx.con, ctx.query, previous=False, overrides=data.metrics_config())
     df = sc.stations.sort_values(["value", "key"], na_position="last")
-    target = sc.district.target
+    target = sc.district.target  # the declared target with the site's override, as /stations shows
     rows = tuple(StationRow(str(r["key"]), str(r["name"]), F.pct(r["value"]),
                             f"{F.num(r['numerator'])}/{F.num(r['denominator'])}",
                             None if pd.isna(r["meets_target"]) else bool(r["meets_target"]))
