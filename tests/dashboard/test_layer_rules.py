@@ -70,3 +70,11 @@ def test_the_target_scan_sees_a_fallback() -> None:
     assert target_constants("STATION_TARGET = 0.85")
     assert target_constants('target = float(df["target"].iloc[0]) if df["target"].notna().any() else 0.85')
     assert not target_constants('target = sc.district.target\nopacity = 0.85')
+
+
+def test_no_private_helper_is_imported_across_dashboard_modules() -> None:
+    offenders = [f"{p.relative_to(DASHBOARD)}:{node.lineno} {a.name}" for p in sorted(DASHBOARD.rglob("*.py"))
+                 for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.ImportFrom) and node.module != "__future__"
+                 for a in node.names if a.name.startswith("_")]
+    assert offenders == []
