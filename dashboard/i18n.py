@@ -84,6 +84,8 @@ _S: dict[str, tuple[str, str]] = {
     "home.col.rejected": ("拒收", "Rejected"),
     "home.col.finished": ("完成时间", "Finished"),
     "home.no_runs": ("暂无加载记录", "No loads recorded"),
+    "home.runs_scoped": ("加载任务记录全区数据，仅对全区账号显示",
+                         "The load log covers the whole warehouse: shown to whole-warehouse users only"),
     "home.units": ("组织单元", "Org units"),
     # levels
     "level.district": ("区", "District"),

@@ -131,16 +131,15 @@ def _after(ts: pd.Series, t: datetime) -> np.ndarray:
 # Masks are combined first and the frame indexed once: copying the day's ~20k rows of a dozen
 # columns for every filter step was most of a refresh's time.
 
-def open_cases_at(rows: DayRows, query: Query, now: datetime, urgent_only: bool = False) -> pd.DataFrame:
-    """The day's cases in scope open at ``now`` (optionally the urgent ones): shared by the feed's
-    panels and ``metrics.urgent``."""
+def _open_cases(rows: DayRows, query: Query, now: datetime, urgent_only: bool = False) -> pd.DataFrame:
+    """The day's cases in scope open at ``now`` (optionally the urgent ones)."""
     c = rows.cases
     mask = _scoped(c, query) & _flag(c["is_open"]) & _before(c["reported_at"], now)
     out: pd.DataFrame = c[mask & _flag(c["urgent"])] if urgent_only else c[mask]
     return out
 
 
-def active_alarms_at(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+def _active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     """The day's alarms in scope started and not ended at ``now``."""
     a = rows.alarms
     out: pd.DataFrame = a[_scoped(a, query) & ~_before(a["ended_at"], now) & _before(a["started_at"], now)]
@@ -184,9 +183,9 @@ def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours
 
 def markers(rows: DayRows, query: Query, now: datetime, limit: int = 2000) -> pd.DataFrame:
     """Open urgent cases and ongoing alarms with coordinates: kind, item_id, happened_at, title, severity, lon, lat."""
-    c = open_cases_at(rows, query, now, urgent_only=True)
+    c = _open_cases(rows, query, now, urgent_only=True)
     c = c[c["lon"].notna().to_numpy()]
-    a = active_alarms_at(rows, query, now)
+    a = _active_alarms(rows, query, now)
     a = a[a["lon"].notna().to_numpy()]
     frames = [
         pd.DataFrame({"kind": "case", "item_id": c["case_id"], "happened_at": c["reported_at"], "title": c["title"],
@@ -235,12 +234,18 @@ def hourly_volume(rows: DayRows, typical: tuple[float, ...], query: Query, now: 
 def open_urgent(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     """The urgent cases in scope open at ``now``, longest waiting first: the rows behind
     ``backlog(...).open_urgent`` (case_id, reported_at, deadline_at, title, unit path, unit_zh, unit_en)."""
-    c = open_cases_at(rows, query, now, urgent_only=True)
+    c = _open_cases(rows, query, now, urgent_only=True)
     return c.sort_values(["reported_at", "case_id"]).reset_index(drop=True)
 
 
+def active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The alarms in scope active at ``now`` (started, not ended): the rows behind
+    ``backlog(...).active_alarms`` (alarm_id, started_at, case_id, severity, title, unit path, names)."""
+    return _active_alarms(rows, query, now)
+
+
 def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
-    c = open_cases_at(rows, query, now)
+    c = _open_cases(rows, query, now)
     h = rows.hotline
     h = h[_scoped(h, query) & _flag(h["is_open"]) & _before(h["received_at"], now)]
     return Backlog(
@@ -249,7 +254,7 @@ def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
         open_urgent=int(_flag(c["urgent"]).sum()),
         open_hotline=len(h),
         overdue_hotline=int((h["due_at"] < now).to_numpy(dtype=bool, na_value=False).sum()),
-        active_alarms=len(active_alarms_at(rows, query, now)),
+        active_alarms=len(_active_alarms(rows, query, now)),
     )
 
 
@@ -265,13 +270,13 @@ def counts_by_unit(rows: DayRows, query: Query, level: str, now: datetime) -> pd
     Columns: unit_code, open_cases, overdue_cases, open_urgent, active_alarms, on_duty.
     """
     col = LEVEL_COLUMN.get(level, "unit_code")
-    c = open_cases_at(rows, query, now)
+    c = _open_cases(rows, query, now)
     overdue = c[(c["deadline_at"] < now).to_numpy(dtype=bool, na_value=False)]
     parts = [
         _count_by(c, col, "open_cases"),
         _count_by(overdue, col, "overdue_cases"),
         _count_by(c[_flag(c["urgent"])], col, "open_urgent"),
-        _count_by(active_alarms_at(rows, query, now), col, "active_alarms"),
+        _count_by(_active_alarms(rows, query, now), col, "active_alarms"),
         _count_by(_on_duty(rows, query, now), col, "on_duty", distinct="person_id"),
     ]
     out = pd.concat(parts, axis=1).fillna(0).astype(int)
@@ -289,8 +294,8 @@ def on_duty_by_grid(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     everywhere = Query(period=query.period)
     grids = rows.grids[_scoped(rows.grids, query)][["grid_code", "name_zh", "name_en"]]
     duty = _count_by(_on_duty(rows, everywhere, now), "grid_code", "on_duty", distinct="person_id")
-    urgent = _count_by(open_cases_at(rows, everywhere, now, urgent_only=True), "grid_code", "open_urgent")
-    alarms = _count_by(active_alarms_at(rows, everywhere, now), "grid_code", "active_alarms")
+    urgent = _count_by(_open_cases(rows, everywhere, now, urgent_only=True), "grid_code", "open_urgent")
+    alarms = _count_by(_active_alarms(rows, everywhere, now), "grid_code", "active_alarms")
     out = grids.join(pd.concat([duty, urgent, alarms], axis=1), on="grid_code")
     for k in ("on_duty", "open_urgent", "active_alarms"):
         out[k] = out[k].fillna(0).astype(int)

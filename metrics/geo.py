@@ -49,11 +49,6 @@ def unit(con: duckdb.DuckDBPyConnection, code: str) -> Unit | None:
     return _unit(row) if row else None
 
 
-def unit_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """unit code -> Chinese name of every org unit."""
-    return {str(c): str(n) for c, n in con.execute("SELECT unit_code, name_zh FROM org_unit").fetchall()}
-
-
 def ancestors(con: duckdb.DuckDBPyConnection, code: str) -> list[Unit]:
     """The unit and its ancestors, root first."""
     out: list[Unit] = []

@@ -20,6 +20,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.components import markup
 from dashboard.i18n import t, t_or
 from dashboard.pages.screen_ids import ScreenIds as S
 from dashboard.screen import model, panels, urgent
@@ -146,7 +147,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         p = f["properties"]
         label = t(f"feed.{p['kind']}", cfg.lang)
         title = t_or(f"sensor.{p['title']}", p["title"], cfg.lang) if p["kind"] == "alarm" else p["title"]
-        p["tooltip"] = f"{label}：{title}"
+        p["tooltip"] = markup.tooltip(label, title, sep="：")
         del p["title"]  # in the tooltip already; up to 400 markers are sent with every change
     parts = {
         "units": view.units,

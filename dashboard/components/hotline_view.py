@@ -23,6 +23,7 @@ from dash import dcc, html
 import metrics
 from dashboard import data
 from dashboard.components import figures as F
+from dashboard.components import markup
 from dashboard.components.code_labels import hotline_ref_data, labelled
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.labels import HOTLINE_CODE_LABELS
@@ -224,14 +225,15 @@ def hotspot_map(ctx: Ctx, rows: list[dict[str, Any]]) -> html.Div:
         if ext:
             lons.extend(ext[:2])
             lats.extend(ext[2:])
-        feats.append({"type": "Feature", "geometry": geom, "properties": {"tooltip": name}})
+        feats.append({"type": "Feature", "geometry": geom, "properties": {"tooltip": markup.text(name)}})
     layers: list[Any] = [dl.GeoJSON(data={"type": "FeatureCollection", "features": feats},
                                     style={"color": "#7b8790", "weight": 1, "fillOpacity": 0.03})]
     shown = [r for r in rows[:MAP_MAX] if r["lon"] == r["lon"] and r["lon"] is not None]
     top = max((int(r["max_in_window"]) for r in shown), default=1)
     points = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(r["lon"]), float(r["lat"])]},
                "properties": {"i": i, "r": 5 + 9 * int(r["max_in_window"]) / top,
-                              "tooltip": f"{r['label']}: {ctx.t('hotline.max_window', n=int(r['max_in_window']))}"}}
+                              "tooltip": markup.tooltip(f"{r['label']}:",
+                                                        ctx.t("hotline.max_window", n=int(r["max_in_window"])))}}
               for i, r in enumerate(shown)]
     layers.append(dl.GeoJSON(id=HOT_LAYER, data={"type": "FeatureCollection", "features": points},
                              pointToLayer={"variable": "cityVitalsHotline.hotPoint"}))

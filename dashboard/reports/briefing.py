@@ -16,7 +16,7 @@ import pandas as pd
 import metrics
 from dashboard.components import figures as F
 from dashboard.components.rankings_model import COMPOSITE, decorate, peer_label
-from metrics import geo
+from metrics import explore, geo
 from metrics import hotline_explore as HX
 from metrics.indicators import data_now, unit_level
 from metrics.query import Period, Query, QueryError
@@ -151,11 +151,17 @@ def build(con: duckdb.DuckDBPyConnection, kind: Kind, scope: str | None, period:
     urgent = Urgent(vals[URGENT[0]], vals[URGENT[1]], metrics.urgent_breaches(con, q, "arrival", 1)[1],
                     metrics.urgent_breaches(con, q, "result", 1)[1])
     hot = metrics.repeat_complaints(con, q, HX.HOT_MIN_COUNT, HX.HOT_WITHIN_DAYS, "unit")
-    place_names = geo.unit_names(con)
-    hot = hot.assign(place_name=[place_names.get(p, p) for p in hot["place"]])
+    tree = explore.unit_tree(con)
+    known = dict(zip(tree["unit_code"], tree["name_zh"], strict=True))
+    hot = hot.assign(place_name=[known.get(p) or _unit_name(con, str(p)) for p in hot["place"]])
     b = Briefing(kind, label, scope, scope_name, site_name, period, generated_at, data_now(con),
                  freshness(source_extents(con), generated_at), vitals, tuple(rankings), stations, urgent, hot, ())
     return Briefing(**{**b.__dict__, "summary": summary(b)})
+
+
+def _unit_name(con: duckdb.DuckDBPyConnection, code: str) -> str:
+    unit = geo.unit(con, code)
+    return unit.name_zh if unit is not None and unit.name_zh else code
 
 
 def summary(b: Briefing) -> tuple[str, ...]:

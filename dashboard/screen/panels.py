@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
+from dashboard.components import markup
 from dashboard.i18n import age_text, t, t_or
 from dashboard.screen.model import MapView, RankingView, StationsView, VitalsView
 from metrics import status
@@ -297,7 +298,8 @@ def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
 
 def unit_tooltip(props: dict[str, Any], lang: str) -> str:
     """HTML tooltip (Leaflet binds ``properties.tooltip``): the unit's key live figures."""
-    rows = "".join(f"<tr><td>{t('ind.' + k, lang)}</td><td>{props.get(k, 0):,}</td></tr>"
+    rows = "".join(f"<tr><td>{markup.text(t('ind.' + k, lang))}</td><td>{markup.text(f'{props.get(k, 0):,}')}</td></tr>"
                    for k in ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty"))
-    approx = f"<div class='scr-tt-note'>{t('scr.map.approx', lang)}</div>" if props.get("approximate") else ""
-    return f"<div class='scr-tt'><b>{props.get('name', '')}</b><table>{rows}</table>{approx}</div>"
+    approx = (f"<div class='scr-tt-note'>{markup.text(t('scr.map.approx', lang))}</div>"
+              if props.get("approximate") else "")
+    return f"<div class='scr-tt'><b>{markup.text(props.get('name', ''))}</b><table>{rows}</table>{approx}</div>"
