@@ -26,7 +26,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -226,6 +226,13 @@ def warehouse(server: flask.Flask | None = None) -> Warehouse:
 def settings() -> Settings:
     """The settings the running app was created with."""
     return warehouse().settings
+
+
+def metrics_config() -> Mapping[str, Any]:
+    """The site's ``[metrics]`` section (targets, weights, bands ...) of the settings the app was created
+    with: a page passes it as ``overrides=`` to every metrics call that takes one (the metrics layer
+    reads no configuration of its own). Read it in the request, not inside a ``per_snapshot`` compute."""
+    return settings().section("metrics")
 
 
 def connection() -> duckdb.DuckDBPyConnection:

@@ -51,8 +51,10 @@ sensor_online(con, query, by="sensor_type", as_of=None); alarms_by_severity; ala
 on_duty(con, query, by="grid"); night_cover; grids_without_night_cover; cases_per_person(con, query, by="town")
 hierarchy.hierarchy(con) -> Hierarchy  # the level slots the site uses (+ declared names); .below(level)
 ```
-Indicator, trend, drill, score, evaluation, ranking and station functions also take `overrides=` (a
-`[metrics]` mapping; default: read from the site configuration).
+Indicator, trend, drill, score, evaluation, ranking and station functions also take `overrides=` (the
+site's `[metrics]` section, passed down by the caller: the dashboard passes its `Settings`' section via
+`dashboard.data.metrics_config()`; the metrics layer reads no configuration file; none: the declared
+values). `target_of(metric_id, overrides)` is an indicator's target under them.
 
 ## Conventions · 口径约定
 
@@ -60,6 +62,13 @@ Indicator, trend, drill, score, evaluation, ranking and station functions also t
   denominator is zero has **no value** (None/NaN, shown as “—”), never 0% or 100%.
   比率 = 计数之和 / 计数之和；分母为 0 时无值（不显示为 0% 或 100%）。
 - Cancelled cases (作废, `cancelled`) are excluded from every case indicator.
+- Cancelled hotline orders (status `cancelled`: the source values a mapping lists under
+  `status.cancelled`, e.g. 311's `Canceled`, 已撤销) are excluded from every hotline indicator: a
+  cancelled order with a close date is not a closure (办结率, 办结时长), one without is not backlog, and
+  neither counts as an order received. Closure is otherwise judged by `closed_at` alone (a status of
+  `closed` without a close date is not closed). The exploration lists (categories, hotspots) still count
+  every call. 已撤销/作废工单不计入任何工单指标（办结率、办结时长、未办结、受理数）；是否办结只看办结时间。
+  Tested by hand in `tests/metrics/test_operations.py::test_cancelled_orders_are_out_of_closure`.
 - Periods are half-open local-time intervals [s, e) of the site time zone; the previous comparable
   period is the previous calendar unit (or an equally long custom span).
 - **应结案数 (cases due to close)** for a period [s, e): registered cases, not cancelled, whose deadline

@@ -233,12 +233,12 @@ def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill:
                "SELECT c.dept_code AS key, coalesce(any_value(d.name_zh), c.dept_code) AS label, count(*) AS cases "
                "FROM c LEFT JOIN department d ON d.dept_code = c.dept_code GROUP BY c.dept_code ORDER BY 3 DESC, 1")
     else:
-        col = {"source": "source", "status": "status", "urgency": "urgency", "station": "station_code",
-               "department": "dept_code"}.get(by)
-        if col is None:
+        plain = {"source": "source", "status": "status", "urgency": "urgency", "station": "station_code",
+                 "department": "dept_code"}.get(by)
+        if plain is None:
             raise QueryError(f"cases cannot be counted by {by!r}")
-        sql = (f"SELECT {col} AS key, {col} AS label, count(*) AS cases FROM cases WHERE {where} "
-               f"AND {col} IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1")
+        sql = (f"SELECT {plain} AS key, {plain} AS label, count(*) AS cases FROM cases WHERE {where} "
+               f"AND {plain} IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1")
     df = con.execute(sql, params).df()
     df["cases"] = df["cases"].astype("int64")
     return df

@@ -132,19 +132,24 @@ def _after(ts: pd.Series, t: datetime) -> np.ndarray:
 # columns for every filter step was most of a refresh's time.
 
 def _open_cases(rows: DayRows, query: Query, now: datetime, urgent_only: bool = False) -> pd.DataFrame:
+    """The day's cases in scope open at ``now`` (optionally the urgent ones)."""
     c = rows.cases
     mask = _scoped(c, query) & _flag(c["is_open"]) & _before(c["reported_at"], now)
-    return c[mask & _flag(c["urgent"])] if urgent_only else c[mask]
+    out: pd.DataFrame = c[mask & _flag(c["urgent"])] if urgent_only else c[mask]
+    return out
 
 
 def _active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The day's alarms in scope started and not ended at ``now``."""
     a = rows.alarms
-    return a[_scoped(a, query) & ~_before(a["ended_at"], now) & _before(a["started_at"], now)]
+    out: pd.DataFrame = a[_scoped(a, query) & ~_before(a["ended_at"], now) & _before(a["started_at"], now)]
+    return out
 
 
 def _on_duty(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     r = rows.roster
-    return r[_scoped(r, query) & _before(r["start_at"], now) & _after(r["end_at"], now)]
+    out: pd.DataFrame = r[_scoped(r, query) & _before(r["start_at"], now) & _after(r["end_at"], now)]
+    return out
 
 
 def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours: int = 24) -> pd.DataFrame:

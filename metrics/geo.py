@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping, shape  # type: ignore[import-untyped]
 
 CHILD_LEVEL = {"district": "town", "town": "grid", "grid": "village", "village": "microgrid"}
 
@@ -144,7 +144,8 @@ def simplify(geometry: Mapping[str, Any], tolerance: float = 0.0004) -> dict[str
     simple = geom.simplify(tolerance, preserve_topology=True) if tolerance > 0 else geom
     if simple.is_empty:
         simple = geom
-    return _round(mapping(simple))
+    out: dict[str, Any] = _round(mapping(simple))
+    return out
 
 
 def _round(obj: Any, digits: int = 5) -> Any:

@@ -211,9 +211,11 @@ def _bands(cfg: Mapping[str, Any], peer: str) -> Sequence[Sequence[float]]:
 
 def _composite(parts: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
     """Weighted sum of the component scores; no value when any component has none (never guessed)."""
-    if any(parts[k] is None for k in weights):
+    got = {k: parts[k] for k in weights}
+    values = [(weights[k], v) for k, v in got.items() if v is not None]
+    if len(values) < len(got):
         return None
-    return sum(weights[k] * parts[k] for k in weights)  # type: ignore[operator]
+    return sum(w * v for w, v in values)
 
 
 def evaluation(con: duckdb.DuckDBPyConnection, kind: Literal["region", "department"], level: str,

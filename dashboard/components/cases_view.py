@@ -137,7 +137,8 @@ KPI_IDS = ("registered", "proactive_rate", "closure_rate", "handling_p50", "urge
 
 def kpis(ctx: Ctx) -> html.Div:
     # one scan; only 立案数 shows its previous value, so only it costs previous-period work
-    vals = metrics.indicator_values(ctx.con, KPI_IDS, ctx.query, previous=["registered"], now=data.data_now())
+    vals = metrics.indicator_values(ctx.con, KPI_IDS, ctx.query, previous=["registered"], now=data.data_now(),
+                                    overrides=data.metrics_config())
     arrival, result = breach_totals(vals)
 
     def name(k: str) -> str:

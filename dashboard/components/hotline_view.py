@@ -136,11 +136,14 @@ def trend_frame(ctx: Ctx, live: pd.DataFrame | None) -> pd.DataFrame:
     q = ctx.query
     current = Period.containing("month", now.date())
     key = f"hotline.trend.{q.unit}.{q.category}.{q.source}.{q.urgency}.{q.status}"
+    cfg = data.metrics_config()
     if live is None:
         query = replace(q, period=Period.containing("month", last.date()))
-        return data.per_snapshot(f"{key}.{query.period.start:%Y-%m}", lambda con: HX.rate_trend(con, query, 12))
+        return data.per_snapshot(f"{key}.{query.period.start:%Y-%m}",
+                                 lambda con: HX.rate_trend(con, query, 12, overrides=cfg))
     prev = replace(q, period=Period.containing("month", (current.start - timedelta(days=1)).date()))
-    past = data.per_snapshot(f"{key}.{prev.period.start:%Y-%m}.11", lambda con: HX.rate_trend(con, prev, 11))
+    past = data.per_snapshot(f"{key}.{prev.period.start:%Y-%m}.11",
+                             lambda con: HX.rate_trend(con, prev, 11, overrides=cfg))
     return pd.concat([past, live], ignore_index=True)
 
 
@@ -298,7 +301,7 @@ def banner(ctx: Ctx) -> html.Div | None:
 def render(ctx: Ctx) -> list[Any]:
     place = _place(ctx)
     # one scan: the KPIs (only the order count shows its previous value) and the trend's current month
-    vals, live = HX.kpis_and_month(ctx.con, ctx.query, live_month(ctx))
+    vals, live = HX.kpis_and_month(ctx.con, ctx.query, live_month(ctx), overrides=data.metrics_config())
     counts = HX.category_counts(ctx.con, ctx.query)
     rule = _rule(ctx, place)
     hot = HX.hotspots(ctx.con, ctx.query, rule)

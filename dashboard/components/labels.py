@@ -42,7 +42,7 @@ ZH = {
     "sensors.series": "设备时序", "sensors.offline": "离线设备", "sensors.pick": "选择设备",
     "staffing.title": "人员力量", "staffing.duty": "在岗人数（按班次）", "staffing.night": "无夜间值守的网格",
     "staffing.load": "人均案件量",
-    "stations.title": "联勤联动工作站", "stations.closure": "各站结案率 (85% 线)", "stations.meeting": "达标站点",
+    "stations.title": "联勤联动工作站", "stations.closure": "各站结案率 ({target} 线)", "stations.meeting": "达标站点",
     "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "cases.partial_day": "当日截至 {t}（未满一天）",
@@ -103,7 +103,7 @@ EN = {
     "stations.all": "All stations",
     "stations.deadline": "deadline",
     "stations.meeting_note": "{due} of {total} stations have cases due; {meeting} of them meet the target · "
-                             "target {target}", "stations.closure": "Closure rate by station (85% line)",
+                             "target {target}", "stations.closure": "Closure rate by station ({target} line)",
     "stations.meeting": "Stations meeting the target", "stations.trend": "Monthly trend",
     "stations.category": "Categories", "stations.department": "Departments",
     "stations.open": "Open / overdue cases",

@@ -128,7 +128,8 @@ def _grade(measure: str, value: float | None, score: float | None) -> str | None
 def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFrame:
     # ranked within peer groups (domain §5: 街道 vs 镇, department volume bands by 职责 group): the rank
     # restarts in each group and 末位 is the last ``bottom`` of each group
-    df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=True)  # type: ignore[arg-type]
+    df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=True,  # type: ignore[arg-type]
+                         overrides=data.metrics_config())
     return decorate(access.mask_rows(df), measure)
 
 
@@ -169,9 +170,10 @@ def detail_rows(ctx: Ctx, level: str, sel: str) -> list[tuple[str, Any, Any, Any
     q, drill = _scoped(ctx, level, sel)
     en = ctx.en
     if drill is None:
-        vals = metrics.indicator_values(ctx.con, list(DETAIL_IDS), q)
+        vals = metrics.indicator_values(ctx.con, list(DETAIL_IDS), q, overrides=data.metrics_config())
         return [(measure_label(k, en), v.value, v.target, v.status, metrics.BY_ID[k].kind) for k, v in vals.items()]
-    tab = metrics.indicator_table(ctx.con, list(DETAIL_IDS), ctx.query, by=level)  # type: ignore[arg-type]
+    tab = metrics.indicator_table(ctx.con, list(DETAIL_IDS), ctx.query, by=level,  # type: ignore[arg-type]
+                                  overrides=data.metrics_config())
     tab = tab[tab["key"] == sel]
     return [(measure_label(r.metric_id, en), r.value, r.target, r.status, metrics.BY_ID[r.metric_id].kind)
             for r in tab.itertuples()]
@@ -189,12 +191,13 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
         return html.P(ctx.t("rank.detail.pick"), className="cv-muted")
     q, drill = _scoped(ctx, level, sel)
     en = ctx.en
+    cfg = data.metrics_config()
     rows = detail_rows(ctx, level, sel)
     trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
     if level in ORG_LEVELS:
-        trend = metrics.monthly_trend(ctx.con, trend_ids, q, 12)
+        trend = metrics.monthly_trend(ctx.con, trend_ids, q, 12, overrides=cfg)
     else:
-        trend = metrics.monthly_trend(ctx.con, trend_ids, ctx.query, 12, by=level)  # type: ignore[arg-type]
+        trend = metrics.monthly_trend(ctx.con, trend_ids, ctx.query, 12, by=level, overrides=cfg)  # type: ignore[arg-type]
         trend = trend[trend["key"] == sel]
     table = html.Table([html.Thead(html.Tr([html.Th(ctx.t(f"rank.col.{c}"))
                                             for c in ("indicator", "current", "target", "status")])),

@@ -239,7 +239,7 @@ def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
 def render(ctx: Ctx) -> list[Any]:
     stype = _type(ctx)
     q, con = ctx.query, ctx.con
-    target = SX.online_target()
+    target = SX.online_target(data.metrics_config())
     status_all = _status(ctx, None)
     status = status_all if stype is None else status_all[status_all["sensor_type"] == stype]
     by_type = SX.online_rate(con, q, "sensor_type", status=status_all)

@@ -186,7 +186,7 @@ def _diff(cur: float | None, prev: float | None) -> float | None:
 def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
     """CityScore vital signs (1.0 = on target) per dimension, with the trend against the previous period,
     and the signs furthest below target: what pulls the scores down, named on the wall."""
-    vs = metrics.vital_signs(data.connection(), rolling_query(cfg, at))
+    vs = metrics.vital_signs(data.connection(), rolling_query(cfg, at), overrides=data.metrics_config())
     en = cfg.lang == "en"
     dims = tuple(
         Dimension(d.dimension, d.name_en if en else d.dimension, _num(d.score), _status(d.status),
@@ -202,10 +202,12 @@ def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
 
 def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:
     """Liaison-station closure rate per station (联勤联动事项结案率) against the declared target, worst first."""
-    df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station")
+    site = data.metrics_config()
+    df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station",
+                                 overrides=site)
     rows = [StationRow(str(r["name"]), _num(r["value"]), int(_num(r["numerator"]) or 0),
                        int(_num(r["denominator"]) or 0)) for r in df.to_dict("records")]
-    target = metrics.target_of("station_closure_rate")
+    target = metrics.target_of("station_closure_rate", site)
     rows.sort(key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0.0, r.name))
     rated = [r for r in rows if r.rate is not None]
     meeting = sum(1 for r in rated if target is not None and r.rate is not None and r.rate >= target)
@@ -218,7 +220,8 @@ def _ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
     level = _child_level(cfg)
     # the composite needs grid cases; a 311-only city ranks its units on the hotline closure rate (in %)
     for measure in ("region_composite", "hotline_closure_rate"):
-        df = metrics.ranking(con, level, measure, q, by_peer_group=False)  # type: ignore[arg-type]
+        df = metrics.ranking(con, level, measure, q, by_peer_group=False,  # type: ignore[arg-type]
+                             overrides=data.metrics_config())
         if measure == "region_composite":
             df = df[df["score"].notna()]
         else:
