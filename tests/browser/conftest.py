@@ -57,13 +57,12 @@ class LiveServer:
 
 
 def start_server(warehouse: Path, log: Path, server: str = "waitress", workers: int = 2,
-                 auth_toml: str | None = None, now: datetime | None = None,
-                 config: Path | None = None) -> LiveServer:
+                 auth_toml: str | None = None, now: datetime | None = None) -> LiveServer:
     """Serve ``warehouse`` with the site clock pinned at the run's instant (a ``vitals.toml`` beside
     ``log``; ``now``: a test's own instant); auth off (``VITALS_AUTH=off``) unless ``auth_toml`` gives the
-    config's ``[auth]`` section. A test with a config of its own passes ``config`` (pinning ``[site] now``)."""
+    config's ``[auth]`` section."""
     port = _free_port()
-    config = config or pinned_config(log.with_name(f"{log.stem}.vitals.toml"), auth_toml or "", now)
+    config = pinned_config(log.with_name(f"{log.stem}.vitals.toml"), auth_toml or "", now)
     env = {**os.environ, "VITALS_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1", "VITALS_CONFIG": str(config)}
     env.pop("VITALS_AUTH", None)
     if auth_toml is None:
