@@ -75,6 +75,11 @@ CLOCK_SUITES := tests/dashboard tests/metrics tests/etl/test_demo.py tests/etl/t
 test-clock: setup-test system-deps
 	@for at in $(CLOCK_INSTANTS); do \
 		echo "== pytest at $$at (faketime)"; \
+		want=$$(date -d "$$at" +%s); \
+		faketime "$$at" $(BIN)/python -c "import sys, time, duckdb; \
+			got = (time.time(), duckdb.sql('SELECT epoch(now())').fetchone()[0]); \
+			sys.exit(0 if all(abs(g - $$want) < 300 for g in got) else f'faketime misses Python or DuckDB: {got}')" \
+			|| exit 1; \
 		faketime "$$at" $(BIN)/python -m pytest -q -p no:cacheprovider -m 'not real_clock' $(CLOCK_SUITES) \
 			|| exit 1; \
 	done
