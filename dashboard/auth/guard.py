@@ -159,7 +159,7 @@ def content_security_policy(app: dash.Dash, tile_url: str | None = None) -> str:
         host = parts.netloc.replace("{s}", "*")  # Leaflet's subdomain placeholder
         if parts.scheme in ("http", "https") and host and "{" not in host:
             img.append(f"{parts.scheme}://{host}")
-    scripts = ["'self'", *(f"'{h}'" for h in app.csp_hashes())]
+    scripts = ["'self'", *app.csp_hashes()]  # Dash quotes them already: "'sha256-…'"
     return "; ".join([
         "default-src 'self'", f"script-src {' '.join(scripts)}", "style-src 'self' 'unsafe-inline'",
         f"img-src {' '.join(img)}", "font-src 'self' data:", "connect-src 'self'", "worker-src 'self' blob:",
