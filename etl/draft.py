@@ -450,7 +450,7 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
             line, check = _status_line(found.column, vals, kind)
             out += [line + note, *check]
         elif c.name == "level" and vals and not set(vals) <= set(schema.LEVELS):
-            out.append(_level_line(g.column, vals) + note)
+            out.append(_level_line(found.column, vals) + note)
         else:
             out.append(f"{c.name} = {q(found.column)}{note}")
     derived = {"case_id", "order_id", "roster_id", "source_system", "unit_code"}
