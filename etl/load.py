@@ -22,6 +22,7 @@ import pandas as pd
 from etl import schema
 from etl.datum import convert as datum_convert
 from etl.mapping import FieldSpec, MappingError, SourceMapping, load_mapping
+from etl.number_format import NumberFormatError, check_column
 from etl.readers import ReadError, Staged, drop_relation, load_extension, stage
 from etl.settings import Settings
 from etl.snapshots import writer
@@ -243,7 +244,10 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
         target = coltypes[name]
         formats = spec.formats or m.time_formats
         zone = spec.zone or m.time_zone
-        conv = convert(raw, typ, target, sql, formats=formats, zone=zone, site_zone=site_zone)
+        conv = convert(raw, typ, target, sql, formats=formats, zone=zone, site_zone=site_zone, numbers=m.numbers)
+        if spec.scale is not None or spec.offset is not None:
+            conv = (f"({conv} * {sql.bind(1.0 if spec.scale is None else spec.scale)}"
+                    f" + {sql.bind(0.0 if spec.offset is None else spec.offset)})")
         outer.append(f"{conv} AS {q(name)}")
         fields.append(name)
         if target.upper() != "VARCHAR" and target.upper() != typ.upper():
@@ -339,6 +343,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     if m.unpivot is not None:
         src, types = _unpivot(con, m, staged, types)
     rows_read = _count(con, f"SELECT count(*) FROM {src}")
+    _check_numbers(con, m, src, types)
     text, params, fields = _build_transform(m, src, types, site_zone, m.kind)
     x_inline: tuple[str, list[object]] | None = None
     if text.startswith("CREATE"):
@@ -361,6 +366,19 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
         drop_relation(con, t)
     return FileReport(str(path), rows_read, loaded, rejected, inserted, updated, unchanged,
                       tuple((str(r), int(n)) for r, n in reasons))
+
+
+def _check_numbers(con: duckdb.DuckDBPyConnection, m: SourceMapping, src: str, types: dict[str, str]) -> None:
+    """Refuse the file when a text column read as a number hides its decimal mark (see etl.number_format)."""
+    coltypes = {c.name: c.type.upper() for c in schema.TABLE_BY_NAME[m.table].columns}
+    for name, spec in _field_specs(m, types).items():
+        col = spec.column
+        if (coltypes.get(name) in ("DOUBLE", "INTEGER", "BIGINT") and col is not None and spec.regex is None
+                and not spec.map and types.get(col, "").upper() == "VARCHAR"):
+            try:
+                check_column(con, src, col, m.numbers, f"mapping {m.path}: [fields.{name}]")
+            except NumberFormatError as exc:
+                raise LoadError(str(exc)) from exc
 
 
 def _unpivot(con: duckdb.DuckDBPyConnection, m: SourceMapping, staged: Staged,

@@ -50,6 +50,11 @@ class FieldSpec:
     default: Any = None
     formats: tuple[str, ...] = ()
     zone: str | None = None
+    # Numbers: value * scale + offset (unit conversion, e.g. mm -> m); ``from_baseline`` (readings'
+    # value only) stores the sensor's ``baseline`` minus the converted value (distance -> depth).
+    scale: float | None = None
+    offset: float | None = None
+    from_baseline: bool = False
 
     def template_vars(self) -> list[str]:
         return [m.group(1) for m in _TEMPLATE_RE.finditer(self.template or "")]
@@ -63,6 +68,19 @@ class FileOptions:
     sheet: str | None = None
     null_values: tuple[str, ...] = ("",)
     header: bool = True
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How numbers are written in the source: ``decimal`` mark and ``thousands`` separator.
+
+    ``declared`` is false when the mapping says nothing: then a column that looks written with a
+    decimal comma, or that reads differently under the two conventions, is refused (never guessed).
+    """
+
+    decimal: str = "."
+    thousands: str = ","
+    declared: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,7 @@ class SourceMapping:
     collapse_identical: bool = False
     geometry_approximate_column: str | None = None
     geometry_optional: bool = False  # a file without the geometry column loads units only
+    numbers: NumberFormat = NumberFormat()
 
     @property
     def table(self) -> str:
@@ -139,7 +158,17 @@ def _str_map(path: str, key: str, raw: Any) -> dict[str, Any]:
     return {str(k): v for k, v in raw.items()}
 
 
-_FIELD_KEYS = {"column", "template", "constant", "regex", "group_maps", "map", "default", "formats", "format", "zone"}
+_FIELD_KEYS = {"column", "template", "constant", "regex", "group_maps", "map", "default", "formats", "format", "zone",
+               "scale", "offset", "from_baseline"}
+NONE_WORD = "none"  # a map value or constant "none" means an explicit NULL (TOML has no null)
+
+
+def _number(path: str, key: str, raw: Any) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise _err(path, key, "must be a number")
+    return float(raw)
 
 
 def parse_field(path: str, key: str, raw: Any) -> FieldSpec:
@@ -180,8 +209,26 @@ def parse_field(path: str, key: str, raw: Any) -> FieldSpec:
         default=raw.get("default"),
         formats=tuple(str(f) for f in formats),
         zone=raw.get("zone"),
+        scale=_number(path, f"{key}.scale", raw.get("scale")),
+        offset=_number(path, f"{key}.offset", raw.get("offset")),
+        from_baseline=bool(raw.get("from_baseline", False)),
     )
     return spec
+
+
+def _numbers(path: str, raw: Mapping[str, Any]) -> NumberFormat:
+    if not raw:
+        return NumberFormat()
+    _check_keys(path, "numbers", raw, {"decimal", "thousands"})
+    decimal = raw.get("decimal", ".")
+    if decimal not in (".", ","):
+        raise _err(path, "numbers.decimal", f'must be "." or ",", not {decimal!r}')
+    thousands = raw.get("thousands", "," if decimal == "." and "thousands" not in raw else "")
+    if thousands not in ("", ",", ".", " ", "\u00a0", "'"):
+        raise _err(path, "numbers.thousands", f"must be one of \"\", \",\", \".\", \" \", \"'\", not {thousands!r}")
+    if thousands == decimal:
+        raise _err(path, "numbers.thousands", f"cannot be the decimal mark {decimal!r}")
+    return NumberFormat(decimal, thousands, True)
 
 
 def _table(path: str, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -198,7 +245,7 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
         raise MappingError(f"mapping {path} is not valid TOML: {exc}") from exc
     _check_keys(path, "top level", raw, {
         "source_system", "kind", "file", "time", "fields", "coords", "unit", "unpivot", "checks",
-        "identity", "constant_rows", "geometry", "description", "collapse_identical",
+        "identity", "constant_rows", "geometry", "description", "collapse_identical", "numbers",
     })
     for req in ("source_system", "kind"):
         if not isinstance(raw.get(req), str) or not raw[req]:
@@ -232,6 +279,8 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
             raise _err(path, f"fields.{name}", f"is not a loadable field of {table.name}; "
                        f"fields: {', '.join(sorted(allowed))}")
         fields[name] = parse_field(path, f"fields.{name}", spec)
+        if fields[name].from_baseline and (kind, name) != ("readings", "value"):
+            raise _err(path, f"fields.{name}.from_baseline", "applies to a readings mapping's value only")
     identity = bool(raw.get("identity", False))
     if not identity:
         for c in table.columns:
@@ -319,6 +368,7 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
         geometry_datum=gdatum, geometry_approximate=gapprox,
         collapse_identical=bool(raw.get("collapse_identical", False)),
         geometry_approximate_column=gapprox_col, geometry_optional=goptional,
+        numbers=_numbers(path, _table(path, raw, "numbers")),
     )
 
 
