@@ -132,6 +132,7 @@ TRUE_WORDS = ["true", "t", "1", "yes", "y", "是", "√"]
 FALSE_WORDS = ["false", "f", "0", "no", "n", "否", "×"]
 
 
+DEFAULT_NUMBERS = NumberFormat()
 # A clock time followed by a UTC offset: "…12:00:00Z", "…12:00+08:00", "…12:00:00 -0500".
 OFFSET_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
 
@@ -173,7 +174,7 @@ def number_text(expr: str, sql: Sql, numbers: NumberFormat) -> str:
 
 
 def convert(expr: str, src_type: str, target: str, sql: Sql, *, formats: tuple[str, ...], zone: str | None,
-            site_zone: str, numbers: NumberFormat = NumberFormat()) -> str:
+            site_zone: str, numbers: NumberFormat = DEFAULT_NUMBERS) -> str:
     """Convert ``expr`` to the warehouse type; a non-null input that fails gives NULL (checked later)."""
     target = target.upper()
     src = src_type.upper()
