@@ -362,7 +362,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     loaded = inserted + updated + unchanged
     if loaded + rejected != rows_read:  # an invariant, not input validation
         raise LoadError(f"{path}: internal accounting error: read {rows_read} != loaded {loaded} + rejected {rejected}")
-    for t in ("__y", "__new", "__x", "__long", "__stg", "__pip"):
+    for t in ("__y", "__new", "__x", "__long", "__stg", "__stg_raw", "__pip"):
         drop_relation(con, t)
     return FileReport(str(path), rows_read, loaded, rejected, inserted, updated, unchanged,
                       tuple((str(r), int(n)) for r, n in reasons))
@@ -574,11 +574,18 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path,
     sql = Sql()
     run, kind, file = sql.bind(run_id), sql.bind(m.kind), sql.bind(str(path))
     arms = " ".join(f"WHEN {sql.bind(code)} THEN {sql.bind(text)}" for code, text in REASONS.items())
+    # The whole row as exported: every column of the raw staging table, packed under a row alias no
+    # column can shadow (``to_json(t)`` of a file with a column ``t`` was that one value). A value the
+    # mapping's null_values blanked (a -200 sentinel) is taken back from that row as the raw value.
+    raw = staged.raw_table or staged.table
+    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall() if r[0] != "__line"]
+    rec = "to_json(struct_pack(" + ", ".join(f"{q(c)} := r.{q(c)}" for c in cols) + "))" if cols else "NULL"
     con.execute(
-        f"INSERT INTO etl_reject SELECT {run}, {kind}, {file}, y.__line, y.__field, y.__raw, y.__reason,"
-        f" CASE y.__reason {arms} ELSE y.__reason END, s.__rec"
-        f" FROM __y y LEFT JOIN (SELECT __line, to_json(t)::VARCHAR AS __rec FROM {staged.table} t) s"
-        " ON s.__line = y.__line WHERE y.__reason IS NOT NULL",
+        f"INSERT INTO etl_reject SELECT {run}, {kind}, {file}, y.__line, y.__field,"
+        " coalesce(y.__raw, json_extract_string(y.__rec, '$.' || to_json(y.__field)::VARCHAR)), y.__reason,"
+        f" CASE y.__reason {arms} ELSE y.__reason END, y.__rec"
+        f" FROM (SELECT y.__line, y.__field, y.__raw, y.__reason, {rec}::VARCHAR AS __rec"
+        f" FROM __y y LEFT JOIN {raw} r ON r.__line = y.__line WHERE y.__reason IS NOT NULL) y",
         sql.params,
     )
     return _count(con, "SELECT count(*) FROM __y WHERE __reason IS NOT NULL")

@@ -8,13 +8,18 @@ through without a round trip through text. Reading happens inside DuckDB, never 
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import importlib.util
+import io
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from etl.mapping import FileOptions
 
@@ -27,12 +32,14 @@ class ReadError(ValueError):
 
 @dataclass(frozen=True)
 class Staged:
-    table: str  # temp table with __line plus the source columns
+    table: str  # temp table (or view) with __line plus the source columns, null_values as NULL
     rows: int
     columns: tuple[str, ...]
     types: dict[str, str]
     # lines are physical lines for CSV (header = line 1), record numbers for other formats
     line_kind: str
+    # the rows as exported (a sentinel such as -200 still there), for the evidence kept with rejects
+    raw_table: str = ""
 
 
 def extension_path(package: str, name: str) -> str:
@@ -122,19 +129,23 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
                     own_tmp = tempfile.TemporaryDirectory(prefix="vitals-etl-")
                     tmpdir = Path(own_tmp.name)
                 src = _transcode(path, enc, tmpdir)
-            params: list[object] = [str(src), list(opts.null_values)]
+            params: list[object] = [str(src)]
             delim = ""
             if opts.delimiter:
                 delim = ", delim = ?"
                 params.append(opts.delimiter)
-            # Header is physical line 1, so data row k sits on line k + 1 (multi-line quoted fields
-            # aside, which these exports do not use).
+            raw = table + "_raw"
+            drop_relation(con, raw)
             con.execute(
-                f"CREATE TEMP TABLE {table} AS SELECT (row_number() OVER () + {1 if opts.header else 0})::BIGINT"
-                f" AS __line, * FROM read_csv(?, all_varchar = true, nullstr = ?, header = {opts.header}"
+                f"CREATE TEMP TABLE {raw} AS SELECT (row_number() OVER () + {1 if opts.header else 0})::BIGINT"
+                f" AS __line, * FROM read_csv(?, all_varchar = true, header = {opts.header}"
                 f"{delim}, quote = '\"', escape = '\"', strict_mode = false)",
                 params,
             )
+            # Header is physical line 1, so data row k sits on line k + 1 unless a preamble, blank lines
+            # or quoted fields spanning lines say otherwise: then the lines come from a parse of the file.
+            _physical_lines(con, raw, src, opts)
+            _null_view(con, raw, table, opts.null_values)
             if own_tmp is not None:
                 own_tmp.cleanup()
         elif fmt == "xlsx":
@@ -146,8 +157,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
                 f" FROM read_xlsx(?, all_varchar = true, header = true{sheet})",
                 params,
             )
-            if opts.null_values:
-                _nullify(con, table, opts.null_values)
+            drop_relation(con, table + "_raw")
+            con.execute(f"ALTER TABLE {table} RENAME TO {table}_raw")
+            _null_view(con, table + "_raw", table, opts.null_values)
         elif fmt == "parquet":
             # A view, not a copy: Parquet is already typed and columnar, and the readings files are
             # the big ones (tens of millions of rows), so they are scanned where they lie.
@@ -172,7 +184,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
     types = {r[0]: r[1] for r in desc}
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
     cols = tuple(c for c in types if c != "__line")
-    return Staged(table, int(rows), cols, types, line_kind)
+    raw_table = table + "_raw" if fmt in ("csv", "xlsx") else table
+    return Staged(table, int(rows), cols, types, line_kind, raw_table)
 
 
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -183,13 +196,57 @@ def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"DROP {'VIEW' if row[0] == 'VIEW' else 'TABLE'} {name}")
 
 
-def _nullify(con: duckdb.DuckDBPyConnection, table: str, null_values: tuple[str, ...]) -> None:
-    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "__line"]
-    if not cols:
+def _null_view(con: duckdb.DuckDBPyConnection, raw: str, view: str, null_values: tuple[str, ...]) -> None:
+    """View ``view`` over ``raw`` with the mapping's null values (and empty text) as NULL.
+
+    A view over the raw rows rather than a second copy: the raw rows stay for the rejects' evidence.
+    A view cannot take bound parameters, so the null strings are written as escaped literals.
+    """
+    drop_relation(con, view)
+    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall() if r[0] != "__line"]
+    nulls = sorted({v.strip() for v in null_values} | {""})
+    lits = "[" + ", ".join(_literal(v) for v in nulls) + "]"
+    sel = ", ".join(f"CASE WHEN list_contains({lits}, trim({_q(c)})) THEN NULL ELSE {_q(c)} END AS {_q(c)}"
+                    for c in cols)
+    con.execute(f"CREATE TEMP VIEW {view} AS SELECT __line{', ' + sel if sel else ''} FROM {raw}")
+
+
+def _physical_lines(con: duckdb.DuckDBPyConnection, table: str, path: Path, opts: FileOptions) -> None:
+    """Set ``__line`` to the physical line each record starts on when that is not header + k.
+
+    Counting newlines is cheap; only a file whose line count differs from its record count (a preamble,
+    blank lines, quoted fields spanning lines) is parsed again, with Python's csv module, whose
+    ``line_num`` counts physical lines. The data records are the last ones of the file.
+    """
+    rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+    head = 1 if opts.header else 0
+    lines, last = 0, b"\n"
+    with _open_bytes(path) as fh:
+        while chunk := fh.read(1 << 22):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    lines += last != b"\n"
+    if lines == rows + head:
         return
-    sets = ", ".join(f"{_q(c)} = CASE WHEN list_contains(?, trim({_q(c)})) THEN NULL ELSE {_q(c)} END"
-                     for c in cols)
-    con.execute(f"UPDATE {table} SET {sets}", [list(null_values)] * len(cols))
+    delim = opts.delimiter or str(con.execute("SELECT Delimiter FROM sniff_csv(?)", [str(path)]).fetchone()[0])  # type: ignore[index]
+    csv.field_size_limit(sys.maxsize)
+    starts: list[int] = []
+    with _open_bytes(path) as fb, io.TextIOWrapper(fb, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True)
+        prev = 0
+        for rec in reader:
+            if rec:
+                starts.append(prev + 1)
+            prev = reader.line_num
+    if len(starts) < rows + head:
+        return  # the two parsers disagree: keep header + k rather than guess
+    first = starts[len(starts) - rows:]
+    con.register("__lines", pd.DataFrame({"__rn": np.arange(head + 1, head + 1 + rows, dtype=np.int64),
+                                          "__phys": np.asarray(first, dtype=np.int64)}))
+    try:
+        con.execute(f"UPDATE {table} SET __line = l.__phys FROM __lines l WHERE {table}.__line = l.__rn")
+    finally:
+        con.unregister("__lines")
 
 
 def _looks_like_feature_collection(path: Path) -> bool:
