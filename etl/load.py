@@ -26,6 +26,7 @@ from etl.number_format import NumberFormatError, check_column
 from etl.readers import ReadError, Staged, drop_relation, load_extension, stage
 from etl.settings import Settings
 from etl.snapshots import writer
+from etl.thresholds import DIRECTIONS
 from etl.transform import SpecError, Sql, base_expr, convert, q
 
 PATH_COLS = ("district_code", "town_code", "grid_code", "village_code")
@@ -507,9 +508,21 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
     if m.kind == "readings":
         joins.append("LEFT JOIN sensors s ON s.sensor_id = x.sensor_id")
         add("x.sensor_id IS NOT NULL AND s.sensor_id IS NULL", "unknown_sensor", "sensor_id", "x.sensor_id")
-        add("x.value < s.physical_min OR x.value > s.physical_max", "out_of_range", "value",
-            "CAST(x.value AS VARCHAR) || ' not in [' || CAST(s.physical_min AS VARCHAR) || ', '"
+        value = "x.value"
+        vspec = m.fields.get("value")
+        if vspec is not None and vspec.from_baseline:
+            # Distance to the water → depth: the sensor's baseline (mount height) minus the reading.
+            value = "(s.baseline - x.value)"
+            sel = [f"x.* REPLACE ({value} AS value)" if e == "x.*" else e for e in sel]
+            add("x.value IS NOT NULL AND s.sensor_id IS NOT NULL AND s.baseline IS NULL", "missing_required",
+                "baseline", "x.sensor_id")
+        add(f"{value} < s.physical_min OR {value} > s.physical_max", "out_of_range", "value",
+            f"CAST({value} AS VARCHAR) || ' not in [' || CAST(s.physical_min AS VARCHAR) || ', '"
             " || CAST(s.physical_max AS VARCHAR) || ']'")
+    if m.kind == "sensors" and "threshold_direction" in fields:
+        add(f"NOT list_contains({sql.bind(list(DIRECTIONS))}, x.threshold_direction)", "bad_value",
+            _label(m.fields.get("threshold_direction") or FieldSpec(), "threshold_direction"),
+            "x.threshold_direction")
 
     reason_sql = f"coalesce({', '.join(reasons)})"
     key = [k for k in table.key if k in fields or k == "unit_code"]
@@ -628,9 +641,10 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
             span = " WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
         keys = ", ".join(q(k) for k in table.key)
         order = ", ".join(f"n.{q(k)}" for k in sorted(table.key, key=lambda k: k != "ts"))  # ts first
+        updated = _update_changed(con, table, cols, span, run_id if has_run else None)
         inserted = _insert_anti(con, table.name, collist, cols, on, keys, order, span,
                                 run_id if has_run else None)
-        return inserted, 0, valid - inserted
+        return inserted, updated, valid - inserted - updated
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE __new AS SELECT {', '.join(q(c) for c in cols)}"
         f"{', $1::BIGINT AS load_run_id' if has_run else ''} FROM __y WHERE __reason IS NULL AND NOT __collapsed",
@@ -672,6 +686,23 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         _write_geometry(con, m, site_datum)
     con.execute("DROP TABLE IF EXISTS __chg")
     return inserted, updated, valid - inserted - updated
+
+
+def _update_changed(con: duckdb.DuckDBPyConnection, table: schema.Table, cols: list[str], span: str,
+                    run_id: int | None) -> int:
+    """A corrected file: stored rows of ``table`` whose key is in ``__new`` with other values take the
+    new values (and the run id); rows stay where they lie. Returns the rows changed."""
+    vals = [c for c in cols if c not in table.key]
+    if not vals or _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name}{span} LIMIT 1)") == 0:
+        return 0
+    on = " AND ".join(f"{table.name}.{q(k)} = n.{q(k)}" for k in table.key)
+    differs = " OR ".join(f"{table.name}.{q(c)} IS DISTINCT FROM n.{q(c)}" for c in vals)
+    sets = ", ".join(f"{q(c)} = n.{q(c)}" for c in vals)
+    run = ", load_run_id = $1::BIGINT" if run_id is not None else ""
+    within = span.replace(" WHERE ts", f" AND {table.name}.ts") if span else ""
+    row = con.execute(f"UPDATE {table.name} SET {sets}{run} FROM __new n WHERE {on} AND ({differs}){within}",
+                      [run_id] if run_id is not None else []).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _insert_anti(con: duckdb.DuckDBPyConnection, table: str, collist: str, cols: list[str], on: str, keys: str,

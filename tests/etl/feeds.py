@@ -25,6 +25,12 @@ def sensors_mapping(extra: str = "") -> SourceMapping:
     return parse_mapping(SENSORS_TOML + extra, "sensors.toml")
 
 
+def sensors_mapping_with_thresholds(thresholds: str) -> SourceMapping:
+    """The sensors mapping with its two threshold lines replaced by ``thresholds``."""
+    base = "\n".join(line for line in SENSORS_TOML.splitlines() if not line.startswith("threshold_"))
+    return parse_mapping(base + "\n" + thresholds, "sensors.toml")
+
+
 def readings_mapping(body: str) -> SourceMapping:
     return parse_mapping('source_system = "st"\nkind = "readings"\n' + body, "readings.toml")
 
