@@ -9,6 +9,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from etl.thresholds import level_sql
+
 from .compiler import ORG_LEVEL_COLUMN
 from .indicators import unit_level
 from .query import Query, QueryError
@@ -103,8 +105,9 @@ def alarm_cases(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = Non
 def latest_readings(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | None = None,
                     lookback: timedelta = timedelta(days=1)) -> pd.DataFrame:
     """Each sensor's latest reading before ``as_of`` (within ``lookback``) against its thresholds:
-    state normal | warning | alarm | no_data. A threshold is 'at or beyond': above it, or below it
-    for sensors whose alarm threshold is lower than the warning one (e.g. low water pressure)."""
+    state normal | warning | alarm | no_data. A threshold is 'at or beyond' in the sensor's direction
+    (``etl.thresholds``: above, below, outside a band; undeclared: below when the alarm threshold is lower
+    than the warning one, e.g. low water pressure)."""
     at = as_of or as_of_time(con, query)
     scope, params = _scope(con, query, "s")
     params.update(at=at, since=at - lookback)
@@ -116,10 +119,6 @@ def latest_readings(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetim
     SELECT s.sensor_id, s.name, s.sensor_type, s.uom, s.town_code, s.unit_code, s.lon, s.lat, r.ts, r.value,
            s.threshold_warning, s.threshold_alarm,
            CASE WHEN r.value IS NULL THEN 'no_data'
-                WHEN coalesce(s.threshold_alarm < s.threshold_warning, false) THEN
-                  CASE WHEN r.value <= s.threshold_alarm THEN 'alarm'
-                       WHEN r.value <= s.threshold_warning THEN 'warning' ELSE 'normal' END
-                WHEN r.value >= s.threshold_alarm THEN 'alarm'
-                WHEN r.value >= s.threshold_warning THEN 'warning' ELSE 'normal' END AS state
+                ELSE ['normal', 'warning', 'alarm'][{level_sql("r.value", "s")} + 1] END AS state
     FROM sensors s LEFT JOIN r USING (sensor_id) WHERE {scope} ORDER BY s.sensor_id"""
     return con.execute(sql, params).df()

@@ -85,11 +85,13 @@ def sensor_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ordered by sensor_id: one small table (5,000 rows at district scale) a page may keep per snapshot."""
     levels = ", ".join(dict.fromkeys(ORG_LEVEL_COLUMN.values()))
     return con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+        threshold_direction, threshold_low_warning, threshold_low_alarm,
         coalesce(expected_interval_min, 60) AS interval_min, {levels}, lon, lat, installed_at
         FROM sensors ORDER BY sensor_id""").df()
 
 
-_STATUS_COLUMNS = ["sensor_id", "name", "sensor_type", "uom", "threshold_warning", "threshold_alarm", "interval_min",
+_STATUS_COLUMNS = ["sensor_id", "name", "sensor_type", "uom", "threshold_warning", "threshold_alarm",
+                   "threshold_direction", "threshold_low_warning", "threshold_low_alarm", "interval_min",
                    "town_code", "grid_code", "village_code", "child_code", "lon", "lat",
                    "last_ts", "online", "value", "state"]
 
@@ -101,13 +103,26 @@ def _judge(df: pd.DataFrame, at: datetime) -> pd.DataFrame:
     df["online"] = df["online"].astype(bool)
     fresh = df["last_ts"] >= pd.Timestamp(at) - LATEST_WINDOW
     df["value"] = df["last_value"].where(fresh)
-    v, w, a = df["value"], df["threshold_warning"], df["threshold_alarm"]
-    low = (a < w).fillna(False)
-    state = np.select(
-        [v.isna(), low & (v <= a), low & (v <= w), low, v >= a, v >= w],
-        ["no_data", "alarm", "warning", "normal", "alarm", "warning"], default="normal")
-    df["state"] = pd.Series(state, index=df.index, dtype="str")
+    df["state"] = pd.Series(_states(df), index=df.index, dtype="str")
     return df.drop(columns=["last_value"])
+
+
+def _states(df: pd.DataFrame) -> np.ndarray:
+    """alarm | warning | normal | no_data of ``value`` by the rule of ``etl.thresholds.level_sql``: above,
+    below or outside the band, as the sensor's ``threshold_direction`` says (NULL: below when the alarm
+    threshold is lower than the warning one, else above); a NULL threshold raises nothing."""
+    v, w, a = df["value"], df["threshold_warning"], df["threshold_alarm"]
+    lw = df.get("threshold_low_warning", pd.Series(np.nan, index=df.index))
+    la = df.get("threshold_low_alarm", pd.Series(np.nan, index=df.index))
+    declared = df.get("threshold_direction", pd.Series(None, index=df.index, dtype=object))
+    direction = declared.where(declared.notna(), np.where((a < w).fillna(False), "below", "above"))
+
+    def lvl(cond_alarm: pd.Series, cond_warn: pd.Series) -> np.ndarray:
+        return np.select([cond_alarm.fillna(False), cond_warn.fillna(False)], [2, 1], default=0)
+
+    up, down, band_low = lvl(v >= a, v >= w), lvl(v <= a, v <= w), lvl(v <= la, v <= lw)
+    level = np.where(direction == "below", down, np.where(direction == "outside", np.maximum(up, band_low), up))
+    return np.where(v.isna(), "no_data", np.array(["normal", "warning", "alarm"])[level])
 
 
 def status_table(con: duckdb.DuckDBPyConnection, at: datetime, last: pd.DataFrame | None = None,
@@ -141,6 +156,7 @@ def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str
         where, params, _ = _scope(con, query, sensor_type)
         params["at"] = at
         s = con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+            threshold_direction, threshold_low_warning, threshold_low_alarm,
             coalesce(expected_interval_min, 60) AS interval_min, town_code, grid_code, village_code,
             {child} AS child_code, lon, lat FROM sensors s
             WHERE {where} AND (installed_at IS NULL OR installed_at <= $at) ORDER BY sensor_id""", params).df()
