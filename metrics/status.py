@@ -136,6 +136,16 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame
     ).df()
 
 
+def data_as_of(meta: Mapping[str, str], extents: tuple[SourceExtent, ...]) -> str | None:
+    """What the data-status page shows as "data as of": the 'now' the ETL recorded, else the latest
+    timestamp of any source (a warehouse of sensor readings only has no recorded 'now')."""
+    recorded = meta.get("data_now") or meta.get("now")
+    if recorded:
+        return recorded
+    last = max((e.last for e in extents if e.last is not None), default=None)
+    return f"{last:%Y-%m-%d %H:%M}" if last is not None else None
+
+
 def warehouse_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     if "warehouse_meta" not in _tables(con):
         return {}

@@ -53,7 +53,7 @@ def render(lang: str = "zh") -> html.Div:
             html.Dt(t("home.snapshot", lang)),
             html.Dd(data.current_snapshot().name, className="cv-mono"),
             html.Dt(t("home.data_now", lang)),
-            html.Dd(meta.get("data_now") or meta.get("now") or "—"),
+            html.Dd(status.data_as_of(meta, extents) or "—"),
             html.Dt(t("home.units", lang)),
             html.Dd(" · ".join(f"{t('level.' + k, lang)} {v:,}" for k, v in sorted(units.items(), key=_level_order))),
         ],
