@@ -634,16 +634,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         # can a rowid range (DuckDB 1.5 scans every row for a rowid filter), so sensor order gains nothing.
         con.execute(f"CREATE OR REPLACE TEMP VIEW __new AS SELECT {', '.join(q(c) for c in cols)}"
                     " FROM __y WHERE __reason IS NULL AND NOT __collapsed")
-        on = " AND ".join(f"r.{q(k)} = n.{q(k)}" for k in table.key)
-        span = ""
-        if "ts" in table.key:
-            # Only the time span of the new rows can collide: lets DuckDB skip row groups by zonemap.
-            span = " WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
-        keys = ", ".join(q(k) for k in table.key)
-        order = ", ".join(f"n.{q(k)}" for k in sorted(table.key, key=lambda k: k != "ts"))  # ts first
-        updated = _update_changed(con, table, cols, span, run_id if has_run else None)
-        inserted = _insert_anti(con, table.name, collist, cols, on, keys, order, span,
-                                run_id if has_run else None)
+        inserted, updated = _merge_keyed(con, table, cols, collist, run_id if has_run else None)
         return inserted, updated, valid - inserted - updated
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE __new AS SELECT {', '.join(q(c) for c in cols)}"
@@ -688,36 +679,49 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     return inserted, updated, valid - inserted - updated
 
 
-def _update_changed(con: duckdb.DuckDBPyConnection, table: schema.Table, cols: list[str], span: str,
-                    run_id: int | None) -> int:
-    """A corrected file: stored rows of ``table`` whose key is in ``__new`` with other values take the
-    new values (and the run id); rows stay where they lie. Returns the rows changed."""
-    vals = [c for c in cols if c not in table.key]
-    if not vals or _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name}{span} LIMIT 1)") == 0:
-        return 0
-    on = " AND ".join(f"{table.name}.{q(k)} = n.{q(k)}" for k in table.key)
-    differs = " OR ".join(f"{table.name}.{q(c)} IS DISTINCT FROM n.{q(c)}" for c in vals)
-    sets = ", ".join(f"{q(c)} = n.{q(c)}" for c in vals)
-    run = ", load_run_id = $1::BIGINT" if run_id is not None else ""
-    within = span.replace(" WHERE ts", f" AND {table.name}.ts") if span else ""
-    row = con.execute(f"UPDATE {table.name} SET {sets}{run} FROM __new n WHERE {on} AND ({differs}){within}",
-                      [run_id] if run_id is not None else []).fetchone()
-    return int(row[0]) if row else 0
+def _merge_keyed(con: duckdb.DuckDBPyConnection, table: schema.Table, cols: list[str], collist: str,
+                 run_id: int | None) -> tuple[int, int]:
+    """Merge ``__new`` into an unindexed keyed table (sensor_readings); returns (inserted, updated).
 
-
-def _insert_anti(con: duckdb.DuckDBPyConnection, table: str, collist: str, cols: list[str], on: str, keys: str,
-                 order: str, span: str, run_id: int | None) -> int:
-    """Insert the rows of ``__new`` whose key is not in ``table`` yet, stored in ``order`` (the ORDER BY
-    fixes the physical order: DuckDB preserves insertion order). Dedupe does not depend on the order:
-    the anti-join compares whole keys; ``span`` only narrows which stored rows can collide."""
-    before = _count(con, f"SELECT count(*) FROM {table}")
-    run = ", $1::BIGINT" if run_id is not None else ""
+    One left join of the new rows with the stored rows of their time span (zone maps on ``ts`` skip the
+    rest) tells new keys from stored ones and stored ones with other values (a corrected export); the
+    few changed rows are updated in place, the new ones appended in ``(ts, rest of the key)`` order (the
+    ORDER BY fixes the physical order: DuckDB keeps a plain INSERT's order). A file whose span holds no
+    stored row (the usual first load) skips the join."""
+    keys = list(table.key)
+    vals = [c for c in cols if c not in keys]
+    order = ", ".join(f"n.{q(k)}" for k in sorted(keys, key=lambda k: k != "ts"))  # ts first
+    run, params = (", $1::BIGINT", [run_id]) if run_id is not None else ("", [])
+    span = (" WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
+            if "ts" in keys else "")
+    new_cols = ", ".join(f"n.{q(c)}" for c in cols)
+    if _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name}{span} LIMIT 1)") == 0:
+        before = _count(con, f"SELECT count(*) FROM {table.name}")
+        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {new_cols}{run} FROM __new n ORDER BY {order}",
+                    params)
+        return _count(con, f"SELECT count(*) FROM {table.name}") - before, 0
+    on = " AND ".join(f"r.{q(k)} = n.{q(k)}" for k in keys)
+    differs = " OR ".join(f"r.{q(c)} IS DISTINCT FROM n.{q(c)}" for c in vals) or "false"
+    stored = ", ".join(q(c) for c in keys + vals)
     con.execute(
-        f"INSERT INTO {table} ({collist}) SELECT {', '.join('n.' + q(c) for c in cols)}{run}"
-        f" FROM __new n ANTI JOIN (SELECT {keys} FROM {table}{span}) r ON {on} ORDER BY {order}",
-        [run_id] if run_id is not None else [],
+        f"CREATE OR REPLACE TEMP TABLE __m AS SELECT {new_cols}, r.{q(keys[0])} IS NOT NULL AS __hit,"
+        f" r.{q(keys[0])} IS NOT NULL AND ({differs}) AS __chg"
+        f" FROM __new n LEFT JOIN (SELECT {stored} FROM {table.name}{span}) r ON {on}"
     )
-    return _count(con, f"SELECT count(*) FROM {table}") - before
+    updated = _count(con, "SELECT count(*) FROM __m WHERE __chg")
+    if updated and vals:
+        t = table.name
+        within = (f" AND {t}.ts BETWEEN (SELECT min(ts) FROM __m WHERE __chg) AND (SELECT max(ts) FROM __m WHERE __chg)"
+                  if "ts" in keys else "")
+        sets = ", ".join(f"{q(c)} = c.{q(c)}" for c in vals) + (", load_run_id = $1::BIGINT" if run_id else "")
+        match = " AND ".join(f"{t}.{q(k)} = c.{q(k)}" for k in keys)
+        con.execute(f"UPDATE {t} SET {sets} FROM (SELECT * FROM __m WHERE __chg) c WHERE {match}{within}", params)
+    inserted = _count(con, "SELECT count(*) FROM __m WHERE NOT __hit")
+    if inserted:
+        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {new_cols}{run} FROM __m n WHERE NOT __hit"
+                    f" ORDER BY {order}", params)
+    con.execute("DROP TABLE __m")
+    return inserted, updated
 
 
 def reorder_readings(con: duckdb.DuckDBPyConnection) -> int:
