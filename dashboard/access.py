@@ -18,7 +18,7 @@ bug, and a bug must not widen access.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -149,3 +149,18 @@ def export_rows(rows: pd.DataFrame, what: str, query: Query | None = None,
     if flask.has_request_context() and flask.current_app.extensions.get(EXTENSION) is not None:
         _state().store.audit(principal.name, "export", what, detail, ip=flask.request.remote_addr)
     return out
+
+
+def own_row_among_peers(rank: Callable[[Query], pd.DataFrame], query: Query, parent: str) -> pd.DataFrame:
+    """The principal's own scope unit's row of a ranking computed over ``parent``'s subtree.
+
+    A 街镇 leader is ranked against the other 街镇 (the assessment announces each unit's place to it),
+    but may not see them: ``rank`` runs over the parent's subtree and only the row keyed by the
+    principal's scope leaves this function — no sibling's name, code or value, only the place and the
+    size of the group. Empty for a principal without a scope or whose scope is not a child of ``parent``.
+    """
+    scope = current_principal().scope
+    if scope is None or parent not in _cached("lineage", scope) or parent == scope:
+        return pd.DataFrame()
+    ranked = rank(replace(query, unit=parent))
+    return ranked.loc[ranked["key"] == scope].reset_index(drop=True)

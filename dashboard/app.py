@@ -25,6 +25,7 @@ import flask
 from dashboard import callbacks as callbacks_pkg
 from dashboard import data, shell
 from dashboard.auth import guard
+from dashboard.components import mobile_page
 from dashboard.i18n import t
 from etl.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     # Every route, Dash's included, is authenticated and authorised before it runs (issue 6).
     guard.install(app, settings)
     app.layout = lambda: shell.layout(t("app.title", lang))
+    # the phone view's first response is a document of its own, not the Dash index (pages/mobile.py)
+    mobile_page.install(server)
     shell.register(app)
     for mod in pkgutil.iter_modules(callbacks_pkg.__path__):
         if mod.name.startswith("_"):

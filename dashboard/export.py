@@ -23,7 +23,15 @@ def to_xlsx(df: pd.DataFrame, columns: Columns, title: str, filters: Sequence[tu
     as 0.0%; rows where boolean column ``highlight`` is true filled red (末位)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
-    ws = wb.add_worksheet("排名" if highlight else "数据")
+    write_sheet(wb, "排名" if highlight else "数据", df, columns, title, filters, percent, highlight)
+    wb.close()
+    return buf.getvalue()
+
+
+def write_sheet(wb: xlsxwriter.Workbook, name: str, df: pd.DataFrame, columns: Columns, title: str,
+                filters: Sequence[tuple[str, str]], percent: Sequence[str] = (), highlight: str | None = None) -> None:
+    """``to_xlsx``'s sheet, added to ``wb`` as ``name`` (a workbook of several tables: the briefing's)."""
+    ws = wb.add_worksheet(name)
     bold = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True})
     pct = wb.add_format({"num_format": "0.0%"})
@@ -53,10 +61,8 @@ def to_xlsx(df: pd.DataFrame, columns: Columns, title: str, filters: Sequence[tu
             else:
                 ws.write_string(r + 1 + i, j, str(value), fmt)
     ws.freeze_panes(header_row + 1, 0)
-    ws.autofilter(header_row, 0, header_row + len(df), len(columns) - 1)
+    ws.autofilter(header_row, 0, header_row + len(df), max(len(columns) - 1, 0))
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(header_row)
-    wb.close()
-    return buf.getvalue()

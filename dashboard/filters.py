@@ -250,8 +250,10 @@ def _path(units: Any, code: str | None) -> list[str | None]:
     return chain[::-1]
 
 
-def state_from_controls(values: Mapping[str, Any], triggered: str | None, current: FilterState) -> FilterState:
-    """The new state after a filter control changed (``triggered``: its field name)."""
+def state_from_controls(values: Mapping[str, Any], triggered: str | None, current: FilterState, *,
+                        today: date) -> FilterState:
+    """The new state after a filter control changed (``triggered``: its field name); ``today`` (the
+    site's date, not the server's) anchors a custom period chosen without dates."""
     town, grid, village = values.get("town"), values.get("grid"), values.get("village")
     if triggered == "town":
         unit = town
@@ -272,7 +274,7 @@ def state_from_controls(values: Mapping[str, Any], triggered: str | None, curren
         except ValueError:
             kw["start"], kw["end"] = current.start, current.end
         if kw["start"] is None or kw["end"] is None:  # switching to custom: start from the current period
-            base = current.date or date.today()
+            base = current.date or today
             p = Period.containing("month", base)
             kw["start"], kw["end"] = kw["start"] or p.start.date(), kw["end"] or (p.end.date().fromordinal(
                 p.end.date().toordinal() - 1))

@@ -92,27 +92,3 @@ def _serve_waitress(settings: Settings, host: str, port: int, workers: int) -> N
     import waitress
 
     waitress.serve(_factory(settings), host=host, port=port, threads=max(4, workers * 4), ident="city-vitals")
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m dashboard.serve --port 8050 [--warehouse PATH] [--workers N] [--server waitress]``."""
-    import argparse
-
-    from etl.settings import load_settings
-
-    parser = argparse.ArgumentParser(prog="python -m dashboard.serve", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8050)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--server", choices=("auto", "gunicorn", "waitress"), default="auto")
-    parser.add_argument("--warehouse", type=Path, default=None)
-    parser.add_argument("--config", type=Path, default=None)
-    args = parser.parse_args(argv)
-    settings = load_settings(args.config)
-    if args.warehouse is not None:
-        settings = replace(settings, warehouse=args.warehouse)
-    serve(settings, args.host, args.port, args.workers, args.server)
-
-
-if __name__ == "__main__":
-    main()

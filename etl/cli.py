@@ -21,6 +21,7 @@ from rich.table import Table
 from etl.settings import PROJECT_ROOT, ConfigError, load_settings
 
 app = typer.Typer(no_args_is_help=True)
+site_app = typer.Typer(no_args_is_help=True)
 
 
 def _err() -> Console:
@@ -86,8 +87,9 @@ def load(
 ) -> None:
     """Load export files of one kind into a new warehouse snapshot (all or nothing)."""
     from etl.alarms import derive_alarms
-    from etl.load import load_into
+    from etl.load import load_into, recording_failure
     from etl.mapping import KIND_TABLE, load_mapping
+    from etl.site import config_differences, site_facts
     from etl.snapshots import writer
 
     with _clean_errors():
@@ -106,12 +108,55 @@ def load(
             def progress(file: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, description=f"load {kind} {Path(file).name}" if file else "publish")
 
-            with writer(wh, settings) as con:  # type: ignore[arg-type]
+            with (recording_failure(wh, settings, kind, m, files),  # type: ignore[arg-type]
+                  writer(wh, settings) as con):  # type: ignore[arg-type]
                 report = load_into(con, kind, files, m, progress=progress)
+                config_notes = config_differences(site_facts(con), settings)  # type: ignore[arg-type]
                 derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
         _summary(report, time.monotonic() - t0)
+        for w in (*config_notes, *report.warnings):
+            _err().print(f"[bold yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
         if derived is not None:
             _out().print(f"derived alarms written: {derived}")
+
+
+@app.command("draft-mapping")
+def draft_mapping_command(
+    file: Annotated[Path, typer.Argument(help="an export file (CSV, CSV.GZ, XLSX, Parquet, JSON)")],
+    kind: Annotated[str, typer.Option("--kind", "-k", help="what the file holds: hotline, cases, units ...")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write here (default: print)")] = None,
+    source_system: Annotated[str | None, typer.Option("--source-system", help="id prefix")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Draft a commented mapping for an export: sniffed file options, fields guessed from the headers
+    and the values, time formats, zone, datum and placeholder points. Check the CHECK lines, then load."""
+    from etl.draft import KnownUnits, draft_mapping
+    from etl.mapping import KIND_TABLE
+    from etl.snapshots import open_readonly
+
+    with _clean_errors():
+        if kind not in KIND_TABLE:
+            raise _fail(f"unknown kind {kind!r}; expected one of {', '.join(sorted(KIND_TABLE))}")
+        if not file.exists():
+            raise _fail(f"{file}: file not found")
+        wh, settings = _warehouse(warehouse)
+        units = None
+        if wh.exists():  # the site's units, to test unit columns against
+            con = open_readonly(wh)
+            try:
+                units = KnownUnits.read(con)
+                zone = dict(con.execute("SELECT key, value FROM warehouse_meta").fetchall()).get("timezone")
+            finally:
+                con.close()
+        else:
+            zone = settings.timezone  # type: ignore[attr-defined]
+        text = draft_mapping(file, kind, site_zone=zone, source_system=source_system, units=units)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _err().print(f"wrote {escape(str(out))}: check the lines marked CHECK, then"
+                     f" `vitals etl load {kind} {escape(str(file))} --mapping {escape(str(out))}`", highlight=False)
 
 
 @app.command("reorder-readings")
@@ -240,3 +285,60 @@ def info(warehouse: WarehouseOpt = None) -> None:
 
 
 app.command("info")(info)
+
+
+@site_app.command("show")
+def site_show(warehouse: WarehouseOpt = None) -> None:
+    """The site as the warehouse records it (what loads convert to), and where vitals.toml differs."""
+    from etl.site import config_differences, level_names, site_facts
+    from etl.snapshots import open_readonly
+
+    with _clean_errors():
+        wh, settings = _warehouse(warehouse)
+        if not wh.exists():
+            raise _fail(f"no warehouse at {wh} yet: the first load creates it with vitals.toml's [site]")
+        con = open_readonly(wh)
+        try:
+            facts = site_facts(con)
+        finally:
+            con.close()
+    t = Table(title=f"site of {wh}")
+    t.add_column("setting")
+    t.add_column("value")
+    for key in ("site_name_zh", "site_name_en", "timezone", "datum", "now", "data_now"):
+        if key in facts:
+            t.add_row(key, facts[key])
+    for level, names in level_names(facts).items():
+        t.add_row(f"level {level}", " / ".join(names[k] for k in ("zh", "en") if k in names))
+    _out().print(t)
+    for line in config_differences(facts, settings):  # type: ignore[arg-type]
+        _err().print(f"[bold yellow]note:[/] {escape(line)}", highlight=False, soft_wrap=True)
+
+
+@site_app.command("set")
+def site_set(
+    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone; stored times are re-expressed")] = None,
+    datum: Annotated[str | None, typer.Option("--datum", help="WGS-84 | GCJ-02 | BD-09; points are converted")] = None,
+    name_zh: Annotated[str | None, typer.Option("--name-zh")] = None,
+    name_en: Annotated[str | None, typer.Option("--name-en")] = None,
+    level: Annotated[list[str] | None, typer.Option(
+        "--level", help="LEVEL=中文名[/English name], e.g. town=区/Borough (repeatable)")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Change the site's facts in a new snapshot (all or nothing)."""
+    from etl.site import SiteChange, set_site
+    from etl.snapshots import writer
+
+    levels: dict[str, tuple[str | None, str | None]] = {}
+    for item in level or []:
+        lvl, sep, names = item.partition("=")
+        if not sep:
+            raise _fail(f"--level {item!r}: expected LEVEL=中文名/English name")
+        zh, _, en = names.partition("/")
+        levels[lvl.strip()] = (zh.strip() or None, en.strip() or None)
+    with _clean_errors():
+        wh, settings = _warehouse(warehouse)
+        with writer(wh, settings) as con:  # type: ignore[arg-type]
+            done = set_site(con, SiteChange(name_zh, name_en, timezone, datum, levels))
+    for line in done or ["nothing to change"]:
+        _out().print(escape(line), highlight=False)

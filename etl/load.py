@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -21,13 +22,13 @@ import pandas as pd
 
 from etl import schema
 from etl.datum import convert as datum_convert
-from etl.mapping import FieldSpec, MappingError, SourceMapping, load_mapping
+from etl.mapping import CANCELLED, FieldSpec, MappingError, SourceMapping, load_mapping
 from etl.number_format import NumberFormatError, check_column
 from etl.readers import ReadError, Staged, drop_relation, load_extension, stage
 from etl.settings import Settings
 from etl.snapshots import writer
 from etl.thresholds import DIRECTIONS
-from etl.transform import SpecError, Sql, base_expr, convert, q
+from etl.transform import SpecError, Sql, base_expr, convert, parse_ts, q
 
 PATH_COLS = ("district_code", "town_code", "grid_code", "village_code")
 ID_FIELDS = {"cases": "case_id", "hotline": "order_id", "sensors": "sensor_id", "staffing": "roster_id"}
@@ -52,6 +53,8 @@ DEFAULT_CHECKS: dict[str, dict[str, tuple[float | None, float | None]]] = {
 REASONS = {
     "missing_required": "a required field is empty",
     "bad_timestamp": "the timestamp does not match the mapping's formats",
+    "timestamp_out_of_range": "the timestamp lies outside [time] not_before .. not_after (or load time + future_days)",
+    "truncated_line": "the file ends in the middle of this line (an interrupted export or copy)",
     "bad_number": "not a number",
     "bad_value": "not a recognised value",
     "closed_before_reported": "closed before it was reported / received",
@@ -83,6 +86,7 @@ class FileReport:
     updated: int
     unchanged: int
     reasons: tuple[tuple[str, int], ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class LoadReport:
     kind: str
     source_system: str
     files: tuple[FileReport, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()  # the run's own and every file's
 
     @property
     def rows_read(self) -> int:
@@ -138,8 +143,32 @@ def load_files(warehouse: Path | str, kind: str, files: Iterable[Path | str], ma
     for p in paths:
         if not p.exists():
             raise LoadError(f"{p}: file not found")
-    with writer(warehouse, settings) as con:
+    with recording_failure(warehouse, settings, kind, m, paths), writer(warehouse, settings) as con:
         return load_into(con, kind, paths, m, progress=progress)
+
+
+FAILURES = (LoadError, MappingError, ReadError, SpecError, duckdb.Error)
+
+
+@contextmanager
+def recording_failure(warehouse: Path | str, settings: Settings | None, kind: str, m: SourceMapping,
+                      paths: Sequence[Path]) -> Iterator[None]:
+    """Around a load's ``writer``: when the load fails, its snapshot is thrown away (the previous data
+    stays published), and a snapshot that differs only by a failed ``etl_run`` row with the error is
+    published instead, so the data-status page shows the failure and not just an old success."""
+    try:
+        yield
+    except FAILURES as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        with writer(warehouse, settings) as con:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            con.execute(
+                "INSERT INTO etl_run (run_id, kind, source_system, mapping, files, started_at, finished_at, status,"
+                " rows_read, rows_loaded, rows_rejected, message)"
+                " SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ?, 'failed', 0, 0, 0, ? FROM etl_run",
+                [kind, m.source_system, m.path, json.dumps([str(p) for p in paths]), now, now, message],
+            )
+        raise
 
 
 def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | str],
@@ -177,7 +206,8 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
             progress("", len(paths), len(paths))
     if kind == "units":
         refresh_unit_paths(con)
-    report = LoadReport(run_id, kind, m.source_system, tuple(reports))
+    warnings = [*zone_warnings(m, meta.get("timezone", "Asia/Shanghai")), *(w for r in reports for w in r.warnings)]
+    report = LoadReport(run_id, kind, m.source_system, tuple(reports), tuple(warnings))
     con.execute(
         "UPDATE etl_run SET finished_at = ?, status = 'succeeded', rows_read = ?, rows_loaded = ?,"
         " rows_rejected = ?, message = ? WHERE run_id = ?",
@@ -185,6 +215,35 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
          json.dumps(report.reasons, ensure_ascii=False), run_id],
     )
     return report
+
+
+def zone_warnings(m: SourceMapping, site_zone: str) -> list[str]:
+    """The time-zone trap: a source zone that differs from the site's is converted, which is right for
+    a feed from elsewhere and wrong when the site itself was set up in the wrong zone."""
+    zones = {z for z in (m.time_zone, *(f.zone for f in m.fields.values())) if z}
+    return [f"times are converted from {z} (mapping) to the site zone {site_zone}: if this site is in {z},"
+            f" run `vitals site set --timezone {z}` (re-expresses stored times) and load again"
+            for z in sorted(zones) if z != site_zone]
+
+
+# Share of a file's loaded rows on one point above which the point is probably a placeholder.
+SENTINEL_SHARE = 0.01
+SENTINEL_MIN_ROWS = 10
+
+
+def sentinel_point_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One coordinate pair carrying > 1% of the loaded rows is a geocoder's placeholder far more often
+    than a real hotspot (City Hall for 'address unknown')."""
+    row = con.execute(
+        "SELECT lon, lat, count(*) AS n, sum(count(*)) OVER () AS total FROM __y WHERE __reason IS NULL"
+        " AND lon IS NOT NULL AND lat IS NOT NULL GROUP BY lon, lat ORDER BY n DESC, lon, lat LIMIT 1").fetchone()
+    if row is None:
+        return []
+    lon, lat, n, total = row
+    if n < SENTINEL_MIN_ROWS or n <= SENTINEL_SHARE * total:
+        return []
+    return [f"{n:,} of {int(total):,} located rows ({n / total:.1%}) sit on one point ({lon:.6f}, {lat:.6f},"
+            " site datum): a geocoder placeholder? blank it with null_if on [coords] lon and lat"]
 
 
 # --------------------------------------------------------------------------------------------- fields
@@ -206,6 +265,12 @@ def _field_specs(m: SourceMapping, staged_types: dict[str, str]) -> dict[str, Fi
         specs[id_field] = FieldSpec(template="{__source_system}:{__source_id}")
     if m.coords is not None:
         specs["lon"], specs["lat"] = m.coords.lon, m.coords.lat
+    status = specs.get("status")
+    if ("cancelled" in cols and "cancelled" not in specs and status is not None and status.column
+            and CANCELLED in status.map.values()):
+        # cases carry a cancelled flag of their own: the status values declared cancelled set it
+        specs["cancelled"] = FieldSpec(column=status.column, map={k: True for k, v in status.map.items()
+                                                                   if v == CANCELLED}, default=False)
     return specs
 
 
@@ -224,6 +289,8 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
     required = {c.name for c in table.columns if c.required}
     specs = _field_specs(m, types)
     sql = Sql()
+    not_after = m.not_after or (datetime.now(UTC) + timedelta(days=m.future_days)).date()
+    bounds: tuple[str, str] | None = None  # bound on first use: an unused parameter is an error
     inner: list[str] = []
     outer: list[str] = []
     checks: list[tuple[str, str, str, str]] = []  # (condition, reason, field label, raw expr)
@@ -245,15 +312,25 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
         target = coltypes[name]
         formats = spec.formats or m.time_formats
         zone = spec.zone or m.time_zone
-        conv = convert(raw, typ, target, sql, formats=formats, zone=zone, site_zone=site_zone, numbers=m.numbers)
+        is_time = target.upper() in ("TIMESTAMP", "DATE")
+        if is_time and bounds is None:
+            bounds = (f"CAST({sql.bind(m.not_before.isoformat())} AS TIMESTAMP)",
+                      f"CAST({sql.bind(not_after.isoformat())} AS TIMESTAMP)")
+        conv = convert(raw, typ, target, sql, formats=formats, zone=zone, site_zone=site_zone,
+                       bounds=bounds if is_time else None, numbers=m.numbers)
         if spec.scale is not None or spec.offset is not None:
             conv = (f"({conv} * {sql.bind(1.0 if spec.scale is None else spec.scale)}"
                     f" + {sql.bind(0.0 if spec.offset is None else spec.offset)})")
         outer.append(f"{conv} AS {q(name)}")
         fields.append(name)
         if target.upper() != "VARCHAR" and target.upper() != typ.upper():
-            reason = {"TIMESTAMP": "bad_timestamp", "DATE": "bad_timestamp", "BOOLEAN": "bad_value"}.get(
-                target.upper(), "bad_number")
+            if not is_time:
+                reason = sql.bind({"BOOLEAN": "bad_value"}.get(target.upper(), "bad_number"))
+            else:
+                # Parsed but outside the plausible window (a 9999 placeholder, a 0001 default): its own reason.
+                parsed, _ = parse_ts(raw, typ, sql, formats, site_zone)
+                reason = (f"CASE WHEN {parsed} IS NULL THEN {sql.bind('bad_timestamp')}"
+                          f" ELSE {sql.bind('timestamp_out_of_range')} END")
             checks.append((f"{raw} IS NOT NULL AND {q(name)} IS NULL", reason, label, f"CAST({raw} AS VARCHAR)"))
     missing = [c.name for c in table.columns if c.required and c.name not in fields and c.name != "unit_code"]
     if missing:
@@ -265,10 +342,10 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
             # Missing means empty in the source; a value that fails to parse gets its own reason below.
             derived = id_field == name and specs[name].template == "{__source_system}:{__source_id}"
             col = q(name) if derived else q("__r_" + name)
-            checks.insert(0, (f"{col} IS NULL", "missing_required", label, "NULL"))
+            checks.insert(0, (f"{col} IS NULL", sql.bind("missing_required"), label, "NULL"))
     for later, earlier, reason in ORDER_CHECKS.get(kind, ()):
         if later in fields and earlier in fields:
-            checks.append((f"{q(later)} < {q(earlier)}", reason, _label(specs[later], later),
+            checks.append((f"{q(later)} < {q(earlier)}", sql.bind(reason), _label(specs[later], later),
                            f"CAST({q(later)} AS VARCHAR) || ' < ' || CAST({q(earlier)} AS VARCHAR)"))
     ranges = dict(DEFAULT_CHECKS.get(kind, {}))
     for name, rc in m.checks.items():
@@ -282,7 +359,7 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
         if hi is not None:
             conds.append(f"{q(name)} > {sql.bind(float(hi))}")
         if conds:
-            checks.append(("(" + " OR ".join(conds) + ")", "out_of_range", _label(specs[name], name),
+            checks.append(("(" + " OR ".join(conds) + ")", sql.bind("out_of_range"), _label(specs[name], name),
                            f"CAST({q(name)} AS VARCHAR)"))
     extra_inner = []
     if m.unit is not None:
@@ -316,7 +393,8 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
     def case(part: int) -> str:
         if not checks:
             return "NULL::VARCHAR"
-        arms = " ".join(f"WHEN {c[0]} THEN {c[part] if part == 3 else sql.bind(c[part])}" for c in checks)
+        # reasons are SQL (bound values or a CASE), labels are bound here, raws are expressions
+        arms = " ".join(f"WHEN {c[0]} THEN {sql.bind(c[part]) if part == 2 else c[part]}" for c in checks)
         return f"(CASE {arms} ELSE NULL END)"
 
     # __r_source_system / __r_source_id must exist for the id template even if mapped under other names.
@@ -355,8 +433,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
         _convert_coords(con, m.coords.datum, site_datum)
     if m.kind == "units" and m.geometry is not None:
         _check_geometry(con)
-    _enrich(con, m, fields, x_inline)
+    _enrich(con, m, fields, x_inline, staged.truncated_line)
     rejected = _write_rejects(con, m, path, run_id, staged)
+    warnings = tuple(sentinel_point_warnings(con)) if m.coords is not None else ()
     reasons = tuple(con.execute(
         "SELECT __reason, count(*) FROM __y WHERE __reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
     inserted, updated, unchanged = _upsert(con, m, run_id, site_datum)
@@ -366,7 +445,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     for t in ("__y", "__new", "__x", "__long", "__stg", "__stg_raw", "__pip"):
         drop_relation(con, t)
     return FileReport(str(path), rows_read, loaded, rejected, inserted, updated, unchanged,
-                      tuple((str(r), int(n)) for r, n in reasons))
+                      tuple((str(r), int(n)) for r, n in reasons), warnings)
 
 
 def _check_numbers(con: duckdb.DuckDBPyConnection, m: SourceMapping, src: str, types: dict[str, str]) -> None:
@@ -435,7 +514,7 @@ def _check_geometry(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
-            x_inline: tuple[str, list[object]] | None = None) -> None:
+            x_inline: tuple[str, list[object]] | None = None, truncated_line: int | None = None) -> None:
     """__y = __x + unit resolution, path columns, jurisdiction, sensor checks and in-file duplicates."""
     joins: list[str] = []
     sel: list[str] = ["x.*"]
@@ -451,6 +530,12 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
         field_e.append(f"CASE WHEN {cond} THEN {sql.bind(field_)} END")
         raw_e.append(f"CASE WHEN {cond} THEN CAST({raw} AS VARCHAR) END")
 
+    if truncated_line is not None:
+        # First: whatever the cut-off line's fields say, they are not the exported values.
+        cond = f"x.__line = {sql.bind(truncated_line)}"
+        reasons.insert(0, f"CASE WHEN {cond} THEN {sql.bind('truncated_line')} END")
+        field_e.insert(0, f"CASE WHEN {cond} THEN {sql.bind('(line)')} END")
+        raw_e.insert(0, f"CASE WHEN {cond} THEN {sql.bind('(cut off)')} END")
     has_geom = _count(con, "SELECT count(*) FROM unit_geometry") > 0
     if m.coords is not None and m.coords.check_jurisdiction and has_geom:
         joins.append("CROSS JOIN (SELECT min(min_lon) AS a, min(min_lat) AS b, max(max_lon) AS c, max(max_lat) AS d"
@@ -741,17 +826,12 @@ def reorder_readings(con: duckdb.DuckDBPyConnection) -> int:
     return n
 
 
-def _write_geometry(con: duckdb.DuckDBPyConnection, m: SourceMapping, site_datum: str) -> None:
+def convert_geojson(geojson: np.ndarray, src: str, dst: str) -> pd.DataFrame:
+    """GeoJSON texts from datum ``src`` to ``dst`` with their bounding boxes (geojson, min_lon, ...)."""
     import shapely
 
-    df = con.execute("SELECT unit_code, __geometry, coalesce(__gapprox, false) AS approx FROM __y"
-                     " WHERE __reason IS NULL AND NOT __collapsed"
-                     " AND __geometry IS NOT NULL").df()
-    if df.empty:
-        return
-    geoms = shapely.from_geojson(df["__geometry"].to_numpy(object))
-    if m.geometry_datum != site_datum:
-        src, dst = m.geometry_datum, site_datum
+    geoms = shapely.from_geojson(geojson)
+    if src != dst:
 
         def _conv(xy: np.ndarray) -> np.ndarray:
             lon, lat = datum_convert(xy[:, 0], xy[:, 1], src, dst)
@@ -759,12 +839,19 @@ def _write_geometry(con: duckdb.DuckDBPyConnection, m: SourceMapping, site_datum
 
         geoms = shapely.transform(geoms, _conv)  # one vectorised call over every vertex
     bounds = shapely.bounds(geoms)
-    out = pd.DataFrame({
-        "unit_code": df["unit_code"].to_numpy(object),
-        "approx": df["approx"].to_numpy(bool),
-        "geojson": shapely.to_geojson(geoms),
-        "min_lon": bounds[:, 0], "min_lat": bounds[:, 1], "max_lon": bounds[:, 2], "max_lat": bounds[:, 3],
-    })
+    return pd.DataFrame({"geojson": shapely.to_geojson(geoms), "min_lon": bounds[:, 0], "min_lat": bounds[:, 1],
+                         "max_lon": bounds[:, 2], "max_lat": bounds[:, 3]})
+
+
+def _write_geometry(con: duckdb.DuckDBPyConnection, m: SourceMapping, site_datum: str) -> None:
+    df = con.execute("SELECT unit_code, __geometry, coalesce(__gapprox, false) AS approx FROM __y"
+                     " WHERE __reason IS NULL AND NOT __collapsed"
+                     " AND __geometry IS NOT NULL").df()
+    if df.empty:
+        return
+    out = convert_geojson(df["__geometry"].to_numpy(object), m.geometry_datum, site_datum)
+    out["unit_code"] = df["unit_code"].to_numpy(object)
+    out["approx"] = df["approx"].to_numpy(bool)
     con.register("__geo", out)
     try:
         con.execute(

@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ KIND_TABLE |= {"alarms": "sensor_alarms", "stations": "station", "departments": 
 FORMATS = ("auto", "csv", "xlsx", "parquet", "json", "geojson")
 UNIT_METHODS = ("code", "name", "point")
 _TEMPLATE_RE = re.compile(r"\{([^{}:]+)(?::0?(\d+))?\}")
+CANCELLED = "cancelled"  # the warehouse status of orders / cases withdrawn before closure
+# Timestamps outside [not_before, load time + future_days] are rejected as timestamp_out_of_range.
+DEFAULT_NOT_BEFORE = date(1900, 1, 1)
+DEFAULT_FUTURE_DAYS = 366
 
 
 class MappingError(ValueError):
@@ -55,6 +60,9 @@ class FieldSpec:
     scale: float | None = None
     offset: float | None = None
     from_baseline: bool = False
+    # Source values that mean "no value" for this field only (a geocoder's placeholder point, a
+    # "1900-01-01" date): the value is blanked, the row is kept.
+    null_if: tuple[str, ...] = ()
 
     def template_vars(self) -> list[str]:
         return [m.group(1) for m in _TEMPLATE_RE.finditer(self.template or "")]
@@ -68,6 +76,7 @@ class FileOptions:
     sheet: str | None = None
     null_values: tuple[str, ...] = ("",)
     header: bool = True
+    skip: int = 0  # CSV lines before the header (a logger's preamble)
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,9 @@ class SourceMapping:
     fields: Mapping[str, FieldSpec]
     time_formats: tuple[str, ...] = ()
     time_zone: str | None = None
+    not_before: date = DEFAULT_NOT_BEFORE
+    not_after: date | None = None  # None: the load time + future_days
+    future_days: int = DEFAULT_FUTURE_DAYS
     coords: Coords | None = None
     unit: UnitResolution | None = None
     unpivot: Unpivot | None = None
@@ -159,7 +171,7 @@ def _str_map(path: str, key: str, raw: Any) -> dict[str, Any]:
 
 
 _FIELD_KEYS = {"column", "template", "constant", "regex", "group_maps", "map", "default", "formats", "format", "zone",
-               "scale", "offset", "from_baseline"}
+               "null_if", "cancelled", "scale", "offset", "from_baseline"}
 NONE_WORD = "none"  # a map value or constant "none" means an explicit NULL (TOML has no null)
 
 
@@ -198,6 +210,21 @@ def parse_field(path: str, key: str, raw: Any) -> FieldSpec:
     if isinstance(formats, str):
         formats = (formats,)
     group_maps = raw.get("group_maps", {})
+    null_if = raw.get("null_if", ())
+    if isinstance(null_if, (str, int, float)):
+        null_if = (null_if,)
+    if not isinstance(null_if, (list, tuple)):
+        raise _err(path, f"{key}.null_if", "must be a list of source values")
+    value_map = _str_map(path, f"{key}.map", raw.get("map", {}))
+    cancelled = raw.get("cancelled", ())
+    if cancelled:
+        if key != "fields.status":
+            raise _err(path, key, "cancelled applies to the status field only")
+        if not isinstance(cancelled, list):
+            raise _err(path, f"{key}.cancelled", "must be a list of source status values")
+        # Declared cancelled values become the warehouse status 'cancelled', which the metrics
+        # leave out of closure (docs/metrics.md).
+        value_map |= {str(v): CANCELLED for v in cancelled}
     spec = FieldSpec(
         column=raw.get("column"),
         template=raw.get("template"),
@@ -205,13 +232,14 @@ def parse_field(path: str, key: str, raw: Any) -> FieldSpec:
         regex=regex,
         group_maps={g: _str_map(path, f"{key}.group_maps.{g}", m) for g, m in _str_map(
             path, f"{key}.group_maps", group_maps).items()},
-        map=_str_map(path, f"{key}.map", raw.get("map", {})),
+        map=value_map,
         default=raw.get("default"),
         formats=tuple(str(f) for f in formats),
         zone=raw.get("zone"),
         scale=_number(path, f"{key}.scale", raw.get("scale")),
         offset=_number(path, f"{key}.offset", raw.get("offset")),
         from_baseline=bool(raw.get("from_baseline", False)),
+        null_if=tuple(str(v) for v in null_if),
     )
     return spec
 
@@ -229,6 +257,17 @@ def _numbers(path: str, raw: Mapping[str, Any]) -> NumberFormat:
     if thousands == decimal:
         raise _err(path, "numbers.thousands", f"cannot be the decimal mark {decimal!r}")
     return NumberFormat(decimal, thousands, True)
+
+
+def _date(path: str, key: str, raw: Any) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise _err(path, key, f"must be a date (1990-01-01), not {raw!r}") from exc
 
 
 def _table(path: str, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -256,19 +295,27 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
     table = schema.TABLE_BY_NAME[KIND_TABLE[kind]]
 
     f = _table(path, raw, "file")
-    _check_keys(path, "file", f, {"format", "encoding", "delimiter", "sheet", "null_values", "header"})
+    _check_keys(path, "file", f, {"format", "encoding", "delimiter", "sheet", "null_values", "header", "skip"})
+    skip = f.get("skip", 0)
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise _err(path, "file.skip", f"must be a number of lines (0 or more), not {skip!r}")
     if f.get("format", "auto") not in FORMATS:
         raise _err(path, "file.format", f"must be one of {', '.join(FORMATS)}")
     fopts = FileOptions(
         format=f.get("format", "auto"), encoding=str(f.get("encoding", "auto")).lower(),
         delimiter=f.get("delimiter"), sheet=f.get("sheet"),
-        null_values=tuple(f.get("null_values", ("",))), header=bool(f.get("header", True)),
+        null_values=tuple(f.get("null_values", ("",))), header=bool(f.get("header", True)), skip=skip,
     )
 
     t = _table(path, raw, "time")
-    _check_keys(path, "time", t, {"formats", "zone"})
+    _check_keys(path, "time", t, {"formats", "zone", "not_before", "not_after", "future_days"})
     tformats = t.get("formats", ())
     tformats = (tformats,) if isinstance(tformats, str) else tuple(tformats)
+    not_before = _date(path, "time.not_before", t.get("not_before", DEFAULT_NOT_BEFORE))
+    not_after = _date(path, "time.not_after", t["not_after"]) if "not_after" in t else None
+    future_days = t.get("future_days", DEFAULT_FUTURE_DAYS)
+    if not isinstance(future_days, int) or future_days < 0:
+        raise _err(path, "time.future_days", "must be a whole number of days >= 0")
 
     fields_raw = _table(path, raw, "fields")
     allowed = set(table.column_names) - {"load_run_id", "district_code", "town_code", "grid_code", "village_code"}
@@ -363,7 +410,8 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
 
     return SourceMapping(
         path=path, source_system=raw["source_system"], kind=kind, file=fopts, fields=fields,
-        time_formats=tformats, time_zone=t.get("zone"), coords=coords, unit=unit, unpivot=unpivot,
+        time_formats=tformats, time_zone=t.get("zone"), not_before=not_before, not_after=not_after,
+        future_days=future_days, coords=coords, unit=unit, unpivot=unpivot,
         checks=checks, identity=identity, constant_rows=tuple(rows), geometry=geometry,
         geometry_datum=gdatum, geometry_approximate=gapprox,
         collapse_identical=bool(raw.get("collapse_identical", False)),
@@ -393,3 +441,14 @@ def load_mapping(name: str | Path | SourceMapping) -> SourceMapping:
     except OSError as exc:
         raise MappingError(f"mapping {path}: cannot read: {exc}") from exc
     return parse_mapping(text, str(path))
+
+
+def kind_fields_markdown() -> str:
+    """The loadable fields of each kind, required ones in bold (docs/etl.md; a test keeps it current)."""
+    rows = ["| kind | table | fields |", "|---|---|---|"]
+    for kind, table_name in KIND_TABLE.items():
+        table = schema.TABLE_BY_NAME[table_name]
+        names = [f"**{c.name}**" if c.required else c.name for c in table.columns
+                 if c.name not in ("load_run_id", "district_code", "town_code", "grid_code", "village_code")]
+        rows.append(f"| `{kind}` | `{table_name}` | {', '.join(names)} |")
+    return "\n".join(rows)

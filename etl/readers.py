@@ -24,6 +24,9 @@ import pandas as pd
 from etl.mapping import FileOptions
 
 _SNIFF_BYTES = 1 << 20
+# A longer CSV line fails the file with a one-line error. DuckDB's read buffer must hold a whole line;
+# by default it is 16 lines' worth, which would be gigabytes here, so it is set to two.
+MAX_LINE_BYTES = 64 << 20
 
 
 class ReadError(ValueError):
@@ -32,12 +35,14 @@ class ReadError(ValueError):
 
 @dataclass(frozen=True)
 class Staged:
-    table: str  # temp table (or view) with __line plus the source columns, null_values as NULL
+    table: str  # temp table with __line plus the source columns
     rows: int
     columns: tuple[str, ...]
     types: dict[str, str]
     # lines are physical lines for CSV (header = line 1), record numbers for other formats
     line_kind: str
+    # __line of a last CSV record cut off mid-line (no final newline, too few fields or an open quote)
+    truncated_line: int | None = None
     # the rows as exported (a sentinel such as -200 still there), for the evidence kept with rejects
     raw_table: str = ""
 
@@ -74,17 +79,112 @@ def _open_bytes(path: Path):  # type: ignore[no-untyped-def]
 
 
 def detect_encoding(path: Path) -> str:
-    """utf-8 (with or without BOM) when the head decodes as UTF-8, else gb18030 (a superset of GBK)."""
+    """utf-8 (with or without BOM) when the head decodes as UTF-8, utf-16 by its BOM (Excel's "Unicode
+    text"), else gb18030 (a superset of GBK)."""
     with _open_bytes(path) as fh:
         head = fh.read(_SNIFF_BYTES)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     try:
         # A multi-byte character may be cut at the sniff boundary: ignore an incomplete tail.
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return "utf-8"
     except UnicodeDecodeError:
         return "gb18030"
+
+
+def check_utf8(path: Path) -> None:
+    """Fail with the byte offset of the first invalid UTF-8 sequence (DuckDB's own message names neither
+    the encoding nor the place, and some invalid input crashes its reader)."""
+    dec = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    offset = 0
+    with _open_bytes(path) as fh:
+        while chunk := fh.read(1 << 22):
+            try:
+                dec.decode(chunk)
+            except UnicodeDecodeError as exc:
+                _bad_bytes(path, "UTF-8", offset + exc.start)
+            offset += len(chunk)
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            _bad_bytes(path, "UTF-8", offset - len(exc.object) + exc.start)
+
+
+def _bad_bytes(path: Path, encoding: str, offset: int) -> None:
+    where = "of the decompressed data" if path.name.lower().endswith(".gz") else ""
+    hint = " (try encoding = \"gb18030\" for a Chinese export)" if encoding == "UTF-8" else ""
+    raise ReadError(f"{path}: not valid {encoding} at byte {offset:,}{where}: set file.encoding in the mapping{hint}")
+
+
+def is_empty(path: Path) -> bool:
+    """Nothing but a BOM and whitespace."""
+    with _open_bytes(path) as fh:
+        head = fh.read(4096)
+    return not head.removeprefix(codecs.BOM_UTF8).strip()
+
+
+CSV_DELIMITERS = (",", "\t", ";", "|")
+
+
+def sniff_delimiter(header: str) -> str:
+    """The candidate that splits the header line (outside quotes) into the most fields."""
+    counts = dict.fromkeys(CSV_DELIMITERS, 0)
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _first_line(path: Path, skip: int = 0) -> str:
+    """The first line of a UTF-8 file (BOM removed) after ``skip`` preamble lines, read in pieces: a
+    header is never huge, but a headerless file's first line may be."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    lines = head.split(b"\n", skip + 1)
+    line = (lines[skip] if len(lines) > skip else b"").rstrip(b"\r").removeprefix(codecs.BOM_UTF8)
+    return line.decode("utf-8", errors="replace")
+
+
+def csv_columns(path: Path, delimiter: str, header: bool, skip: int = 0) -> list[str]:
+    """Column names as DuckDB's sniffer would give them (blank → column<i>, repeats → name_<k>)."""
+    first = next(csv.reader([_first_line(path, skip)], delimiter=delimiter, quotechar='"'), [])
+    if not header:
+        return [f"column{i}" for i in range(len(first))]
+    names: list[str] = []
+    for i, raw in enumerate(first):
+        name = raw.strip() or f"column{i}"
+        base, k = name, 1
+        while name in names:
+            name = f"{base}_{k}"
+            k += 1
+        names.append(name)
+    return names
+
+
+def _truncated_tail(path: Path, delimiter: str, ncols: int) -> bool:
+    """A last line without its newline that has too few fields or an unclosed quote."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - (1 << 20)))
+        tail = fh.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return False
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    fields, quoted = 1, False
+    for ch in last:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            fields += 1
+    return quoted or fields < ncols
 
 
 def _transcode(path: Path, encoding: str, tmpdir: Path) -> Path:
@@ -97,7 +197,7 @@ def _transcode(path: Path, encoding: str, tmpdir: Path) -> Path:
                 dst.write(dec.decode(chunk))
             dst.write(dec.decode(b"", final=True))
     except UnicodeDecodeError as exc:
-        raise ReadError(f"{path}: not valid {encoding} at byte {exc.start}: set file.encoding") from exc
+        _bad_bytes(path, encoding, exc.start)
     return out
 
 
@@ -118,6 +218,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
     fmt = detect_format(path, opts.format)
     drop_relation(con, table)
     line_kind = "record"
+    truncated: int | None = None
+    if fmt in ("csv", "json", "geojson", "xlsx") and is_empty(path):
+        raise ReadError(f"{path}: empty file (no header, no rows)")
     try:
         if fmt == "csv":
             line_kind = "line"
@@ -129,22 +232,34 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
                     own_tmp = tempfile.TemporaryDirectory(prefix="vitals-etl-")
                     tmpdir = Path(own_tmp.name)
                 src = _transcode(path, enc, tmpdir)
-            params: list[object] = [str(src)]
-            delim = ""
-            if opts.delimiter:
-                delim = ", delim = ?"
-                params.append(opts.delimiter)
+            else:
+                check_utf8(path)
+            if src.name.lower().endswith(".gz"):
+                if tmpdir is None:
+                    own_tmp = tempfile.TemporaryDirectory(prefix="vitals-etl-")
+                    tmpdir = Path(own_tmp.name)
+                src = _transcode(path, "utf-8", tmpdir)  # plain text for the header and tail checks
+            delim = opts.delimiter or sniff_delimiter(_first_line(src, opts.skip))
+            names = csv_columns(src, delim, opts.header, opts.skip)
+            truncated_tail = _truncated_tail(src, delim, len(names))
             raw = table + "_raw"
             drop_relation(con, raw)
+            # Our own header and no sniffing: DuckDB's sniffer gives up on a file whose last line is
+            # cut inside a quote. null_padding keeps a short last line as a row (rejected below);
+            # max_line_size lets a multi-megabyte field through instead of failing the whole file.
+            # Only empty text is NULL here: the raw rows keep the mapping's null values for the rejects.
             con.execute(
-                f"CREATE TEMP TABLE {raw} AS SELECT (row_number() OVER () + {1 if opts.header else 0})::BIGINT"
-                f" AS __line, * FROM read_csv(?, all_varchar = true, header = {opts.header}"
-                f"{delim}, quote = '\"', escape = '\"', strict_mode = false)",
-                params,
+                f"CREATE TEMP TABLE {raw} AS SELECT (row_number() OVER () + {opts.skip + opts.header})::BIGINT"
+                f" AS __line, * FROM read_csv(?, columns = ?, auto_detect = false, nullstr = '', skip = ?,"
+                f" header = {opts.header}, delim = ?, quote = '\"', escape = '\"', strict_mode = false,"
+                f" null_padding = true, max_line_size = {MAX_LINE_BYTES}, buffer_size = {2 * MAX_LINE_BYTES})",
+                [str(src), dict.fromkeys(names, "VARCHAR"), opts.skip, delim],
             )
-            # Header is physical line 1, so data row k sits on line k + 1 unless a preamble, blank lines
-            # or quoted fields spanning lines say otherwise: then the lines come from a parse of the file.
-            _physical_lines(con, raw, src, opts)
+            # Header is physical line 1 (after the preamble), so data row k sits on line k + 1 unless
+            # blank lines or quoted fields spanning lines say otherwise: then the lines come from a parse.
+            _physical_lines(con, raw, src, opts, delim)
+            if truncated_tail:
+                truncated = con.execute(f"SELECT max(__line) FROM {raw}").fetchone()[0]  # type: ignore[index]
             _null_view(con, raw, table, opts.null_values)
             if own_tmp is not None:
                 own_tmp.cleanup()
@@ -179,13 +294,23 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
         else:  # pragma: no cover - detect_format only returns the above
             raise ReadError(f"{path}: unsupported format {fmt}")
     except duckdb.Error as exc:
-        raise ReadError(f"{path}: cannot read as {fmt}: {str(exc).splitlines()[0]}") from exc
+        raise ReadError(f"{path}: cannot read as {fmt}: {_explain(str(exc))}") from exc
     desc = con.execute(f"DESCRIBE {table}").fetchall()
     types = {r[0]: r[1] for r in desc}
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
     cols = tuple(c for c in types if c != "__line")
     raw_table = table + "_raw" if fmt in ("csv", "xlsx") else table
-    return Staged(table, int(rows), cols, types, line_kind, raw_table)
+    return Staged(table, int(rows), cols, types, line_kind, truncated, raw_table)
+
+
+def _explain(message: str) -> str:
+    """DuckDB's first line, plus the line that says why when there is one (its second line quotes the
+    offending row, which may be megabytes long)."""
+    lines = message.splitlines()
+    why = next((x for x in lines[1:] if x.startswith("Maximum line size")), None)
+    if why:
+        return f"{lines[0]}: a line is longer than {MAX_LINE_BYTES >> 20} MB ({why.split('. ')[1].rstrip('.')})"
+    return lines[0] if lines else message
 
 
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -211,7 +336,7 @@ def _null_view(con: duckdb.DuckDBPyConnection, raw: str, view: str, null_values:
     con.execute(f"CREATE TEMP VIEW {view} AS SELECT __line{', ' + sel if sel else ''} FROM {raw}")
 
 
-def _physical_lines(con: duckdb.DuckDBPyConnection, table: str, path: Path, opts: FileOptions) -> None:
+def _physical_lines(con: duckdb.DuckDBPyConnection, table: str, path: Path, opts: FileOptions, delim: str) -> None:
     """Set ``__line`` to the physical line each record starts on when that is not header + k.
 
     Counting newlines is cheap; only a file whose line count differs from its record count (a preamble,
@@ -219,7 +344,7 @@ def _physical_lines(con: duckdb.DuckDBPyConnection, table: str, path: Path, opts
     ``line_num`` counts physical lines. The data records are the last ones of the file.
     """
     rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
-    head = 1 if opts.header else 0
+    head = opts.skip + (1 if opts.header else 0)
     lines, last = 0, b"\n"
     with _open_bytes(path) as fh:
         while chunk := fh.read(1 << 22):
@@ -228,16 +353,18 @@ def _physical_lines(con: duckdb.DuckDBPyConnection, table: str, path: Path, opts
     lines += last != b"\n"
     if lines == rows + head:
         return
-    delim = opts.delimiter or str(con.execute("SELECT Delimiter FROM sniff_csv(?)", [str(path)]).fetchone()[0])  # type: ignore[index]
     csv.field_size_limit(sys.maxsize)
     starts: list[int] = []
     with _open_bytes(path) as fb, io.TextIOWrapper(fb, encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True)
         prev = 0
-        for rec in reader:
-            if rec:
-                starts.append(prev + 1)
-            prev = reader.line_num
+        try:
+            for rec in reader:
+                if rec:
+                    starts.append(prev + 1)
+                prev = reader.line_num
+        except csv.Error:
+            return  # the two parsers disagree: keep header + k rather than guess
     if len(starts) < rows + head:
         return  # the two parsers disagree: keep header + k rather than guess
     first = starts[len(starts) - rows:]

@@ -74,6 +74,13 @@ def base_expr(spec: FieldSpec, types: dict[str, str], sql: Sql, label: str) -> t
             typ = "VARCHAR"
         elif _is_text(typ):
             expr = f"nullif(trim({expr}), '')"
+    if spec.null_if:
+        text = f"trim(CAST({expr} AS VARCHAR))"
+        # Numbers compare as numbers too, so "-73.9" blanks "-73.900" as well.
+        nums = [float(v) for v in spec.null_if if _is_number(v)]
+        num_arm = f" OR list_contains({sql.bind(nums)}::DOUBLE[], TRY_CAST({text} AS DOUBLE))" if nums else ""
+        expr = (f"(CASE WHEN list_contains({sql.bind(list(spec.null_if))}, {text}){num_arm} THEN NULL"
+                f" ELSE {expr} END)")
     if spec.map:
         key = f"CAST({expr} AS VARCHAR)"
         whens = " ".join(
@@ -128,6 +135,39 @@ def _template(spec: FieldSpec, types: dict[str, str], sql: Sql, label: str) -> s
     return "(" + " || ".join(parts or ["NULL::VARCHAR"]) + ")"
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# Spreadsheets store a date as days since 1899-12-30 (43563.359259 = 2019-04-08 08:37:20); typed date
+# cells read as text arrive in that form too. Only 5-digit serials (1927-2173) are taken as dates, so
+# a year ("2019") or a compact date ("20190408") is never mistaken for one.
+_SERIAL_RE = r"^\d{5}(\.\d+)?$"
+
+
+def excel_serial(expr: str) -> str:
+    """TIMESTAMP from a spreadsheet serial day number in text ``expr``, else NULL."""
+    return (f"(CASE WHEN regexp_matches({expr}, '{_SERIAL_RE}') THEN TIMESTAMP '1899-12-30'"
+            f" + to_microseconds(CAST(round(CAST({expr} AS DOUBLE) * 86400) * 1000000 AS BIGINT)) END)")
+
+
+def parse_ts(expr: str, src_type: str, sql: Sql, formats: tuple[str, ...], site_zone: str) -> tuple[str, bool]:
+    """(TIMESTAMP expression in the source's own zone, whether it is already in the site zone)."""
+    src = src_type.upper()
+    if src == "VARCHAR":
+        parsed = f"try_strptime({expr}, {sql.bind(list(formats))})" if formats else f"TRY_CAST({expr} AS TIMESTAMP)"
+        return f"coalesce({parsed}, {excel_serial(expr)})", False
+    if src.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"timezone({sql.bind(site_zone)}, {expr})", True
+    if src in ("DOUBLE", "FLOAT", "DECIMAL") or src.startswith("DECIMAL"):
+        return excel_serial(f"CAST({expr} AS VARCHAR)"), False
+    return f"TRY_CAST({expr} AS TIMESTAMP)", False
+
+
 TRUE_WORDS = ["true", "t", "1", "yes", "y", "是", "√"]
 FALSE_WORDS = ["false", "f", "0", "no", "n", "否", "×"]
 
@@ -141,26 +181,37 @@ def _has_offset_format(formats: tuple[str, ...]) -> bool:
     return any("%z" in f or "%Z" in f for f in formats)
 
 
-def _timestamp(expr: str, sql: Sql, formats: tuple[str, ...], zone: str | None, site_zone: str) -> str:
+def _bounded(ts: str, bounds: tuple[str, str] | None) -> str:
+    return ts if bounds is None else f"(CASE WHEN {ts} BETWEEN {bounds[0]} AND {bounds[1]} THEN {ts} END)"
+
+
+def _timestamp(expr: str, sql: Sql, formats: tuple[str, ...], zone: str | None, site_zone: str,
+               bounds: tuple[str, str] | None) -> str:
     """A text timestamp as the site's local time. A value with an offset (``%z`` formats, ISO ``Z`` /
     ``+08:00`` without formats) is an instant: converted to the site zone, the mapping's zone unused.
-    A naive value is a clock time in the mapping's zone (the site's when none is given)."""
+    A naive value (or a spreadsheet serial day number) is a clock time in the mapping's zone (the
+    site's when none is given). ``bounds`` apply to the parsed time before any zone arithmetic."""
     def to_site(naive: str) -> str:
         if zone and zone != site_zone:
             return f"timezone({sql.bind(site_zone)}, timezone({sql.bind(zone)}, {naive}))"
         return naive
 
-    if formats and not _has_offset_format(formats):
-        return to_site(f"try_strptime({expr}, {sql.bind(list(formats))})")
-    if formats:
+    with_offsets = not formats or _has_offset_format(formats)
+    if formats and with_offsets:
         # strptime with %z gives TIMESTAMPTZ for every format of the list; a naive match is then the
         # clock time read as UTC, so timezone('UTC', ...) gives that clock time back.
         parsed = f"try_strptime({expr}, {sql.bind(list(formats))})"
         instant, naive = parsed, f"timezone('UTC', {parsed})"
+    elif formats:
+        instant, naive = "", f"try_strptime({expr}, {sql.bind(list(formats))})"
     else:
         instant, naive = f"TRY_CAST({expr} AS TIMESTAMPTZ)", f"TRY_CAST({expr} AS TIMESTAMP)"
+    local = to_site(_bounded(f"coalesce({naive}, {excel_serial(expr)})", bounds))
+    if not with_offsets:
+        return local
+    utc = _bounded(f"timezone('UTC', {instant})", bounds)
     return (f"(CASE WHEN regexp_matches(trim({expr}), {sql.bind(OFFSET_RE)})"
-            f" THEN timezone({sql.bind(site_zone)}, {instant}) ELSE {to_site(naive)} END)")
+            f" THEN timezone({sql.bind(site_zone)}, timezone('UTC', {utc})) ELSE {local} END)")
 
 
 def number_text(expr: str, sql: Sql, numbers: NumberFormat) -> str:
@@ -174,20 +225,22 @@ def number_text(expr: str, sql: Sql, numbers: NumberFormat) -> str:
 
 
 def convert(expr: str, src_type: str, target: str, sql: Sql, *, formats: tuple[str, ...], zone: str | None,
-            site_zone: str, numbers: NumberFormat = DEFAULT_NUMBERS) -> str:
-    """Convert ``expr`` to the warehouse type; a non-null input that fails gives NULL (checked later)."""
+            site_zone: str, bounds: tuple[str, str] | None = None, numbers: NumberFormat = DEFAULT_NUMBERS) -> str:
+    """Convert ``expr`` to the warehouse type; a non-null input that fails gives NULL (checked later).
+
+    ``bounds`` (two TIMESTAMP SQL expressions): a parsed time outside them gives NULL too, before any
+    zone arithmetic (which would overflow on a year 9999)."""
     target = target.upper()
     src = src_type.upper()
     if target == "VARCHAR":
         return f"CAST({expr} AS VARCHAR)"
     if target in ("TIMESTAMP", "DATE"):
         if src == "VARCHAR":
-            ts = _timestamp(expr, sql, formats, zone, site_zone)
-        elif src.startswith("TIMESTAMP WITH TIME ZONE"):
-            ts = f"timezone({sql.bind(site_zone)}, {expr})"
+            ts = _timestamp(expr, sql, formats, zone, site_zone, bounds)
         else:
-            ts = f"TRY_CAST({expr} AS TIMESTAMP)"
-            if zone and zone != site_zone:
+            ts, in_site_zone = parse_ts(expr, src, sql, formats, site_zone)
+            ts = _bounded(ts, bounds)
+            if zone and zone != site_zone and not in_site_zone:
                 ts = f"timezone({sql.bind(site_zone)}, timezone({sql.bind(zone)}, {ts}))"
         return f"CAST({ts} AS DATE)" if target == "DATE" else ts
     if target in ("DOUBLE", "INTEGER", "BIGINT"):

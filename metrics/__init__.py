@@ -8,7 +8,7 @@ Names exported here are stable: pages code against them.
 
 from __future__ import annotations
 
-from .catalog import BY_ID, INDICATORS, VITAL_SIGNS, catalog
+from .catalog import BY_ID, INDICATORS, VITAL_SIGNS, catalog, target_of
 from .hotline import repeat_complaints
 from .indicators import TABLE_COLUMNS, drill, indicator_table, indicator_values, monthly_trend
 from .model import Aggregate, Indicator, IndicatorValue, score_of, status_of
@@ -26,5 +26,5 @@ __all__ = [
     "alarm_cases", "alarms_by_severity", "cases_per_person", "catalog", "drill", "evaluation", "evaluations",
     "grade", "grids_without_night_cover", "indicator_table", "indicator_values", "latest_readings",
     "monthly_trend", "night_cover", "on_duty", "ranking", "repeat_complaints", "score_of", "sensor_online",
-    "station_closure", "station_trend", "status_of", "urgent_breaches", "vital_signs", "wilson_bound",
+    "station_closure", "station_trend", "status_of", "target_of", "urgent_breaches", "vital_signs", "wilson_bound",
 ]

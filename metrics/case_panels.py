@@ -18,8 +18,7 @@ import duckdb
 import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN, fact_table, scope_sql, used_params
-from .explore import CHILD, HOUR_BUCKETS, Drill
-from .explore import _where as explore_where
+from .explore import CHILD, HOUR_BUCKETS, Drill, view_where
 from .indicators import unit_level, unscoped
 from .query import Query
 
@@ -176,7 +175,7 @@ def category_department_counts(con: duckdb.DuckDBPyConnection, query: Query, dri
     """(major classes, departments) of the cases behind ``query`` and ``drill`` from one
     ``GROUPING SETS`` scan: ``explore.case_counts(by="major")`` and ``(by="department")`` (the /stations
     page's two breakdowns; same WHERE, keys and order)."""
-    where, params = explore_where(con, "cases", query, drill)
+    where, params = view_where(con, "cases", query, drill)
     got = con.execute(
         f"WITH c AS (SELECT category_code, family, major_code, dept_code FROM cases WHERE {where}) "
         "SELECT grouping(dept_code) = 0 AS dept, category_code, family, major_code, dept_code, count(*) FROM c "

@@ -193,6 +193,16 @@ def catalog(overrides: Mapping[str, Any] | None = None) -> tuple[Indicator, ...]
     return tuple(out)
 
 
+def target_of(metric_id: str, overrides: Mapping[str, Any] | None = None) -> float | None:
+    """An indicator's target: its declaration's, or the site's ``[metrics.indicators.<id>] target``
+    (``overrides``: the ``[metrics]`` section; default: the configured one). The only source of a
+    target: a page never keeps its own copy."""
+    from .config import metrics_overrides
+
+    (ind,) = resolve([metric_id], metrics_overrides(overrides))
+    return ind.target
+
+
 def resolve(ids: str | list[str] | tuple[str, ...], overrides: Mapping[str, Any] | None = None) -> list[Indicator]:
     from .query import QueryError
 

@@ -37,28 +37,102 @@ def fact_table(name: str) -> FactTable:
         raise QueryError(f"no metrics are declared over table {name!r}") from None
 
 
-def predicate_sql(ft: FactTable, names: Sequence[str], i: int) -> str:
+@dataclass(frozen=True)
+class Bound:
+    """What a template's period placeholders become: ``{s}``/``{e}`` the period's bounds, ``{a}`` its
+    as-of instant. Parameter names (``$s0``) for a scan, columns (``m.s``) for a join against a table
+    of periods, plain letters for the docs; None where the caller has no such bound (a template that
+    needs it is an error: the caller would silently count another period)."""
+
+    s: str | None
+    e: str | None
+    a: str | None
+
+
+PERIOD_FREE = Bound(None, None, None)
+
+
+def period_bound(i: int) -> Bound:
+    """The parameters of period ``i`` of ``period_params``: ``$s<i>``, ``$e<i>``, ``$a<i>``."""
+    return Bound(f"$s{i}", f"$e{i}", f"$a{i}")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Declared fragments rendered for one bound: ``where`` (the predicates' conjunction, ``true`` for
+    none), ``measure`` (the measure's expression, if one was asked for) and ``params``, the names of the
+    ``$parameters`` both name (the caller binds exactly these: DuckDB rejects unused ones)."""
+
+    where: str
+    measure: str | None
+    params: frozenset[str]
+
+
+def _fill(template: str, bound: Bound, what: str) -> str:
+    needed = {x for x in "sea" if f"{{{x}}}" in template}
+    missing = sorted(x for x in needed if getattr(bound, x) is None)
+    if missing:
+        raise QueryError(f"{what} needs the period bound(s) {', '.join(missing)}")
+    return template.format(**{x: getattr(bound, x) for x in needed})
+
+
+def render(ft: FactTable, predicates: Sequence[str], bound: Bound = PERIOD_FREE,
+           measure: str | None = None) -> Rendered:
+    """THE way a declared predicate or measure becomes SQL: every module that needs one calls this
+    (a test fails on a module that formats a declared fragment by hand)."""
     parts = []
-    for n in names:
+    for n in predicates:
         if n not in ft.predicates:
             raise QueryError(f"predicate {n!r} is not declared for {ft.name}")
-        parts.append("(" + ft.predicates[n].format(s=f"$s{i}", e=f"$e{i}", a=f"$a{i}") + ")")
-    return " AND ".join(parts) or "true"
+        parts.append("(" + _fill(ft.predicates[n], bound, f"predicate {ft.name}.{n}") + ")")
+    where = " AND ".join(parts) or "true"
+    expr = None
+    if measure is not None:
+        if measure not in ft.measures:
+            raise QueryError(f"measure {measure!r} is not declared for {ft.name}")
+        expr = _fill(ft.measures[measure], bound, f"measure {ft.name}.{measure}")
+    names = frozenset(_PARAM.findall(where + " " + (expr or "")))
+    return Rendered(where, expr, names)
 
 
-def aggregate_sql(ft: FactTable, agg: Aggregate, i: int) -> str:
-    where = predicate_sql(ft, agg.filter, i)
+def counted(table: str, predicates: Sequence[str], bound: Bound) -> str:
+    """The rows an indicator over ``table`` counts with these predicates: the table's base filter (e.g.
+    cancelled cases are out) and the predicates rendered for ``bound``."""
+    ft = fact_table(table)
+    return f"({ft.base}) AND {render(ft, predicates, bound).where}"
+
+
+def aggregate(ft: FactTable, agg: Aggregate, bound: Bound = PERIOD_FREE,
+              leave_out: Collection[str] = ()) -> tuple[str, frozenset[str]]:
+    """An aggregate as one conditional aggregate call over ``ft``'s rows, and the parameters it names.
+    ``leave_out``: predicates the caller's own WHERE or GROUP BY already applies (e.g. the month a
+    grouped trend puts each row in)."""
+    got = render(ft, [p for p in agg.filter if p not in leave_out], bound,
+                 None if agg.measure == "count" else agg.expr)
     if agg.measure == "count":
-        # count_if over an inline predicate is markedly faster in DuckDB 1.5 than count(*) FILTER
-        return f"count_if({where})"
-    if agg.expr not in ft.measures:
-        raise QueryError(f"measure {agg.expr!r} is not declared for {ft.name}")
-    expr = ft.measures[agg.expr]
+        return f"count_if({got.where})", got.params
     if agg.measure == "sum":
-        return f"sum({expr}) FILTER (WHERE {where})"
-    q = float(agg.q if agg.q is not None else 0.5)
-    # q comes from our own frozen declaration, not from a request; still rendered as a float literal.
-    return f"quantile_cont({expr}, {q!r}) FILTER (WHERE {where})"
+        return f"sum({got.measure}) FILTER (WHERE {got.where})", got.params
+    return f"quantile_cont({got.measure}, {quantile(agg)!r}) FILTER (WHERE {got.where})", got.params
+
+
+def depends_on_period(ft: FactTable, name: str) -> bool:
+    """Whether predicate ``name`` of ``ft`` names a period bound (else one flag serves every period)."""
+    if name not in ft.predicates:
+        raise QueryError(f"predicate {name!r} is not declared for {ft.name}")
+    return any(f"{{{x}}}" in ft.predicates[name] for x in "sea")
+
+
+def unit_clause(unit: str | None, level: str | None, alias: str = "", param: str = "unit"
+                ) -> tuple[str, dict[str, Any]]:
+    """THE unit subtree filter (every table carries the unit path columns): rows whose column of the
+    unit's level names the unit, bound as ``$<param>``; ``true`` without a unit."""
+    if unit is None:
+        return "true", {}
+    if level not in ORG_LEVEL_COLUMN:
+        raise QueryError(f"unknown unit {unit!r}")
+    col = ORG_LEVEL_COLUMN[level]
+    return f"{alias}.{col} = ${param}" if alias else f"{col} = ${param}", {param: unit}
 
 
 def scope_sql(ft: FactTable, query: Query, unit_level: str | None) -> tuple[list[str], dict[str, Any]]:
@@ -69,10 +143,8 @@ def scope_sql(ft: FactTable, query: Query, unit_level: str | None) -> tuple[list
     where = [ft.base]
     params: dict[str, Any] = {}
     if query.unit is not None:
-        if unit_level not in ORG_LEVEL_COLUMN:
-            raise QueryError(f"unknown unit {query.unit!r}")
-        where.append(f"{ORG_LEVEL_COLUMN[unit_level]} = $unit")
-        params["unit"] = query.unit
+        clause, params = unit_clause(query.unit, unit_level)
+        where.append(clause)
     for name in ("category", "source", "urgency", "status"):
         value = getattr(query, name)
         if value is not None and name in ft.filters:
@@ -107,6 +179,11 @@ def period_params(periods: Sequence[Period], now: datetime | None = None) -> dic
     return out
 
 
+def table_window(ft: FactTable, s: str, e: str) -> str:
+    """The rows of ``ft`` that any predicate of any period within [s, e) can count (``FactTable.window``)."""
+    return "(" + ft.window.format(s=s, e=e) + ")"
+
+
 def window_sql(ft: FactTable, aggs: Collection[Aggregate]) -> str:
     """The scan's row window over [$smin, $emax): the declared narrow window of a predicate every
     aggregate requires (each period's predicate implies it, so it drops no counted row), else the
@@ -114,6 +191,12 @@ def window_sql(ft: FactTable, aggs: Collection[Aggregate]) -> str:
     shared = set.intersection(*(set(a.filter) for a in aggs)) if aggs else set()
     template = next((ft.narrow[n] for n in sorted(shared) if n in ft.narrow), ft.window)
     return "(" + template.format(s="$smin", e="$emax") + ")"
+
+
+def quantile(agg: Aggregate) -> float:
+    """The quantile of a ``quantile`` aggregate (default the median). It comes from our own frozen
+    declaration, never from a request, and is rendered as a float literal."""
+    return float(agg.q if agg.q is not None else 0.5)
 
 
 def period_slots(ind_id: str, n: int, current_only: Collection[str] = (),
@@ -152,12 +235,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     measures: dict[str, str] = {}
 
     def flag(name: str, i: int) -> str:
-        if name not in ft.predicates:
-            raise QueryError(f"predicate {name!r} is not declared for {ft.name}")
-        template = ft.predicates[name]
-        periodic = any(f"{{{x}}}" in template for x in "sea")
-        col = f"f_{name}_p{i}" if periodic else f"f_{name}"
-        flags.setdefault(col, "(" + template.format(s=f"$s{i}", e=f"$e{i}", a=f"$a{i}") + ")")
+        col = f"f_{name}_p{i}" if depends_on_period(ft, name) else f"f_{name}"
+        flags.setdefault(col, render(ft, (name,), period_bound(i)).where)
         return col
 
     cols = []
@@ -169,16 +248,12 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
             if agg.measure == "count":
                 cols.append(f"count_if({cond}) AS {alias}_p{i}")
                 continue
-            if agg.expr not in ft.measures:
-                raise QueryError(f"measure {agg.expr!r} is not declared for {ft.name}")
             m = f"m_{agg.expr}"
-            measures.setdefault(m, ft.measures[agg.expr])
+            measures.setdefault(m, str(render(ft, (), measure=agg.expr or "").measure))
             if agg.measure == "sum":
                 cols.append(f"sum({m}) FILTER (WHERE {cond}) AS {alias}_p{i}")
             else:
-                # q comes from our own frozen declaration, never from a request
-                cols.append(f"quantile_cont({m}, {float(agg.q if agg.q is not None else 0.5)!r}) "
-                            f"FILTER (WHERE {cond}) AS {alias}_p{i}")
+                cols.append(f"quantile_cont({m}, {quantile(agg)!r}) FILTER (WHERE {cond}) AS {alias}_p{i}")
     where, params = scope_sql(ft, query, unit_level)
     where.append(window_sql(ft, set().union(*needed)))
     params.update(smin=min(p.start for p in periods), emax=max(p.end for p in periods))
@@ -201,7 +276,7 @@ def drill_sql(ft: FactTable, agg: Aggregate, query: Query, unit_level: str | Non
               key_column: str | None, now: datetime | None = None) -> tuple[str, str, dict[str, Any]]:
     """(rows SQL, count SQL, params) for the rows an aggregate counts in the query's period."""
     where, params = scope_sql(ft, query, unit_level)
-    where.append(predicate_sql(ft, agg.filter, 0))
+    where.append(render(ft, agg.filter, period_bound(0)).where)
     if key_column is not None:
         where.append(f"{key_column} = $key")
     params.update(period_params([query.period], now))

@@ -14,6 +14,8 @@ from etl.settings import PROJECT_ROOT
 
 from . import config, predicates, scores
 from .catalog import INDICATORS, VITAL_SIGNS
+from .compiler import Bound, fact_table
+from .compiler import render as render_sql
 from .model import Aggregate, Indicator
 
 # ``metrics.ranking`` the module is shadowed by ``metrics.ranking`` the exported function.
@@ -21,6 +23,7 @@ ranking = importlib.import_module("metrics.ranking")
 
 DOC = PROJECT_ROOT / "docs" / "metrics.md"
 BENCH_MARK = "## Benchmark"
+SYMBOLIC = Bound("s", "e", "a")  # the period's start, end and as-of instant, as the conventions name them
 
 INTRO = """# Metric catalog · 指标目录
 
@@ -97,10 +100,7 @@ Indicator, trend, drill, score, evaluation, ranking and station functions also t
 def _agg(ft_name: str, agg: Aggregate | None) -> str:
     if agg is None:
         return "—"
-    ft = predicates.TABLES[ft_name]
-    where = " AND ".join(f"({ft.predicates[p]})" for p in agg.filter)
-    for x in "sea":
-        where = where.replace(f"{{{x}}}", x)
+    where = render_sql(fact_table(ft_name), agg.filter, SYMBOLIC).where
     if agg.measure == "count":
         what = "count(*)"
     elif agg.measure == "sum":
@@ -146,8 +146,8 @@ def render(bench_section: str = "") -> str:
     out = [INTRO]
     out += ["## Measures · 度量表达式", ""]
     for ft in predicates.TABLES.values():
-        for name, expr in ft.measures.items():
-            out.append(f"- `{ft.name}.{name}` = `{expr}`")
+        for name in ft.measures:
+            out.append(f"- `{ft.name}.{name}` = `{render_sql(ft, (), SYMBOLIC, name).measure}`")
     out += ["", "`$w_<answer>` are the 市民满意率 weights, bound as parameters: default "
             + ", ".join(f"{k} {v:g}" for k, v in config.SATISFACTION_WEIGHTS.items())
             + " (满意 1 / 基本满意 0.9 / 不满意 0, domain.md §5). A site with another rule overrides them, "

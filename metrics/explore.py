@@ -2,7 +2,7 @@
 
 Indicator numbers come from the metrics API (``indicator_table``, ``ranking`` ...); this module answers
 the "what do the rows look like" questions. Every count here and the row table it drills into share
-one WHERE (``_where``), so a drilled table lists exactly the rows a figure counted.
+one WHERE (``view_where``), so a drilled table lists exactly the rows a figure counted.
 
 A ``Drill`` narrows a row table to one figure element: ``Drill("hour_dow", "9:2")`` (09:00–10:00 on a
 Wednesday), ``Drill("day", "2026-11-03")``, ``Drill("category", "E01")``, ``Drill("unit", code)``,
@@ -20,10 +20,20 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN, as_of, fact_table, predicate_sql, scope_sql, used_params
+from .compiler import (
+    ORG_LEVEL_COLUMN,
+    Bound,
+    as_of,
+    fact_table,
+    period_bound,
+    period_params,
+    render,
+    scope_sql,
+    unit_clause,
+)
 from .connection import registered
 from .hotline import cell_sql
-from .indicators import Now, data_now, unit_level, unscoped
+from .indicators import Now, data_now, unit_level, unit_scope, unscoped
 from .query import Period, Query, QueryError
 
 CHILD = {None: "town", "district": "town", "town": "grid", "grid": "village", "village": "village"}
@@ -64,7 +74,7 @@ class Drill:
         return f"{self.kind}:{self.value}"
 
 
-def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Drill | None = None
+def view_where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Drill | None = None
            ) -> tuple[str, dict[str, Any]]:
     ft = fact_table(table)
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
@@ -75,7 +85,7 @@ def _where(con: duckdb.DuckDBPyConnection, table: str, query: Query, drill: Dril
     where.append(f"{ts} >= $s AND {ts} < $e")
     params.update(s=query.period.start, e=query.period.end)
     if drill is not None:
-        clause, extra = _drill_sql(table, drill)
+        clause, extra = _drill_sql(con, table, drill)
         where.append(clause)
         params.update(extra)
     return " AND ".join(f"({w})" for w in where), params
@@ -91,10 +101,10 @@ def _due_month_sql(ft: Any, drill: Drill, now: datetime | None) -> tuple[str, di
     except ValueError:
         raise QueryError(f"cannot drill into {drill.text()!r}") from None
     nxt = datetime(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    clause = predicate_sql(ft, ("due", "at_station"), 0)
-    params: dict[str, Any] = {"s0": first, "e0": nxt}
+    due = render(ft, ("due", "at_station"), period_bound(0))
+    clause = due.where
     # cases due so far: as of min(month end, data now), as station_trend counts them
-    params.update(used_params(clause, {"a0": as_of(Period(first, nxt), now)}))
+    params: dict[str, Any] = {k: v for k, v in period_params([Period(first, nxt)], now).items() if k in due.params}
     if station:
         if not re.fullmatch(r"[A-Za-z0-9_\-.]{1,40}", station):
             raise QueryError(f"cannot drill into {drill.text()!r}")
@@ -103,7 +113,7 @@ def _due_month_sql(ft: Any, drill: Drill, now: datetime | None) -> tuple[str, di
     return clause, params
 
 
-def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
+def _drill_sql(con: duckdb.DuckDBPyConnection, table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
     ts = TIME_COLUMN[table]
     v = drill.value
     try:
@@ -122,9 +132,9 @@ def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
                 raise ValueError
             i = HOUR_BUCKETS.index(lo)
             hi = HOUR_BUCKETS[i + 1] if i + 1 < len(HOUR_BUCKETS) else 1e12
-            return ("closed_at IS NOT NULL AND registered_at IS NOT NULL AND "
-                    "date_diff('second', registered_at, closed_at) / 3600.0 >= $d_lo AND "
-                    "date_diff('second', registered_at, closed_at) / 3600.0 < $d_hi"), {"d_lo": lo, "d_hi": hi}
+            hours = handling_hours()
+            return (f"closed_at IS NOT NULL AND registered_at IS NOT NULL AND "
+                    f"{hours} >= $d_lo AND {hours} < $d_hi"), {"d_lo": lo, "d_hi": hi}
         if drill.kind == "cell" and table == "hotline_orders":
             return _cell_drill(v)
     except ValueError as exc:
@@ -136,9 +146,8 @@ def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
         ("hotline_orders", "status"): "status", ("hotline_orders", "subcategory"): "subcategory",
         ("hotline_orders", "place"): "unit_code",
     }.get((table, drill.kind))
-    if drill.kind == "unit":
-        return ("(town_code = $d_v OR grid_code = $d_v OR village_code = $d_v OR unit_code = $d_v)",
-                {"d_v": v})
+    if drill.kind == "unit":  # a unit's subtree, as the query's own unit scopes it
+        return unit_clause(v, unit_level(con, v), param="d_v")
     if column is None:
         raise QueryError(f"cannot drill into {drill.text()!r} here")
     if column == "station_code" and v == "*":  # every station case (the /stations page without a station)
@@ -146,6 +155,12 @@ def _drill_sql(table: str, drill: Drill) -> tuple[str, dict[str, Any]]:
     if column == "category_code":
         return "starts_with(category_code, $d_v)", {"d_v": v}
     return f"{column} = $d_v", {"d_v": v}
+
+
+def handling_hours() -> str:
+    """Hours from registration (立案) to closure of a case row: the declared ``handling_hours`` measure,
+    the one the handling-time indicators take quantiles of."""
+    return str(render(fact_table("cases"), (), measure="handling_hours").measure)
 
 
 def _cell_drill(value: str) -> tuple[str, dict[str, Any]]:
@@ -178,7 +193,7 @@ def child_level(con: duckdb.DuckDBPyConnection, query: Query) -> str:
 def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill: Drill | None = None
                 ) -> pd.DataFrame:
     """Cases reported in the period per key: columns key, label, cases (sorted by cases, desc; day: by day)."""
-    where, params = _where(con, "cases", query, drill)
+    where, params = view_where(con, "cases", query, drill)
     if by == "unit":
         col = ORG_LEVEL_COLUMN[child_level(con, query)]
         sql = (f"WITH c AS (SELECT * FROM cases WHERE {where}) "
@@ -230,7 +245,7 @@ def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill:
 
 def case_heatmap(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
     """A full 7 × 24 grid of cases reported: columns dow (0 = Monday), hour, cases (0 where none)."""
-    where, params = _where(con, "cases", query)
+    where, params = view_where(con, "cases", query)
     got = con.execute(f"SELECT isodow(reported_at) - 1 AS dow, hour(reported_at) AS hour, count(*) AS cases "
                       f"FROM cases WHERE {where} GROUP BY 1, 2", params).df()
     grid = pd.DataFrame([(d, h) for d in range(7) for h in range(24)], columns=["dow", "hour"])
@@ -241,11 +256,11 @@ def case_heatmap(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
 
 def handling_distribution(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
     """Closed cases reported in the period by handling time (立案 → 结案) bucket: lo, hi, cases."""
-    where, params = _where(con, "cases", query)
+    where, params = view_where(con, "cases", query)
     edges = ", ".join(str(float(b)) for b in HOUR_BUCKETS)
     got = con.execute(
         f"SELECT list_extract([{edges}], (SELECT count(*) FROM unnest([{edges}]) AS b(x) "
-        f"WHERE x <= date_diff('second', registered_at, closed_at) / 3600.0)::INTEGER) AS lo, count(*) AS cases "
+        f"WHERE x <= {handling_hours()})::INTEGER) AS lo, count(*) AS cases "
         f"FROM cases WHERE {where} AND closed_at IS NOT NULL AND registered_at IS NOT NULL "
         f"AND closed_at >= registered_at GROUP BY 1", params).df()
     rows = []
@@ -267,7 +282,7 @@ def case_points(con: duckdb.DuckDBPyConnection, query: Query, limit: int = 5000,
     warehouse: a unit or a filter is pushed into the table scan, the top-N over its rows is cheap, and
     its recent days seldom hold ``limit`` cases (two statements instead of one: measured twice the
     cost). ``now``: the data's 'now' if the caller holds it (default: read it)."""
-    where, params = _where(con, "cases", query)
+    where, params = view_where(con, "cases", query)
     sql = (f"SELECT case_id, category_code, lon, lat FROM cases WHERE {where} AND lon IS NOT NULL{{extra}} "
            f"ORDER BY reported_at DESC, case_id LIMIT {int(limit)}")
     if recent_days is not None and unscoped(query):
@@ -285,7 +300,7 @@ def rows(con: duckdb.DuckDBPyConnection, table: Literal["cases", "hotline_orders
     """One page of the rows behind a view: (page, total). ``sort``: (column, 'asc'|'desc') pairs."""
     if limit < 0 or offset < 0:
         raise QueryError("a page cannot start or end before the first row")
-    where, params = _where(con, table, query, drill)
+    where, params = view_where(con, table, query, drill)
     cols = CASE_COLUMNS if table == "cases" else HOTLINE_COLUMNS
     order = []
     for col, direction in sort:
@@ -304,7 +319,7 @@ def rows(con: duckdb.DuckDBPyConnection, table: Literal["cases", "hotline_orders
 
 def hotline_counts(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["category", "channel", "unit"],
                    drill: Drill | None = None) -> pd.DataFrame:
-    where, params = _where(con, "hotline_orders", query, drill)
+    where, params = view_where(con, "hotline_orders", query, drill)
     col = {"category": "category", "channel": "channel"}.get(by) or ORG_LEVEL_COLUMN[child_level(con, query)]
     df = con.execute(f"SELECT {col} AS key, {col} AS label, count(*) AS orders FROM hotline_orders "
                      f"WHERE {where} AND {col} IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1", params).df()
@@ -316,11 +331,10 @@ def hotline_counts(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["ca
 
 
 def sensor_list(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
-    level = unit_level(con, query.unit)
-    scope = f"{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
+    scope, params, _ = unit_scope(con, query)
     return con.execute(f"SELECT sensor_id, name, sensor_type, metric, uom, threshold_warning, threshold_alarm, "
                        f"expected_interval_min, town_code, grid_code, lon, lat FROM sensors WHERE {scope} "
-                       "ORDER BY sensor_type, sensor_id", {"unit": query.unit} if level else {}).df()
+                       "ORDER BY sensor_type, sensor_id", params).df()
 
 
 def sensor_series(con: duckdb.DuckDBPyConnection, sensor_id: str, query: Query, max_points: int = 2000
@@ -336,11 +350,8 @@ def sensor_series(con: duckdb.DuckDBPyConnection, sensor_id: str, query: Query, 
 
 def offline_sensors(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime) -> pd.DataFrame:
     """Sensors in scope without a reading in their expected interval before ``as_of``, longest silent first."""
-    level = unit_level(con, query.unit)
-    scope = f"s.{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
-    params: dict[str, Any] = {"at": as_of}
-    if level:
-        params["unit"] = query.unit
+    scope, unit, _ = unit_scope(con, query, "s")
+    params: dict[str, Any] = {"at": as_of, **unit}
     return con.execute(
         f"SELECT s.sensor_id, s.name, s.sensor_type, s.town_code, s.grid_code, max(r.ts) AS last_reading "
         f"FROM sensors s LEFT JOIN sensor_readings r ON r.sensor_id = s.sensor_id AND r.ts < $at "
@@ -387,9 +398,7 @@ def scope_code_names(con: duckdb.DuckDBPyConnection, unit: str | None) -> dict[s
     its cases name (a scoped reader's table never carries, even hidden, the names of another town's
     stations); categories are the district's catalogue and stay whole."""
     names = code_names(con)
-    level = unit_level(con, unit)
-    scope = f"{ORG_LEVEL_COLUMN[level]} = $unit" if level else "true"
-    params = {"unit": unit} if level else {}
+    scope, params = unit_clause(unit, unit_level(con, unit))
     rows = con.execute(f"SELECT DISTINCT station_code, dept_code FROM cases WHERE {scope}", params).fetchall()
     stations = {str(s) for s, _ in rows if s is not None}
     depts = {str(d) for _, d in rows if d is not None}
@@ -399,7 +408,11 @@ def scope_code_names(con: duckdb.DuckDBPyConnection, unit: str | None) -> dict[s
 
 
 _OPEN_OVERDUE = "__ex_open_overdue"  # the name ``overdue_cases`` registers an ``OpenOverdue`` set under
-_OVERDUE_AT = "registered_at < $a AND (closed_at IS NULL OR closed_at >= $a) AND deadline_at < $a"
+
+
+def _overdue_at() -> str:
+    """Open at ``$a`` and past the deadline at ``$a``: the ``overdue_backlog`` indicator's predicates."""
+    return render(fact_table("cases"), ("open_at_end", "overdue_at_end"), Bound(None, None, "$a")).where
 
 
 @dataclass(frozen=True)
@@ -415,7 +428,7 @@ class OpenOverdue:
 
 def open_overdue(con: duckdb.DuckDBPyConnection, at: datetime) -> OpenOverdue:
     ft = fact_table("cases")
-    return OpenOverdue(at, con.execute(f"SELECT * FROM cases WHERE ({ft.base}) AND {_OVERDUE_AT}",
+    return OpenOverdue(at, con.execute(f"SELECT * FROM cases WHERE ({ft.base}) AND {_overdue_at()}",
                                        {"a": at}).to_arrow_table())
 
 
@@ -426,10 +439,10 @@ def overdue_cases(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | N
     ``kept``: the ``open_overdue`` set of that instant, if the caller has it (else it is ignored)."""
     ft = fact_table("cases")
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
-    where.append(_OVERDUE_AT)
+    where.append(_overdue_at())
     params["a"] = as_of(query.period, data_now(con) if now is ... else now)
     if drill is not None:
-        clause, extra = _drill_sql("cases", drill)
+        clause, extra = _drill_sql(con, "cases", drill)
         where.append(clause)
         params.update(extra)
     w = " AND ".join(f"({x})" for x in where)

@@ -22,17 +22,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.indicators import unit_scope
 from metrics.query import Query
 
 OPEN_CASE = "NOT coalesce(c.cancelled, FALSE) AND c.closed_at IS NULL AND c.status NOT IN ('closed', 'cancelled')"
-
-
-def _scope(query: Query, alias: str) -> tuple[str, list[object]]:
-    """SQL predicate restricting rows carrying the unit path columns to the query's subtree."""
-    if not query.unit:
-        return "TRUE", []
-    cols = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
-    return "(" + " OR ".join(f"{alias}.{c} = ?" for c in cols) + ")", [query.unit] * len(cols)
 
 
 @dataclass(frozen=True)
@@ -73,7 +66,7 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     since = day0 - timedelta(days=1)  # the feed looks 24 h back from any moment of the day
     cases = con.execute(
         f"""
-        SELECT c.case_id, c.reported_at, c.arrived_at, c.first_result_at, c.closed_at, c.deadline_at,
+        SELECT c.case_id, c.reported_at, c.dispatched_at, c.arrived_at, c.first_result_at, c.closed_at, c.deadline_at,
                coalesce(c.urgency = 'urgent', FALSE) AS urgent, ({OPEN_CASE}) IS TRUE AS is_open,
                coalesce(cc.minor_name, c.category_code, '') AS title, c.lon, c.lat, {_PATH.format(a="c")},
                u.name_zh AS unit_zh, u.name_en AS unit_en
@@ -85,7 +78,7 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     ).df()
     alarms = con.execute(
         f"""
-        SELECT a.alarm_id, a.started_at, a.ended_at, a.case_id IS NOT NULL AS has_case, a.severity,
+        SELECT a.alarm_id, a.started_at, a.ended_at, a.case_id IS NOT NULL AS has_case, a.case_id, a.severity,
                coalesce(s.sensor_type, '') AS title, s.lon, s.lat, {_PATH.format(a="a")},
                u.name_zh AS unit_zh, u.name_en AS unit_en
         FROM sensor_alarms a LEFT JOIN sensors s USING (sensor_id) LEFT JOIN org_unit u ON u.unit_code = a.unit_code
@@ -95,7 +88,8 @@ def day_rows(con: duckdb.DuckDBPyConnection, day: date) -> DayRows:
     ).df()
     hotline = con.execute(
         f"""SELECT h.received_at, h.due_at, h.closed_at IS NULL AS is_open, {_PATH.format(a="h")}
-            FROM hotline_orders h WHERE h.closed_at IS NULL OR h.received_at >= ?""",
+            FROM hotline_orders h WHERE h.status IS DISTINCT FROM 'cancelled'
+            AND (h.closed_at IS NULL OR h.received_at >= ?)""",
         [day0],
     ).df()
     roster = con.execute(
@@ -205,13 +199,13 @@ def typical_by_hour(con: duckdb.DuckDBPyConnection, query: Query, day: date, sou
     ``source``: cases (reported_at, cancelled ones left out) or hotline (received_at).
     """
     table, ts, alias = ("cases", "reported_at", "c") if source == "cases" else ("hotline_orders", "received_at", "h")
-    cond, params = _scope(query, alias)
+    cond, params, _ = unit_scope(con, query, alias)
     extra = " AND NOT coalesce(c.cancelled, FALSE)" if source == "cases" else ""
     day0 = datetime.combine(day, datetime.min.time())
     got = dict(con.execute(
         f"""SELECT hour({alias}.{ts}), count(*) FROM {table} {alias}
-            WHERE {alias}.{ts} >= ? AND {alias}.{ts} < ? AND {cond}{extra} GROUP BY 1""",
-        [day0 - timedelta(days=typical_days), day0, *params],
+            WHERE {alias}.{ts} >= $s AND {alias}.{ts} < $e AND {cond}{extra} GROUP BY 1""",
+        {"s": day0 - timedelta(days=typical_days), "e": day0, **params},
     ).fetchall())
     return tuple(got.get(h, 0) / typical_days for h in range(24))
 
@@ -230,6 +224,13 @@ def hourly_volume(rows: DayRows, typical: tuple[float, ...], query: Query, now: 
     hours = np.arange(24)
     return pd.DataFrame({"hour": hours, "today": np.where(hours <= now.hour, counts, np.nan),
                          "typical": np.asarray(typical, dtype=float)})
+
+
+def open_urgent(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The urgent cases in scope open at ``now``, longest waiting first: the rows behind
+    ``backlog(...).open_urgent`` (case_id, reported_at, deadline_at, title, unit path, unit_zh, unit_en)."""
+    c = _open_cases(rows, query, now, urgent_only=True)
+    return c.sort_values(["reported_at", "case_id"]).reset_index(drop=True)
 
 
 def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
@@ -298,14 +299,14 @@ def water_levels(con: duckdb.DuckDBPyConnection, query: Query, now: datetime, li
 
     Columns: sensor_id, name, unit_zh, unit_en, value, threshold_warning, threshold_alarm, uom, ts, ratio.
     """
-    ss, sp = _scope(query, "s")
+    ss, sp, _ = unit_scope(con, query, "s")
     return con.execute(
         f"""
         WITH latest AS (
             SELECT r.sensor_id, arg_max(r.value, r.ts) AS value, max(r.ts) AS ts
             FROM sensor_readings r
-            WHERE r.ts > ? AND r.ts <= ?
-              AND r.sensor_id IN (SELECT sensor_id FROM sensors WHERE sensor_type = ?)
+            WHERE r.ts > $since AND r.ts <= $now
+              AND r.sensor_id IN (SELECT sensor_id FROM sensors WHERE sensor_type = $stype)
             GROUP BY r.sensor_id
         )
         SELECT s.sensor_id, coalesce(s.name, s.sensor_id) AS name, u.name_zh AS unit_zh, u.name_en AS unit_en,
@@ -314,7 +315,7 @@ def water_levels(con: duckdb.DuckDBPyConnection, query: Query, now: datetime, li
         FROM latest l JOIN sensors s USING (sensor_id) LEFT JOIN org_unit u ON u.unit_code = s.unit_code
         WHERE {ss}
         ORDER BY ratio DESC NULLS LAST, s.sensor_id
-        LIMIT ?
+        LIMIT $limit
         """,
-        [now - timedelta(hours=6), now, sensor_type, *sp, int(limit)],
+        {"since": now - timedelta(hours=6), "now": now, "stype": sensor_type, "limit": int(limit), **sp},
     ).df()

@@ -96,6 +96,25 @@ def bounds(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[list[fl
     return [[float(row[0]), float(row[1])], [float(row[2]), float(row[3])]]
 
 
+@dataclass(frozen=True)
+class Outline:
+    """A unit's polygon for a map: its name, parsed GeoJSON geometry and the bounding box the load
+    stored with it (min lon, max lon, min lat, max lat)."""
+
+    name_zh: str
+    geometry: dict[str, Any]
+    extent: tuple[float, float, float, float]
+
+
+def outlines(con: duckdb.DuckDBPyConnection) -> dict[str, Outline]:
+    """unit code -> ``Outline`` of every unit with a geometry (site datum)."""
+    rows = con.execute("SELECT g.unit_code, coalesce(u.name_zh, g.unit_code), g.geojson, g.min_lon, g.max_lon, "
+                       "g.min_lat, g.max_lat FROM unit_geometry g LEFT JOIN org_unit u USING (unit_code)"
+                       ).fetchall()
+    return {str(code): Outline(str(name), json.loads(gj), (float(a), float(b), float(c), float(d)))
+            for code, name, gj, a, b, c, d in rows}
+
+
 def simplify(geometry: Mapping[str, Any], tolerance: float = 0.0004) -> dict[str, Any]:
     """A lighter polygon for display (~40 m at Shanghai's latitude), coordinates rounded to ~1 m."""
     geom = shape(geometry)

@@ -2,7 +2,7 @@
 
 The four rates and their 12-month trend are catalog indicators (``indicator_values`` /
 ``monthly_trend``: one compiled scan each). Category counts and the order table share
-``explore._where`` (received in the period + the page's filters), and a hotspot's drill
+``explore.view_where`` (received in the period + the page's filters), and a hotspot's drill
 (``cell:ix:iy:metres`` or ``place:<unit>`` plus its category) uses the cell rule of
 ``metrics.hotline.cell_sql``, so a drilled table lists exactly the orders a bar or hotspot counted.
 """
@@ -18,9 +18,9 @@ import duckdb
 import pandas as pd
 
 from .catalog import BY_ID, resolve
-from .compiler import scope_sql, used_params
+from .compiler import aggregate, depends_on_period, scope_sql, used_params
 from .config import measure_params, metrics_overrides
-from .explore import Drill, _where
+from .explore import Drill, view_where
 from .hotline import cell_size, repeat_complaints
 from .indicators import months_back, scan, unit_level
 from .model import IndicatorValue, status_of
@@ -58,7 +58,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, 
 def category_counts(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill | None = None) -> pd.DataFrame:
     """Orders received in the period per category and per (category, subcategory), one scan.
     Columns category, subcategory (None on the category rows), orders; most orders first."""
-    where, params = _where(con, "hotline_orders", query, drill)
+    where, params = view_where(con, "hotline_orders", query, drill)
     df = con.execute(
         f"SELECT category, subcategory, count(*) AS orders FROM hotline_orders WHERE {where} "
         "AND category IS NOT NULL GROUP BY GROUPING SETS ((category), (category, subcategory)) "
@@ -88,7 +88,7 @@ def cell_centre(ix: int, iy: int, cell_m: float) -> tuple[float, float]:
 
 def drill_count(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill) -> int:
     """Orders behind a drill (the order table's total); raises ``QueryError`` for a drill this table lacks."""
-    where, params = _where(con, "hotline_orders", query, drill)
+    where, params = view_where(con, "hotline_orders", query, drill)
     return int(con.execute(f"SELECT count(*) FROM hotline_orders WHERE {where}", params).fetchone()[0])  # type: ignore[index]
 
 
@@ -116,13 +116,10 @@ def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
             anchor = [p for p in agg.filter if p in ANCHORS]
             if len(anchor) != 1:
                 raise QueryError(f"{ind.id} has no single period anchor")
-            cond = " AND ".join(f"({HOTLINE.predicates[p]})" for p in agg.filter if p not in ANCHORS) or "true"
-            if "{" in cond:
+            if any(depends_on_period(HOTLINE, p) for p in agg.filter if p not in ANCHORS):
                 raise QueryError(f"{ind.id} depends on the period beyond its anchor")
-            measure = "*" if agg.measure == "count" else HOTLINE.measures[agg.expr or ""]
-            fn = "count" if agg.measure == "count" else agg.measure
-            by_anchor.setdefault(anchor[0], []).append(
-                f"{fn}({measure}) FILTER (WHERE {cond}) AS \"{ind.id}:{part}\"")
+            call, _ = aggregate(HOTLINE, agg, leave_out=ANCHORS)
+            by_anchor.setdefault(anchor[0], []).append(f"{call} AS \"{ind.id}:{part}\"")
     weights = measure_params(metrics_overrides(overrides))
     frames = []
     for anchor, cols in by_anchor.items():

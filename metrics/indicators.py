@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from .catalog import resolve
-from .compiler import compile_scan, drill_sql, fact_table, period_slots
+from .compiler import compile_scan, drill_sql, fact_table, period_slots, unit_clause
 from .config import measure_params, metrics_overrides
 from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
@@ -31,6 +31,15 @@ def unit_level(con: duckdb.DuckDBPyConnection, unit: str | None) -> str | None:
     if row is None:
         raise QueryError(f"unknown unit {unit!r}")
     return str(row[0])
+
+
+def unit_scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str = ""
+               ) -> tuple[str, dict[str, Any], str | None]:
+    """The query's unit subtree over a table with the unit path columns (``compiler.unit_clause``),
+    its parameters, and the unit's level."""
+    level = unit_level(con, query.unit)
+    clause, params = unit_clause(query.unit, level, alias)
+    return clause, params, level
 
 
 def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -51,7 +60,7 @@ def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
 Now = datetime | None | EllipsisType
 
 
-def _value(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | None, float | None]:
+def value_of(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | None, float | None]:
     """(numerator, denominator, value) of one indicator from its aggregate results."""
     n, d = clean(num), clean(den)
     if ind.kind == "count":
@@ -88,11 +97,11 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
             wanted = period_slots(ind.id, len(periods), current_only, slots)
             for r in rows:
                 key = "" if r["key"] is None else str(r["key"])
-                per_key[key] = [_value(ind, r[f"{num}_p{i}"], r[f"{den}_p{i}"] if den else None)
-                                if i in wanted else _value(ind, None, None)
+                per_key[key] = [value_of(ind, r[f"{num}_p{i}"], r[f"{den}_p{i}"] if den else None)
+                                if i in wanted else value_of(ind, None, None)
                                 for i in range(len(periods))]
             if by is None and not rows:
-                per_key[""] = [_value(ind, None, None) for _ in periods]
+                per_key[""] = [value_of(ind, None, None) for _ in periods]
     return out
 
 
@@ -118,7 +127,7 @@ def unit_names(con: duckdb.DuckDBPyConnection, by: str | None, query: Query) -> 
     return {str(k): str(n) for k, n in con.execute(sql, params).fetchall()}
 
 
-def _frame(inds: Sequence[Indicator], results: Mapping[str, Mapping[str, list]], names: Mapping[str, str],
+def results_frame(inds: Sequence[Indicator], results: Mapping[str, Mapping[str, list]], names: Mapping[str, str],
            period_index: int, with_previous: bool, by: str | None, query: Query) -> pd.DataFrame:
     # built column by column (not a list of row dicts): for 332 stations the row-dict frame was most of
     # the cost of ``station_closure`` after its scan
@@ -126,7 +135,7 @@ def _frame(inds: Sequence[Indicator], results: Mapping[str, Mapping[str, list]],
     for ind in inds:
         per_key = dict(results.get(ind.id, {}))
         for k in names:
-            per_key.setdefault(k, [_value(ind, None, None)] * (period_index + 2))
+            per_key.setdefault(k, [value_of(ind, None, None)] * (period_index + 2))
         for key, vals in sorted(per_key.items()):
             num, den, value = vals[period_index]
             prev = vals[period_index + 1][2] if with_previous and len(vals) > period_index + 1 else None
@@ -153,7 +162,7 @@ def indicator_table(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], qu
     inds = resolve(list(ids) if not isinstance(ids, str) else ids, cfg)
     periods = [query.period, query.period.previous()]
     results = scan(con, inds, query, periods, by, cfg)
-    return _frame(inds, results, unit_names(con, by, query), 0, True, by, query)
+    return results_frame(inds, results, unit_names(con, by, query), 0, True, by, query)
 
 
 def unscoped(query: Query) -> bool:
@@ -221,7 +230,7 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, ids: str | Sequence[str], quer
     names = unit_names(con, by, query)
     frames = []
     for i, p in enumerate(periods):
-        df = _frame(inds, results, names, i, False, by, query)
+        df = results_frame(inds, results, names, i, False, by, query)
         df.insert(0, "month", p.start.date())
         frames.append(df)
     return pd.concat(frames, ignore_index=True)

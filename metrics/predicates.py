@@ -103,7 +103,10 @@ CASES = FactTable(
 
 HOTLINE = FactTable(
     name="hotline_orders",
-    base="true",
+    # Orders a mapping declares cancelled (status 'cancelled': withdrawn, duplicate...) are out of every
+    # hotline indicator, as cancelled cases are out of every case indicator: a cancelled order with a
+    # close date is not a closure, one without is not backlog.
+    base="status IS DISTINCT FROM 'cancelled'",
     window="(received_at >= {s} OR due_at >= {s} OR closed_at IS NULL OR closed_at >= {s}) "
            "AND (received_at < {e} OR due_at < {e})",
     id_column="order_id",

@@ -24,7 +24,9 @@ import pandas as pd
 from .catalog import resolve
 from .config import metrics_overrides
 from .indicators import By, scan, unit_level, unit_names
+from .peers import peer_groups
 from .query import Query, QueryError
+from .scores import evaluations
 
 Z95 = 1.959963984540054
 DEFAULT_MIN_VOLUME = 10
@@ -40,18 +42,6 @@ def wilson_bound(num: float, den: float, lower: bool = True, z: float = Z95) -> 
     centre = p + z * z / (2 * den)
     spread = z * math.sqrt(p * (1 - p) / den + z * z / (4 * den * den))
     return ((centre - spread) if lower else (centre + spread)) / (1 + z * z / den)
-
-
-def peer_groups(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, str]:
-    if level in ("district", "town", "grid", "village"):
-        sql, params = "SELECT unit_code, peer_group FROM org_unit WHERE level = $l", {"l": level}
-    elif level == "station":
-        sql, params = "SELECT station_code, station_type FROM station", {}
-    elif level == "department":
-        sql, params = "SELECT dept_code, peer_group FROM department", {}
-    else:
-        return {}
-    return {str(k): (str(g) if g is not None else "all") for k, g in con.execute(sql, params).fetchall()}
 
 
 def _ranks(scores: list[float | None], ok: list[bool], groups: list[str], higher: bool) -> list[float | None]:
@@ -130,7 +120,6 @@ def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Quer
     rcfg = cfg.get("ranking", {}) if isinstance(cfg.get("ranking", {}), Mapping) else {}
     min_vol = int(min_volume if min_volume is not None else rcfg.get("min_volume", DEFAULT_MIN_VOLUME))
     if measure in ("region_composite", "department_composite"):
-        from .scores import evaluations
 
         kind = "region" if measure == "region_composite" else "department"
         # both periods from one scan (the previous period gives the movement)

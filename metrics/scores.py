@@ -34,10 +34,10 @@ import pandas as pd
 from .catalog import VITAL_SIGNS, resolve
 from .compiler import as_of
 from .config import metrics_overrides
-from .indicators import _value, data_now, scan, unit_names
+from .indicators import data_now, scan, unit_names, value_of
 from .model import DIMENSION_EN, Status, clean, score_of, status_of
+from .peers import peer_groups
 from .query import Period, Query, QueryError
-from .ranking import peer_groups
 
 REGION_WEIGHTS = {"supervision": 0.1, "registered": 0.2, "closure": 0.3, "ontime_closure": 0.4}
 DEPARTMENT_WEIGHTS = {"registered": 0.1, "closure": 0.3, "ontime_disposal": 0.3, "rework": 0.3}
@@ -257,7 +257,7 @@ def _evaluate(con: duckdb.DuckDBPyConnection, kind: str, level: str, query: Quer
     keys = sorted(set(names).union(*(results.get(i, {}) for i in ids)))
     return [_evaluation_frame(kind, cfg, weights, ids, keys, names, peers,
                               {i: {k: v[p][2] for k, v in results.get(i, {}).items()} for i in ids},
-                              {i.id: _value(i, None, None)[2] for i in inds})
+                              {i.id: value_of(i, None, None)[2] for i in inds})
             for p in range(len(periods))]
 
 

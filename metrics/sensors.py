@@ -11,9 +11,8 @@ import pandas as pd
 
 from etl.thresholds import level_sql
 
-from .compiler import ORG_LEVEL_COLUMN
 from .connection import registered
-from .indicators import unit_level
+from .indicators import unit_scope
 from .query import Query, QueryError
 
 SensorBy = Literal["sensor_type", "district", "town", "grid", "village", "unit"] | None
@@ -22,10 +21,8 @@ _KEYS = {"sensor_type": "s.sensor_type", "district": "s.district_code", "town": 
 
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str) -> tuple[str, dict[str, object]]:
-    level = unit_level(con, query.unit)
-    if level is None:
-        return "true", {}
-    return f"{alias}.{ORG_LEVEL_COLUMN[level]} = $unit", {"unit": query.unit}
+    clause, params, _ = unit_scope(con, query, alias)
+    return clause, params
 
 
 def _key(by: SensorBy) -> str:

@@ -30,7 +30,7 @@ from .compiler import ORG_LEVEL_COLUMN
 from .config import metrics_overrides
 from .connection import registered
 from .explore import CHILD
-from .indicators import unit_level, unit_names
+from .indicators import unit_level, unit_names, unit_scope
 from .query import Query, QueryError
 from .sensors import as_of_time, reporting
 
@@ -44,11 +44,8 @@ _ALARM_FACTS = "__sx_alarm_facts"  # the name ``alarm_table`` registers ``alarm_
 def _scope(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str | None, alias: str = "s"
            ) -> tuple[str, dict[str, Any], str | None]:
     """WHERE over ``sensors`` for the unit subtree and type; also returns the unit's level."""
-    level = unit_level(con, query.unit)
-    where, params = ["true"], {}
-    if level is not None:
-        where.append(f"{alias}.{ORG_LEVEL_COLUMN[level]} = $unit")
-        params["unit"] = query.unit
+    unit, params, level = unit_scope(con, query, alias)
+    where = ["true", unit]
     if sensor_type is not None:
         where.append(f"{alias}.sensor_type = $stype")
         params["stype"] = sensor_type

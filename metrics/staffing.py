@@ -7,20 +7,21 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN
-from .indicators import unit_level, unit_names
+from .compiler import Bound, counted
+from .indicators import unit_names, unit_scope
 from .query import Query, QueryError
 
 StaffBy = Literal["district", "town", "grid", "village", "unit", "station"]
 _KEYS = {"district": "district_code", "town": "town_code", "grid": "grid_code", "village": "village_code",
          "unit": "unit_code", "station": "station_code"}
 
+# 立案数's rows: cases registered in [$s, $e), not cancelled (the ``registered`` indicator's predicate)
+REGISTERED = counted("cases", ("registered",), Bound("$s", "$e", None))
+
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query) -> tuple[str, dict[str, object]]:
-    level = unit_level(con, query.unit)
-    if level is None:
-        return "true", {}
-    return f"{ORG_LEVEL_COLUMN[level]} = $unit", {"unit": query.unit}
+    clause, params, _ = unit_scope(con, query)
+    return clause, params
 
 
 def _key(by: str) -> str:
@@ -73,8 +74,8 @@ def cases_per_person(con: duckdb.DuckDBPyConnection, query: Query, by: StaffBy =
                   ed=query.period.end.date())
     k = _key(by)
     sql = f"""
-    WITH c AS (SELECT {k} AS key, count(*) AS cases FROM cases WHERE {scope} AND NOT coalesce(cancelled, false)
-               AND registered_at >= $s AND registered_at < $e AND {k} IS NOT NULL GROUP BY 1),
+    WITH c AS (SELECT {k} AS key, count(*) AS cases FROM cases WHERE {scope} AND {REGISTERED}
+               AND {k} IS NOT NULL GROUP BY 1),
          p AS (SELECT {k} AS key, count(DISTINCT person_id) AS persons FROM staffing_roster
                WHERE {scope} AND duty_date >= $sd AND duty_date < $ed AND {k} IS NOT NULL GROUP BY 1)
     SELECT key, coalesce(cases, 0) AS cases, coalesce(persons, 0) AS persons

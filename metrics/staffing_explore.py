@@ -14,10 +14,10 @@ import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN
 from .explore import CHILD
-from .indicators import unit_level, unit_names
+from .indicators import unit_names, unit_scope
 from .query import Period, Query
 from .sensors import as_of_time
-from .staffing import night_cover
+from .staffing import REGISTERED, night_cover
 
 SHIFTS = ("day", "night", "on_call")
 
@@ -49,10 +49,7 @@ class Workload:
 
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query) -> tuple[str, dict[str, object], str | None]:
-    level = unit_level(con, query.unit)
-    if level is None:
-        return "true", {}, None
-    return f"{ORG_LEVEL_COLUMN[level]} = $unit", {"unit": query.unit}, level
+    return unit_scope(con, query)
 
 
 def duty_by_unit(con: duckdb.DuckDBPyConnection, query: Query) -> Duty:
@@ -114,7 +111,7 @@ def workload(con: duckdb.DuckDBPyConnection, query: Query, duty: Duty | None = N
     col = ORG_LEVEL_COLUMN[CHILD[level]]
     params.update(s=query.period.start, e=query.period.end)
     df = con.execute(f"""SELECT grouping({col}) AS whole, {col} AS key, count(*) AS cases FROM cases
-        WHERE {where} AND NOT coalesce(cancelled, false) AND registered_at >= $s AND registered_at < $e
+        WHERE {where} AND {REGISTERED}
         GROUP BY GROUPING SETS (({col}), ())""", params).df()
     whole = df[df["whole"] == 1]
     cases = dict(zip(df.loc[(df["whole"] == 0) & df["key"].notna(), "key"],

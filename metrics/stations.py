@@ -12,9 +12,9 @@ import duckdb
 import pandas as pd
 
 from .catalog import resolve
-from .compiler import as_of, drill_sql, fact_table, scope_sql
+from .compiler import Bound, as_of, drill_sql, fact_table, render, scope_sql, table_window
 from .config import metrics_overrides
-from .indicators import TABLE_COLUMNS, _frame, _value, data_now, months_back, scan, unit_level, unit_names
+from .indicators import TABLE_COLUMNS, data_now, months_back, results_frame, scan, unit_level, unit_names, value_of
 from .model import Aggregate, IndicatorValue, status_of
 from .query import Query, QueryError
 
@@ -38,7 +38,7 @@ def station_closure(con: duckdb.DuckDBPyConnection, query: Query, *,
     # station), which spares a second scan of the same rows (what indicator_values would give, tested)
     periods = [query.period, query.period.previous()] if previous else [query.period]
     results = scan(con, [ind], query, periods, "station")
-    df = _frame([ind], results, unit_names(con, "station", query), 0, previous, "station", query)
+    df = results_frame([ind], results, unit_names(con, "station", query), 0, previous, "station", query)
     df["meets_target"] = (df["value"] >= df["target"]).astype("boolean").mask(df["value"].isna())
     below = df[df["meets_target"].eq(False).fillna(False)].sort_values(["value", "key"]).reset_index(drop=True)
     sums = [[0.0, 0.0], [0.0, 0.0]]
@@ -46,12 +46,16 @@ def station_closure(con: duckdb.DuckDBPyConnection, query: Query, *,
         for i in range(len(periods)):
             sums[i][0] += vals[i][0] or 0.0
             sums[i][1] += vals[i][1] or 0.0
-    cur, prev = _value(ind, *sums[0]), _value(ind, *sums[1])
+    cur, prev = value_of(ind, *sums[0]), value_of(ind, *sums[1])
     district = IndicatorValue(ind.id, ind.zh, ind.en, ind.unit, ind.direction, cur[0], cur[1], cur[2],
                               prev[2] if previous else None,
                               ind.target, status_of(ind, cur[2]))
     return StationClosure(df, district, int(df["meets_target"].eq(True).sum()), int(df["value"].notna().sum()),
                           len(df), below)
+
+
+# the month table ``station_trend`` joins the cases to: each month's bounds and as-of instant
+MONTH_COLUMNS = Bound("m.s", "m.e", "m.a")
 
 
 def station_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12, by_station: bool = False, *,
@@ -75,14 +79,14 @@ def station_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12
     now = data_now(con)
     by = "station" if by_station else None
     where, params = scope_sql(ft, query, unit_level(con, query.unit))
-    where.append(ft.window.format(s="$w_s", e="$w_e"))
+    where.append(table_window(ft, "$w_s", "$w_e"))
     params.update(w_s=periods[0].start, w_e=periods[-1].end)
     if by and station is not None:
         where.append(f"{ft.keys[by]} = $st")
         params["st"] = station
 
     def pred(names: tuple[str, ...]) -> str:
-        return " AND ".join(f"({ft.predicates[n].format(s='m.s', e='m.e', a='m.a')})" for n in names) or "true"
+        return render(ft, names, MONTH_COLUMNS).where
 
     den, num = ind.denominator.filter, ind.numerator.filter
     key = f"c.{ft.keys[by]}" if by else "NULL"
@@ -96,18 +100,18 @@ def station_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12
     results: dict[str, dict[str, list[Any]]] = {ind.id: {}}
     per_key = results[ind.id]
     for i, k, n, d in con.execute(sql, params).fetchall():
-        row = per_key.setdefault("" if k is None else str(k), [_value(ind, 0, 0) for _ in periods])
-        row[i] = _value(ind, n, d)
+        row = per_key.setdefault("" if k is None else str(k), [value_of(ind, 0, 0) for _ in periods])
+        row[i] = value_of(ind, n, d)
     if by is None and not per_key:
-        per_key[""] = [_value(ind, 0, 0) for _ in periods]  # what a scan over no rows gives
+        per_key[""] = [value_of(ind, 0, 0) for _ in periods]  # what a scan over no rows gives
     names = unit_names(con, by, query)
     if by and station is not None:
         names = {k: v for k, v in names.items() if k == station}
         per_key = {k: v for k, v in per_key.items() if k == station}
         results[ind.id] = per_key
-    # one frame for all months (``_frame`` per month + concat cost ~5 ms a month in pandas overhead)
+    # one frame for all months (``results_frame`` per month + concat cost ~5 ms a month in pandas overhead)
     for k in names:
-        per_key.setdefault(k, [_value(ind, None, None) for _ in periods])
+        per_key.setdefault(k, [value_of(ind, None, None) for _ in periods])
     rows = []
     for i in range(len(periods)):
         for key, vals in sorted(per_key.items()):
@@ -115,12 +119,21 @@ def station_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12
             rows.append({"key": key if by is not None else (query.unit or ""), "name": names.get(key, key),
                          "metric_id": ind.id, "numerator": num, "denominator": den, "value": value,
                          "previous_value": None, "target": ind.target, "status": status_of(ind, value)})
-    df = pd.DataFrame(rows, columns=TABLE_COLUMNS)  # built as ``_frame`` builds it (same dtypes)
+    df = pd.DataFrame(rows, columns=TABLE_COLUMNS)  # built as ``results_frame`` builds it (same dtypes)
     df.insert(0, "month", [p.start.date() for p in periods for _ in per_key])
     df["status"] = pd.Series([r["status"] for r in rows], dtype=object)  # None where no value, as before
     for c in ("numerator", "denominator", "value", "previous_value", "target"):
         df[c] = df[c].astype("float64")
     return df
+
+
+def breach_totals(values: Mapping[str, IndicatorValue]) -> tuple[int, int]:
+    """(15-minute arrival, 1-hour first result) breaches from the two urgent rates' values: dispatched
+    minus on time, the denominators minus the numerators (the breach predicates are the on-time ones'
+    complements over dispatched urgent cases: the totals ``urgent_breaches`` pages through)."""
+    arrival, result = (int((values[k].denominator or 0) - (values[k].numerator or 0))
+                       for k in ("urgent_arrival_rate", "urgent_result_rate"))
+    return arrival, result
 
 
 _BREACH = {

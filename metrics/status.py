@@ -128,7 +128,8 @@ def freshness(
 
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame:
-    cols = ["run_id", "kind", "source_system", "status", "rows_read", "rows_loaded", "rows_rejected", "finished_at"]
+    cols = ["run_id", "kind", "source_system", "status", "rows_read", "rows_loaded", "rows_rejected", "finished_at",
+            "message"]
     if "etl_run" not in _tables(con):
         return pd.DataFrame(columns=cols)
     return con.execute(

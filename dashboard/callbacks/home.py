@@ -95,7 +95,10 @@ def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
             [
                 # a kind or result this build has no label for shows as stored rather than as a key
                 html.Td(t_or(f"source.{r.kind}", r.kind, lang)),
-                html.Td(t_or(f"run.status.{r.status}", r.status, lang)),
+                html.Td([t_or(f"run.status.{r.status}", r.status, lang)]
+                        # a failed load's error, so the page says why the data did not change
+                        + ([html.Div(str(r.message), className="cv-muted cv-run-error")] if r.status == "failed"
+                           and r.message else [])),
                 html.Td(_fmt_int(r.rows_read), className="num"),
                 html.Td(_fmt_int(r.rows_loaded), className="num"),
                 html.Td(_fmt_int(r.rows_rejected), className="num"),

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 import dash
 from dash import ALL, MATCH, Input, Output, State, no_update
 
-from dashboard import access
+from dashboard import access, data
 from dashboard.auth.model import SHARED_PAGES
 from dashboard.components.maps import POINTS_JS
 from dashboard.components.page import EXTRA, rows_page, search_params
@@ -47,7 +47,7 @@ def filter_href(page: str, search: str | None, fields: list[str], values: list[A
     except QueryError:
         current = FilterState()
     values_by = dict(zip(fields, values, strict=True))
-    new = state_from_controls(values_by, triggered, current)
+    new = state_from_controls(values_by, triggered, current, today=data.site_now().date())
     extra = _extra(params)
     for name in EXTRA:
         if name in values_by:

@@ -22,7 +22,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.i18n import t, t_or
 from dashboard.pages.screen_ids import ScreenIds as S
-from dashboard.screen import model, panels
+from dashboard.screen import model, panels, urgent
 from dashboard.screen.config import ScreenConfig
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ PANEL_OUTPUTS: tuple[tuple[str, str], ...] = (
     (S.STATIONS_SUMMARY, "children"),
     (S.RANKING, "children"),
     (S.FEED, "children"),
+    (S.URGENT, "children"),
     (S.HOURLY, "children"),
     (S.BACKLOG, "children"),
     (S.HOTLINE, "children"),
@@ -90,6 +91,7 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
     run((S.STATIONS, S.STATIONS_SUMMARY), stations)
     run((S.RANKING,), lambda: (panels.ranking(model.ranking(cfg, at), lang),))
     run((S.FEED,), lambda: (panels.feed(model.live_feed(cfg, at), lang),))
+    run((S.URGENT,), lambda: (urgent.panel(urgent.view(cfg, at), cfg),))
     run((S.HOURLY,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "cases"), lang),))
 
     def backlog() -> tuple[Any, ...]:

@@ -23,6 +23,7 @@ from dashboard.components.page import Ctx
 from dashboard.filters import filter_bar
 from metrics import explore
 from metrics.case_panels import case_panels
+from metrics.stations import breach_totals
 
 PAGE = "cases"
 
@@ -136,11 +137,7 @@ KPI_IDS = ("registered", "proactive_rate", "closure_rate", "handling_p50", "urge
 def kpis(ctx: Ctx) -> html.Div:
     # one scan; only 立案数 shows its previous value, so only it costs previous-period work
     vals = metrics.indicator_values(ctx.con, KPI_IDS, ctx.query, previous=["registered"], now=data.data_now())
-    # breaches = urgent dispatched − on time: the rates' denominators minus numerators (the breach
-    # predicates are the on-time ones' complements over dispatched urgent cases; tested equal to
-    # metrics.urgent_breaches' totals)
-    arrival, result = (int((vals[k].denominator or 0) - (vals[k].numerator or 0))
-                       for k in ("urgent_arrival_rate", "urgent_result_rate"))
+    arrival, result = breach_totals(vals)
 
     def name(k: str) -> str:
         return vals[k].name_en if ctx.en else vals[k].name_zh

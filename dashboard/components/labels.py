@@ -198,6 +198,62 @@ HOTLINE_CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# the phone view (/m)
+ZH.update({
+    "m.title": "城运体征", "m.vitals": "城市体征", "m.vitals.score": "综合得分（1.00 = 达到目标）",
+    "m.vitals.previous": "上期 {v}", "m.vitals.below": "低于目标的体征（{n}）", "m.vitals.none": "各项体征均达到目标",
+    "m.rank": "综合评价排名", "m.rank.own": "本单位 · 同类组「{peer}」",
+    "m.rank.group": "同类组「{peer}」", "m.rank.place": "第 {place} 名",
+    "m.rank.unranked": "样本不足，不参与排名", "m.rank.bottom": "末位", "m.rank.not_bottom": "非末位",
+    "m.rank.grade": "等级 {g}", "m.rank.move": "较上期 {m}", "m.rank.level": "排名层级",
+    "m.rank.rule": "同类组内排名；每组后 {n} 名为末位（至多组内半数）",
+    "m.stations": "联勤联动工作站结案率", "m.stations.meeting": "{n} / {m} 个站达到 {target}",
+    "m.stations.overall": "全部站点 {v}", "m.stations.below": "低于 {target} 的工作站（{n}）",
+    "m.stations.none": "所有有应结案件的工作站均已达标", "m.stations.all": "全部工作站（{n}）",
+    "m.stations.no_rate": "本期无应结案件",
+    "m.urgent": "紧急在办（{n}）", "m.urgent.none": "当前没有在办的紧急案件", "m.urgent.all": "全部紧急在办案件",
+    "m.urgent.reported": "上报", "m.overdue": "超期未结案件（{n}）", "m.overdue.none": "没有超期未结案件",
+    "m.overdue.deadline": "时限", "m.more": "另有 {n} 件，请在桌面版查看",
+    "m.back": "‹ 返回概览", "m.unit.indicators": "指标与目标", "m.desk": "桌面版",
+    "m.desk.rankings": "桌面版排名", "m.desk.stations": "桌面版工作站", "m.logout": "退出登录",
+    "m.share": "分享此视图", "m.share.note": "链接包含范围、周期和层级；只有角色和范围允许的人能打开。",
+    "m.period.month": "本月", "m.period.last_month": "上月", "m.period.quarter": "本季", "m.period.year": "本年",
+    "m.station.rate": "结案率 {v}（{c}）· 目标 {target}", "m.lang": "English",
+    "m.status.green": "达标", "m.status.amber": "预警", "m.status.red": "未达标",
+    "m.tile.label": "要点", "m.tile.rank": "综合排名", "m.tile.bottom_n": "末位 {n} 个",
+    "m.tile.stations": "工作站达标",
+    "m.tile.stations_below": "{n} 个低于 {target}", "m.tile.signs_below": "{n} 项低于目标",
+    "m.tile.urgent": "紧急在办", "m.tile.urgent_note": "件，查看全部",
+})
+EN.update({
+    "m.title": "City Vitals", "m.vitals": "Vital signs", "m.vitals.score": "Overall score (1.00 = on target)",
+    "m.vitals.previous": "previous {v}", "m.vitals.below": "Signs below target ({n})",
+    "m.vitals.none": "Every sign meets its target",
+    "m.rank": "Composite ranking", "m.rank.own": "Your unit · peer group {peer}",
+    "m.rank.group": "Peer group {peer}", "m.rank.place": "No. {place}",
+    "m.rank.unranked": "too few cases to rank", "m.rank.bottom": "Bottom (末位)", "m.rank.not_bottom": "Not bottom",
+    "m.rank.grade": "Grade {g}", "m.rank.move": "vs previous {m}", "m.rank.level": "Level",
+    "m.rank.rule": "Ranked within peer groups; the last {n} of each group are bottom (末位), at most half",
+    "m.stations": "Liaison station closure", "m.stations.meeting": "{n} of {m} stations at {target}",
+    "m.stations.overall": "all stations {v}", "m.stations.below": "Stations below {target} ({n})",
+    "m.stations.none": "Every station with cases due meets the target", "m.stations.all": "All stations ({n})",
+    "m.stations.no_rate": "no case due",
+    "m.urgent": "Urgent open ({n})", "m.urgent.none": "No urgent case is open", "m.urgent.all": "All urgent open cases",
+    "m.urgent.reported": "reported", "m.overdue": "Overdue open cases ({n})", "m.overdue.none": "No overdue case",
+    "m.overdue.deadline": "due", "m.more": "{n} more on the desk page",
+    "m.back": "‹ Overview", "m.unit.indicators": "Indicators vs targets", "m.desk": "Desk view",
+    "m.desk.rankings": "Rankings (desk)", "m.desk.stations": "Stations (desk)", "m.logout": "Sign out",
+    "m.share": "Share this view", "m.share.note": "The link holds scope, period and level; it opens only for "
+                                                  "someone whose role and scope allow it.",
+    "m.period.month": "This month", "m.period.last_month": "Last month", "m.period.quarter": "Quarter",
+    "m.period.year": "Year", "m.station.rate": "closure {v} ({c}) · target {target}", "m.lang": "中文",
+    "m.status.green": "on target", "m.status.amber": "warning", "m.status.red": "below target",
+    "m.tile.label": "Summary", "m.tile.rank": "Composite rank", "m.tile.bottom_n": "{n} bottom (末位)",
+    "m.tile.stations": "Stations at target", "m.tile.stations_below": "{n} below {target}",
+    "m.tile.signs_below": "{n} below target", "m.tile.urgent": "Urgent open", "m.tile.urgent_note": "cases, see all",
+})
+
+
 def code_label(kind: str, code: str, en: bool) -> str:
     """A case code's label in the page's language; an unknown code (a new source system) shows as itself."""
     pair = CODE_LABELS.get(kind, {}).get(code)

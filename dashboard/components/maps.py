@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import dash_leaflet as dl
-import duckdb
 import pandas as pd
 from dash import dcc, html
 
 from dashboard import data
-from metrics import explore
+from metrics import geo
 
 # The case points travel as columns (tooltips, lons, lats) in a store beside the map and become GeoJSON
 # features in the browser (``POINTS_JS``, a clientside callback in ``callbacks.pages_shared``): 3,000
@@ -37,19 +35,6 @@ def _color(v: float, vmax: float) -> str:
     return PALETTE[min(len(PALETTE) - 1, int(len(PALETTE) * v / (vmax + 1e-9)))]
 
 
-def _all_shapes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[str, Any], tuple[float, ...]]]:
-    """unit code -> (name, parsed geometry, (min lon, max lon, min lat, max lat)) of every unit."""
-    codes = [r[0] for r in con.execute("SELECT unit_code FROM unit_geometry").fetchall()]
-    out = {}
-    for r in explore.unit_shapes(con, codes).itertuples():
-        geom = json.loads(r.geojson)
-        lons: list[float] = []
-        lats: list[float] = []
-        _extent(geom["coordinates"], lons, lats)
-        out[str(r.unit_code)] = (str(r.name_zh), geom, (min(lons), max(lons), min(lats), max(lats)) if lons else ())
-    return out
-
-
 Shape = tuple[str, str, dict[str, Any], tuple[float, ...]]  # code, name, geometry, extent
 
 
@@ -57,8 +42,8 @@ def unit_shapes(codes: list[str]) -> list[Shape]:
     """(code, name, geometry, extent) of the given units that have a geometry: parsed once per snapshot
     (unit outlines change only with a load; the page used to read and parse them on every render).
     The geometries are shared between requests: read-only for callers."""
-    shapes = data.per_snapshot("maps.unit_shapes", _all_shapes)
-    return [(c, *shapes[c]) for c in codes if c in shapes]
+    shapes = data.per_snapshot("maps.unit_shapes", geo.outlines)
+    return [(c, shapes[c].name_zh, shapes[c].geometry, shapes[c].extent) for c in codes if c in shapes]
 
 
 def point_columns(points: pd.DataFrame) -> dict[str, list[Any]]:
@@ -100,11 +85,3 @@ def unit_map(page: str, shapes: list[Shape], counts: dict[str, int], points: pd.
                      attributionControl=False, className="cv-map")
     return leaflet if store is None else html.Div([leaflet, store])
 
-
-def _extent(coords: Any, lons: list[float], lats: list[float]) -> None:
-    if coords and isinstance(coords[0], (int, float)):
-        lons.append(float(coords[0]))
-        lats.append(float(coords[1]))
-        return
-    for c in coords:
-        _extent(c, lons, lats)

@@ -116,7 +116,12 @@ def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFra
     # ranked within peer groups (domain §5: 街道 vs 镇, department volume bands by 职责 group): the rank
     # restarts in each group and 末位 is the last ``bottom`` of each group
     df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=True)  # type: ignore[arg-type]
-    df = access.mask_rows(df)
+    return decorate(access.mask_rows(df), measure)
+
+
+def decorate(df: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """``metrics.ranking``'s frame with the page's text columns (grade, movement, values, note, peer
+    label, rank in group): the page, its export and the briefing (dashboard/reports) show the same."""
     ratio = measure not in COMPOSITE and metrics.BY_ID[measure].kind == "ratio"
 
     def fmt(v: Any) -> str:
@@ -139,9 +144,30 @@ def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFra
 
 
 def _scoped(ctx: Ctx, level: str, key: str) -> tuple[Any, Drill | None]:
-    if level in ORG_LEVELS:
+    if level not in ("station", "department"):  # an org unit (the district included)
         return access.scoped(replace(ctx.query, unit=key)), None
     return ctx.query, Drill("station" if level == "station" else "department", key)
+
+
+def detail_rows(ctx: Ctx, level: str, sel: str) -> list[tuple[str, Any, Any, Any, str]]:
+    """A unit's indicators against their targets: (label, value, target, status, kind) per
+    ``DETAIL_IDS`` (the detail panel of /rankings and the unit view of /m)."""
+    q, drill = _scoped(ctx, level, sel)
+    en = ctx.en
+    if drill is None:
+        vals = metrics.indicator_values(ctx.con, list(DETAIL_IDS), q)
+        return [(measure_label(k, en), v.value, v.target, v.status, metrics.BY_ID[k].kind) for k, v in vals.items()]
+    tab = metrics.indicator_table(ctx.con, list(DETAIL_IDS), ctx.query, by=level)  # type: ignore[arg-type]
+    tab = tab[tab["key"] == sel]
+    return [(measure_label(r.metric_id, en), r.value, r.target, r.status, metrics.BY_ID[r.metric_id].kind)
+            for r in tab.itertuples()]
+
+
+def unit_overdue(ctx: Ctx, level: str, sel: str, limit: int) -> tuple[pd.DataFrame, int]:
+    """A unit's (or station's, department's) cases open past their deadline, masked: (page, total)."""
+    q, drill = _scoped(ctx, level, sel)
+    overdue, total = explore.overdue_cases(ctx.con, q, drill, limit, now=data.data_now(), kept=data.open_overdue())
+    return access.mask_rows(overdue), total
 
 
 def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
@@ -149,17 +175,11 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
         return html.P(ctx.t("rank.detail.pick"), className="cv-muted")
     q, drill = _scoped(ctx, level, sel)
     en = ctx.en
+    rows = detail_rows(ctx, level, sel)
+    trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
     if level in ORG_LEVELS:
-        vals = metrics.indicator_values(ctx.con, list(DETAIL_IDS), q)
-        rows = [(measure_label(k, en), v.value, v.target, v.status, metrics.BY_ID[k].kind) for k, v in vals.items()]
-        trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
         trend = metrics.monthly_trend(ctx.con, trend_ids, q, 12)
     else:
-        tab = metrics.indicator_table(ctx.con, list(DETAIL_IDS), ctx.query, by=level)  # type: ignore[arg-type]
-        tab = tab[tab["key"] == sel]
-        rows = [(measure_label(r.metric_id, en), r.value, r.target, r.status, metrics.BY_ID[r.metric_id].kind)
-                for r in tab.itertuples()]
-        trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
         trend = metrics.monthly_trend(ctx.con, trend_ids, ctx.query, 12, by=level)  # type: ignore[arg-type]
         trend = trend[trend["key"] == sel]
     table = html.Table([html.Thead(html.Tr([html.Th(ctx.t(f"rank.col.{c}"))
@@ -175,8 +195,7 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
                    "line": {"color": "#1f77b4"}}], 200,
                  yaxis={"tickformat": ".0%"} if ind.kind == "ratio" else {})
     cats = explore.case_counts(ctx.con, q, "major", drill).head(5)
-    overdue, n_overdue = explore.overdue_cases(ctx.con, q, drill, 10, now=data.data_now(), kept=data.open_overdue())
-    overdue = access.mask_rows(overdue)
+    overdue, n_overdue = unit_overdue(ctx, level, sel, 10)
     link = f"/cases?unit={sel}" if level in ORG_LEVELS else f"/cases?drill={drill.text() if drill else ''}"
     name = ctx.unit_name(sel) if level in ORG_LEVELS else sel
     return html.Div([

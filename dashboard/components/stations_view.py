@@ -119,7 +119,7 @@ def render(ctx: Ctx) -> list[Any]:
     df = sc.stations.sort_values("value", na_position="last")
     if sel and sel not in set(df["key"]):
         raise QueryError(f"unknown station {sel!r} in this scope")
-    target = float(df["target"].dropna().iloc[0]) if df["target"].notna().any() else 0.85
+    target = sc.district.target  # the declared target with the site's override
     trend = trend_of(q, sel)
     if sel:
         trend = trend[trend["key"] == sel]

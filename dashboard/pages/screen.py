@@ -96,7 +96,7 @@ def layout(**query: Any) -> html.Div:
         _panel("stations", t("scr.stations", lang), box(S.STATIONS_SUMMARY, "scr-stations-summary"),
                html.Div(_chart(S.STATIONS, first), className="scr-graph-box")),
         _panel("ranking", t("scr.ranking", lang), box(S.RANKING, "scr-ranking")),
-        _panel("feed", t("scr.feed", lang), box(S.FEED, "scr-feed")),
+        _panel("feed", t("scr.feed", lang), box(S.URGENT, "scr-urgent"), box(S.FEED, "scr-feed")),
         _panel("hourly", t("scr.hourly", lang), html.Div(_chart(S.HOURLY, first), className="scr-graph-box")),
         _panel("backlog", t("scr.backlog", lang), box(S.BACKLOG, "scr-kpis")),
         _panel("hotline", t("scr.hotline", lang), box(S.HOTLINE_KPIS, "scr-kpis is-compact"),
@@ -118,8 +118,11 @@ def layout(**query: Any) -> html.Div:
         dcc.Interval(id=S.ROTATION_TICK, interval=max(cfg.dwell_seconds, 1) * 1000,
                      disabled=cfg.dwell_seconds <= 0 or len(cfg.playlist) < 2),
     ]
+    # the new-urgent-case banner and chime, driven by assets/urgent.js (kiosk autoplay: docs/screen.md)
+    alert = [html.Div(id=S.URGENT_BANNER, className="scr-urgent-banner", role="alert"),
+             html.Audio(id=S.URGENT_SOUND, src=dash.get_asset_url("urgent.wav"), preload="auto")]
     return html.Div(
-        [*stores, header, html.Div(panels, className="scr-grid")],
+        [*stores, header, html.Div(panels, className="scr-grid"), *alert],
         id=S.ROOT,
         className=f"cv-screen view-{cfg.playlist[0]} mode-{cfg.mode}" + (" is-kiosk" if cfg.kiosk else ""),
         style={"--cv-scale": str(cfg.scale)},

@@ -45,3 +45,6 @@ class ScreenIds:
     WATER = "scr-water"
     DUTY = "scr-duty"
     VITALS = "scr-vitals"
+    URGENT = "scr-urgent"
+    URGENT_BANNER = "scr-urgent-banner"
+    URGENT_SOUND = "scr-urgent-sound"

@@ -3,7 +3,8 @@
 URL parameters: ``lang=en``, ``kiosk=1``, ``scale=1.5`` (font/size factor), ``mode=emergency``,
 ``playlist=overview,stations,hotline,sensors,emergency``, ``dwell=30`` (seconds per screen; 0 = no
 rotation), ``refresh=60`` (seconds), ``indicator=open_cases`` (map colouring), ``unit=<code>``
-(start the map and every panel at that unit).
+(start the map and every panel at that unit), ``mode=quiet`` (no urgent-case banner or sound).
+``[screen]`` also sets ``urgent_tiles`` (6), ``urgent_banner_seconds`` (10) and ``urgent_sound`` (true).
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ class ScreenConfig:
     tile_url: str | None = None
     tile_datum: str = "GCJ-02"
     tile_attribution: str = ""
+    # urgent-case countdowns (dashboard/screen/urgent.py): tiles drawn, banner seconds, sound; quiet = neither
+    urgent_max: int = 6
+    banner_seconds: int = 10
+    sound: bool = True
+    quiet: bool = False
 
     def to_store(self) -> dict[str, Any]:
         data = asdict(self)
@@ -73,6 +79,8 @@ def parse(query: Mapping[str, Any], settings: Settings) -> ScreenConfig:
         raw_playlist = raw_playlist.split(",")
     playlist = tuple(v.strip() for v in raw_playlist if str(v).strip() in VIEWS) or ("overview",)
     mode = "emergency" if str(query.get("mode") or cfg.get("mode") or "") == "emergency" else "normal"
+    # ?mode=quiet: a normal wall without the new-case banner and sound (a meeting in the hall)
+    quiet = str(query.get("mode") or "") == "quiet" or truthy(query.get("quiet"))
     if mode == "emergency" and "playlist" not in query:
         playlist = ("emergency",)
     default_dwell = int(cfg.get("dwell_seconds", 30)) if len(playlist) > 1 else 0
@@ -93,4 +101,8 @@ def parse(query: Mapping[str, Any], settings: Settings) -> ScreenConfig:
         tile_url=settings.tile_url,
         tile_datum=settings.tile_datum,
         tile_attribution=settings.tile_attribution,
+        urgent_max=_int(cfg.get("urgent_tiles", 6), 6, 0, 48),
+        banner_seconds=_int(cfg.get("urgent_banner_seconds", 10), 10, 0, 600),
+        sound=bool(cfg.get("urgent_sound", True)),
+        quiet=quiet,
     )

@@ -23,8 +23,6 @@ from dashboard.screen.config import ScreenConfig
 from metrics import feed, geo, status
 from metrics.query import Period, Query
 
-STATION_TARGET = 0.85
-
 
 @dataclass(frozen=True)
 class Dimension:
@@ -71,7 +69,7 @@ class StationsView:
     rows: tuple[StationRow, ...]  # worst first
     meeting: int
     rated: int
-    target: float = STATION_TARGET
+    target: float | None  # the indicator's declared target with the site's override (None: no line)
 
 
 @dataclass(frozen=True)
@@ -190,15 +188,15 @@ def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
 
 
 def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:
-    """Liaison-station closure rate per station (联勤联动事项结案率) against the 85% line, worst first."""
+    """Liaison-station closure rate per station (联勤联动事项结案率) against the declared target, worst first."""
     df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station")
     rows = [StationRow(str(r["name"]), _num(r["value"]), int(_num(r["numerator"]) or 0),
                        int(_num(r["denominator"]) or 0)) for r in df.to_dict("records")]
-    target = _num(df["target"].dropna().iloc[0]) if df["target"].notna().any() else STATION_TARGET
+    target = metrics.target_of("station_closure_rate")
     rows.sort(key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0.0, r.name))
     rated = [r for r in rows if r.rate is not None]
-    return StationsView(tuple(rows), sum(1 for r in rated if r.rate >= (target or STATION_TARGET)), len(rated),
-                        target or STATION_TARGET)
+    meeting = sum(1 for r in rated if target is not None and r.rate is not None and r.rate >= target)
+    return StationsView(tuple(rows), meeting, len(rated), target)
 
 
 def _ranking(cfg: ScreenConfig, at: datetime) -> RankingView:

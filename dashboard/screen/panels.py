@@ -131,20 +131,23 @@ def _hbar(label: str, title: str, value: float, width: str, text: str, tone: str
 
 
 def stations_bars(view: StationsView, lang: str, n: int = 12, n_tall: int = 24) -> html.Div:
-    """The worst rated stations, worst on top, against the 85% line: ``n`` in the overview's panel, and
+    """The worst rated stations, worst on top, against the declared target: ``n`` in the overview's panel, and
     ``n_tall`` in the stations view, whose panel runs the wall's full height (12 bars there were a few
     thick stripes for a district of 43 stations). The bars past ``n`` are drawn with ``is-extra``; the
     wall's CSS shows them in the stations view only."""
     rows = [r for r in view.rows if r.rate is not None][:max(n, n_tall)]
     if not rows:
         return empty_note(t("scr.stations.none", lang))
-    line = _pct_of(view.target, 1.0)
+    target = view.target
+    line = _pct_of(target, 1.0) if target is not None else None
     bars = [_hbar(short_label(r.name), f"{r.name} {r.closed}/{r.due}", r.rate or 0.0, _pct_of(r.rate or 0.0, 1.0),
-                  f"{(r.rate or 0) * 100:.1f}%", _tone(r.rate or 0.0, view.target), line, extra=i >= n)
+                  f"{(r.rate or 0) * 100:.1f}%", _tone(r.rate or 0.0, target) if target is not None else "warn",
+                  line, extra=i >= n)
             for i, r in enumerate(rows)]
+    label = [] if target is None else [html.Span(f"{target * 100:.0f}%", className="scr-bar-target-label",
+                                                 style={"left": line})]
     head = html.Div([html.Span(className="scr-bar-name"),
-                     html.Div(html.Span(f"{view.target * 100:.0f}%", className="scr-bar-target-label",
-                                        style={"left": line}), className="scr-bar-track is-axis"),
+                     html.Div(label, className="scr-bar-track is-axis"),
                      html.Span(className="scr-bar-value")], className="scr-bar-head")
     return html.Div([head, *bars], className="scr-bars",
                     style={"--scr-bar-rows": str(min(len(bars), n)), "--scr-bar-rows-tall": str(len(bars))})

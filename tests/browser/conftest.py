@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from etl.settings import PROJECT_ROOT
-from tests.dashboard.minimal_warehouse import build_warehouse
+from tests.clock import pinned_config
 
 CHROMIUM = Path(os.environ.get("VITALS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -56,17 +56,19 @@ class LiveServer:
 
 
 def start_server(warehouse: Path, log: Path, server: str = "waitress", workers: int = 2,
-                 env_extra: dict[str, str] | None = None) -> LiveServer:
-    """``env_extra`` defaults to auth off (``VITALS_AUTH=off``); auth tests pass a config instead."""
+                 auth_toml: str | None = None) -> LiveServer:
+    """Serve ``warehouse`` with the site clock pinned at the run's instant (a ``vitals.toml`` beside
+    ``log``); auth off (``VITALS_AUTH=off``) unless ``auth_toml`` gives the config's ``[auth]`` section."""
     port = _free_port()
-    env = {**os.environ, "VITALS_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
-    env.pop("VITALS_CONFIG", None)
+    config = pinned_config(log.with_name(f"{log.stem}.vitals.toml"), auth_toml or "")
+    env = {**os.environ, "VITALS_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1", "VITALS_CONFIG": str(config)}
     env.pop("VITALS_AUTH", None)
-    env.update({"VITALS_AUTH": "off"} if env_extra is None else env_extra)
+    if auth_toml is None:
+        env["VITALS_AUTH"] = "off"
     out = log.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.serve", "--server", server, "--port", str(port),
-         "--workers", str(workers), "--warehouse", str(warehouse)],
+        [sys.executable, "-m", "dashboard.cli", "serve", "--server", server, "--port", str(port),
+         "--workers", str(workers)],
         cwd=str(PROJECT_ROOT), env=env, stdout=out, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -93,10 +95,8 @@ def stop_server(server: LiveServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def warehouse_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("browser-warehouse")
-    build_warehouse(root)
-    return root
+def warehouse_root(tiny_warehouse: Path) -> Path:
+    return tiny_warehouse.parent
 
 
 @pytest.fixture(scope="session")

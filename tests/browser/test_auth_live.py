@@ -27,7 +27,7 @@ import requests
 from dashboard.auth.store import UserStore
 from dashboard.filters import KNOWN_PARAMS
 from tests.browser.conftest import LiveServer, start_server, stop_server
-from tests.dashboard.minimal_warehouse import build_warehouse, publish
+from tests.dashboard.minimal_warehouse import copy_warehouse, publish
 from tests.dashboard.test_auth_app import PAYLOADS, SCRIPT, _poison
 
 PW = "correct horse battery"
@@ -99,9 +99,9 @@ def _truth(warehouse: Path) -> Truth:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(tmp_path_factory: pytest.TempPathFactory, tiny_warehouse: Path) -> Iterator[Live]:
     root = tmp_path_factory.mktemp("auth-live")
-    build_warehouse(root)
+    copy_warehouse(tiny_warehouse, root)
     warehouse = publish(root, _poison)
     truth = _truth(warehouse)
     store_path = root / "users.sqlite"
@@ -111,12 +111,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     store.add_user("ana", PW, "analyst", truth.own)
     store.add_user("root", PW, "admin")
     store.add_user("locky", PW, "analyst", truth.own)
-    config = root / "vitals.toml"
-    config.write_text(
-        f'[auth]\nstore = "{store_path}"\nsecure_cookies = false\nmax_failures = 3\nip_max_failures = 1000\n',
-        encoding="utf-8",
-    )
-    server = start_server(root / "vitals.duckdb", root / "server.log", env_extra={"VITALS_CONFIG": str(config)})
+    auth = f'[auth]\nstore = "{store_path}"\nsecure_cookies = false\nmax_failures = 3\nip_max_failures = 1000\n'
+    server = start_server(root / "vitals.duckdb", root / "server.log", auth_toml=auth)
     try:
         yield Live(server, store, truth)
     finally:

@@ -220,12 +220,12 @@ def test_bars_match_the_metrics_layer(open_page, warehouse_root: Path):
     from dashboard.app import create_app
     from dashboard.screen import model
     from dashboard.screen.config import parse
-    from etl.settings import Settings
+    from tests.clock import pinned_settings
 
     page = open_page("/screen?kiosk=1", wait=FILLED)
     _wait_filled(page)
     got = page.evaluate(BARS_JS)
-    settings = Settings(warehouse=warehouse_root / "vitals.duckdb")
+    settings = pinned_settings(warehouse_root / "vitals.duckdb")
     app = create_app(settings)
     with app.server.test_request_context("/"):
         cfg = parse({}, settings)

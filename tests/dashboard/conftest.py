@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.app import create_app
 from etl.settings import Settings
-from tests.dashboard.minimal_warehouse import build_warehouse
+from tests.clock import pinned_settings
 
 
 @pytest.fixture(autouse=True)
@@ -26,13 +26,14 @@ def _auth_off_for_page_tests(request: pytest.FixtureRequest, monkeypatch: pytest
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("warehouse"))
+def warehouse(tiny_warehouse: Path) -> Path:
+    return tiny_warehouse
 
 
 @pytest.fixture(scope="session")
 def settings(warehouse: Path) -> Settings:
-    return Settings(warehouse=warehouse)
+    """The app's settings: the run's warehouse, the site clock pinned at the run's instant."""
+    return pinned_settings(warehouse)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""A small, deterministic warehouse for dashboard tests, used until/unless ``etl.demo`` is available.
+"""Test warehouses, all ending at the run's instant (``tests/clock.py``).
 
-``build_warehouse(root)`` prefers ``etl.demo.build_demo(warehouse, scale="tiny")``; without it, it
-writes this minimal Qingpu-like warehouse: 1 district, 3 街镇, 6 grids, 12 村居 with square
+``build_warehouse(root)`` builds the tiny demo (``etl.demo.build_demo``); ``build_minimal(root)`` writes
+this minimal Qingpu-like warehouse: 1 district, 3 街镇, 6 grids, 12 村居 with square
 (approximate) polygons, 6 stations, ~30 days of cases/hotline ending "now", sensors with readings
 and alarms, today's rosters. Published the way the ETL publishes: ``vitals.duckdb`` is a symlink to
 ``snapshots/vitals-<n>.duckdb``.
@@ -16,13 +16,12 @@ import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
 from etl.schema import TABLE_BY_NAME, ddl
+from tests import clock
 
 TOWNS = (
     ("310118001000", "夏阳街道", "Xiayang"),
@@ -34,7 +33,8 @@ LON0, LAT0, CELL = 121.06, 31.10, 0.04
 
 
 def site_now() -> datetime:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+    """The run's instant (``tests/clock.py``): every fixture warehouse ends at it."""
+    return clock.NOW
 
 
 def _square(lon: float, lat: float, w: float, h: float) -> str:
@@ -197,21 +197,24 @@ def populate(con: duckdb.DuckDBPyConnection, now: datetime, seed: int = 7, days:
                                        start_at=s_at, end_at=s_at + timedelta(hours=12), hours=12.0, load_run_id=4))
     _insert(con, "staffing_roster", roster)
     runs = [dict(run_id=i + 1, kind=k, source_system="fixture", status="succeeded", rows_read=n, rows_loaded=n,
-                 rows_rejected=0, started_at=datetime.utcnow(), finished_at=datetime.utcnow())
+                 rows_rejected=0, started_at=now, finished_at=now)
             for i, (k, n) in enumerate((("cases", len(cases)), ("hotline", len(hot)), ("sensors", len(sensors)),
                                         ("staffing", len(roster))))]
     _insert(con, "etl_run", runs)
 
 
-def publish(root: Path, build) -> Path:  # type: ignore[no-untyped-def]
-    """Write a new snapshot with ``build(con)`` and swap the ``vitals.duckdb`` link to it atomically."""
+def publish(root: Path, build, start_from: Path | None = None) -> Path:  # type: ignore[no-untyped-def]
+    """Write a new snapshot with ``build(con)`` and swap the ``vitals.duckdb`` link to it atomically; the
+    snapshot starts as a copy of ``start_from`` (default: the current snapshot, if any)."""
     snaps = root / "snapshots"
     snaps.mkdir(parents=True, exist_ok=True)
     n = 1 + max((int(p.stem.split("-")[-1]) for p in snaps.glob("vitals-*.duckdb")), default=0)
     target = snaps / f"vitals-{n}.duckdb"
     link = root / "vitals.duckdb"
-    if link.exists():
-        shutil.copyfile(os.path.realpath(link), target)
+    if start_from is None and link.exists():
+        start_from = Path(os.path.realpath(link))
+    if start_from is not None:
+        shutil.copyfile(start_from, target)
     con = duckdb.connect(str(target))
     try:
         build(con)
@@ -231,21 +234,26 @@ def build_minimal(root: Path, now: datetime | None = None) -> Path:
 
 
 def build_warehouse(root: Path) -> Path:
-    """The test warehouse: the tiny demo when the demo builder exists, else the minimal fixture."""
-    try:
-        from etl.demo import build_demo  # type: ignore[import-not-found]
-    except ImportError:
-        return build_minimal(root)
+    """The tiny demo at the run's instant, published under ``root``; returns the ``vitals.duckdb`` link.
+    Tests share one (the session fixture ``tiny_warehouse``) or take a ``copy_warehouse`` of it."""
+    from etl.demo import build_demo
+
     warehouse = root / "vitals.duckdb"
-    build_demo(warehouse, scale="tiny")
+    build_demo(warehouse, scale="tiny", now=clock.NOW)
     return warehouse
 
 
-def read_only_warehouse(tmp_path_factory: Any) -> Iterator[duckdb.DuckDBPyConnection]:
+def copy_warehouse(link: Path, root: Path) -> Path:
+    """A private copy of the warehouse behind ``link`` under ``root`` (published the way the ETL does), for
+    a test that publishes snapshots of its own; copying is much cheaper than building the demo again."""
+    source = Path(os.path.realpath(link))
+    return publish(root, lambda con: None, source)
+
+
+def read_only_warehouse(tiny_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A module-scoped fixture body (``con = pytest.fixture(scope="module", name="con")(read_only_warehouse)``):
-    the test warehouse built once in a temporary directory, opened read-only."""
-    path = build_warehouse(tmp_path_factory.mktemp("wh"))
-    c = duckdb.connect(str(path / "vitals.duckdb" if path.is_dir() else path), read_only=True)
+    the run's tiny warehouse, opened read-only."""
+    c = duckdb.connect(str(tiny_warehouse), read_only=True)
     yield c
     c.close()
 

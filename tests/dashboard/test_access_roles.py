@@ -82,14 +82,13 @@ def test_menu_lists_exactly_the_pages_the_role_may_open(app: dash.Dash, role: st
 
 
 def test_may_open_follows_the_site_policy(warehouse: Path, tmp_path: Path) -> None:
-    from types import MappingProxyType
 
     from dashboard.app import create_app
-    from etl.settings import Settings
+    from tests.clock import pinned_settings
 
     auth = {"store": str(tmp_path / "u.sqlite"), "secure_cookies": False,
             "pages": {"leader": ["/", "/rankings"]}}
-    site = create_app(Settings(warehouse=warehouse, sections=MappingProxyType({"auth": auth})))
+    site = create_app(pinned_settings(warehouse, sections=({"auth": auth})))
     UserStore(tmp_path / "u.sqlite").add_user("boss", PW, "leader")
     c = client_for(site, "boss")
     assert _nav_hrefs(c.post("/_dash-update-component", json=_shell_body(site, "/")).json) == {"/", "/rankings"}
@@ -308,15 +307,14 @@ def test_sign_in_is_rate_limited_per_ip(app: dash.Dash, store_path: Path) -> Non
 
 
 def test_behind_a_proxy_the_limit_counts_the_proxy_unless_forwarded_for(warehouse: Path, tmp_path: Path) -> None:
-    from types import MappingProxyType
 
     from dashboard.app import create_app
-    from etl.settings import Settings
+    from tests.clock import pinned_settings
 
     def site(forwarded: bool, name: str) -> tuple[dash.Dash, UserStore]:
         auth = {"store": str(tmp_path / name), "secure_cookies": False, "trusted_proxies": ["10.9.9.9"],
                 "forwarded_for": forwarded, "ip_max_failures": 2}
-        a = create_app(Settings(warehouse=warehouse, sections=MappingProxyType({"auth": auth})))
+        a = create_app(pinned_settings(warehouse, sections=({"auth": auth})))
         s = UserStore(tmp_path / name)
         s.add_user("boss", PW, "leader")
         return a, s

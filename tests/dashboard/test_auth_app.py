@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import dash
@@ -20,9 +19,9 @@ from flask.testing import FlaskClient
 from dashboard.app import create_app
 from dashboard.auth.model import ROLES
 from dashboard.auth.store import UserStore
-from etl.settings import Settings
+from tests.clock import pinned_settings
 from tests.dashboard import auth_probe
-from tests.dashboard.minimal_warehouse import build_warehouse, publish
+from tests.dashboard.minimal_warehouse import copy_warehouse, publish
 
 PW = "correct horse battery"
 SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"
@@ -67,10 +66,10 @@ def _poison(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse(tmp_path_factory: pytest.TempPathFactory, tiny_warehouse: Path) -> Path:
     root = tmp_path_factory.mktemp("auth-warehouse")
-    link = build_warehouse(root)
-    return publish(link.parent, _poison)
+    copy_warehouse(tiny_warehouse, root)
+    return publish(root, _poison)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +86,7 @@ def store_path(tmp_path: Path) -> Path:
 def app(warehouse: Path, store_path: Path, town: Units) -> dash.Dash:
     auth = {"store": str(store_path), "secure_cookies": False, "max_failures": 3,
             "trusted_header": "X-Remote-User", "trusted_proxies": ["10.9.9.9"]}
-    app = create_app(Settings(warehouse=warehouse, sections=MappingProxyType({"auth": auth})))
+    app = create_app(pinned_settings(warehouse, sections=({"auth": auth})))
     auth_probe.add_probe(app)
     store = UserStore(store_path)
     store.add_user("wall", PW, "screen")
@@ -273,8 +272,8 @@ def test_screen_sees_no_personal_data(app: dash.Dash) -> None:
 
 # -- sign-in, cookies, lockout --------------------------------------------------------------------
 def test_session_cookie_flags(warehouse: Path, tmp_path: Path) -> None:
-    app = create_app(Settings(warehouse=warehouse,
-                              sections=MappingProxyType({"auth": {"store": str(tmp_path / "u.sqlite")}})))
+    app = create_app(pinned_settings(warehouse,
+                              sections=({"auth": {"store": str(tmp_path / "u.sqlite")}})))
     UserStore(tmp_path / "u.sqlite").add_user("boss", PW, "leader")
     r = app.server.test_client().post("/auth/login", data={"username": "boss", "password": PW, "next": "/rankings"})
     assert r.status_code == 302 and r.headers["Location"] == "/rankings"
@@ -354,8 +353,8 @@ def test_proxy_header_is_trusted_only_from_the_proxy(app: dash.Dash) -> None:
 
 
 def test_proxy_header_is_off_by_default(warehouse: Path, tmp_path: Path) -> None:
-    app = create_app(Settings(warehouse=warehouse,
-                              sections=MappingProxyType({"auth": {"store": str(tmp_path / "u.sqlite")}})))
+    app = create_app(pinned_settings(warehouse,
+                              sections=({"auth": {"store": str(tmp_path / "u.sqlite")}})))
     UserStore(tmp_path / "u.sqlite").add_user("root", PW, "admin")
     for header in ("X-Remote-User", "Remote-User", "X-Forwarded-User"):
         r = app.server.test_client().get("/auth/me", headers={header: "root"})
@@ -383,8 +382,8 @@ def test_admin_audit_page_lists_events_as_text(app: dash.Dash, store_path: Path)
 
 @pytest.fixture
 def no_users_app(warehouse: Path, tmp_path: Path) -> Iterator[dash.Dash]:
-    yield create_app(Settings(warehouse=warehouse,
-                              sections=MappingProxyType({"auth": {"store": str(tmp_path / "empty.sqlite")}})))
+    yield create_app(pinned_settings(warehouse,
+                              sections=({"auth": {"store": str(tmp_path / "empty.sqlite")}})))
 
 
 def test_no_users_fails_closed_and_says_what_to_do(no_users_app: dash.Dash) -> None:

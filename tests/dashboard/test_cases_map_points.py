@@ -37,6 +37,9 @@ def test_point_store_lists_the_newest_located_cases_of_the_view(ctx: dash.Dash) 
                 args[col] = params[col]
         want = con.execute(f"SELECT case_id, category_code, lon, lat FROM cases WHERE {' AND '.join(where)} "
                            "ORDER BY reported_at DESC, case_id LIMIT 3000", args).fetchall()
+        if not want:  # e.g. the week view early on a Monday: no point layer, no store (not an empty one)
+            assert _by_id(page, "cv-points-data") == [] and _by_id(page, "cv-points") == [], params
+            continue
         (store,) = _by_id(page, "cv-points-data")
         assert store.data == {"tooltip": [f"{i} {c}" for i, c, _, _ in want], "lon": [r[2] for r in want],
                               "lat": [r[3] for r in want]}, params

@@ -55,13 +55,21 @@ def test_junk_gives_a_clear_message(params: dict[str, str], fragment: str) -> No
 def test_cascade_town_change_drops_the_old_grid() -> None:
     current = FilterState(unit="310118001G01")
     new = state_from_controls({"town": "310118002000", "grid": "310118001G01", "village": None, "period": "month"},
-                              "town", current)
+                              "town", current, today=TODAY)
     assert new.unit == "310118002000"
-    cleared = state_from_controls({"town": "310118002000", "grid": None, "period": "month"}, "grid", new)
+    cleared = state_from_controls({"town": "310118002000", "grid": None, "period": "month"}, "grid", new, today=TODAY)
     assert cleared.unit == "310118002000"
 
 
 def test_a_filter_change_clears_the_drill() -> None:
     current = FilterState(drill=Drill("day", "2026-11-03"))
-    new = state_from_controls({"period": "month", "category": "E01"}, "category", current)
+    new = state_from_controls({"period": "month", "category": "E01"}, "category", current, today=TODAY)
     assert new.drill is None and new.category == "E01"
+
+
+def test_custom_period_without_dates_starts_from_the_sites_month() -> None:
+    """Switching to 'custom' with no dates fills the month of the site's today (passed in), not the server's."""
+    new = state_from_controls({"period": "custom"}, "period", FilterState(), today=date(2028, 2, 29))
+    assert (new.start, new.end) == (date(2028, 2, 1), date(2028, 2, 29))
+    anchored = state_from_controls({"period": "custom"}, "period", FilterState(date=date(2027, 1, 1)), today=TODAY)
+    assert (anchored.start, anchored.end) == (date(2027, 1, 1), date(2027, 1, 31))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import dash
@@ -16,6 +17,7 @@ from dashboard.callbacks.home import render
 from dashboard.i18n import STRINGS, age_text, lang_of, t, t_or
 from etl.settings import Settings
 from metrics import status
+from tests.clock import pinned_settings
 from tests.dashboard.minimal_warehouse import build_minimal, site_now
 
 
@@ -104,13 +106,13 @@ def test_source_status_counts(ctx: dash.Dash):
     fresh = {f.key: f for f in status.freshness(tuple(extents.values()), site_now())}
     assert fresh["units"].state == "static"
     assert fresh["readings"].state == "ok"
-    # two days later every timed source is stale
-    later = {f.key: f for f in status.freshness(tuple(extents.values()), site_now().replace(year=site_now().year + 1))}
+    # a year later every timed source is stale
+    later = {f.key: f for f in status.freshness(tuple(extents.values()), site_now() + timedelta(days=366))}
     assert later["cases"].state == "stale" and later["readings"].state == "stale"
 
 
 def test_missing_warehouse_is_a_friendly_message(tmp_path: Path):
-    app = create_app(Settings(warehouse=tmp_path / "nothing" / "vitals.duckdb"))
+    app = create_app(pinned_settings(tmp_path / "nothing" / "vitals.duckdb"))
     with app.server.test_request_context("/"):
         out = render(lang="zh")
         assert isinstance(out, html.Div)
@@ -138,3 +140,20 @@ def test_connection_follows_the_snapshot_link(tmp_path: Path, settings: Settings
         assert m < n
         assert data.per_snapshot("n", lambda c: c.execute("SELECT count(*) FROM cases").fetchone()[0]) == m
         app.server.do_teardown_appcontext()
+
+
+def test_a_failed_load_shows_its_error():
+    import pandas as pd
+
+    from dashboard.callbacks.home import _runs_table
+
+    runs = pd.DataFrame({
+        "run_id": [2, 1], "kind": ["hotline", "hotline"], "source_system": ["t", "t"],
+        "status": ["failed", "succeeded"],
+        "rows_read": [0, 5], "rows_loaded": [0, 5], "rows_rejected": [0, 0],
+        "finished_at": pd.to_datetime(["2026-03-02 10:00", "2026-03-01 10:00"]),
+        "message": ["x.csv: empty file (no header, no rows)", '{"bad_timestamp": 1}'],
+    })
+    out = _text(_runs_table(runs, "en"))
+    assert '"Failed"' in out and "x.csv: empty file (no header, no rows)" in out
+    assert "bad_timestamp" not in out  # a success's reason counts are not an error message

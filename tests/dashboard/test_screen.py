@@ -67,12 +67,9 @@ def test_config_from_url(settings: Settings):
 @pytest.fixture
 def pinned(settings: Settings):
     """An app whose clock is pinned, so ages cannot tick over between two refreshes."""
-    from types import MappingProxyType
-
     from dashboard.app import create_app
-    from tests.dashboard.minimal_warehouse import site_now
 
-    app = create_app(replace(settings, sections=MappingProxyType({"site": {"now": site_now().isoformat()}})))
+    app = create_app(settings)
     with app.server.test_request_context("/"):
         yield app
         app.server.do_teardown_appcontext()
@@ -332,11 +329,12 @@ def test_warmer_rewarms_after_a_new_snapshot(tmp_path: Path):
 
     from dashboard import data
     from dashboard.app import create_app
+    from tests.clock import pinned_settings
     from tests.dashboard.minimal_warehouse import build_minimal, publish, site_now
 
     root = tmp_path / "wh"
     build_minimal(root)
-    app = create_app(Settings(warehouse=root / "vitals.duckdb"))
+    app = create_app(pinned_settings(root / "vitals.duckdb"))
     wh = data.warehouse(app.server)
     day_key = f"screen.day.{site_now().date().isoformat()}"
 
@@ -414,12 +412,12 @@ def test_station_bars_mark_the_ones_past_the_overview_as_extra():
     from dashboard.screen.model import StationRow, StationsView
 
     rows = tuple(StationRow(f"站{i:02d}联勤联动工作站", 0.5 + i / 100, 50 + i, 100) for i in range(30))
-    bars = _find(panels.stations_bars(StationsView(rows, 0, 30), "zh"), "scr-bar")
+    bars = _find(panels.stations_bars(StationsView(rows, 0, 30, 0.85), "zh"), "scr-bar")
     assert len(bars) == 24  # the stations view's capacity; the overview shows the first 12
     assert [b.className for b in bars] == ["scr-bar"] * 12 + ["scr-bar is-extra"] * 12
     assert [float(b.to_plotly_json()["props"]["data-value"]) for b in bars] == pytest.approx(
         [r.rate for r in rows[:24]])
-    box = panels.stations_bars(StationsView(rows, 0, 30), "zh")
+    box = panels.stations_bars(StationsView(rows, 0, 30, 0.85), "zh")
     assert box.style == {"--scr-bar-rows": "12", "--scr-bar-rows-tall": "24"}
 
 

@@ -5,11 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.settings import Settings
+from etl.settings import PROJECT_ROOT, Settings
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real"
-if not REAL.exists():  # the worktrees live next to ../shared; fall back to the absolute location
-    REAL = Path("/work/shared/data/real")
+# The public test data lives beside the repository, in ../shared (see its SOURCES.md).
+REAL = PROJECT_ROOT.parent / "shared" / "data" / "real"
 
 POLY = '{"type":"Polygon","coordinates":[[[121.0,31.0],[121.1,31.0],[121.1,31.1],[121.0,31.1],[121.0,31.0]]]}'
 

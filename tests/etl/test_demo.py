@@ -182,14 +182,23 @@ def test_a_second_demo_replaces_the_first_instead_of_mixing_with_it(tmp_path):
         con.close()
 
 
-def test_cli_generates_without_prompting_and_refuses_city(tmp_path, capsys):
-    from etl.demo.cli import main
+def test_cli_generates_without_prompting_and_refuses_city(tmp_path):
+    from typer.testing import CliRunner
 
-    assert main(["--scale", "tiny", "--generate-only", "--now", "2026-07-01T09:37", "--out", str(tmp_path)]) == 0
-    assert "cases" in capsys.readouterr().out
-    assert (tmp_path / "cases.parquet").exists()
-    assert main(["--scale", "city", "--generate-only", "--out", str(tmp_path / "city")]) == 2
-    assert "city" in capsys.readouterr().err
+    from dashboard.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["demo", "--scale", "tiny", "--generate-only", "--now", "2026-07-01T09:37",
+                             "--out", str(tmp_path)])
+    assert ok.exit_code == 0, ok.output
+    assert "cases" in ok.output
+    assert pd.read_parquet(tmp_path / "cases.parquet").reported_at.max() <= pd.Timestamp("2026-07-01 09:37")
+    city = runner.invoke(app, ["demo", "--scale", "city", "--generate-only", "--out", str(tmp_path / "city")])
+    assert city.exit_code == 2
+    assert "city" in city.output
+    bad = runner.invoke(app, ["demo", "--scale", "tiny", "--generate-only", "--now", "yesterday"])
+    assert bad.exit_code == 2
+    assert "yesterday" in bad.output
 
 
 @pytest.mark.parametrize("now", [NOW, datetime(2026, 11, 29, 3, 20), datetime(2027, 1, 1, 0, 40)])

@@ -18,10 +18,11 @@ value = "PM2.5"
 """
 
 
-def _load(tmp_path, warehouse, text: str):
+def _load(tmp_path, warehouse, text: str, skip: int = 0):
     load_files(warehouse, "sensors", [sensors_csv(tmp_path / "s.csv", [("CO", "air_co", "10", "")])],
                sensors_mapping())
-    return load_files(warehouse, "readings", [write(tmp_path / "r.csv", text)], readings_mapping(MAPPING))
+    mapping = readings_mapping(MAPPING.replace("[file]\n", f"[file]\nskip = {skip}\n"))
+    return load_files(warehouse, "readings", [write(tmp_path / "r.csv", text)], mapping)
 
 
 def test_reject_keeps_whole_row_raw_sentinel_and_physical_line(tmp_path, warehouse):
@@ -32,7 +33,7 @@ def test_reject_keeps_whole_row_raw_sentinel_and_physical_line(tmp_path, warehou
             "\n"                                                    # 6 blank
             "CO,2026-01-01 01:00,x,5\n"                             # 7 loaded
             "CO,2026-01-01 02:00,y,abc\n")                          # 8 not a number
-    rep = _load(tmp_path, warehouse, text)
+    rep = _load(tmp_path, warehouse, text, skip=2)
     assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (3, 1, 2)
     rows = query(warehouse, "SELECT line, field, raw_value, reason, raw_record FROM etl_reject ORDER BY line")
     assert [r[:4] for r in rows] == [(4, "PM2.5", "-200", "missing_required"), (8, "PM2.5", "abc", "bad_number")]

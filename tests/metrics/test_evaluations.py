@@ -47,7 +47,7 @@ def warehouse(march):
 
 def reference(con, kind: str, level: str, query: Query) -> pd.DataFrame:
     """The evaluation recomputed from indicator_table with pandas (the pre-evaluations() way)."""
-    from metrics.ranking import peer_groups
+    from metrics.peers import peer_groups
     from metrics.scores import DEFAULT_BANDS, DEPARTMENT_WEIGHTS, REGION_WEIGHTS, band_score, grade
 
     ids = (["registered", "due", "supervision_rate", "closure_rate", "ontime_closure_rate"] if kind == "region"

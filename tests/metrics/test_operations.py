@@ -150,3 +150,20 @@ def test_monthly_trend_in_one_scan(wh):
     assert cr.value.tolist()[2] == pytest.approx(5 / 8)
     assert df[df.metric_id == "registered"].value.tolist() == [4, 0, 5]
     assert not math.isnan(cr.value.tolist()[1])
+
+
+def test_cancelled_orders_are_out_of_closure(wh):
+    # By hand, March: c1 closed after 2 h, c2 after 6 h, x1 cancelled (closed the same minute, as US
+    # exports close a cancelled request), x2 cancelled and never closed, o1 open.
+    # Closure 2 closed / 3 live orders; median of 2 h and 6 h = 4 h; backlog o1 only.
+    order(wh, "c1", status="closed", closed_at="2026-03-03 12:00")
+    order(wh, "c2", status="closed", closed_at="2026-03-03 16:00")
+    order(wh, "x1", status="cancelled", closed_at="2026-03-03 10:01")
+    order(wh, "x2", status="cancelled")
+    order(wh, "o1", status="open")
+    v = indicator_values(wh, ["hotline_orders", "hotline_closure_rate", "hotline_close_p50", "hotline_backlog"],
+                         MARCH, overrides=NO)
+    assert v["hotline_orders"].value == 3
+    assert v["hotline_closure_rate"].value == pytest.approx(2 / 3)
+    assert v["hotline_close_p50"].value == pytest.approx(4.0)
+    assert v["hotline_backlog"].value == 1

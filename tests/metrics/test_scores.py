@@ -155,3 +155,11 @@ def test_bottom_flags_at_most_half_of_each_peer_group():
     # without peer groups the 14 ranked units form one group: the last 3
     flat = rank_frame(df, higher=True, bottom_n=3, by_peer=False).set_index("key")
     assert sorted(flat.index[flat["bottom"]]) == ["b1", "c1", "d1"]  # scores 1.1, 1.2, 1.3
+
+
+def test_target_of_is_the_declaration_or_the_sites_override():
+    from metrics import target_of
+
+    assert target_of("station_closure_rate", {}) == 0.85
+    assert target_of("station_closure_rate", {"indicators": {"station_closure_rate": {"target": 0.9}}}) == 0.9
+    assert target_of("registered", {}) is None

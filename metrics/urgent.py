@@ -1,0 +1,92 @@
+"""Urgent-case clocks (盈浦 plan: on site within 15 minutes, a first result within 1 hour).
+
+Both deadlines run from dispatch (派单), as ``urgent_arrival_rate`` / ``urgent_result_rate`` count
+them; a case not yet dispatched runs from its report, so the wall shows it at risk before the
+dispatch happens. At an instant ``now`` each deadline is
+
+- ``met``: done by the deadline;  ``late``: done after it (a breach, handled);
+- ``pending``: not done, more than the warning time left;  ``warn``: not done, less left (amber);
+- ``breached``: not done and past the deadline (red until done).
+
+``clocks`` is pure pandas over rows of cases, so the wall (the day's rows in memory, ``metrics.feed``)
+and ``urgent_clock_rows`` (the catalog denominator's rows, read by SQL) share one rule; a test checks
+that over a period the ``met`` counts equal the catalog's numerators.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .compiler import drill_sql, fact_table
+from .feed import DayRows, _active_alarms, _open_cases
+from .indicators import unit_level
+from .model import Aggregate
+from .query import Query
+
+ARRIVE = timedelta(minutes=15)
+RESULT = timedelta(minutes=60)
+WARN_ARRIVE = timedelta(minutes=5)  # amber in the last 5 of the 15 minutes
+WARN_RESULT = timedelta(minutes=15)  # and in the last 15 of the hour
+STATES = ("met", "late", "pending", "warn", "breached")
+SEVERITY = {"breached": 3, "late": 3, "warn": 2, "pending": 1, "met": 0}
+
+
+def _state(done: pd.Series, due: pd.Series, warn: timedelta, now: datetime) -> np.ndarray:
+    done_now = (done <= now).to_numpy(dtype=bool, na_value=False)
+    on_time = (done <= due).to_numpy(dtype=bool, na_value=False)
+    past = (due <= now).to_numpy(dtype=bool, na_value=False)
+    close = (due - warn <= now).to_numpy(dtype=bool, na_value=False)
+    return np.select([done_now & on_time, done_now, past, close], ["met", "late", "breached", "warn"], "pending")
+
+
+def clocks(cases: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """``cases`` (reported_at, dispatched_at, arrived_at, first_result_at, ...) with start_at, arrive_by,
+    result_by, arrival, result (states above), state (bad | warn | ok | done: the worse of the two)
+    and since_report_s at ``now``."""
+    out = cases.copy()
+    start = out["dispatched_at"].where(out["dispatched_at"].notna(), out["reported_at"])
+    out["start_at"] = start
+    out["arrive_by"] = start + ARRIVE
+    out["result_by"] = start + RESULT
+    out["arrival"] = _state(out["arrived_at"], out["arrive_by"], WARN_ARRIVE, now)
+    out["result"] = _state(out["first_result_at"], out["result_by"], WARN_RESULT, now)
+    worst = np.maximum(out["arrival"].map(SEVERITY).to_numpy(), out["result"].map(SEVERITY).to_numpy())
+    out["state"] = np.select([worst == 3, worst == 2, worst == 1], ["bad", "warn", "ok"], "done")
+    out["since_report_s"] = (now - out["reported_at"]).dt.total_seconds()
+    return out
+
+
+def urgent_clock_rows(con: duckdb.DuckDBPyConnection, query: Query, now: datetime) -> pd.DataFrame:
+    """The urgent cases the catalog's urgent rates count for the query (dispatched in its period), with
+    their clocks at ``now``."""
+    # the denominator's own rows (the drill of ``urgent_breaches``), every one of them
+    rows_sql, count_sql, params = drill_sql(fact_table("cases"), Aggregate("cases", ("urgent_dispatched",)), query,
+                                            unit_level(con, query.unit), None)
+    total = int(con.execute(count_sql, params).fetchone()[0])  # type: ignore[index]
+    return clocks(con.execute(rows_sql, {**params, "limit": total, "offset": 0}).df(), now)
+
+
+def urgent_tiles(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """What the wall counts down: every open urgent case reported by ``now`` and the case of every
+    sensor alarm active at ``now`` that became one (kind ``alarm``, ``alarm_title`` its sensor type),
+    in the query's subtree, with their ``clocks``; worst first (red, amber, running, done), then the
+    nearest deadline. "Open" is the snapshot's (closed_at unset), like the wall's other live counts."""
+    cases = _open_cases(rows, query, now, urgent_only=True)
+    alarms = _active_alarms(rows, query, now)
+    alarms = alarms[alarms["case_id"].notna().to_numpy(dtype=bool)]
+    born = rows.cases[rows.cases["case_id"].isin(alarms["case_id"]).to_numpy(dtype=bool)
+                      & rows.cases["is_open"].to_numpy(dtype=bool, na_value=False)]
+    out = pd.concat([cases, born[~born["case_id"].isin(cases["case_id"]).to_numpy(dtype=bool)]], ignore_index=True)
+    first_alarm = alarms.sort_values("started_at").drop_duplicates("case_id").set_index("case_id")["title"]
+    out["kind"] = np.where(out["case_id"].isin(first_alarm.index).to_numpy(dtype=bool), "alarm", "case")
+    out["alarm_title"] = out["case_id"].map(first_alarm)
+    out = clocks(out, now)
+    nearest = np.where(out["arrival"].isin(("pending", "warn")).to_numpy(dtype=bool), out["arrive_by"],
+                       out["result_by"])
+    order = {"bad": 0, "warn": 1, "ok": 2, "done": 3}
+    out = out.assign(_o=out["state"].map(order), _n=pd.to_datetime(nearest))
+    return out.sort_values(["_o", "_n", "case_id"]).drop(columns=["_o", "_n"]).reset_index(drop=True)

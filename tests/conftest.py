@@ -1,0 +1,28 @@
+"""Session-wide fixtures: THE test instant (``tests/clock.py``) and the one tiny demo warehouse.
+
+``tiny_warehouse`` is built once per run at the run's instant (the tiny demo through the real ETL);
+readers share it (every connection on it is read-only); a test that publishes snapshots of its own
+takes ``copy_warehouse(tiny_warehouse, root)``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests import clock
+from tests.dashboard.minimal_warehouse import build_warehouse
+
+
+@pytest.fixture(scope="session")
+def test_now() -> datetime:
+    """The run's instant (naive, site local time): what every test warehouse ends at and every app reads."""
+    return clock.NOW
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``vitals.duckdb`` link of the tiny demo built once for the run; open it read-only."""
+    return build_warehouse(tmp_path_factory.mktemp("tiny-warehouse"))
