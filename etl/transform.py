@@ -200,7 +200,8 @@ def _timestamp(expr: str, sql: Sql, formats: tuple[str, ...], zone: str | None, 
     if formats and with_offsets:
         # strptime with %z gives TIMESTAMPTZ for every format of the list; a naive match is then the
         # clock time read as UTC, so timezone('UTC', ...) gives that clock time back.
-        parsed = f"try_strptime({expr}, {sql.bind(list(formats))})"
+        # DuckDB's %z reads +00:00 / +0000 but not ISO's Z, which means +00:00.
+        parsed = f"try_strptime(regexp_replace(trim({expr}), 'Z$', '+00:00'), {sql.bind(list(formats))})"
         instant, naive = parsed, f"timezone('UTC', {parsed})"
     elif formats:
         instant, naive = "", f"try_strptime({expr}, {sql.bind(list(formats))})"
