@@ -296,6 +296,7 @@ def sensor_info(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str) ->
     where, params, _ = _scope(con, query, None)
     params["id"] = sensor_id
     df = con.execute(f"SELECT sensor_id, name, sensor_type, metric, uom, threshold_warning, threshold_alarm, "
+                     f"threshold_direction, threshold_low_warning, threshold_low_alarm, "
                      f"expected_interval_min, town_code, grid_code FROM sensors s WHERE {where} AND sensor_id = $id",
                      params).df()
     if df.empty:

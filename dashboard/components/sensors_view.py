@@ -138,7 +138,8 @@ def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
          "line": {"color": "#08519c"}},
     ]
     shapes, notes = [], []
-    for key, color in (("threshold_warning", COLORS["warning"]), ("threshold_alarm", COLORS["alarm"])):
+    for key, color in (("threshold_warning", COLORS["warning"]), ("threshold_alarm", COLORS["alarm"]),
+                       ("threshold_low_warning", COLORS["warning"]), ("threshold_low_alarm", COLORS["alarm"])):
         v = info.get(key)
         if v is None:
             continue
