@@ -126,3 +126,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int, server: str) 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # `python -m dashboard.cli` (the browser tests start servers this way)
+    main()

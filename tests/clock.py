@@ -40,10 +40,12 @@ def site_section() -> dict[str, str]:
     return {"now": NOW.isoformat(timespec="minutes")}
 
 
-def pinned_config(path: Path, extra_toml: str = "") -> Path:
+def pinned_config(path: Path, extra_toml: str = "", now: datetime | None = None) -> Path:
     """A ``vitals.toml`` at ``path`` whose ``[site] now`` is the run's instant (for served test apps),
-    followed by ``extra_toml`` (auth tests add their ``[auth]`` section)."""
-    path.write_text(f'[site]\nnow = "{NOW.isoformat(timespec="minutes")}"\n\n{extra_toml}', encoding="utf-8")
+    or ``now`` for a test that pins an instant of its own, followed by ``extra_toml`` (auth tests add
+    their ``[auth]`` section)."""
+    at = (now or NOW).isoformat(timespec="minutes")
+    path.write_text(f'[site]\nnow = "{at}"\n\n{extra_toml}', encoding="utf-8")
     return path
 
 

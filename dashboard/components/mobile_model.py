@@ -175,7 +175,7 @@ def own_standing(ctx: Ctx, bottom: int) -> RankRow | None:
 def stations(ctx: Ctx) -> Stations:
     sc = metrics.station_closure(ctx.con, ctx.query, previous=False)  # as /stations calls it
     df = sc.stations.sort_values(["value", "key"], na_position="last")
-    target = float(df["target"].dropna().iloc[0]) if df["target"].notna().any() else 0.85
+    target = float(sc.district.target)  # the declared target with the site's override, as /stations shows
     rows = tuple(StationRow(str(r["key"]), str(r["name"]), F.pct(r["value"]),
                             f"{F.num(r['numerator'])}/{F.num(r['denominator'])}",
                             None if pd.isna(r["meets_target"]) else bool(r["meets_target"]))

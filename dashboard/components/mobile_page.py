@@ -65,7 +65,9 @@ def document() -> flask.Response:
     page = (
         f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="color-scheme" content="light dark"><title>城运体征 · 手机版</title>'
+        # no icon request: a browser would otherwise fetch /favicon.ico (7 KB on a slow link)
+        '<meta name="color-scheme" content="light dark"><link rel="icon" href="data:,">'
+        "<title>城运体征 · 手机版</title>"
         f"<style>{CSS.read_text(encoding='utf-8')}</style></head>"
         f'<body class="cv-m-body">{static_html.render(_root(body, lang))}</body></html>'
     )

@@ -72,7 +72,7 @@ def period_chips(ctx: Ctx, today: date) -> html.Nav:
         (ctx.t("m.period.quarter"), href(ctx, period="quarter", date=None), st.period == "quarter"),
         (ctx.t("m.period.year"), href(ctx, period="year", date=None), st.period == "year"),
     ]
-    return _chips(items, ctx.t("filter.period"), "m-period")
+    return _chips(items, ctx.t("filter.period"), "m-periods")
 
 
 def header(ctx: Ctx, today: date) -> html.Header:
@@ -83,7 +83,8 @@ def header(ctx: Ctx, today: date) -> html.Header:
                   _link(ctx.t("m.lang"), href(ctx, **_same_view(ctx), lang=other), "cv-m-lang",
                         lang="en" if other else "zh-CN")],
                  className="cv-m-top"),
-        html.P(_period_label(ctx), className="cv-m-period", id="m-period"),
+        html.P([_period_label(ctx), html.Span(f" · {ctx.t('m.as_of', t=f'{M.now_at():%m-%d %H:%M}')}")],
+               className="cv-m-period", id="m-period"),
         period_chips(ctx, today),
     ], className="cv-m-header")
 

@@ -20,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +57,12 @@ class LiveServer:
 
 
 def start_server(warehouse: Path, log: Path, server: str = "waitress", workers: int = 2,
-                 auth_toml: str | None = None) -> LiveServer:
+                 auth_toml: str | None = None, now: datetime | None = None) -> LiveServer:
     """Serve ``warehouse`` with the site clock pinned at the run's instant (a ``vitals.toml`` beside
-    ``log``); auth off (``VITALS_AUTH=off``) unless ``auth_toml`` gives the config's ``[auth]`` section."""
+    ``log``; ``now``: a test's own instant); auth off (``VITALS_AUTH=off``) unless ``auth_toml`` gives the
+    config's ``[auth]`` section."""
     port = _free_port()
-    config = pinned_config(log.with_name(f"{log.stem}.vitals.toml"), auth_toml or "")
+    config = pinned_config(log.with_name(f"{log.stem}.vitals.toml"), auth_toml or "", now)
     env = {**os.environ, "VITALS_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1", "VITALS_CONFIG": str(config)}
     env.pop("VITALS_AUTH", None)
     if auth_toml is None:
