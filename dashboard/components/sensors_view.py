@@ -120,6 +120,23 @@ def _nulls(values: pd.Series) -> list[float | None]:
     return [None if v != v else float(v) for v in values]
 
 
+def _band(x: list[str], df: pd.DataFrame) -> dict[str, list[Any]]:
+    """The min-max band as closed shapes, one per stretch between gaps (along the maxima, back along the
+    minima): 'toself' fills each gap-separated piece on its own, where 'tonexty' bridged an outage."""
+    xs: list[Any] = []
+    ys: list[Any] = []
+    piece: list[int] = []
+    for i, gap in enumerate([*df["value"].isna(), True]):
+        if not gap:
+            piece.append(i)
+            continue
+        if piece:
+            xs += [x[j] for j in piece] + [x[j] for j in reversed(piece)] + [None]
+            ys += _nulls(df["hi"].iloc[piece]) + _nulls(df["lo"].iloc[piece[::-1]]) + [None]
+        piece = []
+    return {"x": xs, "y": ys}
+
+
 def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
     if info is None:
         return F.empty(ctx.t("sensors.pick"))
@@ -132,7 +149,7 @@ def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
     traces: list[dict[str, Any]] = [
         {"type": "scatter", "mode": "lines", "x": x, "y": _nulls(df["hi"]), "line": {"width": 0},
          "hoverinfo": "skip", "name": "max"},
-        {"type": "scatter", "mode": "lines", "x": x, "y": _nulls(df["lo"]), "line": {"width": 0}, "fill": "tonexty",
+        {"type": "scatter", "mode": "lines", **_band(x, df), "line": {"width": 0}, "fill": "toself",
          "fillcolor": "rgba(49,130,189,0.18)", "hoverinfo": "skip", "name": "min"},
         {"type": "scatter", "mode": "lines", "x": x, "y": _nulls(df["value"].round(3)), "name": ctx.t("sensors.mean"),
          "line": {"color": "#08519c"}},

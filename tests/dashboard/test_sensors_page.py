@@ -147,7 +147,8 @@ def test_chosen_sensor_series_with_threshold_lines(ctx: dash.Dash, raw: duckdb.D
     start, end = month_bounds()
     lo, hi = raw.execute("SELECT min(value), max(value) FROM sensor_readings WHERE sensor_id = ? AND ts >= ? "
                          "AND ts < ?", [sid, start, end]).fetchone()
-    assert min(fig["data"][1]["y"]) == pytest.approx(lo) and max(fig["data"][0]["y"]) == pytest.approx(hi)
+    band = [v for v in fig["data"][1]["y"] if v is not None]  # closed shapes split at gaps
+    assert min(band) == pytest.approx(lo) and max(fig["data"][0]["y"]) == pytest.approx(hi)
     assert sid in text(page)
 
 
@@ -253,3 +254,12 @@ def test_sensor_lists_link_the_first_list_max_devices_and_count_the_rest(ctx: da
     assert ul.children[-1].children == f"… +{n - sensors_view.LIST_MAX}"
     few = sensors_view._sensor_links(c, df.head(3), "x", lambda r: "")
     assert len(few.children) == 3 and "…" not in text(few)
+
+
+def test_band_is_one_closed_shape_per_stretch_between_gaps() -> None:
+    # two readings, an outage (the NaN row break_gaps inserts), one reading
+    df = pd.DataFrame({"value": [1.0, 2.0, float("nan"), 3.0], "lo": [0.5, 1.5, float("nan"), 2.5],
+                       "hi": [1.5, 2.5, float("nan"), 3.5]})
+    band = sensors_view._band(["a", "b", "gap", "c"], df)
+    assert band["x"] == ["a", "b", "b", "a", None, "c", "c", None]
+    assert band["y"] == [1.5, 2.5, 1.5, 0.5, None, 3.5, 2.5, None]
