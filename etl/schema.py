@@ -351,7 +351,7 @@ TABLES: tuple[Table, ...] = (
             _C("files", "VARCHAR", "JSON list of files"),
             _C("started_at", "TIMESTAMP", "start (UTC)"),
             _C("finished_at", "TIMESTAMP", "end (UTC)"),
-            _C("status", "VARCHAR", "succeeded | failed"),
+            _C("status", "VARCHAR", "running | succeeded | failed | deleted (its rows removed by `vitals etl delete`)"),
             _C("rows_read", "BIGINT", "rows read"),
             _C("rows_loaded", "BIGINT", "rows inserted or updated"),
             _C("rows_rejected", "BIGINT", "rows rejected"),
