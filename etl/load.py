@@ -390,11 +390,20 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
             extra_inner.append(f"{'true' if m.geometry_approximate else 'false'} AS __gapprox")
         outer.append("__gapprox")
 
+    # A wide file's value column (unpivot) is named in the reject by the column the value came from
+    # ("CO(GT)", not "concentration"), so its raw value can be found in the row as exported.
+    wide = m.unpivot.value if m.unpivot is not None and m.unpivot.name in types else None
+    if wide is not None:
+        extra_inner.append(f"CAST({q(m.unpivot.name)} AS VARCHAR) AS __upname")  # type: ignore[union-attr]
+
+    def label_sql(label: str) -> str:
+        return "__upname" if label == wide else sql.bind(label)
+
     def case(part: int) -> str:
         if not checks:
             return "NULL::VARCHAR"
         # reasons are SQL (bound values or a CASE), labels are bound here, raws are expressions
-        arms = " ".join(f"WHEN {c[0]} THEN {sql.bind(c[part]) if part == 2 else c[part]}" for c in checks)
+        arms = " ".join(f"WHEN {c[0]} THEN {label_sql(c[part]) if part == 2 else c[part]}" for c in checks)
         return f"(CASE {arms} ELSE NULL END)"
 
     # __r_source_system / __r_source_id must exist for the id template even if mapped under other names.

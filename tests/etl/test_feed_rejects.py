@@ -47,3 +47,19 @@ def test_plain_file_keeps_header_plus_k(tmp_path, warehouse):
     rep = _load(tmp_path, warehouse, 'id,when,t,"PM2.5"\nCO,2026-01-01 00:00,x,1\nCO,2026-01-01 01:00,x,zz\n')
     assert rep.rows_rejected == 1
     assert query(warehouse, "SELECT line, raw_value FROM etl_reject") == [(3, "zz")]
+
+
+def test_wide_station_reject_names_the_column_and_keeps_the_sentinel(tmp_path, warehouse):
+    # An hourly multi-pollutant station, one column per pollutant, -200 for a missing value.
+    s = sensors_csv(tmp_path / "s.csv", [("CO(GT)", "air_co", "10", ""), ("NO2(GT)", "air_no2", "200", "")])
+    load_files(warehouse, "sensors", [s], sensors_mapping())
+    f = write(tmp_path / "wide.csv", "when;CO(GT);NO2(GT)\n2004-03-10 18:00;2,6;-200\n2004-03-10 19:00;-200;101\n")
+    m = readings_mapping('[file]\ndelimiter = ";"\nnull_values = ["-200"]\n[numbers]\ndecimal = ","\n'
+                         '[unpivot]\ncolumns = ["CO(GT)", "NO2(GT)"]\nname = "pollutant"\nvalue = "v"\n'
+                         '[fields]\nsensor_id = { template = "st:{pollutant}" }\nts = "when"\nvalue = "v"\n')
+    rep = load_files(warehouse, "readings", [f], m)
+    assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (4, 2, 2)
+    assert query(warehouse, "SELECT line, field, raw_value, reason FROM etl_reject ORDER BY line") == [
+        (2, "NO2(GT)", "-200", "missing_required"), (3, "CO(GT)", "-200", "missing_required")]
+    assert query(warehouse, "SELECT sensor_id, value FROM sensor_readings ORDER BY ts") == [
+        ("st:CO(GT)", 2.6), ("st:NO2(GT)", 101.0)]
