@@ -1,4 +1,4 @@
-"""Online rate over the period, gaps, directions and "data as of" for sensor feeds (issue 23 items 4-6),
+"""Online rate over the period, gaps and directions for sensor feeds (issue 23 items 4 and 5),
 against hand computations."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import pytest
 from metrics import Period, Query, latest_readings, sensor_online
 from metrics import sensors_explore as SX
 from metrics.sensors import reporting
-from metrics.status import SourceExtent, data_as_of
 from tests.metrics.warehouse import insert, new_warehouse, with_path
 
 DAY = Query(Period.custom(date(2026, 7, 1), date(2026, 7, 1)))  # [Jul 1, Jul 2)
@@ -82,10 +81,3 @@ def test_states_follow_the_direction_in_sql_and_on_the_page(tmp_path, kw, values
     assert latest_readings(con, DAY, as_of=END).state.tolist() == states
     assert SX.sensor_status(con, DAY, as_of=END).state.tolist() == states
 
-
-def test_data_as_of_falls_back_to_the_latest_source_time():
-    ext = (SourceExtent("cases", "cases", 0, None, None, None),
-           SourceExtent("readings", "sensor_readings", 3, datetime(2026, 1, 1), datetime(2026, 7, 1, 23, 50), None))
-    assert data_as_of({}, ext) == "2026-07-01 23:50"
-    assert data_as_of({"data_now": "2026-07-02T00:00:00"}, ext) == "2026-07-02T00:00:00"
-    assert data_as_of({}, ext[:1]) is None
