@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         else:  # pragma: no cover - a convention slip, not a runtime condition
             log.warning("dashboard.callbacks.%s has no register(app)", mod.name)
     _setup_dash_now(app)
+    guard.install_csp(app, settings)
     return app
 
 

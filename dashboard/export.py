@@ -9,12 +9,28 @@ import pandas as pd
 import xlsxwriter
 
 Columns = Sequence[tuple[str, str]]  # (dataframe column, header)
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    """A text cell a spreadsheet will not run: OWASP's defence, a leading ``'`` before a formula
+    character (``=cmd|' /C calc'!A0`` → ``'=cmd|' /C calc'!A0``). Numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def to_csv(df: pd.DataFrame, columns: Columns) -> bytes:
-    """UTF-8 with BOM (Excel opens Chinese text correctly), Chinese headers, every row."""
-    out = df[[c for c, _ in columns]].rename(columns=dict(columns))
-    return out.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with BOM (Excel opens Chinese text correctly), Chinese headers, every row; text cells
+    made inert (``inert_cell``), headers included."""
+    out = df[[c for c, _ in columns]].rename(columns={c: inert_cell(h) for c, h in columns})
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map(inert_cell)
+    # CRLF rows (RFC 4180): the writer then quotes any field holding a CR or LF, which a bare-LF
+    # writer left unquoted (a CR in a name split the row in two when read back).
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(df: pd.DataFrame, columns: Columns, title: str, filters: Sequence[tuple[str, str]],
@@ -37,16 +53,17 @@ def write_sheet(wb: xlsxwriter.Workbook, name: str, df: pd.DataFrame, columns: C
     pct = wb.add_format({"num_format": "0.0%"})
     red = wb.add_format({"bg_color": "#F8D7DA"})
     red_pct = wb.add_format({"bg_color": "#F8D7DA", "num_format": "0.0%"})
-    ws.write(0, 0, title, bold)
+    # write_string everywhere text goes: xlsxwriter's write() would turn "=..." into a formula.
+    ws.write_string(0, 0, title, bold)
     r = 1
     for label, value in filters:
-        ws.write(r, 0, label)
-        ws.write(r, 1, value)
+        ws.write_string(r, 0, str(label))
+        ws.write_string(r, 1, str(value))
         r += 1
     r += 1
     header_row = r
     for j, (_, header) in enumerate(columns):
-        ws.write(r, j, header, head)
+        ws.write_string(r, j, header, head)
         ws.set_column(j, j, max(10, min(30, 2 * len(header) + 2)))
     flags = df[highlight].fillna(False).astype(bool).tolist() if highlight else [False] * len(df)
     for i, rec in enumerate(df[[c for c, _ in columns]].itertuples(index=False)):

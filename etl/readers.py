@@ -225,13 +225,13 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
                     own_tmp = tempfile.TemporaryDirectory(prefix="vitals-etl-")
                     tmpdir = Path(own_tmp.name)
                 src = _transcode(path, enc, tmpdir)
-            else:
-                check_utf8(path)
-            if src.name.lower().endswith(".gz"):
+            elif path.name.lower().endswith(".gz"):
                 if tmpdir is None:
                     own_tmp = tempfile.TemporaryDirectory(prefix="vitals-etl-")
                     tmpdir = Path(own_tmp.name)
-                src = _transcode(path, "utf-8", tmpdir)  # plain text for the header and tail checks
+                src = _transcode(path, "utf-8", tmpdir)  # checks the UTF-8; plain text for the header and tail
+            else:
+                check_utf8(path)
             delim = opts.delimiter or sniff_delimiter(_first_line(src))
             names = csv_columns(src, delim, opts.header)
             truncated_tail = _truncated_tail(src, delim, len(names))

@@ -83,7 +83,10 @@ def _last_loads(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, d
     return {str(k): v for k, v in rows if v is not None}
 
 
-def source_extents(con: duckdb.DuckDBPyConnection) -> tuple[SourceExtent, ...]:
+def source_extents(con: duckdb.DuckDBPyConnection, units: frozenset[str] | None = None) -> tuple[SourceExtent, ...]:
+    """Rows and time range per source; with ``units`` (a unit subtree), only the rows of those units
+    (a 街镇 user's data-status page must not show district totals). Sensor readings carry no unit:
+    they count through their sensor's."""
     tables = _tables(con)
     loads = _last_loads(con, tables)
     demo_load = loads.get("demo")
@@ -92,15 +95,35 @@ def source_extents(con: duckdb.DuckDBPyConnection) -> tuple[SourceExtent, ...]:
         if s.table not in tables:
             out.append(SourceExtent(s.key, s.table, 0, None, None, None))
             continue
-        if s.ts_column:
-            rows, first, last = con.execute(
-                f"SELECT count(*), min({s.ts_column}), max({s.ts_column}) FROM {s.table}"
-            ).fetchone()
-        else:
-            rows, first, last = con.execute(f"SELECT count(*), NULL, NULL FROM {s.table}").fetchone()
+        where, args = _unit_filter(con, s.table, units)
+        cols = f"count(*), min({s.ts_column}), max({s.ts_column})" if s.ts_column else "count(*), NULL, NULL"
+        got = con.execute(f"SELECT {cols} FROM {s.table} WHERE {where}", args).fetchone()
+        rows, first, last = got or (0, None, None)
         last_load = loads.get(s.kind) or demo_load
         out.append(SourceExtent(s.key, s.table, int(rows or 0), _as_dt(first), _as_dt(last), last_load))
     return tuple(out)
+
+
+UNIT_COLUMNS = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
+
+
+def _unit_filter(con: duckdb.DuckDBPyConnection, table: str, units: frozenset[str] | None) -> tuple[str, list[object]]:
+    """A WHERE clause (identifiers from our own schema, codes bound) keeping ``table``'s rows of ``units``."""
+    if units is None:
+        return "TRUE", []
+    codes = sorted(units)
+    if table == "org_unit":
+        return "unit_code IN (SELECT unnest(?::VARCHAR[]))", [codes]
+    if table == "sensor_readings":
+        inner, args = _unit_filter(con, "sensors", units)
+        return f"sensor_id IN (SELECT sensor_id FROM sensors WHERE {inner})", args
+    present = {str(r[0]) for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
+        [table]).fetchall()}
+    cols = [c for c in UNIT_COLUMNS if c in present]
+    if not cols:
+        return "FALSE", []  # rows that name no unit belong to no scope
+    return " OR ".join(f"{c} IN (SELECT unnest(?::VARCHAR[]))" for c in cols), [codes] * len(cols)
 
 
 def freshness(
@@ -143,8 +166,10 @@ def warehouse_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {str(k): str(v) for k, v in con.execute("SELECT key, value FROM warehouse_meta").fetchall()}
 
 
-def unit_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Org units per level."""
+def unit_counts(con: duckdb.DuckDBPyConnection, units: frozenset[str] | None = None) -> dict[str, int]:
+    """Org units per level (of ``units`` only, when given)."""
     if "org_unit" not in _tables(con):
         return {}
-    return {str(k): int(v) for k, v in con.execute("SELECT level, count(*) FROM org_unit GROUP BY level").fetchall()}
+    where, args = _unit_filter(con, "org_unit", units)
+    return {str(k): int(v) for k, v in
+            con.execute(f"SELECT level, count(*) FROM org_unit WHERE {where} GROUP BY level", args).fetchall()}

@@ -39,3 +39,9 @@ def unit_lineage(con: duckdb.DuckDBPyConnection, unit_code: str) -> tuple[str, .
 def unit_subtree(con: duckdb.DuckDBPyConnection, unit_code: str) -> frozenset[str]:
     """The unit and every unit below it."""
     return frozenset(str(r[0]) for r in con.execute(_SUBTREE, [unit_code]).fetchall())
+
+
+def unit_exists(con: duckdb.DuckDBPyConnection, unit_code: str) -> bool:
+    """Whether ``unit_code`` is a unit of the warehouse (a scope must name one)."""
+    row = con.execute("SELECT count(*) FROM org_unit WHERE unit_code = ?", [unit_code]).fetchone()
+    return row is not None and int(row[0]) > 0

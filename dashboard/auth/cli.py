@@ -49,6 +49,26 @@ def _password(confirm: bool = True) -> str:
     return first
 
 
+def _checked_scope(scope: str | None) -> str | None:
+    """The scope when it names a unit of the warehouse. A mistyped code would be a scope that holds
+    nothing — or, once a unit of that code is loaded, a scope nobody meant to grant."""
+    if scope is None:
+        return None
+    from metrics.connection import WarehouseMissing, open_readonly
+    from metrics.unit_scope import unit_exists
+
+    try:
+        con = open_readonly(load_settings().warehouse)
+    except WarehouseMissing as exc:
+        raise StoreError(f"cannot check scope {scope!r}: {exc}") from exc
+    try:
+        if not unit_exists(con, scope):
+            raise StoreError(f"scope {scope!r} is no unit of the warehouse (see org_unit.unit_code)")
+    finally:
+        con.close()
+    return scope
+
+
 def _fail(exc: Exception) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(1)
@@ -68,7 +88,7 @@ def add(
 ) -> None:
     """Add a user (asks for the password)."""
     try:
-        user = _store(store).add_user(username, _password(), role, scope, clearance, actor=ACTOR)
+        user = _store(store).add_user(username, _password(), role, _checked_scope(scope), clearance, actor=ACTOR)
     except StoreError as exc:
         raise _fail(exc) from exc
     typer.echo(f"added {user.username} ({user.role}, scope {user.scope or 'all'})")
@@ -123,7 +143,7 @@ def set_(
 ) -> None:
     """Change a user's role, scope and clearance (ends their sessions)."""
     try:
-        _store(store).set_role(username, role, scope, clearance, actor=ACTOR)
+        _store(store).set_role(username, role, _checked_scope(scope), clearance, actor=ACTOR)
     except StoreError as exc:
         raise _fail(exc) from exc
     typer.echo(f"{username}: {role}, scope {scope or 'all'}, {'clearance' if clearance else 'masked'}")
@@ -138,7 +158,7 @@ def token_create(
 ) -> None:
     """Create a screen token; open /screen?token=... on the wall."""
     try:
-        token, signed = _store(store).create_token(name, scope, days, actor=ACTOR)
+        token, signed = _store(store).create_token(name, _checked_scope(scope), days, actor=ACTOR)
     except StoreError as exc:
         raise _fail(exc) from exc
     typer.echo(f"token {token.token_id} for {token.name!r} (scope {token.scope or 'all'})")

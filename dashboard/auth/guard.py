@@ -3,13 +3,15 @@
 ``install(app, settings)`` adds a Flask ``before_request`` to ``app.server`` that runs before any
 Dash route, including ``/_dash-layout``, ``/_dash-dependencies`` and ``/_dash-update-component``:
 
-1. Who: a screen token in the URL (``?token=``), a user named by a trusted reverse-proxy header
-   (only from configured proxy addresses, off by default), or the session cookie. Nobody → the
-   sign-in page (pages) or 401 (Dash's XHR endpoints). With auth disabled in the config, the
-   explicit demo principal (admin role, whole warehouse, personal data masked).
-2. What: a page URL the role may not open → 403. A callback request is mapped to its page by the
-   module that defined the callback (``dashboard/callbacks/<page>.py`` or a page module) and by any
-   ``pathname`` it carries (the page router); a page the role may not open → 403.
+1. Who: a screen token in the URL (``?token=``, exchanged at once for an HttpOnly cookie and a
+   redirect to the same URL without it), a user named by a trusted reverse-proxy header (only from
+   configured proxy addresses, off by default), or the session cookie. Nobody → the sign-in page
+   (pages) or 401 (Dash's XHR endpoints). With auth disabled in the config, the explicit demo
+   principal (admin role, whole warehouse, personal data masked).
+2. What: a page URL the role may not open → 403. A callback request must match a registered
+   callback id for id and property for property (``callback_rules``), else 400; it is authorised
+   by the page its outputs belong to; a page the role may not open → 403. Every refusal of a
+   signed-in principal (and every cross-site POST) is written to the audit log (``refused``).
 3. The principal is put in ``flask.g`` for ``dashboard.access``, which clamps every query to the
    unit scope and masks rows: the data rules do not depend on this mapping being complete.
 
@@ -19,6 +21,7 @@ Cross-site POSTs are refused by an Origin / Sec-Fetch-Site check (the cookie is 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,17 +32,24 @@ import flask
 from markupsafe import escape
 
 from dashboard.access import EXTENSION, G_GUARDED, G_PRINCIPAL, AccessDenied, may_open
+from dashboard.auth import callback_rules
 from dashboard.auth.config import AuthConfig, load_auth_config
-from dashboard.auth.model import SHARED_PAGES, Principal, normalise_path
+from dashboard.auth.model import Principal, normalise_path
 from dashboard.auth.store import UserStore
 from etl.settings import Settings
 from metrics.query import QueryError
+
+log = logging.getLogger(__name__)
 
 LOGIN = "/auth/login"
 LOGOUT = "/auth/logout"
 ME = "/auth/me"
 # Served to anyone: the sign-in page needs the app's CSS and the renderer's bundles carry no data.
-PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico", LOGIN)
+# Matched exactly (``/auth/loginX`` is not public) or, for the two static folders, by prefix.
+PUBLIC_PATHS = frozenset({LOGIN, "/_favicon.ico"})
+PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
+CSP_CONFIG = "VITALS_CSP"
+MAX_CALLBACK_BODY = 1 << 20  # a real callback body is a few kB; 1 MB leaves room for a big filter state
 # Dash's JSON endpoints: answered with 401/403 JSON, never with a redirect to an HTML page.
 XHR_PREFIXES = ("/_dash-", "/_reload-hash")
 CALLBACK_PATH = "/_dash-update-component"
@@ -93,10 +103,73 @@ def install(app: dash.Dash, settings: Settings, units: UnitResolver | None = Non
     server.add_url_rule(LOGOUT, "vitals_logout", lambda: _logout(state), methods=["GET", "POST"])
     server.add_url_rule(ME, "vitals_me", lambda: _me())
     # A refusal or bad input raised inside a callback (an export for another unit asked by a crafted
-    # request) is an answer, not a server error: 403/400 with the message, never a 500.
-    server.register_error_handler(AccessDenied, lambda exc: _refuse(403, str(exc), xhr=True))
-    server.register_error_handler(QueryError, lambda exc: _refuse(400, str(exc), xhr=True))
+    # request) is an answer, not a server error: 403/400 with the message, audited, never a 500.
+    server.register_error_handler(AccessDenied, lambda exc: _refused(state, 403, str(exc)))
+    server.register_error_handler(QueryError, lambda exc: _refused(state, 400, str(exc)))
+    server.register_error_handler(Exception, lambda exc: _callback_error(state, exc))
     return state
+
+
+def _callback_error(state: AuthState, exc: Exception) -> Any:
+    """An exception escaping a callback: the request matched a registered callback (the guard
+    checked its shape) but carried values the callback could not take (a string for a row number,
+    an empty sort model). That is bad input — 400, audited — not a server fault to show as 500.
+    Outside callbacks, Flask's own handling stands."""
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    if isinstance(exc, HTTPException):
+        return exc
+    if flask.request.path != CALLBACK_PATH:
+        log.exception("unhandled error on %s", flask.request.path)
+        return InternalServerError()
+    log.warning("callback %s refused bad input: %r", _output_of_request(), exc, exc_info=exc)
+    return _refused(state, 400, "无效的回调输入 / invalid callback input")
+
+
+def _output_of_request() -> str:
+    body = flask.request.get_json(silent=True)
+    return str(body.get("output", ""))[:200] if isinstance(body, dict) else ""
+
+
+def _refused(state: AuthState, status: int, message: str) -> flask.Response:
+    """A refusal answered to a Dash XHR request, recorded in the audit log (who, what, why)."""
+    principal = flask.g.get(G_PRINCIPAL)
+    actor = principal.name if isinstance(principal, Principal) else None
+    if state.config.enabled:
+        detail = {"status": status, "reason": message[:300], "path": flask.request.path[:200],
+                  "method": flask.request.method}
+        if flask.request.path == CALLBACK_PATH:
+            detail["output"] = _output_of_request()
+        try:
+            state.store.audit(actor, "refused", flask.request.path[:200], detail, ip=_client_ip())
+        except Exception:  # the refusal stands even when the audit store is unwritable
+            log.exception("could not audit a refusal")
+    return _refuse(status, message, xhr=True)
+
+
+def content_security_policy(app: dash.Dash, tile_url: str | None = None) -> str:
+    """The policy every response carries: scripts only from this origin plus Dash's own inline
+    scripts by hash (the renderer's start-up and the inline clientside callbacks: computed after
+    every callback is registered), no plugins, no framing, forms and XHR to this origin only.
+    Styles allow inline attributes (React sets ``style``); they cannot run code. Images allow
+    ``data:`` (Leaflet's and Plotly's icons) and the wall's configured tile server."""
+    img = ["'self'", "data:", "blob:"]
+    if tile_url:
+        parts = urlsplit(tile_url)
+        host = parts.netloc.replace("{s}", "*")  # Leaflet's subdomain placeholder
+        if parts.scheme in ("http", "https") and host and "{" not in host:
+            img.append(f"{parts.scheme}://{host}")
+    scripts = ["'self'", *(f"'{h}'" for h in app.csp_hashes())]
+    return "; ".join([
+        "default-src 'self'", f"script-src {' '.join(scripts)}", "style-src 'self' 'unsafe-inline'",
+        f"img-src {' '.join(img)}", "font-src 'self' data:", "connect-src 'self'", "worker-src 'self' blob:",
+        "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
+def install_csp(app: dash.Dash, settings: Settings) -> None:
+    """Fix the policy once every callback is registered (the hashes cover the inline ones)."""
+    app.server.config[CSP_CONFIG] = content_security_policy(app, settings.tile_url)
 
 
 # -- who ------------------------------------------------------------------------------------------
@@ -157,54 +230,11 @@ def _is_page_path(path: str) -> bool:
     return normalise_path(path) in {normalise_path(p) for p in _page_paths().values()}
 
 
-def _callback_pages(state: AuthState, body: Any) -> list[str]:
-    """The page paths a callback request concerns: the page that defined the callback, and any
-    path it routes to. Unknown callbacks (the shell's) concern no page."""
-    if not isinstance(body, dict):
-        return []
-    paths: list[str] = []
-    cb = state.app.callback_map.get(str(body.get("output", "")))
-    func = cb.get("callback") if isinstance(cb, dict) else None
-    module = str(getattr(func, "__module__", "") or "")
-    if module.startswith(("dashboard.callbacks.", "dashboard.pages.", "pages.")):
-        page = _page_paths().get(module.rsplit(".", 1)[-1])
-        if page is not None:
-            paths.append(page)
-    pages = _page_paths()
-    for item in _flatten(body.get("inputs", [])) + _flatten(body.get("state", [])):
-        if item.get("property") == "pathname" and isinstance(item.get("value"), str):
-            paths.append(item["value"])
-        # Shared pattern-matching callbacks (dashboard/callbacks/pages_shared.py) serve every page;
-        # the page they act for is the "page" key of their component ids.
-        cid = item.get("id")
-        if isinstance(cid, dict) and isinstance(cid.get("page"), str):
-            paths.append(pages.get(cid["page"], "/" + cid["page"]))
-    return paths
-
-
-def _foreign_shared_page(state: AuthState, body: Any) -> str | None:
-    """A page key outside ``SHARED_PAGES`` in a request to the shared page callbacks, if any."""
-    if not isinstance(body, dict):
-        return None
-    cb = state.app.callback_map.get(str(body.get("output", "")))
-    func = cb.get("callback") if isinstance(cb, dict) else None
-    if str(getattr(func, "__module__", "")) != "dashboard.callbacks.pages_shared":
-        return None
-    for item in _flatten(body.get("inputs", [])) + _flatten(body.get("state", [])):
-        cid = item.get("id")
-        if isinstance(cid, dict) and "page" in cid and cid["page"] not in SHARED_PAGES:
-            return str(cid["page"])[:40]
-    return None
-
-
-def _flatten(items: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if isinstance(items, dict):
-        out.append(items)
-    elif isinstance(items, list):
-        for it in items:
-            out.extend(_flatten(it))
-    return out
+def _check_callback(state: AuthState, body: Any) -> callback_rules.Verdict:
+    """The pages a callback request acts for (``BadCallback`` when it is no registered callback).
+    The index is rebuilt per request: a few dozen callbacks, microseconds, and never stale."""
+    index = callback_rules.build_index(state.app.callback_map, _page_paths())
+    return callback_rules.check(index, body, _page_paths())
 
 
 def _refuse(status: int, message: str, xhr: bool) -> flask.Response:
@@ -212,7 +242,7 @@ def _refuse(status: int, message: str, xhr: bool) -> flask.Response:
         resp = flask.Response(json.dumps({"error": message}, ensure_ascii=False), status=status,
                               mimetype="application/json")
     else:
-        resp = flask.Response(_page(message, f'<p><a href="{LOGOUT}">退出 / sign out</a> · <a href="/">首页</a></p>'),
+        resp = flask.Response(_page(message, f'{_logout_form()}<p><a href="/">首页 / home</a></p>'),
                               status=status, mimetype="text/html")
     return resp
 
@@ -241,8 +271,14 @@ def _guard(state: AuthState) -> flask.Response | None:
     path = req.path
     xhr = path.startswith(XHR_PREFIXES)
     if req.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
-        return _refuse(403, "跨站请求被拒绝 / cross-site request refused", xhr=True)
+        return _refused(state, 403, "跨站请求被拒绝 / cross-site request refused")
     if path.startswith(PUBLIC_PREFIXES):
+        # Dash serves these from package folders; a dot segment is never one of its files (and
+        # made its resolver fail with a 500).
+        if ".." in path.split("/") or "\\" in path or "\x00" in path:
+            return _refuse(404, "not found", xhr=True)
+        return None
+    if path in PUBLIC_PATHS:
         return None
     principal, new_session = _authenticate(state)
     if principal is None:
@@ -251,22 +287,43 @@ def _guard(state: AuthState) -> flask.Response | None:
         target = req.full_path if req.query_string else path
         return flask.redirect(f"{LOGIN}?next={_quote_next(target)}")
     flask.g.setdefault(G_PRINCIPAL, principal)
+    if new_session is not None:
+        # The wall's token is exchanged for an HttpOnly session cookie and dropped from the URL at
+        # once, so no script on the page (nor a screenshot, nor the history) can read it.
+        flask.g.setdefault("vitals_new_session", new_session)
+        return flask.redirect(_without_token(), code=303)
     if path == CALLBACK_PATH:
-        body = req.get_json(silent=True)
-        foreign = _foreign_shared_page(state, body)
-        if foreign is not None:
-            return _refuse(403, f"无此页面 / no such page: {foreign}", xhr=True)
-        for page in _callback_pages(state, body):
+        if req.method != "POST":
+            return _refused(state, 405, "method not allowed")
+        if (req.content_length or 0) > MAX_CALLBACK_BODY:
+            return _refused(state, 413, "请求过大 / request too large")
+        try:
+            verdict = _check_callback(state, req.get_json(silent=True))
+        except callback_rules.BadCallback as exc:
+            return _refused(state, exc.status, f"无效的回调请求 / invalid callback request: {exc}")
+        for page in verdict.pages:
             if not may_open(principal.role, page):
-                return _refuse(403, f"无权访问 {page} / not allowed: {page}", xhr=True)
+                return _refused(state, 403, f"无权访问 {page} / not allowed: {page}")
     elif not xhr and path not in (LOGOUT, ME) and _is_page_path(path) and not may_open(principal.role, path):
+        _audit_page_refusal(state, principal, path)
         if principal.role == "screen":
             return flask.redirect(principal.home)
         return _refuse(403, f"无权访问 {path} / not allowed: {path}", xhr=False)
-    if new_session is not None:
-        # The wall's URL keeps the token for reloads; the cookie carries it to Dash's XHR calls.
-        flask.g.setdefault("vitals_new_session", new_session)
     return None
+
+
+def _audit_page_refusal(state: AuthState, principal: Principal, path: str) -> None:
+    state.store.audit(principal.name, "refused", path[:200],
+                      {"status": 403, "reason": "page not allowed for the role", "path": path[:200],
+                       "method": flask.request.method}, ip=_client_ip())
+
+
+def _without_token() -> str:
+    """The request's own URL (path and query) without ``token``."""
+    from urllib.parse import urlencode
+
+    rest = [(k, v) for k, v in flask.request.args.items(multi=True) if k != "token"]
+    return flask.request.path + ("?" + urlencode(rest) if rest else "")
 
 
 def _headers(resp: flask.Response) -> flask.Response:
@@ -275,7 +332,12 @@ def _headers(resp: flask.Response) -> flask.Response:
     if new_session and state is not None:
         _set_cookie(resp, state, new_session, TOKEN_SESSION_SECONDS)
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    csp = flask.current_app.config.get(CSP_CONFIG)
+    if csp:
+        resp.headers.setdefault("Content-Security-Policy", csp)
+    resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
     # The screen token travels in the URL: never leak it in a Referer.
     resp.headers.setdefault("Referrer-Policy", "no-referrer")
     if flask.request.path.startswith(("/_dash-update-component", "/_dash-layout", "/auth/")):
@@ -356,7 +418,16 @@ def _login(state: AuthState) -> flask.Response:
     return resp
 
 
+def _logout_form() -> str:
+    """Sign-out is a POST (a cross-site GET, an <img src>, must not end a session); the guard's
+    same-origin check refuses a POST from another site."""
+    return (f'<form method="post" action="{LOGOUT}" style="padding:0;background:none">'
+            '<button type="submit">退出 / sign out</button></form>')
+
+
 def _logout(state: AuthState) -> flask.Response:
+    if flask.request.method != "POST":
+        return flask.Response(_page("确认退出？ / sign out?", _logout_form()), mimetype="text/html")
     raw = flask.request.cookies.get(state.config.cookie_name)
     principal = flask.g.get(G_PRINCIPAL)
     if raw:

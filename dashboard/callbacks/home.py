@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import dash
 from dash import Input, Output, State, html
 
-from dashboard import data
+from dashboard import access, data
 from dashboard.i18n import age_text, t, t_or
 from dashboard.pages.home_ids import HomeIds
 from metrics import status
+from metrics.unit_scope import unit_subtree
 
 
 def register(app: dash.Dash) -> None:
@@ -38,12 +40,17 @@ def _fmt_int(value: object) -> str:
 @data.guarded()
 def render(lang: str = "zh") -> html.Div:
     cfg = data.settings()
-    extents = data.per_snapshot("status.extents", status.source_extents)
-    fresh = status.freshness(extents, data.site_now(cfg), cfg.section("freshness"))
     con = data.connection()
+    scope = access.current_principal().scope
+    # Everything on the page is of the principal's unit subtree; the ETL run log is of the whole
+    # warehouse, so only principals without a scope see it.
+    subtree = None if scope is None else unit_subtree(con, scope)
+    extents = data.per_snapshot_bounded("status.extents", scope or "", lambda c: status.source_extents(c, subtree),
+                                        limit=64)
+    fresh = status.freshness(extents, data.site_now(cfg), cfg.section("freshness"))
     meta = status.warehouse_meta(con)
-    units = status.unit_counts(con)
-    runs = status.recent_runs(con, 8)
+    units = status.unit_counts(con, subtree)
+    runs = status.recent_runs(con, 8) if scope is None else None
     site = cfg.site_name_en if lang == "en" else cfg.site_name_zh
     facts = html.Dl(
         className="cv-facts",
@@ -53,7 +60,8 @@ def render(lang: str = "zh") -> html.Div:
             html.Dt(t("home.snapshot", lang)),
             html.Dd(data.current_snapshot().name, className="cv-mono"),
             html.Dt(t("home.data_now", lang)),
-            html.Dd(meta.get("data_now") or meta.get("now") or "—"),
+            # the recorded 'now', else the last event the data holds (a historical export's end)
+            html.Dd(meta.get("data_now") or meta.get("now") or _when(data.data_end())),
             html.Dt(t("home.units", lang)),
             html.Dd(" · ".join(f"{t('level.' + k, lang)} {v:,}" for k, v in sorted(units.items(), key=_level_order))),
         ],
@@ -87,6 +95,8 @@ def _level_order(item: tuple[str, int]) -> int:
 
 
 def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
+    if runs is None:
+        return html.P(t("home.runs_scoped", lang), className="cv-muted")
     if runs.empty:
         return html.P(t("home.no_runs", lang), className="cv-muted")
     head = ["kind", "run_status", "read", "loaded_rows", "rejected", "finished"]
@@ -111,3 +121,7 @@ def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
         [html.Thead(html.Tr([html.Th(t(f"home.col.{h}", lang)) for h in head])), html.Tbody(body)],
         className="cv-table",
     )
+
+
+def _when(ts: datetime | None) -> str:
+    return "—" if ts is None else f"{ts:%Y-%m-%d %H:%M}"

@@ -20,6 +20,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.components import markup
 from dashboard.i18n import t, t_or
 from dashboard.pages.screen_ids import ScreenIds as S
 from dashboard.screen import model, panels, urgent
@@ -81,7 +82,7 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
             return
         out.update(zip(ids, values, strict=True))
 
-    run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang),))
+    run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang, model.data_ended()),))
     run((S.VITALS,), lambda: (panels.vitals(model.vitals(cfg, at), lang),))
 
     def stations() -> tuple[Any, ...]:
@@ -146,12 +147,12 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         p = f["properties"]
         label = t(f"feed.{p['kind']}", cfg.lang)
         title = t_or(f"sensor.{p['title']}", p["title"], cfg.lang) if p["kind"] == "alarm" else p["title"]
-        p["tooltip"] = f"{label}：{title}"
+        p["tooltip"] = markup.tooltip(label, title, sep="：")
         del p["title"]  # in the tooltip already; up to 400 markers are sent with every change
     parts = {
         "units": view.units,
         "markers": view.markers,
-        "legend": panels.legend(view, cfg.indicator, cfg.lang),
+        "legend": panels.legend(view, view.indicator, cfg.lang),
         "title": view.scope_name,
     }
     out = []

@@ -9,6 +9,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import data
+from dashboard.components import markup
 from metrics import geo
 
 # The case points travel as columns (tooltips, lons, lats) in a store beside the map and become GeoJSON
@@ -49,8 +50,8 @@ def unit_shapes(codes: list[str]) -> list[Shape]:
 def point_columns(points: pd.DataFrame) -> dict[str, list[Any]]:
     """The case points as the store carries them: one tooltip ("case id category code"), lon and lat
     per point, in the frame's order (``POINTS_JS`` makes each a GeoJSON point feature)."""
-    return {"tooltip": [f"{i} {c}" for i, c in zip(points["case_id"].tolist(), points["category_code"].tolist(),
-                                                   strict=True)],
+    return {"tooltip": [markup.tooltip(i, c) for i, c in zip(points["case_id"].tolist(),
+                                                              points["category_code"].tolist(), strict=True)],
             "lon": [float(x) for x in points["lon"].tolist()], "lat": [float(y) for y in points["lat"].tolist()]}
 
 
@@ -68,7 +69,7 @@ def unit_map(page: str, shapes: list[Shape], counts: dict[str, int], points: pd.
             lats.extend(ext[2:])
         n = int(counts.get(code, 0))
         features.append({"type": "Feature", "geometry": geom, "properties": {
-            "unit": code, "tooltip": f"{name}: {n:,}",
+            "unit": code, "tooltip": markup.tooltip(f"{name}: {n:,}"),
             "style": {"fillColor": _color(n, vmax), "color": "#34495e", "weight": 1, "fillOpacity": 0.75}}})
     layers: list[Any] = [dl.GeoJSON(id={"type": "cv-map", "page": page}, data={"type": "FeatureCollection",
                                                                                  "features": features})]

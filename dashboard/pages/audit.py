@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "login.ok": ("登录成功", "Signed in"), "login.failed": ("登录失败", "Sign-in failed"),
     "login.locked": ("账户锁定", "Account locked"), "login.disabled": ("停用账户尝试登录", "Disabled account tried"),
     "logout": ("退出登录", "Signed out"), "export": ("导出数据", "Export"),
+    "refused": ("请求被拒绝", "Request refused"),
     "user.add": ("新增用户", "User added"), "user.change": ("修改用户", "User changed"),
     "user.disable": ("停用用户", "User disabled"), "user.enable": ("启用用户", "User enabled"),
     "user.passwd": ("修改密码", "Password changed"), "token.create": ("创建大屏令牌", "Token created"),

@@ -223,7 +223,7 @@ def test_scoped_screen_token_map_shows_only_its_units(app: dash.Dash, store_path
                                                       warehouse: Path, town: Units) -> None:
     _, signed = UserStore(store_path).create_token("街镇屏", scope=town[0])
     c = app.server.test_client()
-    assert c.get(f"/screen?token={signed}").status_code == 200
+    assert c.get(f"/screen?token={signed}", follow_redirects=True).status_code == 200
     key = _key(app, f"{ScreenIds.MAP_UNITS}.data")
     body = {"output": key, "outputs": _outputs(key), "changedPropIds": [f"{ScreenIds.REFRESHED}.data"],
             "inputs": [{"id": ScreenIds.MAP_SCOPE, "property": "data", "value": None},

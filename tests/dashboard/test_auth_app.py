@@ -20,7 +20,7 @@ from dashboard.app import create_app
 from dashboard.auth.model import ROLES
 from dashboard.auth.store import UserStore
 from tests.clock import pinned_settings
-from tests.dashboard import auth_probe
+from tests.dashboard import auth_probe, callback_bodies
 from tests.dashboard.minimal_warehouse import copy_warehouse, publish
 
 PW = "correct horse battery"
@@ -178,10 +178,7 @@ def _page_of_callback(app: dash.Dash, key: str) -> str | None:
 
 
 def _generic_body(app: dash.Dash, key: str) -> dict[str, Any]:
-    cb = app.callback_map[key]
-    return {"output": key, "outputs": [], "changedPropIds": [],
-            "inputs": [{**i, "value": None} for i in cb.get("inputs", [])],
-            "state": [{**s, "value": None} for s in cb.get("state", [])]}
+    return callback_bodies.body_for(app, key)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -193,7 +190,8 @@ def test_every_role_against_every_callback(app: dash.Dash, role: str) -> None:
     page_callbacks = [k for k in keys if _page_of_callback(app, k) is not None]
     assert page_callbacks, "no page callbacks found: the mapping convention changed"
     for key in keys:
-        page = _page_of_callback(app, key)
+        shared = app.callback_map[key]["callback"].__module__.endswith(".pages_shared")
+        page = "/cases" if shared else _page_of_callback(app, key)  # the bodies name page "cases"
         r = c.post("/_dash-update-component", json=_generic_body(app, key))
         if page is not None and not allowed(role, page):
             assert r.status_code == 403, (role, key)
@@ -302,7 +300,9 @@ def test_login_page_escapes_next(app: dash.Dash) -> None:
 def test_logout_ends_the_session(app: dash.Dash) -> None:
     c = client_for(app, "boss")
     assert c.get("/auth/me").status_code == 200
-    c.get("/auth/logout")
+    c.get("/auth/logout")  # a GET (a cross-site <img src>) only asks; the session stays
+    assert c.get("/auth/me").status_code == 200
+    c.post("/auth/logout")
     assert c.get("/auth/me").status_code == 401
 
 
@@ -326,7 +326,12 @@ def test_screen_token_runs_the_wall_and_revocation_stops_it(app: dash.Dash, stor
     store = UserStore(store_path)
     token, signed = store.create_token("大厅主屏", scope=town[1])
     c = app.server.test_client()
-    r = c.get(f"/screen?token={signed}")
+    r = c.get(f"/screen?token={signed}&view=hotline")
+    # exchanged for an HttpOnly cookie and gone from the URL: no script on the wall can read it
+    assert r.status_code == 303 and r.headers["Location"] == "/screen?view=hotline"
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and signed not in cookie
+    r = c.get(r.headers["Location"])
     assert r.status_code == 200  # no sign-in prompt
     assert r.headers["Referrer-Policy"] == "no-referrer"
     me = c.get("/auth/me").json
@@ -401,7 +406,7 @@ def test_shared_page_callbacks_are_guarded_by_the_page_in_their_ids(app: dash.Da
     key = next(k for k, cb in app.callback_map.items()
                if "callback" in cb and any(i.get("property") == "getRowsRequest" for i in cb.get("inputs", [])))
     body = {
-        "output": key, "outputs": [], "changedPropIds": [],
+        "output": key, "outputs": callback_bodies.body_for(app, key, "cases")["outputs"], "changedPropIds": [],
         "inputs": [[{"id": {"type": "cv-rows", "page": "cases", "table": "cases"}, "property": "getRowsRequest",
                      "value": {"startRow": 0, "endRow": 100}}]],
         "state": [{"id": {"type": "cv-state", "page": "cases"}, "property": "data", "value": ""},
