@@ -205,6 +205,27 @@ def watch_command(
             raise typer.Exit(1)
 
 
+@app.command("delete")
+def delete(
+    kind: Annotated[str, typer.Argument(help="kind the run loaded (readings, cases, ...)")],
+    run: Annotated[int, typer.Option("--run", help="run id to remove (vitals etl info / the data-status page)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Remove the rows a bad load wrote, in a new snapshot; the deletion is recorded as a run."""
+    from etl.delete_run import DeleteError, delete_run
+    from etl.snapshots import writer
+
+    with _clean_errors():
+        wh, settings = _warehouse(warehouse)
+        try:
+            with writer(wh, settings) as con:  # type: ignore[arg-type]
+                rep = delete_run(con, kind, run)
+        except DeleteError as exc:
+            raise _fail(str(exc)) from None
+    _out().print(f"run {rep.run_id}: deleted {rep.rows_deleted:,} {kind} row(s) of run {rep.deleted_run}"
+                 + (f"; derived alarms changed: {rep.alarms_changed}" if kind == "readings" else ""))
+
+
 def _summary(report: object, seconds: float) -> None:
     from etl.load import LoadReport
 
