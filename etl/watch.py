@@ -8,7 +8,7 @@ is still copying it changes both), oldest first. Each file is its own load (``et
 nothing, a failure is recorded as a failed run and leaves the previous data published) and gets one
 progress line; it is then moved to ``DIR/loaded/``, or to ``DIR/failed/`` with ``<name>.error.txt``
 beside it. Loads are idempotent (upserts by natural key), so a file loaded by a watcher killed before
-the move is simply loaded again, unchanged, by the next one.
+the move is loaded again by the next one and changes no row.
 
     [[route]]
     pattern = "cases-*.csv"

@@ -59,6 +59,30 @@ def test_files_load_in_landing_order_once_still_and_move_aside(tmp_path: Path, w
     assert w.poll() == []  # nothing is loaded twice
 
 
+def test_a_file_landing_again_changes_no_row(tmp_path: Path, warehouse: Path) -> None:
+    """What a watcher killed after publishing but before moving the file sees on restart."""
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    w = _watcher(incoming, warehouse, [])
+    _land(demo_units(incoming / "units-0900.parquet"), T0)
+    _land(demo_cases(incoming / "cases-0905.parquet", ["reported", "closed"], [None, "2026-01-01 12:00"]), T0 + 60)
+    w.poll()
+    first = w.poll()
+    again = incoming / "cases-0905.parquet"
+    again.write_bytes((incoming / "loaded" / "cases-0905.parquet").read_bytes())
+    _land(again, T0 + 60)
+    w = _watcher(incoming, warehouse, [])  # a new process
+    w.poll()
+    (second,) = w.poll()
+    assert first[1].report is not None and first[1].report.files[0].inserted == 2
+    assert second.ok and second.report is not None
+    assert (second.report.files[0].inserted, second.report.files[0].updated) == (0, 0)
+    assert second.report.files[0].unchanged == 2
+    assert _count(warehouse, "SELECT count(*) FROM cases") == 2
+    assert sorted(p.name for p in (incoming / "loaded").iterdir()) == ["cases-0905.1.parquet", "cases-0905.parquet",
+                                                                       "units-0900.parquet"]
+
+
 def test_a_file_still_growing_waits_and_a_bad_file_fails_alone(tmp_path: Path, warehouse: Path) -> None:
     incoming = tmp_path / "in"
     incoming.mkdir()
