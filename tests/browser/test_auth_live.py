@@ -381,7 +381,7 @@ def test_browser_admin_menu_lists_audit(live: Live, context: Any) -> None:
     page.fill("input[name=password]", PW)
     page.click("button[type=submit]")
     page.wait_for_selector("#shell-nav-links a", timeout=20_000)
-    page.wait_for_function("document.querySelector('#shell-nav-links').innerText.includes('审计')")
+    page.wait_for_function("() => document.querySelector('#shell-nav-links').innerText.includes('审计')")
 
 
 @pytest.mark.browser

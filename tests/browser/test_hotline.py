@@ -24,7 +24,7 @@ def fig(role: str) -> str:
 def test_hotline_renders_and_a_category_click_filters_every_panel(open_page):
     page = open_page("/hotline?period=quarter")
     page.wait_for_selector("#hotline-kpis", timeout=20_000)
-    page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 3", timeout=20_000)
+    page.wait_for_function(f"() => document.querySelectorAll('{PLOTS}').length >= 3", timeout=20_000)
     page.wait_for_selector(f"{fig('category')} .point path", timeout=20_000)
     page.wait_for_selector(".leaflet-interactive", state="attached", timeout=20_000)
     shot(page, "pages-hotline")

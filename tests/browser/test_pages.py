@@ -66,7 +66,7 @@ def test_rankings_page_and_selection(open_page):
 def test_stations_page(open_page):
     page = open_page("/stations")
     page.wait_for_selector("#stations-meeting", timeout=20_000)
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=20_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=20_000)
     assert page.locator(".js-plotly-plot").count() >= 4
     shot(page, "pages-stations")
 

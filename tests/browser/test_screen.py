@@ -78,7 +78,7 @@ def test_screen_renders_at_wall_sizes(open_page, width, height):
       return Math.max(w / m.width, h / m.height);
     }"""
     # the map fits itself once the grid has sized it: on a loaded machine that can come after the first paint
-    page.wait_for_function(f"({fit_js})() >= 0.75", timeout=20_000)
+    page.wait_for_function(f"() => ({fit_js})() >= 0.75", timeout=20_000)
     fill = page.evaluate(fit_js)
     assert 0.75 <= fill <= 1.02, fill
     # the below-target list sits under the dimension tiles and inside its panel, every row whole
@@ -154,11 +154,11 @@ def test_drill_into_a_town_and_back(open_page):
     n_before = page.locator(".scr-leaflet path.scr-unit").count()
     # a DOM click on the polygon itself: since the first paint the marker cluster can sit over its centre
     page.locator(".scr-leaflet path.scr-unit").first.dispatch_event("click")
-    page.wait_for_function(f"document.getElementById('scr-map-title').innerText !== {before!r}", timeout=15_000)
+    page.wait_for_function(f"() => document.getElementById('scr-map-title').innerText !== {before!r}", timeout=15_000)
     expect(page.locator("#scr-map-back")).to_be_visible()
     shot(page, "screen-drill-town")
     page.click("#scr-map-back")
-    page.wait_for_function(f"document.getElementById('scr-map-title').innerText === {before!r}", timeout=15_000)
+    page.wait_for_function(f"() => document.getElementById('scr-map-title').innerText === {before!r}", timeout=15_000)
     expect(page.locator(".scr-leaflet path.scr-unit")).to_have_count(n_before)
 
 
@@ -189,7 +189,7 @@ def test_refresh_picks_up_a_new_snapshot(browser, tmp_path: Path):
 
         publish(root, add_urgent)
         page.wait_for_function(
-            f"parseInt(document.querySelectorAll('.scr-kpi')[2].querySelector('.scr-kpi-value').innerText"
+            f"() => parseInt(document.querySelectorAll('.scr-kpi')[2].querySelector('.scr-kpi-value').innerText"
             f".replace(/,/g, '')) === {before + 7}", timeout=20_000)
         assert page.locator("#scr-warning").inner_text() == ""
         shot(page, "screen-after-refresh")
