@@ -70,7 +70,9 @@ def test_clocks_count_what_the_catalog_rates_count(fixture: tuple[Path, dict[str
     root, _ = fixture
     con = duckdb.connect(str(root / "vitals.duckdb"), read_only=True)
     try:
-        last_month = Period.containing("month", NOW.date().replace(day=1) - timedelta(days=1))
+        # the last month that ended an hour before NOW (every deadline in it past): at 00:10 on the 1st
+        # the month that just ended still holds cases minutes old
+        last_month = Period.containing("month", (NOW - timedelta(hours=1)).date().replace(day=1) - timedelta(days=1))
         for period in (last_month, Period(NOW - timedelta(days=7), NOW - timedelta(hours=1))):
             q = Query(period)
             rows = urgent_clock_rows(con, q, NOW)
