@@ -30,7 +30,7 @@ _CODE = re.compile(r"^[A-Za-z0-9_\-.]{1,40}$")
 # digits and the punctuation category names use; no quotes, '&', '=' or control characters.
 _TEXT = re.compile(r"^[\w\-.·、/()（） ]{1,40}$")
 KNOWN_PARAMS = {"unit", "period", "date", "start", "end", "category", "source", "urgency", "status", "drill", "lang",
-                "level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m"}
+                "level", "measure", "sel", "sensor", "bottom", "order", "hot_n", "hot_m"}
 HOT_N = (2, 50)  # hotline repeat complaints: at least n orders (hot_n=) ...
 HOT_M = (1, 365)  # ... within m days (hot_m=)
 
