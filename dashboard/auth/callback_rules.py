@@ -125,7 +125,7 @@ def _is_pattern(spec_id: Any) -> bool:
     return isinstance(spec_id, dict) and any(v in WILDCARDS for v in spec_id.values())
 
 
-def _entries(spec: Spec, item: Any, what: str, with_value: bool) -> list[dict[str, Any]]:
+def _entries(spec: Spec, item: Any, what: str) -> list[dict[str, Any]]:
     """The concrete ``{id, property[, value]}`` entries a request gives for one registered spec."""
     spec_id, prop = spec
     many = isinstance(item, list)
@@ -137,17 +137,15 @@ def _entries(spec: Spec, item: Any, what: str, with_value: bool) -> list[dict[st
     for e in entries:
         if not isinstance(e, dict) or e.get("property") != prop or not _id_fits(spec_id, e.get("id")):
             raise BadCallback(f"{what}: id or property does not match the callback")
-        if with_value and "value" not in e and not many:
-            raise BadCallback(f"{what}: no value")
     return entries
 
 
-def _matched(specs: tuple[Spec, ...], items: Any, what: str, with_value: bool) -> list[dict[str, Any]]:
+def _matched(specs: tuple[Spec, ...], items: Any, what: str) -> list[dict[str, Any]]:
     if not isinstance(items, list) or len(items) != len(specs):
         raise BadCallback(f"{what}: expected {len(specs)} item(s)")
     out: list[dict[str, Any]] = []
     for spec, item in zip(specs, items, strict=True):
-        out.extend(_entries(spec, item, what, with_value))
+        out.extend(_entries(spec, item, what))
     return out
 
 
@@ -161,9 +159,10 @@ def check(index: Mapping[str, Registered], body: Any, page_paths: Mapping[str, s
         raise BadCallback("unknown callback")
     outputs = body.get("outputs")
     out_items = outputs if len(reg.outputs) > 1 else [outputs]
-    entries = _matched(reg.outputs, out_items, "outputs", with_value=False)
-    inputs = _matched(reg.inputs, body.get("inputs"), "inputs", with_value=True)
-    state = _matched(reg.state, body.get("state", []), "state", with_value=True)
+    # (a property the component does not have yet is sent without "value": not an error)
+    entries = _matched(reg.outputs, out_items, "outputs")
+    inputs = _matched(reg.inputs, body.get("inputs"), "inputs")
+    state = _matched(reg.state, body.get("state", []), "state")
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or len(changed) > MAX_ITEMS or not all(isinstance(c, str) for c in changed):
         raise BadCallback("changedPropIds")

@@ -135,6 +135,7 @@ def _refused(state: AuthState, status: int, message: str) -> flask.Response:
     """A refusal answered to a Dash XHR request, recorded in the audit log (who, what, why)."""
     principal = flask.g.get(G_PRINCIPAL)
     actor = principal.name if isinstance(principal, Principal) else None
+    log.info("refused %s %s for %s: %s", status, flask.request.path, actor, message)
     if state.config.enabled:
         detail = {"status": status, "reason": message[:300], "path": flask.request.path[:200],
                   "method": flask.request.method}
@@ -159,7 +160,7 @@ def content_security_policy(app: dash.Dash, tile_url: str | None = None) -> str:
         host = parts.netloc.replace("{s}", "*")  # Leaflet's subdomain placeholder
         if parts.scheme in ("http", "https") and host and "{" not in host:
             img.append(f"{parts.scheme}://{host}")
-    scripts = ["'self'", *(f"'{h}'" for h in app.csp_hashes())]
+    scripts = ["'self'", *app.csp_hashes()]  # already quoted: "'sha256-…'"
     return "; ".join([
         "default-src 'self'", f"script-src {' '.join(scripts)}", "style-src 'self' 'unsafe-inline'",
         f"img-src {' '.join(img)}", "font-src 'self' data:", "connect-src 'self'", "worker-src 'self' blob:",
