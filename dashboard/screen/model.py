@@ -54,6 +54,8 @@ class VitalsView:
     delta: float | None
     dimensions: tuple[Dimension, ...]
     watch: tuple[Watch, ...] = ()  # the signs furthest below target, worst first
+    missed: int = 0  # signs below target (metric score < 1), named beside the CityScore ...
+    scored: int = 0  # ... out of the signs that have a value
 
 
 @dataclass(frozen=True)
@@ -183,8 +185,9 @@ def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
     below = sorted((s for s in vs.signs if s.score is not None and s.score < 1), key=lambda s: (s.score, s.metric_id))
     watch = tuple(Watch(s.metric_id, s.name_en if en else s.name_zh, _num(s.value), _num(s.target), _status(s.status))
                   for s in below[:WATCH_MAX])
+    scored = sum(1 for s in vs.signs if s.score is not None)
     return VitalsView(_num(vs.overall), _status(vs.status), _diff(_num(vs.overall), _num(vs.previous_overall)),
-                      dims, watch)
+                      dims, watch, len(below), scored)
 
 
 def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:

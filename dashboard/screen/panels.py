@@ -13,6 +13,7 @@ from dashboard.i18n import age_text, t, t_or
 from dashboard.screen.model import MapView, RankingView, StationsView, VitalsView
 from metrics import status
 from metrics.feed import Backlog
+from metrics.scores import GRADES
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 FG = "#d8e6f5"
@@ -72,7 +73,11 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
         [html.Div(t("scr.overall", lang), className="scr-score-label"),
          html.Div(_fmt(view.overall, 2),
                   className="scr-score-value"),
-         _delta(view.delta, lang)],
+         _delta(view.delta, lang),
+         # a green mean can hide failing signs: say how many miss their target, beside the score
+         html.Div(t("scr.missed", lang, n=view.missed, m=view.scored),
+                  className="scr-score-missed " + ("is-bad" if view.missed else "is-good"),
+                  **{"data-missed": str(view.missed), "data-scored": str(view.scored)})],
         className=f"scr-score is-{view.status}",
     )
     tiles = [
@@ -212,6 +217,13 @@ def stations_summary(view: StationsView, lang: str) -> list[Any]:
     ]
 
 
+def rank_baseline(scores: Sequence[float]) -> float:
+    """Where the ranking bars start: the highest grade line (A 90, B 75, C 60, D 40) at or below the
+    lowest score shown, so bars of 82.8 and 91.0 differ visibly instead of both filling a 0–100 track."""
+    low = min(scores, default=0.0)
+    return next((float(b) for b, _ in GRADES if b <= low), 0.0)
+
+
 def ranking(view: RankingView, lang: str) -> list[Any]:
     def col(title: str, items: Sequence[tuple[str, float | None]], cls: str, start: int, step: int) -> html.Div:
         return html.Div([
@@ -219,7 +231,7 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
             html.Ol([html.Li([html.Span(str(start + step * i), className="scr-rank-n"),
                               html.Span(name, className="scr-rank-name", title=name),
                               html.Div(html.Div(className="scr-rank-fill",
-                                                style={"width": _pct_of(score or 0.0, top)}),
+                                                style={"width": _pct_of((score or base) - base, top - base)}),
                                        className="scr-rank-track"),
                               html.Span(_fmt(score, 1), className="scr-rank-score")],
                              **{"data-value": "" if score is None else f"{score:.6g}"})
@@ -227,8 +239,11 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
         ], className=f"scr-rank-col {cls}")
 
     n = view.total or (len(view.top) + len(view.bottom))
-    top = max([s for _, s in (*view.top, *view.bottom) if s is not None] + [1e-9])
-    return [col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
+    shown = [s for _, s in (*view.top, *view.bottom) if s is not None]
+    top = max([*shown, 100.0])
+    base = rank_baseline(shown)
+    return [html.Div(t("scr.ranking.base", lang, v=f"{base:g}"), className="scr-rank-base"),
+            col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom", max(n, 1), -1)]
 
 

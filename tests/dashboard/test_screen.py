@@ -431,3 +431,37 @@ def test_feed_names_known_sensor_types_and_shows_unknown_ones_as_stored():
                        "age_minutes": [5.0, 6.0, 7.0], "unit_zh": ["村一", "村二", "村三"], "unit_en": [None] * 3})
     texts = [n.children for n in _find(panels.feed(df, "zh"), "scr-feed-text")]
     assert texts == ["烟感 · 村一", "telemetry · 村二", "占道经营 · 村三"]
+
+
+def test_wall_says_how_many_signs_miss_target_beside_the_score(ctx: dash.Dash, settings: Settings):
+    """"6/14 项未达标" next to the CityScore: counted here from the raw indicator values (score < 1)."""
+    import metrics
+    from dashboard import data
+    from dashboard.screen import panels
+
+    cfg = parse({}, settings)
+    at = model.now(cfg)
+    values = metrics.indicator_values(data.connection(), list(metrics.VITAL_SIGNS), model.rolling_query(cfg, at))
+    rated = {m: v for m, v in values.items() if v.value is not None and v.target is not None}
+    below = [m for m, v in rated.items()
+             if (v.value < v.target if v.direction == "higher" else v.value > v.target)]
+    view = model.vitals(cfg, at)
+    assert (view.missed, view.scored) == (len(below), len(rated))
+    assert 0 < view.missed < view.scored  # the fixture has both kinds: the count is exercised
+    (badge,) = _find(panels.vitals(view, "zh"), "scr-score-missed")
+    assert badge.children == f"{len(below)}/{len(rated)} 项未达标" and "is-bad" in badge.className
+    (en,) = _find(panels.vitals(view, "en"), "scr-score-missed")
+    assert en.children == f"{len(below)} of {len(rated)} signs below target"
+
+
+def test_ranking_bars_start_at_a_grade_line():
+    """Bars from the highest grade line at or below the lowest score shown, not from zero."""
+    from dashboard.screen import panels
+
+    assert panels.rank_baseline([82.8, 91.0]) == 75 and panels.rank_baseline([95.0]) == 90
+    assert panels.rank_baseline([30.0, 99.0]) == 0 and panels.rank_baseline([]) == 0
+    view = model.RankingView((("甲", 91.0),), (("乙", 82.8),), "town", 2)
+    tree = panels.ranking(view, "zh")
+    widths = [f.style["width"] for f in _find(tree, "scr-rank-fill")]
+    assert widths == ["64.0%", "31.2%"]  # (91 − 75) / 25, (82.8 − 75) / 25
+    assert "75" in _find(tree, "scr-rank-base")[0].children
