@@ -68,8 +68,11 @@
     },
     markerPoint: function (feature, latlng) {
       var p = feature.properties || {};
-      var colour = p.kind === "case" ? "#ff5a4e" : (p.severity === "alarm" ? "#ff9f1a" : "#f2d232");
-      return L.circleMarker(latlng, {className: "scr-marker", radius: 7, color: "#101820", weight: 1.5, fillColor: colour, fillOpacity: 0.95});
+      // colour by class (assets/screen.css .scr-marker.is-*, the legend uses the same classes); in
+      // Leaflet's marker pane, above the overlay pane, so redrawn unit polygons never cover a marker
+      var kind = p.kind === "case" ? "is-case" : (p.severity === "alarm" ? "is-alarm" : "is-warning");
+      return L.circleMarker(latlng, {className: "scr-marker " + kind, pane: "markerPane", radius: 9,
+                                     color: "#101820", weight: 2, fillOpacity: 0.95});
     }
   };
 

@@ -291,6 +291,10 @@ def duty(df: pd.DataFrame, lang: str) -> list[Any]:
     return [*note, html.Table([html.Thead(head), html.Tbody(rows)], className="scr-duty")]
 
 
+# the map's marker kinds (assets/screen.js markerPoint): open urgent case, alarm, warning; a cluster of them
+MARKER_KINDS = ("case", "alarm", "warning", "cluster")
+
+
 def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
     """Colour classes of the map; with few distinct values only the classes in use, each labelled
     with the values it holds (five classes for two towns read as a scale that is not there)."""
@@ -308,7 +312,10 @@ def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
     return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
                        className="scr-legend-row") for c, label in rows],
-            *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else [])]
+            *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else []),
+            html.Div(className="scr-legend-sep"),
+            *[html.Div([html.Span(className=f"scr-dot is-{kind}"), html.Span(t(f"scr.map.marker.{kind}", lang))],
+                       className="scr-legend-row is-marker") for kind in MARKER_KINDS]]
 
 
 def unit_tooltip(props: dict[str, Any], lang: str) -> str:

@@ -311,7 +311,13 @@ def test_cosmetics_trend_legend_and_labels():
 
     def rows(values: list[float]) -> list[str]:
         out = panels.legend(view(values), "open_cases", "zh")
-        return [r.children[1].children for r in out if "scr-legend-row" in (r.className or "")]
+        return [r.children[1].children for r in out if (r.className or "").split() == ["scr-legend-row"]]
+
+    markers = [r for r in panels.legend(view([1.0]), "open_cases", "zh") if "is-marker" in (r.className or "")]
+    # every marker kind named, with the CSS class its markers carry (assets/screen.js markerPoint)
+    assert [(r.children[0].className, r.children[1].children) for r in markers] == [
+        ("scr-dot is-case", "紧急案件（在办）"), ("scr-dot is-alarm", "告警"), ("scr-dot is-warning", "预警"),
+        ("scr-dot is-cluster", "多点聚合（红色，点击展开）")]
 
     assert rows([155.0]) == ["155"]  # one town: one swatch, its value (not five classes)
     assert rows([3.0, 3.0, 9.0]) == ["3", "9"]
