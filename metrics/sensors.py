@@ -9,12 +9,20 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from .compiler import PERIOD_FREE, Bound, counted
 from .indicators import unit_scope
 from .query import Query, QueryError
 
 SensorBy = Literal["sensor_type", "district", "town", "grid", "village", "unit"] | None
 _KEYS = {"sensor_type": "s.sensor_type", "district": "s.district_code", "town": "s.town_code",
          "grid": "s.grid_code", "village": "s.village_code", "unit": "s.unit_code"}
+
+
+# The case an alarm turned into, as the case indicators count it: ``counted`` (not cancelled: the cases
+# table's base filter) and ``closed_by_end`` (the ``closed_by_end`` predicate at the period end $e).
+CASE_COUNTED = counted("cases", (), PERIOD_FREE)
+ALARM_CASES = (f"(SELECT case_id, {CASE_COUNTED} AS counted, "
+               f"{counted('cases', ('closed_by_end',), Bound(None, '$e', None))} AS closed_by_end FROM cases)")
 
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str) -> tuple[str, dict[str, object]]:
@@ -87,9 +95,9 @@ def alarm_cases(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = Non
     params.update(s=query.period.start, e=query.period.end)
     sql = f"""
     SELECT {key} AS key, count(*) AS alarms,
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)) AS to_cases,
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e) AS cases_closed
-    FROM sensor_alarms a {join} LEFT JOIN cases c ON c.case_id = a.case_id
+           count(c.case_id) FILTER (WHERE c.counted) AS to_cases,
+           count(c.case_id) FILTER (WHERE c.closed_by_end) AS cases_closed
+    FROM sensor_alarms a {join} LEFT JOIN {ALARM_CASES} c ON c.case_id = a.case_id
     WHERE {scope} AND a.started_at >= $s AND a.started_at < $e GROUP BY 1 ORDER BY 1"""
     df = con.execute(sql, params).df()
     df["to_case_rate"] = (df["to_cases"] / df["alarms"].where(df["alarms"] > 0)).astype("float64")

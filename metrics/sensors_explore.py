@@ -24,15 +24,15 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
-from .compiler import ORG_LEVEL_COLUMN
+from .compiler import ORG_LEVEL_COLUMN, Bound, fact_table, render
 from .config import metrics_overrides
 from .connection import registered
-from .explore import CHILD
+from .hierarchy import child_of
 from .indicators import unit_level, unit_names, unit_scope
 from .query import Query, QueryError
-from .sensors import as_of_time
+from .sensors import ALARM_CASES, CASE_COUNTED, as_of_time
 
 STATES = ("alarm", "warning", "normal", "no_data")
 ONLINE_TARGET_KEY = "sensor_online_rate"  # [metrics.indicators.sensor_online_rate] target = 0.95
@@ -133,7 +133,7 @@ def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str
     frame, with the same rules as the SQL)."""
     at = as_of or as_of_time(con, query)
     level = unit_level(con, query.unit)
-    child = ORG_LEVEL_COLUMN[CHILD[level]]
+    child = ORG_LEVEL_COLUMN[child_of(con, level)]
     if table is None and sensors is None:
         where, params, _ = _scope(con, query, sensor_type)
         params["at"] = at
@@ -162,7 +162,7 @@ def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["senso
     if by == "sensor_type":
         key, names = "sensor_type", {}
     elif by == "unit":
-        key, names = "child_code", unit_names(con, CHILD[unit_level(con, query.unit)], query)
+        key, names = "child_code", unit_names(con, child_of(con, unit_level(con, query.unit)), query)
     else:
         raise QueryError(f"online rate cannot be grouped by {by!r}")
     st = st[st[key].notna()]
@@ -178,6 +178,10 @@ def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["senso
     return df
 
 
+# the kept facts carry their case's closed_at (one table, no other closed_at): closed by the period end $e
+CLOSED_BY_END = render(fact_table("cases"), ("closed_by_end",), Bound(None, "$e", None)).where
+
+
 def alarm_facts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Every alarm with what ``alarm_table`` reads of its sensor and case: started_at, severity, sensor_type,
     the sensor's unit path, to_case (turned into a case that is not cancelled), closed_at (that case's).
@@ -188,8 +192,9 @@ def alarm_facts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     strings is converted on every scan (≈70 ms)."""
     levels = ", ".join(f"s.{c}" for c in dict.fromkeys(ORG_LEVEL_COLUMN.values()))
     return con.execute(f"""SELECT a.started_at, a.severity, s.sensor_type, {levels},
-        c.case_id IS NOT NULL AND NOT coalesce(c.cancelled, false) AS to_case, c.closed_at
-        FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN cases c ON c.case_id = a.case_id
+        c.case_id IS NOT NULL AND coalesce(c.counted, false) AS to_case, c.closed_at
+        FROM sensor_alarms a JOIN sensors s USING (sensor_id)
+        LEFT JOIN (SELECT case_id, closed_at, {CASE_COUNTED} AS counted FROM cases) c ON c.case_id = a.case_id
         ORDER BY a.started_at""").to_arrow_table()
 
 
@@ -209,15 +214,15 @@ def alarm_table(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str |
             df = con.execute(f"""
             SELECT strftime(s.started_at, '%Y-%m-%d') AS day, s.sensor_type, s.severity, count(*) AS alarms,
                    count(*) FILTER (WHERE s.to_case) AS to_cases,
-                   count(*) FILTER (WHERE s.to_case AND s.closed_at < $e) AS cases_closed
+                   count(*) FILTER (WHERE s.to_case AND {CLOSED_BY_END}) AS cases_closed
             FROM {name} s WHERE {where} AND s.started_at >= $s AND s.started_at < $e
             GROUP BY ALL ORDER BY 1, 2, 3""", params).df()
     else:
         df = con.execute(f"""
     SELECT strftime(a.started_at, '%Y-%m-%d') AS day, s.sensor_type, a.severity, count(*) AS alarms,
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)) AS to_cases,
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e) AS cases_closed
-    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN cases c ON c.case_id = a.case_id
+           count(c.case_id) FILTER (WHERE c.counted) AS to_cases,
+           count(c.case_id) FILTER (WHERE c.closed_by_end) AS cases_closed
+    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN {ALARM_CASES} c ON c.case_id = a.case_id
     WHERE {where} AND a.started_at >= $s AND a.started_at < $e GROUP BY ALL ORDER BY 1, 2, 3""", params).df()
     for c in ("alarms", "to_cases", "cases_closed"):
         df[c] = df[c].astype(np.int64)
@@ -262,7 +267,7 @@ def sensor_info(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str) ->
     if df.empty:
         return None
     rec = df.iloc[0].to_dict()
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+    return {str(k): (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
 
 
 def sensor_series(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str, max_points: int = 720,

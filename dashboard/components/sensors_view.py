@@ -223,7 +223,7 @@ def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
     period asks) and for the last ``PAST_KEPT`` past as-of instants viewed (a past period's end); a render
     only narrows it to the scope."""
     # a warehouse without a recorded data 'now' (live loads): never judge devices at a future instant
-    at = min(SX.as_of_time(ctx.con, ctx.query), data.site_now())
+    at = min(SX.as_of_time(ctx.con, ctx.query), data.view_now())
     now = data.data_now()
     sensors = data.per_snapshot("sensors.table", SX.sensor_table)
     if now is not None and at == now:
@@ -239,7 +239,7 @@ def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
 def render(ctx: Ctx) -> list[Any]:
     stype = _type(ctx)
     q, con = ctx.query, ctx.con
-    target = SX.online_target()
+    target = SX.online_target(data.metrics_config())
     status_all = _status(ctx, None)
     status = status_all if stype is None else status_all[status_all["sensor_type"] == stype]
     by_type = SX.online_rate(con, q, "sensor_type", status=status_all)

@@ -5,9 +5,10 @@ period. No text is invented: the summary sentences are filled from these numbers
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -131,19 +132,22 @@ def ranked_levels(scope_level: str | None) -> tuple[str, ...]:
 
 
 def build(con: duckdb.DuckDBPyConnection, kind: Kind, scope: str | None, period: Period, label: str,
-          site_name: str, generated_at: datetime) -> Briefing:
+          site_name: str, generated_at: datetime, overrides: Mapping[str, Any] | None = None) -> Briefing:
+    """``overrides``: the site's ``[metrics]`` section (``Settings.section("metrics")``)."""
     level = unit_level(con, scope)  # raises QueryError for an unknown unit
     q = Query(period=period, unit=scope)
-    scope_name = site_name if scope is None else _unit_name(con, scope)
-    vitals = metrics.vital_signs(con, q)
+    scope_unit = None if scope is None else geo.unit(con, scope)
+    scope_name = site_name if scope is None else scope_unit.name_zh if scope_unit else scope
+    vitals = metrics.vital_signs(con, q, overrides=overrides)
     rankings = []
     for lv in ranked_levels(level):
         measure = "department_composite" if lv in ("station", "department") else "region_composite"
-        df = metrics.ranking(con, lv, measure, q, bottom_n=BOTTOM, by_peer_group=True)  # type: ignore[arg-type]
+        df = metrics.ranking(con, lv, measure, q, bottom_n=BOTTOM, by_peer_group=True,  # type: ignore[arg-type]
+                             overrides=overrides)
         if len(df):
             rankings.append(RankingBlock(lv, measure, decorate(df, measure)))
-    stations = metrics.station_closure(con, q)
-    vals = metrics.indicator_values(con, list(URGENT), q)
+    stations = metrics.station_closure(con, q, overrides=overrides)
+    vals = metrics.indicator_values(con, list(URGENT), q, overrides=overrides)
     urgent = Urgent(vals[URGENT[0]], vals[URGENT[1]], metrics.urgent_breaches(con, q, "arrival", 1)[1],
                     metrics.urgent_breaches(con, q, "result", 1)[1])
     hot = metrics.repeat_complaints(con, q, HX.HOT_MIN_COUNT, HX.HOT_WITHIN_DAYS, "unit")

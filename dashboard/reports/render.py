@@ -132,7 +132,7 @@ def _stations(b: Briefing, plotly_js: str) -> str:
     sc = b.stations
     target = sc.district.target  # the declared (or site-configured) target, never a copy here
     df = sc.stations.sort_values("value", na_position="last")  # the /stations page's order
-    fig = closure_figure(df, float("nan") if target is None else target, None)
+    fig = closure_figure(df, target, None, "无数据")  # no target: no line; the briefing is in Chinese
     fig = {**fig, "layout": {**fig["layout"], "width": 680, "height": 300}}
     below = [(((str(r.name), False), (F.pct(r.value), True), (f"{F.num(r.numerator)}/{F.num(r.denominator)}", True),
                (F.pct(r.previous_value), True)), "miss") for r in sc.below.itertuples()]
