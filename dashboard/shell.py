@@ -131,7 +131,8 @@ def page_loading() -> dcc.Loading:
                         html.Span("加载中…", className="cv-brand-name", lang="zh-CN"),
                         html.Span("Loading…", className="cv-brand-name", lang="en")],
                        className="cv-loading", role="status")
-    return dcc.Loading(dash.page_container, id=ShellIds.LOADING, target_components={PAGE_CONTENT: "children"},
+    targets: Any = {PAGE_CONTENT: "children"}  # dcc's TargetComponents: component id → property
+    return dcc.Loading(dash.page_container, id=ShellIds.LOADING, target_components=targets,
                        delay_show=250, show_initially=False, custom_spinner=spinner,
                        overlay_style={"visibility": "visible", "opacity": 0.45, "filter": "grayscale(0.6)"},
                        parent_className="cv-page-loading")

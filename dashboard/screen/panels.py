@@ -75,6 +75,7 @@ def _target(target: float | None) -> str:
 
 
 def vitals(view: VitalsView, lang: str) -> list[Any]:
+    counts: dict[str, Any] = {"data-missed": str(view.missed), "data-scored": str(view.scored)}
     overall = html.Div(
         [html.Div(t("scr.overall", lang), className="scr-score-label"),
          html.Div(_fmt(view.overall, 2),
@@ -83,7 +84,7 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
          # a green mean can hide failing signs: say how many miss their target, beside the score
          html.Div(t("scr.missed", lang, n=view.missed, m=view.scored),
                   className="scr-score-missed " + ("is-bad" if view.missed else "is-good"),
-                  **{"data-missed": str(view.missed), "data-scored": str(view.scored)})],
+                  **counts)],
         className=f"scr-score is-{view.status}",
     )
     tiles = [
