@@ -93,3 +93,4 @@ def test_composite_is_a_score_and_the_target_is_shown(ctx: dash.Dash) -> None:
     assert _text(_page(level="town", measure="rework_rate"), "rankings-target") == "目标 ≤ 5.0%"
     en = _page(level="town", measure="closure_rate", lang="en")
     assert _text(en, "rankings-target") == "Target ≥ 97.0%"
+
