@@ -71,8 +71,10 @@
       // colour by class (assets/screen.css .scr-marker.is-*, the legend uses the same classes); in
       // Leaflet's marker pane, above the overlay pane, so redrawn unit polygons never cover a marker
       var kind = p.kind === "case" ? "is-case" : (p.severity === "alarm" ? "is-alarm" : "is-warning");
-      return L.circleMarker(latlng, {className: "scr-marker " + kind, pane: "markerPane", radius: 9,
-                                     color: "#101820", weight: 2, fillOpacity: 0.95});
+      // sized in wall units like the text (9 px at 1080p, 18 px at 4K)
+      var u = Math.max(1, Math.min(window.innerWidth / 1920, window.innerHeight / 1080));
+      return L.circleMarker(latlng, {className: "scr-marker " + kind, pane: "markerPane", radius: 9 * u,
+                                     color: "#101820", weight: 2 * u, fillOpacity: 0.95});
     }
   };
 
