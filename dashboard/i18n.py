@@ -109,6 +109,7 @@ _S: dict[str, tuple[str, str]] = {
     "run.status.succeeded": ("成功", "Succeeded"),
     "run.status.running": ("进行中", "Running"),
     "run.status.failed": ("失败", "Failed"),
+    "run.status.deleted": ("已撤销", "Deleted"),
     # freshness
     "fresh.ok": ("正常", "OK"),
     "fresh.stale": ("数据滞后", "Stale"),

@@ -47,7 +47,8 @@ ranking(con, level, measure, query, bottom_n=3, *, by_peer_group=True, min_volum
 station_closure(con, query) -> StationClosure;  station_trend(con, query, months=12, by_station=False)
 urgent_breaches(con, query, "arrival" | "result", limit, offset) -> (DataFrame, total)
 repeat_complaints(con, query, min_count=3, within_days=30, place="unit" | "cell", cell_m=100)
-sensor_online(con, query, by="sensor_type", as_of=None); alarms_by_severity; alarm_cases; latest_readings
+sensor_online(con, query, by="sensor_type", as_of=None); sensors.reporting(con, query, as_of=None)  # 在线率
+alarms_by_severity; alarm_cases; latest_readings
 on_duty(con, query, by="grid"); night_cover; grids_without_night_cover; cases_per_person(con, query, by="town")
 hierarchy.hierarchy(con) -> Hierarchy  # the level slots the site uses (+ declared names); .below(level)
 ```
@@ -96,6 +97,19 @@ values). `target_of(metric_id, overrides)` is an indicator's target under them.
   `[metrics.hotline.satisfaction_weights] satisfied/basic/unsatisfied` (市民满意率 weights, see Measures).
 - Status: green at or beyond target; amber between target and the warning threshold (触警阈值);
   red beyond the warning threshold.
+- **在线率 (sensor online rate)** over a period [s, e) at the as-of instant a: for each sensor
+  installed before a, its window is [max(s, installed_at), a) and its reporting interval is
+  `expected_interval_min` when declared, else the median gap between its consecutive readings in the
+  window, else 60 min. Expected = ⌈window / interval⌉ intervals counted from the window start;
+  received = those intervals holding at least one reading. 在线率 = Σ received / Σ expected over the
+  sensors of a key (`sensor_online`, the /sensors KPI and bars). A sensor that sent readings all day and
+  stopped at 17:30 is not "offline" for the day: it scores the share of the day it reported.
+  `online` (sensors with a reading in their last interval before a) is the snapshot the offline list uses.
+  A sensor's series on /sensors breaks where it was silent for more than 3 intervals (or two chart buckets).
+- Sensor states and derived alarms judge a reading in the sensor's `threshold_direction`: `above`
+  (at or above the thresholds), `below` (at or below), `outside` (above the thresholds or at or below
+  `threshold_low_warning` / `threshold_low_alarm`); undeclared: below when the alarm threshold is lower
+  than the warning one, else above. A NULL threshold raises nothing.
 """
 
 

@@ -54,6 +54,7 @@ ZH = {
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
     "sensors.mean": "均值", "sensors.threshold_warning": "预警线", "sensors.threshold_alarm": "告警线",
+    "sensors.threshold_low_warning": "下限预警线", "sensors.threshold_low_alarm": "下限告警线",
     "sensors.devices": "设备数", "sensors.target": "目标", "sensors.severe": "严重告警",
     "sensors.to_case": "告警转案件率",
     "sensors.case_closed": "转案件后结案率", "sensors.beyond": "当前超阈值设备", "sensors.none": "无",
@@ -162,6 +163,7 @@ EN = {
     "rows.total": "{n} rows", "cases.partial_day": "today so far, to {t} (not a whole day)",
     "error.title": "This view cannot be shown",
     "sensors.mean": "Mean", "sensors.threshold_warning": "Warning line", "sensors.threshold_alarm": "Alarm line",
+    "sensors.threshold_low_warning": "Low warning line", "sensors.threshold_low_alarm": "Low alarm line",
     "sensors.devices": "Devices", "sensors.target": "Target", "sensors.severe": "Severe alarms",
     "sensors.to_case": "Alarms turned into cases", "sensors.case_closed": "Their cases closed",
     "sensors.beyond": "Devices beyond a threshold now", "sensors.none": "None", "sensors.type": "Device type",
