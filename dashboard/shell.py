@@ -30,7 +30,6 @@ class ShellIds:
     LANG_TOGGLE = "shell-lang-toggle"
     MAIN = "shell-main"
     DOC_LANG = "shell-doc-lang"
-    LOADING = "shell-loading"
 
 
 def parse_search(search: str | None) -> dict[str, str]:
@@ -113,29 +112,9 @@ def layout(app_title: str) -> html.Div:
                     dcc.Link("", id=ShellIds.LANG_TOGGLE, href="/", className="cv-lang-toggle"),
                 ],
             ),
-            html.Main(page_loading(), id=ShellIds.MAIN, className="cv-main"),
+            html.Main(dash.page_container, id=ShellIds.MAIN, className="cv-main"),
         ],
     )
-
-
-# the pages router's output: a filter change, a row click or a drill pushes the URL and the page is
-# drawn again into it (dash.page_container's content)
-PAGE_CONTENT = "_pages_content"
-
-
-def page_loading() -> dcc.Loading:
-    """The page container under a loading overlay: while a filter change redraws the page, the old
-    charts are dimmed under "加载中…" instead of standing there as if current. Only the page redraw
-    triggers it (``target_components``): the wall's 60-s refresh and in-page callbacks do not."""
-    spinner = html.Div([html.Span(className="cv-spinner"),
-                        html.Span("加载中…", className="cv-brand-name", lang="zh-CN"),
-                        html.Span("Loading…", className="cv-brand-name", lang="en")],
-                       className="cv-loading", role="status")
-    targets: Any = {PAGE_CONTENT: "children"}  # dcc's TargetComponents: component id → property
-    return dcc.Loading(dash.page_container, id=ShellIds.LOADING, target_components=targets,
-                       delay_show=250, show_initially=False, custom_spinner=spinner,
-                       overlay_style={"visibility": "visible", "opacity": 0.45, "filter": "grayscale(0.6)"},
-                       parent_className="cv-page-loading")
 
 
 def register(app: dash.Dash) -> None:

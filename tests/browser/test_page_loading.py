@@ -11,39 +11,48 @@ from tests.browser.conftest import shot
 
 pytestmark = pytest.mark.browser
 
-# records whether the overlay was ever shown, and what it said
+# records what the loading note said each time the router's output was marked loading and drawn
 WATCH_JS = """
 () => {
   window.__cvLoading = [];
-  new MutationObserver(() => {
-    const el = document.querySelector('.cv-loading');
-    if (el && el.getBoundingClientRect().width > 0) window.__cvLoading.push(el.innerText.trim());
-  }).observe(document.body, {subtree: true, childList: true, attributes: true});
+  const box = document.getElementById('_pages_content');
+  const look = () => {
+    if (box.getAttribute('data-dash-is-loading') !== 'true') return;
+    window.__cvLoading.push(getComputedStyle(box, '::before').content);
+  };
+  new MutationObserver(look).observe(box, {attributes: true});
+  window.__cvPoll = setInterval(look, 50);
 }
 """
+LOADING = "#_pages_content[data-dash-is-loading=true]"
 
 
 @pytest.mark.parametrize(("lang", "word"), [("zh", "加载中…"), ("en", "Loading…")])
 def test_filter_change_shows_loading_then_the_new_page(open_page: Any, lang: str, word: str) -> None:
     page = open_page("/rankings?level=grid" + ("&lang=en" if lang == "en" else ""))
     page.wait_for_selector("#rankings-grid .ag-row", timeout=20_000)
-    assert page.locator(".cv-loading").count() == 0  # nothing pending: no overlay
+    assert page.locator(LOADING).count() == 0  # nothing pending: no note
     page.evaluate(WATCH_JS)
-    # a slow network (800 ms each way) so the redraw outlasts the overlay's 250 ms show delay
+    # a slow network (800 ms each way) so the redraw outlasts the note's 250 ms show delay
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.emulateNetworkConditions",
              {"offline": False, "latency": 800, "downloadThroughput": -1, "uploadThroughput": -1})
     box = page.locator(".cv-filter-bar input[type=number]").first
     box.fill("1")
     box.press("Enter")
-    page.wait_for_selector(".cv-loading", timeout=10_000)
+    page.wait_for_selector(LOADING, state="attached", timeout=10_000)
+    page.wait_for_timeout(500)  # past the show delay: the old page dimmed, the note drawn
+    dim = page.evaluate("getComputedStyle(document.querySelector('#rankings-grid').closest('#_pages_content > *')).opacity")
     shot(page, f"pages-loading-{lang}")
     for _ in range(100):
-        if "bottom=1" in page.url and page.locator(".cv-loading").count() == 0:
+        if "bottom=1" in page.url and page.locator(LOADING).count() == 0:
             break
         page.wait_for_timeout(200)
     assert "bottom=1" in page.url
-    assert page.locator(".cv-loading").count() == 0  # gone once the page is drawn
+    assert page.locator(LOADING).count() == 0  # gone once the page is drawn
+    assert float(dim) < 0.6, dim
     seen = page.evaluate("window.__cvLoading")
-    assert seen and all(s == word for s in seen), seen
+    assert seen and all(s == f'"{word}"' for s in seen), seen
+    undimmed = page.evaluate("getComputedStyle(document.querySelector('#rankings-grid').closest('#_pages_content > *')).opacity")
+    assert float(undimmed) == 1.0
     assert page.locator("#rankings-grid .ag-row").count() > 0
