@@ -144,7 +144,7 @@ EN = {
     "rank.detail.overdue": "Overdue open cases", "rank.detail.link": "Open this unit's case analysis",
     "rank.bottom_legend": "Bottom (末位): last {n} of each peer group, at most half of it",
     "rank.col.indicator": "Indicator", "rank.col.current": "This period", "rank.col.target": "Target",
-    "rank.col.status": "Status", "rank.deadline": "due", "rank.note.bottom": "Bottom (末位)",
+    "rank.col.status": "Status", "rank.deadline": "due", "rank.note.bottom": "Bottom performer",
     "rank.order": "Order", "rank.order.rank": "By place in group", "rank.order.worst": "Bottom (末位) first",
     "rank.target": "Target {sign} {v}", "rank.target.none": "No target set for this indicator",
     "rank.target.composite": "Score out of 100 (not a percentage); grades {bands}, below that E",

@@ -84,7 +84,7 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int, order: str) -> htm
 COLUMNS = [
     ("group_rank", "group_rank", {"width": 100, "pinned": "left"}),
     # 末位 in words beside the name (not only the row's fill), pinned so no scrolling hides it
-    ("note_text", "note", {"width": 130, "pinned": "left"}),
+    ("note_text", "note", {"width": 160, "pinned": "left"}),
     ("name", "name", {"minWidth": 160, "pinned": "left"}),
     ("movement_text", "movement", {"width": 100}),
     ("peer_text", "peer", {"width": 120}),

@@ -25,6 +25,8 @@ WATCH_JS = """
 }
 """
 LOADING = "#_pages_content[data-dash-is-loading=true]"
+# the opacity of the page block holding the grid (the router's output's child)
+PAGE_OPACITY = "getComputedStyle(document.querySelector('#rankings-grid').closest('#_pages_content > *')).opacity"
 
 
 @pytest.mark.parametrize(("lang", "word"), [("zh", "加载中…"), ("en", "Loading…")])
@@ -42,7 +44,7 @@ def test_filter_change_shows_loading_then_the_new_page(open_page: Any, lang: str
     box.press("Enter")
     page.wait_for_selector(LOADING, state="attached", timeout=10_000)
     page.wait_for_timeout(500)  # past the show delay: the old page dimmed, the note drawn
-    dim = page.evaluate("getComputedStyle(document.querySelector('#rankings-grid').closest('#_pages_content > *')).opacity")
+    dim = page.evaluate(PAGE_OPACITY)
     shot(page, f"pages-loading-{lang}")
     for _ in range(100):
         if "bottom=1" in page.url and page.locator(LOADING).count() == 0:
@@ -53,6 +55,6 @@ def test_filter_change_shows_loading_then_the_new_page(open_page: Any, lang: str
     assert float(dim) < 0.6, dim
     seen = page.evaluate("window.__cvLoading")
     assert seen and all(s == f'"{word}"' for s in seen), seen
-    undimmed = page.evaluate("getComputedStyle(document.querySelector('#rankings-grid').closest('#_pages_content > *')).opacity")
+    undimmed = page.evaluate(PAGE_OPACITY)
     assert float(undimmed) == 1.0
     assert page.locator("#rankings-grid .ag-row").count() > 0
