@@ -62,7 +62,7 @@ def legibility(page: Any, width: int, height: int) -> dict[str, Any]:
     return got
 
 
-@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (1280, 720)])
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (1280, 720), (5760, 1080)])
 def test_no_visible_text_below_the_rule(open_page: Any, width: int, height: int) -> None:
     page = open_page("/screen?kiosk=1", width=width, height=height, wait=None)
     _wait_filled(page)
