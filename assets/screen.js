@@ -66,6 +66,14 @@
     unitHover: function () {
       return {weight: 3, color: "#ffffff", fillOpacity: 0.9};
     },
+    unitLabel: function (feature, latlng) {
+      // the name as text content (a unit name is data: never parsed as HTML), not clickable, in the
+      // shadow pane: above the polygons, under the markers
+      var el = document.createElement("span");
+      el.textContent = (feature.properties || {}).label || "";
+      return L.marker(latlng, {icon: L.divIcon({className: "scr-unit-label", html: el, iconSize: null}),
+                               interactive: false, keyboard: false, pane: "shadowPane"});
+    },
     markerPoint: function (feature, latlng) {
       var p = feature.properties || {};
       // colour by class (assets/screen.css .scr-marker.is-*, the legend uses the same classes); in

@@ -140,7 +140,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         view = model.map_view(cfg, model.now(cfg), scope)
     except Exception:
         log.exception("screen map failed")
-        return (no_update,) * 7 + (previous,)
+        return (no_update,) * 8 + (previous,)
     for f in view.units["features"]:
         f["properties"]["tooltip"] = panels.unit_tooltip(f["properties"], cfg.lang)
     for f in view.markers["features"]:
@@ -154,6 +154,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         "markers": view.markers,
         "legend": panels.legend(view, view.indicator, cfg.lang),
         "title": view.scope_name,
+        "labels": view.labels,
     }
     out = []
     fps = dict(previous)
@@ -181,7 +182,7 @@ class FirstPaint:
     map_fingerprints: dict[str, str]
 
 
-MAP_PARTS = ("units", "markers", "legend", "title", "back", "parent", "viewport")
+MAP_PARTS = ("units", "markers", "legend", "title", "labels", "back", "parent", "viewport")
 
 
 def first_paint(cfg_data: dict[str, Any]) -> FirstPaint:
@@ -237,6 +238,7 @@ def register(app: dash.Dash) -> None:
         Output(S.MAP_MARKERS, "data"),
         Output(S.MAP_LEGEND, "children"),
         Output(S.MAP_TITLE, "children"),
+        Output(S.MAP_LABELS, "data"),
         Output(S.MAP_BACK, "style"),
         Output(S.MAP_PARENT, "data"),
         Output(S.MAP, "viewport"),

@@ -40,6 +40,8 @@ def _map(cfg: ScreenConfig, first: FirstPaint) -> dl.MapContainer:
     layers += [
         dl.GeoJSON(data=first.map.get("units"), id=S.MAP_UNITS, style={"variable": "cityVitals.unitStyle"},
                    hoverStyle={"variable": "cityVitals.unitHover"}),
+        # unit names, drawn as DOM text (assets/screen.js unitLabel: textContent, never HTML)
+        dl.GeoJSON(data=first.map.get("labels"), id=S.MAP_LABELS, pointToLayer={"variable": "cityVitals.unitLabel"}),
         dl.GeoJSON(data=first.map.get("markers"), id=S.MAP_MARKERS, cluster=True, zoomToBoundsOnClick=True,
                    pointToLayer={"variable": "cityVitals.markerPoint"},
                    superClusterOptions={"radius": 48, "maxZoom": 16}),

@@ -17,6 +17,7 @@ class ScreenIds:
     MAP = "scr-map"
     MAP_UNITS = "scr-map-units"
     MAP_MARKERS = "scr-map-markers"
+    MAP_LABELS = "scr-map-labels"
     MAP_LEGEND = "scr-map-legend"
     MAP_TITLE = "scr-map-title"
     MAP_BACK = "scr-map-back"

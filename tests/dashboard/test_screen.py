@@ -123,7 +123,7 @@ def test_english_labels(ctx: dash.Dash, settings: Settings):
 
 def test_map_drills_from_district_to_towns_to_grids(ctx: dash.Dash, settings: Settings):
     cfg = _cfg(settings)
-    units, markers, legend, _title, back, parent, viewport, fps = cb.map_refresh(None, cfg, {})
+    units, markers, legend, _title, labels, back, parent, viewport, fps = cb.map_refresh(None, cfg, {})
     towns = units["features"]
     assert len(towns) >= 1 and all(f["properties"]["level"] == "town" for f in towns)
     assert all(f["properties"]["fill"].startswith("#") and "<table>" in f["properties"]["tooltip"] for f in towns)
@@ -135,11 +135,19 @@ def test_map_drills_from_district_to_towns_to_grids(ctx: dash.Dash, settings: Se
     assert s < n and w < e
     # the same scope again: nothing resent, the view is not moved
     again = cb.map_refresh(None, cfg, fps)
-    assert again[0] is no_update and again[6] is no_update
+    assert again[0] is no_update and again[7] is no_update
+    # a name label per unit, at a point inside its own polygon (a centroid can fall outside a concave one)
+    from shapely.geometry import Point, shape
+
+    polys = {f["properties"]["unit_code"]: (f["properties"]["name"], shape(f["geometry"])) for f in towns}
+    assert len(labels["features"]) == len(polys)
+    for lab in labels["features"]:
+        name, poly = polys[lab["properties"]["unit_code"]]
+        assert lab["properties"]["label"] == name and poly.contains(Point(lab["geometry"]["coordinates"]))
     # drill into the first town: its grids, a back button, a new viewport
     town = towns[0]["properties"]["unit_code"]
     assert towns[0]["properties"]["drill"]
-    units2, _m, _l, title2, back2, parent2, viewport2, _f = cb.map_refresh(town, cfg, fps)
+    units2, _m, _l, title2, _lb, back2, parent2, viewport2, _f = cb.map_refresh(town, cfg, fps)
     assert {f["properties"]["level"] for f in units2["features"]} == {"grid"}
     assert title2 == towns[0]["properties"]["name"] and back2 == {"display": "block"} and parent2
     assert viewport2 is not no_update
@@ -157,7 +165,7 @@ def test_map_converts_layers_to_the_tile_datum(ctx: dash.Dash, settings: Setting
     b = wgs[0]["features"][0]["geometry"]["coordinates"][0][0]
     # GCJ-02 is offset ~500 m east/south-east of WGS-84 in Shanghai: converting back moves points west
     assert 0.002 < a[0] - b[0] < 0.008 and abs(a[1] - b[1]) < 0.005
-    assert wgs[6]["bounds"][0][1] < site[6]["bounds"][0][1]
+    assert wgs[7]["bounds"][0][1] < site[7]["bounds"][0][1]
 
 
 def test_panels_have_data(ctx: dash.Dash, settings: Settings):
