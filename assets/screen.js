@@ -46,13 +46,24 @@
       toggleMode: function (n, mode) {
         return mode === "emergency" ? "normal" : "emergency";
       },
-      drill: function (click, back, scope, parent) {
+      drill: function (click, back, returned, scope, parent, cfg) {
         var ctx = window.dash_clientside.callback_context;
         var trig = ctx && ctx.triggered && ctx.triggered.length ? ctx.triggered[0].prop_id : "";
         if (trig.indexOf("scr-map-back") === 0) { return parent || noUpdate(); }
+        // the return timer: back to the wall's own scope (null = the configured unit)
+        if (trig.indexOf("scr-map-return-tick") === 0) {
+          var home = (cfg && cfg.unit) || null;
+          return scope !== home ? home : noUpdate();
+        }
         var props = click && (click.properties || (click.feature && click.feature.properties));
         if (props && props.drill && props.unit_code && props.unit_code !== scope) { return props.unit_code; }
         return noUpdate();
+      },
+      // arm the return timer while the map shows another scope than the wall's (disarm at home);
+      // re-arming on every drill restarts the count
+      armReturn: function (scope, cfg) {
+        var home = (cfg && cfg.unit) || null;
+        return !scope || scope === home || !(cfg && cfg.drill_return_seconds > 0);
       }
     }
   });

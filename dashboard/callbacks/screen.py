@@ -271,6 +271,8 @@ def register(app: dash.Dash) -> None:
                             Input(S.MODE, "n_clicks"), State(S.MODE_STORE, "data"), prevent_initial_call=True)
     app.clientside_callback(
         ClientsideFunction(ns, "drill"), Output(S.MAP_SCOPE, "data"),
-        Input(S.MAP_UNITS, "clickData"), Input(S.MAP_BACK, "n_clicks"),
-        State(S.MAP_SCOPE, "data"), State(S.MAP_PARENT, "data"), prevent_initial_call=True,
+        Input(S.MAP_UNITS, "clickData"), Input(S.MAP_BACK, "n_clicks"), Input(S.MAP_RETURN_TICK, "n_intervals"),
+        State(S.MAP_SCOPE, "data"), State(S.MAP_PARENT, "data"), State(S.CONFIG, "data"), prevent_initial_call=True,
     )
+    app.clientside_callback(ClientsideFunction(ns, "armReturn"), Output(S.MAP_RETURN_TICK, "disabled"),
+                            Input(S.MAP_SCOPE, "data"), State(S.CONFIG, "data"))

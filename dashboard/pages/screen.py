@@ -119,6 +119,8 @@ def layout(**query: Any) -> html.Div:
         dcc.Interval(id=S.CLOCK_TICK, interval=1000),
         dcc.Interval(id=S.ROTATION_TICK, interval=max(cfg.dwell_seconds, 1) * 1000,
                      disabled=cfg.dwell_seconds <= 0 or len(cfg.playlist) < 2),
+        # armed while the map is drilled (assets/screen.js armReturn); its tick drills back up
+        dcc.Interval(id=S.MAP_RETURN_TICK, interval=max(cfg.drill_return_seconds, 1) * 1000, disabled=True),
     ]
     # the new-urgent-case banner and chime, driven by assets/urgent.js (kiosk autoplay: docs/screen.md)
     alert = [html.Div(id=S.URGENT_BANNER, className="scr-urgent-banner", role="alert"),

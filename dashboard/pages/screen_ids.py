@@ -33,6 +33,7 @@ class ScreenIds:
     MODE = "scr-mode"
     ROTATION = "scr-rotation"
     ROTATION_TICK = "scr-rotation-tick"
+    MAP_RETURN_TICK = "scr-map-return-tick"
     FINGERPRINTS = "scr-fingerprints"
     MAP_FINGERPRINTS = "scr-map-fingerprints"
     MAP_PARENT = "scr-map-parent"

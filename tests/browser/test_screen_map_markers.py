@@ -72,3 +72,18 @@ def test_markers_stay_above_polygons_after_a_redraw(open_page: Any) -> None:
       return {marker: fill('.scr-leaflet path.scr-marker.is-case'), legend: bg('.scr-legend .scr-dot.is-case')};
     }""")
     assert colours["marker"] in (None, colours["legend"]), colours
+
+
+def test_kiosk_drill_shows_a_back_control_and_returns_by_itself(open_page: Any) -> None:
+    """In kiosk a drilled map has a visible back control and returns to the wall's scope after
+    ``drill_return`` seconds (the other panels keep speaking of the whole jurisdiction)."""
+    page = open_page("/screen?kiosk=1&drill_return=3", wait=None)
+    _wait_filled(page)
+    title = page.inner_text("#scr-map-title")
+    page.locator(".scr-leaflet path.scr-unit").first.dispatch_event("click")
+    _poll(page, f"document.getElementById('scr-map-title').innerText !== {title!r}")
+    assert page.locator("#scr-map-back").is_visible()  # kiosk hid it: a click led nowhere back
+    shot(page, "screen-kiosk-drilled")
+    _poll(page, f"document.getElementById('scr-map-title').innerText === {title!r}", timeout=20.0)
+    page.wait_for_timeout(300)
+    assert page.locator("#scr-map-back").is_hidden()

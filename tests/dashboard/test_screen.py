@@ -61,6 +61,9 @@ def test_config_from_url(settings: Settings):
     assert cfg.playlist == ("stations", "sensors") and cfg.dwell_seconds == 15
     assert cfg.refresh_seconds == 5 and cfg.indicator == "open_cases"
     assert parse({"mode": "emergency"}, settings).playlist == ("emergency",)
+    assert parse({}, settings).drill_return_seconds == 60 and cfg.drill_return_seconds == 60
+    assert parse({"drill_return": "0"}, settings).drill_return_seconds == 0
+    assert parse({"drill_return": "9999"}, settings).drill_return_seconds == 3600
     assert ScreenConfig.from_store(cfg.to_store()) == cfg
 
 
