@@ -18,7 +18,10 @@ WATCH_JS = """
   const box = document.getElementById('_pages_content');
   const look = () => {
     if (box.getAttribute('data-dash-is-loading') !== 'true') return;
-    window.__cvLoading.push(getComputedStyle(box, '::before').content);
+    const block = document.querySelector('#rankings-grid');
+    const page = block && block.closest('#_pages_content > *');
+    window.__cvLoading.push([getComputedStyle(box, '::before').content,
+                             page ? parseFloat(getComputedStyle(page).opacity) : 1]);
   };
   new MutationObserver(look).observe(box, {attributes: true});
   window.__cvPoll = setInterval(look, 50);
@@ -44,7 +47,6 @@ def test_filter_change_shows_loading_then_the_new_page(open_page: Any, lang: str
     box.press("Enter")
     page.wait_for_selector(LOADING, state="attached", timeout=10_000)
     page.wait_for_timeout(500)  # past the show delay: the old page dimmed, the note drawn
-    dim = page.evaluate(PAGE_OPACITY)
     shot(page, f"pages-loading-{lang}")
     for _ in range(100):
         if "bottom=1" in page.url and page.locator(LOADING).count() == 0:
@@ -52,9 +54,9 @@ def test_filter_change_shows_loading_then_the_new_page(open_page: Any, lang: str
         page.wait_for_timeout(200)
     assert "bottom=1" in page.url
     assert page.locator(LOADING).count() == 0  # gone once the page is drawn
-    assert float(dim) < 0.6, dim
-    seen = page.evaluate("window.__cvLoading")
-    assert seen and all(s == f'"{word}"' for s in seen), seen
+    seen = page.evaluate("window.__cvLoading")  # [note, opacity of the old page] while loading
+    assert seen and all(note == f'"{word}"' for note, _ in seen), seen
+    assert min(o for _, o in seen) < 0.6, seen  # the old page was dimmed while it stood
     undimmed = page.evaluate(PAGE_OPACITY)
     assert float(undimmed) == 1.0
     assert page.locator("#rankings-grid .ag-row").count() > 0
