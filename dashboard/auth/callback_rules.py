@@ -109,7 +109,7 @@ def _scalar(value: Any) -> bool:
 
 def _id_fits(spec: Any, concrete: Any) -> bool:
     if isinstance(spec, str):
-        return concrete == spec
+        return bool(concrete == spec)
     if not isinstance(concrete, dict) or set(concrete) != set(spec):
         return False
     for k, v in spec.items():
@@ -154,9 +154,9 @@ def check(index: Mapping[str, Registered], body: Any, page_paths: Mapping[str, s
     if not isinstance(body, dict):
         raise BadCallback("body is not a JSON object")
     key = body.get("output")
-    reg = index.get(key) if isinstance(key, str) else None
-    if reg is None:
+    if not isinstance(key, str) or key not in index:
         raise BadCallback("unknown callback")
+    reg = index[key]
     outputs = body.get("outputs")
     out_items = outputs if len(reg.outputs) > 1 else [outputs]
     # (a property the component does not have yet is sent without "value": not an error)
