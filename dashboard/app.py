@@ -18,12 +18,13 @@ import importlib
 import logging
 import pkgutil
 from pathlib import Path
+from typing import Any
 
 import dash
 import flask
 
 from dashboard import callbacks as callbacks_pkg
-from dashboard import data, shell
+from dashboard import data, lazy_bundles, shell
 from dashboard.auth import guard
 from dashboard.components import mobile_page
 from dashboard.i18n import t
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ASSETS_DIR = PROJECT_ROOT / "assets"
+COMPRESS_ALGORITHMS = ("br", "gzip")
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="zh-CN">
@@ -61,12 +63,29 @@ class VitalsDash(dash.Dash):
         config.pop("dash_version_url", None)
         return config
 
+    def _collect_and_register_resources(
+        self, resources: list[dict[str, Any]], include_async: bool = True, url_attr: str = "src"
+    ) -> list[Any]:
+        """On lean pages (the wall) the bundles of lazy libraries become inert tags (lazy_bundles)."""
+        collect: Any = super()._collect_and_register_resources  # untyped in Dash
+        if url_attr != "src" or not lazy_bundles.lean_request(self.strip_relative_path):
+            return list(collect(resources, include_async, url_attr))
+        out: list[Any] = []
+        for r in resources:  # one by one: an inert tag must come before assets/lazy_bundles.js
+            srcs = collect([r], include_async, url_attr)
+            out += [lazy_bundles.inert_tag(r["namespace"], s) for s in srcs] if lazy_bundles.deferrable(r) else srcs
+        return out
+
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or load_settings()
     lang = settings.language
+    server = flask.Flask("dashboard")
+    # Dash's compress=True installs flask-compress, which reads this once: brotli, else gzip.
+    server.config["COMPRESS_ALGORITHM"] = list(COMPRESS_ALGORITHMS)
     app = VitalsDash(
         "dashboard",
+        server=server,  # type: ignore[arg-type]  # Dash annotates bool | Callable; a Flask app is documented
         use_pages=True,
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),
@@ -79,11 +98,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         update_title=None,  # no "Updating..." flicker in the tab title on every refresh
         suppress_callback_exceptions=True,  # page components come and go with the route
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
-        compress=False,
+        compress=True,
     )
     # No dev tools in production and never a call home for a version check.
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
-    server: flask.Flask = app.server
     server.config["VITALS_SETTINGS"] = settings
     data.install(server, settings)
     # Every route, Dash's included, is authenticated and authorised before it runs (issue 6).

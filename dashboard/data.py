@@ -26,9 +26,9 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -42,6 +42,8 @@ from etl.settings import Settings
 from metrics.connection import WarehouseMissing, open_readonly, snapshot_path
 from metrics.explore import OpenOverdue
 from metrics.explore import open_overdue as explore_open_overdue
+from metrics.hierarchy import Hierarchy
+from metrics.hierarchy import hierarchy as read_hierarchy
 from metrics.indicators import data_now as read_data_now
 from metrics.query import QueryError
 from metrics.status import source_extents
@@ -226,6 +228,13 @@ def settings() -> Settings:
     return warehouse().settings
 
 
+def metrics_config() -> Mapping[str, Any]:
+    """The site's ``[metrics]`` section (targets, weights, bands ...) of the settings the app was created
+    with: a page passes it as ``overrides=`` to every metrics call that takes one (the metrics layer
+    reads no configuration of its own). Read it in the request, not inside a ``per_snapshot`` compute."""
+    return settings().section("metrics")
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """The request's cursor on the current snapshot (one per request, opened on first use)."""
     cur = flask.g.get(_G_CURSOR)
@@ -261,6 +270,54 @@ def data_start(source: str) -> datetime | None:
     cases, and a previous period reaching back before it is only partly covered."""
     extents = per_snapshot("status.extents", source_extents)
     return next((e.first for e in extents if e.key == source), None)
+
+
+# Sources whose last timestamp says when the data ends (rosters are planned ahead; alarms follow readings).
+EVENT_SOURCES = ("cases", "hotline", "readings")
+# Data whose end lies further back than this is historical: pages and the wall show where it ends,
+# not today. A live feed that stalled for a few days stays on today (its 数据滞后 badges say so).
+LIVE_DAYS = 7
+
+
+def data_end() -> datetime | None:
+    """When the request's snapshot's data ends: the recorded 'now' (``data_now``) if the ETL wrote one,
+    else the latest event timestamp of cases, hotline orders and readings. None for a warehouse
+    without events."""
+    recorded = data_now()
+    if recorded is not None:
+        return recorded
+    extents = per_snapshot("status.extents", source_extents)
+    lasts = [e.last for e in extents if e.key in EVENT_SOURCES and e.last is not None]
+    return max(lasts) if lasts else None
+
+
+def data_ended() -> datetime | None:
+    """The data's end when the data is historical (it ended more than ``LIVE_DAYS`` before the site's
+    clock), else None: the data is live and 'now' is the site's clock."""
+    end = data_end()
+    if end is None or end >= site_now() - timedelta(days=LIVE_DAYS):
+        return None
+    return end
+
+
+def view_now() -> datetime:
+    """The instant pages and the wall treat as 'now': the site's clock while the data is live, the
+    data's end when it is historical (an export that ends in 2018 opens on its last day, not on an
+    empty today). Default periods, the wall's day and its 30-day window are anchored on it."""
+    return data_ended() or site_now()
+
+
+def hierarchy() -> Hierarchy:
+    """The levels the snapshot's hierarchy uses and their declared names (``metrics.hierarchy``)."""
+    return per_snapshot("metrics.hierarchy", read_hierarchy)
+
+
+def level_name(slot: str, lang: object) -> str | None:
+    """The name the data declares for a level in ``lang`` (None: the caller's standard name of the slot)."""
+    lv = hierarchy().level(slot)
+    if lv is None:
+        return None
+    return lv.name_en if str(lang or "").lower().startswith("en") else lv.name_zh
 
 
 def open_overdue() -> OpenOverdue | None:

@@ -177,9 +177,29 @@ def _opts(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
             if len(str(value)) <= OPTION_VALUE_MAX]
 
 
+# The unit pickers' field names: the first, second and third level below the jurisdiction's root. They
+# are named after the standard hierarchy (district → 街镇 → 网格 → 村居), but each lists whatever level
+# the site uses in that position (New York's city → community districts: the first lists the districts).
+PICKERS = ("town", "grid", "village")
+_SLOTS = ("district", "town", "grid", "village", "microgrid")  # etl.schema.LEVELS
+
+
+def picker_levels(units: Any) -> tuple[str, ...]:
+    """The levels the unit pickers offer, top first: those ``units`` (the unit tree a user may see)
+    use below its root, at most three."""
+    codes = set(units["unit_code"].tolist())
+    roots = [lv for lv, parent in zip(units["level"].tolist(), units["parent_code"].tolist(), strict=True)
+             if parent is None or parent != parent or parent not in codes]
+    top = min((_SLOTS.index(lv) for lv in roots if lv in _SLOTS), default=-1)
+    present = set(units["level"].tolist())
+    below = [lv for lv in _SLOTS[:-1] if lv in present and _SLOTS.index(lv) > top]
+    return tuple(below[:len(PICKERS)])
+
+
 def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple[str, str]],
                sources: list[tuple[str, str]], statuses: list[tuple[str, str]], t: Any,
-               today: date, *, case_filters: bool = True, lang: str | None = None) -> html.Div:
+               today: date, *, case_filters: bool = True, lang: str | None = None,
+               level_label: Any = None) -> html.Div:
     """The filter bar. Ids are ``{"type": "cv-filter", "page": page, "field": name}``; one callback for all
     pages (``dashboard.callbacks.filters``) turns a change into a new URL. ``case_filters=False`` leaves
     out category, source, urgency and status, for pages whose data has none of them (sensors, rosters):
@@ -188,11 +208,23 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
     def fid(name: str) -> dict[str, str]:
         return {"type": "cv-filter", "page": page, "field": name}
 
-    path = _path(units, state.unit)
-    town, grid, village = ([*path, None, None, None])[:3]
-    towns = units[units["level"] == "town"]
-    grids = units[(units["level"] == "grid") & (units["parent_code"] == town)] if town else units.iloc[0:0]
-    villages = units[(units["level"] == "village") & (units["parent_code"] == grid)] if grid else units.iloc[0:0]
+    levels = picker_levels(units)
+    chosen = _path(units, state.unit, levels)
+
+    def choices(i: int) -> Any:
+        """Units of the i-th picker level: all of them for the first, the children of the one picked
+        above for the others (none until it is picked)."""
+        if i >= len(levels):
+            return units.iloc[0:0]
+        at_level = units["level"] == levels[i]
+        if i == 0:
+            return units[at_level]
+        return units[at_level & (units["parent_code"] == chosen[i - 1])] if chosen[i - 1] else units.iloc[0:0]
+
+    def label(i: int) -> str:
+        if i >= len(levels):
+            return str(t(f"filter.{PICKERS[i]}"))
+        return str(level_label(levels[i]) if level_label else t(f"filter.{levels[i]}"))
 
     def unit_opts(df: Any) -> list[dict[str, str]]:
         # column lists, not itertuples: pandas' row tuples were most of the bar's cost on every render
@@ -202,13 +234,16 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
     # ``today`` is required so that no page can forget it (/hotline once showed an empty box)
     anchor = (state.date or today).isoformat()
     grains = [(g, t(f"filter.grain.{g}")) for g in PRESET_GRAINS]
+    # every picker is always in the bar (the filter callback takes all three); one the hierarchy has no
+    # level for is hidden
     children = [
-        _field(t("filter.town"), dcc.Dropdown(id=fid("town"), options=unit_opts(towns), value=town,
-                                              placeholder=t("filter.all"), clearable=True)),
-        _field(t("filter.grid"), dcc.Dropdown(id=fid("grid"), options=unit_opts(grids), value=grid,
-                                              placeholder=t("filter.all"), clearable=True, disabled=not town)),
-        _field(t("filter.village"), dcc.Dropdown(id=fid("village"), options=unit_opts(villages), value=village,
-                                                 placeholder=t("filter.all"), clearable=True, disabled=not grid)),
+        _field(label(i), dcc.Dropdown(id=fid(name), options=unit_opts(choices(i)), value=chosen[i],
+                                      placeholder=t("filter.all"), clearable=True,
+                                      disabled=i >= len(levels) or (i > 0 and not chosen[i - 1])),
+               hidden=i >= len(levels))
+        for i, name in enumerate(PICKERS)
+    ]
+    children += [
         _field(t("filter.period"), dcc.Dropdown(id=fid("period"), options=_opts(grains), value=state.period,
                                                 clearable=False)),
         _field(t("filter.date"), dcc.Input(id=fid("date"), type="date", value=anchor, debounce=True,
@@ -237,30 +272,33 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
     return html.Div(children, className="cv-filter-bar", role="search")
 
 
-def _field(label: str, control: Any) -> html.Label:
-    return html.Label([html.Span(label, className="cv-filter-label"), control], className="cv-filter-field")
+def _field(label: str, control: Any, hidden: bool = False) -> html.Label:
+    return html.Label([html.Span(label, className="cv-filter-label"), control], className="cv-filter-field",
+                      hidden=hidden)
 
 
-def _path(units: Any, code: str | None) -> list[str | None]:
-    """[town, grid, village] codes of ``code`` (district or None: [])."""
+def _path(units: Any, code: str | None, levels: tuple[str, ...]) -> list[str | None]:
+    """The codes of ``code`` and its ancestors at each picker level, one per picker (None where the unit
+    sits above that level, or for the root / no unit)."""
+    out: list[str | None] = [None] * len(PICKERS)
     if code is None:
-        return []
+        return out
     by_code = {c: (lvl, parent) for c, lvl, parent in zip(units["unit_code"].tolist(), units["level"].tolist(),
                                                           units["parent_code"].tolist(), strict=True)}
-    chain: list[str | None] = []
     cur, node = code, by_code.get(code)
-    while node is not None and node[0] in ("town", "grid", "village"):
-        chain.append(cur)
+    while node is not None:
+        if node[0] in levels:
+            out[levels.index(node[0])] = cur
         cur = node[1]
         node = by_code.get(cur)
-    return chain[::-1]
+    return out
 
 
 def state_from_controls(values: Mapping[str, Any], triggered: str | None, current: FilterState, *,
                         today: date) -> FilterState:
     """The new state after a filter control changed (``triggered``: its field name); ``today`` (the
     site's date, not the server's) anchors a custom period chosen without dates."""
-    town, grid, village = values.get("town"), values.get("grid"), values.get("village")
+    town, grid, village = (values.get(name) for name in PICKERS)
     if triggered == "town":
         unit = town
     elif triggered == "grid":

@@ -1,13 +1,19 @@
 """Derive sensor alarms from readings when a source does not export its own alarms.
 
 An alarm is a run of consecutive readings at or beyond ``threshold_warning`` (severity ``warning``) of
-one sensor; a run that reaches ``threshold_alarm`` is an ``alarm``. It ends at the first reading back
-within the threshold (``ended_at``; NULL while ongoing). Gaps-and-islands in one SQL statement.
+one sensor; a run that reaches ``threshold_alarm`` is an ``alarm``. "Beyond" follows the sensor's
+``threshold_direction`` (etl.thresholds: above, below, outside a band); the peak is the worst reading
+of the run in that direction. It ends at the first reading back within the threshold (``ended_at``;
+NULL while ongoing). Gaps-and-islands in one SQL statement. Derived alarms that the readings and
+thresholds no longer yield (a threshold cleared, readings deleted) are removed unless a case was
+opened from them.
 """
 
 from __future__ import annotations
 
 import duckdb
+
+from etl.thresholds import badness_sql, level_sql
 
 DERIVED_PREFIX = "derived:"
 
@@ -19,18 +25,16 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
     closes an alarm that was ongoing when more readings arrive).
     """
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE __derived AS
         WITH s AS (
             SELECT * FROM sensors
-            WHERE (threshold_warning IS NOT NULL OR threshold_alarm IS NOT NULL)
+            WHERE coalesce(threshold_warning, threshold_alarm, threshold_low_warning, threshold_low_alarm) IS NOT NULL
               AND sensor_id NOT IN (SELECT sensor_id FROM sensor_alarms WHERE NOT starts_with(alarm_id, $1))
         ),
         lv AS (
-            SELECT r.sensor_id, r.ts, r.value,
-                   CASE WHEN r.value >= s.threshold_alarm THEN 2
-                        WHEN r.value >= coalesce(s.threshold_warning, s.threshold_alarm) THEN 1
-                        ELSE 0 END AS lvl
+            SELECT r.sensor_id, r.ts, r.value, {level_sql("r.value", "s")} AS lvl,
+                   {badness_sql("r.value", "s")} AS bad
             FROM sensor_readings r JOIN s USING (sensor_id)
         ),
         marked AS (
@@ -40,7 +44,7 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
         ),
         runs AS (
             SELECT sensor_id, island, min(ts) AS started_at, max(ts) AS last_ts, max(lvl) AS lvl,
-                   max(value) AS peak_value, arg_max(next_ts, ts) AS ended_at
+                   arg_max(value, bad) AS peak_value, arg_max(next_ts, ts) AS ended_at
             FROM marked WHERE lvl > 0 GROUP BY sensor_id, island
         )
         SELECT $1 || runs.sensor_id || ':' || strftime(started_at, '%Y%m%dT%H%M%S') AS alarm_id,
@@ -70,5 +74,12 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
         """,
         [run_id],
     )
+    stale = con.execute(
+        """
+        DELETE FROM sensor_alarms WHERE starts_with(alarm_id, $1) AND case_id IS NULL
+          AND alarm_id NOT IN (SELECT alarm_id FROM __derived)
+        """,
+        [DERIVED_PREFIX],
+    ).fetchone()
     con.execute("DROP TABLE __derived")
-    return int(changed[0]) if changed else 0
+    return (int(changed[0]) if changed else 0) + (int(stale[0]) if stale else 0)

@@ -174,6 +174,58 @@ def reorder_readings(warehouse: WarehouseOpt = None) -> None:
         typer.echo(f"sensor_readings: {n:,} rows rewritten in time order in {time.monotonic() - t0:.1f} s")
 
 
+@app.command("watch")
+def watch_command(
+    directory: Annotated[Path, typer.Argument(help="directory the feed drops export files into")],
+    config: Annotated[Path | None, typer.Option("--config", help="routes (default: DIR/watch.toml)")] = None,
+    interval: Annotated[float, typer.Option(help="seconds between polls")] = 5.0,
+    once: Annotated[bool, typer.Option("--once", help="load what has landed (two polls), then exit")] = False,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Load files as they land in DIR, one progress line per file; loaded files move to DIR/loaded/,
+    failed ones to DIR/failed/ (docs/etl.md, "Live feed")."""
+    from etl.watch import CONFIG_NAME, WatchConfigError, Watcher, read_routes, watch
+
+    with _clean_errors():
+        if not directory.is_dir():
+            raise _fail(f"{directory}: not a directory")
+        try:
+            routes = read_routes(config or directory / CONFIG_NAME)
+        except WatchConfigError as exc:
+            raise _fail(str(exc)) from None
+        wh, settings = _warehouse(warehouse)
+        watcher = Watcher(directory, wh, settings, routes, echo=typer.echo)  # type: ignore[arg-type]
+        if not once:
+            typer.echo(f"watching {directory} every {interval:g} s (Ctrl-C stops)")
+        try:
+            outcomes = watch(watcher, interval, once=once)
+        except KeyboardInterrupt:
+            return
+        if any(not o.ok for o in outcomes):
+            raise typer.Exit(1)
+
+
+@app.command("delete")
+def delete(
+    kind: Annotated[str, typer.Argument(help="kind the run loaded (readings, cases, ...)")],
+    run: Annotated[int, typer.Option("--run", help="run id to remove (vitals etl info / the data-status page)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Remove the rows a bad load wrote, in a new snapshot; the deletion is recorded as a run."""
+    from etl.delete_run import DeleteError, delete_run
+    from etl.snapshots import writer
+
+    with _clean_errors():
+        wh, settings = _warehouse(warehouse)
+        try:
+            with writer(wh, settings) as con:  # type: ignore[arg-type]
+                rep = delete_run(con, kind, run)
+        except DeleteError as exc:
+            raise _fail(str(exc)) from None
+    _out().print(f"run {rep.run_id}: deleted {rep.rows_deleted:,} {kind} row(s) of run {rep.deleted_run}"
+                 + (f"; derived alarms changed: {rep.alarms_changed}" if kind == "readings" else ""))
+
+
 def _summary(report: object, seconds: float) -> None:
     from etl.load import LoadReport
 

@@ -13,13 +13,14 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from etl import schema
+from etl.load import SENTINEL_MIN_ROWS, SENTINEL_SHARE
 from etl.mapping import CANCELLED, KIND_TABLE, FileOptions
 from etl.readers import _first_line, detect_encoding, detect_format, sniff_delimiter, stage
 from etl.transform import _SERIAL_RE
@@ -117,7 +118,6 @@ ZONES: tuple[tuple[tuple[float, float], tuple[float, float], str], ...] = (
     ((2.0, 25.0), (36.0, 56.0), "Europe/Berlin"),
     ((129.0, 146.0), (30.0, 46.0), "Asia/Tokyo"),
 )
-SENTINEL_SHARE = 0.01
 
 
 def norm(header: str) -> str:
@@ -133,6 +133,7 @@ class Sniffed:
     sheets: tuple[str, ...]
     columns: tuple[str, ...]
     rows: int
+    header: bool
     cells: dict[str, list[str]]  # column -> the sampled rows' values as text ("" when empty), row-aligned
 
     def values(self, column: str) -> list[str]:
@@ -165,8 +166,11 @@ def sniff(path: Path) -> Sniffed:
     con = duckdb.connect()
     try:
         staged = stage(con, path, opts, "__stg")
-        if fmt == "csv" and delim is None:  # transcoded: the reader sniffed it, ask again on the columns
-            delim = ","
+        header = True
+        if fmt == "csv" and _looks_like_data(staged.columns):
+            # the first line is a record: numbers and times are not column names
+            header = False
+            staged = stage(con, path, replace(opts, header=False), "__stg")
         cols = staged.columns
         rows = staged.rows
         sel = ", ".join(f'CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for c in cols)
@@ -174,7 +178,12 @@ def sniff(path: Path) -> Sniffed:
     finally:
         con.close()
     cells = {c: ["" if r[i] is None else str(r[i]).strip() for r in data] for i, c in enumerate(cols)}
-    return Sniffed(fmt, enc, delim, sheet, sheets, tuple(cols), int(rows), cells)
+    return Sniffed(fmt, enc, delim, sheet, sheets, tuple(cols), int(rows), header, cells)
+
+
+def _looks_like_data(names: Sequence[str]) -> bool:
+    """A first line with a time in it, or mostly numbers, is a record: column names are neither."""
+    return any(time_formats([n]) for n in names) or sum(map(_is_float, names)) * 2 >= len(names) > 1
 
 
 # ----------------------------------------------------------------------------------------- guessing
@@ -387,6 +396,8 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
                    " (gb18030 reads GBK too)" if s.encoding == "gb18030" else ""))
     if s.delimiter:
         out.append(f"delimiter = {q(s.delimiter)}")
+    if not s.header:
+        out.append("header = false   # the first line is data: columns are column0, column1, ...")
     if s.sheet:
         others = [x for x in s.sheets if x != s.sheet]
         out.append(f"sheet = {q(s.sheet)}" + (f"   # other sheets: {', '.join(others)}" if others else ""))
@@ -438,6 +449,8 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
         if c.name == "status" and vals:
             line, check = _status_line(g.column, vals, kind)
             out += [line + note, *check]
+        elif c.name == "level" and vals and not set(vals) <= set(schema.LEVELS):
+            out.append(_level_line(g.column, vals) + note)
         else:
             out.append(f"{c.name} = {q(g.column)}{note}")
     derived = {"case_id", "order_id", "roster_id", "source_system", "unit_code"}
@@ -502,10 +515,34 @@ def _is_float(text: str) -> bool:
 
 
 def _sentinel(pts: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], int] | None:
-    if len(pts) < 100:
+    """The point the loader would warn about (etl.load.sentinel_point_warnings), from the sample."""
+    if not pts:
         return None
     (pt, n), = Counter(pts).most_common(1)
-    return (pt, n) if n > SENTINEL_SHARE * len(pts) else None
+    return (pt, n) if n >= SENTINEL_MIN_ROWS and n > SENTINEL_SHARE * len(pts) else None
+
+
+LEVEL_WORDS: dict[str, tuple[str, ...]] = {
+    "district": ("county", "district", "city", "区", "县", "市"),
+    "town": ("town", "street", "subdistrict", "borough", "街道", "镇", "乡"),
+    "grid": ("grid", "网格"),
+    "village": ("village", "community", "neighborhood", "社区", "村", "居委"),
+    "microgrid": ("microgrid", "微网格"),
+}
+
+
+def _level_line(column: str, values: Sequence[str]) -> str:
+    """The file's level words mapped to the warehouse levels (district, town, grid, village, microgrid)."""
+    mapping: dict[str, str] = {}
+    for v in dict.fromkeys(values):
+        # longest word first: 微网格 is a microgrid, not a grid
+        hits = [(len(w), lvl) for lvl, words in LEVEL_WORDS.items() for w in words if w in v.lower()]
+        if hits:
+            mapping[v] = max(hits)[1]
+    unmapped = [v for v in dict.fromkeys(values) if v not in mapping]
+    line = f"level = {{ column = {q(column)}, map = {{ " + ", ".join(f"{q(k)} = {q(v)}" for k, v in mapping.items())
+    line += " } }"
+    return line + (f"   # CHECK: no level for {', '.join(unmapped)}" if unmapped else "")
 
 
 def _status_line(column: str, values: Sequence[str], kind: str) -> tuple[str, list[str]]:

@@ -23,9 +23,11 @@ import pandas as pd
 from etl import schema
 from etl.datum import convert as datum_convert
 from etl.mapping import CANCELLED, FieldSpec, MappingError, SourceMapping, load_mapping
+from etl.number_format import NumberFormatError, check_column
 from etl.readers import ReadError, Staged, drop_relation, load_extension, stage
 from etl.settings import Settings
 from etl.snapshots import writer
+from etl.thresholds import DIRECTIONS
 from etl.transform import SpecError, Sql, base_expr, convert, parse_ts, q
 
 PATH_COLS = ("district_code", "town_code", "grid_code", "village_code")
@@ -315,7 +317,10 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
             bounds = (f"CAST({sql.bind(m.not_before.isoformat())} AS TIMESTAMP)",
                       f"CAST({sql.bind(not_after.isoformat())} AS TIMESTAMP)")
         conv = convert(raw, typ, target, sql, formats=formats, zone=zone, site_zone=site_zone,
-                       bounds=bounds if is_time else None)
+                       bounds=bounds if is_time else None, numbers=m.numbers)
+        if spec.scale is not None or spec.offset is not None:
+            conv = (f"({conv} * {sql.bind(1.0 if spec.scale is None else spec.scale)}"
+                    f" + {sql.bind(0.0 if spec.offset is None else spec.offset)})")
         outer.append(f"{conv} AS {q(name)}")
         fields.append(name)
         if target.upper() != "VARCHAR" and target.upper() != typ.upper():
@@ -385,11 +390,20 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
             extra_inner.append(f"{'true' if m.geometry_approximate else 'false'} AS __gapprox")
         outer.append("__gapprox")
 
+    # A wide file's value column (unpivot) is named in the reject by the column the value came from
+    # ("CO(GT)", not "concentration"), so its raw value can be found in the row as exported.
+    wide = m.unpivot.value if m.unpivot is not None and m.unpivot.name in types else None
+    if wide is not None:
+        extra_inner.append(f"CAST({q(m.unpivot.name)} AS VARCHAR) AS __upname")  # type: ignore[union-attr]
+
+    def label_sql(label: str) -> str:
+        return "__upname" if label == wide else sql.bind(label)
+
     def case(part: int) -> str:
         if not checks:
             return "NULL::VARCHAR"
         # reasons are SQL (bound values or a CASE), labels are bound here, raws are expressions
-        arms = " ".join(f"WHEN {c[0]} THEN {sql.bind(c[part]) if part == 2 else c[part]}" for c in checks)
+        arms = " ".join(f"WHEN {c[0]} THEN {label_sql(c[part]) if part == 2 else c[part]}" for c in checks)
         return f"(CASE {arms} ELSE NULL END)"
 
     # __r_source_system / __r_source_id must exist for the id template even if mapped under other names.
@@ -417,6 +431,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     if m.unpivot is not None:
         src, types = _unpivot(con, m, staged, types)
     rows_read = _count(con, f"SELECT count(*) FROM {src}")
+    _check_numbers(con, m, src, types)
     text, params, fields = _build_transform(m, src, types, site_zone, m.kind)
     x_inline: tuple[str, list[object]] | None = None
     if text.startswith("CREATE"):
@@ -436,10 +451,23 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     loaded = inserted + updated + unchanged
     if loaded + rejected != rows_read:  # an invariant, not input validation
         raise LoadError(f"{path}: internal accounting error: read {rows_read} != loaded {loaded} + rejected {rejected}")
-    for t in ("__y", "__new", "__x", "__long", "__stg", "__pip"):
+    for t in ("__y", "__new", "__x", "__long", "__stg", "__stg_raw", "__pip"):
         drop_relation(con, t)
     return FileReport(str(path), rows_read, loaded, rejected, inserted, updated, unchanged,
                       tuple((str(r), int(n)) for r, n in reasons), warnings)
+
+
+def _check_numbers(con: duckdb.DuckDBPyConnection, m: SourceMapping, src: str, types: dict[str, str]) -> None:
+    """Refuse the file when a text column read as a number hides its decimal mark (see etl.number_format)."""
+    coltypes = {c.name: c.type.upper() for c in schema.TABLE_BY_NAME[m.table].columns}
+    for name, spec in _field_specs(m, types).items():
+        col = spec.column
+        if (coltypes.get(name) in ("DOUBLE", "INTEGER", "BIGINT") and col is not None and spec.regex is None
+                and not spec.map and types.get(col, "").upper() == "VARCHAR"):
+            try:
+                check_column(con, src, col, m.numbers, f"mapping {m.path}: [fields.{name}]")
+            except NumberFormatError as exc:
+                raise LoadError(str(exc)) from exc
 
 
 def _unpivot(con: duckdb.DuckDBPyConnection, m: SourceMapping, staged: Staged,
@@ -574,9 +602,21 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
     if m.kind == "readings":
         joins.append("LEFT JOIN sensors s ON s.sensor_id = x.sensor_id")
         add("x.sensor_id IS NOT NULL AND s.sensor_id IS NULL", "unknown_sensor", "sensor_id", "x.sensor_id")
-        add("x.value < s.physical_min OR x.value > s.physical_max", "out_of_range", "value",
-            "CAST(x.value AS VARCHAR) || ' not in [' || CAST(s.physical_min AS VARCHAR) || ', '"
+        value = "x.value"
+        vspec = m.fields.get("value")
+        if vspec is not None and vspec.from_baseline:
+            # Distance to the water → depth: the sensor's baseline (mount height) minus the reading.
+            value = "(s.baseline - x.value)"
+            sel = [f"x.* REPLACE ({value} AS value)" if e == "x.*" else e for e in sel]
+            add("x.value IS NOT NULL AND s.sensor_id IS NOT NULL AND s.baseline IS NULL", "missing_required",
+                "baseline", "x.sensor_id")
+        add(f"{value} < s.physical_min OR {value} > s.physical_max", "out_of_range", "value",
+            f"CAST({value} AS VARCHAR) || ' not in [' || CAST(s.physical_min AS VARCHAR) || ', '"
             " || CAST(s.physical_max AS VARCHAR) || ']'")
+    if m.kind == "sensors" and "threshold_direction" in fields:
+        add(f"NOT list_contains({sql.bind(list(DIRECTIONS))}, x.threshold_direction)", "bad_value",
+            _label(m.fields.get("threshold_direction") or FieldSpec(), "threshold_direction"),
+            "x.threshold_direction")
 
     reason_sql = f"coalesce({', '.join(reasons)})"
     key = [k for k in table.key if k in fields or k == "unit_code"]
@@ -641,11 +681,18 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path,
     sql = Sql()
     run, kind, file = sql.bind(run_id), sql.bind(m.kind), sql.bind(str(path))
     arms = " ".join(f"WHEN {sql.bind(code)} THEN {sql.bind(text)}" for code, text in REASONS.items())
+    # The whole row as exported: every column of the raw staging table, packed under a row alias no
+    # column can shadow (``to_json(t)`` of a file with a column ``t`` was that one value). A value the
+    # mapping's null_values blanked (a -200 sentinel) is taken back from that row as the raw value.
+    raw = staged.raw_table or staged.table
+    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall() if r[0] != "__line"]
+    rec = "to_json(struct_pack(" + ", ".join(f"{q(c)} := r.{q(c)}" for c in cols) + "))" if cols else "NULL"
     con.execute(
-        f"INSERT INTO etl_reject SELECT {run}, {kind}, {file}, y.__line, y.__field, y.__raw, y.__reason,"
-        f" CASE y.__reason {arms} ELSE y.__reason END, s.__rec"
-        f" FROM __y y LEFT JOIN (SELECT __line, to_json(t)::VARCHAR AS __rec FROM {staged.table} t) s"
-        " ON s.__line = y.__line WHERE y.__reason IS NOT NULL",
+        f"INSERT INTO etl_reject SELECT {run}, {kind}, {file}, y.__line, y.__field,"
+        " coalesce(y.__raw, json_extract_string(y.__rec, '$.' || to_json(y.__field)::VARCHAR)), y.__reason,"
+        f" CASE y.__reason {arms} ELSE y.__reason END, y.__rec"
+        f" FROM (SELECT y.__line, y.__field, y.__raw, y.__reason, {rec}::VARCHAR AS __rec"
+        f" FROM __y y LEFT JOIN {raw} r ON r.__line = y.__line WHERE y.__reason IS NOT NULL) y",
         sql.params,
     )
     return _count(con, "SELECT count(*) FROM __y WHERE __reason IS NOT NULL")
@@ -681,16 +728,8 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         # can a rowid range (DuckDB 1.5 scans every row for a rowid filter), so sensor order gains nothing.
         con.execute(f"CREATE OR REPLACE TEMP VIEW __new AS SELECT {', '.join(q(c) for c in cols)}"
                     " FROM __y WHERE __reason IS NULL AND NOT __collapsed")
-        on = " AND ".join(f"r.{q(k)} = n.{q(k)}" for k in table.key)
-        span = ""
-        if "ts" in table.key:
-            # Only the time span of the new rows can collide: lets DuckDB skip row groups by zonemap.
-            span = " WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
-        keys = ", ".join(q(k) for k in table.key)
-        order = ", ".join(f"n.{q(k)}" for k in sorted(table.key, key=lambda k: k != "ts"))  # ts first
-        inserted = _insert_anti(con, table.name, collist, cols, on, keys, order, span,
-                                run_id if has_run else None)
-        return inserted, 0, valid - inserted
+        inserted, updated = _merge_keyed(con, table, cols, collist, run_id if has_run else None)
+        return inserted, updated, valid - inserted - updated
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE __new AS SELECT {', '.join(q(c) for c in cols)}"
         f"{', $1::BIGINT AS load_run_id' if has_run else ''} FROM __y WHERE __reason IS NULL AND NOT __collapsed",
@@ -734,19 +773,49 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     return inserted, updated, valid - inserted - updated
 
 
-def _insert_anti(con: duckdb.DuckDBPyConnection, table: str, collist: str, cols: list[str], on: str, keys: str,
-                 order: str, span: str, run_id: int | None) -> int:
-    """Insert the rows of ``__new`` whose key is not in ``table`` yet, stored in ``order`` (the ORDER BY
-    fixes the physical order: DuckDB preserves insertion order). Dedupe does not depend on the order:
-    the anti-join compares whole keys; ``span`` only narrows which stored rows can collide."""
-    before = _count(con, f"SELECT count(*) FROM {table}")
-    run = ", $1::BIGINT" if run_id is not None else ""
+def _merge_keyed(con: duckdb.DuckDBPyConnection, table: schema.Table, cols: list[str], collist: str,
+                 run_id: int | None) -> tuple[int, int]:
+    """Merge ``__new`` into an unindexed keyed table (sensor_readings); returns (inserted, updated).
+
+    One left join of the new rows with the stored rows of their time span (zone maps on ``ts`` skip the
+    rest) tells new keys from stored ones and stored ones with other values (a corrected export); the
+    few changed rows are updated in place, the new ones appended in ``(ts, rest of the key)`` order (the
+    ORDER BY fixes the physical order: DuckDB keeps a plain INSERT's order). A file whose span holds no
+    stored row (the usual first load) skips the join."""
+    keys = list(table.key)
+    vals = [c for c in cols if c not in keys]
+    order = ", ".join(f"n.{q(k)}" for k in sorted(keys, key=lambda k: k != "ts"))  # ts first
+    run, params = (", $1::BIGINT", [run_id]) if run_id is not None else ("", [])
+    span = (" WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
+            if "ts" in keys else "")
+    new_cols = ", ".join(f"n.{q(c)}" for c in cols)
+    if _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name}{span} LIMIT 1)") == 0:
+        before = _count(con, f"SELECT count(*) FROM {table.name}")
+        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {new_cols}{run} FROM __new n ORDER BY {order}",
+                    params)
+        return _count(con, f"SELECT count(*) FROM {table.name}") - before, 0
+    on = " AND ".join(f"r.{q(k)} = n.{q(k)}" for k in keys)
+    differs = " OR ".join(f"r.{q(c)} IS DISTINCT FROM n.{q(c)}" for c in vals) or "false"
+    stored = ", ".join(q(c) for c in keys + vals)
     con.execute(
-        f"INSERT INTO {table} ({collist}) SELECT {', '.join('n.' + q(c) for c in cols)}{run}"
-        f" FROM __new n ANTI JOIN (SELECT {keys} FROM {table}{span}) r ON {on} ORDER BY {order}",
-        [run_id] if run_id is not None else [],
+        f"CREATE OR REPLACE TEMP TABLE __m AS SELECT {new_cols}, r.{q(keys[0])} IS NOT NULL AS __hit,"
+        f" r.{q(keys[0])} IS NOT NULL AND ({differs}) AS __chg"
+        f" FROM __new n LEFT JOIN (SELECT {stored} FROM {table.name}{span}) r ON {on}"
     )
-    return _count(con, f"SELECT count(*) FROM {table}") - before
+    updated = _count(con, "SELECT count(*) FROM __m WHERE __chg")
+    if updated and vals:
+        t = table.name
+        within = (f" AND {t}.ts BETWEEN (SELECT min(ts) FROM __m WHERE __chg) AND (SELECT max(ts) FROM __m WHERE __chg)"
+                  if "ts" in keys else "")
+        sets = ", ".join(f"{q(c)} = c.{q(c)}" for c in vals) + (", load_run_id = $1::BIGINT" if run_id else "")
+        match = " AND ".join(f"{t}.{q(k)} = c.{q(k)}" for k in keys)
+        con.execute(f"UPDATE {t} SET {sets} FROM (SELECT * FROM __m WHERE __chg) c WHERE {match}{within}", params)
+    inserted = _count(con, "SELECT count(*) FROM __m WHERE NOT __hit")
+    if inserted:
+        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {new_cols}{run} FROM __m n WHERE NOT __hit"
+                    f" ORDER BY {order}", params)
+    con.execute("DROP TABLE __m")
+    return inserted, updated
 
 
 def reorder_readings(con: duckdb.DuckDBPyConnection) -> int:

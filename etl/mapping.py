@@ -55,6 +55,11 @@ class FieldSpec:
     default: Any = None
     formats: tuple[str, ...] = ()
     zone: str | None = None
+    # Numbers: value * scale + offset (unit conversion, e.g. mm -> m); ``from_baseline`` (readings'
+    # value only) stores the sensor's ``baseline`` minus the converted value (distance -> depth).
+    scale: float | None = None
+    offset: float | None = None
+    from_baseline: bool = False
     # Source values that mean "no value" for this field only (a geocoder's placeholder point, a
     # "1900-01-01" date): the value is blanked, the row is kept.
     null_if: tuple[str, ...] = ()
@@ -71,6 +76,20 @@ class FileOptions:
     sheet: str | None = None
     null_values: tuple[str, ...] = ("",)
     header: bool = True
+    skip: int = 0  # CSV lines before the header (a logger's preamble)
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How numbers are written in the source: ``decimal`` mark and ``thousands`` separator.
+
+    ``declared`` is false when the mapping says nothing: then a column that looks written with a
+    decimal comma, or that reads differently under the two conventions, is refused (never guessed).
+    """
+
+    decimal: str = "."
+    thousands: str = ","
+    declared: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +147,7 @@ class SourceMapping:
     collapse_identical: bool = False
     geometry_approximate_column: str | None = None
     geometry_optional: bool = False  # a file without the geometry column loads units only
+    numbers: NumberFormat = NumberFormat()
 
     @property
     def table(self) -> str:
@@ -151,7 +171,16 @@ def _str_map(path: str, key: str, raw: Any) -> dict[str, Any]:
 
 
 _FIELD_KEYS = {"column", "template", "constant", "regex", "group_maps", "map", "default", "formats", "format", "zone",
-               "null_if", "cancelled"}
+               "null_if", "cancelled", "scale", "offset", "from_baseline"}
+NONE_WORD = "none"  # a map value or constant "none" means an explicit NULL (TOML has no null)
+
+
+def _number(path: str, key: str, raw: Any) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise _err(path, key, "must be a number")
+    return float(raw)
 
 
 def parse_field(path: str, key: str, raw: Any) -> FieldSpec:
@@ -207,9 +236,27 @@ def parse_field(path: str, key: str, raw: Any) -> FieldSpec:
         default=raw.get("default"),
         formats=tuple(str(f) for f in formats),
         zone=raw.get("zone"),
+        scale=_number(path, f"{key}.scale", raw.get("scale")),
+        offset=_number(path, f"{key}.offset", raw.get("offset")),
+        from_baseline=bool(raw.get("from_baseline", False)),
         null_if=tuple(str(v) for v in null_if),
     )
     return spec
+
+
+def _numbers(path: str, raw: Mapping[str, Any]) -> NumberFormat:
+    if not raw:
+        return NumberFormat()
+    _check_keys(path, "numbers", raw, {"decimal", "thousands"})
+    decimal = raw.get("decimal", ".")
+    if decimal not in (".", ","):
+        raise _err(path, "numbers.decimal", f'must be "." or ",", not {decimal!r}')
+    thousands = raw.get("thousands", "," if decimal == "." and "thousands" not in raw else "")
+    if thousands not in ("", ",", ".", " ", "\u00a0", "'"):
+        raise _err(path, "numbers.thousands", f"must be one of \"\", \",\", \".\", \" \", \"'\", not {thousands!r}")
+    if thousands == decimal:
+        raise _err(path, "numbers.thousands", f"cannot be the decimal mark {decimal!r}")
+    return NumberFormat(decimal, thousands, True)
 
 
 def _date(path: str, key: str, raw: Any) -> date:
@@ -237,7 +284,7 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
         raise MappingError(f"mapping {path} is not valid TOML: {exc}") from exc
     _check_keys(path, "top level", raw, {
         "source_system", "kind", "file", "time", "fields", "coords", "unit", "unpivot", "checks",
-        "identity", "constant_rows", "geometry", "description", "collapse_identical",
+        "identity", "constant_rows", "geometry", "description", "collapse_identical", "numbers",
     })
     for req in ("source_system", "kind"):
         if not isinstance(raw.get(req), str) or not raw[req]:
@@ -248,13 +295,16 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
     table = schema.TABLE_BY_NAME[KIND_TABLE[kind]]
 
     f = _table(path, raw, "file")
-    _check_keys(path, "file", f, {"format", "encoding", "delimiter", "sheet", "null_values", "header"})
+    _check_keys(path, "file", f, {"format", "encoding", "delimiter", "sheet", "null_values", "header", "skip"})
+    skip = f.get("skip", 0)
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise _err(path, "file.skip", f"must be a number of lines (0 or more), not {skip!r}")
     if f.get("format", "auto") not in FORMATS:
         raise _err(path, "file.format", f"must be one of {', '.join(FORMATS)}")
     fopts = FileOptions(
         format=f.get("format", "auto"), encoding=str(f.get("encoding", "auto")).lower(),
         delimiter=f.get("delimiter"), sheet=f.get("sheet"),
-        null_values=tuple(f.get("null_values", ("",))), header=bool(f.get("header", True)),
+        null_values=tuple(f.get("null_values", ("",))), header=bool(f.get("header", True)), skip=skip,
     )
 
     t = _table(path, raw, "time")
@@ -276,6 +326,8 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
             raise _err(path, f"fields.{name}", f"is not a loadable field of {table.name}; "
                        f"fields: {', '.join(sorted(allowed))}")
         fields[name] = parse_field(path, f"fields.{name}", spec)
+        if fields[name].from_baseline and (kind, name) != ("readings", "value"):
+            raise _err(path, f"fields.{name}.from_baseline", "applies to a readings mapping's value only")
     identity = bool(raw.get("identity", False))
     if not identity:
         for c in table.columns:
@@ -364,6 +416,7 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
         geometry_datum=gdatum, geometry_approximate=gapprox,
         collapse_identical=bool(raw.get("collapse_identical", False)),
         geometry_approximate_column=gapprox_col, geometry_optional=goptional,
+        numbers=_numbers(path, _table(path, raw, "numbers")),
     )
 
 

@@ -11,11 +11,15 @@ import codecs
 import csv
 import gzip
 import importlib.util
+import io
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from etl.mapping import FileOptions
 
@@ -39,6 +43,8 @@ class Staged:
     line_kind: str
     # __line of a last CSV record cut off mid-line (no final newline, too few fields or an open quote)
     truncated_line: int | None = None
+    # the rows as exported (a sentinel such as -200 still there), for the evidence kept with rejects
+    raw_table: str = ""
 
 
 def extension_path(package: str, name: str) -> str:
@@ -136,18 +142,19 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _first_line(path: Path) -> str:
-    """The first line of a UTF-8 file (BOM removed), read in pieces: a header is never huge, but a
-    headerless file's first line may be."""
+def _first_line(path: Path, skip: int = 0) -> str:
+    """The first line of a UTF-8 file (BOM removed) after ``skip`` preamble lines, read in pieces: a
+    header is never huge, but a headerless file's first line may be."""
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
-    line = head.split(b"\n", 1)[0].rstrip(b"\r").removeprefix(codecs.BOM_UTF8)
+    lines = head.split(b"\n", skip + 1)
+    line = (lines[skip] if len(lines) > skip else b"").rstrip(b"\r").removeprefix(codecs.BOM_UTF8)
     return line.decode("utf-8", errors="replace")
 
 
-def csv_columns(path: Path, delimiter: str, header: bool) -> list[str]:
+def csv_columns(path: Path, delimiter: str, header: bool, skip: int = 0) -> list[str]:
     """Column names as DuckDB's sniffer would give them (blank → column<i>, repeats → name_<k>)."""
-    first = next(csv.reader([_first_line(path)], delimiter=delimiter, quotechar='"'), [])
+    first = next(csv.reader([_first_line(path, skip)], delimiter=delimiter, quotechar='"'), [])
     if not header:
         return [f"column{i}" for i in range(len(first))]
     names: list[str] = []
@@ -225,28 +232,35 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
                     own_tmp = tempfile.TemporaryDirectory(prefix="vitals-etl-")
                     tmpdir = Path(own_tmp.name)
                 src = _transcode(path, enc, tmpdir)
-            else:
-                check_utf8(path)
-            if src.name.lower().endswith(".gz"):
+            elif path.name.lower().endswith(".gz"):
                 if tmpdir is None:
                     own_tmp = tempfile.TemporaryDirectory(prefix="vitals-etl-")
                     tmpdir = Path(own_tmp.name)
-                src = _transcode(path, "utf-8", tmpdir)  # plain text for the header and tail checks
-            delim = opts.delimiter or sniff_delimiter(_first_line(src))
-            names = csv_columns(src, delim, opts.header)
+                src = _transcode(path, "utf-8", tmpdir)  # checks the UTF-8; plain text for the header and tail
+            else:
+                check_utf8(path)
+            delim = opts.delimiter or sniff_delimiter(_first_line(src, opts.skip))
+            names = csv_columns(src, delim, opts.header, opts.skip)
             truncated_tail = _truncated_tail(src, delim, len(names))
+            raw = table + "_raw"
+            drop_relation(con, raw)
             # Our own header and no sniffing: DuckDB's sniffer gives up on a file whose last line is
             # cut inside a quote. null_padding keeps a short last line as a row (rejected below);
             # max_line_size lets a multi-megabyte field through instead of failing the whole file.
+            # Only empty text is NULL here: the raw rows keep the mapping's null values for the rejects.
             con.execute(
-                f"CREATE TEMP TABLE {table} AS SELECT (row_number() OVER () + {1 if opts.header else 0})::BIGINT"
-                f" AS __line, * FROM read_csv(?, columns = ?, auto_detect = false, nullstr = ?,"
+                f"CREATE TEMP TABLE {raw} AS SELECT (row_number() OVER () + {opts.skip + opts.header})::BIGINT"
+                f" AS __line, * FROM read_csv(?, columns = ?, auto_detect = false, nullstr = '', skip = ?,"
                 f" header = {opts.header}, delim = ?, quote = '\"', escape = '\"', strict_mode = false,"
                 f" null_padding = true, max_line_size = {MAX_LINE_BYTES}, buffer_size = {2 * MAX_LINE_BYTES})",
-                [str(src), dict.fromkeys(names, "VARCHAR"), list(opts.null_values), delim],
+                [str(src), dict.fromkeys(names, "VARCHAR"), opts.skip, delim],
             )
+            # Header is physical line 1 (after the preamble), so data row k sits on line k + 1 unless
+            # blank lines or quoted fields spanning lines say otherwise: then the lines come from a parse.
+            _physical_lines(con, raw, src, opts, delim)
             if truncated_tail:
-                truncated = con.execute(f"SELECT max(__line) FROM {table}").fetchone()[0]  # type: ignore[index]
+                truncated = con.execute(f"SELECT max(__line) FROM {raw}").fetchone()[0]  # type: ignore[index]
+            _null_view(con, raw, table, opts.null_values)
             if own_tmp is not None:
                 own_tmp.cleanup()
         elif fmt == "xlsx":
@@ -258,8 +272,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
                 f" FROM read_xlsx(?, all_varchar = true, header = true{sheet})",
                 params,
             )
-            if opts.null_values:
-                _nullify(con, table, opts.null_values)
+            drop_relation(con, table + "_raw")
+            con.execute(f"ALTER TABLE {table} RENAME TO {table}_raw")
+            _null_view(con, table + "_raw", table, opts.null_values)
         elif fmt == "parquet":
             # A view, not a copy: Parquet is already typed and columnar, and the readings files are
             # the big ones (tens of millions of rows), so they are scanned where they lie.
@@ -284,7 +299,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
     types = {r[0]: r[1] for r in desc}
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
     cols = tuple(c for c in types if c != "__line")
-    return Staged(table, int(rows), cols, types, line_kind, truncated)
+    raw_table = table + "_raw" if fmt in ("csv", "xlsx") else table
+    return Staged(table, int(rows), cols, types, line_kind, truncated, raw_table)
 
 
 def _explain(message: str) -> str:
@@ -305,13 +321,59 @@ def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"DROP {'VIEW' if row[0] == 'VIEW' else 'TABLE'} {name}")
 
 
-def _nullify(con: duckdb.DuckDBPyConnection, table: str, null_values: tuple[str, ...]) -> None:
-    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "__line"]
-    if not cols:
+def _null_view(con: duckdb.DuckDBPyConnection, raw: str, view: str, null_values: tuple[str, ...]) -> None:
+    """View ``view`` over ``raw`` with the mapping's null values (and empty text) as NULL.
+
+    A view over the raw rows rather than a second copy: the raw rows stay for the rejects' evidence.
+    A view cannot take bound parameters, so the null strings are written as escaped literals.
+    """
+    drop_relation(con, view)
+    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall() if r[0] != "__line"]
+    nulls = sorted({v.strip() for v in null_values} | {""})
+    lits = "[" + ", ".join(_literal(v) for v in nulls) + "]"
+    sel = ", ".join(f"CASE WHEN list_contains({lits}, trim({_q(c)})) THEN NULL ELSE {_q(c)} END AS {_q(c)}"
+                    for c in cols)
+    con.execute(f"CREATE TEMP VIEW {view} AS SELECT __line{', ' + sel if sel else ''} FROM {raw}")
+
+
+def _physical_lines(con: duckdb.DuckDBPyConnection, table: str, path: Path, opts: FileOptions, delim: str) -> None:
+    """Set ``__line`` to the physical line each record starts on when that is not header + k.
+
+    Counting newlines is cheap; only a file whose line count differs from its record count (a preamble,
+    blank lines, quoted fields spanning lines) is parsed again, with Python's csv module, whose
+    ``line_num`` counts physical lines. The data records are the last ones of the file.
+    """
+    rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+    head = opts.skip + (1 if opts.header else 0)
+    lines, last = 0, b"\n"
+    with _open_bytes(path) as fh:
+        while chunk := fh.read(1 << 22):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    lines += last != b"\n"
+    if lines == rows + head:
         return
-    sets = ", ".join(f"{_q(c)} = CASE WHEN list_contains(?, trim({_q(c)})) THEN NULL ELSE {_q(c)} END"
-                     for c in cols)
-    con.execute(f"UPDATE {table} SET {sets}", [list(null_values)] * len(cols))
+    csv.field_size_limit(sys.maxsize)
+    starts: list[int] = []
+    with _open_bytes(path) as fb, io.TextIOWrapper(fb, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True)
+        prev = 0
+        try:
+            for rec in reader:
+                if rec:
+                    starts.append(prev + 1)
+                prev = reader.line_num
+        except csv.Error:
+            return  # the two parsers disagree: keep header + k rather than guess
+    if len(starts) < rows + head:
+        return  # the two parsers disagree: keep header + k rather than guess
+    first = starts[len(starts) - rows:]
+    con.register("__lines", pd.DataFrame({"__rn": np.arange(head + 1, head + 1 + rows, dtype=np.int64),
+                                          "__phys": np.asarray(first, dtype=np.int64)}))
+    try:
+        con.execute(f"UPDATE {table} SET __line = l.__phys FROM __lines l WHERE {table}.__line = l.__rn")
+    finally:
+        con.unregister("__lines")
 
 
 def _looks_like_feature_collection(path: Path) -> bool:

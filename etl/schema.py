@@ -263,8 +263,8 @@ TABLES: tuple[Table, ...] = (
                True),
             _C("metric", "VARCHAR", "measured quantity"),
             _C("uom", "VARCHAR", "unit of measure"),
-            _C("threshold_warning", "DOUBLE", "reading at or beyond it raises a warning"),
-            _C("threshold_alarm", "DOUBLE", "reading at or beyond it raises an alarm"),
+            _C("threshold_warning", "DOUBLE", "reading at or beyond it raises a warning (NULL: none)"),
+            _C("threshold_alarm", "DOUBLE", "reading at or beyond it raises an alarm (NULL: none)"),
             _C("physical_min", "DOUBLE", "readings below are physically impossible (rejected)"),
             _C("physical_max", "DOUBLE", "readings above are physically impossible (rejected)"),
             _C("expected_interval_min", "INTEGER", "minutes between readings; drives the online rate"),
@@ -274,6 +274,13 @@ TABLES: tuple[Table, ...] = (
             _C("lon", "DOUBLE", "longitude (site datum)"),
             _C("lat", "DOUBLE", "latitude (site datum)"),
             _C("load_run_id", "BIGINT", "etl_run that last wrote the row"),
+            _C("threshold_direction", "VARCHAR",
+               "above (at or above the thresholds is bad) | below (at or below) | outside (a band: above"
+               " the thresholds or below the low ones); NULL: above, or below when alarm < warning"),
+            _C("threshold_low_warning", "DOUBLE", "outside: at or below it raises a warning"),
+            _C("threshold_low_alarm", "DOUBLE", "outside: at or below it raises an alarm"),
+            _C("baseline", "DOUBLE", "reference a readings mapping's from_baseline subtracts readings from"
+               " (mount height of a distance-to-water sensor: depth = baseline - distance)"),
         ),
         key=("sensor_id",),
         loadable_as="sensors",
@@ -344,7 +351,7 @@ TABLES: tuple[Table, ...] = (
             _C("files", "VARCHAR", "JSON list of files"),
             _C("started_at", "TIMESTAMP", "start (UTC)"),
             _C("finished_at", "TIMESTAMP", "end (UTC)"),
-            _C("status", "VARCHAR", "succeeded | failed"),
+            _C("status", "VARCHAR", "running | succeeded | failed | deleted (its rows removed by `vitals etl delete`)"),
             _C("rows_read", "BIGINT", "rows read"),
             _C("rows_loaded", "BIGINT", "rows inserted or updated"),
             _C("rows_rejected", "BIGINT", "rows rejected"),
@@ -388,7 +395,9 @@ SCHEMA_VERSION = "1"
 
 
 def ddl() -> str:
-    return "\n\n".join(t.ddl() for t in TABLES)
+    """CREATE every table, then add the columns declared since a warehouse was created (idempotent)."""
+    adds = [f"ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type};" for t in TABLES for c in t.columns]
+    return "\n\n".join(t.ddl() for t in TABLES) + "\n\n" + "\n".join(adds)
 
 
 def schema_markdown() -> str:

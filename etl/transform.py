@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from etl.mapping import FieldSpec
+from etl.mapping import NONE_WORD, FieldSpec, NumberFormat
 
 _TEMPLATE_RE = re.compile(r"\{([^{}:]+)(?::0?(\d+))?\}")
 
@@ -49,10 +49,17 @@ def _is_text(type_: str) -> bool:
     return type_.upper() == "VARCHAR"
 
 
+def _value(value: Any, sql: Sql) -> str:
+    """A declared value as SQL text; "none" is an explicit NULL (a channel with no threshold)."""
+    if isinstance(value, str) and value.strip().lower() == NONE_WORD:
+        return "NULL::VARCHAR"
+    return f"CAST({sql.bind(sql_str(value))} AS VARCHAR)"
+
+
 def base_expr(spec: FieldSpec, types: dict[str, str], sql: Sql, label: str) -> tuple[str, str]:
     """(expression, type) of a field before conversion to its warehouse type."""
     if spec.constant is not None:
-        expr, typ = f"CAST({sql.bind(sql_str(spec.constant))} AS VARCHAR)", "VARCHAR"
+        expr, typ = _value(spec.constant, sql), "VARCHAR"
     elif spec.template is not None:
         expr, typ = _template(spec, types, sql, label), "VARCHAR"
     else:
@@ -77,9 +84,9 @@ def base_expr(spec: FieldSpec, types: dict[str, str], sql: Sql, label: str) -> t
     if spec.map:
         key = f"CAST({expr} AS VARCHAR)"
         whens = " ".join(
-            f"WHEN {key} = {sql.bind(k)} THEN CAST({sql.bind(sql_str(v))} AS VARCHAR)" for k, v in spec.map.items()
+            f"WHEN {key} = {sql.bind(k)} THEN {_value(v, sql)}" for k, v in spec.map.items()
         )
-        els = f"CAST({sql.bind(sql_str(spec.default))} AS VARCHAR)" if spec.default is not None else key
+        els = _value(spec.default, sql) if spec.default is not None else key
         # A NULL stays NULL: "missing" must not turn into the default silently.
         expr = f"(CASE WHEN {expr} IS NULL THEN NULL {whens} ELSE {els} END)"
         typ = "VARCHAR"
@@ -165,8 +172,61 @@ TRUE_WORDS = ["true", "t", "1", "yes", "y", "是", "√"]
 FALSE_WORDS = ["false", "f", "0", "no", "n", "否", "×"]
 
 
+DEFAULT_NUMBERS = NumberFormat()
+# A clock time followed by a UTC offset: "…12:00:00Z", "…12:00+08:00", "…12:00:00 -0500".
+OFFSET_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
+
+
+def _has_offset_format(formats: tuple[str, ...]) -> bool:
+    return any("%z" in f or "%Z" in f for f in formats)
+
+
+def _bounded(ts: str, bounds: tuple[str, str] | None) -> str:
+    return ts if bounds is None else f"(CASE WHEN {ts} BETWEEN {bounds[0]} AND {bounds[1]} THEN {ts} END)"
+
+
+def _timestamp(expr: str, sql: Sql, formats: tuple[str, ...], zone: str | None, site_zone: str,
+               bounds: tuple[str, str] | None) -> str:
+    """A text timestamp as the site's local time. A value with an offset (``%z`` formats, ISO ``Z`` /
+    ``+08:00`` without formats) is an instant: converted to the site zone, the mapping's zone unused.
+    A naive value (or a spreadsheet serial day number) is a clock time in the mapping's zone (the
+    site's when none is given). ``bounds`` apply to the parsed time before any zone arithmetic."""
+    def to_site(naive: str) -> str:
+        if zone and zone != site_zone:
+            return f"timezone({sql.bind(site_zone)}, timezone({sql.bind(zone)}, {naive}))"
+        return naive
+
+    with_offsets = not formats or _has_offset_format(formats)
+    if formats and with_offsets:
+        # strptime with %z gives TIMESTAMPTZ for every format of the list; a naive match is then the
+        # clock time read as UTC, so timezone('UTC', ...) gives that clock time back.
+        # DuckDB's %z reads +00:00 / +0000 but not ISO's Z, which means +00:00.
+        parsed = f"try_strptime(regexp_replace(trim({expr}), 'Z$', '+00:00'), {sql.bind(list(formats))})"
+        instant, naive = parsed, f"timezone('UTC', {parsed})"
+    elif formats:
+        instant, naive = "", f"try_strptime({expr}, {sql.bind(list(formats))})"
+    else:
+        instant, naive = f"TRY_CAST({expr} AS TIMESTAMPTZ)", f"TRY_CAST({expr} AS TIMESTAMP)"
+    local = to_site(_bounded(f"coalesce({naive}, {excel_serial(expr)})", bounds))
+    if not with_offsets:
+        return local
+    utc = _bounded(f"timezone('UTC', {instant})", bounds)
+    return (f"(CASE WHEN regexp_matches(trim({expr}), {sql.bind(OFFSET_RE)})"
+            f" THEN timezone({sql.bind(site_zone)}, timezone('UTC', {utc})) ELSE {local} END)")
+
+
+def number_text(expr: str, sql: Sql, numbers: NumberFormat) -> str:
+    """Text written with ``numbers``' marks as text DuckDB casts (no separator, '.' as decimal)."""
+    out = f"trim({expr})"
+    if numbers.thousands:
+        out = f"replace({out}, {sql.bind(numbers.thousands)}, '')"
+    if numbers.decimal != ".":
+        out = f"replace({out}, {sql.bind(numbers.decimal)}, '.')"
+    return out
+
+
 def convert(expr: str, src_type: str, target: str, sql: Sql, *, formats: tuple[str, ...], zone: str | None,
-            site_zone: str, bounds: tuple[str, str] | None = None) -> str:
+            site_zone: str, bounds: tuple[str, str] | None = None, numbers: NumberFormat = DEFAULT_NUMBERS) -> str:
     """Convert ``expr`` to the warehouse type; a non-null input that fails gives NULL (checked later).
 
     ``bounds`` (two TIMESTAMP SQL expressions): a parsed time outside them gives NULL too, before any
@@ -176,18 +236,17 @@ def convert(expr: str, src_type: str, target: str, sql: Sql, *, formats: tuple[s
     if target == "VARCHAR":
         return f"CAST({expr} AS VARCHAR)"
     if target in ("TIMESTAMP", "DATE"):
-        ts, in_site_zone = parse_ts(expr, src, sql, formats, site_zone)
-        if in_site_zone:
-            zone = None
-        if bounds is not None:
-            ts = f"(CASE WHEN {ts} BETWEEN {bounds[0]} AND {bounds[1]} THEN {ts} END)"
-        if zone and zone != site_zone:
-            ts = f"timezone({sql.bind(site_zone)}, timezone({sql.bind(zone)}, {ts}))"
+        if src == "VARCHAR":
+            ts = _timestamp(expr, sql, formats, zone, site_zone, bounds)
+        else:
+            ts, in_site_zone = parse_ts(expr, src, sql, formats, site_zone)
+            ts = _bounded(ts, bounds)
+            if zone and zone != site_zone and not in_site_zone:
+                ts = f"timezone({sql.bind(site_zone)}, timezone({sql.bind(zone)}, {ts}))"
         return f"CAST({ts} AS DATE)" if target == "DATE" else ts
     if target in ("DOUBLE", "INTEGER", "BIGINT"):
         if src == "VARCHAR":
-            # Spreadsheet exports quote thousands separators ("1,017,901").
-            return f"TRY_CAST(replace({expr}, ',', '') AS {target})"
+            return f"TRY_CAST({number_text(expr, sql, numbers)} AS {target})"
         return f"TRY_CAST({expr} AS {target})"
     if target == "BOOLEAN":
         if src == "BOOLEAN":

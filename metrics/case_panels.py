@@ -18,7 +18,8 @@ import duckdb
 import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN, fact_table, scope_sql, used_params
-from .explore import CHILD, HOUR_BUCKETS, Drill, view_where
+from .explore import HOUR_BUCKETS, Drill, view_where
+from .hierarchy import child_of
 from .indicators import unit_level, unscoped
 from .query import Query
 
@@ -53,7 +54,7 @@ def case_panels(con: duckdb.DuckDBPyConnection, query: Query, minor: bool | None
     minor = query.category is not None if minor is None else minor
     ft = fact_table("cases")
     scope_level = unit_level(con, query.unit)  # once: ``child_level`` would look it up again
-    level = CHILD[scope_level]
+    level = child_of(con, scope_level)
     unit_col = ORG_LEVEL_COLUMN[level]
     where, params = scope_sql(ft, query, scope_level)
     scope = " AND ".join(f"({w})" for w in where)

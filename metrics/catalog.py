@@ -136,11 +136,11 @@ INDICATORS: tuple[Indicator, ...] = (
               target=0.93, warning=0.88, excellent=0.95, dimension="民生服务", source="local practice",
               formula_zh="Σ满意度分值 / 回访数（满意1，基本满意0.9）", formula_en="Σ score / rated callbacks"),
     Indicator("hotline_ontime_rate", "按时办结率", "On-time completion",
-              "Orders due in the period closed by their due time / orders due.",
+              "Orders due in the period (so far, for the running period) closed by their due time / orders due.",
               "ratio", _cnt(H, "due_in_period", "closed_by_due"), _cnt(H, "due_in_period"), target=0.96,
               warning=0.90, excellent=0.99, dimension="民生服务", source="local practice",
-              formula_zh="按时办结工单 / 期内到期工单",
-              formula_en="due in period and closed_at ≤ due_at / due in period"),
+              formula_zh="按时办结工单 / 期内到期工单（本期进行中则截至当前）",
+              formula_en="due_at in [s, a), a = min(e, now), and closed_at ≤ due_at / due_at in [s, a)"),
     Indicator("hotline_closure_rate", "工单办结率", "Hotline closure rate",
               "Orders received in the period and closed by its end / orders received.",
               "ratio", _cnt(H, "received", "closed_by_end"), _cnt(H, "received"), target=0.95, warning=0.85,
@@ -188,8 +188,11 @@ def catalog(overrides: Mapping[str, Any] | None = None) -> tuple[Indicator, ...]
     out = []
     for ind in INDICATORS:
         o = per.get(ind.id, {}) if isinstance(per, Mapping) else {}
-        changes = {k: float(o[k]) for k in _OVERRIDABLE if k in o}
-        out.append(replace(ind, **changes) if changes else ind)
+        if any(k in o for k in _OVERRIDABLE):
+            ind = replace(ind, target=float(o["target"]) if "target" in o else ind.target,
+                          warning=float(o["warning"]) if "warning" in o else ind.warning,
+                          excellent=float(o["excellent"]) if "excellent" in o else ind.excellent)
+        out.append(ind)
     return tuple(out)
 
 

@@ -1,4 +1,8 @@
-"""Per-site metric overrides: the ``[metrics]`` section of the TOML configuration."""
+"""Per-site metric overrides: the ``[metrics]`` section of the TOML configuration.
+
+The metrics layer reads no configuration itself: the caller passes the section down (the dashboard
+its ``Settings.section("metrics")`` via ``dashboard.data.metrics_config``, a script what it loaded).
+Without one, every declaration's own value applies."""
 
 from __future__ import annotations
 
@@ -13,12 +17,8 @@ SATISFACTION_WEIGHTS: Mapping[str, float] = {"satisfied": 1.0, "basic": 0.9, "un
 
 
 def metrics_overrides(overrides: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
-    """The given overrides, or the configured ``[metrics]`` section (read per call: no global state)."""
-    if overrides is not None:
-        return overrides
-    from etl.settings import load_settings
-
-    return load_settings().section("metrics")
+    """The given ``[metrics]`` section, or none (the declared defaults)."""
+    return overrides if overrides is not None else {}
 
 
 def satisfaction_weights(cfg: Mapping[str, Any]) -> dict[str, float]:

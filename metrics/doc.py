@@ -47,11 +47,15 @@ ranking(con, level, measure, query, bottom_n=3, *, by_peer_group=True, min_volum
 station_closure(con, query) -> StationClosure;  station_trend(con, query, months=12, by_station=False)
 urgent_breaches(con, query, "arrival" | "result", limit, offset) -> (DataFrame, total)
 repeat_complaints(con, query, min_count=3, within_days=30, place="unit" | "cell", cell_m=100)
-sensor_online(con, query, by="sensor_type", as_of=None); alarms_by_severity; alarm_cases; latest_readings
+sensor_online(con, query, by="sensor_type", as_of=None); sensors.reporting(con, query, as_of=None)  # 在线率
+alarms_by_severity; alarm_cases; latest_readings
 on_duty(con, query, by="grid"); night_cover; grids_without_night_cover; cases_per_person(con, query, by="town")
+hierarchy.hierarchy(con) -> Hierarchy  # the level slots the site uses (+ declared names); .below(level)
 ```
-Indicator, trend, drill, score, evaluation, ranking and station functions also take `overrides=` (a
-`[metrics]` mapping; default: read from the site configuration).
+Indicator, trend, drill, score, evaluation, ranking and station functions also take `overrides=` (the
+site's `[metrics]` section, passed down by the caller: the dashboard passes its `Settings`' section via
+`dashboard.data.metrics_config()`; the metrics layer reads no configuration file; none: the declared
+values). `target_of(metric_id, overrides)` is an indicator's target under them.
 
 ## Conventions · 口径约定
 
@@ -59,6 +63,13 @@ Indicator, trend, drill, score, evaluation, ranking and station functions also t
   denominator is zero has **no value** (None/NaN, shown as “—”), never 0% or 100%.
   比率 = 计数之和 / 计数之和；分母为 0 时无值（不显示为 0% 或 100%）。
 - Cancelled cases (作废, `cancelled`) are excluded from every case indicator.
+- Cancelled hotline orders (status `cancelled`: the source values a mapping lists under
+  `status.cancelled`, e.g. 311's `Canceled`, 已撤销) are excluded from every hotline indicator: a
+  cancelled order with a close date is not a closure (办结率, 办结时长), one without is not backlog, and
+  neither counts as an order received. Closure is otherwise judged by `closed_at` alone (a status of
+  `closed` without a close date is not closed). The exploration lists (categories, hotspots) still count
+  every call. 已撤销/作废工单不计入任何工单指标（办结率、办结时长、未办结、受理数）；是否办结只看办结时间。
+  Tested by hand in `tests/metrics/test_operations.py::test_cancelled_orders_are_out_of_closure`.
 - Periods are half-open local-time intervals [s, e) of the site time zone; the previous comparable
   period is the previous calendar unit (or an equally long custom span).
 - **应结案数 (cases due to close)** for a period [s, e): registered cases, not cancelled, whose deadline
@@ -70,6 +81,12 @@ Indicator, trend, drill, score, evaluation, ranking and station functions also t
   the running period = what is open now (a future period shows the current stock). For the running
   period 应结案数 counts only cases due by now (deadline < a), not those due later in the period.
   No recorded 'now': a = e. 存量指标（未结、超期、应结案）取 min(期末, 数据当前时刻)。
+- **Hierarchy of any shape.** Units sit in the slots district → town → grid → village → microgrid,
+  but a site fills only those its hierarchy has (New York: city → community districts uses district and
+  grid). "The level below" a unit — breakdowns by child unit, the wall's ranking, the rankings page's
+  default level — is the next slot *in use* (`metrics.hierarchy`), so a missing 街镇 level never gives
+  an empty or failing table. Level names the site declares (`vitals site set --level
+  grid=社区/Community district`, `warehouse_meta.level_names`) replace ours on the pages. 层级按实际使用的层级取下一级。
 - Filters: unit subtree (any level), category (category code or major-class prefix), source,
   urgency, status; a filter a fact table lacks does not apply to it.
 - Drill-through: `drill(con, metric_id, query, key, part)` returns the rows of the numerator or
@@ -80,6 +97,19 @@ Indicator, trend, drill, score, evaluation, ranking and station functions also t
   `[metrics.hotline.satisfaction_weights] satisfied/basic/unsatisfied` (市民满意率 weights, see Measures).
 - Status: green at or beyond target; amber between target and the warning threshold (触警阈值);
   red beyond the warning threshold.
+- **在线率 (sensor online rate)** over a period [s, e) at the as-of instant a: for each sensor
+  installed before a, its window is [max(s, installed_at), a) and its reporting interval is
+  `expected_interval_min` when declared, else the median gap between its consecutive readings in the
+  window, else 60 min. Expected = ⌈window / interval⌉ intervals counted from the window start;
+  received = those intervals holding at least one reading. 在线率 = Σ received / Σ expected over the
+  sensors of a key (`sensor_online`, the /sensors KPI and bars). A sensor that sent readings all day and
+  stopped at 17:30 is not "offline" for the day: it scores the share of the day it reported.
+  `online` (sensors with a reading in their last interval before a) is the snapshot the offline list uses.
+  A sensor's series on /sensors breaks where it was silent for more than 3 intervals (or two chart buckets).
+- Sensor states and derived alarms judge a reading in the sensor's `threshold_direction`: `above`
+  (at or above the thresholds), `below` (at or below), `outside` (above the thresholds or at or below
+  `threshold_low_warning` / `threshold_low_alarm`); undeclared: below when the alarm threshold is lower
+  than the warning one, else above. A NULL threshold raises nothing.
 """
 
 
@@ -149,7 +179,7 @@ def render(bench_section: str = "") -> str:
             f"Default weights: region {scores.REGION_WEIGHTS}; department {scores.DEPARTMENT_WEIGHTS}.",
             f"Volume bands (立案数分值, upper bound → score): {list(scores.DEFAULT_BANDS)}, above: 0.",
             "Grades: A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40. A composite with any component",
-            "without a value has no value (no grade): it is never guessed.", ""]
+            "without a value has no value (no grade, shown “—”, never E): it is never guessed.", ""]
     out += ["## Rankings · 排名 (small-numbers rule · 小样本规则)", "", _doc(ranking), "",
             _doc(ranking.ranking), ""]
     text = "\n".join(out).rstrip() + "\n"

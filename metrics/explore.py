@@ -32,11 +32,11 @@ from .compiler import (
     unit_clause,
 )
 from .connection import registered
+from .hierarchy import child_of
 from .hotline import cell_sql
 from .indicators import Now, data_now, unit_level, unit_scope, unscoped
 from .query import Period, Query, QueryError
 
-CHILD = {None: "town", "district": "town", "town": "grid", "grid": "village", "village": "village"}
 HOUR_BUCKETS: tuple[float, ...] = (0, 1, 2, 4, 8, 24, 48, 72, 168)
 
 CASE_COLUMNS = ("case_id", "reported_at", "category_code", "major_code", "source", "urgency", "status",
@@ -184,7 +184,8 @@ def unit_tree(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def child_level(con: duckdb.DuckDBPyConnection, query: Query) -> str:
-    return CHILD[unit_level(con, query.unit)]
+    """The level a breakdown of the query's scope groups by: the next level the hierarchy uses."""
+    return child_of(con, unit_level(con, query.unit))
 
 
 # --- cases --------------------------------------------------------------------------------------
@@ -232,12 +233,12 @@ def case_counts(con: duckdb.DuckDBPyConnection, query: Query, by: CaseBy, drill:
                "SELECT c.dept_code AS key, coalesce(any_value(d.name_zh), c.dept_code) AS label, count(*) AS cases "
                "FROM c LEFT JOIN department d ON d.dept_code = c.dept_code GROUP BY c.dept_code ORDER BY 3 DESC, 1")
     else:
-        col = {"source": "source", "status": "status", "urgency": "urgency", "station": "station_code",
-               "department": "dept_code"}.get(by)
-        if col is None:
+        plain = {"source": "source", "status": "status", "urgency": "urgency", "station": "station_code",
+                 "department": "dept_code"}.get(by)
+        if plain is None:
             raise QueryError(f"cases cannot be counted by {by!r}")
-        sql = (f"SELECT {col} AS key, {col} AS label, count(*) AS cases FROM cases WHERE {where} "
-               f"AND {col} IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1")
+        sql = (f"SELECT {plain} AS key, {plain} AS label, count(*) AS cases FROM cases WHERE {where} "
+               f"AND {plain} IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1")
     df = con.execute(sql, params).df()
     df["cases"] = df["cases"].astype("int64")
     return df

@@ -132,19 +132,24 @@ def _after(ts: pd.Series, t: datetime) -> np.ndarray:
 # columns for every filter step was most of a refresh's time.
 
 def _open_cases(rows: DayRows, query: Query, now: datetime, urgent_only: bool = False) -> pd.DataFrame:
+    """The day's cases in scope open at ``now`` (optionally the urgent ones)."""
     c = rows.cases
     mask = _scoped(c, query) & _flag(c["is_open"]) & _before(c["reported_at"], now)
-    return c[mask & _flag(c["urgent"])] if urgent_only else c[mask]
+    out: pd.DataFrame = c[mask & _flag(c["urgent"])] if urgent_only else c[mask]
+    return out
 
 
 def _active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The day's alarms in scope started and not ended at ``now``."""
     a = rows.alarms
-    return a[_scoped(a, query) & ~_before(a["ended_at"], now) & _before(a["started_at"], now)]
+    out: pd.DataFrame = a[_scoped(a, query) & ~_before(a["ended_at"], now) & _before(a["started_at"], now)]
+    return out
 
 
 def _on_duty(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     r = rows.roster
-    return r[_scoped(r, query) & _before(r["start_at"], now) & _after(r["end_at"], now)]
+    out: pd.DataFrame = r[_scoped(r, query) & _before(r["start_at"], now) & _after(r["end_at"], now)]
+    return out
 
 
 def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours: int = 24) -> pd.DataFrame:
@@ -233,10 +238,21 @@ def open_urgent(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     return c.sort_values(["reported_at", "case_id"]).reset_index(drop=True)
 
 
+def active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """The alarms in scope active at ``now`` (started, not ended): the rows behind
+    ``backlog(...).active_alarms`` (alarm_id, started_at, case_id, severity, title, unit path, names)."""
+    return _active_alarms(rows, query, now)
+
+
+def _open_orders(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
+    """Hotline orders in scope received by ``now`` and still open."""
+    h = rows.hotline
+    return h[_scoped(h, query) & _flag(h["is_open"]) & _before(h["received_at"], now)]
+
+
 def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:
     c = _open_cases(rows, query, now)
-    h = rows.hotline
-    h = h[_scoped(h, query) & _flag(h["is_open"]) & _before(h["received_at"], now)]
+    h = _open_orders(rows, query, now)
     return Backlog(
         open_cases=len(c),
         overdue_cases=int((c["deadline_at"] < now).to_numpy(dtype=bool, na_value=False).sum()),
@@ -256,7 +272,8 @@ def _count_by(df: pd.DataFrame, col: str, name: str, distinct: str | None = None
 def counts_by_unit(rows: DayRows, query: Query, level: str, now: datetime) -> pd.DataFrame:
     """Live counts per unit of ``level`` inside the query's scope.
 
-    Columns: unit_code, open_cases, overdue_cases, open_urgent, active_alarms, on_duty.
+    Columns: unit_code, open_cases, overdue_cases, open_urgent, active_alarms, on_duty, open_hotline
+    (12345 / 311 orders received by now and not closed: what a city that loads only its hotline maps).
     """
     col = LEVEL_COLUMN.get(level, "unit_code")
     c = _open_cases(rows, query, now)
@@ -267,6 +284,7 @@ def counts_by_unit(rows: DayRows, query: Query, level: str, now: datetime) -> pd
         _count_by(c[_flag(c["urgent"])], col, "open_urgent"),
         _count_by(_active_alarms(rows, query, now), col, "active_alarms"),
         _count_by(_on_duty(rows, query, now), col, "on_duty", distinct="person_id"),
+        _count_by(_open_orders(rows, query, now), col, "open_hotline"),
     ]
     out = pd.concat(parts, axis=1).fillna(0).astype(int)
     out.index.name = "unit_code"

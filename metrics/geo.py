@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping, shape  # type: ignore[import-untyped]
 
 CHILD_LEVEL = {"district": "town", "town": "grid", "grid": "village", "village": "microgrid"}
 
@@ -76,6 +76,29 @@ def children_with_shapes(con: duckdb.DuckDBPyConnection, parent: str) -> pd.Data
     ).df()
 
 
+def first_shaped_below(con: duckdb.DuckDBPyConnection, parent: str) -> pd.DataFrame:
+    """The first generation of ``parent``'s descendants that has polygons, same columns as
+    ``children_with_shapes``: a city → borough → community district hierarchy whose boroughs have no
+    boundaries is drawn by community district. Empty when no descendant has a polygon."""
+    return con.execute(
+        """
+        WITH RECURSIVE d(unit_code, depth) AS (
+            SELECT unit_code, 1 FROM org_unit WHERE parent_code = $p
+            UNION ALL
+            SELECT o.unit_code, d.depth + 1 FROM org_unit o JOIN d ON o.parent_code = d.unit_code
+            WHERE d.depth < 8
+        ), shaped AS (SELECT d.unit_code, d.depth FROM d JOIN unit_geometry USING (unit_code))
+        SELECT u.unit_code, u.name_zh, u.name_en, u.level, g.approximate, g.geojson, g.datum,
+               EXISTS (SELECT 1 FROM org_unit c JOIN unit_geometry cg USING (unit_code)
+                       WHERE c.parent_code = u.unit_code) AS has_children
+        FROM shaped s JOIN org_unit u USING (unit_code) JOIN unit_geometry g USING (unit_code)
+        WHERE s.depth = (SELECT min(depth) FROM shaped)
+        ORDER BY u.unit_code
+        """,
+        {"p": parent},
+    ).df()
+
+
 def unit_shape(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any] | None:
     row = con.execute("SELECT geojson FROM unit_geometry WHERE unit_code = ?", [code]).fetchone()
     return json.loads(row[0]) if row else None
@@ -121,7 +144,8 @@ def simplify(geometry: Mapping[str, Any], tolerance: float = 0.0004) -> dict[str
     simple = geom.simplify(tolerance, preserve_topology=True) if tolerance > 0 else geom
     if simple.is_empty:
         simple = geom
-    return _round(mapping(simple))
+    out: dict[str, Any] = _round(mapping(simple))
+    return out
 
 
 def _round(obj: Any, digits: int = 5) -> Any:

@@ -18,18 +18,23 @@ import duckdb
 import pandas as pd
 
 from .catalog import BY_ID, resolve
-from .compiler import aggregate, depends_on_period, scope_sql, used_params
+from .compiler import Bound, aggregate, as_of, depends_on_period, render, scope_sql, used_params
 from .config import measure_params, metrics_overrides
 from .explore import Drill, view_where
 from .hotline import cell_size, repeat_complaints
-from .indicators import months_back, scan, unit_level
+from .indicators import data_now, months_back, scan, unit_level
 from .model import IndicatorValue, status_of
 from .predicates import HOTLINE
 from .query import Period, Query, QueryError
 
 RATE_IDS = ("hotline_first_contact_rate", "hotline_resolution_rate", "hotline_satisfaction_rate",
             "hotline_ontime_rate")
-KPI_IDS = ("hotline_orders", *RATE_IDS, "hotline_backlog")
+# closure rate and median time to close need only received/closed times: every 311 export has them
+CLOSE_IDS = ("hotline_closure_rate", "hotline_close_p50")
+KPI_IDS = ("hotline_orders", *RATE_IDS, *CLOSE_IDS, "hotline_backlog")
+# the column each rate cannot be computed without (a source that lacks it has no such rate at all)
+RATE_FIELDS = {"hotline_first_contact_rate": "first_contact", "hotline_resolution_rate": "resolution",
+               "hotline_satisfaction_rate": "satisfaction", "hotline_ontime_rate": "due_at"}
 TREND_COLUMNS = ["month", "metric_id", "numerator", "denominator", "value"]
 HOT_MIN_COUNT = 3  # 顽症: the same place and category at least N times ...
 HOT_WITHIN_DAYS = 30  # ... within M days
@@ -94,6 +99,7 @@ def drill_count(con: duckdb.DuckDBPyConnection, query: Query, drill: Drill) -> i
 
 # The period predicate each rate is anchored on, and the column whose month it falls in.
 ANCHORS = {"received": "received_at", "due_in_period": "due_at"}
+SPAN = Bound("$ts", "$te", "$ta")  # ``rate_trend``'s months together: first start, last end, as-of
 
 
 def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
@@ -107,26 +113,30 @@ def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
     periods = months_back((query.period.end - timedelta(seconds=1)).replace(
         day=1, hour=0, minute=0, second=0, microsecond=0), months)
     where, params = scope_sql(HOTLINE, query, unit_level(con, query.unit))
-    params.update(ts=periods[0].start, te=periods[-1].end)
+    span = Period(periods[0].start, periods[-1].end)
+    # the months' anchors over the whole span at once: each month's as-of bound min(month end, now) cuts
+    # the span at min(span end, now) (earlier months end before now, later ones count nothing)
+    params.update(ts=span.start, te=span.end, ta=as_of(span, data_now(con)))
     by_anchor: dict[str, list[str]] = {}
     for ind in inds:
         for part, agg in (("num", ind.numerator), ("den", ind.denominator)):
             if agg is None or agg.table != HOTLINE.name:
                 raise QueryError(f"{ind.id} is not a hotline rate")
-            anchor = [p for p in agg.filter if p in ANCHORS]
-            if len(anchor) != 1:
+            anchored = [p for p in agg.filter if p in ANCHORS]
+            if len(anchored) != 1:
                 raise QueryError(f"{ind.id} has no single period anchor")
             if any(depends_on_period(HOTLINE, p) for p in agg.filter if p not in ANCHORS):
                 raise QueryError(f"{ind.id} depends on the period beyond its anchor")
             call, _ = aggregate(HOTLINE, agg, leave_out=ANCHORS)
-            by_anchor.setdefault(anchor[0], []).append(f"{call} AS \"{ind.id}:{part}\"")
+            by_anchor.setdefault(anchored[0], []).append(f"{call} AS \"{ind.id}:{part}\"")
     weights = measure_params(metrics_overrides(overrides))
     frames = []
-    for anchor, cols in by_anchor.items():
+    for anchor, aggs in by_anchor.items():
         col = ANCHORS[anchor]
         # year*12+month groups ~2× faster than date_trunc('month', …) in DuckDB 1.5
-        sql = (f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(cols)} FROM hotline_orders "
-               f"WHERE {' AND '.join(f'({w})' for w in where)} AND {col} >= $ts AND {col} < $te GROUP BY 1")
+        span_where = render(HOTLINE, (anchor,), SPAN).where
+        sql = (f"SELECT year({col}) * 12 + month({col}) - 1 AS ym, {', '.join(aggs)} FROM hotline_orders "
+               f"WHERE {' AND '.join(f'({w})' for w in where)} AND {span_where} GROUP BY 1")
         # bind only the parameters this statement names (DuckDB refuses unused ones)
         df = con.execute(sql, used_params(sql, {**params, **weights})).df()
         frames.append(df.set_index("ym"))
@@ -146,6 +156,15 @@ def rate_trend(con: duckdb.DuckDBPyConnection, query: Query, months: int = 12,
     return pd.DataFrame(rows, columns=["month", "metric_id", "numerator", "denominator", "value"])
 
 
+def fields_present(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Which of the rates' fields (``RATE_FIELDS``) the loaded orders carry at all (a value in any row):
+    a US 311 export has no first contact, resolution or satisfaction. Per snapshot, not per query: a
+    field the source has is shown even for a period where it happens to be empty."""
+    cols = sorted(set(RATE_FIELDS.values()))
+    row = con.execute(f"SELECT {', '.join(f'count({c})' for c in cols)} FROM hotline_orders").fetchone()
+    return frozenset(c for c, n in zip(cols, row or (), strict=False) if n)
+
+
 def kpis_and_month(con: duckdb.DuckDBPyConnection, query: Query, month: Period | None = None, *,
                    overrides: Mapping[str, Any] | None = None
                    ) -> tuple[dict[str, IndicatorValue], pd.DataFrame | None]:
@@ -162,7 +181,8 @@ def kpis_and_month(con: duckdb.DuckDBPyConnection, query: Query, month: Period |
     slot = 0 if same or month is None else 2
     if slot:
         periods.append(month)  # type: ignore[arg-type]
-    slots = {"hotline_orders": (0, 1), "hotline_backlog": (0,), **{k: (0, slot) for k in RATE_IDS}}
+    slots = {"hotline_orders": (0, 1), "hotline_backlog": (0,), **{k: (0,) for k in CLOSE_IDS},
+             **{k: (0, slot) for k in RATE_IDS}}
     results = scan(con, inds, query, periods, None, cfg, slots=slots)
     vals = {}
     for ind in inds:

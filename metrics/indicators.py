@@ -60,7 +60,11 @@ def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
 Now = datetime | None | EllipsisType
 
 
-def value_of(ind: Indicator, num: Any, den: Any) -> tuple[float | None, float | None, float | None]:
+# (numerator, denominator, value) of one indicator in one period
+Triple = tuple[float | None, float | None, float | None]
+
+
+def value_of(ind: Indicator, num: Any, den: Any) -> Triple:
     """(numerator, denominator, value) of one indicator from its aggregate results."""
     n, d = clean(num), clean(den)
     if ind.kind == "count":
@@ -127,7 +131,8 @@ def unit_names(con: duckdb.DuckDBPyConnection, by: str | None, query: Query) -> 
     return {str(k): str(n) for k, n in con.execute(sql, params).fetchall()}
 
 
-def results_frame(inds: Sequence[Indicator], results: Mapping[str, Mapping[str, list]], names: Mapping[str, str],
+def results_frame(inds: Sequence[Indicator], results: Mapping[str, Mapping[str, list[Triple]]],
+                  names: Mapping[str, str],
            period_index: int, with_previous: bool, by: str | None, query: Query) -> pd.DataFrame:
     # built column by column (not a list of row dicts): for 332 stations the row-dict frame was most of
     # the cost of ``station_closure`` after its scan
@@ -258,7 +263,7 @@ def drill(con: duckdb.DuckDBPyConnection, metric_id: str, query: Query, key: str
 
         query = replace(query, unit=key)
     elif key is not None:
-        if by not in ft.keys:
+        if by is None or by not in ft.keys:
             raise QueryError(f"{ft.name} cannot be grouped by {by!r}")
         key_column = ft.keys[by]
     rows_sql, count_sql, params = drill_sql(ft, agg, query, unit_level(con, query.unit), key_column,

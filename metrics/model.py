@@ -107,7 +107,9 @@ def status_of(ind: Indicator, value: float | None) -> Status | None:
     """green at or beyond target; amber between target and the warning threshold; red beyond it."""
     if value is None or ind.target is None:
         return None
-    better = (lambda a, b: a >= b) if ind.direction == "higher" else (lambda a, b: a <= b)
+    def better(a: float, b: float) -> bool:
+        return a >= b if ind.direction == "higher" else a <= b
+
     if better(value, ind.target):
         return "green"
     if ind.warning is not None and better(value, ind.warning):

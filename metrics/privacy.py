@@ -65,7 +65,7 @@ def mask_address(address: str | None) -> str | None:
     """Keep the road, hide the door: 青浦区盈浦街道城中北路88弄3号1201室 → 青浦区盈浦街道城中北路**."""
     if address is None or (isinstance(address, float) and pd.isna(address)):
         return address
-    text = mask_text(str(address))
+    text = mask_text(str(address)) or ""
     return _HOUSE.sub(MASK * 2, text)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -121,7 +121,7 @@ def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Quer
     min_vol = int(min_volume if min_volume is not None else rcfg.get("min_volume", DEFAULT_MIN_VOLUME))
     if measure in ("region_composite", "department_composite"):
 
-        kind = "region" if measure == "region_composite" else "department"
+        kind: Literal["region", "department"] = "region" if measure == "region_composite" else "department"
         # both periods from one scan (the previous period gives the movement)
         cur, prev = evaluations(con, kind, level, query, overrides=cfg)
         prev = prev.set_index("key")
@@ -137,13 +137,13 @@ def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Quer
         higher = True
     else:
         (ind,) = resolve([measure], cfg)
-        results = scan(con, [ind], query, [query.period, query.period.previous()], level).get(ind.id, {})
+        results = scan(con, [ind], query, [query.period, query.period.previous()], level, cfg).get(ind.id, {})
         names = unit_names(con, level, query)
         keys = sorted(set(results) | set(names))
         peers = peer_groups(con, level)
         higher = ind.direction == "higher"
         none = ((None, None, None), (None, None, None))
-        cur = [(results.get(k) or none)[0] for k in keys]
+        now_vals = [(results.get(k) or none)[0] for k in keys]
         prv = [(results.get(k) or none)[1] for k in keys]
 
         def floats(xs: list[float | None]) -> np.ndarray:
@@ -153,10 +153,10 @@ def ranking(con: duckdb.DuckDBPyConnection, level: By, measure: str, query: Quer
         df = pd.DataFrame({
             "key": keys, "name": [names.get(k, k) for k in keys], "peer_group": [peers.get(k, "all") for k in keys],
             "measure": [measure] * len(keys),
-            "value": floats([v for _, _, v in cur]), "numerator": floats([n for n, _, _ in cur]),
-            "denominator": floats([d for _, d, _ in cur]),
-            "score": floats([_score(ind.kind, n, d, v, higher) for n, d, v in cur]),
-            "rankable": np.array([_volume_ok(ind.kind, n, d, v, min_vol) for n, d, v in cur], dtype=bool),
+            "value": floats([v for _, _, v in now_vals]), "numerator": floats([n for n, _, _ in now_vals]),
+            "denominator": floats([d for _, d, _ in now_vals]),
+            "score": floats([_score(ind.kind, n, d, v, higher) for n, d, v in now_vals]),
+            "rankable": np.array([_volume_ok(ind.kind, n, d, v, min_vol) for n, d, v in now_vals], dtype=bool),
             "previous_value": floats([v for _, _, v in prv]),
             "previous_score": floats([_score(ind.kind, n, d, v, higher) for n, d, v in prv]),
             "previous_rankable": np.array([_volume_ok(ind.kind, n, d, v, min_vol) for n, d, v in prv], dtype=bool),

@@ -174,8 +174,9 @@ def vital_signs(con: duckdb.DuckDBPyConnection, query: Query, ids: Sequence[str]
 
 
 def grade(score: float | None, grades: Sequence[tuple[float, str]] = GRADES) -> str | None:
-    """A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40."""
-    if score is None:
+    """A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40; no score (None or NaN: a unit without data) has no
+    grade, never E."""
+    if score is None or score != score:
         return None
     for bound, g in grades:
         if score >= bound:
@@ -210,9 +211,11 @@ def _bands(cfg: Mapping[str, Any], peer: str) -> Sequence[Sequence[float]]:
 
 def _composite(parts: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
     """Weighted sum of the component scores; no value when any component has none (never guessed)."""
-    if any(parts[k] is None for k in weights):
+    got = {k: parts[k] for k in weights}
+    values = [(weights[k], v) for k, v in got.items() if v is not None]
+    if len(values) < len(got):
         return None
-    return sum(weights[k] * parts[k] for k in weights)  # type: ignore[operator]
+    return sum(w * v for w, v in values)
 
 
 def evaluation(con: duckdb.DuckDBPyConnection, kind: Literal["region", "department"], level: str,
@@ -280,8 +283,6 @@ def _evaluation_frame(kind: str, cfg: Mapping[str, Any], weights: Mapping[str, f
             if v["registered"] is not None:
                 xs.append(v["registered"])
         medians = {g: statistics.median(xs) if xs else None for g, xs in by_group.items()}
-    if not keys:
-        return pd.DataFrame()
     parts_of: list[dict[str, float | None]] = []
     for val, g in zip(vals, groups, strict=True):
         pct = {i: (None if val[i] is None else 100 * val[i]) for i in ids}  # type: ignore[operator]
@@ -303,7 +304,8 @@ def _evaluation_frame(kind: str, cfg: Mapping[str, Any], weights: Mapping[str, f
     # built column by column: a frame from row dicts plus a float cast costs several times more
     cols: dict[str, Any] = {"key": list(keys), "name": [names.get(k, k) for k in keys], "peer_group": groups}
     cols.update({i: floats([v[i] for v in vals]) for i in ids})
-    cols.update({f"{p}_score": floats([parts[p] for parts in parts_of]) for p in parts_of[0]})
+    # the score columns named by the weights (the parts' keys): a level with no units still gets them
+    cols.update({f"{p}_score": floats([parts[p] for parts in parts_of]) for p in weights})
     cols["composite"] = floats(comps)
     cols["grade"] = [grade(c) for c in comps]
     return pd.DataFrame(cols)

@@ -1,5 +1,5 @@
-"""Sensors (物联感知): online rate, alarms by severity, alarms turned into cases and their closure,
-and the latest reading of each sensor against its thresholds."""
+"""Sensors (物联感知): online rate over the period, alarms by severity, alarms turned into cases and their
+closure, and the latest reading of each sensor against its thresholds."""
 
 from __future__ import annotations
 
@@ -9,12 +9,23 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from etl.thresholds import level_sql
+
+from .compiler import PERIOD_FREE, Bound, counted
+from .connection import registered
 from .indicators import unit_scope
 from .query import Query, QueryError
 
 SensorBy = Literal["sensor_type", "district", "town", "grid", "village", "unit"] | None
 _KEYS = {"sensor_type": "s.sensor_type", "district": "s.district_code", "town": "s.town_code",
          "grid": "s.grid_code", "village": "s.village_code", "unit": "s.unit_code"}
+
+
+# The case an alarm turned into, as the case indicators count it: ``counted`` (not cancelled: the cases
+# table's base filter) and ``closed_by_end`` (the ``closed_by_end`` predicate at the period end $e).
+CASE_COUNTED = counted("cases", (), PERIOD_FREE)
+ALARM_CASES = (f"(SELECT case_id, {CASE_COUNTED} AS counted, "
+               f"{counted('cases', ('closed_by_end',), Bound(None, '$e', None))} AS closed_by_end FROM cases)")
 
 
 def _scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str) -> tuple[str, dict[str, object]]:
@@ -39,29 +50,69 @@ def as_of_time(con: duckdb.DuckDBPyConnection, query: Query) -> datetime:
     return query.period.end
 
 
+DEFAULT_INTERVAL_MIN = 60  # a sensor that declares no interval and sent too little to infer one
+
+
+def reporting(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | None = None) -> pd.DataFrame:
+    """Each sensor's reporting over the period (docs/metrics.md, 在线率): sensor_id, interval_min,
+    expected (its reporting intervals in [max(period start, installed_at), as-of)), received (those
+    intervals with at least one reading). The interval is ``expected_interval_min`` when declared, else
+    the median gap between the sensor's consecutive readings in the window, else 60 minutes."""
+    at = as_of or as_of_time(con, query)
+    params = {"s": query.period.start, "at": at, "dflt": DEFAULT_INTERVAL_MIN}
+    return con.execute("""
+    WITH s AS (
+      SELECT sensor_id, expected_interval_min AS declared, greatest($s, coalesce(installed_at, $s)) AS w0
+      FROM sensors WHERE installed_at IS NULL OR installed_at < $at
+    ), gaps AS (
+      SELECT sensor_id, epoch(ts - lag(ts) OVER (PARTITION BY sensor_id ORDER BY ts)) / 60 AS gap
+      FROM sensor_readings WHERE ts >= $s AND ts < $at
+        AND sensor_id IN (SELECT sensor_id FROM s WHERE declared IS NULL OR declared <= 0)
+    ), inferred AS (
+      SELECT sensor_id, median(gap) AS gap FROM gaps WHERE gap > 0 GROUP BY sensor_id
+    ), iv AS (
+      SELECT s.sensor_id, s.w0,
+             greatest(coalesce(CASE WHEN s.declared > 0 THEN s.declared END, i.gap, $dflt), 1)::DOUBLE AS interval_min
+      FROM s LEFT JOIN inferred i USING (sensor_id)
+    ), got AS (
+      SELECT r.sensor_id, count(DISTINCT floor(epoch(r.ts - iv.w0) / 60 / iv.interval_min)) AS received
+      FROM sensor_readings r JOIN iv USING (sensor_id) WHERE r.ts >= $s AND r.ts < $at AND r.ts >= iv.w0
+      GROUP BY r.sensor_id
+    )
+    SELECT iv.sensor_id, iv.interval_min,
+           greatest(ceil(epoch($at - iv.w0) / 60 / iv.interval_min), 0)::BIGINT AS expected,
+           coalesce(got.received, 0)::BIGINT AS received
+    FROM iv LEFT JOIN got USING (sensor_id) ORDER BY iv.sensor_id""", params).df()
+
+
 def sensor_online(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = "sensor_type",
                   as_of: datetime | None = None) -> pd.DataFrame:
-    """在线率: sensors with a reading in their last expected interval before ``as_of`` / sensors
-    installed by then. Columns key, sensors, online, online_rate (NaN with no sensors)."""
+    """在线率 over the period: reporting intervals received / expected (``reporting``), summed over the
+    sensors of each key installed by ``as_of``. Columns key, sensors, online (sensors with a reading in
+    their last expected interval before ``as_of``), expected, received, online_rate (NaN: nothing expected)."""
     at = as_of or as_of_time(con, query)
     scope, params = _scope(con, query, "s")
     params.update(at=at)
-    sql = f"""
-    WITH s AS (
-      SELECT * FROM sensors s WHERE {scope} AND (installed_at IS NULL OR installed_at <= $at)
-    ), r AS (
-      SELECT r.sensor_id, max(r.ts) AS last_ts FROM sensor_readings r
-      WHERE r.ts < $at AND r.ts >= $at - to_minutes((SELECT coalesce(max(expected_interval_min), 60) FROM s)::BIGINT)
-        AND r.sensor_id IN (SELECT sensor_id FROM s)
-      GROUP BY r.sensor_id
-    )
-    SELECT {_key(by)} AS key, count(*) AS sensors,
-           count(*) FILTER (WHERE r.last_ts >= $at - to_minutes(coalesce(s.expected_interval_min, 60)::BIGINT))
-             AS online
-    FROM s LEFT JOIN r USING (sensor_id) GROUP BY 1 ORDER BY 1
-    """
-    df = con.execute(sql, params).df()
-    df["online_rate"] = (df["online"] / df["sensors"].where(df["sensors"] > 0)).astype("float64")
+    rep = reporting(con, query, at)
+    with registered(con, "__sensor_reporting", rep):
+        df = con.execute(f"""
+        WITH s AS (
+          SELECT * FROM sensors s WHERE {scope} AND (installed_at IS NULL OR installed_at <= $at)
+        ), r AS (
+          SELECT r.sensor_id, max(r.ts) AS last_ts FROM sensor_readings r
+          WHERE r.ts < $at
+            AND r.ts >= $at - to_minutes((SELECT coalesce(max(expected_interval_min), 60) FROM s)::BIGINT)
+            AND r.sensor_id IN (SELECT sensor_id FROM s)
+          GROUP BY r.sensor_id
+        )
+        SELECT {_key(by)} AS key, count(*) AS sensors,
+               count(*) FILTER (WHERE r.last_ts >= $at - to_minutes(coalesce(s.expected_interval_min, 60)::BIGINT))
+                 AS online,
+               coalesce(sum(p.expected), 0)::BIGINT AS expected, coalesce(sum(p.received), 0)::BIGINT AS received
+        FROM s LEFT JOIN r USING (sensor_id) LEFT JOIN __sensor_reporting p USING (sensor_id)
+        GROUP BY 1 ORDER BY 1
+        """, params).df()
+    df["online_rate"] = (df["received"] / df["expected"].where(df["expected"] > 0)).astype("float64")
     return df
 
 
@@ -87,9 +138,9 @@ def alarm_cases(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = Non
     params.update(s=query.period.start, e=query.period.end)
     sql = f"""
     SELECT {key} AS key, count(*) AS alarms,
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)) AS to_cases,
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e) AS cases_closed
-    FROM sensor_alarms a {join} LEFT JOIN cases c ON c.case_id = a.case_id
+           count(c.case_id) FILTER (WHERE c.counted) AS to_cases,
+           count(c.case_id) FILTER (WHERE c.closed_by_end) AS cases_closed
+    FROM sensor_alarms a {join} LEFT JOIN {ALARM_CASES} c ON c.case_id = a.case_id
     WHERE {scope} AND a.started_at >= $s AND a.started_at < $e GROUP BY 1 ORDER BY 1"""
     df = con.execute(sql, params).df()
     df["to_case_rate"] = (df["to_cases"] / df["alarms"].where(df["alarms"] > 0)).astype("float64")
@@ -100,8 +151,9 @@ def alarm_cases(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = Non
 def latest_readings(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | None = None,
                     lookback: timedelta = timedelta(days=1)) -> pd.DataFrame:
     """Each sensor's latest reading before ``as_of`` (within ``lookback``) against its thresholds:
-    state normal | warning | alarm | no_data. A threshold is 'at or beyond': above it, or below it
-    for sensors whose alarm threshold is lower than the warning one (e.g. low water pressure)."""
+    state normal | warning | alarm | no_data. A threshold is 'at or beyond' in the sensor's direction
+    (``etl.thresholds``: above, below, outside a band; undeclared: below when the alarm threshold is lower
+    than the warning one, e.g. low water pressure)."""
     at = as_of or as_of_time(con, query)
     scope, params = _scope(con, query, "s")
     params.update(at=at, since=at - lookback)
@@ -113,10 +165,6 @@ def latest_readings(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetim
     SELECT s.sensor_id, s.name, s.sensor_type, s.uom, s.town_code, s.unit_code, s.lon, s.lat, r.ts, r.value,
            s.threshold_warning, s.threshold_alarm,
            CASE WHEN r.value IS NULL THEN 'no_data'
-                WHEN coalesce(s.threshold_alarm < s.threshold_warning, false) THEN
-                  CASE WHEN r.value <= s.threshold_alarm THEN 'alarm'
-                       WHEN r.value <= s.threshold_warning THEN 'warning' ELSE 'normal' END
-                WHEN r.value >= s.threshold_alarm THEN 'alarm'
-                WHEN r.value >= s.threshold_warning THEN 'warning' ELSE 'normal' END AS state
+                ELSE ['normal', 'warning', 'alarm'][{level_sql("r.value", "s")} + 1] END AS state
     FROM sensors s LEFT JOIN r USING (sensor_id) WHERE {scope} ORDER BY s.sensor_id"""
     return con.execute(sql, params).df()

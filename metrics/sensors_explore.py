@@ -24,15 +24,15 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
-from .compiler import ORG_LEVEL_COLUMN
+from .compiler import ORG_LEVEL_COLUMN, Bound, fact_table, render
 from .config import metrics_overrides
 from .connection import registered
-from .explore import CHILD
+from .hierarchy import child_of
 from .indicators import unit_level, unit_names, unit_scope
 from .query import Query, QueryError
-from .sensors import as_of_time
+from .sensors import ALARM_CASES, CASE_COUNTED, as_of_time, reporting
 
 STATES = ("alarm", "warning", "normal", "no_data")
 ONLINE_TARGET_KEY = "sensor_online_rate"  # [metrics.indicators.sensor_online_rate] target = 0.95
@@ -82,11 +82,13 @@ def sensor_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ordered by sensor_id: one small table (5,000 rows at district scale) a page may keep per snapshot."""
     levels = ", ".join(dict.fromkeys(ORG_LEVEL_COLUMN.values()))
     return con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+        threshold_direction, threshold_low_warning, threshold_low_alarm,
         coalesce(expected_interval_min, 60) AS interval_min, {levels}, lon, lat, installed_at
         FROM sensors ORDER BY sensor_id""").df()
 
 
-_STATUS_COLUMNS = ["sensor_id", "name", "sensor_type", "uom", "threshold_warning", "threshold_alarm", "interval_min",
+_STATUS_COLUMNS = ["sensor_id", "name", "sensor_type", "uom", "threshold_warning", "threshold_alarm",
+                   "threshold_direction", "threshold_low_warning", "threshold_low_alarm", "interval_min",
                    "town_code", "grid_code", "village_code", "child_code", "lon", "lat",
                    "last_ts", "online", "value", "state"]
 
@@ -98,13 +100,26 @@ def _judge(df: pd.DataFrame, at: datetime) -> pd.DataFrame:
     df["online"] = df["online"].astype(bool)
     fresh = df["last_ts"] >= pd.Timestamp(at) - LATEST_WINDOW
     df["value"] = df["last_value"].where(fresh)
-    v, w, a = df["value"], df["threshold_warning"], df["threshold_alarm"]
-    low = (a < w).fillna(False)
-    state = np.select(
-        [v.isna(), low & (v <= a), low & (v <= w), low, v >= a, v >= w],
-        ["no_data", "alarm", "warning", "normal", "alarm", "warning"], default="normal")
-    df["state"] = pd.Series(state, index=df.index, dtype="str")
+    df["state"] = pd.Series(_states(df), index=df.index, dtype="str")
     return df.drop(columns=["last_value"])
+
+
+def _states(df: pd.DataFrame) -> np.ndarray:
+    """alarm | warning | normal | no_data of ``value`` by the rule of ``etl.thresholds.level_sql``: above,
+    below or outside the band, as the sensor's ``threshold_direction`` says (NULL: below when the alarm
+    threshold is lower than the warning one, else above); a NULL threshold raises nothing."""
+    v, w, a = df["value"], df["threshold_warning"], df["threshold_alarm"]
+    lw = df.get("threshold_low_warning", pd.Series(np.nan, index=df.index))
+    la = df.get("threshold_low_alarm", pd.Series(np.nan, index=df.index))
+    declared = df.get("threshold_direction", pd.Series(None, index=df.index, dtype=object))
+    direction = declared.where(declared.notna(), np.where((a < w).fillna(False), "below", "above"))
+
+    def lvl(cond_alarm: pd.Series, cond_warn: pd.Series) -> np.ndarray:
+        return np.select([cond_alarm.fillna(False), cond_warn.fillna(False)], [2, 1], default=0)
+
+    up, down, band_low = lvl(v >= a, v >= w), lvl(v <= a, v <= w), lvl(v <= la, v <= lw)
+    level = np.where(direction == "below", down, np.where(direction == "outside", np.maximum(up, band_low), up))
+    return np.where(v.isna(), "no_data", np.array(["normal", "warning", "alarm"])[level])
 
 
 def status_table(con: duckdb.DuckDBPyConnection, at: datetime, last: pd.DataFrame | None = None,
@@ -133,11 +148,12 @@ def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str
     frame, with the same rules as the SQL)."""
     at = as_of or as_of_time(con, query)
     level = unit_level(con, query.unit)
-    child = ORG_LEVEL_COLUMN[CHILD[level]]
+    child = ORG_LEVEL_COLUMN[child_of(con, level)]
     if table is None and sensors is None:
         where, params, _ = _scope(con, query, sensor_type)
         params["at"] = at
         s = con.execute(f"""SELECT sensor_id, name, sensor_type, uom, threshold_warning, threshold_alarm,
+            threshold_direction, threshold_low_warning, threshold_low_alarm,
             coalesce(expected_interval_min, 60) AS interval_min, town_code, grid_code, village_code,
             {child} AS child_code, lon, lat FROM sensors s
             WHERE {where} AND (installed_at IS NULL OR installed_at <= $at) ORDER BY sensor_id""", params).df()
@@ -155,14 +171,19 @@ def sensor_status(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str
 
 def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["sensor_type", "unit"],
                 sensor_type: str | None = None, as_of: datetime | None = None,
-                status: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Online rate per sensor type or per child unit: key, label, sensors, online, online_rate (NaN: none).
-    ``status`` is ``sensor_status(...)`` of the same scope when the caller already has it."""
+                status: pd.DataFrame | None = None, reports: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Online rate over the period per sensor type or per child unit: key, label, sensors, online (in their
+    last interval), expected, received, online_rate (received / expected reporting intervals; NaN: none
+    expected). ``status`` is ``sensor_status(...)`` of the same scope and ``reports`` is
+    ``metrics.sensors.reporting(...)`` when the caller already has them."""
     st = sensor_status(con, query, sensor_type, as_of) if status is None else status
+    if reports is None:
+        reports = reporting(con, query, as_of or as_of_time(con, query))
+    st = with_reporting(st, reports)
     if by == "sensor_type":
         key, names = "sensor_type", {}
     elif by == "unit":
-        key, names = "child_code", unit_names(con, CHILD[unit_level(con, query.unit)], query)
+        key, names = "child_code", unit_names(con, child_of(con, unit_level(con, query.unit)), query)
     else:
         raise QueryError(f"online rate cannot be grouped by {by!r}")
     st = st[st[key].notna()]
@@ -174,8 +195,30 @@ def online_rate(con: duckdb.DuckDBPyConnection, query: Query, by: Literal["senso
     df.insert(1, "label", [names.get(k, k) for k in df["key"]])
     df["sensors"] = df["sensors"].astype(np.int64)
     df["online"] = df["online"].astype(np.int64)
-    df["online_rate"] = (df["online"] / df["sensors"].where(df["sensors"] > 0)).astype(np.float64)
+    for col in ("expected", "received"):
+        df[col] = np.bincount(inverse, weights=st[col].to_numpy(dtype=np.float64), minlength=len(keys)).astype(np.int64)
+    df["online_rate"] = (df["received"] / df["expected"].where(df["expected"] > 0)).astype(np.float64)
     return df
+
+
+# the kept facts carry their case's closed_at (one table, no other closed_at): closed by the period end $e
+CLOSED_BY_END = render(fact_table("cases"), ("closed_by_end",), Bound(None, "$e", None)).where
+
+
+def with_reporting(status: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """``status`` with each sensor's ``interval_min``-based ``expected`` and ``received`` intervals (0 for a
+    sensor ``reports`` does not list)."""
+    rep = reports[["sensor_id", "expected", "received"]]
+    out = status.drop(columns=[c for c in ("expected", "received") if c in status]).merge(rep, on="sensor_id",
+                                                                                        how="left")
+    out[["expected", "received"]] = out[["expected", "received"]].fillna(0).astype(np.int64)
+    return out
+
+
+def period_online_rate(status: pd.DataFrame) -> float | None:
+    """Received / expected reporting intervals of a ``with_reporting`` frame (None: nothing expected)."""
+    expected = int(status["expected"].sum())
+    return int(status["received"].sum()) / expected if expected else None
 
 
 def alarm_facts(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -188,8 +231,9 @@ def alarm_facts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     strings is converted on every scan (≈70 ms)."""
     levels = ", ".join(f"s.{c}" for c in dict.fromkeys(ORG_LEVEL_COLUMN.values()))
     return con.execute(f"""SELECT a.started_at, a.severity, s.sensor_type, {levels},
-        c.case_id IS NOT NULL AND NOT coalesce(c.cancelled, false) AS to_case, c.closed_at
-        FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN cases c ON c.case_id = a.case_id
+        c.case_id IS NOT NULL AND coalesce(c.counted, false) AS to_case, c.closed_at
+        FROM sensor_alarms a JOIN sensors s USING (sensor_id)
+        LEFT JOIN (SELECT case_id, closed_at, {CASE_COUNTED} AS counted FROM cases) c ON c.case_id = a.case_id
         ORDER BY a.started_at""").to_arrow_table()
 
 
@@ -209,15 +253,15 @@ def alarm_table(con: duckdb.DuckDBPyConnection, query: Query, sensor_type: str |
             df = con.execute(f"""
             SELECT strftime(s.started_at, '%Y-%m-%d') AS day, s.sensor_type, s.severity, count(*) AS alarms,
                    count(*) FILTER (WHERE s.to_case) AS to_cases,
-                   count(*) FILTER (WHERE s.to_case AND s.closed_at < $e) AS cases_closed
+                   count(*) FILTER (WHERE s.to_case AND {CLOSED_BY_END}) AS cases_closed
             FROM {name} s WHERE {where} AND s.started_at >= $s AND s.started_at < $e
             GROUP BY ALL ORDER BY 1, 2, 3""", params).df()
     else:
         df = con.execute(f"""
     SELECT strftime(a.started_at, '%Y-%m-%d') AS day, s.sensor_type, a.severity, count(*) AS alarms,
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false)) AS to_cases,
-           count(c.case_id) FILTER (WHERE NOT coalesce(c.cancelled, false) AND c.closed_at < $e) AS cases_closed
-    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN cases c ON c.case_id = a.case_id
+           count(c.case_id) FILTER (WHERE c.counted) AS to_cases,
+           count(c.case_id) FILTER (WHERE c.closed_by_end) AS cases_closed
+    FROM sensor_alarms a JOIN sensors s USING (sensor_id) LEFT JOIN {ALARM_CASES} c ON c.case_id = a.case_id
     WHERE {where} AND a.started_at >= $s AND a.started_at < $e GROUP BY ALL ORDER BY 1, 2, 3""", params).df()
     for c in ("alarms", "to_cases", "cases_closed"):
         df[c] = df[c].astype(np.int64)
@@ -257,12 +301,13 @@ def sensor_info(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str) ->
     where, params, _ = _scope(con, query, None)
     params["id"] = sensor_id
     df = con.execute(f"SELECT sensor_id, name, sensor_type, metric, uom, threshold_warning, threshold_alarm, "
+                     f"threshold_direction, threshold_low_warning, threshold_low_alarm, "
                      f"expected_interval_min, town_code, grid_code FROM sensors s WHERE {where} AND sensor_id = $id",
                      params).df()
     if df.empty:
         return None
     rec = df.iloc[0].to_dict()
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+    return {str(k): (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
 
 
 def sensor_series(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str, max_points: int = 720,
@@ -282,6 +327,32 @@ def sensor_series(con: duckdb.DuckDBPyConnection, query: Query, sensor_id: str, 
         "SELECT time_bucket(to_seconds($step), ts, $s) AS ts, avg(value) AS value, min(value) AS lo, "
         "max(value) AS hi, count(*) AS n FROM sensor_readings WHERE sensor_id = $id AND ts >= $s AND ts < $e "
         "GROUP BY 1 ORDER BY 1", params).df()
+
+
+GAP_INTERVALS = 3  # a series is broken where no reading came for more than this many reporting intervals
+
+
+def gap_limit(query: Query, interval_min: float | None, max_points: int) -> timedelta:
+    """The silence after which a series is drawn as a gap: ``GAP_INTERVALS`` reporting intervals (60 min
+    when undeclared), and never less than two of ``sensor_series``' buckets (a bucket may hold no reading
+    of a sensor that reports less often than the bucket width)."""
+    span = max((query.period.end - query.period.start).total_seconds(), 1.0)
+    bucket = timedelta(seconds=max(int(-(-span // max(max_points, 1))), 1))
+    return max(timedelta(minutes=GAP_INTERVALS * float(interval_min or 60)), 2 * bucket)
+
+
+def break_gaps(series: pd.DataFrame, limit: timedelta) -> pd.DataFrame:
+    """``series`` (ts ascending) with an all-NaN row just after each reading followed by more than
+    ``limit`` of silence: a chart then shows the outage as a gap instead of a straight line across it."""
+    if len(series) < 2:
+        return series
+    ts = pd.to_datetime(series["ts"])
+    after = ts.diff().shift(-1) > pd.Timedelta(limit)
+    if not after.any():
+        return series
+    breaks = pd.DataFrame({"ts": ts[after] + pd.Timedelta(seconds=1)})
+    out = pd.concat([series.assign(ts=ts), breaks], ignore_index=True).sort_values("ts", kind="stable")
+    return out.reset_index(drop=True)
 
 
 def offline(status: pd.DataFrame) -> pd.DataFrame:

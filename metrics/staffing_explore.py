@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .compiler import ORG_LEVEL_COLUMN
-from .explore import CHILD
+from .hierarchy import child_of
 from .indicators import unit_names, unit_scope
 from .query import Period, Query
 from .sensors import as_of_time
@@ -56,7 +56,7 @@ def duty_by_unit(con: duckdb.DuckDBPyConnection, query: Query) -> Duty:
     """Distinct people on duty per child unit and shift, and over the scope, from one grouped scan
     (same counts as ``metrics.staffing.on_duty``). Every child unit in scope is listed, empty ones too."""
     where, params, level = _scope(con, query)
-    col = ORG_LEVEL_COLUMN[CHILD[level]]
+    col = ORG_LEVEL_COLUMN[child_of(con, level)]
     params.update(s=query.period.start.date(), e=query.period.end.date())
     df = con.execute(f"""SELECT grouping({col}) AS whole, {col} AS key,
         count(DISTINCT person_id) FILTER (WHERE shift = 'day') AS day,
@@ -68,7 +68,7 @@ def duty_by_unit(con: duckdb.DuckDBPyConnection, query: Query) -> Duty:
     whole = df[df["whole"] == 1]
     tot = {c: int(whole[c].iloc[0]) if len(whole) else 0 for c in (*SHIFTS, "total")}
     parts = df[(df["whole"] == 0) & df["key"].notna()].drop(columns="whole")
-    names = unit_names(con, CHILD[level], query)
+    names = unit_names(con, child_of(con, level), query)
     keys = sorted(set(names) | set(parts["key"]))
     out = parts.set_index("key").reindex(keys).fillna(0).astype(np.int64)
     out.insert(0, "label", [names.get(k, k) for k in keys])
@@ -108,7 +108,7 @@ def workload(con: duckdb.DuckDBPyConnection, query: Query, duty: Duty | None = N
     (``metrics.staffing.cases_per_person``'s rule; the persons are ``duty``'s totals)."""
     duty = duty or duty_by_unit(con, query)
     where, params, level = _scope(con, query)
-    col = ORG_LEVEL_COLUMN[CHILD[level]]
+    col = ORG_LEVEL_COLUMN[child_of(con, level)]
     params.update(s=query.period.start, e=query.period.end)
     df = con.execute(f"""SELECT grouping({col}) AS whole, {col} AS key, count(*) AS cases FROM cases
         WHERE {where} AND {REGISTERED}

@@ -37,7 +37,7 @@ def station_closure(con: duckdb.DuckDBPyConnection, query: Query, *,
     # one scan by station; the district value is the sum over the stations (every station case has one
     # station), which spares a second scan of the same rows (what indicator_values would give, tested)
     periods = [query.period, query.period.previous()] if previous else [query.period]
-    results = scan(con, [ind], query, periods, "station")
+    results = scan(con, [ind], query, periods, "station", cfg)
     df = results_frame([ind], results, unit_names(con, "station", query), 0, previous, "station", query)
     df["meets_target"] = (df["value"] >= df["target"]).astype("boolean").mask(df["value"].isna())
     below = df[df["meets_target"].eq(False).fillna(False)].sort_values(["value", "key"]).reset_index(drop=True)

@@ -97,8 +97,8 @@ def source_extents(con: duckdb.DuckDBPyConnection, units: frozenset[str] | None 
             continue
         where, args = _unit_filter(con, s.table, units)
         cols = f"count(*), min({s.ts_column}), max({s.ts_column})" if s.ts_column else "count(*), NULL, NULL"
-        row = con.execute(f"SELECT {cols} FROM {s.table} WHERE {where}", args).fetchone()
-        rows, first, last = row or (0, None, None)
+        got = con.execute(f"SELECT {cols} FROM {s.table} WHERE {where}", args).fetchone()
+        rows, first, last = got or (0, None, None)
         last_load = loads.get(s.kind) or demo_load
         out.append(SourceExtent(s.key, s.table, int(rows or 0), _as_dt(first), _as_dt(last), last_load))
     return tuple(out)

@@ -44,4 +44,4 @@ def unit_subtree(con: duckdb.DuckDBPyConnection, unit_code: str) -> frozenset[st
 def unit_exists(con: duckdb.DuckDBPyConnection, unit_code: str) -> bool:
     """Whether ``unit_code`` is a unit of the warehouse (a scope must name one)."""
     row = con.execute("SELECT count(*) FROM org_unit WHERE unit_code = ?", [unit_code]).fetchone()
-    return bool(row and row[0])
+    return row is not None and int(row[0]) > 0

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .compiler import drill_sql, fact_table
-from .feed import DayRows, _active_alarms, _open_cases
+from .feed import PATH_COLUMNS, DayRows, active_alarms, open_urgent
 from .indicators import unit_level
 from .model import Aggregate
 from .query import Query
@@ -32,6 +32,8 @@ RESULT = timedelta(minutes=60)
 WARN_ARRIVE = timedelta(minutes=5)  # amber in the last 5 of the 15 minutes
 WARN_RESULT = timedelta(minutes=15)  # and in the last 15 of the hour
 STATES = ("met", "late", "pending", "warn", "breached")
+TILE_COLUMNS = ("case_id", "reported_at", "dispatched_at", "arrived_at", "first_result_at", "title", "unit_zh",
+                "unit_en", *PATH_COLUMNS)
 SEVERITY = {"breached": 3, "late": 3, "warn": 2, "pending": 1, "met": 0}
 
 
@@ -75,18 +77,20 @@ def urgent_tiles(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     sensor alarm active at ``now`` that became one (kind ``alarm``, ``alarm_title`` its sensor type),
     in the query's subtree, with their ``clocks``; worst first (red, amber, running, done), then the
     nearest deadline. "Open" is the snapshot's (closed_at unset), like the wall's other live counts."""
-    cases = _open_cases(rows, query, now, urgent_only=True)
-    alarms = _active_alarms(rows, query, now)
+    # only the columns a tile and the access gate use: pandas' cost here is per column, not per row
+    cases = open_urgent(rows, query, now)[list(TILE_COLUMNS)]
+    alarms = active_alarms(rows, query, now)
     alarms = alarms[alarms["case_id"].notna().to_numpy(dtype=bool)]
     born = rows.cases[rows.cases["case_id"].isin(alarms["case_id"]).to_numpy(dtype=bool)
                       & rows.cases["is_open"].to_numpy(dtype=bool, na_value=False)]
-    out = pd.concat([cases, born[~born["case_id"].isin(cases["case_id"]).to_numpy(dtype=bool)]], ignore_index=True)
+    born = born[~born["case_id"].isin(cases["case_id"]).to_numpy(dtype=bool)]
+    out = pd.concat([cases, born[list(TILE_COLUMNS)]], ignore_index=True) if len(born) else cases.reset_index(drop=True)
     first_alarm = alarms.sort_values("started_at").drop_duplicates("case_id").set_index("case_id")["title"]
     out["kind"] = np.where(out["case_id"].isin(first_alarm.index).to_numpy(dtype=bool), "alarm", "case")
     out["alarm_title"] = out["case_id"].map(first_alarm)
     out = clocks(out, now)
-    nearest = np.where(out["arrival"].isin(("pending", "warn")).to_numpy(dtype=bool), out["arrive_by"],
-                       out["result_by"])
-    order = {"bad": 0, "warn": 1, "ok": 2, "done": 3}
-    out = out.assign(_o=out["state"].map(order), _n=pd.to_datetime(nearest))
-    return out.sort_values(["_o", "_n", "case_id"]).drop(columns=["_o", "_n"]).reset_index(drop=True)
+    running = out["arrival"].isin(("pending", "warn")).to_numpy(dtype=bool)
+    nearest = np.where(running, out["arrive_by"].to_numpy(), out["result_by"].to_numpy())
+    rank = out["state"].map({"bad": 0, "warn": 1, "ok": 2, "done": 3}).to_numpy()
+    order = np.lexsort((out["case_id"].astype(str).to_numpy(), nearest, rank))  # last key sorts first
+    return out.take(order).reset_index(drop=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import dash
@@ -59,7 +60,8 @@ def render(lang: str = "zh") -> html.Div:
             html.Dt(t("home.snapshot", lang)),
             html.Dd(data.current_snapshot().name, className="cv-mono"),
             html.Dt(t("home.data_now", lang)),
-            html.Dd(meta.get("data_now") or meta.get("now") or "—"),
+            # the recorded 'now', else the last event the data holds (a historical export's end)
+            html.Dd(meta.get("data_now") or meta.get("now") or _when(data.data_end())),
             html.Dt(t("home.units", lang)),
             html.Dd(" · ".join(f"{t('level.' + k, lang)} {v:,}" for k, v in sorted(units.items(), key=_level_order))),
         ],
@@ -119,3 +121,7 @@ def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
         [html.Thead(html.Tr([html.Th(t(f"home.col.{h}", lang)) for h in head])), html.Tbody(body)],
         className="cv-table",
     )
+
+
+def _when(ts: datetime | None) -> str:
+    return "—" if ts is None else f"{ts:%Y-%m-%d %H:%M}"

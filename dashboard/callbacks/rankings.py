@@ -42,7 +42,7 @@ def export(search: str | None, kind: str) -> dict[str, Any]:
     stem = f"排名_{level}_{measure}_{p.start:%Y%m%d}"
     if kind == "csv":
         return dcc.send_bytes(to_csv(df, EXPORT_COLUMNS), f"{stem}.csv")
-    filters = [("层级", ctx.t(f"level.{level}")), ("指标", measure_label(measure)),
+    filters = [("层级", ctx.level_label(level)), ("指标", measure_label(measure)),
                ("周期", f"{p.start:%Y-%m-%d} 至 {p.end - timedelta(days=1):%Y-%m-%d} ({p.grain})"),
                ("范围", ctx.unit_name(ctx.state.unit)), ("末位数", f"每个同类组后 {bottom} 名（至多组内半数）"),
                ("排名方式", "同类组内排名（组内排名 = 名次 / 组内参与排名单位数）")]

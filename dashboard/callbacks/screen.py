@@ -82,7 +82,7 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
             return
         out.update(zip(ids, values, strict=True))
 
-    run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang),))
+    run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang, model.data_ended()),))
     run((S.VITALS,), lambda: (panels.vitals(model.vitals(cfg, at), lang),))
 
     def stations() -> tuple[Any, ...]:
@@ -152,7 +152,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
     parts = {
         "units": view.units,
         "markers": view.markers,
-        "legend": panels.legend(view, cfg.indicator, cfg.lang),
+        "legend": panels.legend(view, view.indicator, cfg.lang),
         "title": view.scope_name,
     }
     out = []

@@ -34,7 +34,8 @@ def bar(ctx: Ctx, page: str, *, case_filters: bool = True) -> html.Div:
     opts = data.per_snapshot("pages.filter_options", explore.filter_options)
     return filter_bar(page, ctx.state, ctx.units, opts["category"], labelled("source", opts["source"], ctx.en),
                       labelled("status", opts["status"], ctx.en), ctx.t,
-                      today=data.site_now().date(), case_filters=case_filters, lang=ctx.lang)
+                      today=data.view_now().date(), case_filters=case_filters, lang=ctx.lang,
+                      level_label=ctx.picker_label)
 
 
 def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
@@ -48,13 +49,13 @@ def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
 def as_of(ctx: Ctx) -> datetime:
     """The instant 'now' of the data: the warehouse's recorded now, else the site's clock (earlier wins)."""
     recorded = data.data_now()
-    now = data.site_now()
+    now = data.view_now()
     return min(now, recorded) if recorded else now
 
 
 def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
     if cur.empty and prev.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     p = ctx.query.period
     # the line stops at the data's now: days still to come are not zero-case days
     now = as_of(ctx)
@@ -84,10 +85,10 @@ def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
     ], showlegend=True, legend={"orientation": "h", "y": 1.1})
 
 
-def category_figure(df: pd.DataFrame) -> F.Figure:
+def category_figure(df: pd.DataFrame, no_data: str) -> F.Figure:
     df = df.head(15)
     if df.empty:
-        return F.empty()
+        return F.empty(no_data)
     df = df.iloc[::-1]
     return F.fig([{"type": "bar", "x": df["cases"].tolist(), "y": df["label"].tolist(), "orientation": "h",
                    "marker": {"color": "#3182bd"}, "customdata": [f"category={k}" for k in df["key"]],
@@ -97,7 +98,7 @@ def category_figure(df: pd.DataFrame) -> F.Figure:
 
 def unit_figure(ctx: Ctx, df: pd.DataFrame, level: str) -> F.Figure:
     if df.empty:
-        return F.empty()
+        return F.empty(ctx.t("page.no_data"))
     df = df.head(20).iloc[::-1]
     action = "unit" if level != "village" or ctx.state.unit is None else "drill"
     custom = [f"unit={k}" if action == "unit" else f"drill=unit:{k}" for k in df["key"]]
@@ -122,9 +123,9 @@ def heat_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
                  yaxis={"autorange": "reversed"})
 
 
-def handling_figure(df: pd.DataFrame) -> F.Figure:
+def handling_figure(df: pd.DataFrame, no_data: str) -> F.Figure:
     if df["cases"].sum() == 0:
-        return F.empty()
+        return F.empty(no_data)
     labels = [f"{lo:g}–{hi:g}" if hi == hi and hi else f"≥{lo:g}" for lo, hi in zip(df["lo"], df["hi"], strict=True)]
     return F.fig([{"type": "bar", "x": labels, "y": df["cases"].tolist(), "marker": {"color": "#08519c"},
                    "customdata": [f"drill=hours:{lo:g}" for lo in df["lo"]]}])
@@ -136,7 +137,8 @@ KPI_IDS = ("registered", "proactive_rate", "closure_rate", "handling_p50", "urge
 
 def kpis(ctx: Ctx) -> html.Div:
     # one scan; only 立案数 shows its previous value, so only it costs previous-period work
-    vals = metrics.indicator_values(ctx.con, KPI_IDS, ctx.query, previous=["registered"], now=data.data_now())
+    vals = metrics.indicator_values(ctx.con, KPI_IDS, ctx.query, previous=["registered"], now=data.data_now(),
+                                    overrides=data.metrics_config())
     arrival, result = breach_totals(vals)
 
     def name(k: str) -> str:
@@ -171,6 +173,7 @@ def render(ctx: Ctx) -> list[Any]:
     points = explore.case_points(ctx.con, ctx.query, 3000, now=data.data_now())
     scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – " \
             f"{ctx.query.period.end - pd.Timedelta(days=1):%Y-%m-%d}"
+    no_data = ctx.t("page.no_data")
     return [
         html.H1([ctx.t("cases.title"), html.Span(scope, className="cv-scope")]),
         bar(ctx, PAGE),
@@ -181,14 +184,14 @@ def render(ctx: Ctx) -> list[Any]:
         html.Div([
             F.panel(ctx.t("cases.trend"), F.graph(PAGE, "trend", trend_figure(ctx, panels.trend, panels.previous)),
                     cls="cv-wide"),
-            F.panel(ctx.t("cases.categories"), F.graph(PAGE, "category", category_figure(panels.categories))),
+            F.panel(ctx.t("cases.categories"), F.graph(PAGE, "category", category_figure(panels.categories, no_data))),
             F.panel(ctx.t("cases.units"), F.graph(PAGE, "unit", unit_figure(ctx, units, level))),
             F.panel(ctx.t("cases.map"), unit_map(PAGE, shapes, dict(zip(units["key"], units["cases"], strict=True)),
                                                  points)),
             F.panel(ctx.t("cases.heat"), F.graph(PAGE, "heat", heat_figure(ctx, panels.heat))),
-            F.panel(ctx.t("cases.handling"), F.graph(PAGE, "handling", handling_figure(panels.handling))),
+            F.panel(ctx.t("cases.handling"), F.graph(PAGE, "handling", handling_figure(panels.handling, no_data))),
         ], className="cv-panels"),
         F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", CASE_GRID_COLUMNS, case_headers(ctx.en),
                                                  ctx.state.search(), total_label=ctx.t("rows.total"),
-                                                 ref_data=case_ref_data(ctx))),
+                                                 ref_data=case_ref_data(ctx), en=ctx.en)),
     ]

@@ -46,7 +46,8 @@ def fig(traces: list[dict[str, Any]], height: int = 280, **layout: Any) -> Figur
     return {"data": traces, "layout": {**base, **layout}}
 
 
-def empty(text: str = "无数据", height: int = 280) -> Figure:
+def empty(text: str, height: int = 280) -> Figure:
+    """A blank figure saying why (``page.no_data`` in the page's language: never a fixed 无数据)."""
     return fig([], height, xaxis={"visible": False}, yaxis={"visible": False},
                annotations=[{"text": text, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}])
 

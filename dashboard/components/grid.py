@@ -43,9 +43,20 @@ def case_headers(en: bool) -> dict[str, str]:
     return CASE_HEADERS_EN if en else CASE_HEADERS
 
 
+# AG Grid's own texts (its overlays say "No Rows To Show", "Loading..." in English otherwise)
+LOCALE_TEXT = {
+    "zh": {"noRowsToShow": "无数据", "loadingOoo": "加载中…", "loadingError": "加载失败"},
+    "en": {"noRowsToShow": "No data", "loadingOoo": "Loading…", "loadingError": "Loading failed"},
+}
+
+
+def locale_text(en: bool) -> dict[str, str]:
+    return dict(LOCALE_TEXT["en" if en else "zh"])
+
+
 def paged_grid(page: str, table: str, columns: Sequence[str], headers: dict[str, str], search: str,
                height: str = "420px", total_label: str = "共 {n} 条",
-               ref_data: Mapping[str, Mapping[str, str]] | None = None) -> html.Div:
+               ref_data: Mapping[str, Mapping[str, str]] | None = None, *, en: bool = False) -> html.Div:
     """A grid whose rows come from the server one block at a time (``dashboard.callbacks.rows``).
     ``total_label``: the row count's text in the page's language (``{n}``: the count), kept beside
     the grid for the rows callback (the page state it gets carries no language). ``ref_data``: per
@@ -60,7 +71,7 @@ def paged_grid(page: str, table: str, columns: Sequence[str], headers: dict[str,
                          **({"refData": dict(ref[c])} if c in ref else {})} for c in columns],
             rowModelType="infinite",
             dashGridOptions={"cacheBlockSize": BLOCK, "maxBlocksInCache": 20, "infiniteInitialRowCount": 1,
-                             "rowBuffer": 0},
+                             "rowBuffer": 0, "localeText": locale_text(en)},
             getRowId="params.data." + columns[0],
             style={"height": height, "width": "100%"},
             className="cv-grid",
@@ -70,7 +81,9 @@ def paged_grid(page: str, table: str, columns: Sequence[str], headers: dict[str,
 
 
 def client_grid(grid_id: Any, rows: list[dict[str, Any]], column_defs: list[dict[str, Any]],
-                height: str = "360px", column_size: str | None = "responsiveSizeToFit", **options: Any) -> dag.AgGrid:
+                height: str = "360px", column_size: str | None = "responsiveSizeToFit", *, en: bool = False,
+                **options: Any) -> dag.AgGrid:
     return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=column_defs, columnSize=column_size,
-                      dashGridOptions={"domLayout": "normal", **options}, style={"height": height, "width": "100%"},
+                      dashGridOptions={"domLayout": "normal", "localeText": locale_text(en), **options},
+                      style={"height": height, "width": "100%"},
                       className="cv-grid")

@@ -70,7 +70,13 @@ def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
     statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
     return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t,
-                      today=data.site_now().date(), lang=ctx.lang)
+                      today=data.view_now().date(), lang=ctx.lang, level_label=ctx.picker_label)
+
+
+def present_rates(ctx: Ctx) -> tuple[str, ...]:
+    """The rates whose field the loaded orders carry (``HX.fields_present``, per snapshot)."""
+    have = data.per_snapshot("hotline.fields_present", HX.fields_present)
+    return tuple(k for k in HX.RATE_IDS if HX.RATE_FIELDS[k] in have)
 
 
 def kpis(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> html.Div:
@@ -81,16 +87,23 @@ def kpis(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> html.Div:
 
     orders, backlog = vals["hotline_orders"], vals["hotline_backlog"]
     tiles = [tile(orders, F.num(orders.value), ctx.previous_text("hotline", F.num(orders.previous_value)))]
-    for k in HX.RATE_IDS:
+    shown = present_rates(ctx)
+    for k in (*shown, "hotline_closure_rate"):
         v = vals[k]
         tiles.append(tile(v, F.pct(v.value), f"{ctx.t('hotline.target')} {F.pct(v.target)} · "
                                              f"{F.num(v.numerator)} / {F.num(v.denominator)}"))
+    p50 = vals["hotline_close_p50"]
+    tiles.append(tile(p50, "—" if p50.value is None else ctx.t("hotline.hours", h=f"{p50.value:,.1f}"),
+                      ctx.t("hotline.closed_n", n=F.num(p50.denominator))))
     tiles.append(tile(backlog, F.num(backlog.value), ""))
-    return html.Div(tiles, className="cv-kpis", id=KPIS_ID)
+    lacking = [vals[k] for k in HX.RATE_IDS if k not in shown]
+    note = ([html.P(ctx.t("hotline.lacking", names="、".join(v.name_en if ctx.en else v.name_zh for v in lacking)),
+                    className="cv-note", id=f"{KPIS_ID}-lacking")] if lacking else [])
+    return html.Div([html.Div(tiles, className="cv-kpis", id=KPIS_ID), *note])
 
 
 def rates_figure(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> F.Figure:
-    vs = [vals[k] for k in HX.RATE_IDS]
+    vs = [vals[k] for k in (*present_rates(ctx), "hotline_closure_rate")]
     names = [v.name_en if ctx.en else v.name_zh for v in vs]
     return F.fig([
         {"type": "bar", "x": [v.value for v in vs], "y": names, "orientation": "h", "name": ctx.t("hotline.actual"),
@@ -108,7 +121,7 @@ def live_month(ctx: Ctx) -> Period | None:
     """The month the trend computes per render: the current one, if the trend reaches it (months up to
     the period's last one, never past the current month: a future month has no orders yet and its due
     orders would all count as late); None when the trend ends before it (all its months are kept)."""
-    now = data.site_now()
+    now = data.view_now()
     last = min(ctx.query.period.end - timedelta(seconds=1), now)
     current = Period.containing("month", now.date())
     return current if last >= current.start else None
@@ -118,31 +131,38 @@ def trend_frame(ctx: Ctx, live: pd.DataFrame | None) -> pd.DataFrame:
     """The 12-month rate trend. Months before the current one only change with a load, so they are kept
     per snapshot and filter set (a few KB each); the current month (``live``) comes with the KPI scan
     (``hotline_explore.kpis_and_month``)."""
-    now = data.site_now()
+    now = data.view_now()
     last = min(ctx.query.period.end - timedelta(seconds=1), now)
     q = ctx.query
     current = Period.containing("month", now.date())
     key = f"hotline.trend.{q.unit}.{q.category}.{q.source}.{q.urgency}.{q.status}"
+    cfg = data.metrics_config()
     if live is None:
         query = replace(q, period=Period.containing("month", last.date()))
-        return data.per_snapshot(f"{key}.{query.period.start:%Y-%m}", lambda con: HX.rate_trend(con, query, 12))
+        return data.per_snapshot(f"{key}.{query.period.start:%Y-%m}",
+                                 lambda con: HX.rate_trend(con, query, 12, overrides=cfg))
     prev = replace(q, period=Period.containing("month", (current.start - timedelta(days=1)).date()))
-    past = data.per_snapshot(f"{key}.{prev.period.start:%Y-%m}.11", lambda con: HX.rate_trend(con, prev, 11))
+    past = data.per_snapshot(f"{key}.{prev.period.start:%Y-%m}.11",
+                             lambda con: HX.rate_trend(con, prev, 11, overrides=cfg))
     return pd.concat([past, live], ignore_index=True)
 
 
 def trend_figure(ctx: Ctx, live: pd.DataFrame | None) -> F.Figure:
     df = trend_frame(ctx, live)
-    if df["value"].isna().all():
+    if df.loc[df["metric_id"].isin(present_rates(ctx)), "value"].isna().all():
         return F.empty(ctx.t("page.no_data"))
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
     traces = []
+    shown = present_rates(ctx)
     for k, color in zip(HX.RATE_IDS, colors, strict=True):
+        if k not in shown:
+            continue
         d = df[df["metric_id"] == k]
         ind = metrics.BY_ID[k]
         traces.append({"type": "scatter", "mode": "lines+markers", "name": ind.en if ctx.en else ind.zh,
                        "x": [m.strftime("%Y-%m") for m in d["month"]],
-                       "y": [None if v != v else float(v) for v in d["value"]], "line": {"color": color},
+                       "y": [None if v is None or v != v else float(v) for v in d["value"]],
+                       "line": {"color": color},
                        "hovertemplate": "%{x}: %{y:.1%}<extra></extra>"})
     # four names wrap to two rows in a third-width panel: below the axis they cannot cover the lines
     return F.fig(traces, 300, yaxis={"tickformat": ".0%"}, showlegend=True,
@@ -281,7 +301,7 @@ def banner(ctx: Ctx) -> html.Div | None:
 def render(ctx: Ctx) -> list[Any]:
     place = _place(ctx)
     # one scan: the KPIs (only the order count shows its previous value) and the trend's current month
-    vals, live = HX.kpis_and_month(ctx.con, ctx.query, live_month(ctx))
+    vals, live = HX.kpis_and_month(ctx.con, ctx.query, live_month(ctx), overrides=data.metrics_config())
     counts = HX.category_counts(ctx.con, ctx.query)
     rule = _rule(ctx, place)
     hot = HX.hotspots(ctx.con, ctx.query, rule)
@@ -309,5 +329,5 @@ def render(ctx: Ctx) -> list[Any]:
         F.panel(ctx.t("hotline.table"), paged_grid(PAGE, "hotline_orders", explore.HOTLINE_COLUMNS,
                                                    HEADERS_EN if ctx.en else HEADERS,
                                                    ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total"),
-                                                   ref_data=hotline_ref_data(ctx))),
+                                                   ref_data=hotline_ref_data(ctx), en=ctx.en)),
     ]

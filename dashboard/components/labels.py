@@ -42,7 +42,7 @@ ZH = {
     "sensors.series": "设备时序", "sensors.offline": "离线设备", "sensors.pick": "选择设备",
     "staffing.title": "人员力量", "staffing.duty": "在岗人数（按班次）", "staffing.night": "无夜间值守的网格",
     "staffing.load": "人均案件量",
-    "stations.title": "联勤联动工作站", "stations.closure": "各站结案率 (85% 线)", "stations.meeting": "达标站点",
+    "stations.title": "联勤联动工作站", "stations.closure": "各站结案率 ({target} 线)", "stations.meeting": "达标站点",
     "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "cases.partial_day": "当日截至 {t}（未满一天）",
@@ -50,6 +50,7 @@ ZH = {
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
     "sensors.mean": "均值", "sensors.threshold_warning": "预警线", "sensors.threshold_alarm": "告警线",
+    "sensors.threshold_low_warning": "下限预警线", "sensors.threshold_low_alarm": "下限告警线",
     "sensors.devices": "设备数", "sensors.target": "目标", "sensors.severe": "严重告警",
     "sensors.to_case": "告警转案件率",
     "sensors.case_closed": "转案件后结案率", "sensors.beyond": "当前超阈值设备", "sensors.none": "无",
@@ -80,6 +81,9 @@ ZH = {
     "hotline.rule": "同一地点同类诉求 {m} 天内 ≥ {n} 次", "hotline.hot_n": "最少次数",
     "hotline.hot_m": "天数窗口", "hotline.drilled": "{n} 件工单",
     "page.no_data": "无数据", "page.data_from": "数据始于 {d}",
+    "page.data_ends": "数据截至 {d}：历史数据，默认显示数据最后一天所在的时段",
+    "hotline.hours": "{h} 小时", "hotline.closed_n": "已办结 {n} 件",
+    "hotline.lacking": "本数据源没有以下指标所需的字段，不予显示：{names}",
 }
 
 
@@ -100,7 +104,7 @@ EN = {
     "stations.all": "All stations",
     "stations.deadline": "deadline",
     "stations.meeting_note": "{due} of {total} stations have cases due; {meeting} of them meet the target · "
-                             "target {target}", "stations.closure": "Closure rate by station (85% line)",
+                             "target {target}", "stations.closure": "Closure rate by station ({target} line)",
     "stations.meeting": "Stations meeting the target", "stations.trend": "Monthly trend",
     "stations.category": "Categories", "stations.department": "Departments",
     "stations.open": "Open / overdue cases",
@@ -151,6 +155,7 @@ EN = {
     "rows.total": "{n} rows", "cases.partial_day": "today so far, to {t} (not a whole day)",
     "error.title": "This view cannot be shown",
     "sensors.mean": "Mean", "sensors.threshold_warning": "Warning line", "sensors.threshold_alarm": "Alarm line",
+    "sensors.threshold_low_warning": "Low warning line", "sensors.threshold_low_alarm": "Low alarm line",
     "sensors.devices": "Devices", "sensors.target": "Target", "sensors.severe": "Severe alarms",
     "sensors.to_case": "Alarms turned into cases", "sensors.case_closed": "Their cases closed",
     "sensors.beyond": "Devices beyond a threshold now", "sensors.none": "None", "sensors.type": "Device type",
@@ -168,6 +173,9 @@ EN = {
     "staffing.nights_without": "nights without night cover",
     "staffing.all_covered": "Every grid had night cover every night",
     "page.no_data": "No data", "page.data_from": "data from {d}",
+    "page.data_ends": "Data ends {d}: historical data, pages open on the period of its last day",
+    "hotline.hours": "{h} h", "hotline.closed_n": "{n} closed",
+    "hotline.lacking": "Not shown: this source has no field for {names}",
 }
 
 # The warehouse's case codes (etl.schema CASE_SOURCES / CASE_STATUSES / URGENCIES) as people say them.

@@ -87,7 +87,7 @@ class StationRow:
 
 @dataclass(frozen=True)
 class Stations:
-    target: float
+    target: float | None  # the declared target with the site's override
     meeting: int
     with_value: int
     total: int
@@ -126,7 +126,7 @@ def _fmt(v: Any, kind: str) -> str:
 
 
 def vitals(ctx: Ctx) -> Vitals:
-    vs = metrics.vital_signs(ctx.con, ctx.query)
+    vs = metrics.vital_signs(ctx.con, ctx.query, overrides=data.metrics_config())
     below = sorted((s for s in vs.signs if s.score is not None and s.score < 1), key=lambda s: (s.score, s.metric_id))
     return Vitals(_num(vs.overall), vs.status, _num(vs.previous_overall), tuple(
         Sign(s.metric_id, s.name_en if ctx.en else s.name_zh, _fmt(s.value, metrics.BY_ID[s.metric_id].kind),
@@ -173,9 +173,10 @@ def own_standing(ctx: Ctx, bottom: int) -> RankRow | None:
 
 
 def stations(ctx: Ctx) -> Stations:
-    sc = metrics.station_closure(ctx.con, ctx.query, previous=False)  # as /stations calls it
+    # as /stations calls it
+    sc = metrics.station_closure(ctx.con, ctx.query, previous=False, overrides=data.metrics_config())
     df = sc.stations.sort_values(["value", "key"], na_position="last")
-    target = float(sc.district.target)  # the declared target with the site's override, as /stations shows
+    target = sc.district.target  # the declared target with the site's override, as /stations shows
     rows = tuple(StationRow(str(r["key"]), str(r["name"]), F.pct(r["value"]),
                             f"{F.num(r['numerator'])}/{F.num(r['denominator'])}",
                             None if pd.isna(r["meets_target"]) else bool(r["meets_target"]))
@@ -210,9 +211,9 @@ def code_text(ctx: Ctx, kind: str, code: Any) -> str:
 
 
 def now_at() -> datetime:
-    """'Now' for the open-now lists: the site clock, but never past the data's last instant (a replayed
-    snapshot's 'now' is its own)."""
-    site, last = data.site_now(), data.data_now()
+    """'Now' for the open-now lists: the pages' 'now' (``data.view_now``), but never past the data's last
+    instant (a replayed snapshot's 'now' is its own)."""
+    site, last = data.view_now(), data.data_now()
     return min(site, last) if last is not None else site
 
 

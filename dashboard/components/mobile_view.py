@@ -289,7 +289,7 @@ def render(ctx: Ctx) -> list[Any]:
     view = ctx.extra.get("view") or "home"
     if view not in VIEWS:
         raise QueryError(f"“view={view}” is not one of {', '.join(VIEWS)}")
-    today = data.site_now().date()
+    today = data.view_now().date()  # the data's end when it is historical
     body: list[Any]
     level: str | None = None
     if view == "home":

@@ -51,6 +51,14 @@ class Ctx:
             text += f" ({self.t('page.data_from', d=f'{first:%Y-%m-%d}')})"
         return text
 
+    def level_label(self, slot: str) -> str:
+        """A level's name: the one the data declares (a New York "Community district"), else ours."""
+        return data.level_name(slot, self.lang) or self.t(f"level.{slot}")
+
+    def picker_label(self, slot: str) -> str:
+        """The filter bar's name for a level's unit picker (declared by the data, else ours)."""
+        return data.level_name(slot, self.lang) or self.t(f"filter.{slot}")
+
     def unit_name(self, code: str | None) -> str:
         if code is None:
             return "District" if self.en else "全区"
@@ -73,7 +81,7 @@ def context(params: Mapping[str, Any]) -> Ctx:
     con = data.connection()
     units = data.per_snapshot("pages.units", _units)
     validate_unit(state, set(units["unit_code"]))
-    today = data.site_now().date()
+    today = data.view_now().date()
     query = access.scoped(to_query(state, today))
     units = access.visible_units(units)  # menus list the user's own subtree, never a sibling 街镇
     if query.unit != state.unit:  # clamped to the user's scope: title, menus and URL say so
@@ -102,12 +110,21 @@ def error_box(exc: BaseException, lang: object = None) -> html.Div:
     return data.message(kind, lang)
 
 
+def data_ends_notice(ctx: Ctx) -> list[html.P]:
+    """"数据截至 2018-10-22 02:41" over a page whose data is historical (``data.data_ended``): the
+    default period is the data's last, not today's, and the reader is told why."""
+    ended = data.data_ended()
+    if ended is None:
+        return []
+    return [html.P(ctx.t("page.data_ends", d=f"{ended:%Y-%m-%d %H:%M}"), className="cv-data-ends", role="note")]
+
+
 def run(page: str, params: Mapping[str, Any], render: Callable[[Ctx], list[Any]]) -> html.Div:
     """A page: its URL holder, its state, its body or a clear message; never a traceback."""
     search = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
     try:
         ctx = context(params)
-        body = render(ctx)
+        body = [*data_ends_notice(ctx), *render(ctx)]
         search = ctx.state.search(**ctx.extra)
     except (QueryError, WarehouseMissing, duckdb.Error, KeyError, ValueError) as exc:
         body = [error_box(exc, params.get("lang"))]

@@ -64,22 +64,30 @@ def measure_label(measure: str, en: bool = False) -> str:
     return ind.en if en else ind.zh
 
 
+# 12345 / 311 orders carry the unit path too: a city that loads only its hotline can still rank units
+HOTLINE_MEASURES = ("hotline_closure_rate", "hotline_close_p50", "hotline_orders", "hotline_backlog")
+
+
 def measures_for(level: str, en: bool = False) -> list[tuple[str, str]]:
     comp = "department_composite" if level in ("station", "department") else "region_composite"
     ids = [m for m in CASE_RATES if m != "station_closure_rate" or level == "station"]
+    if level in ORG_LEVELS:
+        ids += HOTLINE_MEASURES
     return [(m, measure_label(m, en)) for m in (comp, *ids)]
 
 
 def levels_for(ctx: Ctx) -> tuple[str, ...]:
-    """The levels the current user may rank: unit levels at or below their scope's, then stations and
+    """The levels the current user may rank: the unit levels the hierarchy uses below its root (a city
+    of council districts has no 街镇 to rank) at or below the user's scope's, then stations and
     departments. Ranking 街镇 as a grid-scoped analyst would list one row, the grid's own figures under
     its 街镇's name: not a leak, but a number that reads as the whole 街镇's."""
+    used = tuple(lv for lv in data.hierarchy().under(None) if lv in ORG_LEVELS)
     scope = access.current_principal().scope
     hit = ctx.units.loc[ctx.units["unit_code"] == scope, "level"] if scope is not None else ()
-    if not len(hit) or str(hit.iloc[0]) not in _DEPTH:
-        return LEVELS
-    depth = _DEPTH.index(str(hit.iloc[0]))
-    return tuple(lv for lv in LEVELS if lv not in ORG_LEVELS or _DEPTH.index(lv) >= depth)
+    if len(hit) and str(hit.iloc[0]) in _DEPTH:
+        depth = _DEPTH.index(str(hit.iloc[0]))
+        used = tuple(lv for lv in used if _DEPTH.index(lv) >= depth)
+    return (*used, "station", "department")
 
 
 def selection(ctx: Ctx) -> tuple[str, str, int, str | None]:
@@ -87,10 +95,15 @@ def selection(ctx: Ctx) -> tuple[str, str, int, str | None]:
     level = ctx.extra.get("level") or levels[0]
     if level not in LEVELS:
         raise QueryError(f"“level={level}” is not one of {', '.join(LEVELS)}")
+    if level in ORG_LEVELS and level not in data.hierarchy().slots:
+        raise QueryError(f"“level={level}”: this hierarchy has no {level} level / "
+                         f"本辖区层级中没有{ctx.t(f'level.{level}')}")
     if level not in levels:
-        raise QueryError(f"“level={level}” 高于您的权限范围，请选择{ctx.t(f'level.{levels[0]}')}或以下层级 / "
+        raise QueryError(f"“level={level}” 高于您的权限范围，请选择{ctx.level_label(levels[0])}或以下层级 / "
                          f"is above your scope: rank {levels[0]} or below")
     default = "department_composite" if level in ("station", "department") else "region_composite"
+    if level in ORG_LEVELS and data.data_start("cases") is None and data.data_start("hotline") is not None:
+        default = "hotline_closure_rate"  # a city that loads only its 311 / 12345 orders has no composite
     measure = ctx.extra.get("measure") or default
     if measure not in dict(measures_for(level)):
         raise QueryError(f"“measure={measure}” cannot rank {level} units")
@@ -115,7 +128,8 @@ def _grade(measure: str, value: float | None, score: float | None) -> str | None
 def ranking_frame(ctx: Ctx, level: str, measure: str, bottom: int) -> pd.DataFrame:
     # ranked within peer groups (domain §5: 街道 vs 镇, department volume bands by 职责 group): the rank
     # restarts in each group and 末位 is the last ``bottom`` of each group
-    df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=True)  # type: ignore[arg-type]
+    df = metrics.ranking(ctx.con, level, measure, ctx.query, bottom_n=bottom, by_peer_group=True,  # type: ignore[arg-type]
+                         overrides=data.metrics_config())
     return decorate(access.mask_rows(df), measure)
 
 
@@ -127,7 +141,8 @@ def decorate(df: pd.DataFrame, measure: str) -> pd.DataFrame:
     def fmt(v: Any) -> str:
         return F.pct(v) if ratio else F.num(v)
 
-    df["grade"] = [_grade(measure, v, s) for v, s in zip(df["value"], df["score"], strict=True)]
+    # no value, no grade: "—", never E
+    df["grade"] = [_grade(measure, v, s) or "—" for v, s in zip(df["value"], df["score"], strict=True)]
     df["movement_text"] = [("—" if m != m else "↑" + str(int(m)) if m > 0 else "↓" + str(int(-m)) if m < 0 else "＝")
                            for m in df["movement"].astype("float64")]
     df["value_text"] = df["value"].map(fmt)
@@ -155,9 +170,10 @@ def detail_rows(ctx: Ctx, level: str, sel: str) -> list[tuple[str, Any, Any, Any
     q, drill = _scoped(ctx, level, sel)
     en = ctx.en
     if drill is None:
-        vals = metrics.indicator_values(ctx.con, list(DETAIL_IDS), q)
+        vals = metrics.indicator_values(ctx.con, list(DETAIL_IDS), q, overrides=data.metrics_config())
         return [(measure_label(k, en), v.value, v.target, v.status, metrics.BY_ID[k].kind) for k, v in vals.items()]
-    tab = metrics.indicator_table(ctx.con, list(DETAIL_IDS), ctx.query, by=level)  # type: ignore[arg-type]
+    tab = metrics.indicator_table(ctx.con, list(DETAIL_IDS), ctx.query, by=level,  # type: ignore[arg-type]
+                                  overrides=data.metrics_config())
     tab = tab[tab["key"] == sel]
     return [(measure_label(r.metric_id, en), r.value, r.target, r.status, metrics.BY_ID[r.metric_id].kind)
             for r in tab.itertuples()]
@@ -175,12 +191,13 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
         return html.P(ctx.t("rank.detail.pick"), className="cv-muted")
     q, drill = _scoped(ctx, level, sel)
     en = ctx.en
+    cfg = data.metrics_config()
     rows = detail_rows(ctx, level, sel)
     trend_ids = [measure] if measure not in COMPOSITE else ["closure_rate"]
     if level in ORG_LEVELS:
-        trend = metrics.monthly_trend(ctx.con, trend_ids, q, 12)
+        trend = metrics.monthly_trend(ctx.con, trend_ids, q, 12, overrides=cfg)
     else:
-        trend = metrics.monthly_trend(ctx.con, trend_ids, ctx.query, 12, by=level)  # type: ignore[arg-type]
+        trend = metrics.monthly_trend(ctx.con, trend_ids, ctx.query, 12, by=level, overrides=cfg)  # type: ignore[arg-type]
         trend = trend[trend["key"] == sel]
     table = html.Table([html.Thead(html.Tr([html.Th(ctx.t(f"rank.col.{c}"))
                                             for c in ("indicator", "current", "target", "status")])),

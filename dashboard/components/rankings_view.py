@@ -44,7 +44,7 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
 
     return html.Div([
         fld(t("rank.level"), dcc.Dropdown(id=_fid("level"), clearable=False, value=level,
-                                          options=[{"label": t(f"level.{lv}"), "value": lv}
+                                          options=[{"label": ctx.level_label(lv), "value": lv}
                                                    for lv in levels_for(ctx)])),
         fld(t("rank.measure"), dcc.Dropdown(id=_fid("measure"), clearable=False, value=measure,
                                             options=[{"label": lab, "value": m}
@@ -56,7 +56,7 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
         fld(t("filter.date"), dcc.Input(id=_fid("date"), type="date", debounce=True,
                                         # without date= the box shows the anchor in use (today at the site),
                                         # so the period shown is never a blank box
-                                        value=(st.date or data.site_now().date()).isoformat(),
+                                        value=(st.date or data.view_now().date()).isoformat(),
                                         disabled=st.period == "custom")),
         fld(t("filter.start"), dcc.Input(id=_fid("start"), type="date", debounce=True,
                                          value=st.start.isoformat() if st.start else None,
@@ -102,10 +102,10 @@ def render(ctx: Ctx) -> list[Any]:
                        for r, b in zip(df["rankable"], df["bottom"], strict=True)]
     rows = records(df)
     period = ctx.query.period
-    title = (f"{ctx.t('rank.title')} · {ctx.t(f'level.{level}')} · {measure_label(measure, ctx.en)} · "
+    title = (f"{ctx.t('rank.title')} · {ctx.level_label(level)} · {measure_label(measure, ctx.en)} · "
              f"{period.start:%Y-%m-%d} – {period.end - timedelta(days=1):%Y-%m-%d}")
     grid = client_grid(
-        RankIds.GRID, rows, column_defs(ctx), height="560px", column_size=None,
+        RankIds.GRID, rows, column_defs(ctx), height="560px", column_size=None, en=ctx.en,
         rowClassRules={"cv-bottom": "params.data.bottom === true",
                        "cv-unranked": "params.data.rankable !== true",
                        "cv-selected": f"params.data.key === {sel!r}" if sel else "false"},

@@ -64,11 +64,11 @@ def _rate_bars(ctx: Ctx, df: pd.DataFrame, action: str, target: float | None, ch
     colors = ["#3182bd" if chosen in (None, k) else "#c6dbef" for k in df["key"]]
     shapes = [] if target is None else [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target,
                                          "y1": target, "line": {"color": "#b02a37", "dash": "dash"}}]
-    rates = [None if v != v else float(v) for v in df["online_rate"]]
+    rates = _nulls(df["online_rate"])
     return F.fig([{"type": "bar", "x": labels, "y": rates,
                    "marker": {"color": colors}, "customdata": [f"{action}={k}" for k in df["key"]],
-                   "text": [f"{F.pct(r)} ({o}/{n})" for r, o, n in zip(df["online_rate"], df["online"], df["sensors"],
-                                                                       strict=True)],
+                   "text": [f"{F.pct(r)} ({o:,}/{n:,})" for r, o, n in zip(df["online_rate"], df["received"],
+                                                                           df["expected"], strict=True)],
                    "textposition": "auto", "hovertemplate": "%{x}: %{text}<extra></extra>"}], 300,
                  yaxis={"tickformat": ".0%", "range": [0, 1.05]}, shapes=shapes,
                  margin={"l": 48, "r": 12, "t": 12, "b": 70})
@@ -116,23 +116,48 @@ def state_figure(ctx: Ctx, counts: pd.DataFrame) -> F.Figure:
                     "sel")
 
 
+def _nulls(values: pd.Series) -> list[float | None]:
+    """Values for a trace, NaN as None (JSON null): Plotly breaks the line there."""
+    return [None if v != v else float(v) for v in values]
+
+
+def _band(x: list[str], df: pd.DataFrame) -> dict[str, list[Any]]:
+    """The min-max band as closed shapes, one per stretch between gaps (along the maxima, back along the
+    minima): 'toself' fills each gap-separated piece on its own, where 'tonexty' bridged an outage."""
+    xs: list[Any] = []
+    ys: list[Any] = []
+    piece: list[int] = []
+    for i, gap in enumerate([*df["value"].isna(), True]):
+        if not gap:
+            piece.append(i)
+            continue
+        if piece:
+            xs += [x[j] for j in piece] + [x[j] for j in reversed(piece)] + [None]
+            ys += _nulls(df["hi"].iloc[piece]) + _nulls(df["lo"].iloc[piece[::-1]]) + [None]
+        piece = []
+    return {"x": xs, "y": ys}
+
+
 def series_figure(ctx: Ctx, info: dict[str, Any] | None) -> F.Figure:
     if info is None:
         return F.empty(ctx.t("sensors.pick"))
     df = SX.sensor_series(ctx.con, ctx.query, str(info["sensor_id"]), MAX_POINTS, in_scope=True)
     if df.empty:
         return F.empty(ctx.t("page.no_data"))
+    # an outage longer than a few reporting intervals is drawn as a gap, not a line across it
+    df = SX.break_gaps(df, SX.gap_limit(ctx.query, info.get("expected_interval_min"), MAX_POINTS))
     x = [t.strftime("%Y-%m-%d %H:%M") for t in df["ts"]]
     traces: list[dict[str, Any]] = [
-        {"type": "scatter", "mode": "lines", "x": x, "y": df["hi"].tolist(), "line": {"width": 0},
+        {"type": "scatter", "mode": "lines", "x": x, "y": _nulls(df["hi"]), "line": {"width": 0},
          "hoverinfo": "skip", "name": "max"},
-        {"type": "scatter", "mode": "lines", "x": x, "y": df["lo"].tolist(), "line": {"width": 0}, "fill": "tonexty",
+        {"type": "scatter", "mode": "lines", **_band(x, df), "line": {"width": 0}, "fill": "toself",
          "fillcolor": "rgba(49,130,189,0.18)", "hoverinfo": "skip", "name": "min"},
-        {"type": "scatter", "mode": "lines", "x": x, "y": df["value"].round(3).tolist(), "name": ctx.t("sensors.mean"),
+        {"type": "scatter", "mode": "lines", "x": x, "y": _nulls(df["value"].round(3)), "name": ctx.t("sensors.mean"),
          "line": {"color": "#08519c"}},
     ]
     shapes, notes = [], []
-    for key, color in (("threshold_warning", COLORS["warning"]), ("threshold_alarm", COLORS["alarm"])):
+    for key, color in (("threshold_warning", COLORS["warning"]), ("threshold_alarm", COLORS["alarm"]),
+                       ("threshold_low_warning", COLORS["warning"]), ("threshold_low_alarm", COLORS["alarm"])):
         v = info.get(key)
         if v is None:
             continue
@@ -151,13 +176,14 @@ def _kpis(ctx: Ctx, status: pd.DataFrame, flow: dict[str, Any], sev: pd.DataFram
         return html.Div([html.Div(label, className="cv-kpi-label"), html.Div(text, className="cv-kpi-value"),
                          html.Div(note, className="cv-kpi-target")], className="cv-kpi")
 
-    n, on = len(status), int(status["online"].sum())
+    n, rate = len(status), SX.period_online_rate(status)
     by_sev = dict(zip(sev["key"], sev["alarms"], strict=True)) if not sev.empty else {}
     beyond = int(status["state"].isin(["warning", "alarm"]).sum())
     return html.Div([
         tile(ctx.t("sensors.devices"), F.num(n)),
-        tile(ctx.t("sensors.online"), F.pct(on / n if n else None),
-             f"{ctx.t('sensors.target')} {F.pct(target)}" if target is not None else f"{on:,} / {n:,}"),
+        tile(ctx.t("sensors.online"), F.pct(rate),
+             f"{ctx.t('sensors.target')} {F.pct(target)}" if target is not None
+             else f"{int(status['received'].sum()):,} / {int(status['expected'].sum()):,}"),
         tile(ctx.t("sensors.alarms"), F.num(sum(by_sev.values())),
              f"{ctx.t('sensors.severe')} {F.num(by_sev.get('alarm', 0))}"),
         tile(ctx.t("sensors.to_case"), F.pct(flow["to_case_rate"]), f"{flow['to_cases']:,} / {flow['alarms']:,}"),
@@ -224,7 +250,7 @@ def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
     period asks) and for the last ``PAST_KEPT`` past as-of instants viewed (a past period's end); a render
     only narrows it to the scope."""
     # a warehouse without a recorded data 'now' (live loads): never judge devices at a future instant
-    at = min(SX.as_of_time(ctx.con, ctx.query), data.site_now())
+    at = min(SX.as_of_time(ctx.con, ctx.query), data.view_now())
     now = data.data_now()
     sensors = data.per_snapshot("sensors.table", SX.sensor_table)
     if now is not None and at == now:
@@ -237,14 +263,25 @@ def _status(ctx: Ctx, stype: str | None) -> pd.DataFrame:
     return SX.sensor_status(ctx.con, ctx.query, stype, at, table=table)
 
 
+def _reporting(ctx: Ctx) -> pd.DataFrame:
+    """Every sensor's reporting intervals over the period (``metrics.sensors.reporting``): one grouped scan
+    of the period's readings, kept per snapshot for the last ``PAST_KEPT`` (period, as-of) pairs viewed."""
+    at = min(SX.as_of_time(ctx.con, ctx.query), data.site_now())
+    key = f"{ctx.query.period.start.isoformat()}|{at.isoformat()}"
+    return data.per_snapshot_bounded("sensors.reporting", key, lambda con: SX.reporting(con, ctx.query, at),
+                                     PAST_KEPT)
+
+
 def render(ctx: Ctx) -> list[Any]:
     stype = _type(ctx)
     q, con = ctx.query, ctx.con
-    target = SX.online_target()
+    target = SX.online_target(data.metrics_config())
     status_all = _status(ctx, None)
     status = status_all if stype is None else status_all[status_all["sensor_type"] == stype]
-    by_type = SX.online_rate(con, q, "sensor_type", status=status_all)
-    by_unit = SX.online_rate(con, q, "unit", status=status)
+    reports = _reporting(ctx)
+    by_type = SX.online_rate(con, q, "sensor_type", status=status_all, reports=reports)
+    by_unit = SX.online_rate(con, q, "unit", status=status, reports=reports)
+    status = SX.with_reporting(status, reports)
     alarms = SX.alarm_table(con, q, stype, facts=data.per_snapshot("sensors.alarm_facts", SX.alarm_facts))
     flow = SX.alarm_case_flow(con, q, table=alarms)
     sev = SX.alarm_counts(con, q, "severity", table=alarms)

@@ -1,4 +1,4 @@
-"""The liaison stations page (联勤联动工作站): each station's closure rate against the 85% line, how many
+"""The liaison stations page (联勤联动工作站): each station's closure rate against its target, how many
 meet it, the monthly trend, station cases by category and department, open and overdue cases.
 
 The shared filter bar (unit, period, category, source, urgency, status) narrows every panel; ``sel=``
@@ -38,11 +38,11 @@ def _drill(ctx: Ctx) -> Drill | None:
     return d
 
 
-def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure:
+def closure_figure(df: pd.DataFrame, target: float | None, sel: str | None, no_data: str) -> F.Figure:
     # stations with no case due in scope have no rate: listed in the KPI's total, not as empty bars
     df = df[df["denominator"].fillna(0).gt(0) | df["key"].eq(sel)]
     if df.empty:
-        return F.empty()
+        return F.empty(no_data)
     colors = [GREY if pd.isna(m) else GREEN if bool(m) else RED for m in df["meets_target"]]
     if sel:  # the chosen station stands out, the others stay for comparison
         colors = [c if k == sel else FADED for c, k in zip(colors, df["key"], strict=True)]
@@ -59,14 +59,14 @@ def closure_figure(df: pd.DataFrame, target: float, sel: str | None) -> F.Figure
         # 43 full names overlapped into an unreadable band: with many bars the ticks drop the suffix every
         # name shares ("…联勤联动工作站")
         xaxis=F.name_ticks(df["key"].tolist(), names, many),
-        shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target, "y1": target,
-                 "line": {"color": RED, "dash": "dash"}}])
+        shapes=[] if target is None else [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": target,
+                                           "y1": target, "line": {"color": RED, "dash": "dash"}}])
 
 
-def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None) -> F.Figure:
+def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None, no_data: str) -> F.Figure:
     """Monthly rate; each point carries its drill (the month's due station cases, of ``sel`` if chosen)."""
     if trend.empty:
-        return F.empty()
+        return F.empty(no_data)
     months = [f"{m:%Y-%m}" for m in trend["month"]]
     suffix = f":{sel}" if sel else ""
     chosen = drill.value.split(":", 1)[0] if drill else None
@@ -85,14 +85,16 @@ def trend_of(q: Any, sel: str | None) -> pd.DataFrame:
     changes it, and it is the page's largest read (station cases of 12 months). Read-only for callers."""
     last = (q.period.end - timedelta(seconds=1)).strftime("%Y-%m")
     key = f"stations.trend:{q.unit}:{q.category}:{q.source}:{q.urgency}:{q.status}:{last}:{sel or ''}"
-    return data.per_snapshot(key, lambda con: metrics.station_trend(con, q, 12, by_station=bool(sel), station=sel))
+    cfg = data.metrics_config()
+    return data.per_snapshot(key, lambda con: metrics.station_trend(con, q, 12, by_station=bool(sel), station=sel,
+                                                                    overrides=cfg))
 
 
-def hbar(d: pd.DataFrame) -> F.Figure:
+def hbar(d: pd.DataFrame, no_data: str) -> F.Figure:
     d = d.head(12).iloc[::-1]
     return F.fig([{"type": "bar", "orientation": "h", "x": d["cases"].tolist(), "y": d["label"].tolist(),
                    "text": d["cases"].tolist(), "textposition": "auto"}], 260,
-                 margin={"l": 110, "r": 12, "t": 8, "b": 28}) if len(d) else F.empty()
+                 margin={"l": 110, "r": 12, "t": 8, "b": 28}) if len(d) else F.empty(no_data)
 
 
 def banner(ctx: Ctx, drill: Drill | None) -> html.Div | None:
@@ -115,7 +117,8 @@ def render(ctx: Ctx) -> list[Any]:
     q = ctx.query
     sel = ctx.extra.get("sel") or None
     drill = _drill(ctx)
-    sc = metrics.station_closure(ctx.con, q, previous=False)  # the page shows no previous values
+    # the page shows no previous values
+    sc = metrics.station_closure(ctx.con, q, previous=False, overrides=data.metrics_config())
     df = sc.stations.sort_values("value", na_position="last")
     if sel and sel not in set(df["key"]):
         raise QueryError(f"unknown station {sel!r} in this scope")
@@ -143,9 +146,10 @@ def render(ctx: Ctx) -> list[Any]:
     table = (F.panel(f"{ctx.t('stations.table')} · {drill.value}",
                      paged_grid(PAGE, "cases", CASE_GRID_COLUMNS, case_headers(ctx.en),
                                 ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total"),
-                                ref_data=case_ref_data(ctx)),
+                                ref_data=case_ref_data(ctx), en=ctx.en),
                      cls="cv-wide")
              if drill else html.P(ctx.t("stations.drill_hint"), className="cv-muted", id="stations-drill-hint"))
+    no_data = ctx.t("page.no_data")
     return [
         html.H1(title),
         bar(ctx, PAGE),
@@ -158,11 +162,12 @@ def render(ctx: Ctx) -> list[Any]:
             head,
         ], className="cv-kpis"),
         html.Div([
-            F.panel(ctx.t("stations.closure"), F.graph(PAGE, "closure", closure_figure(df, target, sel)),
+            F.panel(ctx.t("stations.closure", target=F.pct(target)),
+                    F.graph(PAGE, "closure", closure_figure(df, target, sel, no_data)),
                     cls="cv-wide"),
-            F.panel(ctx.t("stations.trend"), F.graph(PAGE, "trend", trend_figure(trend, sel, drill))),
-            F.panel(ctx.t("stations.category"), F.graph(PAGE, "category", hbar(cats))),
-            F.panel(ctx.t("stations.department"), F.graph(PAGE, "department", hbar(depts))),
+            F.panel(ctx.t("stations.trend"), F.graph(PAGE, "trend", trend_figure(trend, sel, drill, no_data))),
+            F.panel(ctx.t("stations.category"), F.graph(PAGE, "category", hbar(cats, no_data))),
+            F.panel(ctx.t("stations.department"), F.graph(PAGE, "department", hbar(depts, no_data))),
             F.panel(f"{ctx.t('stations.open')} ({n_overdue:,})", html.Ul(
                 [html.Li(f"{r.case_id} · {code_name('station_code', r.station_code)} · "
                          f"{code_name('category_code', r.category_code)} · {deadline} {r.deadline_at:%Y-%m-%d}")

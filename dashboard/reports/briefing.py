@@ -5,9 +5,10 @@ period. No text is invented: the summary sentences are filled from these numbers
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -15,6 +16,7 @@ import pandas as pd
 import metrics
 from dashboard.components import figures as F
 from dashboard.components.rankings_model import COMPOSITE, decorate, peer_label
+from metrics import explore, geo
 from metrics import hotline_explore as HX
 from metrics.indicators import data_now, unit_level
 from metrics.query import Period, Query, QueryError
@@ -130,32 +132,36 @@ def ranked_levels(scope_level: str | None) -> tuple[str, ...]:
 
 
 def build(con: duckdb.DuckDBPyConnection, kind: Kind, scope: str | None, period: Period, label: str,
-          site_name: str, generated_at: datetime) -> Briefing:
+          site_name: str, generated_at: datetime, overrides: Mapping[str, Any] | None = None) -> Briefing:
+    """``overrides``: the site's ``[metrics]`` section (``Settings.section("metrics")``)."""
     level = unit_level(con, scope)  # raises QueryError for an unknown unit
     q = Query(period=period, unit=scope)
-    scope_name = site_name if scope is None else _unit_name(con, scope)
-    vitals = metrics.vital_signs(con, q)
+    scope_unit = None if scope is None else geo.unit(con, scope)
+    scope_name = site_name if scope is None else scope_unit.name_zh if scope_unit else scope
+    vitals = metrics.vital_signs(con, q, overrides=overrides)
     rankings = []
     for lv in ranked_levels(level):
         measure = "department_composite" if lv in ("station", "department") else "region_composite"
-        df = metrics.ranking(con, lv, measure, q, bottom_n=BOTTOM, by_peer_group=True)  # type: ignore[arg-type]
+        df = metrics.ranking(con, lv, measure, q, bottom_n=BOTTOM, by_peer_group=True,  # type: ignore[arg-type]
+                             overrides=overrides)
         if len(df):
             rankings.append(RankingBlock(lv, measure, decorate(df, measure)))
-    stations = metrics.station_closure(con, q)
-    vals = metrics.indicator_values(con, list(URGENT), q)
+    stations = metrics.station_closure(con, q, overrides=overrides)
+    vals = metrics.indicator_values(con, list(URGENT), q, overrides=overrides)
     urgent = Urgent(vals[URGENT[0]], vals[URGENT[1]], metrics.urgent_breaches(con, q, "arrival", 1)[1],
                     metrics.urgent_breaches(con, q, "result", 1)[1])
     hot = metrics.repeat_complaints(con, q, HX.HOT_MIN_COUNT, HX.HOT_WITHIN_DAYS, "unit")
-    place_names = dict(con.execute("SELECT unit_code, name_zh FROM org_unit").fetchall())
-    hot = hot.assign(place_name=[place_names.get(p, p) for p in hot["place"]])
+    tree = explore.unit_tree(con)
+    known = dict(zip(tree["unit_code"], tree["name_zh"], strict=True))
+    hot = hot.assign(place_name=[known.get(p) or _unit_name(con, str(p)) for p in hot["place"]])
     b = Briefing(kind, label, scope, scope_name, site_name, period, generated_at, data_now(con),
                  freshness(source_extents(con), generated_at), vitals, tuple(rankings), stations, urgent, hot, ())
     return Briefing(**{**b.__dict__, "summary": summary(b)})
 
 
 def _unit_name(con: duckdb.DuckDBPyConnection, code: str) -> str:
-    row = con.execute("SELECT name_zh FROM org_unit WHERE unit_code = $u", {"u": code}).fetchone()
-    return str(row[0]) if row else code
+    unit = geo.unit(con, code)
+    return unit.name_zh if unit is not None and unit.name_zh else code
 
 
 def summary(b: Briefing) -> tuple[str, ...]:

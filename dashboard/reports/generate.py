@@ -26,7 +26,7 @@ def briefing(settings: Settings, kind: Kind, scope: str | None, period: str | No
     p, label = parse_period(kind, period, now.date())
     con = open_readonly(Path(settings.warehouse))
     try:
-        return build(con, kind, scope, p, label, settings.site_name_zh, now)
+        return build(con, kind, scope, p, label, settings.site_name_zh, now, settings.section("metrics"))
     finally:
         con.close()
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from html import escape
 
 import pandas as pd
-import plotly.offline
+import plotly.offline  # type: ignore[import-untyped]
 
 from dashboard.components import figures as F
 from dashboard.components.stations_view import closure_figure
@@ -130,9 +130,9 @@ def _rankings(b: Briefing) -> str:
 
 def _stations(b: Briefing, plotly_js: str) -> str:
     sc = b.stations
-    target = float(sc.district.target or 0.85)
+    target = sc.district.target  # the declared (or site-configured) target, never a copy here
     df = sc.stations.sort_values("value", na_position="last")  # the /stations page's order
-    fig = closure_figure(df, target, None)
+    fig = closure_figure(df, target, None, "无数据")  # no target: no line; the briefing is in Chinese
     fig = {**fig, "layout": {**fig["layout"], "width": 680, "height": 300}}
     below = [(((str(r.name), False), (F.pct(r.value), True), (f"{F.num(r.numerator)}/{F.num(r.denominator)}", True),
                (F.pct(r.previous_value), True)), "miss") for r in sc.below.itertuples()]
@@ -157,8 +157,8 @@ def _urgent(b: Briefing) -> str:
 
 def _hotspots(b: Briefing) -> str:
     hot = b.hotspots
-    rows = [(((str(r.place_name), False), (str(r.category), False), (str(int(r.max_in_window)), True),
-              (str(int(r.orders_in_period)), True), (f"{r.first_at:%m-%d} – {r.last_at:%m-%d}", False)), "")
+    rows = [(((str(r.place_name), False), (str(r.category), False), (F.num(r.max_in_window), True),
+              (F.num(r.orders_in_period), True), (f"{r.first_at:%m-%d} – {r.last_at:%m-%d}", False)), "")
             for r in hot.head(HOTSPOT_ROWS).itertuples()]
     more = f"<p class=\"note\">共 {len(hot)} 处，列出前 {HOTSPOT_ROWS} 处。</p>" if len(hot) > HOTSPOT_ROWS else ""
     return (f"<h2>五、顽症（{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求 ≥ {HX.HOT_MIN_COUNT} 次）</h2>"

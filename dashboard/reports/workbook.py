@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]
 
 import metrics
 from dashboard.components.rankings_model import EXPORT_COLUMNS

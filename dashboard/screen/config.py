@@ -19,7 +19,7 @@ from etl.settings import Settings
 
 VIEWS = ("overview", "stations", "hotline", "sensors", "emergency")
 MODES = ("normal", "emergency")
-MAP_INDICATORS = ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty")
+MAP_INDICATORS = ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty", "open_hotline")
 
 
 @dataclass(frozen=True)

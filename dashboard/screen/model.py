@@ -18,8 +18,9 @@ import pandas as pd
 
 import metrics
 from dashboard import access, data
-from dashboard.i18n import name_of
+from dashboard.i18n import name_of, t
 from dashboard.screen.config import ScreenConfig
+from etl.schema import LEVELS
 from metrics import feed, geo, status
 from metrics.query import Period, Query
 
@@ -78,6 +79,7 @@ class RankingView:
     bottom: tuple[tuple[str, float | None], ...]
     level: str
     total: int = 0
+    measure: str = "region_composite"  # or hotline_closure_rate (×100) where no grid cases are loaded
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,21 @@ class MapView:
     colors: tuple[str, ...]
     approximate: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    # the drawn level's name, and those of the levels between the scope and it that have no polygons
+    # (the map says it skipped them)
+    level_label: str = ""
+    skipped: tuple[str, ...] = ()
+    indicator: str = "open_cases"  # what colours the units (the screen's, or open orders for a 311-only city)
 
 
 def now(cfg: ScreenConfig) -> datetime:
-    return data.site_now()
+    """The wall's 'now': the site clock, or where historical data ends (``data.view_now``)."""
+    return data.view_now()
+
+
+def data_ended() -> datetime | None:
+    """Where historical data ends (None while it is live): the header says so."""
+    return data.data_ended()
 
 
 def base_query(cfg: ScreenConfig, at: datetime, unit: str | None = None) -> Query:
@@ -173,7 +186,7 @@ def _diff(cur: float | None, prev: float | None) -> float | None:
 def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
     """CityScore vital signs (1.0 = on target) per dimension, with the trend against the previous period,
     and the signs furthest below target: what pulls the scores down, named on the wall."""
-    vs = metrics.vital_signs(data.connection(), rolling_query(cfg, at))
+    vs = metrics.vital_signs(data.connection(), rolling_query(cfg, at), overrides=data.metrics_config())
     en = cfg.lang == "en"
     dims = tuple(
         Dimension(d.dimension, d.name_en if en else d.dimension, _num(d.score), _status(d.status),
@@ -189,10 +202,12 @@ def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
 
 def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:
     """Liaison-station closure rate per station (联勤联动事项结案率) against the declared target, worst first."""
-    df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station")
+    site = data.metrics_config()
+    df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station",
+                                 overrides=site)
     rows = [StationRow(str(r["name"]), _num(r["value"]), int(_num(r["numerator"]) or 0),
                        int(_num(r["denominator"]) or 0)) for r in df.to_dict("records")]
-    target = metrics.target_of("station_closure_rate")
+    target = metrics.target_of("station_closure_rate", site)
     rows.sort(key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0.0, r.name))
     rated = [r for r in rows if r.rate is not None]
     meeting = sum(1 for r in rated if target is not None and r.rate is not None and r.rate >= target)
@@ -203,18 +218,28 @@ def _ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
     """Top 5 and bottom 5 units one level below the screen's unit on the composite (区域评价) score."""
     con, q = data.connection(), rolling_query(cfg, at)
     level = _child_level(cfg)
-    df = metrics.ranking(con, level, "region_composite", q, by_peer_group=False)
-    df = df[df["score"].notna()].sort_values("score", ascending=False)
+    # the composite needs grid cases; a 311-only city ranks its units on the hotline closure rate (in %)
+    for measure in ("region_composite", "hotline_closure_rate"):
+        df = metrics.ranking(con, level, measure, q, by_peer_group=False,  # type: ignore[arg-type]
+                             overrides=data.metrics_config())
+        if measure == "region_composite":
+            df = df[df["score"].notna()]
+        else:
+            df = df[df["rankable"]].assign(score=lambda d: 100 * d["value"])
+        if not df.empty:
+            break
+    df = df.sort_values("score", ascending=False)
     items = [(str(r["name"]), _num(r["score"])) for r in df.to_dict("records")]
     k = min(5, math.ceil(len(items) / 2))  # few units: split them, never list one twice
-    return RankingView(tuple(items[:k]), tuple(items[max(k, len(items) - 5):][::-1]), level, len(items))
+    return RankingView(tuple(items[:k]), tuple(items[max(k, len(items) - 5):][::-1]), level, len(items), measure)
 
 
 def _child_level(cfg: ScreenConfig) -> str:
-    if not cfg.unit:
-        return "town"
-    u = geo.unit(data.connection(), cfg.unit)
-    return geo.CHILD_LEVEL.get(u.level if u else "district", "town")
+    """The level one below the screen's unit that the hierarchy uses (a city of council districts
+    ranks its districts: it has no 街镇)."""
+    h = data.hierarchy()
+    u = geo.unit(data.connection(), cfg.unit) if cfg.unit else None
+    return h.below(u.level if u else None) or (u.level if u else "town")
 
 
 # --- live reads ---------------------------------------------------------------------------------
@@ -281,7 +306,10 @@ def _colour(value: float | None, breaks: tuple[float, ...]) -> str:
 
 
 def _children(con: Any, scope: str) -> pd.DataFrame:
+    """The scope's children with polygons, or the first generation below that has them."""
     kids = geo.children_with_shapes(con, scope)
+    if kids.empty:
+        kids = geo.first_shaped_below(con, scope)
     kids["shape"] = [geo.simplify(json.loads(g)) for g in kids["geojson"]]
     return kids.drop(columns=["geojson"])
 
@@ -308,9 +336,13 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
         kids = _scope_units(parent)[1] if parent else kids
         kids = kids[kids["unit_code"] == scope] if not kids.empty else kids
     level = str(kids["level"].iloc[0]) if not kids.empty else unit.level
+    rank = {slot: i for i, slot in enumerate(LEVELS)}
+    skipped = tuple(level_text(slot, cfg.lang) for slot in data.hierarchy().slots
+                    if rank.get(unit.level, -1) < rank[slot] < rank.get(level, -1))
     q = base_query(cfg, at, scope)
     counts = feed.counts_by_unit(day_rows(at), q, level, at).set_index("unit_code")
-    values = {code: float(counts.at[code, cfg.indicator]) if code in counts.index else 0.0
+    indicator = map_indicator(cfg)
+    values = {code: float(counts.at[code, indicator]) if code in counts.index else 0.0
               for code in kids["unit_code"]}
     breaks = _breaks(list(values.values()))
     feats = []
@@ -343,8 +375,22 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
     return MapView(scope=scope, scope_name=name_of({"name_zh": unit.name_zh, "name_en": unit.name_en}, cfg.lang),
                    level=level, parent=unit.parent if unit.parent and cfg.unit != scope else None,
                    units=geo.feature_collection(feats), markers=markers, bounds=b, breaks=breaks,
-                   colors=PALETTE, approximate=bool(kids["approximate"].any()) if not kids.empty else False)
+                   colors=PALETTE, approximate=bool(kids["approximate"].any()) if not kids.empty else False,
+                   level_label=level_text(level, cfg.lang), skipped=skipped, indicator=indicator)
+
+
+def map_indicator(cfg: ScreenConfig) -> str:
+    """The screen's map indicator; the default (open cases) becomes open hotline orders where no grid
+    cases are loaded but hotline orders are (a 311-only city's map would be one colour of zeros)."""
+    if cfg.indicator == "open_cases" and data.data_start("cases") is None and data.data_start("hotline"):
+        return "open_hotline"
+    return cfg.indicator
+
+
+def level_text(slot: str, lang: str) -> str:
+    """A level's name on the wall: the one the data declares, else the standard (plural) name."""
+    return data.level_name(slot, lang) or t(f"level.{slot}", lang)
 
 
 MAX_MARKERS = 400  # newest first; more is noise on a wall and weight on every refresh
-MAP_FIGURES = ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty")
+MAP_FIGURES = ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty", "open_hotline")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from dash import html
 
 from dashboard.components import markup
-from dashboard.i18n import age_text, t, t_or
+from dashboard.i18n import age_text, lang_of, t, t_or
 from dashboard.screen.model import MapView, RankingView, StationsView, VitalsView
 from metrics import status
 from metrics.feed import Backlog
@@ -35,7 +36,12 @@ def empty_note(text: str) -> html.Div:
 # --- header -------------------------------------------------------------------------------------
 
 
-def freshness(items: Sequence[status.Freshness], lang: str) -> list[Any]:
+def freshness(items: Sequence[status.Freshness], lang: str, ended: datetime | None = None) -> list[Any]:
+    """A chip per source with its age; for historical data (``ended``: where it ends) one chip saying
+    so instead: ages of years measured from today would only say "stale" four times."""
+    if ended is not None:
+        return [html.Span(t("scr.data_ends", lang, d=f"{ended:%Y-%m-%d %H:%M}"), className="scr-chip is-ended",
+                          title=t("scr.data_ends.title", lang))]
     chips = []
     for f in items:
         chips.append(html.Span(
@@ -226,9 +232,13 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
                      for i, (name, score) in enumerate(items)], className="scr-rank-list"),
         ], className=f"scr-rank-col {cls}")
 
+    if not view.top:
+        return [empty_note(t("scr.ranking.empty", lang))]
     n = view.total or (len(view.top) + len(view.bottom))
     top = max([s for _, s in (*view.top, *view.bottom) if s is not None] + [1e-9])
-    return [col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
+    note = ([html.Div(t(f"scr.ranking.by.{view.measure}", lang), className="scr-rank-note")]
+            if view.measure != "region_composite" else [])
+    return [*note, col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom", max(n, 1), -1)]
 
 
@@ -293,13 +303,16 @@ def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
     return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
                        className="scr-legend-row") for c, label in rows],
-            *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else [])]
+            *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else []),
+            *([html.Div(t("scr.map.skipped", lang, drawn=view.level_label,
+                          missing=("、" if lang_of(lang) == "zh" else ", ").join(view.skipped)),
+                        className="scr-legend-note scr-map-skipped")] if view.skipped else [])]
 
 
 def unit_tooltip(props: dict[str, Any], lang: str) -> str:
     """HTML tooltip (Leaflet binds ``properties.tooltip``): the unit's key live figures."""
     rows = "".join(f"<tr><td>{markup.text(t('ind.' + k, lang))}</td><td>{markup.text(f'{props.get(k, 0):,}')}</td></tr>"
-                   for k in ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty"))
+                   for k in ("open_cases", "overdue_cases", "open_urgent", "active_alarms", "on_duty", "open_hotline"))
     approx = (f"<div class='scr-tt-note'>{markup.text(t('scr.map.approx', lang))}</div>"
               if props.get("approximate") else "")
     return f"<div class='scr-tt'><b>{markup.text(props.get('name', ''))}</b><table>{rows}</table>{approx}</div>"

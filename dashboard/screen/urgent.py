@@ -108,14 +108,19 @@ STEP_CLASS = {"met": "done", "late": "bad", "pending": "ok", "warn": "warn", "br
 
 
 def _step(name: str, step: Step, now_ms: int, lang: str) -> html.Div:
+    data: dict[str, Any] = {"data-step": name, "data-due": str(step.due_ms), "data-done": str(step.done_ms or "")}
     return html.Div([html.Span(t(f"urgent.{name}", lang), className="scr-ustep-label"),
                      html.Span(step_text(step, now_ms, lang), className="scr-ustep-value")],
-                    className=f"scr-ustep is-{STEP_CLASS[step.state]}",
-                    **{"data-step": name, "data-due": str(step.due_ms), "data-done": str(step.done_ms or "")})
+                    className=f"scr-ustep is-{STEP_CLASS[step.state]}", **data)
 
 
 def panel(v: UrgentView, cfg: ScreenConfig) -> list[Any]:
     lang = cfg.lang
+
+    def tile_data(tile: Tile) -> dict[str, Any]:
+        return {"data-id": tile.case_id, "data-reported": str(tile.reported_ms),
+                "data-label": f"{t(f'urgent.kind.{tile.kind}', lang)}：{tile.title} · {tile.unit}"}
+
     tiles = [html.Div([
         html.Div([html.Span(t(f"urgent.kind.{tile.kind}", lang), className="scr-utile-kind"),
                   html.Span(tile.title, className="scr-utile-title")], className="scr-utile-head"),
@@ -124,22 +129,18 @@ def panel(v: UrgentView, cfg: ScreenConfig) -> list[Any]:
                  className="scr-utile-sub"),
         _step("arrive", tile.arrival, v.now_ms, lang),
         _step("result", tile.result, v.now_ms, lang),
-    ], className=f"scr-utile is-{tile.state}", title=tile.case_id,
-        **{"data-id": tile.case_id, "data-reported": str(tile.reported_ms),
-           "data-label": f"{t(f'urgent.kind.{tile.kind}', lang)}：{tile.title} · {tile.unit}"})
-        for tile in v.tiles]
+    ], className=f"scr-utile is-{tile.state}", title=tile.case_id, **tile_data(tile)) for tile in v.tiles]
     more = v.total - len(v.tiles)
+    counts: dict[str, Any] = {"data-hidden-bad": str(v.hidden["bad"]), "data-hidden-warn": str(v.hidden["warn"]),
+                              "data-total": str(v.total), "data-template": t("urgent.summary", lang)}
     summary = html.Div([
         # assets/urgent.js refills the counts every second from the drawn tiles (+ the hidden ones)
         html.Span(t("urgent.summary", lang, bad=v.counts["bad"], warn=v.counts["warn"], total=v.total),
-                  className="scr-urgent-counts", **{"data-hidden-bad": str(v.hidden["bad"]),
-                                                    "data-hidden-warn": str(v.hidden["warn"]),
-                                                    "data-total": str(v.total),
-                                                    "data-template": t("urgent.summary", lang)}),
+                  className="scr-urgent-counts", **counts),
         *([html.Span(f" +{more}", className="scr-urgent-more")] if more > 0 else []),
     ], className="scr-urgent-head")
     labels = {k: t(f"urgent.{k}", lang) for k in ("left", "over", "late", "banner")}
-    attrs = {"data-now": str(v.now_ms), "data-banner": str(0 if cfg.quiet else cfg.banner_seconds),
+    attrs: dict[str, Any] = {"data-now": str(v.now_ms), "data-banner": str(0 if cfg.quiet else cfg.banner_seconds),
              "data-sound": "0" if cfg.quiet or not cfg.sound else "1",
              "data-warn-arrive": str(int(U.WARN_ARRIVE.total_seconds() * 1000)),
              "data-warn-result": str(int(U.WARN_RESULT.total_seconds() * 1000)),

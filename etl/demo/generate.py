@@ -88,7 +88,8 @@ def generate(out_dir: Path, scale: str = "district", seed: int = 20260, now: dat
     put("categories", cats[CATEGORY_COLUMNS])
 
     sensors = build_sensors(geo, org, sc.sensors, win, r_sen)
-    put("sensors", sensors[_columns("sensors")])
+    # the demo's devices declare no direction, band or baseline (their thresholds read the default way)
+    put("sensors", sensors[[c for c in _columns("sensors") if c in sensors]])
     alarm_parts: list[pd.DataFrame] = []
     rschema = pa.schema([("sensor_id", pa.dictionary(pa.int32(), pa.string())), ("ts", pa.timestamp("us")),
                          ("value", pa.float64())])

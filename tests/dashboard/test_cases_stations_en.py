@@ -124,7 +124,7 @@ def test_station_bar_labels_show_when_readable_and_always_on_hover() -> None:
                              "value": [0.9] * n, "numerator": [9] * n, "denominator": [10] * n,
                              "meets_target": [True] * n})
 
-    few, many = (stations_view.closure_figure(frame(n), 0.85, None)["data"][0] for n in (12, 43))
+    few, many = (stations_view.closure_figure(frame(n), 0.85, None, "无数据")["data"][0] for n in (12, 43))
     assert few["textposition"] == "outside" and many["textposition"] == "none"
     assert many["text"][0] == "90.0% (9/10)" and "%{text}" in many["hovertemplate"]
 
@@ -138,11 +138,11 @@ def test_station_ticks_drop_the_shared_suffix_only_when_many_and_still_distinct(
                              "numerator": [9] * n, "denominator": [10] * n, "meets_target": [True] * n})
 
     many = [f"{t}第{i}联勤联动工作站" for t in ("盈浦", "夏阳", "赵巷", "华新") for i in range(1, 6)]
-    fig = stations_view.closure_figure(frame(many), 0.85, None)
+    fig = stations_view.closure_figure(frame(many), 0.85, None, "无数据")
     ticks, bars = fig["layout"]["xaxis"], fig["data"][0]
     assert ticks["tickvals"] == bars["x"] == [f"S{i}" for i in range(20)]  # bars by code, clicks by code
     assert ticks["ticktext"][:2] == ["盈浦第1", "盈浦第2"] and bars["hovertext"] == many  # full name on hover
-    few = stations_view.closure_figure(frame(many[:5]), 0.85, None)["layout"]["xaxis"]
+    few = stations_view.closure_figure(frame(many[:5]), 0.85, None, "无数据")["layout"]["xaxis"]
     assert few["ticktext"] == many[:5]  # few bars: the full names fit
     # names that would collide once shortened, or share nothing, keep their full form
     assert F.short_names(["A工作站", "A工作站", "B工作站"]) == ["A", "A", "B"]

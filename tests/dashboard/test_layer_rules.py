@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import dashboard
+from tests.source_scan import string_literals
 
 DASHBOARD = Path(dashboard.__file__).resolve().parent
 USER_STORE = DASHBOARD / "auth" / "store.py"
@@ -19,15 +20,8 @@ SQL = re.compile(r"\bSELECT\b[\s\S]+\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+
 
 def sql_in(source: str) -> list[str]:
     """String literals that read as SQL, and calls of a connection's ``execute``/``sql``."""
-    found = []
+    found = [f"line {line}: {text[:60]!r}" for line, text in string_literals(source) if SQL.search(text)]
     for node in ast.walk(ast.parse(source)):
-        text = None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            text = node.value
-        elif isinstance(node, ast.JoinedStr):
-            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
-        if text is not None and SQL.search(text):
-            found.append(f"line {node.lineno}: {text[:60]!r}")
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr in ("execute", "executemany", "sql", "query")):
             found.append(f"line {node.lineno}: .{node.func.attr}(...)")
@@ -76,3 +70,11 @@ def test_the_target_scan_sees_a_fallback() -> None:
     assert target_constants("STATION_TARGET = 0.85")
     assert target_constants('target = float(df["target"].iloc[0]) if df["target"].notna().any() else 0.85')
     assert not target_constants('target = sc.district.target\nopacity = 0.85')
+
+
+def test_no_private_helper_is_imported_across_dashboard_modules() -> None:
+    offenders = [f"{p.relative_to(DASHBOARD)}:{node.lineno} {a.name}" for p in sorted(DASHBOARD.rglob("*.py"))
+                 for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.ImportFrom) and node.module != "__future__"
+                 for a in node.names if a.name.startswith("_")]
+    assert offenders == []

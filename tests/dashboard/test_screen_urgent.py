@@ -70,8 +70,8 @@ def test_clocks_count_what_the_catalog_rates_count(fixture: tuple[Path, dict[str
     root, _ = fixture
     con = duckdb.connect(str(root / "vitals.duckdb"), read_only=True)
     try:
-        for period in (Period(datetime(2026, 11, 1), datetime(2026, 12, 1), "month"),
-                       Period(NOW - timedelta(days=7), NOW - timedelta(hours=1))):
+        last_month = Period.containing("month", NOW.date().replace(day=1) - timedelta(days=1))
+        for period in (last_month, Period(NOW - timedelta(days=7), NOW - timedelta(hours=1))):
             q = Query(period)
             rows = urgent_clock_rows(con, q, NOW)
             vals = metrics.indicator_values(con, ["urgent_arrival_rate", "urgent_result_rate"], q)

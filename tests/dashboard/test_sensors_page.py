@@ -3,6 +3,7 @@ independent SQL on the same file."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import dash
 import duckdb
+import pandas as pd
 import pytest
 
 from dashboard import data
@@ -37,13 +39,23 @@ def as_of(raw: duckdb.DuckDBPyConnection) -> datetime:
     return min(now, data.site_now())
 
 
-def online_sql(raw: duckdb.DuckDBPyConnection, at: datetime, where: str = "true", params: tuple = ()
-               ) -> tuple[int, int]:
-    """(sensors installed by ``at``, those with a reading in their expected interval before it)."""
-    return raw.execute(f"""
-        SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM sensor_readings r WHERE r.sensor_id = s.sensor_id
-            AND r.ts < $1 AND r.ts >= $1 - INTERVAL 1 MINUTE * coalesce(s.expected_interval_min, 60)))
-        FROM sensors s WHERE (installed_at IS NULL OR installed_at <= $1) AND {where}""", [at, *params]).fetchone()
+def online_sql(raw: duckdb.DuckDBPyConnection, at: datetime, where: str = "true", params: tuple = (),
+               start: datetime | None = None) -> tuple[int, int, int]:
+    """(sensors installed by ``at``, reporting intervals expected over the month to ``at``, those with a
+    reading), counted in pandas from the rows: each sensor's intervals run from the month start (or its
+    installation) in steps of its declared interval (60 min when none)."""
+    start = start or month_bounds()[0]
+    s = raw.execute(f"""SELECT sensor_id, installed_at, coalesce(expected_interval_min, 60) AS every FROM sensors
+        WHERE (installed_at IS NULL OR installed_at <= $1) AND {where}""", [at, *params]).df()
+    r = raw.execute("SELECT sensor_id, ts FROM sensor_readings WHERE ts >= $1 AND ts < $2", [start, at]).df()
+    expected = received = 0
+    for sid, installed, every in s.itertuples(index=False):
+        w0 = max(pd.Timestamp(start), pd.Timestamp(installed)) if pd.notna(installed) else pd.Timestamp(start)
+        step = pd.Timedelta(minutes=int(every))
+        expected += max(math.ceil((pd.Timestamp(at) - w0) / step), 0)
+        mine = r.loc[(r.sensor_id == sid) & (r.ts >= w0), "ts"]
+        received += ((mine - w0) // step).nunique()
+    return len(s), expected, received
 
 
 def month_bounds() -> tuple[datetime, datetime]:
@@ -58,14 +70,15 @@ def test_page_renders_every_panel_and_kpis_match_sql(ctx: dash.Dash, raw: duckdb
     assert messages(page) == []
     for role in ("online_type", "online_unit", "series", "alarm_time", "alarm_type", "states"):
         assert figure(page, role)["data"], role
-    n, online = online_sql(raw, as_of(raw))
+    n, expected, received = online_sql(raw, as_of(raw))
     kpis = text(find(page, lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
-    assert f"{online / n * 100:.1f}%" in kpis and f"'{n:,}'" in kpis
+    assert 0 < received < expected
+    assert f"{received / expected * 100:.1f}%" in kpis and f"'{n:,}'" in kpis
     bars = figure(page, "online_type")["data"][0]
     for label, action, txt in zip(bars["x"], bars["customdata"], bars["text"], strict=True):
         code = action.split("=", 1)[1]
-        n_t, on_t = online_sql(raw, as_of(raw), "sensor_type = $2", (code,))
-        assert txt.endswith(f"({on_t}/{n_t})"), code
+        _, exp_t, got_t = online_sql(raw, as_of(raw), "sensor_type = $2", (code,))
+        assert txt.endswith(f"({got_t:,}/{exp_t:,})"), code
         assert label == t(f"sensor.{code}", "zh") != code  # the type in the reader's language, not its code
 
 
@@ -103,9 +116,9 @@ def test_type_bar_cross_filters_the_unit_panel(ctx: dash.Dash, raw: duckdb.DuckD
     assert href == f"/sensors?sel={stype}"
     filtered = layout(sel=stype)
     unit_bars = figure(filtered, "online_unit")["data"][0]
-    n_t, on_t = online_sql(raw, as_of(raw), "sensor_type = $2", (stype,))
-    counts = [t.rsplit("(", 1)[1].rstrip(")").split("/") for t in unit_bars["text"]]
-    assert sum(int(o) for o, _ in counts) == on_t and sum(int(s) for _, s in counts) == n_t
+    _, exp_t, got_t = online_sql(raw, as_of(raw), "sensor_type = $2", (stype,))
+    counts = [t.rsplit("(", 1)[1].rstrip(")").replace(",", "").split("/") for t in unit_bars["text"]]
+    assert sum(int(o) for o, _ in counts) == got_t and sum(int(s) for _, s in counts) == exp_t
     type_colors = figure(filtered, "online_type")["data"][0]["marker"]["color"]
     assert type_colors.count("#3182bd") == 1  # only the chosen type is highlighted
 
@@ -118,7 +131,7 @@ def test_unit_bar_cross_filters(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) 
     page = layout(unit=unit, sel="smoke")
     assert messages(page) == []
     level = raw.execute("SELECT level FROM org_unit WHERE unit_code = ?", [unit]).fetchone()[0]
-    n_t, _ = online_sql(raw, as_of(raw), f"sensor_type = 'smoke' AND {level}_code = $2", (unit,))
+    n_t, _, _ = online_sql(raw, as_of(raw), f"sensor_type = 'smoke' AND {level}_code = $2", (unit,))
     kpis = text(find(page, lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
     assert f"'{n_t:,}'" in kpis
 
@@ -134,7 +147,8 @@ def test_chosen_sensor_series_with_threshold_lines(ctx: dash.Dash, raw: duckdb.D
     start, end = month_bounds()
     lo, hi = raw.execute("SELECT min(value), max(value) FROM sensor_readings WHERE sensor_id = ? AND ts >= ? "
                          "AND ts < ?", [sid, start, end]).fetchone()
-    assert min(fig["data"][1]["y"]) == pytest.approx(lo) and max(fig["data"][0]["y"]) == pytest.approx(hi)
+    band = [v for v in fig["data"][1]["y"] if v is not None]  # closed shapes split at gaps
+    assert min(band) == pytest.approx(lo) and max(fig["data"][0]["y"]) == pytest.approx(hi)
     assert sid in text(page)
 
 
@@ -191,10 +205,11 @@ def test_past_month_status_is_kept_per_as_of_and_stays_correct(ctx: dash.Dash,
     start, _ = month_bounds()
     past_end = start  # the previous month ends where this one starts: its as-of instant
     day = (start - timedelta(days=10)).date().isoformat()
-    n, online = online_sql(raw, past_end)
-    for _ in range(2):  # first view scans, the repeat reads the kept scan: both match the SQL
+    prev_start = datetime(past_end.year - (past_end.month == 1), (past_end.month - 2) % 12 + 1, 1)
+    n, expected, received = online_sql(raw, past_end, start=prev_start)
+    for _ in range(2):  # first view scans, the repeat reads the kept scan: both match the count
         kpis = text(find(layout(date=day), lambda c: getattr(c, "id", None) == sensors_view.KPIS_ID)[0])
-        assert (f"{online / n * 100:.1f}%" if n else "–") in kpis and f"'{n:,}'" in kpis
+        assert (f"{received / expected * 100:.1f}%" if expected else "–") in kpis and f"'{n:,}'" in kpis
     wh = data.warehouse()
     assert any(k.startswith("sensors.status_at\x00") for k in wh._memo)
 
@@ -239,3 +254,12 @@ def test_sensor_lists_link_the_first_list_max_devices_and_count_the_rest(ctx: da
     assert ul.children[-1].children == f"… +{n - sensors_view.LIST_MAX}"
     few = sensors_view._sensor_links(c, df.head(3), "x", lambda r: "")
     assert len(few.children) == 3 and "…" not in text(few)
+
+
+def test_band_is_one_closed_shape_per_stretch_between_gaps() -> None:
+    # two readings, an outage (the NaN row break_gaps inserts), one reading
+    df = pd.DataFrame({"value": [1.0, 2.0, float("nan"), 3.0], "lo": [0.5, 1.5, float("nan"), 2.5],
+                       "hi": [1.5, 2.5, float("nan"), 3.5]})
+    band = sensors_view._band(["a", "b", "gap", "c"], df)
+    assert band["x"] == ["a", "b", "b", "a", None, "c", "c", None]
+    assert band["y"] == [1.5, 2.5, 1.5, 0.5, None, 3.5, 2.5, None]

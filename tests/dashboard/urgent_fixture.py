@@ -1,16 +1,17 @@
-"""A tiny-demo warehouse at a pinned instant with three urgent cases whose clocks are known by
-construction (shared by the dashboard and browser tests of the wall's urgent countdowns)."""
+"""A tiny-demo warehouse at the run's instant (tests.clock.NOW) with three urgent cases whose clocks
+are known by construction (shared by the dashboard and browser tests of the wall's urgent countdowns)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 
+from tests.clock import NOW
 from tests.dashboard.minimal_warehouse import publish
 
-NOW = datetime(2026, 12, 3, 10, 0)
+__all__ = ["CLOCKS", "NOW", "build"]
 # case → (reported, dispatched, arrived, first result) relative to NOW, in minutes (None: not yet)
 CLOCKS = {
     "pending": (-7, -5, None, None),  # 10 min left to arrive, 55 to the first result

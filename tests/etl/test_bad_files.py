@@ -61,6 +61,8 @@ CORPUS: dict[str, Case] = {
                                    (("truncated_line", 1),)),
     "field_10mb_chinese.csv": Case(_text(HEAD + GOOD + f"6,2018-10-21 08:00:00,,Open,{ZH_FIELD}\n"),
                                    "loaded", (6, 6, 0)),
+    "field_10mb_chinese_gbk.csv": Case(_text(HEAD + GOOD + f"6,2018-10-21 08:00:00,,Open,{ZH_FIELD}\n", "gbk"),
+                                       "loaded", (6, 6, 0)),
     "field_3mb_ascii.csv": Case(_text(HEAD + "6,2018-10-21 08:00:00,,Open," + "x" * (3 << 20) + "\n" + GOOD),
                                 "loaded", (6, 6, 0)),
     "line_70mb.csv": Case(_text(HEAD + "6,2018-10-21 08:00:00,,Open," + "x" * (70 << 20) + "\n"),

@@ -24,6 +24,8 @@ def test_canonical_file_loads(tmp_path, warehouse, kind):
     row = {c.name: VALUES[c.type] for c in table.columns if c.name not in SKIP}
     if "unit_code" in row:
         row["unit_code"] = "G1"
+    if "threshold_direction" in row:
+        row["threshold_direction"] = "outside"  # a value of its own domain, like a status
     for c in ("reported_at", "received_at", "started_at", "start_at"):
         if c in row:
             row[c] = pd.Timestamp("2026-01-01 09:00")

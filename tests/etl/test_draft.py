@@ -125,3 +125,35 @@ def test_draft_nyc311_loads_with_independent_counts(tmp_path: Path) -> None:
     assert con.execute("SELECT count(unit_code) FROM hotline_orders").fetchone() == (int(inside.sum()),)
     assert con.execute("SELECT count(*) FROM hotline_orders WHERE lon IS NOT NULL").fetchone() == (int(has_pt.sum()),)
     con.close()
+
+
+@pytest.mark.real_data
+def test_draft_qingpu_admin_units_loads_as_is(tmp_path: Path, warehouse: Path) -> None:
+    """A real Chinese export (Vonng/adcode): codes, parents, level words, names, GCJ-02 centroids."""
+    csv = REAL.parent / "geo" / "qingpu" / "qingpu_admin_units.csv"
+    text = draft_mapping(csv, "units", site_zone="Asia/Shanghai")
+    assert 'level = { column = "level", map = { "county" = "district", "town" = "town", "village" = "village" } }' \
+        in text
+    assert 'datum = "GCJ-02"' in text and "null_if" not in text  # 2 repeated centroids are not a placeholder
+    rep = load_files(warehouse, "units", [csv], parse_mapping(text, "qp.toml"))
+    raw = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (len(raw), len(raw), 0) == (301, 301, 0)
+    con = open_readonly(warehouse)
+    levels = dict(con.execute("SELECT level, count(*) FROM org_unit GROUP BY 1").fetchall())
+    con.close()
+    expected = raw["level"].map({"county": "district", "town": "town", "village": "village"}).value_counts()
+    assert levels == expected.to_dict() == {"district": 1, "town": 11, "village": 289}
+
+
+def test_headerless_file_drafts_with_a_small_edit(tmp_path: Path, warehouse: Path) -> None:
+    f = tmp_path / "noheader.csv"
+    f.write_text("1001;2026-03-01 08:00:00;Noise\n1002;2026-03-01 09:30:00;Litter\n1003;2026-03-02 10:00:00;Noise\n")
+    text = draft_mapping(f, "hotline", site_zone="Asia/Shanghai")
+    assert 'delimiter = ";"' in text and "header = false" in text
+    assert 'received_at = "column1"   # values are times' in text
+    assert '# CHECK: source_id is required' in text
+    with pytest.raises(Exception, match=r"\[fields.order_id\] is required"):  # (the id made from source_id)
+        parse_mapping(text, "draft.toml")
+    edited = text.replace("[fields]\n", '[fields]\nsource_id = "column0"\n', 1)  # the one edit
+    rep = load_files(warehouse, "hotline", [f], parse_mapping(edited, "draft.toml"))
+    assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (3, 3, 0)

@@ -1,5 +1,6 @@
-"""sensor_readings: each load stores its rows in time order; reloads of overlapping readings add nothing;
-a sensor's readings after several loads are all there. Checked against pandas frames of the files."""
+"""sensor_readings: each load stores its rows in time order; reloads of overlapping readings add no rows
+(their values update in place); a sensor's readings after several loads are all there.
+Checked against pandas frames of the files."""
 
 from __future__ import annotations
 
@@ -50,29 +51,35 @@ def test_each_load_is_stored_in_time_order_and_reloads_add_nothing(tmp_path, war
     assert stored[["ts", "sensor_id"]].equals(stored.sort_values(["ts", "sensor_id"])[["ts", "sensor_id"]]
                                               .reset_index(drop=True))
 
-    # A second file overlapping the first by 3 days (different values: an existing reading is never
-    # overwritten) plus 4 new days, and two sensors without readings so far.
+    # A second file overlapping the first by 3 days with other values (a corrected export: the stored
+    # readings take its values, in place) plus 4 new days, and two sensors without readings so far.
     second = _readings(tmp_path / "r2.parquet", range(8), "2026-03-08", 24 * 7, seed=2)
     rep = load_files(warehouse, "readings", [tmp_path / "r2.parquet"], "demo_readings")
     old_keys = set(zip(first.sensor_id, first.ts, strict=True))
     new = second[[k not in old_keys for k in zip(second.sensor_id, second.ts, strict=True)]]
-    assert rep.files[0].inserted == len(new) and rep.files[0].unchanged == len(second) - len(new)
+    f2 = rep.files[0]
+    assert (f2.inserted, f2.updated, f2.unchanged) == (len(new), len(second) - len(new), 0)
     stored = _stored(warehouse)
     assert not stored.duplicated(["sensor_id", "ts"]).any()
     assert len(stored) == len(first) + len(new)
-    run2 = stored[stored.load_run_id == stored.load_run_id.max()]
-    assert len(run2) == len(new) and run2.r.min() > stored[stored.load_run_id < run2.load_run_id.min()].r.max()
-    assert run2.ts.is_monotonic_increasing  # the second load is its own time-ordered run after the first
+    appended = stored[stored.r >= len(first)]
+    assert len(appended) == len(new) and (appended.load_run_id == rep.run_id).all()
+    assert appended.ts.is_monotonic_increasing  # the second load is its own time-ordered run after the first
+    first_part = stored[stored.r < len(first)]
+    assert first_part[["ts", "sensor_id"]].equals(first_part.sort_values(["ts", "sensor_id"])[["ts", "sensor_id"]])
 
-    # Every reading of a sensor is there after two loads, with the value of the load that brought it first.
-    expect = pd.concat([first, new]).query("sensor_id == 'demo:s3'").sort_values("ts").reset_index(drop=True)
+    # Every reading of a sensor is there after two loads, with the value of the load that brought it last.
+    key = ["sensor_id", "ts"]
+    expect = (pd.concat([first, second]).drop_duplicates(key, keep="last").query("sensor_id == 'demo:s3'")
+              .sort_values("ts").reset_index(drop=True))
     got = stored[stored.sensor_id == "demo:s3"].sort_values("ts").reset_index(drop=True)
     assert got.ts.equals(expect.ts) and np.allclose(got.value, expect.value)
 
-    # Reloading either file adds nothing.
-    for f in ("r1.parquet", "r2.parquet"):
-        rep = load_files(warehouse, "readings", [tmp_path / f], "demo_readings")
-        assert rep.files[0].inserted == 0
+    # Reloading the latest file changes nothing; reloading the first one puts its values back.
+    rep = load_files(warehouse, "readings", [tmp_path / "r2.parquet"], "demo_readings")
+    assert (rep.files[0].inserted, rep.files[0].updated) == (0, 0)
+    rep = load_files(warehouse, "readings", [tmp_path / "r1.parquet"], "demo_readings")
+    assert (rep.files[0].inserted, rep.files[0].updated) == (0, len(second) - len(new))
     assert len(_stored(warehouse)) == len(first) + len(new)
 
 

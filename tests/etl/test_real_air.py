@@ -36,7 +36,8 @@ def test_shanghai(warehouse):
     assert con.execute("SELECT value FROM sensor_readings WHERE sensor_id = 'shanghai_pm25:jingan'"
                        " AND ts = '2013-01-29 06:00'").fetchone()[0] == raw.loc[0, "PM_Jingan"]
     # The line of a missing reading points at the file's physical line (header = line 1).
-    line = con.execute("SELECT min(line) FROM etl_reject WHERE field = 'pm25'").fetchone()[0]
+    # The field is the wide column the value came from (the unpivot's name column), not 'pm25'.
+    line = con.execute("SELECT min(line) FROM etl_reject WHERE list_contains(?, field)", [SH_COLS]).fetchone()[0]
     first_na = int(raw.index[raw[SH_COLS].isna().any(axis=1)][0]) + 2
     assert line == first_na
     con.close()

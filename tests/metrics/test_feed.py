@@ -100,10 +100,11 @@ def test_backlog_counts_open_work_at_now(con):
 def test_counts_by_unit_markers_and_duty(con):
     rows = feed.day_rows(con, NOW.date())
     counts = feed.counts_by_unit(rows, DAY, "town", NOW).set_index("unit_code")
+    # open 12345 orders: h1 (V1, T1) and h2 (V2, T2); h3 closed
     assert counts.loc["T1"].to_dict() == {"open_cases": 2, "overdue_cases": 2, "open_urgent": 1, "active_alarms": 1,
-                                          "on_duty": 2}
+                                          "on_duty": 2, "open_hotline": 1}
     assert counts.loc["T2"].to_dict() == {"open_cases": 2, "overdue_cases": 0, "open_urgent": 1, "active_alarms": 1,
-                                          "on_duty": 0}
+                                          "on_duty": 0, "open_hotline": 1}
     mk = feed.markers(rows, DAY, NOW)
     # open urgent cases with coordinates (u1; u3 has none) and active alarms at their sensor (a1, a3)
     assert list(mk["item_id"]) == ["a1", "u1", "a3"] and list(mk["lon"]) == [121.1, 121.1, 121.2]

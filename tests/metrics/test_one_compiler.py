@@ -18,6 +18,7 @@ from metrics import compiler
 from metrics.compiler import PERIOD_FREE, Bound, period_bound, render
 from metrics.predicates import CASES, HOTLINE, TABLES
 from metrics.query import QueryError
+from tests.source_scan import string_literals
 
 METRICS = Path(metrics.__file__).resolve().parent
 OWNERS = {"predicates.py", "compiler.py"}  # where the fragments are declared and rendered
@@ -25,14 +26,7 @@ HOLE = r"(?:\$\w+|\{\}|[A-Za-z_]\w*\.\w+)"  # a placeholder became a $parameter,
 
 
 def literals(source: str) -> list[str]:
-    """Every string literal of a module; an f-string's expressions become ``{}``."""
-    out = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.JoinedStr):
-            out.append("".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            out.append(node.value)
-    return out
+    return [text for _, text in string_literals(source)]
 
 
 def fragment_pattern(template: str) -> re.Pattern[str]:

@@ -102,9 +102,11 @@ def test_sensors_online_latest_and_alarms(wh):
     for sid, t, v in readings:
         insert(wh, "sensor_readings", {"sensor_id": sid, "ts": ts(t), "value": v})
     on = sensor_online(wh, MARCH, as_of=at)
-    assert (on.sensors[0], on.online[0]) == (3, 2) and on.online_rate[0] == pytest.approx(2 / 3)  # s2 silent 2 h
+    assert (on.sensors[0], on.online[0]) == (3, 2)  # s2 silent 2 h at `at`
+    # over the period [Mar 1, at): 228 hourly intervals each, one of them with a reading
+    assert (on.expected[0], on.received[0]) == (684, 3) and on.online_rate[0] == pytest.approx(3 / 684)
     on_t = sensor_online(wh, Query(MARCH.period, unit="T1"), by="town", as_of=at)
-    assert on_t.online_rate[0] == pytest.approx(1 / 2)
+    assert on_t.online_rate[0] == pytest.approx(2 / 456)
     latest = latest_readings(wh, MARCH, as_of=at).set_index("sensor_id")
     assert list(latest.state) == ["warning", "alarm", "normal"]
     case(wh, "ac1", registered="2026-03-05 10:00", closed="2026-03-06 10:00")

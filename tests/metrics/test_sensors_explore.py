@@ -48,13 +48,18 @@ def wh(tmp_path):
 def test_online_rate_by_type_and_unit_hand_computed(wh):
     by_type = SX.online_rate(wh, MARCH, "sensor_type", as_of=AT).set_index("key")
     assert by_type.loc["water_level", ["sensors", "online"]].tolist() == [3, 1]
-    assert by_type.loc["pressure", "online_rate"] == 1.0
+    # Over the period [Mar 1, AT): 228 hourly intervals per water-level sensor, 912 quarter hours for p1;
+    # w1, w2 and w3 each have one interval with a reading, p1 two (11:40 and 11:50 lie in two quarters).
+    assert by_type.loc["water_level", ["expected", "received"]].tolist() == [684, 3]
+    assert by_type.loc["water_level", "online_rate"] == pytest.approx(3 / 684)
+    assert by_type.loc["pressure", "online_rate"] == pytest.approx(2 / 912)
     assert "noise" not in by_type.index  # not installed yet
     by_town = SX.online_rate(wh, MARCH, "unit", as_of=AT).set_index("key")
     assert by_town.loc["T1", ["sensors", "online"]].tolist() == [2, 1] and by_town.loc["T1", "label"] == "甲镇"
-    assert by_town.loc["T2", "online_rate"] == pytest.approx(1 / 2)
+    assert by_town.loc["T2", "online_rate"] == pytest.approx(3 / 1140)  # w3 1 of 228, p1 2 of 912
     only_water = SX.online_rate(wh, MARCH, "unit", "water_level", as_of=AT).set_index("key")
-    assert only_water.loc["T2", ["sensors", "online"]].tolist() == [1, 0] and only_water.loc["T2", "online_rate"] == 0
+    assert only_water.loc["T2", ["sensors", "online"]].tolist() == [1, 0]
+    assert only_water.loc["T2", "online_rate"] == pytest.approx(1 / 228)  # w3's Mar 2 reading
     grid_level = SX.online_rate(wh, Query(MARCH.period, unit="T1"), "unit", as_of=AT)
     assert grid_level.key.tolist() == ["G1"]  # a town's children are its grids
 
@@ -62,8 +67,8 @@ def test_online_rate_by_type_and_unit_hand_computed(wh):
 def test_online_rate_agrees_with_metrics_sensor_online(wh):
     mine = SX.online_rate(wh, MARCH, "sensor_type", as_of=AT).set_index("key")
     theirs = sensor_online(wh, MARCH, by="sensor_type", as_of=AT).set_index("key")
-    assert mine["online"].to_dict() == theirs["online"].to_dict()
-    assert mine["sensors"].to_dict() == theirs["sensors"].to_dict()
+    for col in ("online", "sensors", "expected", "received", "online_rate"):
+        assert mine[col].to_dict() == theirs[col].to_dict(), col
 
 
 def test_status_states_offline_and_lookback(wh):
