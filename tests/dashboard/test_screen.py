@@ -338,6 +338,7 @@ def test_cosmetics_trend_legend_and_labels():
     assert len(panels.short_label("A" * 30)) == 8
 
 
+@pytest.mark.real_clock  # the warm-up thread's timed Event.wait hangs under libfaketime
 def test_warmer_rewarms_after_a_new_snapshot(tmp_path: Path):
     """A load publishes a new snapshot: the thread computes the screen's values for it before a viewer asks,
     and they include the load's data (7 more urgent cases in the day's rows)."""
@@ -482,3 +483,16 @@ def test_ranking_bars_start_at_a_grade_line():
     widths = [f.style["width"] for f in _find(tree, "scr-rank-fill")]
     assert widths == ["64.0%", "31.2%"]  # (91 − 75) / 25, (82.8 − 75) / 25
     assert "75" in _find(tree, "scr-rank-base")[0].children
+
+
+def test_an_unchecked_dash_refuses_to_start_with_a_clear_error() -> None:
+    """dashboard/app.py calls Dash's private ``_setup_server``; only the majors it was checked on start."""
+    import dash
+
+    from dashboard.app import require_known_dash
+
+    require_known_dash(dash.__version__, True)  # the installed (locked) Dash is a checked one
+    require_known_dash("4.9.0", True)
+    for version, has in (("5.0.0", True), ("3.2.0", True), ("4.4.1", False), ("dev", True)):
+        with pytest.raises(RuntimeError, match=r"dash .* is not supported.*_setup_server"):
+            require_known_dash(version, has)
