@@ -124,6 +124,21 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     return app
 
 
+# The Dash majors whose private ``Dash._setup_server`` (and pages router hooks) _setup_dash_now calls.
+KNOWN_DASH_MAJORS = (4,)
+
+
+def require_known_dash(version: str, has_setup_server: bool) -> None:
+    """Refuse to start on a Dash whose private set-up call we have not checked: a clear error at start
+    beats pages that half-work under load."""
+    major = int(version.split(".", 1)[0]) if version.split(".", 1)[0].isdigit() else -1
+    if major not in KNOWN_DASH_MAJORS or not has_setup_server:
+        raise RuntimeError(
+            f"dash {version} is not supported: dashboard/app.py calls Dash's private _setup_server, checked "
+            f"on dash {', '.join(f'{m}.x' for m in KNOWN_DASH_MAJORS)} only; install the version in "
+            "requirements.lock (make setup) or re-check _setup_dash_now against this Dash")
+
+
 def _setup_dash_now(app: dash.Dash) -> None:
     """Run Dash's first-request setup at creation instead of lazily in a ``before_request`` hook.
 
@@ -133,6 +148,7 @@ def _setup_dash_now(app: dash.Dash) -> None:
     Run here, in the process that serves (no preload), the hooks become no-ops. Dash offers no
     public call for this; the two hooks are its own, in the order it registers them.
     """
+    require_known_dash(dash.__version__, hasattr(app, "_setup_server"))
     with app.server.test_request_context("/"):
         app._setup_server()
         for hook in list(app.server.before_request_funcs.get(None, [])):

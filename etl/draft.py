@@ -441,18 +441,18 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
     out += ["", "[fields]"]
     required = [c.name for c in table.columns if c.required]
     for c in table.columns:
-        g = by_field.get(c.name)
-        if g is None or c.name in ("lon", "lat"):
+        found = by_field.get(c.name)
+        if found is None or c.name in ("lon", "lat"):
             continue
-        vals = s.values(g.column)
-        note = f"   # {g.why}; e.g. {_examples(vals)}" if vals else f"   # {g.why}; empty in the sample"
+        vals = s.values(found.column)
+        note = f"   # {found.why}; e.g. {_examples(vals)}" if vals else f"   # {found.why}; empty in the sample"
         if c.name == "status" and vals:
-            line, check = _status_line(g.column, vals, kind)
+            line, check = _status_line(found.column, vals, kind)
             out += [line + note, *check]
         elif c.name == "level" and vals and not set(vals) <= set(schema.LEVELS):
-            out.append(_level_line(g.column, vals) + note)
+            out.append(_level_line(found.column, vals) + note)
         else:
-            out.append(f"{c.name} = {q(g.column)}{note}")
+            out.append(f"{c.name} = {q(found.column)}{note}")
     derived = {"case_id", "order_id", "roster_id", "source_system", "unit_code"}
     if kind == "sensors":
         derived.add("sensor_id")

@@ -337,15 +337,15 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
 
     coords = None
     if "coords" in raw:
-        c = _table(path, raw, "coords")
-        _check_keys(path, "coords", c, {"lon", "lat", "datum", "check_jurisdiction"})
-        if "lon" not in c or "lat" not in c:
+        spec = _table(path, raw, "coords")
+        _check_keys(path, "coords", spec, {"lon", "lat", "datum", "check_jurisdiction"})
+        if "lon" not in spec or "lat" not in spec:
             raise _err(path, "coords", "needs lon and lat")
-        datum = c.get("datum", "WGS-84")
+        datum = spec.get("datum", "WGS-84")
         if datum not in DATUMS:
             raise _err(path, "coords.datum", f"must be one of {', '.join(DATUMS)}, not {datum!r}")
-        coords = Coords(parse_field(path, "coords.lon", c["lon"]), parse_field(path, "coords.lat", c["lat"]),
-                        datum, bool(c.get("check_jurisdiction", True)))
+        coords = Coords(parse_field(path, "coords.lon", spec["lon"]), parse_field(path, "coords.lat", spec["lat"]),
+                        datum, bool(spec.get("check_jurisdiction", True)))
 
     unit = None
     if "unit" in raw:

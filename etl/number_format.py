@@ -49,7 +49,8 @@ def _counts(con: duckdb.DuckDBPyConnection, table: str, column: str) -> _Counts:
         [_COMMA_DECIMAL, _COMMA_GROUPS, _POINT_DECIMAL, _POINT_GROUPS, _AMBIGUOUS_COMMA, _SURE_THOUSANDS],
     ).fetchone()
     assert row is not None
-    return _Counts(*(int(v or 0) for v in row[:4]), row[4], row[5])
+    comma_decimal, point_decimal, ambiguous, sure_thousands = (int(v or 0) for v in row[:4])
+    return _Counts(comma_decimal, point_decimal, ambiguous, sure_thousands, row[4], row[5])
 
 
 def check_column(con: duckdb.DuckDBPyConnection, table: str, column: str, numbers: NumberFormat,

@@ -266,7 +266,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
         elif fmt == "xlsx":
             load_extension(con, "excel")
             sheet = ", sheet = ?" if opts.sheet else ""
-            params = [str(path)] + ([opts.sheet] if opts.sheet else [])
+            params = [str(path), *([opts.sheet] if opts.sheet else [])]
             con.execute(
                 f"CREATE TEMP TABLE {table} AS SELECT (row_number() OVER () + 1)::BIGINT AS __line, *"
                 f" FROM read_xlsx(?, all_varchar = true, header = true{sheet})",

@@ -9,7 +9,7 @@ warehouses and pins its apps at the faked instant, and no test sees the clock mo
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -55,3 +55,10 @@ def pinned_settings(warehouse: Path, **kw: Any) -> Settings:
     sections = dict(kw.pop("sections", {}))
     sections["site"] = {**sections.get("site", {}), **site_section()}
     return Settings(warehouse=warehouse, sections=MappingProxyType(sections), **kw)
+
+
+def anchor_day() -> date:
+    """The day page tests anchor their preset periods at: yesterday, so that the month, quarter and
+    week viewed hold data whatever the run's instant (at 00:10 on 1 January the current ones hold ten
+    minutes, and on a Monday at 00:30 the current week half an hour)."""
+    return NOW.date() - timedelta(days=1)

@@ -1,4 +1,4 @@
-"""Session-wide fixtures: THE test instant (``tests/clock.py``) and the one tiny demo warehouse.
+"""Session-wide set-up: cheap password hashing, THE test instant (``tests/clock.py``) and the one tiny demo warehouse.
 
 ``tiny_warehouse`` is built once per run at the run's instant (the tiny demo through the real ETL);
 readers share it (every connection on it is read-only); a test that publishes snapshots of its own
@@ -7,13 +7,19 @@ takes ``copy_warehouse(tiny_warehouse, root)``.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from dashboard.auth.passwords import CHEAP_TEST_HASHING_ENV
 from tests import clock
 from tests.dashboard.minimal_warehouse import build_warehouse
+
+# Cheap argon2 for the suite's hundreds of sign-ins (inherited by the served apps of browser tests);
+# test_auth_store checks that production, which never sets it, hashes at full cost.
+os.environ[CHEAP_TEST_HASHING_ENV] = "1"
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -12,8 +14,15 @@ class WeakPassword(ValueError):
     """A password refused by the policy; the message says why."""
 
 
+# Set only by the test suite (tests/conftest.py): its hundreds of sign-ins would otherwise spend minutes
+# in argon2. Hashes keep their parameters, so a hash made either way verifies either way.
+CHEAP_TEST_HASHING_ENV = "VITALS_INSECURE_TEST_HASHING"
+
+
 def _hasher() -> PasswordHasher:
     # A new hasher per call: it is cheap and keeps no module-level state.
+    if os.environ.get(CHEAP_TEST_HASHING_ENV) == "1":
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     return PasswordHasher()
 
 

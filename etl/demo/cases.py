@@ -17,6 +17,7 @@ import pandas as pd
 from etl import schema
 from etl.demo import text
 from etl.demo.categories import AREA_MIX, SEASON_MIX
+from etl.demo.frames import NONE
 from etl.demo.geography import Geography
 from etl.demo.hotline_categories import HOTLINE_TOPICS
 from etl.demo.organisation import Organisation
@@ -41,7 +42,8 @@ HOUR_PROFILE = {  # relative reports per hour of day
 }
 
 
-def _lognormal_s(rng: np.random.Generator, median_s: np.ndarray | float, sigma: float, n: int) -> np.ndarray:
+def _lognormal_s(rng: np.random.Generator, median_s: np.ndarray | float, sigma: np.ndarray | float,
+                 n: int) -> np.ndarray:
     return np.exp(np.log(median_s) + rng.normal(0, sigma, n))
 
 
@@ -62,7 +64,8 @@ def _times(rng: np.random.Generator, win: Window, n: int, profile: str, weekend:
     ts = ts.astype("datetime64[us]")
     now, start = np.datetime64(win.now, "us"), np.datetime64(win.start, "us")
     ts = np.where(ts > now, ts - np.timedelta64(1, "D"), ts)  # the partial last day
-    return np.where(ts < start, ts + np.timedelta64(1, "D"), ts)
+    shifted: np.ndarray = np.where(ts < start, ts + np.timedelta64(1, "D"), ts)
+    return shifted
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class Facts:
 def _cat_probs(cats: pd.DataFrame, area: str, season: str) -> np.ndarray:
     w = cats.weight.to_numpy() * cats.theme.map(AREA_MIX[area]).fillna(1.0).to_numpy()
     w = w * cats.theme.map(SEASON_MIX.get(season, {})).fillna(1.0).to_numpy()
-    return w / w.sum()
+    probs: np.ndarray = w / w.sum()
+    return probs
 
 
 def _pick_dept(rng: np.random.Generator, depts: pd.DataFrame, town: np.ndarray, dtype: np.ndarray) -> np.ndarray:
@@ -91,7 +95,8 @@ def _pick_dept(rng: np.random.Generator, depts: pd.DataFrame, town: np.ndarray, 
     f = np.where(missing, 0, f).astype(int)
     c = np.where(missing, 1, c).astype(int)
     out = d.dept_code.to_numpy()[f + (rng.random(len(k)) * c).astype(int)]
-    return np.where(missing, None, out)
+    picked: np.ndarray = np.where(missing, NONE, out)
+    return picked
 
 
 def generate_facts(geo: Geography, org: Organisation, cats: pd.DataFrame, win: Window, cases_n: int,
@@ -156,7 +161,7 @@ def generate_facts(geo: Geography, org: Organisation, cats: pd.DataFrame, win: W
     key_st = org.stations[org.stations.station_code.str.startswith("LQK")]
     key_map = pd.Series(key_st.station_code.to_numpy(), index=key_st.unit_code.to_numpy())
     key_here = pd.Series(vil.unit_code.to_numpy()[v]).map(key_map).to_numpy()
-    station = np.where(with_station, np.where(pd.notna(key_here), key_here, liaison), None)
+    station = np.where(with_station, np.where(pd.notna(key_here), key_here, liaison), NONE)
     source = np.where((source == "station_patrol") & pd.isna(station), "patrol", source)
     village_station = "CJ" + pd.Series(vil.unit_code.to_numpy()[v]).str[6:]
     q_station = pd.Series(np.where(pd.isna(station), village_station, station)).map(org.station_quality).to_numpy()
@@ -325,7 +330,7 @@ def _hotline(geo: Geography, org: Organisation, cases: pd.DataFrame, win: Window
     limit_days = np.where(urgent, 1, rng.choice(np.array([5, 15]), n, p=[0.8, 0.2]))
     due = received + _td(limit_days * 1.4 * 86400.0)
     fc_u = rng.random(n)
-    first_contact = np.where(fc_u < 0.01, None, fc_u < 0.01 + 0.92 + 0.06 * q).astype(object)
+    first_contact = np.where(fc_u < 0.01, NONE, fc_u < 0.01 + 0.92 + 0.06 * q).astype(object)
     contacted = np.where(first_contact == True, received + _td(_lognormal_s(rng, 2 * HOUR, 0.8, n)), NAT)  # noqa: E712
     span = (due - received).astype("timedelta64[s]").astype(float)
     on_time = rng.random(n) < 0.955 + 0.045 * q
@@ -335,14 +340,14 @@ def _hotline(geo: Geography, org: Organisation, cases: pd.DataFrame, win: Window
     contacted = np.where(contacted > now, NAT, contacted)
     is_closed = ~np.isnat(closed)
     resolved = rng.random(n) < 0.70 + 0.17 * q
-    resolution = np.where(is_closed, np.where(resolved, "resolved", "explained"), None)
+    resolution = np.where(is_closed, np.where(resolved, "resolved", "explained"), NONE)
     callback = np.where(is_closed & (rng.random(n) < 0.75), closed + _td(_lognormal_s(rng, 86400.0, 0.6, n)), NAT)
     callback = np.where(callback > now, NAT, callback)
     su = rng.random(n)
     p_sat = (0.80 + 0.14 * q) * np.where(resolved, 1.0, 0.9)
     p_unsat = (0.09 - 0.07 * q) * np.where(resolved, 1.0, 1.6)
     sat = np.where(su < p_sat, "satisfied", np.where(su < 1 - p_unsat, "basic", "unsatisfied"))
-    satisfaction = np.where(np.isnat(callback), None, sat)
+    satisfaction = np.where(np.isnat(callback), NONE, sat)
     names = text.person_names(rng, n)
     town = vil.town.to_numpy()[v]
     own = text.addresses(rng, town[nl:], vil.area_type.to_numpy()[vi] == "urban")

@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry import MultiPoint, Point, shape
 
 from etl import schema
+from etl.demo.frames import each_row
 from etl.settings import REFERENCE_DIR
 
 REF = REFERENCE_DIR / "qingpu"
@@ -81,7 +82,7 @@ def _voronoi(points: np.ndarray, clip: shapely.Geometry) -> list[shapely.Geometr
 
 
 def _geojson(geom: shapely.Geometry) -> str:
-    return shapely.to_geojson(shapely.set_precision(geom, 1e-6))
+    return str(shapely.to_geojson(shapely.set_precision(geom, 1e-6)))
 
 
 def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = None) -> Geography:
@@ -98,7 +99,7 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
     lat = vil_ref.latitude.to_numpy(float).copy()
     derived = np.isnan(lon)
     known = ~derived
-    for i in np.flatnonzero(derived):  # ~190 villages: a loop over reference rows, not facts
+    for i in np.flatnonzero(derived).tolist():  # ~190 villages: a loop over reference rows, not facts
         town = vil_ref.parent.iloc[i]
         same = known & (vil_ref.parent.to_numpy() == town)
         cell = town_cells[town]
@@ -170,7 +171,7 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
 
     # 3. Micro-grids (13 block types) for every 盈浦 村居 and every third village elsewhere.
     mg_rows = []
-    for i, v in enumerate(vil.itertuples()):
+    for i, v in enumerate(each_row(vil)):
         if v.town != "盈浦街道" and i % 3:
             continue
         types = MICROGRID_TYPES[v.area_type]
@@ -196,28 +197,28 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
         "name_en": "Qingpu District", "area_type": None, "lon": district.longitude, "lat": district.latitude,
         "centroid_derived": False, "geojson": _geojson(outline), "approximate": False,
     }]
-    for t in town_ref.itertuples():
+    for t in each_row(town_ref):
         rows.append({
             "unit_code": t.code, "parent_code": dcode, "level": "town", "name_zh": t.name,
             "name_en": TOWN_EN[t.name], "area_type": TOWN_AREA[t.name],
             "peer_group": "街道" if t.name.endswith("街道") else "镇", "lon": t.longitude, "lat": t.latitude,
             "centroid_derived": False, "geojson": _geojson(town_geoms[t.code]), "approximate": True,
         })
-    for g in grids.itertuples():
+    for g in each_row(grids):
         rows.append({
             "unit_code": g.unit_code, "parent_code": g.town_code, "level": "grid", "name_zh": g.name_zh,
             "name_en": g.name_en, "area_type": g.area_type,
             "peer_group": "街道网格" if g.town.endswith("街道") else "镇网格", "lon": g.lon, "lat": g.lat,
             "centroid_derived": True, "geojson": _geojson(g.geom), "approximate": True,
         })
-    for v in vil.itertuples():
+    for v in each_row(vil):
         rows.append({
             "unit_code": v.unit_code, "parent_code": v.grid_code, "level": "village", "name_zh": v.name_zh,
             "area_type": v.area_type, "is_key_unit": v.unit_code in key_units,
             "peer_group": "居委" if v.name_zh.endswith("居委会") else "村", "lon": v.lon, "lat": v.lat,
             "centroid_derived": bool(v.centroid_derived), "geojson": _geojson(v.geom), "approximate": True,
         })
-    for m in mg.itertuples():
+    for m in each_row(mg):
         rows.append({
             "unit_code": m.unit_code, "parent_code": m.village_code, "level": "microgrid", "name_zh": m.name_zh,
             "block_type": m.block_type, "area_type": m.area_type, "peer_group": m.block_type,

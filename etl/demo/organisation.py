@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etl.demo.frames import each_row
 from etl.demo.geography import Geography
 
 # Key areas with their own liaison station besides the grids (43 = 40 grids + 3, seed 004).
@@ -38,7 +39,7 @@ class Organisation:
 
 def build_organisation(geo: Geography, rng: np.random.Generator) -> Organisation:
     rows = []
-    for g in geo.grids.itertuples():
+    for g in each_row(geo.grids):
         short = g.name_zh.replace("责任网格", "")
         rows.append({"station_code": f"LQ{g.unit_code[6:9]}{g.unit_code[-2:]}", "name_zh": f"{short}联勤联动工作站",
                      "name_en": f"{g.name_en} liaison station", "station_type": "liaison", "lon": g.lon,
@@ -70,7 +71,7 @@ def build_organisation(geo: Geography, rng: np.random.Generator) -> Organisation
     grid_station = liaison[liaison.station_code.str[2] != "K"].set_index("unit_code").station_code
 
     drows = []
-    for t in geo.towns.itertuples():
+    for t in each_row(geo.towns):
         short = t.name_zh.removesuffix("街道").removesuffix("镇")
         tc = t.unit_code[6:9]
         for dt in DEPT_TYPES:

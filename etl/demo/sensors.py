@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from etl.demo.frames import NONE
 from etl.demo.geography import Geography
 from etl.demo.organisation import Organisation
 from etl.demo.timebase import Window, season_codes
@@ -54,7 +55,7 @@ def build_sensors(geo: Geography, org: Organisation, n: int, win: Window,
     lat = np.clip(vil.lat.to_numpy()[v] + rng.normal(0, 0.004, n), vil.min_lat.to_numpy()[v], vil.max_lat.to_numpy()[v])
     abbr = np.array([t.abbr for t in TYPES])[type_idx]
     seq = pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(5).to_numpy()
-    source_id = pd.Series(abbr).str.cat(seq, sep="-")
+    source_id = pd.Series(abbr).str.cat(seq.astype(str).tolist(), sep="-")
     names = pd.Series(vil.name_zh.to_numpy()[v]).str.replace("社区居委会", "").str.replace("村委会", "村")
     stn = pd.Series(vil.grid_code.to_numpy()[v]).map(org.grid_station).to_numpy()
     # Most devices predate the window; a tenth were installed during it (readings start then).
@@ -72,7 +73,7 @@ def build_sensors(geo: Geography, org: Organisation, n: int, win: Window,
         "physical_min": np.array([t.pmin for t in TYPES], float)[type_idx],
         "physical_max": np.array([t.pmax for t in TYPES], float)[type_idx],
         "expected_interval_min": np.int32(60), "installed_at": installed.astype("datetime64[us]"),
-        "station_code": np.where(rng.random(n) < 0.3, stn, None),
+        "station_code": np.where(rng.random(n) < 0.3, stn, NONE),
         "unit_code": vil.unit_code.to_numpy()[v], "lon": lon, "lat": lat,
     })
 
@@ -152,7 +153,8 @@ def _values(st: SensorType, n: int, cl: Climate, rng: np.random.Generator) -> np
     else:  # gas
         v = np.abs(rng.normal(0.5, 0.4, (n, t)))
         _events(v, rng, 0.3, years, (1, 4), (12, 60))
-    return np.clip(v, st.pmin, st.pmax).round(st.decimals)
+    clipped: np.ndarray = np.clip(v, st.pmin, st.pmax).round(st.decimals)
+    return clipped
 
 
 def _runs(above: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -78,8 +78,8 @@ def generate_staffing(geo: Geography, org: Organisation, win: Window, rng: np.ra
     n = len(pi)
     dept_type = np.array([x[1] or "" for x in ROLES], dtype=object)[rp[pi]]
     town = grids.town_code.to_numpy()[gp[pi]]
-    dmap = org.departments.dropna(subset=["town_code"]).drop_duplicates(["town_code", "dept_type"])
-    dmap = pd.Series(dmap.dept_code.to_numpy(), index=(dmap.town_code + "|" + dmap.dept_type).to_numpy())
+    depts = org.departments.dropna(subset=["town_code"]).drop_duplicates(["town_code", "dept_type"])
+    dmap = pd.Series(depts.dept_code.to_numpy(), index=(depts.town_code + "|" + depts.dept_type).to_numpy())
     dept = (pd.Series(town).astype(str) + "|" + pd.Series(dept_type).astype(str)).map(dmap).to_numpy()
     station = grids.unit_code.map(org.grid_station).to_numpy()[gp[pi]]
     on_station = np.isin(np.array([x[0] for x in ROLES])[rp[pi]], ["城管", "民警", "市场监管", "值班长"])

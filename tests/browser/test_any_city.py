@@ -80,7 +80,7 @@ def test_hotline_shows_closure_and_median(visit: Any) -> None:
 
 def test_wall_fills_its_map_and_ranking(visit: Any) -> None:
     page = visit("/screen", ".scr-rank-list li")
-    page.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length >= 71", timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length >= 71", timeout=30_000)
     body = page.inner_text("body")
     assert not any(e in body for e in ERRORS), [e for e in ERRORS if e in body]
     assert "数据截至 2018-10-22" in body and "按热线工单办结率" in body

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from dashboard.auth.store import UserStore
 from dashboard.filters import KNOWN_PARAMS
@@ -363,7 +364,6 @@ def test_browser_sign_in_lands_on_the_page_and_menu_follows_the_role(live: Live,
     assert page.url.rstrip("/").endswith("/cases")
     page.wait_for_selector(".cv-filter-bar", timeout=20_000)
     page.wait_for_selector(".js-plotly-plot .main-svg .bars path", timeout=20_000)
-    page.wait_for_timeout(500)
     # the page says which unit it shows: the analyst's own grid, clamped from "no unit"
     assert "全区" not in page.inner_text("main")[:200]
     nav = page.inner_text("#shell-nav-links")
@@ -381,7 +381,7 @@ def test_browser_admin_menu_lists_audit(live: Live, context: Any) -> None:
     page.fill("input[name=password]", PW)
     page.click("button[type=submit]")
     page.wait_for_selector("#shell-nav-links a", timeout=20_000)
-    page.wait_for_function("document.querySelector('#shell-nav-links').innerText.includes('审计')")
+    page.wait_for_function("() => document.querySelector('#shell-nav-links').innerText.includes('审计')")
 
 
 @pytest.mark.browser
@@ -419,7 +419,9 @@ def test_browser_renders_loaded_script_text_as_text(live: Live, context: Any) ->
     page.wait_for_selector("#shell-nav-links a", timeout=20_000)
     page.goto(live.url + "/hotline" + live.truth.search)
     page.wait_for_selector(".cv-page", timeout=30_000)
-    page.wait_for_timeout(3000)
+    # the order table holds the hostile rows once its first rows are drawn: a script in them would have run
+    expect(page.locator(".ag-center-cols-container .ag-row").first).to_be_visible(timeout=30_000)
+    page.wait_for_load_state("networkidle")
     assert not fired
     assert page.evaluate("document.querySelectorAll('main script, main img[src=x]').length") == 0
     assert SCRIPT  # the payload the fixture loaded

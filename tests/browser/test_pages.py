@@ -66,7 +66,7 @@ def test_rankings_page_and_selection(open_page):
 def test_stations_page(open_page):
     page = open_page("/stations")
     page.wait_for_selector("#stations-meeting", timeout=20_000)
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=20_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=20_000)
     assert page.locator(".js-plotly-plot").count() >= 4
     shot(page, "pages-stations")
 
@@ -77,7 +77,7 @@ def test_pages_fit_a_laptop_width(open_page, path):
     than the screen (Dash 4 dropdowns' invisible focus inputs did, on the three case pages)."""
     page = open_page(path, width=1366, height=768)
     page.wait_for_selector(".cv-filter-bar, #home-content, .cv-page", state="attached", timeout=20_000)
-    page.wait_for_timeout(1000)
+    page.wait_for_load_state("networkidle")  # every callback answered: the page is as wide as it gets
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1366, page.evaluate("""() => [...document.querySelectorAll('body *')]
         .filter(e => e.getBoundingClientRect().right > 1367).slice(0, 5).map(e => e.className.toString())""")

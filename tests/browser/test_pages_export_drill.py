@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from tests.browser.conftest import shot
+from tests.clock import site_now
 
 pytestmark = pytest.mark.browser
 
@@ -128,7 +129,7 @@ def test_cases_bar_drill_lists_exactly_the_counted_rows(open_page, warehouse_roo
     lo = float(action.split(":", 1)[1])
     edges = [0, 1, 2, 4, 8, 24, 48, 72, 168]
     hi = edges[edges.index(lo) + 1] if edges.index(lo) + 1 < len(edges) else 1e12
-    s, e = _month(date.today())
+    s, e = _month(site_now().date())
     expected = {r[0] for r in _sql(warehouse_root, (
         "SELECT case_id FROM cases WHERE NOT coalesce(cancelled, false) AND reported_at >= ? AND reported_at < ? "
         "AND closed_at IS NOT NULL AND registered_at IS NOT NULL "

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import shot, start_server, stop_server
 from tests.dashboard.minimal_warehouse import build_minimal, publish, site_now
@@ -77,7 +78,7 @@ def test_screen_renders_at_wall_sizes(open_page, width, height):
       return Math.max(w / m.width, h / m.height);
     }"""
     # the map fits itself once the grid has sized it: on a loaded machine that can come after the first paint
-    page.wait_for_function(f"({fit_js})() >= 0.75", timeout=20_000)
+    page.wait_for_function(f"() => ({fit_js})() >= 0.75", timeout=20_000)
     fill = page.evaluate(fit_js)
     assert 0.75 <= fill <= 1.02, fill
     # the below-target list sits under the dimension tiles and inside its panel, every row whole
@@ -114,8 +115,8 @@ def test_emergency_mode_switches_layout(open_page):
     assert page.locator("#scr-panel-duty").is_hidden() and page.locator("#scr-panel-vitals").is_visible()
     page.click("#scr-mode")
     page.wait_for_selector(".cv-screen.view-emergency.mode-emergency")
-    page.wait_for_timeout(400)
-    assert page.locator("#scr-panel-vitals").is_hidden() and page.locator("#scr-panel-stations").is_hidden()
+    expect(page.locator("#scr-panel-vitals")).to_be_hidden()
+    expect(page.locator("#scr-panel-stations")).to_be_hidden()
     _check(page, EMERGENCY_PANELS)
     assert page.inner_text("#scr-mode-label") == "战时" and page.inner_text("#scr-view-label") == "应急"
     shot(page, "screen-emergency-1920x1080")
@@ -132,10 +133,14 @@ def test_rotation_playlist_and_english(open_page):
     _wait_filled(page)
     assert "Open cases" in page.inner_text("#scr-panel-backlog")
     seen = set()
-    for _ in range(3):
+    for _ in range(2):  # the wall turns to the next view within the dwell (2 s), and again
         cls = page.get_attribute("#scr-root", "class")
-        seen.add(next(c for c in cls.split() if c.startswith("view-")))
-        page.wait_for_timeout(2100)
+        view = next(c for c in cls.split() if c.startswith("view-"))
+        seen.add(view)
+        page.wait_for_function("v => !document.getElementById('scr-root').classList.contains(v)", arg=view,
+                               timeout=10_000)
+    cls = page.get_attribute("#scr-root", "class")
+    seen.add(next(c for c in cls.split() if c.startswith("view-")))
     assert {"view-overview", "view-stations", "view-sensors"} & seen and len(seen) >= 2
     page.wait_for_selector(".cv-screen.view-sensors", timeout=10_000)
     _check(page, ("water", "map", "feed", "backlog", "hourly", "duty"))
@@ -149,14 +154,12 @@ def test_drill_into_a_town_and_back(open_page):
     n_before = page.locator(".scr-leaflet path.scr-unit").count()
     # a DOM click on the polygon itself: since the first paint the marker cluster can sit over its centre
     page.locator(".scr-leaflet path.scr-unit").first.dispatch_event("click")
-    page.wait_for_function(f"document.getElementById('scr-map-title').innerText !== {before!r}", timeout=15_000)
-    assert page.locator("#scr-map-back").is_visible()
-    page.wait_for_timeout(500)
+    page.wait_for_function(f"() => document.getElementById('scr-map-title').innerText !== {before!r}", timeout=15_000)
+    expect(page.locator("#scr-map-back")).to_be_visible()
     shot(page, "screen-drill-town")
     page.click("#scr-map-back")
-    page.wait_for_function(f"document.getElementById('scr-map-title').innerText === {before!r}", timeout=15_000)
-    page.wait_for_timeout(300)
-    assert page.locator(".scr-leaflet path.scr-unit").count() == n_before
+    page.wait_for_function(f"() => document.getElementById('scr-map-title').innerText === {before!r}", timeout=15_000)
+    expect(page.locator(".scr-leaflet path.scr-unit")).to_have_count(n_before)
 
 
 def test_refresh_picks_up_a_new_snapshot(browser, tmp_path: Path):
@@ -187,7 +190,7 @@ def test_refresh_picks_up_a_new_snapshot(browser, tmp_path: Path):
 
         publish(root, add_urgent)
         page.wait_for_function(
-            f"parseInt(document.querySelectorAll('.scr-kpi')[2].querySelector('.scr-kpi-value').innerText"
+            f"() => parseInt(document.querySelectorAll('.scr-kpi')[2].querySelector('.scr-kpi-value').innerText"
             f".replace(/,/g, '')) === {before + 7}", timeout=20_000)
         assert page.locator("#scr-warning").inner_text() == ""
         shot(page, "screen-after-refresh")

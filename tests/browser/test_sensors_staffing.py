@@ -28,7 +28,7 @@ def first_town(warehouse_root) -> tuple[str, str]:
 def test_sensors_page_renders_and_a_type_click_filters(open_page):
     page = open_page("/sensors")
     page.wait_for_selector("#sensors-kpis", timeout=20_000)
-    page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 6", timeout=20_000)
+    page.wait_for_function(f"() => document.querySelectorAll('{PLOTS}').length >= 6", timeout=20_000)
     page.wait_for_selector(f"{fig('series')} .scatterlayer .trace", timeout=20_000)
     shot(page, "pages-sensors")
     before = page.locator(f"{fig('online_unit')} .point").count()
@@ -63,7 +63,7 @@ def test_staffing_page_renders_and_a_unit_click_cross_filters(open_page, warehou
     _, town_name = first_town(warehouse_root)
     page = open_page("/staffing")
     page.wait_for_selector("#staffing-kpis", timeout=20_000)
-    page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 4", timeout=20_000)
+    page.wait_for_function(f"() => document.querySelectorAll('{PLOTS}').length >= 4", timeout=20_000)
     shot(page, "pages-staffing")
     page.locator(f"{fig('duty')} .point path").first.click(force=True)
     page.wait_for_url("**/staffing?unit=*", timeout=20_000)

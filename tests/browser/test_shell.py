@@ -27,7 +27,7 @@ def test_shell_renders_in_chinese(open_page):
 def test_language_switch_and_navigation(open_page):
     page = open_page("/")
     page.click("#shell-lang-toggle")
-    page.wait_for_function("document.querySelector('#shell-nav-links').innerText.includes('Data status')")
+    page.wait_for_function("() => document.querySelector('#shell-nav-links').innerText.includes('Data status')")
     assert "lang=en" in page.url
     page.wait_for_selector("text=Grid cases")
     page.click("#shell-nav-links >> text=Rankings")

@@ -30,7 +30,7 @@ def add_probe(app: dash.Dash) -> None:
     @app.callback(Output(PROBE_OUT, "children"), Input("probe-unit", "value"), Input("probe-category", "value"))
     def probe(unit: Any, category: Any) -> str:
         try:
-            period = Period.custom(date(2000, 1, 1), date.today() + timedelta(days=1))
+            period = Period.custom(date(2000, 1, 1), data.site_now().date() + timedelta(days=1))
             q = access.scoped(Query(period, unit=None if unit is None else str(unit),
                                     category=None if category is None else str(category)))
         except QueryError as exc:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import MappingProxyType
 
 import dash
 import duckdb
@@ -15,8 +14,7 @@ import pytest
 from dashboard.app import create_app
 from dashboard.auth.store import UserStore
 from dashboard.reports import archive
-from etl.settings import Settings
-from tests.dashboard.minimal_warehouse import build_warehouse
+from tests.clock import pinned_settings
 from tests.dashboard.test_auth_app import PW, _router_body, client_for
 
 
@@ -26,8 +24,8 @@ def _entry(kind: str, scope: str, name: str, label: str) -> archive.Entry:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("reports-wh"))
+def warehouse(tiny_warehouse: Path) -> Path:
+    return tiny_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +45,8 @@ def units(warehouse: Path) -> tuple[str, str, str]:
 def app(warehouse: Path, units: tuple[str, str, str], tmp_path: Path) -> dash.Dash:
     town, g1, g2 = units
     store = tmp_path / "users.sqlite"
-    settings = Settings(warehouse=warehouse, sections=MappingProxyType({
-        "auth": {"store": str(store), "secure_cookies": False}, "reports": {"dir": str(tmp_path / "reports")}}))
+    settings = pinned_settings(warehouse, sections={
+        "auth": {"store": str(store), "secure_cookies": False}, "reports": {"dir": str(tmp_path / "reports")}})
     root = archive.root_of(settings)
     for e in (_entry("monthly", town, "镇A", "2026-11"), _entry("monthly", "", "全区B", "2026-11"),
               _entry("weekly", g1, "网格C", "2026-W47")):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -144,3 +145,27 @@ def test_user_changes_are_audited(store: UserStore) -> None:
     entry = store.audit_entries(1)[0]
     assert (entry.actor, entry.action, entry.target) == ("cli:root", "user.change", "alice")
     assert entry.detail["role"] == "leader"
+
+
+def test_production_hashing_stays_strong_and_only_the_tests_switch_is_cheap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite hashes cheaply (``VITALS_INSECURE_TEST_HASHING=1``, set by tests/conftest.py); without it
+    (production never sets it) passwords get argon2id at RFC 9106's parameters, and any other value
+    of the switch changes nothing."""
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    from dashboard.auth import passwords
+
+    assert os.environ.get(passwords.CHEAP_TEST_HASHING_ENV) == "1"
+    cheap = passwords.hash_password(PW)
+    assert "$m=8,t=1,p=1$" in cheap and passwords.verify(cheap, PW)
+    strong_params = (f"$m={RFC_9106_LOW_MEMORY.memory_cost},t={RFC_9106_LOW_MEMORY.time_cost},"
+                     f"p={RFC_9106_LOW_MEMORY.parallelism}$")
+    for value in (None, "0", "yes", "true"):
+        if value is None:
+            monkeypatch.delenv(passwords.CHEAP_TEST_HASHING_ENV)
+        else:
+            monkeypatch.setenv(passwords.CHEAP_TEST_HASHING_ENV, value)
+        strong = passwords.hash_password(PW)
+        assert strong.startswith("$argon2id$v=19" + strong_params), (value, strong)
+        assert passwords.verify(strong, PW) and passwords.verify(cheap, PW)  # either verifies either way
+        assert passwords.needs_rehash(cheap)  # a cheap hash met in production is upgraded at sign-in

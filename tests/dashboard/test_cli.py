@@ -4,6 +4,7 @@ import duckdb
 from typer.testing import CliRunner
 
 from dashboard.cli import app
+from tests import clock
 
 
 def test_demo_builds_a_loaded_warehouse_and_info_reports_it(tmp_path, monkeypatch):
@@ -11,7 +12,7 @@ def test_demo_builds_a_loaded_warehouse_and_info_reports_it(tmp_path, monkeypatc
     monkeypatch.setenv("VITALS_WAREHOUSE", str(wh))
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    result = runner.invoke(app, ["demo", "--scale", "tiny", "--no-serve"])
+    result = runner.invoke(app, ["demo", "--scale", "tiny", "--no-serve", "--now", clock.NOW.isoformat()])
     assert result.exit_code == 0, result.output
     con = duckdb.connect(str(wh), read_only=True)
     cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
@@ -20,6 +21,10 @@ def test_demo_builds_a_loaded_warehouse_and_info_reports_it(tmp_path, monkeypatc
     assert cases > 0
     assert runs[0] == runs[1] + runs[2]
     assert f"{cases:,}" in result.output  # the summary table printed the case count it loaded
+    con = duckdb.connect(str(wh), read_only=True)
+    (data_now,) = con.execute("SELECT value FROM warehouse_meta WHERE key = 'data_now'").fetchone()
+    con.close()
+    assert data_now == clock.NOW.isoformat(sep=" ")  # --now is the data's 'now'
 
     info = runner.invoke(app, ["info"])
     assert info.exit_code == 0, info.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -23,11 +23,13 @@ from dashboard.callbacks import hotline as hotline_cb
 from dashboard.callbacks import pages_shared
 from dashboard.components import hotline_view
 from dashboard.components.page import rows_page, run
+from tests.clock import anchor_day
 from tests.dashboard.test_pages import figure, find, messages, text
 
 
 def layout(**q: Any) -> Any:
-    return run("hotline", q, hotline_view.render)
+    return run("hotline", {"date": anchor_day().isoformat(), **q} if q.get("period") != "custom" else q,
+               hotline_view.render)
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def raw(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def bounds(grain: str = "month") -> tuple[datetime, datetime]:
-    today = data.site_now().date()
+    today = anchor_day()
     if grain == "month":
         start = datetime(today.year, today.month, 1)
         return start, datetime(today.year + (today.month == 12), today.month % 12 + 1, 1)
@@ -78,8 +80,9 @@ def test_category_click_filters_then_subcategory_drill_lists_exactly_its_orders(
         ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
     bars = figure(layout(), "category")["data"][0]
     top = bars["y"][-1]  # bars are drawn bottom-up: the last is the largest
-    href = pages_shared.click_href("hotline", "", {"points": [{"customdata": bars["customdata"][-1]}]})
-    assert params_of(href) == {"category": top}
+    on = f"?date={anchor_day()}"
+    href = pages_shared.click_href("hotline", on, {"points": [{"customdata": bars["customdata"][-1]}]})
+    assert params_of(href) == {"category": top, "date": anchor_day().isoformat()}
     page = layout(**params_of(href))
     assert messages(page) == []
     s, e = bounds()
@@ -185,7 +188,7 @@ def test_marker_click_maps_index_to_its_hotspot_only() -> None:
 def test_order_table_masks_personal_data_per_role(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection,
                                                   clearance: bool) -> None:
     flask.g.setdefault(access.G_PRINCIPAL, Principal("ana", "analyst", None, clearance=clearance))
-    rows, total = rows_page("hotline_orders", "", 0, 20, [])
+    rows, total = rows_page("hotline_orders", f"?date={anchor_day()}", 0, 20, [])
     assert total > 0 and rows
     ids = [r["order_id"] for r in rows]
     truth = {r[0]: r[1:] for r in raw.execute("SELECT order_id, citizen_name, citizen_phone, address FROM "
@@ -210,6 +213,14 @@ def test_bad_input_is_a_message_and_english_labels(ctx: dash.Dash) -> None:
     assert "Four rates vs targets" in en and "Repeat complaints" in en
 
 
+def last_month_of(grain: str) -> date:
+    """A day of the last month the trend shows: the viewed period's, cut at the site's now."""
+    from metrics import Period
+
+    p = Period.containing(grain, anchor_day())  # type: ignore[arg-type]
+    return min(p.end - timedelta(microseconds=1), data.site_now()).date()
+
+
 @pytest.mark.parametrize("grain", ["month", "quarter", "week", "year"])
 def test_trend_matches_the_compiled_monthly_trend(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection, grain: str) -> None:
     """Kept past months + the live current month = ``metrics.monthly_trend`` up to the current month."""
@@ -218,7 +229,7 @@ def test_trend_matches_the_compiled_monthly_trend(ctx: dash.Dash, raw: duckdb.Du
 
     for _ in range(2):  # the second render reads the months kept per snapshot
         fig = figure(layout(period=grain), "trend")
-        ref = monthly_trend(raw, list(RATE_IDS), Query(Period.containing("month", data.site_now().date())), 12,
+        ref = monthly_trend(raw, list(RATE_IDS), Query(Period.containing("month", last_month_of(grain))), 12,
                             overrides={})
         assert len(fig["data"]) == 4
         for trace, k in zip(fig["data"], RATE_IDS, strict=True):
@@ -283,4 +294,4 @@ def test_previous_count_says_when_the_previous_period_begins_before_the_data(ctx
     first = raw.execute("SELECT min(received_at) FROM hotline_orders").fetchone()[0]
     year = layout(period="year", date=f"{first:%Y}-12-31")
     assert f"数据始于 {first:%Y-%m-%d}" in text(year)
-    assert "数据始于" not in text(layout())  # this month's previous month is inside the data
+    assert "数据始于" not in text(layout(period="week"))  # the previous week is inside the data

@@ -21,6 +21,7 @@ from dashboard.components import cases_view, rankings_view
 from dashboard.components.page import context_from_search, rows_page, run, search_params
 from dashboard.pages.rankings_ids import RankIds
 from metrics import explore
+from tests.clock import anchor_day
 
 
 class _Page:
@@ -319,12 +320,13 @@ def _due_station_sql(raw: duckdb.DuckDBPyConnection, month: str, station: str | 
 
 
 def test_stations_filter_bar_and_station_cases_only(ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
-    page = _stations({"urgency": "general"})
+    on = anchor_day().isoformat()  # a month with station cases at any instant of the run
+    page = _stations({"urgency": "general", "date": on})
     assert messages(page) == []
     assert find(page, lambda c: getattr(c, "id", None) == {"type": "cv-filter", "page": "stations", "field": "town"})
     cats = figure(page, "category")["data"]
     total = sum(cats[0]["x"]) if cats else 0
-    p = context_from_search("").query.period
+    p = context_from_search(f"?date={on}").query.period
     independent = raw.execute(
         "SELECT count(*) FROM cases WHERE NOT coalesce(cancelled, false) AND station_code IS NOT NULL "
         "AND urgency = 'general' AND reported_at >= ? AND reported_at < ?", [p.start, p.end]).fetchone()[0]
@@ -464,7 +466,8 @@ def test_rankings_in_english_show_no_chinese_labels(ctx: dash.Dash) -> None:
 
     assert set(ZH) == set(EN)  # every page label has its English text (no key-name fallback)
     cjk = re.compile(r"[\u4e00-\u9fff]")
-    page = rankings.layout(level="village", measure="closure_rate", bottom="2", lang="en")
+    page = rankings.layout(level="village", measure="closure_rate", bottom="2", lang="en",
+                           date=anchor_day().isoformat())  # a month with closed cases at any instant
     grid = find(page, lambda c: getattr(c, "id", None) == RankIds.GRID)[0]
     headers = [d["headerName"] for d in grid.columnDefs]
     assert "Rank in group" in headers and not [h for h in headers if cjk.search(h)]

@@ -321,6 +321,7 @@ def test_cosmetics_trend_legend_and_labels():
     assert len(panels.short_label("A" * 30)) == 8
 
 
+@pytest.mark.real_clock  # the warm-up thread's timed Event.wait hangs under libfaketime
 def test_warmer_rewarms_after_a_new_snapshot(tmp_path: Path):
     """A load publishes a new snapshot: the thread computes the screen's values for it before a viewer asks,
     and they include the load's data (7 more urgent cases in the day's rows)."""
@@ -431,3 +432,16 @@ def test_feed_names_known_sensor_types_and_shows_unknown_ones_as_stored():
                        "age_minutes": [5.0, 6.0, 7.0], "unit_zh": ["村一", "村二", "村三"], "unit_en": [None] * 3})
     texts = [n.children for n in _find(panels.feed(df, "zh"), "scr-feed-text")]
     assert texts == ["烟感 · 村一", "telemetry · 村二", "占道经营 · 村三"]
+
+
+def test_an_unchecked_dash_refuses_to_start_with_a_clear_error() -> None:
+    """dashboard/app.py calls Dash's private ``_setup_server``; only the majors it was checked on start."""
+    import dash
+
+    from dashboard.app import require_known_dash
+
+    require_known_dash(dash.__version__, True)  # the installed (locked) Dash is a checked one
+    require_known_dash("4.9.0", True)
+    for version, has in (("5.0.0", True), ("3.2.0", True), ("4.4.1", False), ("dev", True)):
+        with pytest.raises(RuntimeError, match=r"dash .* is not supported.*_setup_server"):
+            require_known_dash(version, has)

@@ -19,11 +19,13 @@ from dashboard.callbacks import pages_shared
 from dashboard.components import sensors_view
 from dashboard.components.page import context_from_search, run
 from dashboard.i18n import t
+from tests.clock import anchor_day
 from tests.dashboard.test_pages import figure, find, messages, text
 
 
 def layout(**q: Any) -> Any:
-    return run("sensors", q, sensors_view.render)
+    """The page, its preset periods anchored at ``anchor_day()`` unless the test names a date."""
+    return run("sensors", {"date": anchor_day().isoformat(), **q}, sensors_view.render)
 
 
 @pytest.fixture
@@ -34,9 +36,9 @@ def raw(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def as_of(raw: duckdb.DuckDBPyConnection) -> datetime:
-    """The page's as-of instant for the current month: the data's 'now' (or the wall clock, if earlier)."""
+    """The page's as-of instant for the anchor's month: its end, the data's 'now' or the site's, the earliest."""
     now = datetime.fromisoformat(raw.execute("SELECT value FROM warehouse_meta WHERE key = 'data_now'").fetchone()[0])
-    return min(now, data.site_now())
+    return min(month_bounds()[1], now, data.site_now())
 
 
 def online_sql(raw: duckdb.DuckDBPyConnection, at: datetime, where: str = "true", params: tuple = (),
@@ -59,7 +61,7 @@ def online_sql(raw: duckdb.DuckDBPyConnection, at: datetime, where: str = "true"
 
 
 def month_bounds() -> tuple[datetime, datetime]:
-    today = data.site_now().date()
+    today = anchor_day()
     start = datetime(today.year, today.month, 1)
     end = datetime(today.year + (today.month == 12), today.month % 12 + 1, 1)
     return start, end
@@ -191,7 +193,7 @@ def test_bad_type_is_a_message_and_foreign_sensor_a_note(ctx: dash.Dash) -> None
 
 def test_filter_change_changes_figures(ctx: dash.Dash) -> None:
     month = figure(layout(), "alarm_time")
-    week = figure(layout(period="week", date=(data.site_now().date() - timedelta(days=1)).isoformat()), "alarm_time")
+    week = figure(layout(period="week"), "alarm_time")
     assert len(week["data"][0]["x"]) == 7 < len(month["data"][0]["x"])
 
 

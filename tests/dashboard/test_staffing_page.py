@@ -12,15 +12,17 @@ import dash
 import duckdb
 import pytest
 
-from dashboard import data
 from dashboard.callbacks import pages_shared
 from dashboard.components import staffing_view
 from dashboard.components.page import run
+from tests.clock import anchor_day
 from tests.dashboard.test_pages import figure, find, messages, text
 
 
 def layout(**q: Any) -> Any:
-    return run("staffing", q, staffing_view.render)
+    """The page, its preset periods anchored at ``anchor_day()`` unless the test names a date."""
+    return run("staffing", q if q.get("period") == "custom" else {"date": anchor_day().isoformat(), **q},
+               staffing_view.render)
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ def raw(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def month() -> tuple[date, date]:
-    today = data.site_now().date()
+    today = anchor_day()
     start = today.replace(day=1)
     return start, date(today.year + (today.month == 12), today.month % 12 + 1, 1)
 
@@ -111,8 +113,10 @@ def test_filter_change_changes_figures(ctx: dash.Dash) -> None:
                                     "period")
     assert href == "/staffing?period=week"
     week = figure(layout(period="week"), "daily")["data"][0]
-    full = figure(layout(), "daily")["data"][0]
-    assert 0 < len(week["x"]) <= 7 and len(week["x"]) < len(full["x"])
+    # not the month: on the 2nd, a Tuesday, the month so far is no longer than its week
+    weeks = figure(layout(period="custom", start=(anchor_day() - timedelta(days=27)).isoformat(),
+                          end=anchor_day().isoformat()), "daily")["data"][0]
+    assert 0 < len(week["x"]) <= 7 and len(week["x"]) < len(weeks["x"])
 
 
 def test_bad_input_is_a_message(ctx: dash.Dash) -> None:

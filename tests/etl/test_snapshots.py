@@ -114,6 +114,7 @@ def test_second_writer_waits_or_fails_clearly(tmp_path, warehouse):
         assert con.execute("SELECT value FROM warehouse_meta WHERE key = 'datum'").fetchone() == ("GCJ-02",)
 
 
+@pytest.mark.real_clock  # compares file times (the kernel's, never faked) with time.time()
 def test_old_snapshots_are_cleaned_after_grace_keeping_two(tmp_path, warehouse):
     for _ in range(5):
         with writer(warehouse, grace_seconds=0.0) as con:
