@@ -46,13 +46,24 @@
       toggleMode: function (n, mode) {
         return mode === "emergency" ? "normal" : "emergency";
       },
-      drill: function (click, back, scope, parent) {
+      drill: function (click, back, returned, scope, parent, cfg) {
         var ctx = window.dash_clientside.callback_context;
         var trig = ctx && ctx.triggered && ctx.triggered.length ? ctx.triggered[0].prop_id : "";
         if (trig.indexOf("scr-map-back") === 0) { return parent || noUpdate(); }
+        // the return timer: back to the wall's own scope (null = the configured unit)
+        if (trig.indexOf("scr-map-return-tick") === 0) {
+          var home = (cfg && cfg.unit) || null;
+          return scope !== home ? home : noUpdate();
+        }
         var props = click && (click.properties || (click.feature && click.feature.properties));
         if (props && props.drill && props.unit_code && props.unit_code !== scope) { return props.unit_code; }
         return noUpdate();
+      },
+      // arm the return timer while the map shows another scope than the wall's (disarm at home);
+      // re-arming on every drill restarts the count
+      armReturn: function (scope, cfg) {
+        var home = (cfg && cfg.unit) || null;
+        return !scope || scope === home || !(cfg && cfg.drill_return_seconds > 0);
       }
     }
   });
@@ -66,10 +77,23 @@
     unitHover: function () {
       return {weight: 3, color: "#ffffff", fillOpacity: 0.9};
     },
+    unitLabel: function (feature, latlng) {
+      // the name as text content (a unit name is data: never parsed as HTML), not clickable, in the
+      // shadow pane: above the polygons, under the markers
+      var el = document.createElement("span");
+      el.textContent = (feature.properties || {}).label || "";
+      return L.marker(latlng, {icon: L.divIcon({className: "scr-unit-label", html: el, iconSize: null}),
+                               interactive: false, keyboard: false, pane: "shadowPane"});
+    },
     markerPoint: function (feature, latlng) {
       var p = feature.properties || {};
-      var colour = p.kind === "case" ? "#ff5a4e" : (p.severity === "alarm" ? "#ff9f1a" : "#f2d232");
-      return L.circleMarker(latlng, {className: "scr-marker", radius: 7, color: "#101820", weight: 1.5, fillColor: colour, fillOpacity: 0.95});
+      // colour by class (assets/screen.css .scr-marker.is-*, the legend uses the same classes); in
+      // Leaflet's marker pane, above the overlay pane, so redrawn unit polygons never cover a marker
+      var kind = p.kind === "case" ? "is-case" : (p.severity === "alarm" ? "is-alarm" : "is-warning");
+      // sized in wall units like the text (9 px at 1080p, 18 px at 4K)
+      var u = Math.max(1, Math.min(window.innerWidth / 1920, window.innerHeight / 1080));
+      return L.circleMarker(latlng, {className: "scr-marker " + kind, pane: "markerPane", radius: 9 * u,
+                                     color: "#101820", weight: 2 * u, fillOpacity: 0.95});
     }
   };
 

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
+from dashboard.components import markup
 from dashboard.i18n import lang_of
 from metrics.explore import Drill
 from metrics.query import GRAINS, URGENCIES, Period, Query, QueryError
@@ -30,7 +31,7 @@ _CODE = re.compile(r"^[A-Za-z0-9_\-.]{1,40}$")
 # digits and the punctuation category names use; no quotes, '&', '=' or control characters.
 _TEXT = re.compile(r"^[\w\-.·、/()（） ]{1,40}$")
 KNOWN_PARAMS = {"unit", "period", "date", "start", "end", "category", "source", "urgency", "status", "drill", "lang",
-                "level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m"}
+                "level", "measure", "sel", "sensor", "bottom", "order", "hot_n", "hot_m"}
 HOT_N = (2, 50)  # hotline repeat complaints: at least n orders (hot_n=) ...
 HOT_M = (1, 365)  # ... within m days (hot_m=)
 
@@ -166,8 +167,14 @@ def now_of(today: datetime | date) -> date:
 # --- the bar ------------------------------------------------------------------------------------
 
 
+# Menu entries come from loaded text: labels are clipped (``markup.clip``); a value too long to travel
+# in a URL is no menu entry.
+OPTION_VALUE_MAX = 500
+
+
 def _opts(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"label": label, "value": value} for value, label in pairs]
+    return [{"label": markup.clip(str(label)), "value": value} for value, label in pairs
+            if len(str(value)) <= OPTION_VALUE_MAX]
 
 
 # The unit pickers' field names: the first, second and third level below the jurisdiction's root. They
@@ -221,8 +228,7 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
 
     def unit_opts(df: Any) -> list[dict[str, str]]:
         # column lists, not itertuples: pandas' row tuples were most of the bar's cost on every render
-        return [{"label": n, "value": c} for n, c in zip(df["name_zh"].tolist(), df["unit_code"].tolist(),
-                                                          strict=True)]
+        return _opts(list(zip(df["unit_code"].tolist(), df["name_zh"].tolist(), strict=True)))
 
     # without date= the box shows the anchor in use (``today``, the site's date) rather than a blank box;
     # ``today`` is required so that no page can forget it (/hotline once showed an empty box)

@@ -247,7 +247,8 @@ def active_alarms(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
 def _open_orders(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     """Hotline orders in scope received by ``now`` and still open."""
     h = rows.hotline
-    return h[_scoped(h, query) & _flag(h["is_open"]) & _before(h["received_at"], now)]
+    open_now: pd.DataFrame = h[_scoped(h, query) & _flag(h["is_open"]) & _before(h["received_at"], now)]
+    return open_now
 
 
 def backlog(rows: DayRows, query: Query, now: datetime) -> Backlog:

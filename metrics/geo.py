@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from shapely.geometry import mapping, shape  # type: ignore[import-untyped]
+from shapely.geometry import mapping, shape
 
 CHILD_LEVEL = {"district": "town", "town": "grid", "grid": "village", "village": "microgrid"}
 

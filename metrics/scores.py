@@ -127,6 +127,11 @@ def vital_signs(con: duckdb.DuckDBPyConnection, query: Query, ids: Sequence[str]
     metric scores that have a value. The query's grain (day/week/month/quarter) is the period scored;
     the previous comparable period gives the trend.
 
+    The cap is 1.5 by default (``DEFAULT_CAP``) and set per site in ``[metrics.vital_signs] cap``:
+    a lower-is-better rate of 1% against a 5% target would otherwise score 5.0 and lift the mean of 14
+    signs by 0.29 more than a sign on target. Capped signs still lift the mean: an overall score ≥ 1.0 can sit beside
+    signs below target, so the wall names how many miss their target next to the score.
+
     ``rolling=True`` adds CityScore's trailing views: each metric over the last 7, 30 and 90 days
     ending at the period's as-of instant (min(period end, data now)), scored the same way, with
     dimension and overall means per window. A window's rate is its sums of counts over sums of

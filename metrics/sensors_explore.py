@@ -24,7 +24,7 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from .compiler import ORG_LEVEL_COLUMN, Bound, fact_table, render
 from .config import metrics_overrides

@@ -109,7 +109,7 @@ def _scalar(value: Any) -> bool:
 
 def _id_fits(spec: Any, concrete: Any) -> bool:
     if isinstance(spec, str):
-        return concrete == spec
+        return bool(concrete == spec)
     if not isinstance(concrete, dict) or set(concrete) != set(spec):
         return False
     for k, v in spec.items():
@@ -125,6 +125,12 @@ def _is_pattern(spec_id: Any) -> bool:
     return isinstance(spec_id, dict) and any(v in WILDCARDS for v in spec_id.values())
 
 
+def _prop(entry: dict[str, Any], what: str) -> Any:
+    """An entry's property; an output of an ``allow_duplicate`` callback is sent as ``href@<hash>``."""
+    prop = entry.get("property")
+    return prop.split("@", 1)[0] if what == "outputs" and isinstance(prop, str) else prop
+
+
 def _entries(spec: Spec, item: Any, what: str) -> list[dict[str, Any]]:
     """The concrete ``{id, property[, value]}`` entries a request gives for one registered spec."""
     spec_id, prop = spec
@@ -135,7 +141,7 @@ def _entries(spec: Spec, item: Any, what: str) -> list[dict[str, Any]]:
     if len(entries) > MAX_ITEMS:
         raise BadCallback(f"{what}: too many ids")
     for e in entries:
-        if not isinstance(e, dict) or e.get("property") != prop or not _id_fits(spec_id, e.get("id")):
+        if not isinstance(e, dict) or _prop(e, what) != prop or not _id_fits(spec_id, e.get("id")):
             raise BadCallback(f"{what}: id or property does not match the callback")
     return entries
 
@@ -154,9 +160,9 @@ def check(index: Mapping[str, Registered], body: Any, page_paths: Mapping[str, s
     if not isinstance(body, dict):
         raise BadCallback("body is not a JSON object")
     key = body.get("output")
-    reg = index.get(key) if isinstance(key, str) else None
-    if reg is None:
+    if not isinstance(key, str) or key not in index:
         raise BadCallback("unknown callback")
+    reg = index[key]
     outputs = body.get("outputs")
     out_items = outputs if len(reg.outputs) > 1 else [outputs]
     # (a property the component does not have yet is sent without "value": not an error)

@@ -140,7 +140,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         view = model.map_view(cfg, model.now(cfg), scope)
     except Exception:
         log.exception("screen map failed")
-        return (no_update,) * 7 + (previous,)
+        return (no_update,) * 8 + (previous,)
     for f in view.units["features"]:
         f["properties"]["tooltip"] = panels.unit_tooltip(f["properties"], cfg.lang)
     for f in view.markers["features"]:
@@ -154,6 +154,7 @@ def map_refresh(scope: str | None, cfg_data: dict[str, Any] | None,
         "markers": view.markers,
         "legend": panels.legend(view, view.indicator, cfg.lang),
         "title": view.scope_name,
+        "labels": view.labels,
     }
     out = []
     fps = dict(previous)
@@ -181,7 +182,7 @@ class FirstPaint:
     map_fingerprints: dict[str, str]
 
 
-MAP_PARTS = ("units", "markers", "legend", "title", "back", "parent", "viewport")
+MAP_PARTS = ("units", "markers", "legend", "title", "labels", "back", "parent", "viewport")
 
 
 def first_paint(cfg_data: dict[str, Any]) -> FirstPaint:
@@ -237,6 +238,7 @@ def register(app: dash.Dash) -> None:
         Output(S.MAP_MARKERS, "data"),
         Output(S.MAP_LEGEND, "children"),
         Output(S.MAP_TITLE, "children"),
+        Output(S.MAP_LABELS, "data"),
         Output(S.MAP_BACK, "style"),
         Output(S.MAP_PARENT, "data"),
         Output(S.MAP, "viewport"),
@@ -269,6 +271,8 @@ def register(app: dash.Dash) -> None:
                             Input(S.MODE, "n_clicks"), State(S.MODE_STORE, "data"), prevent_initial_call=True)
     app.clientside_callback(
         ClientsideFunction(ns, "drill"), Output(S.MAP_SCOPE, "data"),
-        Input(S.MAP_UNITS, "clickData"), Input(S.MAP_BACK, "n_clicks"),
-        State(S.MAP_SCOPE, "data"), State(S.MAP_PARENT, "data"), prevent_initial_call=True,
+        Input(S.MAP_UNITS, "clickData"), Input(S.MAP_BACK, "n_clicks"), Input(S.MAP_RETURN_TICK, "n_intervals"),
+        State(S.MAP_SCOPE, "data"), State(S.MAP_PARENT, "data"), State(S.CONFIG, "data"), prevent_initial_call=True,
     )
+    app.clientside_callback(ClientsideFunction(ns, "armReturn"), Output(S.MAP_RETURN_TICK, "disabled"),
+                            Input(S.MAP_SCOPE, "data"), State(S.CONFIG, "data"))

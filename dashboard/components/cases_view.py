@@ -113,6 +113,9 @@ HEAT_SCALE = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#21
 
 
 def heat_figure(ctx: Ctx, df: pd.DataFrame) -> F.Figure:
+    # no case in the period: say so (an all-blank heat map drew a solid block with a −0.4…0.4 scale)
+    if df.empty or not df["cases"].fillna(0).astype("float64").any():
+        return F.empty(ctx.t("page.no_data"))
     cells = zip(df["dow"].tolist(), df["hour"].tolist(), strict=True)
     got = dict(zip(cells, df["cases"].tolist(), strict=True))
     z = [[got.get((d, h)) for h in range(24)] for d in range(7)]

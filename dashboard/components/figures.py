@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from typing import Any
 
 from dash import dcc, html
+
+from dashboard.components import markup
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, sans-serif"
 
@@ -13,7 +16,30 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, sans-serif"
 Figure = dict[str, Any]  # plain plotly JSON: building go.Figure objects costs ~25 ms each
 
 
+# Loaded text becomes axis labels and hover text, which Plotly parses for a few HTML tags (<b>, <a
+# href>, <br>) and entities: the text is escaped so it shows as typed (Plotly decodes the entities
+# back), and clipped — a 100 kB category name as a tick label hung the page (issue 16 corpus); the
+# full text stays in the tables.
+LABEL_KEYS = ("x", "y", "text", "hovertext", "labels")
+
+
+def _clip(value: Any) -> Any:
+    return html_escape(markup.clip(value), quote=False) if isinstance(value, str) else value
+
+
+def _clipped(trace: dict[str, Any]) -> dict[str, Any]:
+    out = dict(trace)
+    for key in LABEL_KEYS:
+        v = out.get(key)
+        if isinstance(v, list):
+            out[key] = [_clip(x) for x in v]
+        elif isinstance(v, str):
+            out[key] = _clip(v)
+    return out
+
+
 def fig(traces: list[dict[str, Any]], height: int = 280, **layout: Any) -> Figure:
+    traces = [_clipped(t) for t in traces]
     base = {"height": height, "margin": {"l": 48, "r": 12, "t": 12, "b": 36}, "font": {"family": FONT, "size": 12},
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "showlegend": False,
             "clickmode": "event"}

@@ -14,6 +14,14 @@ from typing import Any
 
 # Feature properties dash-leaflet renders as HTML (bindTooltip / bindPopup).
 HTML_PROPERTIES = ("tooltip", "popup")
+# Loaded text shown in a menu entry or a chart label is clipped to this: a 100 kB name as a dropdown
+# option or a tick label hung the browser tab (issue 16's hostile corpus); tables keep the full text.
+LABEL_MAX = 80
+
+
+def clip(value: str, limit: int = LABEL_MAX) -> str:
+    """``value`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
 def text(value: Any) -> str:

@@ -68,7 +68,7 @@ class Ctx:
 
 # page parameters beyond FilterState; ``lang`` rides along so that every link, filter change and click
 # built from the page state keeps an English reader in English
-EXTRA = ("level", "measure", "sel", "sensor", "bottom", "hot_n", "hot_m", "lang")
+EXTRA = ("level", "measure", "sel", "sensor", "bottom", "order", "hot_n", "hot_m", "lang")
 
 
 def _units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

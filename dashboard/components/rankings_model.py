@@ -16,6 +16,7 @@ from dashboard.components.page import Ctx
 from metrics import explore
 from metrics.explore import Drill
 from metrics.query import QueryError
+from metrics.scores import GRADES
 
 LEVELS = ("town", "grid", "village", "station", "department")
 ORG_LEVELS = ("town", "grid", "village")
@@ -116,6 +117,38 @@ def selection(ctx: Ctx) -> tuple[str, str, int, str | None]:
     return level, measure, bottom, ctx.extra.get("sel") or None
 
 
+ORDERS = ("rank", "worst")  # order=: by place within each peer group, or 末位 first (worst-first)
+
+
+def order_of(ctx: Ctx) -> str:
+    order = ctx.extra.get("order") or "rank"
+    if order not in ORDERS:
+        raise QueryError(f"“order={order}” is not one of {', '.join(ORDERS)}")
+    return order
+
+
+def worst_first(df: pd.DataFrame) -> pd.DataFrame:
+    """末位 rows first (every peer group's), then the other ranked rows from the last relative place
+    up, too-small-to-rank rows last: a long list's 末位 is the first thing on screen, not below the fold."""
+    rel = df["rank"].astype("float64") / df["ranked_in_group"].astype("float64").where(df["ranked_in_group"] > 0)
+    key = pd.DataFrame({"b": ~df["bottom"].astype(bool), "u": ~df["rankable"].astype(bool), "r": -rel.fillna(0.0)})
+    return df.loc[key.sort_values(["b", "u", "r"], kind="stable").index]
+
+
+def target_text(ctx: Ctx, measure: str) -> str:
+    """What the ranked measure is judged against, in words: the indicator's (site-configured) target,
+    or for a composite its 0–100 scale and grade bands."""
+    if measure in COMPOSITE:
+        bands = "、".join(f"{g} ≥ {b:g}" for b, g in GRADES)
+        return ctx.t("rank.target.composite", bands=bands)
+    ind = metrics.BY_ID[measure]
+    target = metrics.target_of(measure)
+    if target is None:
+        return ctx.t("rank.target.none")
+    sign = "≥" if ind.direction == "higher" else "≤"
+    return ctx.t("rank.target", sign=sign, v=F.pct(target) if ind.kind == "ratio" else F.num(target))
+
+
 def _grade(measure: str, value: float | None, score: float | None) -> str | None:
     if measure in COMPOSITE:
         return metrics.grade(score)
@@ -147,6 +180,7 @@ def decorate(df: pd.DataFrame, measure: str) -> pd.DataFrame:
                            for m in df["movement"].astype("float64")]
     df["value_text"] = df["value"].map(fmt)
     df["previous_text"] = df["previous_value"].map(fmt)
+    # a composite is a 0–100 score ("90.6"), a rate's ranking score a share ("90.6%")
     df["score_text"] = df["score"].map(lambda s: F.pct(s) if ratio else F.num(s))
     df["note"] = ["样本不足，不参与排名" if not r else ("末位" if b else "") for r, b in
                   zip(df["rankable"], df["bottom"], strict=True)]

@@ -2,7 +2,7 @@
 grade A–E, the counts behind each rate, 末位 highlighted, too-small-to-rank units marked; a detail
 panel for the selected unit; .xlsx/.csv export without a row cap; a printable A4 view.
 
-URL: /rankings?level=town&measure=region_composite&period=month&date=2026-11-01&bottom=3&sel=<key>
+URL: /rankings?level=town&measure=region_composite&period=month&date=2026-11-01&bottom=3&order=worst&sel=<key>
 """
 
 from __future__ import annotations
@@ -17,13 +17,17 @@ from dashboard.components import figures as F
 from dashboard.components.grid import client_grid
 from dashboard.components.page import Ctx, records
 from dashboard.components.rankings_model import (
+    ORDERS,
     detail,
     levels_for,
     measure_label,
     measures_for,
+    order_of,
     peer_text,
     ranking_frame,
     selection,
+    target_text,
+    worst_first,
 )
 from dashboard.filters import PRESET_GRAINS
 from dashboard.pages.rankings_ids import RankIds
@@ -35,7 +39,7 @@ def _fid(name: str) -> dict[str, str]:
     return {"type": "cv-filter", "page": PAGE, "field": name}
 
 
-def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
+def controls(ctx: Ctx, level: str, measure: str, bottom: int, order: str) -> html.Div:
     t = ctx.t
     st = ctx.state
 
@@ -65,6 +69,8 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
                                        value=st.end.isoformat() if st.end else None, disabled=st.period != "custom")),
         fld(t("rank.bottom"), dcc.Input(id=_fid("bottom"), type="number", min=0, max=50, step=1, value=bottom,
                                         debounce=True, style={"width": "5em"})),
+        fld(t("rank.order"), dcc.Dropdown(id=_fid("order"), clearable=False, value=order,
+                                          options=[{"label": t(f"rank.order.{o}"), "value": o} for o in ORDERS])),
         html.Div([
             html.Button(t("rank.export.xlsx"), id=RankIds.XLSX, n_clicks=0, className="cv-button"),
             html.Button(t("rank.export.csv"), id=RankIds.CSV, n_clicks=0, className="cv-button"),
@@ -77,8 +83,10 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int) -> html.Div:
 # (field, label key, width props): the grid shows the page's language; the export keeps Chinese headers
 COLUMNS = [
     ("group_rank", "group_rank", {"width": 100, "pinned": "left"}),
-    ("movement_text", "movement", {"width": 100}),
+    # 末位 in words beside the name (not only the row's fill), pinned so no scrolling hides it
+    ("note_text", "note", {"width": 160, "pinned": "left"}),
     ("name", "name", {"minWidth": 160, "pinned": "left"}),
+    ("movement_text", "movement", {"width": 100}),
     ("peer_text", "peer", {"width": 120}),
     ("value_text", "value", {"width": 110}),
     ("score_text", "score", {"width": 110}),
@@ -86,7 +94,6 @@ COLUMNS = [
     ("numerator", "numerator", {"width": 90}),
     ("denominator", "denominator", {"width": 90}),
     ("previous_text", "previous", {"width": 110}),
-    ("note_text", "note", {"minWidth": 140}),
 ]
 
 
@@ -94,9 +101,24 @@ def column_defs(ctx: Ctx) -> list[dict[str, Any]]:
     return [{"field": f, "headerName": ctx.t(f"rank.col.{key}"), **props} for f, key, props in COLUMNS]
 
 
+def bottom_list(ctx: Ctx, df: Any) -> html.P:
+    """Every 末位 unit by name above the table, whatever its length or order: in view without scrolling."""
+    low = df[df["bottom"].astype(bool)]
+    if low.empty:
+        return html.P(ctx.t("rank.bottom_none"), className="cv-rank-bottoms", id="rankings-bottoms")
+    fmt = "{} ({} {})" if ctx.en else "{}（{} {}）"
+    chips = [html.Span(fmt.format(r.name, r.peer_text, r.group_rank), className="cv-bottom-chip")
+             for r in low.itertuples()]
+    return html.P([html.Strong(ctx.t("rank.bottom_list", n=len(low)) + "："), *chips],
+                  className="cv-rank-bottoms", id="rankings-bottoms")
+
+
 def render(ctx: Ctx) -> list[Any]:
     level, measure, bottom, sel = selection(ctx)
+    order = order_of(ctx)
     df = ranking_frame(ctx, level, measure, bottom)
+    if order == "worst":
+        df = worst_first(df)
     df["peer_text"] = [peer_text(ctx, g) for g in df["peer_group"]]
     df["note_text"] = [ctx.t("rank.small") if not r else (ctx.t("rank.note.bottom") if b else "")
                        for r, b in zip(df["rankable"], df["bottom"], strict=True)]
@@ -118,9 +140,11 @@ def render(ctx: Ctx) -> list[Any]:
                     className="cv-legend")
     return [
         html.H1(title, className="cv-print-title", id="rankings-title"),
-        controls(ctx, level, measure, bottom),
+        controls(ctx, level, measure, bottom, order),
         html.Div([
-            F.panel(ctx.t("rank.title"), legend, grid, cls="cv-rank-table"),
+            F.panel(ctx.t("rank.title"), html.P(target_text(ctx, measure), className="cv-rank-target",
+                                                id="rankings-target"),
+                    bottom_list(ctx, df), legend, grid, cls="cv-rank-table"),
             F.panel(ctx.t("rank.detail"), detail(ctx, level, measure, sel), cls="cv-rank-detail"),
         ], className="cv-rank-layout"),
     ]

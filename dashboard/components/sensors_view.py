@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from dashboard import data, i18n
 from dashboard.components import figures as F
+from dashboard.components import markup
 from dashboard.components.cases_view import bar
 from dashboard.components.page import Ctx
 from metrics import sensors_explore as SX
@@ -225,7 +226,7 @@ def _picker(ctx: Ctx, latest: pd.DataFrame, chosen: str | None) -> html.Label:
     rows = latest
     if len(rows) > PICKER_MAX:
         rows = rows[(rows["state"] != "normal") | (rows["sensor_id"] == chosen)]
-    opts = [{"label": f"{n or i} ({type_label(ctx, t)})", "value": str(i)} for i, n, t in
+    opts = [{"label": markup.clip(f"{n or i} ({type_label(ctx, t)})"), "value": str(i)} for i, n, t in
             zip(rows["sensor_id"].tolist(), rows["name"].tolist(), rows["sensor_type"].tolist(), strict=True)]
     return html.Label([html.Span(ctx.t("sensors.pick"), className="cv-filter-label"),
                        dcc.Dropdown(id=PICKER, options=opts, value=chosen, clearable=True,

@@ -40,6 +40,8 @@ def _map(cfg: ScreenConfig, first: FirstPaint) -> dl.MapContainer:
     layers += [
         dl.GeoJSON(data=first.map.get("units"), id=S.MAP_UNITS, style={"variable": "cityVitals.unitStyle"},
                    hoverStyle={"variable": "cityVitals.unitHover"}),
+        # unit names, drawn as DOM text (assets/screen.js unitLabel: textContent, never HTML)
+        dl.GeoJSON(data=first.map.get("labels"), id=S.MAP_LABELS, pointToLayer={"variable": "cityVitals.unitLabel"}),
         dl.GeoJSON(data=first.map.get("markers"), id=S.MAP_MARKERS, cluster=True, zoomToBoundsOnClick=True,
                    pointToLayer={"variable": "cityVitals.markerPoint"},
                    superClusterOptions={"radius": 48, "maxZoom": 16}),
@@ -117,6 +119,8 @@ def layout(**query: Any) -> html.Div:
         dcc.Interval(id=S.CLOCK_TICK, interval=1000),
         dcc.Interval(id=S.ROTATION_TICK, interval=max(cfg.dwell_seconds, 1) * 1000,
                      disabled=cfg.dwell_seconds <= 0 or len(cfg.playlist) < 2),
+        # armed while the map is drilled (assets/screen.js armReturn); its tick drills back up
+        dcc.Interval(id=S.MAP_RETURN_TICK, interval=max(cfg.drill_return_seconds, 1) * 1000, disabled=True),
     ]
     # the new-urgent-case banner and chime, driven by assets/urgent.js (kiosk autoplay: docs/screen.md)
     alert = [html.Div(id=S.URGENT_BANNER, className="scr-urgent-banner", role="alert"),

@@ -4,7 +4,9 @@ URL parameters: ``lang=en``, ``kiosk=1``, ``scale=1.5`` (font/size factor), ``mo
 ``playlist=overview,stations,hotline,sensors,emergency``, ``dwell=30`` (seconds per screen; 0 = no
 rotation), ``refresh=60`` (seconds), ``indicator=open_cases`` (map colouring), ``unit=<code>``
 (start the map and every panel at that unit), ``mode=quiet`` (no urgent-case banner or sound).
-``[screen]`` also sets ``urgent_tiles`` (6), ``urgent_banner_seconds`` (10) and ``urgent_sound`` (true).
+``drill_return=60`` (seconds before a drilled map returns to the wall's scope; 0 = never).
+``[screen]`` also sets ``urgent_tiles`` (6), ``urgent_banner_seconds`` (10), ``urgent_sound`` (true) and
+``drill_return_seconds`` (60).
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class ScreenConfig:
     banner_seconds: int = 10
     sound: bool = True
     quiet: bool = False
+    # a drilled map returns to the wall's own scope after this many seconds (0 = stays): a kiosk wall
+    # left on one town would keep showing it while the other panels speak of the whole district
+    drill_return_seconds: int = 60
 
     def to_store(self) -> dict[str, Any]:
         data = asdict(self)
@@ -85,6 +90,7 @@ def parse(query: Mapping[str, Any], settings: Settings) -> ScreenConfig:
         playlist = ("emergency",)
     default_dwell = int(cfg.get("dwell_seconds", 30)) if len(playlist) > 1 else 0
     indicator = str(query.get("indicator") or cfg.get("indicator") or "open_cases")
+    default_return = _int(cfg.get("drill_return_seconds", 60), 60, 0, 3600)
     return ScreenConfig(
         lang=lang,
         kiosk=truthy(query.get("kiosk")),
@@ -105,4 +111,5 @@ def parse(query: Mapping[str, Any], settings: Settings) -> ScreenConfig:
         banner_seconds=_int(cfg.get("urgent_banner_seconds", 10), 10, 0, 600),
         sound=bool(cfg.get("urgent_sound", True)),
         quiet=quiet,
+        drill_return_seconds=_int(query.get("drill_return", default_return), default_return, 0, 3600),
     )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from shapely.geometry import shape  # type: ignore[import-untyped]
 
 import metrics
 from dashboard import access, data
@@ -55,6 +56,8 @@ class VitalsView:
     delta: float | None
     dimensions: tuple[Dimension, ...]
     watch: tuple[Watch, ...] = ()  # the signs furthest below target, worst first
+    missed: int = 0  # signs below target (metric score < 1), named beside the CityScore ...
+    scored: int = 0  # ... out of the signs that have a value
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,26 @@ class MapView:
     level_label: str = ""
     skipped: tuple[str, ...] = ()
     indicator: str = "open_cases"  # what colours the units (the screen's, or open orders for a 311-only city)
+    labels: dict[str, Any] = field(default_factory=dict)  # unit names as points inside their polygons
+
+
+# more units than this (a district's 40 grids) and names would cover the map: hover tooltips only
+LABEL_MAX = 20
+
+
+def unit_labels(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """A point inside each unit's polygon (shapely's representative point: inside even a concave
+    shape, where a centroid may fall outside) carrying its name, for the map's labels."""
+    if len(features) > LABEL_MAX:
+        return geo.feature_collection([])
+    out = []
+    for f in features:
+        if not f.get("geometry"):
+            continue
+        p = shape(f["geometry"]).representative_point()
+        out.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(p.x, 5), round(p.y, 5)]},
+                    "properties": {"label": f["properties"]["name"], "unit_code": f["properties"]["unit_code"]}})
+    return geo.feature_collection(out)
 
 
 def now(cfg: ScreenConfig) -> datetime:
@@ -196,8 +219,9 @@ def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
     below = sorted((s for s in vs.signs if s.score is not None and s.score < 1), key=lambda s: (s.score, s.metric_id))
     watch = tuple(Watch(s.metric_id, s.name_en if en else s.name_zh, _num(s.value), _num(s.target), _status(s.status))
                   for s in below[:WATCH_MAX])
+    scored = sum(1 for s in vs.signs if s.score is not None)
     return VitalsView(_num(vs.overall), _status(vs.status), _diff(_num(vs.overall), _num(vs.previous_overall)),
-                      dims, watch)
+                      dims, watch, len(below), scored)
 
 
 def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:
@@ -376,7 +400,8 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
                    level=level, parent=unit.parent if unit.parent and cfg.unit != scope else None,
                    units=geo.feature_collection(feats), markers=markers, bounds=b, breaks=breaks,
                    colors=PALETTE, approximate=bool(kids["approximate"].any()) if not kids.empty else False,
-                   level_label=level_text(level, cfg.lang), skipped=skipped, indicator=indicator)
+                   level_label=level_text(level, cfg.lang), skipped=skipped, indicator=indicator,
+                   labels=unit_labels(feats))
 
 
 def map_indicator(cfg: ScreenConfig) -> str:

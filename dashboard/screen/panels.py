@@ -14,6 +14,7 @@ from dashboard.i18n import age_text, lang_of, t, t_or
 from dashboard.screen.model import MapView, RankingView, StationsView, VitalsView
 from metrics import status
 from metrics.feed import Backlog
+from metrics.scores import GRADES
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 FG = "#d8e6f5"
@@ -74,11 +75,16 @@ def _target(target: float | None) -> str:
 
 
 def vitals(view: VitalsView, lang: str) -> list[Any]:
+    counts: dict[str, Any] = {"data-missed": str(view.missed), "data-scored": str(view.scored)}
     overall = html.Div(
         [html.Div(t("scr.overall", lang), className="scr-score-label"),
          html.Div(_fmt(view.overall, 2),
                   className="scr-score-value"),
-         _delta(view.delta, lang)],
+         _delta(view.delta, lang),
+         # a green mean can hide failing signs: say how many miss their target, beside the score
+         html.Div(t("scr.missed", lang, n=view.missed, m=view.scored),
+                  className="scr-score-missed " + ("is-bad" if view.missed else "is-good"),
+                  **counts)],
         className=f"scr-score is-{view.status}",
     )
     tiles = [
@@ -218,6 +224,13 @@ def stations_summary(view: StationsView, lang: str) -> list[Any]:
     ]
 
 
+def rank_baseline(scores: Sequence[float]) -> float:
+    """Where the ranking bars start: the highest grade line (A 90, B 75, C 60, D 40) at or below the
+    lowest score shown, so bars of 82.8 and 91.0 differ visibly instead of both filling a 0–100 track."""
+    low = min(scores, default=0.0)
+    return next((float(b) for b, _ in GRADES if b <= low), 0.0)
+
+
 def ranking(view: RankingView, lang: str) -> list[Any]:
     def col(title: str, items: Sequence[tuple[str, float | None]], cls: str, start: int, step: int) -> html.Div:
         return html.Div([
@@ -225,7 +238,7 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
             html.Ol([html.Li([html.Span(str(start + step * i), className="scr-rank-n"),
                               html.Span(name, className="scr-rank-name", title=name),
                               html.Div(html.Div(className="scr-rank-fill",
-                                                style={"width": _pct_of(score or 0.0, top)}),
+                                                style={"width": _pct_of((score or base) - base, top - base)}),
                                        className="scr-rank-track"),
                               html.Span(_fmt(score, 1), className="scr-rank-score")],
                              **{"data-value": "" if score is None else f"{score:.6g}"})
@@ -235,9 +248,13 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
     if not view.top:
         return [empty_note(t("scr.ranking.empty", lang))]
     n = view.total or (len(view.top) + len(view.bottom))
-    top = max([s for _, s in (*view.top, *view.bottom) if s is not None] + [1e-9])
-    note = ([html.Div(t(f"scr.ranking.by.{view.measure}", lang), className="scr-rank-note")]
-            if view.measure != "region_composite" else [])
+    shown = [s for _, s in (*view.top, *view.bottom) if s is not None]
+    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line, said above the lists
+        top, base = max([*shown, 100.0]), rank_baseline(shown)
+        note = [html.Div(t("scr.ranking.base", lang, v=f"{base:g}"), className="scr-rank-base")]
+    else:  # a rate (a city with hotline data only): bars from zero, the note says what is ranked
+        top, base = max([*shown, 1e-9]), 0.0
+        note = [html.Div(t(f"scr.ranking.by.{view.measure}", lang), className="scr-rank-note")]
     return [*note, col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom", max(n, 1), -1)]
 
@@ -286,6 +303,10 @@ def duty(df: pd.DataFrame, lang: str) -> list[Any]:
     return [*note, html.Table([html.Thead(head), html.Tbody(rows)], className="scr-duty")]
 
 
+# the map's marker kinds (assets/screen.js markerPoint): open urgent case, alarm, warning; a cluster of them
+MARKER_KINDS = ("case", "alarm", "warning", "cluster")
+
+
 def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
     """Colour classes of the map; with few distinct values only the classes in use, each labelled
     with the values it holds (five classes for two towns read as a scale that is not there)."""
@@ -306,7 +327,10 @@ def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
             *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else []),
             *([html.Div(t("scr.map.skipped", lang, drawn=view.level_label,
                           missing=("、" if lang_of(lang) == "zh" else ", ").join(view.skipped)),
-                        className="scr-legend-note scr-map-skipped")] if view.skipped else [])]
+                        className="scr-legend-note scr-map-skipped")] if view.skipped else []),
+            html.Div(className="scr-legend-sep"),
+            *[html.Div([html.Span(className=f"scr-dot is-{kind}"), html.Span(t(f"scr.map.marker.{kind}", lang))],
+                       className="scr-legend-row is-marker") for kind in MARKER_KINDS]]
 
 
 def unit_tooltip(props: dict[str, Any], lang: str) -> str:

@@ -130,7 +130,10 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., A
     errors: list[str] = []
 
     def _open(path: str = "/", width: int = 1920, height: int = 1080, wait: str | None = "#shell-nav-links a") -> Any:
-        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        # Playwright's string predicates (wait_for_function) are evaluated in the page, which the app's
+        # Content-Security-Policy (no 'unsafe-eval') refuses; the policy itself is tested without
+        # bypass in test_csp.py and test_hostile_corpus.py.
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", bypass_csp=True)
         contexts.append(ctx)
         page = ctx.new_page()
         page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)

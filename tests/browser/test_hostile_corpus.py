@@ -77,6 +77,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     items = corpus()
     for kind, cols in TEXT_COLUMNS.items():
         _poison(files.files[kind][0], cols, items)
+    # every unit's Chinese name starts with the payload looked for as typed (names are never masked)
+    units = pd.read_parquet(files.files["units"][0])
+    units["name_zh"] = pd.Series([f"{SHOWN} {c}" for c in units["unit_code"]], index=units.index, dtype=object)
+    units.to_parquet(files.files["units"][0], index=False)
     warehouse = root / "vitals.duckdb"
     with writer(warehouse, fresh=True) as con:
         for kind in KINDS:
@@ -85,7 +89,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
                     " SET value = excluded.value", [files.now.isoformat(sep=" ")])
     con = duckdb.connect(str(warehouse), read_only=True)
     try:  # the corpus is in the warehouse, not rejected on the way
-        assert con.execute("SELECT count(*) FROM org_unit WHERE name_zh = ?", [SHOWN]).fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM org_unit WHERE starts_with(name_zh, ?)", [SHOWN]).fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM org_unit WHERE name_en = ?", ["\u202etxt.exe"]).fetchone()[0] > 0
         assert con.execute("SELECT count(*) FROM hotline_orders WHERE content LIKE '%<script>%'").fetchone()[0] > 0
         assert con.execute("SELECT count(*) FROM cases WHERE length(description) >= 100000").fetchone()[0] > 0
     finally:
@@ -141,4 +146,6 @@ def test_hostile_corpus_never_runs_and_shows_as_typed(browser: Any, hostile: Liv
             ctx.close()
     assert {p: r for p, r in executions.items() if r} == {}
     # the payload shows as typed (escaped, not stripped) where unit names are listed
-    assert shown["/rankings"] and shown["/cases"], shown
+    assert shown["/rankings"] and shown["/cases"] and shown["/screen?kiosk=1&view=overview"], shown
+    print("\nhostile corpus:", len(corpus()) + 1, "strings,", len(PAGES), "pages,",
+          sum(len(r) for r in executions.values()), "executions")

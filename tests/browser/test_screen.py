@@ -169,7 +169,8 @@ def test_refresh_picks_up_a_new_snapshot(browser, tmp_path: Path):
     server = start_server(root / "vitals.duckdb", tmp_path / "server.log")
     errors: list[str] = []
     try:
-        ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+        ctx = browser.new_context(viewport={"width": 1920, "height": 1080},
+                                  bypass_csp=True)  # string predicates need eval (see conftest)
         page = ctx.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from dashboard.auth import cli as users_cli
 from dashboard.auth.store import UserStore
+from tests.dashboard.callback_bodies import body_for
 from tests.dashboard.test_access_roles import _rows_body
 from tests.dashboard.test_auth_app import (  # noqa: F401 - fixtures
     PW,
@@ -87,6 +88,17 @@ def test_unknown_callback_and_swapped_ids_are_400_not_500(app: dash.Dash) -> Non
     assert c.post(CALLBACK, json=[1, 2]).status_code == 400
     assert c.post(CALLBACK, data="{not json", content_type="application/json").status_code == 400
     assert c.post(CALLBACK, json=_router("/cases")).status_code == 200
+
+
+def test_allow_duplicate_output_is_sent_with_its_hash_and_accepted(app: dash.Dash) -> None:  # noqa: F811
+    """Dash's renderer names an ``allow_duplicate`` output ``href@<hash>``: a real figure click."""
+    c = client_for(app, "boss")
+    key = next(k for k, cb in app.callback_map.items() if "callback" in cb and "@" in k and "MATCH" in k)
+    body = body_for(app, key, "hotline")
+    body["outputs"]["property"] += "@" + key.split("@", 1)[1]
+    assert c.post(CALLBACK, json=body).status_code != 400
+    body["outputs"]["property"] = "hrefX@" + key.split("@", 1)[1]
+    assert c.post(CALLBACK, json=body).status_code == 400
 
 
 # -- defect 3 -------------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ def test_config_from_url(settings: Settings):
     assert cfg.playlist == ("stations", "sensors") and cfg.dwell_seconds == 15
     assert cfg.refresh_seconds == 5 and cfg.indicator == "open_cases"
     assert parse({"mode": "emergency"}, settings).playlist == ("emergency",)
+    assert parse({}, settings).drill_return_seconds == 60 and cfg.drill_return_seconds == 60
+    assert parse({"drill_return": "0"}, settings).drill_return_seconds == 0
+    assert parse({"drill_return": "9999"}, settings).drill_return_seconds == 3600
     assert ScreenConfig.from_store(cfg.to_store()) == cfg
 
 
@@ -123,7 +126,7 @@ def test_english_labels(ctx: dash.Dash, settings: Settings):
 
 def test_map_drills_from_district_to_towns_to_grids(ctx: dash.Dash, settings: Settings):
     cfg = _cfg(settings)
-    units, markers, legend, _title, back, parent, viewport, fps = cb.map_refresh(None, cfg, {})
+    units, markers, legend, _title, labels, back, parent, viewport, fps = cb.map_refresh(None, cfg, {})
     towns = units["features"]
     assert len(towns) >= 1 and all(f["properties"]["level"] == "town" for f in towns)
     assert all(f["properties"]["fill"].startswith("#") and "<table>" in f["properties"]["tooltip"] for f in towns)
@@ -135,11 +138,19 @@ def test_map_drills_from_district_to_towns_to_grids(ctx: dash.Dash, settings: Se
     assert s < n and w < e
     # the same scope again: nothing resent, the view is not moved
     again = cb.map_refresh(None, cfg, fps)
-    assert again[0] is no_update and again[6] is no_update
+    assert again[0] is no_update and again[7] is no_update
+    # a name label per unit, at a point inside its own polygon (a centroid can fall outside a concave one)
+    from shapely.geometry import Point, shape
+
+    polys = {f["properties"]["unit_code"]: (f["properties"]["name"], shape(f["geometry"])) for f in towns}
+    assert len(labels["features"]) == len(polys)
+    for lab in labels["features"]:
+        name, poly = polys[lab["properties"]["unit_code"]]
+        assert lab["properties"]["label"] == name and poly.contains(Point(lab["geometry"]["coordinates"]))
     # drill into the first town: its grids, a back button, a new viewport
     town = towns[0]["properties"]["unit_code"]
     assert towns[0]["properties"]["drill"]
-    units2, _m, _l, title2, back2, parent2, viewport2, _f = cb.map_refresh(town, cfg, fps)
+    units2, _m, _l, title2, _lb, back2, parent2, viewport2, _f = cb.map_refresh(town, cfg, fps)
     assert {f["properties"]["level"] for f in units2["features"]} == {"grid"}
     assert title2 == towns[0]["properties"]["name"] and back2 == {"display": "block"} and parent2
     assert viewport2 is not no_update
@@ -157,7 +168,7 @@ def test_map_converts_layers_to_the_tile_datum(ctx: dash.Dash, settings: Setting
     b = wgs[0]["features"][0]["geometry"]["coordinates"][0][0]
     # GCJ-02 is offset ~500 m east/south-east of WGS-84 in Shanghai: converting back moves points west
     assert 0.002 < a[0] - b[0] < 0.008 and abs(a[1] - b[1]) < 0.005
-    assert wgs[6]["bounds"][0][1] < site[6]["bounds"][0][1]
+    assert wgs[7]["bounds"][0][1] < site[7]["bounds"][0][1]
 
 
 def test_panels_have_data(ctx: dash.Dash, settings: Settings):
@@ -311,7 +322,13 @@ def test_cosmetics_trend_legend_and_labels():
 
     def rows(values: list[float]) -> list[str]:
         out = panels.legend(view(values), "open_cases", "zh")
-        return [r.children[1].children for r in out if "scr-legend-row" in (r.className or "")]
+        return [r.children[1].children for r in out if (r.className or "").split() == ["scr-legend-row"]]
+
+    markers = [r for r in panels.legend(view([1.0]), "open_cases", "zh") if "is-marker" in (r.className or "")]
+    # every marker kind named, with the CSS class its markers carry (assets/screen.js markerPoint)
+    assert [(r.children[0].className, r.children[1].children) for r in markers] == [
+        ("scr-dot is-case", "紧急案件（在办）"), ("scr-dot is-alarm", "告警"), ("scr-dot is-warning", "预警"),
+        ("scr-dot is-cluster", "多点聚合（红色，点击展开）")]
 
     assert rows([155.0]) == ["155"]  # one town: one swatch, its value (not five classes)
     assert rows([3.0, 3.0, 9.0]) == ["3", "9"]
@@ -432,6 +449,40 @@ def test_feed_names_known_sensor_types_and_shows_unknown_ones_as_stored():
                        "age_minutes": [5.0, 6.0, 7.0], "unit_zh": ["村一", "村二", "村三"], "unit_en": [None] * 3})
     texts = [n.children for n in _find(panels.feed(df, "zh"), "scr-feed-text")]
     assert texts == ["烟感 · 村一", "telemetry · 村二", "占道经营 · 村三"]
+
+
+def test_wall_says_how_many_signs_miss_target_beside_the_score(ctx: dash.Dash, settings: Settings):
+    """"6/14 项未达标" next to the CityScore: counted here from the raw indicator values (score < 1)."""
+    import metrics
+    from dashboard import data
+    from dashboard.screen import panels
+
+    cfg = parse({}, settings)
+    at = model.now(cfg)
+    values = metrics.indicator_values(data.connection(), list(metrics.VITAL_SIGNS), model.rolling_query(cfg, at))
+    rated = {m: v for m, v in values.items() if v.value is not None and v.target is not None}
+    below = [m for m, v in rated.items()
+             if (v.value < v.target if v.direction == "higher" else v.value > v.target)]
+    view = model.vitals(cfg, at)
+    assert (view.missed, view.scored) == (len(below), len(rated))
+    assert 0 < view.missed < view.scored  # the fixture has both kinds: the count is exercised
+    (badge,) = _find(panels.vitals(view, "zh"), "scr-score-missed")
+    assert badge.children == f"{len(below)}/{len(rated)} 项未达标" and "is-bad" in badge.className
+    (en,) = _find(panels.vitals(view, "en"), "scr-score-missed")
+    assert en.children == f"{len(below)} of {len(rated)} signs below target"
+
+
+def test_ranking_bars_start_at_a_grade_line():
+    """Bars from the highest grade line at or below the lowest score shown, not from zero."""
+    from dashboard.screen import panels
+
+    assert panels.rank_baseline([82.8, 91.0]) == 75 and panels.rank_baseline([95.0]) == 90
+    assert panels.rank_baseline([30.0, 99.0]) == 0 and panels.rank_baseline([]) == 0
+    view = model.RankingView((("甲", 91.0),), (("乙", 82.8),), "town", 2)
+    tree = panels.ranking(view, "zh")
+    widths = [f.style["width"] for f in _find(tree, "scr-rank-fill")]
+    assert widths == ["64.0%", "31.2%"]  # (91 − 75) / 25, (82.8 − 75) / 25
+    assert "75" in _find(tree, "scr-rank-base")[0].children
 
 
 def test_an_unchecked_dash_refuses_to_start_with_a_clear_error() -> None:

@@ -104,6 +104,20 @@ def test_vital_signs_cityscore(march):
     assert s["rework_rate"].previous_score == 1.5
 
 
+def test_cityscore_cap_is_the_sites(march):
+    """``[metrics.vital_signs] cap`` replaces the default 1.5 (docs/metrics.md): February's rework 0
+    scores the site's cap; March's signs under it are unchanged, so the overall moves by nothing."""
+    ids = ("closure_rate", "rework_rate")
+    default = {x.metric_id: x for x in vital_signs(march, MARCH, ids, overrides=NO).signs}
+    capped = vital_signs(march, MARCH, ids, overrides={"vital_signs": {"cap": 1.2}})
+    s = {x.metric_id: x for x in capped.signs}
+    assert default["rework_rate"].previous_score == 1.5 and s["rework_rate"].previous_score == 1.2
+    assert s["closure_rate"].score == pytest.approx((4 / 6) / 0.97)  # under either cap: as computed
+    assert capped.previous_overall == pytest.approx((s["closure_rate"].previous_score + 1.2) / 2)
+    low = vital_signs(march, MARCH, ids, overrides={"vital_signs": {"cap": 0.5}})
+    assert {x.metric_id: x.score for x in low.signs} == pytest.approx({"closure_rate": 0.5, "rework_rate": 0.3})
+
+
 def test_station_closure_against_85(tmp_path):
     con = new_warehouse(tmp_path)
     for code, town in (("S1", "T1"), ("S2", "T1"), ("S3", "T2")):
