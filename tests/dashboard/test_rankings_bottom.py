@@ -12,11 +12,13 @@ import metrics
 from dashboard.components import rankings_view
 from dashboard.components.page import context_from_search, run
 from dashboard.pages.rankings_ids import RankIds
+from tests.clock import anchor_day
 from tests.dashboard.test_pages import find, messages
 
 
 def _page(**q: Any) -> Any:
-    return run("rankings", q, rankings_view.render)
+    """The page on the month holding ``anchor_day()`` (at 00:10 on the 1st the current month has no closed case)."""
+    return run("rankings", {"date": anchor_day().isoformat(), **q}, rankings_view.render)
 
 
 def _rows(page: Any) -> list[dict[str, Any]]:
@@ -31,7 +33,7 @@ def _text(page: Any, cid: str) -> str:
 
 def _expected_bottom(level: str, measure: str, n: int) -> pd.DataFrame:
     """Independent: pandas ranks inside each peer group; 末位 = the last min(n, size // 2) places."""
-    c = context_from_search(f"?level={level}&measure={measure}")
+    c = context_from_search(f"?level={level}&measure={measure}&date={anchor_day()}")
     df = metrics.ranking(c.con, level, measure, c.query, bottom_n=n, by_peer_group=True)  # type: ignore[arg-type]
     ok = df[df["rankable"]].copy()
     higher = measure.endswith("composite") or metrics.BY_ID[measure].direction == "higher"
