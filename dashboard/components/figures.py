@@ -75,7 +75,10 @@ def num(v: Any) -> str:
         f = float(v)
     except (TypeError, ValueError):
         return "—"
-    return "—" if f != f else f"{f:,.0f}" if f == int(f) else f"{f:,.1f}"
+    if f != f:
+        return "—"
+    r = round(f, 1)  # round first: 90.96 reads "91" like 91.0 does, never "91.0"
+    return f"{r:,.0f}" if r == int(r) else f"{r:,.1f}"
 
 
 def short_names(names: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.callbacks import rankings as rank_cb
-from dashboard.components import stations_view
+from dashboard.components import figures, stations_view
 from dashboard.components.page import run
 from dashboard.reports import archive
 from dashboard.reports.briefing import parse_period, ranked_levels
@@ -162,8 +162,8 @@ def test_rankings_equal_the_rankings_page_export(pinned: Settings, report: archi
         for name in bottoms:
             assert name in flat
     grid = _sheet(book.read_bytes(), "排名-责任网格")
-    for r in grid:  # every grid is printed (few rows) with its score
-        assert f"{r['单位']}{r['指标值']:.1f}" in flat
+    for r in grid:  # every grid is printed (few rows) with its score, one decimal as every page shows scores
+        assert f"{r['单位']}{figures.num(r['指标值'])}" in flat
 
 
 @needs_print
