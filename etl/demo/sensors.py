@@ -75,6 +75,10 @@ def build_sensors(geo: Geography, org: Organisation, n: int, win: Window,
         "expected_interval_min": np.int32(60), "installed_at": installed.astype("datetime64[us]"),
         "station_code": np.where(rng.random(n) < 0.3, stn, NONE),
         "unit_code": vil.unit_code.to_numpy()[v], "lon": lon, "lat": lat,
+        # every demo type is bad when high (water level, PM2.5, tilt...): the declared direction, no band,
+        # no baseline (the demo's readings are the measured quantity itself)
+        "threshold_direction": "above", "threshold_low_warning": np.nan, "threshold_low_alarm": np.nan,
+        "baseline": np.nan,
     })
 
 
