@@ -14,6 +14,8 @@ def test_cases_page_renders_and_table_pages(open_page, warehouse_root):
     page = open_page("/cases")
     page.wait_for_selector(".cv-rows-total:has-text('共')", timeout=20_000)
     page.wait_for_selector("#cases-kpis")
+    # plotly.js arrives as an async chunk after the layout: wait for the fifth chart, not the first paint
+    page.locator(".js-plotly-plot").nth(4).wait_for(state="attached", timeout=20_000)
     assert page.locator(".js-plotly-plot").count() >= 5
     # the case points reach the map as columns and are drawn as clusters in the browser (POINTS_JS)
     page.wait_for_selector(".cv-map .marker-cluster", timeout=20_000)
