@@ -172,8 +172,12 @@ def recording_failure(warehouse: Path | str, settings: Settings | None, kind: st
 
 
 def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | str],
-              mapping: Path | str | SourceMapping, *, progress: Progress | None = None) -> LoadReport:
-    """Load ``files`` into the open warehouse connection (usually from :func:`etl.snapshots.writer`)."""
+              mapping: Path | str | SourceMapping, *, progress: Progress | None = None,
+              as_of: datetime | None = None) -> LoadReport:
+    """Load ``files`` into the open warehouse connection (usually from :func:`etl.snapshots.writer`).
+
+    ``as_of`` is the instant the files describe (a demo generated for a pinned instant): timestamps up to
+    it plus the mapping's ``future_days`` pass the bound; by default the wall clock's."""
     m = load_mapping(mapping)
     if m.kind != kind:
         raise MappingError(f"mapping {m.path} is for kind {m.kind!r}, not {kind!r}")
@@ -194,7 +198,7 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
             if progress:
                 progress(str(p), i, len(paths))
             try:
-                rep = _load_file(con, m, p, run_id, meta, Path(tmp))
+                rep = _load_file(con, m, p, run_id, meta, Path(tmp), as_of)
             except (ReadError, SpecError) as exc:
                 raise LoadError(str(exc)) from exc
             con.execute(
@@ -279,7 +283,7 @@ def _label(spec: FieldSpec, name: str) -> str:
 
 
 def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zone: str,
-                     kind: str) -> tuple[str, list[object], list[str]]:
+                     kind: str, as_of: datetime | None = None) -> tuple[str, list[object], list[str]]:
     # __x is updated in place for datum conversion and geometry checks; otherwise a view suffices and
     # the big readings files are materialised once (in __y) instead of three times.
     materialize = m.coords is not None or m.geometry is not None
@@ -289,7 +293,8 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
     required = {c.name for c in table.columns if c.required}
     specs = _field_specs(m, types)
     sql = Sql()
-    not_after = m.not_after or (datetime.now(UTC) + timedelta(days=m.future_days)).date()
+    latest = as_of if as_of is not None else datetime.now(UTC)
+    not_after = m.not_after or (latest + timedelta(days=m.future_days)).date()
     bounds: tuple[str, str] | None = None  # bound on first use: an unused parameter is an error
     inner: list[str] = []
     outer: list[str] = []
@@ -323,7 +328,9 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
                     f" + {sql.bind(0.0 if spec.offset is None else spec.offset)})")
         outer.append(f"{conv} AS {q(name)}")
         fields.append(name)
-        if target.upper() != "VARCHAR" and target.upper() != typ.upper():
+        # a typed timestamp (Parquet, an Excel date cell) is bounds-checked too: out of range it must be a
+        # reject, never a value quietly blanked
+        if target.upper() != "VARCHAR" and (target.upper() != typ.upper() or is_time):
             if not is_time:
                 reason = sql.bind({"BOOLEAN": "bad_value"}.get(target.upper(), "bad_number"))
             else:
@@ -422,7 +429,7 @@ def _build_transform(m: SourceMapping, src: str, types: dict[str, str], site_zon
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run_id: int, meta: dict[str, str],
-               tmp: Path) -> FileReport:
+               tmp: Path, as_of: datetime | None = None) -> FileReport:
     site_zone = meta.get("timezone", "Asia/Shanghai")
     site_datum = meta.get("datum", "GCJ-02")
     staged = stage(con, path, m.file, "__stg", tmp)
@@ -432,7 +439,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
         src, types = _unpivot(con, m, staged, types)
     rows_read = _count(con, f"SELECT count(*) FROM {src}")
     _check_numbers(con, m, src, types)
-    text, params, fields = _build_transform(m, src, types, site_zone, m.kind)
+    text, params, fields = _build_transform(m, src, types, site_zone, m.kind, as_of)
     x_inline: tuple[str, list[object]] | None = None
     if text.startswith("CREATE"):
         con.execute(text, params)

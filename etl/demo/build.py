@@ -49,7 +49,8 @@ def build_demo(warehouse: Path, scale: str = "district", seed: int = 20260, now:
             for kind in KINDS:
                 if progress:
                     progress(kind)
-                reports[kind] = load_into(con, kind, list(files.files[kind]), mapping_for(kind))
+                # the data describes files.now (maybe a pinned instant ahead of the wall clock)
+                reports[kind] = load_into(con, kind, list(files.files[kind]), mapping_for(kind), as_of=files.now)
             con.execute(
                 "INSERT INTO warehouse_meta (key, value) VALUES ('data_now', ?), ('demo_scale', ?), ('demo_seed', ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

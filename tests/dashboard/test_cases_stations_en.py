@@ -14,12 +14,18 @@ from dashboard.components import cases_view, stations_view
 from dashboard.components import figures as F
 from dashboard.components.labels import EN, ZH
 from dashboard.components.page import context_from_search, run
+from tests.clock import anchor_day
 from tests.dashboard.test_pages import figure, find, messages, text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # the Chinese labels this page used to show under ?lang=en (none of them is a unit or category name)
 ZH_LABELS = ("目标", "上期", "周一", "周日", "%{x}时", "未按时到场", "未按时初步处置", "案件编号", "上报时间",
              "处置时限", "时限", "个工作站", "共 ", "立案数", "15分钟到场率", "1小时初步处置率", "联勤联动事项结案率")
+
+
+# every view anchors at yesterday: the current month or week may be minutes old at the run's instant
+DAY = {"date": anchor_day().isoformat()}
+SEARCH = f"?date={anchor_day()}"
 
 
 def _by_class(page: Any, cls: str) -> list[str]:
@@ -34,19 +40,21 @@ def test_every_label_key_has_english() -> None:
 
 
 def test_cases_page_in_english(ctx: dash.Dash) -> None:
-    page = run("cases", {"lang": "en"}, cases_view.render)
+    page = run("cases", {"lang": "en", **DAY}, cases_view.render)
     assert messages(page) == []
     labels = _by_class(page, "cv-kpi-label") + _by_class(page, "cv-kpi-target")
     assert len(labels) == 16 and not [x for x in labels if CJK.search(x)]
-    c = context_from_search("")
+    c = context_from_search(SEARCH)
     registered = metrics.indicator_values(c.con, ["registered"], c.query)["registered"]
-    assert "Registered cases" in labels and f"Previous {registered.previous_value:,.0f}" in labels
+    # "Previous 905", or "Previous 905 (data from …)" when the previous month begins before the data
+    assert "Registered cases" in labels
+    assert [x for x in labels if x.split(" (")[0] == f"Previous {registered.previous_value:,.0f}"]
     heat = figure(page, "heat")["data"][0]
     assert heat["y"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] and not CJK.search(heat["hovertemplate"])
     grid = find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("type") == "cv-rows")[0]
     assert not [d["headerName"] for d in grid.columnDefs if CJK.search(d["headerName"])]
     label = find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("type") == "cv-rows-label")
-    _, total = pages_shared.rows_response("cases", "", {"startRow": 0, "endRow": 5}, label[0].data)
+    _, total = pages_shared.rows_response("cases", SEARCH, {"startRow": 0, "endRow": 5}, label[0].data)
     n = metrics.explore.rows(c.con, "cases", c.query, limit=0)[1]
     assert total == f"{n:,} rows"
     body = text(page)
@@ -54,19 +62,19 @@ def test_cases_page_in_english(ctx: dash.Dash) -> None:
 
 
 def test_cases_page_in_chinese_keeps_its_words(ctx: dash.Dash) -> None:
-    page = run("cases", {}, cases_view.render)
+    page = run("cases", DAY, cases_view.render)
     labels = _by_class(page, "cv-kpi-label") + _by_class(page, "cv-kpi-target")
     assert "立案数" in labels and "未按时到场 / 未按时初步处置" in labels
     assert figure(page, "heat")["data"][0]["y"][0] == "周一"
     label = find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("type") == "cv-rows-label")
-    assert pages_shared.rows_response("cases", "", {"startRow": 0, "endRow": 5}, label[0].data)[1].startswith("共 ")
+    assert pages_shared.rows_response("cases", SEARCH, {"startRow": 0, "endRow": 5}, label[0].data)[1].startswith("共 ")
 
 
 def test_stations_page_in_english_and_the_meeting_note(ctx: dash.Dash) -> None:
-    c = context_from_search("")
+    c = context_from_search(SEARCH)
     sc = metrics.station_closure(c.con, c.query)
     month = f"{c.query.period.start:%Y-%m}"
-    for params in ({"lang": "en"}, {"lang": "en", "drill": f"due_month:{month}"}):
+    for params in ({"lang": "en", **DAY}, {"lang": "en", "drill": f"due_month:{month}", **DAY}):
         page = run("stations", params, stations_view.render)
         assert messages(page) == []
         labels = _by_class(page, "cv-kpi-label") + _by_class(page, "cv-kpi-target")
@@ -78,7 +86,7 @@ def test_stations_page_in_english_and_the_meeting_note(ctx: dash.Dash) -> None:
         assert not [w for w in ZH_LABELS if w in body]
         overdue = find(page, lambda x: getattr(x, "className", None) == "cv-overdue")[0].children
         assert overdue and all(" · deadline " in li.children for li in overdue)
-    zh = run("stations", {}, stations_view.render)
+    zh = run("stations", DAY, stations_view.render)
     note = " ".join(_by_class(zh, "cv-kpi-target"))
     want = f"{sc.stations_total} 个工作站中 {sc.stations_with_value} 个有应结案件，其中 {sc.meeting_target} 个达标"
     assert want in note and sc.stations_total > 0
@@ -87,7 +95,7 @@ def test_stations_page_in_english_and_the_meeting_note(ctx: dash.Dash) -> None:
 def test_the_page_says_what_its_panels_and_registered_count(ctx: dash.Dash) -> None:
     # the note's claim, checked independently: panels/table = reported in the period; 立案数 =
     # registered in the period; cancelled cases in neither
-    c = context_from_search("")
+    c = context_from_search(SEARCH)
     p = c.query.period
     reported, registered = c.con.execute(
         "SELECT count(*) FILTER (WHERE reported_at >= $s AND reported_at < $e), count(*) FILTER "
@@ -95,8 +103,8 @@ def test_the_page_says_what_its_panels_and_registered_count(ctx: dash.Dash) -> N
         {"s": p.start, "e": p.end}).fetchone()
     assert metrics.explore.rows(c.con, "cases", c.query, limit=0)[1] == reported
     assert metrics.indicator_values(c.con, ["registered"], c.query)["registered"].value == registered
-    zh = run("cases", {}, cases_view.render)
-    en = run("cases", {"lang": "en"}, cases_view.render)
+    zh = run("cases", DAY, cases_view.render)
+    en = run("cases", {"lang": "en", **DAY}, cases_view.render)
     trend = figure(zh, "trend")["data"][1]["y"]  # [0] is the previous period
     assert sum(v for v in trend if v) == reported
     assert ZH["cases.basis"] in text(zh) and EN["cases.basis"] in text(en)
@@ -104,7 +112,7 @@ def test_the_page_says_what_its_panels_and_registered_count(ctx: dash.Dash) -> N
 
 
 def test_busier_hours_are_darker_on_the_heat_map(ctx: dash.Dash) -> None:
-    heat = figure(run("cases", {}, cases_view.render), "heat")["data"][0]
+    heat = figure(run("cases", DAY, cases_view.render), "heat")["data"][0]
     scale = heat["colorscale"]
 
     def luminance(hex_color: str) -> float:

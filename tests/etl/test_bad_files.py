@@ -154,3 +154,52 @@ def test_cli_refusal_is_one_line_exit_2_and_keeps_data(tmp_path: Path) -> None:
     con = duckdb.connect(str(wh), read_only=True)
     assert con.execute("SELECT count(*) FROM hotline_orders").fetchone() == (5,)
     assert con.execute("SELECT run_id, status FROM etl_run ORDER BY 1").fetchall() == [(1, "succeeded"), (2, "failed")]
+
+
+TYPED_MAPPING = """
+source_system = "t"
+kind = "hotline"
+[file]
+format = "parquet"
+[time]
+future_days = 2
+[fields]
+source_id = "id"
+received_at = "received"
+status = "status"
+"""
+
+
+def _typed_file(path: Path) -> Path:
+    """A Parquet file whose times are typed TIMESTAMP cells (no text to parse): one ordinary, one in 2099."""
+    import pandas as pd
+
+    pd.DataFrame({"id": ["1", "2"], "status": ["Open", "Open"],
+                  "received": pd.to_datetime(["2018-10-21 08:00", "2099-01-01 00:00"])}).to_parquet(path)
+    return path
+
+
+def test_a_typed_timestamp_out_of_range_is_a_reject_not_a_blank(tmp_path: Path) -> None:
+    # a typed cell is never parsed, so the bound must be checked on its own: before, the 2099 row was
+    # loaded with an empty received_at and no reject
+    wh = tmp_path / "data" / "vitals.duckdb"
+    rep = load_files(wh, "hotline", [_typed_file(tmp_path / "t.parquet")], parse_mapping(TYPED_MAPPING, "t.toml"))
+    assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (2, 1, 1)
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("SELECT source_id, received_at IS NULL FROM hotline_orders").fetchall() == [("1", False)]
+    assert con.execute("SELECT line, field, reason FROM etl_reject").fetchall() == [
+        (2, "received", "timestamp_out_of_range")]
+
+
+def test_the_bound_follows_the_instant_the_data_describes(tmp_path: Path) -> None:
+    # a demo generated for a pinned instant ahead of the wall clock loads whole: the bound is as_of + future_days
+    from datetime import datetime
+
+    from etl.load import load_into
+    from etl.snapshots import writer
+
+    wh = tmp_path / "data" / "vitals.duckdb"
+    with writer(wh) as con:
+        rep = load_into(con, "hotline", [_typed_file(tmp_path / "t.parquet")], parse_mapping(TYPED_MAPPING, "t.toml"),
+                        as_of=datetime(2098, 12, 31, 12, 0))
+    assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (2, 2, 0)
