@@ -22,8 +22,8 @@ import duckdb
 from etl import schema
 from etl.load import SENTINEL_MIN_ROWS, SENTINEL_SHARE
 from etl.mapping import CANCELLED, KIND_TABLE, FileOptions
-from etl.readers import _first_line, detect_encoding, detect_format, sniff_delimiter, stage
-from etl.transform import _SERIAL_RE
+from etl.readers import detect_encoding, detect_format, first_line, sniff_delimiter, stage
+from etl.transform import SERIAL_RE, is_number
 
 SAMPLE_ROWS = 20000
 
@@ -158,7 +158,7 @@ def sniff(path: Path) -> Sniffed:
     if fmt == "csv":
         enc = detect_encoding(path)
         if enc == "utf-8":
-            delim = sniff_delimiter(_first_line(path)) if not path.name.lower().endswith(".gz") else ","
+            delim = sniff_delimiter(first_line(path)) if not path.name.lower().endswith(".gz") else ","
     if fmt == "xlsx":
         sheets = _sheets(path)
         sheet = sheets[0] if sheets else None
@@ -222,7 +222,7 @@ def _parses(value: str, fmt: str) -> bool:
 
 def is_serial(values: Sequence[str]) -> bool:
     vals = values[:500]
-    return bool(vals) and sum(bool(re.match(_SERIAL_RE, v)) for v in vals) >= 0.95 * len(vals)
+    return bool(vals) and sum(bool(re.match(SERIAL_RE, v)) for v in vals) >= 0.95 * len(vals)
 
 
 def _numbers(values: Sequence[str]) -> list[float]:
@@ -507,11 +507,7 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
 
 
 def _is_float(text: str) -> bool:
-    try:
-        float(text.replace(",", ""))
-    except ValueError:
-        return False
-    return True
+    return is_number(text.replace(",", ""))  # thousands separators allowed while drafting
 
 
 def _sentinel(pts: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], int] | None:

@@ -142,7 +142,7 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _first_line(path: Path, skip: int = 0) -> str:
+def first_line(path: Path, skip: int = 0) -> str:
     """The first line of a UTF-8 file (BOM removed) after ``skip`` preamble lines, read in pieces: a
     header is never huge, but a headerless file's first line may be."""
     with path.open("rb") as fh:
@@ -154,7 +154,7 @@ def _first_line(path: Path, skip: int = 0) -> str:
 
 def csv_columns(path: Path, delimiter: str, header: bool, skip: int = 0) -> list[str]:
     """Column names as DuckDB's sniffer would give them (blank → column<i>, repeats → name_<k>)."""
-    first = next(csv.reader([_first_line(path, skip)], delimiter=delimiter, quotechar='"'), [])
+    first = next(csv.reader([first_line(path, skip)], delimiter=delimiter, quotechar='"'), [])
     if not header:
         return [f"column{i}" for i in range(len(first))]
     names: list[str] = []
@@ -239,7 +239,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, opts: FileOptions, table: 
                 src = _transcode(path, "utf-8", tmpdir)  # checks the UTF-8; plain text for the header and tail
             else:
                 check_utf8(path)
-            delim = opts.delimiter or sniff_delimiter(_first_line(src, opts.skip))
+            delim = opts.delimiter or sniff_delimiter(first_line(src, opts.skip))
             names = csv_columns(src, delim, opts.header, opts.skip)
             truncated_tail = _truncated_tail(src, delim, len(names))
             raw = table + "_raw"

@@ -77,7 +77,7 @@ def base_expr(spec: FieldSpec, types: dict[str, str], sql: Sql, label: str) -> t
     if spec.null_if:
         text = f"trim(CAST({expr} AS VARCHAR))"
         # Numbers compare as numbers too, so "-73.9" blanks "-73.900" as well.
-        nums = [float(v) for v in spec.null_if if _is_number(v)]
+        nums = [float(v) for v in spec.null_if if is_number(v)]
         num_arm = f" OR list_contains({sql.bind(nums)}::DOUBLE[], TRY_CAST({text} AS DOUBLE))" if nums else ""
         expr = (f"(CASE WHEN list_contains({sql.bind(list(spec.null_if))}, {text}){num_arm} THEN NULL"
                 f" ELSE {expr} END)")
@@ -135,7 +135,8 @@ def _template(spec: FieldSpec, types: dict[str, str], sql: Sql, label: str) -> s
     return "(" + " || ".join(parts or ["NULL::VARCHAR"]) + ")"
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether Python reads ``text`` as a number (a null_if value, a drafted column's cell)."""
     try:
         float(text)
     except ValueError:
@@ -146,12 +147,12 @@ def _is_number(text: str) -> bool:
 # Spreadsheets store a date as days since 1899-12-30 (43563.359259 = 2019-04-08 08:37:20); typed date
 # cells read as text arrive in that form too. Only 5-digit serials (1927-2173) are taken as dates, so
 # a year ("2019") or a compact date ("20190408") is never mistaken for one.
-_SERIAL_RE = r"^\d{5}(\.\d+)?$"
+SERIAL_RE = r"^\d{5}(\.\d+)?$"
 
 
 def excel_serial(expr: str) -> str:
     """TIMESTAMP from a spreadsheet serial day number in text ``expr``, else NULL."""
-    return (f"(CASE WHEN regexp_matches({expr}, '{_SERIAL_RE}') THEN TIMESTAMP '1899-12-30'"
+    return (f"(CASE WHEN regexp_matches({expr}, '{SERIAL_RE}') THEN TIMESTAMP '1899-12-30'"
             f" + to_microseconds(CAST(round(CAST({expr} AS DOUBLE) * 86400) * 1000000 AS BIGINT)) END)")
 
 
