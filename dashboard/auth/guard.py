@@ -234,8 +234,8 @@ def _is_page_path(path: str) -> bool:
 def _check_callback(state: AuthState, body: Any) -> callback_rules.Verdict:
     """The pages a callback request acts for (``BadCallback`` when it is no registered callback).
     The index is rebuilt per request: a few dozen callbacks, microseconds, and never stale."""
-    index = callback_rules.build_index(state.app.callback_map, _page_paths())
-    return callback_rules.check(index, body, _page_paths())
+    pages = _page_paths()
+    return callback_rules.check(callback_rules.build_index(state.app.callback_map, pages), body, pages)
 
 
 def _refuse(status: int, message: str, xhr: bool) -> flask.Response:
