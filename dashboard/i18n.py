@@ -121,6 +121,24 @@ _S: dict[str, tuple[str, str]] = {
     "age.days": ("{n} 天前", "{n} d ago"),
     "age.future": ("—", "—"),
     "value.none": ("—", "—"),
+    # the period convention (metrics.query.Period; dashboard/components/period_text.py): a running
+    # period is titled by the days it covers and compared with the same days before (同期)
+    "period.to_date.day": ("今日截至当前", "today so far"),
+    "period.to_date.week": ("本周至今", "week to date"),
+    "period.to_date.month": ("本月至今", "month to date"),
+    "period.to_date.quarter": ("本季至今", "quarter to date"),
+    "period.to_date.year": ("本年至今", "year to date"),
+    "period.same_days.day": ("昨日", "yesterday"),
+    "period.same_days.week": ("上周同期", "same days last week"),
+    "period.same_days.month": ("上月同期", "same days last month"),
+    "period.same_days.quarter": ("上季同期", "same days last quarter"),
+    "period.same_days.year": ("去年同期", "same days last year"),
+    "period.previous": ("上期", "Previous"),
+    "period.versus": ("较{what}", "vs {what}"),
+    "period.partial": ("未满期", "partial"),
+    "period.partial_note": ("未满期（{period}）：截至 {d}，与{same}（{prev}）比较",
+                            "Partial ({period}): up to {d}, compared with the {same} ({prev})"),
+    "period.rolling": ("近{n}天 {range}", "last {n} days, {range}"),
     # big screen (vitals, stations and ranking are judged on the last 30 days, model.rolling_query; the
     # titles say so, or the wall's "32/43" reads as a contradiction of /stations' calendar month)
     "scr.title": ("城市运行体征", "City vital signs"),

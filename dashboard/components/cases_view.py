@@ -174,8 +174,7 @@ def render(ctx: Ctx) -> list[Any]:
         ctx.units["parent_code"] == ctx.state.unit if ctx.state.unit else ctx.units["level"] == level), "unit_code"]
     shapes = unit_shapes(list(codes))
     points = explore.case_points(ctx.con, ctx.query, 3000, now=data.data_now())
-    scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – " \
-            f"{ctx.query.period.end - pd.Timedelta(days=1):%Y-%m-%d}"
+    scope = ctx.scope_title()
     no_data = ctx.t("page.no_data")
     return [
         html.H1([ctx.t("cases.title"), html.Span(scope, className="cv-scope")]),

@@ -306,8 +306,7 @@ def render(ctx: Ctx) -> list[Any]:
     rule = _rule(ctx, place)
     hot = HX.hotspots(ctx.con, ctx.query, rule)
     hot_rows = hotspot_rows(ctx, hot, place)
-    last = ctx.query.period.end - pd.Timedelta(days=1)
-    scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    scope = ctx.scope_title()
     cat_title = (f"{ctx.t('hotline.subcategories')}: {ctx.state.category}" if ctx.state.category
                  else ctx.t("hotline.categories"))
     return [

@@ -7,13 +7,13 @@ URL: /rankings?level=town&measure=region_composite&period=month&date=2026-11-01&
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from dash import dcc, html
 
 from dashboard import data
 from dashboard.components import figures as F
+from dashboard.components import period_text
 from dashboard.components.grid import client_grid
 from dashboard.components.page import Ctx, records
 from dashboard.components.rankings_model import (
@@ -125,7 +125,7 @@ def render(ctx: Ctx) -> list[Any]:
     rows = records(df)
     period = ctx.query.period
     title = (f"{ctx.t('rank.title')} · {ctx.level_label(level)} · {measure_label(measure, ctx.en)} · "
-             f"{period.start:%Y-%m-%d} – {period.end - timedelta(days=1):%Y-%m-%d}")
+             f"{period_text.title(period, ctx.lang)}")
     grid = client_grid(
         RankIds.GRID, rows, column_defs(ctx), height="560px", column_size=None, en=ctx.en,
         rowClassRules={"cv-bottom": "params.data.bottom === true",

@@ -300,8 +300,7 @@ def render(ctx: Ctx) -> list[Any]:
     beyond = latest[latest["state"].isin(["alarm", "warning"])].sort_values(["state", "sensor_id"])
     type_note = [html.Span(f"{ctx.t('sensors.type')}: {type_label(ctx, stype)} "),
                  dcc.Link(ctx.t("drill.clear"), href=_href(ctx, sel=None))] if stype else []
-    last = q.period.end - pd.Timedelta(days=1)
-    scope = f"{ctx.unit_name(ctx.state.unit)} · {q.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    scope = ctx.scope_title()
     title = (f"{info['name'] or info['sensor_id']} ({type_label(ctx, info['sensor_type'])}, {info['sensor_id']})"
              if info else "")
     return [
