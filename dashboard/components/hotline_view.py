@@ -24,6 +24,7 @@ import metrics
 from dashboard import data
 from dashboard.components import figures as F
 from dashboard.components import markup
+from dashboard.components.cases_view import as_of
 from dashboard.components.code_labels import hotline_ref_data, labelled
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.labels import HOTLINE_CODE_LABELS
@@ -152,18 +153,23 @@ def trend_figure(ctx: Ctx, live: pd.DataFrame | None) -> F.Figure:
     if df.loc[df["metric_id"].isin(present_rates(ctx)), "value"].isna().all():
         return F.empty(ctx.t("page.no_data"))
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
-    traces = []
+    traces: list[dict[str, Any]] = []
     shown = present_rates(ctx)
+    # the running month (orders so far, not all due yet) is drawn apart: dashed and labelled 未满期
+    running = F.last_running(sorted(set(df["month"])), as_of(ctx), "month")
     for k, color in zip(HX.RATE_IDS, colors, strict=True):
         if k not in shown:
             continue
         d = df[df["metric_id"] == k]
         ind = metrics.BY_ID[k]
-        traces.append({"type": "scatter", "mode": "lines+markers", "name": ind.en if ctx.en else ind.zh,
-                       "x": [m.strftime("%Y-%m") for m in d["month"]],
-                       "y": [None if v is None or v != v else float(v) for v in d["value"]],
-                       "line": {"color": color},
-                       "hovertemplate": "%{x}: %{y:.1%}<extra></extra>"})
+        line = {"type": "scatter", "mode": "lines+markers", "name": ind.en if ctx.en else ind.zh,
+                "x": [m.strftime("%Y-%m") for m in d["month"]],
+                "y": [None if v is None or v != v else float(v) for v in d["value"]],
+                "line": {"color": color}, "legendgroup": k,
+                "hovertemplate": "%{x}: %{y:.1%}<extra></extra>"}
+        traces += F.partial_line(line, ctx.t("page.partial"), legend=False) if running else [line]
+    if running and traces:
+        traces.append(F.partial_legend(ctx.t("page.partial")))
     # four names wrap to two rows in a third-width panel: below the axis they cannot cover the lines
     return F.fig(traces, 300, yaxis={"tickformat": ".0%"}, showlegend=True,
                  legend={"orientation": "h", "y": -0.14, "yanchor": "top"},

@@ -50,6 +50,7 @@ ZH = {
     "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "cases.partial_day": "当日截至 {t}（未满一天）",
+    "page.partial": "未满期",
     "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
@@ -161,6 +162,7 @@ EN = {
     "cases.hour": ":00", "cases.weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "sensors.alarms": "Alarms", "sensors.offline": "Offline devices", "stations.detail": "Station detail",
     "rows.total": "{n} rows", "cases.partial_day": "today so far, to {t} (not a whole day)",
+    "page.partial": "partial",
     "error.title": "This view cannot be shown",
     "sensors.mean": "Mean", "sensors.threshold_warning": "Warning line", "sensors.threshold_alarm": "Alarm line",
     "sensors.threshold_low_warning": "Low warning line", "sensors.threshold_low_alarm": "Low alarm line",

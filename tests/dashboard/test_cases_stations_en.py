@@ -15,7 +15,7 @@ from dashboard.components import figures as F
 from dashboard.components.labels import EN, ZH
 from dashboard.components.page import context_from_search, run
 from tests.clock import anchor_day
-from tests.dashboard.test_pages import figure, find, messages, text
+from tests.dashboard.test_pages import current_series, figure, find, messages, text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # the Chinese labels this page used to show under ?lang=en (none of them is a unit or category name)
@@ -107,7 +107,7 @@ def test_the_page_says_what_its_panels_and_registered_count(ctx: dash.Dash) -> N
     assert metrics.indicator_values(c.con, ["registered"], c.query)["registered"].value == registered
     zh = run("cases", DAY, cases_view.render)
     en = run("cases", {"lang": "en", **DAY}, cases_view.render)
-    trend = figure(zh, "trend")["data"][1]["y"]  # [0] is the previous period
+    trend = current_series(figure(zh, "trend"))[1]  # [0] is the previous period
     assert sum(v for v in trend if v) == reported
     assert ZH["cases.basis"] in text(zh) and EN["cases.basis"] in text(en)
     assert "待立案" in ZH["cases.basis"] and "awaiting registration" in EN["cases.basis"]
