@@ -51,6 +51,8 @@ ZH = {
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "cases.partial_day": "当日截至 {t}（未满一天）",
     "page.partial": "未满期",
+    "rank.partial": "{days}未满期：排名与等级按已过天数计算，月初数日长期超期案件占比偏高，等级可能偏低。",
+    "rank.partial.link": "查看最近完整周期（{period}）",
     "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
@@ -163,6 +165,9 @@ EN = {
     "sensors.alarms": "Alarms", "sensors.offline": "Offline devices", "stations.detail": "Station detail",
     "rows.total": "{n} rows", "cases.partial_day": "today so far, to {t} (not a whole day)",
     "page.partial": "partial",
+    "rank.partial": "{days} is partial: ranks and grades count the days so far; early in a period long-overdue "
+                    "cases weigh more and grades run low.",
+    "rank.partial.link": "See the last whole period ({period})",
     "error.title": "This view cannot be shown",
     "sensors.mean": "Mean", "sensors.threshold_warning": "Warning line", "sensors.threshold_alarm": "Alarm line",
     "sensors.threshold_low_warning": "Low warning line", "sensors.threshold_low_alarm": "Low alarm line",

@@ -7,6 +7,7 @@ URL: /rankings?level=town&measure=region_composite&period=month&date=2026-11-01&
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from dash import dcc, html
@@ -113,6 +114,22 @@ def bottom_list(ctx: Ctx, df: Any) -> html.P:
                   className="cv-rank-bottoms", id="rankings-bottoms")
 
 
+def partial_note(ctx: Ctx) -> html.P | None:
+    """A running period's ranking says so, and offers the last whole period one click away: in the first
+    days of a month long-overdue cases weigh on a short window and grades fall (10 B + 1 C on a whole
+    month, 1 B + 9 C + 1 D on its first week in the issue-18 district demo). The page keeps the period
+    asked for (one convention on every page, /m and the export) rather than switching it silently."""
+    p = ctx.query.period
+    if not p.partial:
+        return None
+    whole = ctx.state.with_(date=p.start.date() - timedelta(days=1), drill=None)
+    last = p.previous().whole()
+    return html.P([ctx.t("rank.partial", days=period_text.title(p, ctx.lang)), " ",
+                   html.A(ctx.t("rank.partial.link", period=period_text.span(last, ctx.lang)),
+                          href=f"/{PAGE}{whole.search(**ctx.extra)}", id="rankings-whole-link")],
+                  className="cv-rank-partial", id="rankings-partial", role="note")
+
+
 def render(ctx: Ctx) -> list[Any]:
     level, measure, bottom, sel = selection(ctx)
     order = order_of(ctx)
@@ -144,7 +161,7 @@ def render(ctx: Ctx) -> list[Any]:
         html.Div([
             F.panel(ctx.t("rank.title"), html.P(target_text(ctx, measure), className="cv-rank-target",
                                                 id="rankings-target"),
-                    bottom_list(ctx, df), legend, grid, cls="cv-rank-table"),
+                    partial_note(ctx), bottom_list(ctx, df), legend, grid, cls="cv-rank-table"),
             F.panel(ctx.t("rank.detail"), detail(ctx, level, measure, sel), cls="cv-rank-detail"),
         ], className="cv-rank-layout"),
     ]
