@@ -84,6 +84,9 @@ def load(
     warehouse: WarehouseOpt = None,
     derive: Annotated[bool, typer.Option("--derive-alarms/--no-derive-alarms",
                                          help="derive sensor alarms after loading readings")] = True,
+    accept_zone: Annotated[bool, typer.Option(
+        "--accept-zone", help="the mapping's [time] zone differs from the site's on purpose: convert the times"
+                              " to the site zone (without it such a load is refused)")] = False,
 ) -> None:
     """Load export files of one kind into a new warehouse snapshot (all or nothing)."""
     from etl.alarms import derive_alarms
@@ -110,7 +113,7 @@ def load(
 
             with (recording_failure(wh, settings, kind, m, files),  # type: ignore[arg-type]
                   writer(wh, settings) as con):  # type: ignore[arg-type]
-                report = load_into(con, kind, files, m, progress=progress)
+                report = load_into(con, kind, files, m, progress=progress, accept_zone=accept_zone)
                 config_notes = config_differences(site_facts(con), settings)  # type: ignore[arg-type]
                 derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
         _summary(report, time.monotonic() - t0)
@@ -348,7 +351,8 @@ def site_show(warehouse: WarehouseOpt = None) -> None:
 
 @site_app.command("set")
 def site_set(
-    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone; stored times are re-expressed")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", "--zone",
+                                                         help="IANA zone; stored times are re-expressed")] = None,
     datum: Annotated[str | None, typer.Option("--datum", help="WGS-84 | GCJ-02 | BD-09; points are converted")] = None,
     name_zh: Annotated[str | None, typer.Option("--name-zh")] = None,
     name_en: Annotated[str | None, typer.Option("--name-en")] = None,
