@@ -18,6 +18,7 @@ DEFAULT_LANG: Lang = "zh"
 _S: dict[str, tuple[str, str]] = {
     # app / shell
     "app.title": ("城运体征", "City Vitals"),
+    "hotline.name": ("12345 热线", "12345 hotline"),  # a site's own: `vitals site set --hotline-name`
     "app.subtitle": ("一网统管 · 城市数字体征", "City operations · digital vital signs"),
     "shell.lang_toggle": ("English", "中文"),
     "shell.skip": ("跳到内容", "Skip to content"),
@@ -184,7 +185,7 @@ _S: dict[str, tuple[str, str]] = {
     "scr.hourly": ("今日案件量（按小时）", "Cases today by hour"),
     "scr.hourly.today": ("今日", "Today"),
     "scr.hourly.typical": ("常态日均", "Typical day"),
-    "scr.hotline": ("今日 12345 工单（按小时）", "12345 orders today by hour"),
+    "scr.hotline": ("今日{name}工单（按小时）", "{name} orders today by hour"),  # name: data.hotline_name
     "scr.backlog": ("案件积压", "Backlog"),
     "scr.backlog.open": ("在办案件", "Open cases"),
     "scr.backlog.overdue": ("超期案件", "Overdue"),

@@ -34,7 +34,7 @@ def bar(ctx: Ctx, page: str, *, case_filters: bool = True) -> html.Div:
     opts = data.per_snapshot("pages.filter_options", explore.filter_options)
     return filter_bar(page, ctx.state, ctx.units, opts["category"], labelled("source", opts["source"], ctx.en),
                       labelled("status", opts["status"], ctx.en), ctx.t,
-                      today=data.view_now().date(), case_filters=case_filters, lang=ctx.lang,
+                      today=data.view_anchor(ctx.state.period), case_filters=case_filters, lang=ctx.lang,
                       level_label=ctx.picker_label)
 
 

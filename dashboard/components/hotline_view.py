@@ -71,7 +71,7 @@ def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
     statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
     return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t,
-                      today=data.view_now().date(), lang=ctx.lang, level_label=ctx.picker_label)
+                      today=data.view_anchor(ctx.state.period), lang=ctx.lang, level_label=ctx.picker_label)
 
 
 def present_rates(ctx: Ctx) -> tuple[str, ...]:
@@ -316,7 +316,7 @@ def render(ctx: Ctx) -> list[Any]:
     cat_title = (f"{ctx.t('hotline.subcategories')}: {ctx.state.category}" if ctx.state.category
                  else ctx.t("hotline.categories"))
     return [
-        html.H1([ctx.t("hotline.title"), html.Span(scope, className="cv-scope")]),
+        html.H1([data.hotline_name("en" if ctx.en else "zh"), html.Span(scope, className="cv-scope")]),
         bar(ctx),
         banner(ctx),
         kpis(ctx, vals),

@@ -40,7 +40,7 @@ ZH = {
     "cases.current": "本期", "cases.previous": "上期", "cases.units": "下级单位",
     "cases.target": "目标", "cases.previous_short": "上期", "cases.breaches_note": "未按时到场 / 未按时初步处置",
     "cases.hour": "时", "cases.weekdays": "周一,周二,周三,周四,周五,周六,周日",
-    "hotline.title": "12345 热线", "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
+    "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
     "hotline.hotspots": "重复投诉热点", "hotline.table": "工单明细",
     "sensors.title": "感知设备", "sensors.online": "设备在线率", "sensors.alarms": "告警",
     "sensors.series": "设备时序", "sensors.offline": "离线设备", "sensors.pick": "选择设备",
@@ -95,7 +95,7 @@ ZH = {
 
 
 EN = {
-    "rank.title": "Rankings", "cases.title": "Cases", "hotline.title": "Hotline", "sensors.title": "Sensors",
+    "rank.title": "Rankings", "cases.title": "Cases", "sensors.title": "Sensors",
     "staffing.title": "Staffing", "stations.title": "Liaison stations", "rank.detail": "Unit detail",
     "filter.all": "All", "rank.small": "too few to rank fairly",
     # --- sensors & staffing pages (task sensstaff) ---

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
+from dashboard import data
 from dashboard.components import markup
 from dashboard.components.period_text import span
 from dashboard.components.rankings_model import PEER_EN, peer_label
@@ -49,7 +50,7 @@ def freshness(items: Sequence[status.Freshness], lang: str, ended: datetime | No
     chips = []
     for f in items:
         chips.append(html.Span(
-            [html.Span(t(f"source.{f.key}", lang), className="scr-chip-name"),
+            [html.Span(data.source_label(f.key, lang), className="scr-chip-name"),
              html.Span(age_text(f.age_minutes, lang) if f.rows else t("fresh.empty", lang), className="scr-chip-age"),
              *([html.Span(t("fresh.stale", lang), className="scr-stale")] if f.state == "stale" else [])],
             className=f"scr-chip is-{f.state}", title=t(f"fresh.{f.state}", lang),
