@@ -20,6 +20,7 @@ from dash import html, no_update
 from dashboard import access
 from dashboard.components import markup
 from dashboard.components.code_labels import case_ref_data, hotline_ref_data
+from dashboard.components.maps import unit_shapes
 from dashboard.components.page import Ctx, context_from_search
 from metrics import lifecycle
 from metrics.lifecycle import Lifecycle, Stage
@@ -93,7 +94,13 @@ def point_map(life: Lifecycle, label: str) -> html.Div | dl.Map:
         return html.Div(label, className="cv-muted cv-detail-nomap")
     point = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
              "properties": {"tooltip": markup.tooltip(label)}}
-    return dl.Map([dl.GeoJSON(data={"type": "FeatureCollection", "features": [point]},
+    # the smallest unit of the row that has an outline, for a sense of where the point lies
+    code = next((c for c in (life.field(k) for k in ("village_code", "grid_code", "town_code")) if c), None)
+    outline = [{"type": "Feature", "geometry": geom, "properties": {"tooltip": markup.text(name)}}
+               for _c, name, geom, _e in unit_shapes([str(code)] if code else [])][:1]
+    return dl.Map([dl.GeoJSON(data={"type": "FeatureCollection", "features": outline},
+                              style={"color": "#34495e", "weight": 1, "fillOpacity": 0.05}),
+                   dl.GeoJSON(data={"type": "FeatureCollection", "features": [point]},
                               pointToLayer={"variable": "cityVitalsDetail.point"})],
                   center=[float(lat), float(lon)], zoom=15, attributionControl=False,
                   className="cv-map cv-detail-map", style={"height": "220px", "width": "100%", "background": "#f4f6f8"})
