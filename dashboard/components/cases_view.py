@@ -15,6 +15,7 @@ from dash import html
 
 import metrics
 from dashboard import data
+from dashboard.components import detail_view
 from dashboard.components import figures as F
 from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, labelled
 from dashboard.components.grid import case_headers, paged_grid
@@ -198,4 +199,5 @@ def render(ctx: Ctx) -> list[Any]:
         F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", CASE_GRID_COLUMNS, case_headers(ctx.en),
                                                  ctx.state.search(), total_label=ctx.t("rows.total"),
                                                  ref_data=case_ref_data(ctx), en=ctx.en)),
+        detail_view.container(PAGE, ctx),
     ]

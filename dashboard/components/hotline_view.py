@@ -22,8 +22,8 @@ from dash import dcc, html
 
 import metrics
 from dashboard import data
+from dashboard.components import detail_view, markup
 from dashboard.components import figures as F
-from dashboard.components import markup
 from dashboard.components.cases_view import as_of
 from dashboard.components.code_labels import hotline_ref_data, labelled
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
@@ -335,4 +335,5 @@ def render(ctx: Ctx) -> list[Any]:
                                                    HEADERS_EN if ctx.en else HEADERS,
                                                    ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total"),
                                                    ref_data=hotline_ref_data(ctx), en=ctx.en)),
+        detail_view.container(PAGE, ctx),
     ]
