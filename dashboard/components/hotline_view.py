@@ -25,6 +25,7 @@ from dashboard import data
 from dashboard.components import detail_view, markup
 from dashboard.components import figures as F
 from dashboard.components.code_labels import hotline_ref_data, labelled
+from dashboard.components.drill_labels import drill_label
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.labels import HOTLINE_CODE_LABELS
 from dashboard.components.maps import unit_shapes
@@ -293,7 +294,8 @@ def banner(ctx: Ctx) -> html.Div | None:
     if ctx.state.drill is None:
         return None
     n = HX.drill_count(ctx.con, ctx.query, ctx.state.drill)
-    return html.Div([html.Span(f"{ctx.t('drill.active')}: {ctx.state.drill.text()} · {ctx.t('hotline.drilled', n=n)} "),
+    what = drill_label(ctx, ctx.state.drill)
+    return html.Div([html.Span(f"{ctx.t('drill.active')}: {what} · {ctx.t('hotline.drilled', n=n)} "),
                      dcc.Link(ctx.t("drill.clear"), href=_href(ctx, drill=None))],
                     className="cv-drill-banner", id=f"{PAGE}-drill")
 

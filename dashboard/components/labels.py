@@ -50,7 +50,10 @@ ZH = {
     "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "cases.partial_day": "当日截至 {t}（未满一天）",
-    "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
+    "drill.active": "明细已限定为", "drill.clear": "清除", "drill.day": "{d} 当日",
+    "drill.hour_dow": "{w} {h}:00–{h2}:00 上报", "drill.hours": "处置时长 {h} 小时",
+    "drill.all_stations": "全部工作站案件",
+    "drill.cell": "该热点约100米网格内", "rows.total": "共 {n} 条",
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
     "sensors.mean": "均值", "sensors.threshold_warning": "预警线", "sensors.threshold_alarm": "告警线",
@@ -122,6 +125,9 @@ EN = {
     "hotline.place.unit": "by village/unit", "hotline.rule": "same place and category ≥ {n} times within {m} days",
     "hotline.hot_n": "At least (times)", "hotline.hot_m": "Within (days)",
     "hotline.drilled": "{n} orders", "drill.active": "Table limited to", "drill.clear": "clear",
+    "drill.day": "on {d}", "drill.hour_dow": "reported {w} {h}:00–{h2}:00",
+    "drill.hours": "handling time {h} h", "drill.all_stations": "all station cases",
+    "drill.cell": "the hotspot's ~100 m cell",
     # --- every remaining page label (tests/dashboard/test_labels.py: EN covers ZH) ---
     "filter.town": "Town", "filter.grid": "Grid", "filter.village": "Village", "filter.period": "Period",
     "filter.date": "Date", "filter.start": "Start", "filter.end": "End", "filter.category": "Category",
