@@ -40,7 +40,7 @@ ZH = {
     "cases.current": "本期", "cases.previous": "上期", "cases.units": "下级单位",
     "cases.target": "目标", "cases.previous_short": "上期", "cases.breaches_note": "未按时到场 / 未按时初步处置",
     "cases.hour": "时", "cases.weekdays": "周一,周二,周三,周四,周五,周六,周日",
-    "hotline.title": "12345 热线", "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
+    "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
     "hotline.hotspots": "重复投诉热点", "hotline.table": "工单明细",
     "sensors.title": "感知设备", "sensors.online": "设备在线率", "sensors.alarms": "告警",
     "sensors.series": "设备时序", "sensors.offline": "离线设备", "sensors.pick": "选择设备",
@@ -50,6 +50,9 @@ ZH = {
     "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "cases.partial_day": "当日截至 {t}（未满一天）",
+    "page.partial": "未满期",
+    "rank.partial": "{days}未满期：排名与等级按已过天数计算，月初数日长期超期案件占比偏高，等级可能偏低。",
+    "rank.partial.link": "查看最近完整周期（{period}）",
     "drill.active": "明细已限定为", "drill.clear": "清除", "drill.day": "{d} 当日",
     "drill.hour_dow": "{w} {h}:00–{h2}:00 上报", "drill.hours": "处置时长 {h} 小时",
     "drill.all_stations": "全部工作站案件",
@@ -95,7 +98,7 @@ ZH = {
 
 
 EN = {
-    "rank.title": "Rankings", "cases.title": "Cases", "hotline.title": "Hotline", "sensors.title": "Sensors",
+    "rank.title": "Rankings", "cases.title": "Cases", "sensors.title": "Sensors",
     "staffing.title": "Staffing", "stations.title": "Liaison stations", "rank.detail": "Unit detail",
     "filter.all": "All", "rank.small": "too few to rank fairly",
     # --- sensors & staffing pages (task sensstaff) ---
@@ -167,6 +170,10 @@ EN = {
     "cases.hour": ":00", "cases.weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "sensors.alarms": "Alarms", "sensors.offline": "Offline devices", "stations.detail": "Station detail",
     "rows.total": "{n} rows", "cases.partial_day": "today so far, to {t} (not a whole day)",
+    "page.partial": "partial",
+    "rank.partial": "{days} is partial: ranks and grades count the days so far; early in a period long-overdue "
+                    "cases weigh more and grades run low.",
+    "rank.partial.link": "See the last whole period ({period})",
     "error.title": "This view cannot be shown",
     "sensors.mean": "Mean", "sensors.threshold_warning": "Warning line", "sensors.threshold_alarm": "Alarm line",
     "sensors.threshold_low_warning": "Low warning line", "sensors.threshold_low_alarm": "Low alarm line",
