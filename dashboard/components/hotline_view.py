@@ -71,7 +71,8 @@ def _href(ctx: Ctx, **changes: Any) -> str:
 def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
     statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
-    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t,
+    channels = labelled("channel", opts["source"], ctx.en, HOTLINE_CODE_LABELS)
+    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], channels, statuses, ctx.t,
                       today=data.view_anchor(ctx.state.period), lang=ctx.lang, level_label=ctx.picker_label)
 
 

@@ -219,6 +219,10 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 # The hotline order codes of the warehouse (etl.schema hotline_orders); another source system's own
 # status text shows as itself.
 HOTLINE_CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    # channels the mappings write (etl/demo, etl/mappings/*.toml); any other shows as itself
+    "channel": {"12345": ("12345 热线电话", "12345 phone"), "12319": ("12319 热线", "12319 hotline"),
+                "110": ("110 联动", "110 link"), "app": ("移动端 App", "Mobile app"), "phone": ("电话", "Phone"),
+                "online": ("网上", "Online"), "unknown": ("未知", "Unknown"), "other": ("其他", "Other")},
     "status": {"open": ("未办结", "Open"), "closed": ("已办结", "Closed")},
     "urgency": CODE_LABELS["urgency"],
     "resolution": {"resolved": ("实际解决", "Resolved"), "explained": ("解释说明", "Explained")},
