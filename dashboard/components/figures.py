@@ -76,6 +76,12 @@ def _date_axis(traces: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str
         return axis
     axis.setdefault("tickformatstops", DATE_TICKS)
     axis.setdefault("hoverformat", {"time": "%Y-%m-%d %H:%M", "month": "%Y-%m"}.get(kind, "%Y-%m-%d"))
+    if kind != "time":
+        # a day (or month) or two: Plotly pads the range with hours and ticks "12-06 23:59" twice; tick the
+        # values themselves
+        values = sorted({str(x)[:10] for t in traces for x in (t.get("x") or []) if x is not None})
+        if len(values) <= 2:
+            axis.setdefault("tickvals", values)
     return axis
 
 

@@ -76,6 +76,7 @@ ZH = {
     "staffing.persons": "在岗人数（期内）", "staffing.nights_note": "有夜间缺岗的网格 / 网格数（截至今晚）",
     "staffing.daily": "每日在岗人数（按班次）", "staffing.night_cover": "各网格夜间值守覆盖（红：有缺岗夜，点击筛选）",
     "staffing.nights_without": "夜无夜间值守", "staffing.all_covered": "所有网格每晚都有夜间值守",
+    "staffing.no_roster": "本期未载入排班数据",
     # --- stations page (task pages3) ---
     "stations.rate": "本站结案率", "stations.table": "当月应结案的工作站案件",
     "stations.drill_hint": "点击月度走势中的某个月，列出该月应结案的工作站案件（即该月结案率的分母）。",
@@ -193,6 +194,7 @@ EN = {
     "staffing.night_cover": "Night cover per grid (red: a night uncovered; click to filter)",
     "staffing.nights_without": "nights without night cover",
     "staffing.all_covered": "Every grid had night cover every night",
+    "staffing.no_roster": "No roster loaded for this period",
     "page.no_data": "No data", "page.data_from": "data from {d}",
     "page.data_ends": "Data ends {d}: historical data, pages open on the period of its last day",
     "hotline.hours": "{h} h", "hotline.closed_n": "{n} closed",

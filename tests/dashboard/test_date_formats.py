@@ -43,6 +43,12 @@ def test_date_axes_get_iso_ticks_and_other_axes_do_not() -> None:
     days = F.fig([{"type": "scatter", "x": ["2026-12-01", "2026-12-02"], "y": [1, 2]}])["layout"]["xaxis"]
     assert days["tickformatstops"] == F.DATE_TICKS and days["hoverformat"] == "%Y-%m-%d"
     assert {s["value"] for s in days["tickformatstops"]} == {"%m-%d %H:%M", "%m-%d", "%Y-%m", "%Y"}
+    one = F.fig([{"type": "scatter", "x": ["2026-12-07"], "y": [3]},
+                 {"type": "scatter", "x": ["2026-12-07"], "y": [4]}])
+    assert one["layout"]["xaxis"]["tickvals"] == ["2026-12-07"]  # not Plotly's padded "12-06 23:59" ticks
+    assert days["tickvals"] == ["2026-12-01", "2026-12-02"]
+    week = F.fig([{"type": "scatter", "x": [f"2026-12-0{d}" for d in range(1, 8)], "y": [1] * 7}])["layout"]
+    assert "tickvals" not in week["xaxis"]  # three days and more: Plotly's own spacing
     months = F.fig([{"type": "scatter", "x": ["2026-11", "2026-12"], "y": [1, 2]}])["layout"]["xaxis"]
     assert months["hoverformat"] == "%Y-%m"
     hours = F.fig([{"type": "scatter", "x": [datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10)], "y": [1, 2]}])
