@@ -18,6 +18,7 @@ DEFAULT_LANG: Lang = "zh"
 _S: dict[str, tuple[str, str]] = {
     # app / shell
     "app.title": ("城运体征", "City Vitals"),
+    "hotline.name": ("12345 热线", "12345 hotline"),  # a site's own: `vitals site set --hotline-name`
     "app.subtitle": ("一网统管 · 城市数字体征", "City operations · digital vital signs"),
     "shell.lang_toggle": ("English", "中文"),
     "shell.skip": ("跳到内容", "Skip to content"),
@@ -121,6 +122,24 @@ _S: dict[str, tuple[str, str]] = {
     "age.days": ("{n} 天前", "{n} d ago"),
     "age.future": ("—", "—"),
     "value.none": ("—", "—"),
+    # the period convention (metrics.query.Period; dashboard/components/period_text.py): a running
+    # period is titled by the days it covers and compared with the same days before (同期)
+    "period.to_date.day": ("今日截至当前", "today so far"),
+    "period.to_date.week": ("本周至今", "week to date"),
+    "period.to_date.month": ("本月至今", "month to date"),
+    "period.to_date.quarter": ("本季至今", "quarter to date"),
+    "period.to_date.year": ("本年至今", "year to date"),
+    "period.same_days.day": ("昨日", "yesterday"),
+    "period.same_days.week": ("上周同期", "same days last week"),
+    "period.same_days.month": ("上月同期", "same days last month"),
+    "period.same_days.quarter": ("上季同期", "same days last quarter"),
+    "period.same_days.year": ("去年同期", "same days last year"),
+    "period.previous": ("上期", "Previous"),
+    "period.versus": ("较{what}", "vs {what}"),
+    "period.partial": ("未满期", "partial"),
+    "period.partial_note": ("未满期（{period}）：截至 {d}，与{same}（{prev}）比较",
+                            "Partial ({period}): up to {d}, compared with the {same} ({prev})"),
+    "period.rolling": ("近{n}天 {range}", "last {n} days, {range}"),
     # big screen (vitals, stations and ranking are judged on the last 30 days, model.rolling_query; the
     # titles say so, or the wall's "32/43" reads as a contradiction of /stations' calendar month)
     "scr.title": ("城市运行体征", "City vital signs"),
@@ -147,8 +166,9 @@ _S: dict[str, tuple[str, str]] = {
     "scr.stations.meeting": ("{n}/{m} 个站达到 85%", "{n} of {m} stations at 85%"),
     "scr.stations.worst": ("后五位", "Worst five"),
     "scr.ranking": ("综合排名 · 近30天", "Composite ranking · last 30 days"),
-    "scr.ranking.top": ("前五", "Top 5"),
-    "scr.ranking.bottom": ("后五", "Bottom 5"),
+    "scr.ranking.top": ("组内前列", "Best placed"),
+    "scr.ranking.bottom": ("末位", "Bottom (末位)"),
+    "scr.ranking.groups": ("同类组内排名，与考核排名页一致", "ranked within peer groups, as on /rankings"),
     "scr.ranking.base": ("条形自 {v} 分起（等级线）", "Bars start at {v} (a grade line)"),
     "scr.ranking.empty": ("暂无可排名的单位", "No units to rank"),
     "scr.ranking.by.hotline_closure_rate": ("无网格案件：按热线工单办结率（%）排名",
@@ -169,7 +189,7 @@ _S: dict[str, tuple[str, str]] = {
     "scr.hourly": ("今日案件量（按小时）", "Cases today by hour"),
     "scr.hourly.today": ("今日", "Today"),
     "scr.hourly.typical": ("常态日均", "Typical day"),
-    "scr.hotline": ("今日 12345 工单（按小时）", "12345 orders today by hour"),
+    "scr.hotline": ("今日{name}工单（按小时）", "{name} orders today by hour"),  # name: data.hotline_name
     "scr.backlog": ("案件积压", "Backlog"),
     "scr.backlog.open": ("在办案件", "Open cases"),
     "scr.backlog.overdue": ("超期案件", "Overdue"),
@@ -177,6 +197,8 @@ _S: dict[str, tuple[str, str]] = {
     "scr.backlog.hotline_open": ("在办工单", "Open orders"),
     "scr.backlog.hotline_overdue": ("超期工单", "Overdue orders"),
     "scr.backlog.alarms": ("活动告警", "Active alarms"),
+    "scr.backlog.at": ("数据时刻 {d}（已立案案件，与案件分析页同一口径）",
+                       "As of the data's {d} (registered cases, as on /cases)"),
     "scr.water": ("水位监测", "Water levels"),
     "scr.water.empty": ("暂无水位读数", "No water-level readings"),
     "scr.water.alarm": ("告警线", "Alarm line"),

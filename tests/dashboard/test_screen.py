@@ -549,7 +549,8 @@ def test_ranking_bars_start_at_a_grade_line():
 
     assert panels.rank_baseline([82.8, 91.0]) == 75 and panels.rank_baseline([95.0]) == 90
     assert panels.rank_baseline([30.0, 99.0]) == 0 and panels.rank_baseline([]) == 0
-    view = model.RankingView((("甲", 91.0),), (("乙", 82.8),), "town", 2)
+    view = model.RankingView((model.RankItem("甲", 91.0, 1, 2, "all", False),),
+                             (model.RankItem("乙", 82.8, 2, 2, "all", True),), "town", 2)
     tree = panels.ranking(view, "zh")
     widths = [f.style["width"] for f in _find(tree, "scr-rank-fill")]
     assert widths == ["64.0%", "31.2%"]  # (91 − 75) / 25, (82.8 − 75) / 25
