@@ -18,6 +18,7 @@ DEFAULT_LANG: Lang = "zh"
 _S: dict[str, tuple[str, str]] = {
     # app / shell
     "app.title": ("城运体征", "City Vitals"),
+    "hotline.name": ("12345 热线", "12345 hotline"),  # a site's own: `vitals site set --hotline-name`
     "app.subtitle": ("一网统管 · 城市数字体征", "City operations · digital vital signs"),
     "shell.lang_toggle": ("English", "中文"),
     "shell.skip": ("跳到内容", "Skip to content"),
@@ -144,6 +145,9 @@ _S: dict[str, tuple[str, str]] = {
     "scr.title": ("城市运行体征", "City vital signs"),
     "scr.vitals": ("体征总览 · 近30天", "Vital signs · last 30 days"),
     "scr.overall": ("综合体征", "Overall"),
+    "scr.dim.12345": ("12345满意率", "12345 satisfaction"),
+    "scr.dim.iot": ("物联感知在线率", "IoT sensors online"),
+    "scr.pt": ("个百分点", "pt"),
     "scr.missed": ("{n}/{m} 项未达标", "{n} of {m} signs below target"),
     "scr.map": ("全域态势", "Jurisdiction map"),
     "scr.data_ends": ("数据截至 {d}", "Data ends {d}"),
@@ -184,7 +188,7 @@ _S: dict[str, tuple[str, str]] = {
     "scr.hourly": ("今日案件量（按小时）", "Cases today by hour"),
     "scr.hourly.today": ("今日", "Today"),
     "scr.hourly.typical": ("常态日均", "Typical day"),
-    "scr.hotline": ("今日 12345 工单（按小时）", "12345 orders today by hour"),
+    "scr.hotline": ("今日{name}工单（按小时）", "{name} orders today by hour"),  # name: data.hotline_name
     "scr.backlog": ("案件积压", "Backlog"),
     "scr.backlog.open": ("在办案件", "Open cases"),
     "scr.backlog.overdue": ("超期案件", "Overdue"),

@@ -15,6 +15,7 @@ from dash import html
 
 import metrics
 from dashboard import data
+from dashboard.components import detail_view
 from dashboard.components import figures as F
 from dashboard.components import period_text
 from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, labelled
@@ -35,7 +36,7 @@ def bar(ctx: Ctx, page: str, *, case_filters: bool = True) -> html.Div:
     opts = data.per_snapshot("pages.filter_options", explore.filter_options)
     return filter_bar(page, ctx.state, ctx.units, opts["category"], labelled("source", opts["source"], ctx.en),
                       labelled("status", opts["status"], ctx.en), ctx.t,
-                      today=data.view_now().date(), case_filters=case_filters, lang=ctx.lang,
+                      today=data.view_anchor(ctx.state.period), case_filters=case_filters, lang=ctx.lang,
                       level_label=ctx.picker_label)
 
 
@@ -201,4 +202,5 @@ def render(ctx: Ctx) -> list[Any]:
         F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", CASE_GRID_COLUMNS, case_headers(ctx.en),
                                                  ctx.state.search(), total_label=ctx.t("rows.total"),
                                                  ref_data=case_ref_data(ctx), en=ctx.en)),
+        detail_view.container(PAGE, ctx),
     ]

@@ -22,8 +22,8 @@ from dash import dcc, html
 
 import metrics
 from dashboard import data
+from dashboard.components import detail_view, markup
 from dashboard.components import figures as F
-from dashboard.components import markup
 from dashboard.components.cases_view import as_of
 from dashboard.components.code_labels import hotline_ref_data, labelled
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
@@ -71,7 +71,7 @@ def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
     statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
     return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t,
-                      today=data.view_now().date(), lang=ctx.lang, level_label=ctx.picker_label)
+                      today=data.view_anchor(ctx.state.period), lang=ctx.lang, level_label=ctx.picker_label)
 
 
 def present_rates(ctx: Ctx) -> tuple[str, ...]:
@@ -316,7 +316,7 @@ def render(ctx: Ctx) -> list[Any]:
     cat_title = (f"{ctx.t('hotline.subcategories')}: {ctx.state.category}" if ctx.state.category
                  else ctx.t("hotline.categories"))
     return [
-        html.H1([ctx.t("hotline.title"), html.Span(scope, className="cv-scope")]),
+        html.H1([data.hotline_name("en" if ctx.en else "zh"), html.Span(scope, className="cv-scope")]),
         bar(ctx),
         banner(ctx),
         kpis(ctx, vals),
@@ -335,4 +335,5 @@ def render(ctx: Ctx) -> list[Any]:
                                                    HEADERS_EN if ctx.en else HEADERS,
                                                    ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total"),
                                                    ref_data=hotline_ref_data(ctx), en=ctx.en)),
+        detail_view.container(PAGE, ctx),
     ]

@@ -88,7 +88,7 @@ def context(params: Mapping[str, Any]) -> Ctx:
     con = data.connection()
     units = data.per_snapshot("pages.units", _units)
     validate_unit(state, set(units["unit_code"]))
-    today = data.view_now().date()
+    today = data.view_anchor(state.period)  # historical data: its last full period
     query = access.scoped(to_query(state, today))
     units = access.visible_units(units)  # menus list the user's own subtree, never a sibling 街镇
     if query.unit != state.unit:  # clamped to the user's scope: title, menus and URL say so

@@ -61,7 +61,7 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int, order: str) -> htm
         fld(t("filter.date"), dcc.Input(id=_fid("date"), type="date", debounce=True,
                                         # without date= the box shows the anchor in use (today at the site),
                                         # so the period shown is never a blank box
-                                        value=(st.date or data.view_now().date()).isoformat(),
+                                        value=(st.date or data.view_anchor(st.period)).isoformat(),
                                         disabled=st.period == "custom")),
         fld(t("filter.start"), dcc.Input(id=_fid("start"), type="date", debounce=True,
                                          value=st.start.isoformat() if st.start else None,

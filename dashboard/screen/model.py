@@ -23,6 +23,7 @@ from dashboard.i18n import name_of, t
 from dashboard.screen.config import ScreenConfig
 from etl.schema import LEVELS
 from metrics import feed, geo, status
+from metrics import sensors_explore as SX
 from metrics.query import Period, Query
 
 
@@ -33,6 +34,7 @@ class Dimension:
     score: float | None
     status: str  # good | warn | bad | none
     delta: float | None  # against the previous period
+    kind: str = "score"  # a CityScore (1.0 = on target), or "rate": a fraction shown in % (the 12345 and IoT tiles)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Watch:
     status: str  # good | warn | bad | none
 
 
-WATCH_MAX = 4  # what fits under the tiles at 1080p without scrolling
+WATCH_MAX = 6  # what fits under the tiles at 1080p (the vital signs take two rows of the grid)
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,35 @@ def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
                   for s in below[:WATCH_MAX])
     scored = sum(1 for s in vs.signs if s.score is not None)
     return VitalsView(_num(vs.overall), _status(vs.status), _diff(_num(vs.overall), _num(vs.previous_overall)),
-                      dims, watch, len(below), scored, q.period)
+                      dims + _hotline_tile(vs, cfg) + _iot_tile(cfg, at), watch, len(below), scored, q.period)
+
+
+# The seeds name 12345 and IoT sensing (物联感知) beside the three CityScore dimensions; the wall shows
+# each as its headline rate from the metrics layer, for the same window as the dimensions.
+HOTLINE_HEADLINE = "hotline_satisfaction_rate"  # 12345 市民满意率: the 12345 measure 民生服务 is judged on
+
+
+def _hotline_tile(vs: metrics.VitalSigns, cfg: ScreenConfig) -> tuple[Dimension, ...]:
+    """12345 市民满意率 as scored among the vital signs (its value, status and trend); none without 12345 data."""
+    sign = next((s for s in vs.signs if s.metric_id == HOTLINE_HEADLINE), None)
+    if sign is None or data.data_start("hotline") is None:
+        return ()
+    value = _num(sign.value)
+    return (Dimension("12345", t("scr.dim.12345", cfg.lang), value, _status(sign.status),
+                      _diff(value, _num(sign.previous_value)), "rate"),)
+
+
+def _iot_tile(cfg: ScreenConfig, at: datetime) -> tuple[Dimension, ...]:
+    """物联感知在线率: received / expected reporting intervals of the scope's sensors over the window
+    (``metrics.sensor_online``, the /sensors page's definition); against the site's target when it sets one.
+    None where no sensors are loaded."""
+    df = metrics.sensor_online(data.connection(), rolling_query(cfg, at), by=None)
+    if df.empty or int(df["sensors"].sum()) == 0:
+        return ()
+    value = _num(df["online_rate"].iloc[0])
+    target = SX.online_target(data.metrics_config())
+    state = "none" if value is None or target is None else ("good" if value >= target else "bad")
+    return (Dimension("iot", t("scr.dim.iot", cfg.lang), value, state, None, "rate"),)
 
 
 def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:

@@ -9,11 +9,12 @@ from typing import Any
 import pandas as pd
 from dash import html
 
+from dashboard import data
 from dashboard.components import markup
 from dashboard.components.period_text import span
 from dashboard.components.rankings_model import PEER_EN, peer_label
 from dashboard.i18n import age_text, lang_of, t, t_or
-from dashboard.screen.model import MapView, RankingView, RankItem, StationsView, VitalsView
+from dashboard.screen.model import Dimension, MapView, RankingView, RankItem, StationsView, VitalsView
 from metrics import status
 from metrics.feed import Backlog
 from metrics.query import Period
@@ -49,7 +50,7 @@ def freshness(items: Sequence[status.Freshness], lang: str, ended: datetime | No
     chips = []
     for f in items:
         chips.append(html.Span(
-            [html.Span(t(f"source.{f.key}", lang), className="scr-chip-name"),
+            [html.Span(data.source_label(f.key, lang), className="scr-chip-name"),
              html.Span(age_text(f.age_minutes, lang) if f.rows else t("fresh.empty", lang), className="scr-chip-age"),
              *([html.Span(t("fresh.stale", lang), className="scr-stale")] if f.state == "stale" else [])],
             className=f"scr-chip is-{f.state}", title=t(f"fresh.{f.state}", lang),
@@ -60,14 +61,16 @@ def freshness(items: Sequence[status.Freshness], lang: str, ended: datetime | No
 # --- vital signs --------------------------------------------------------------------------------
 
 
-def _delta(delta: float | None, lang: str = "zh") -> html.Span:
-    """Trend against the previous period; a change that rounds to 0.00 reads "flat", not "▼ 0.00"/"— 0"."""
+def _delta(delta: float | None, lang: str = "zh", pct: bool = False) -> html.Span:
+    """Trend against the previous period; a change that rounds to 0.00 reads "flat", not "▼ 0.00"/"— 0".
+    ``pct``: the change of a rate, in percentage points (0.012 → "▲ 1.2 个百分点")."""
     if delta is None:
         return html.Span("", className="scr-delta")
-    if round(abs(delta), 2) == 0:
+    if round(abs(delta) * (1000 if pct else 1), 2 if not pct else 0) == 0:
         return html.Span("＝ " + t("scr.trend.flat", lang), className="scr-delta flat")
     arrow = "▲" if delta > 0 else "▼"
-    return html.Span(f"{arrow} {abs(delta):.2f}", className="scr-delta " + ("up" if delta > 0 else "down"))
+    text = f"{abs(delta) * 100:.1f} {t('scr.pt', lang)}" if pct else f"{abs(delta):.2f}"
+    return html.Span(f"{arrow} {text}", className="scr-delta " + ("up" if delta > 0 else "down"))
 
 
 def _target(target: float | None) -> str:
@@ -90,13 +93,21 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
                   **counts)],
         className=f"scr-score is-{view.status}",
     )
-    tiles = [
-        html.Div([html.Div(d.label, className="scr-tile-label"),
-                  html.Div(_fmt(d.score, 2), className="scr-tile-value"),
-                  _delta(d.delta, lang)],
-                 className=f"scr-tile is-{d.status}")
-        for d in view.dimensions
-    ]
+    def tile(d: Dimension, span: int) -> html.Div:
+        rate = d.kind == "rate"
+        attrs: dict[str, Any] = {"data-dimension": d.key, "data-value": "" if d.score is None else f"{d.score:.6g}"}
+        return html.Div([html.Div(d.label, className="scr-tile-label", title=d.label),
+                         html.Div(_fmt(d.score, 1, pct=True) if rate else _fmt(d.score, 2), className="scr-tile-value"),
+                         _delta(d.delta, lang, pct=rate)],
+                        className=f"scr-tile is-{d.status}", style={"gridColumn": f"span {span}"}, **attrs)
+
+    # a 12-column grid: the CityScore dimensions share one row (three: a 2 × 2 grid left a hole and pushed
+    # the below-target list out of the panel; four or more wrap two to a row), the rate tiles (12345, IoT)
+    # share the next
+    scores = [d for d in view.dimensions if d.kind != "rate"]
+    rates = [d for d in view.dimensions if d.kind == "rate"]
+    tiles = ([tile(d, 12 // len(scores) if len(scores) <= 3 else 6) for d in scores]
+             + [tile(d, 12 // len(rates) if len(rates) <= 3 else 6) for d in rates])
     watch = [html.Div(t("scr.watch", lang), className="scr-watch-title")] + [
         html.Div([html.Span(w.label, className="scr-watch-name", title=w.label),
                   html.Span(_fmt(w.value, 1, pct=True), className="scr-watch-value"),
@@ -104,11 +115,7 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
                  className=f"scr-watch-row is-{w.status}", **{"data-metric": w.metric_id, "data-value": w.value})
         for w in view.watch
     ] if view.watch else []
-    # three dimensions sit in one row (a 2 × 2 grid left a hole and pushed the below-target list out of
-    # the panel); four or more wrap two to a row
-    cols = len(tiles) if len(tiles) <= 3 else 2
-    grid = {"gridTemplateColumns": f"repeat({max(cols, 1)}, minmax(0, 1fr))"}
-    return [window_note(view.window, lang), overall, html.Div(tiles, className="scr-tiles", style=grid),
+    return [window_note(view.window, lang), overall, html.Div(tiles, className="scr-tiles"),
             html.Div(watch, className="scr-watch")]
 
 
