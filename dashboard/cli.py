@@ -59,6 +59,7 @@ def demo_command(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8050, help="TCP port."),
     workers: int = typer.Option(2, help="Worker processes."),
+    size: float = typer.Option(1.0, help="Multiply the scale's cases, orders and sensors (0.01: a small city)."),
 ) -> None:
     """Generate the Qingpu demo (data ends now), load it through the ETL and serve the dashboard."""
     from etl.demo import build_demo, generate, get_scale
@@ -71,7 +72,7 @@ def demo_command(
     data_now = _iso_minute(now)
     settings = _settings(None, warehouse)
     if generate_only:
-        files = generate(out or DATA_DIR / "demo", scale, seed, data_now)
+        files = generate(out or DATA_DIR / "demo", scale, seed, data_now, size=size)
         for kind, rows in files.rows.items():
             typer.echo(f"{kind:12s} {rows:>12,d}")
         typer.echo(f"generated in {files.seconds:.1f}s into {files.out_dir}; peak memory {_peak_mb():,.0f} MB")
@@ -79,7 +80,7 @@ def demo_command(
     if not (keep and settings.warehouse.exists()):
         typer.echo(f"building the {scale} demo into {settings.warehouse} ...")
         summary = build_demo(settings.warehouse, scale, seed, data_now, out,
-                             progress=lambda k: typer.echo(f"  loading {k} ..."))
+                             progress=lambda k: typer.echo(f"  loading {k} ..."), size=size)
         typer.echo(f"{'kind':12s} {'read':>12s} {'loaded':>12s} {'rejected':>9s}")
         for kind, r in summary.reports.items():
             typer.echo(f"{kind:12s} {r.rows_read:>12,d} {r.rows_loaded:>12,d} {r.rows_rejected:>9,d}")
