@@ -177,6 +177,23 @@ def reorder_readings(warehouse: WarehouseOpt = None) -> None:
         typer.echo(f"sensor_readings: {n:,} rows rewritten in time order in {time.monotonic() - t0:.1f} s")
 
 
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="directory for the Parquet files (replaced per table)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write the raw tables as Parquet partitioned by day and district (cases, hotline_orders,
+    sensor_alarms; org_unit and warehouse_meta as one file each): the input of `vitals spark rollups`."""
+    from etl.export import export_parquet
+
+    with _clean_errors():
+        wh, _ = _warehouse(warehouse)
+        t0 = time.monotonic()
+        for e in export_parquet(wh, out):
+            typer.echo(f"{e.table:16s} {e.rows:>12,d} rows  {e.path}")
+        typer.echo(f"exported in {time.monotonic() - t0:.1f} s")
+
+
 @app.command("watch")
 def watch_command(
     directory: Annotated[Path, typer.Argument(help="directory the feed drops export files into")],
