@@ -5,7 +5,7 @@ do not edit. tests/metrics/test_rollups.py fails when it is stale."""
 
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-FINGERPRINT = '5303083714f55bdc'
+FINGERPRINT = '9a187830e9d4de6d'
 
 ROLLUPS: tuple[RollupSpec, ...] = (
     RollupSpec(
@@ -46,6 +46,38 @@ WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registe
 GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
     ),
     RollupSpec(
+        name='rollup_cases_registered_by_village',
+        fact='cases',
+        anchor='registered_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('town_code', 'VARCHAR', '街镇 code'),
+            RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
+            RollupColumn('village_code', 'VARCHAR', '村居 code'),
+            RollupColumn('n_registered', 'BIGINT', 'rows where `registered`'),
+            RollupColumn('n_registered__supervision', 'BIGINT', 'rows where `registered` and `supervision`'),
+            RollupColumn('n_proactive__registered', 'BIGINT', 'rows where `proactive` and `registered`'),
+            RollupColumn('n_escalated__registered', 'BIGINT', 'rows where `escalated` and `registered`'),
+        ),
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+  sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_registered,
+  sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (supervision_report) THEN 1 ELSE 0 END) AS n_registered__supervision,
+  sum(CASE WHEN (proactive) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_proactive__registered,
+  sum(CASE WHEN (escalated) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_escalated__registered
+FROM cases
+WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL
+GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, village_code""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+  sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_registered,
+  sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (supervision_report) THEN 1 ELSE 0 END) AS n_registered__supervision,
+  sum(CASE WHEN (proactive) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_proactive__registered,
+  sum(CASE WHEN (escalated) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_escalated__registered
+FROM cases
+WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE))
+GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, village_code""",
+    ),
+    RollupSpec(
         name='rollup_cases_dispatched',
         fact='cases',
         anchor='dispatched_at',
@@ -78,6 +110,35 @@ GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, villa
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND dispatched_at IS NOT NULL AND dispatched_at >= CAST($day_lo AS TIMESTAMP) AND dispatched_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(dispatched_at AS DATE))
 GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
+    ),
+    RollupSpec(
+        name='rollup_cases_dispatched_by_village',
+        fact='cases',
+        anchor='dispatched_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `dispatched_at`'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('town_code', 'VARCHAR', '街镇 code'),
+            RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
+            RollupColumn('village_code', 'VARCHAR', '村居 code'),
+            RollupColumn('n_arrived_15min__urgent_dispatched', 'BIGINT', 'rows where `arrived_15min` and `urgent_dispatched`'),
+            RollupColumn('n_urgent_dispatched', 'BIGINT', 'rows where `urgent_dispatched`'),
+            RollupColumn('n_first_result_60min__urgent_dispatched', 'BIGINT', 'rows where `first_result_60min` and `urgent_dispatched`'),
+        ),
+        build_sql="""SELECT CAST(dispatched_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+  sum(CASE WHEN (arrived_at <= dispatched_at + INTERVAL 15 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_arrived_15min__urgent_dispatched,
+  sum(CASE WHEN (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_urgent_dispatched,
+  sum(CASE WHEN (first_result_at <= dispatched_at + INTERVAL 60 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_first_result_60min__urgent_dispatched
+FROM cases
+WHERE (NOT coalesce(cancelled, false)) AND dispatched_at IS NOT NULL
+GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, village_code""",
+        refresh_sql="""SELECT CAST(dispatched_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+  sum(CASE WHEN (arrived_at <= dispatched_at + INTERVAL 15 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_arrived_15min__urgent_dispatched,
+  sum(CASE WHEN (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_urgent_dispatched,
+  sum(CASE WHEN (first_result_at <= dispatched_at + INTERVAL 60 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_first_result_60min__urgent_dispatched
+FROM cases
+WHERE (NOT coalesce(cancelled, false)) AND dispatched_at IS NOT NULL AND dispatched_at >= CAST($day_lo AS TIMESTAMP) AND dispatched_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(dispatched_at AS DATE))
+GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, village_code""",
     ),
     RollupSpec(
         name='rollup_hotline_orders_received',
@@ -132,6 +193,53 @@ WHERE (status IS DISTINCT FROM 'cancelled') AND received_at IS NOT NULL AND rece
 GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status""",
     ),
     RollupSpec(
+        name='rollup_hotline_orders_received_by_village',
+        fact='hotline_orders',
+        anchor='received_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `received_at`'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('town_code', 'VARCHAR', '街镇 code'),
+            RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
+            RollupColumn('village_code', 'VARCHAR', '村居 code'),
+            RollupColumn('n_received', 'BIGINT', 'rows where `received`'),
+            RollupColumn('n_contact_recorded__contacted_first__received', 'BIGINT', 'rows where `contact_recorded` and `contacted_first` and `received`'),
+            RollupColumn('n_contact_recorded__received', 'BIGINT', 'rows where `contact_recorded` and `received`'),
+            RollupColumn('n_received__resolved', 'BIGINT', 'rows where `received` and `resolved`'),
+            RollupColumn('n_received__resolution_recorded', 'BIGINT', 'rows where `received` and `resolution_recorded`'),
+            RollupColumn('n_rated__received__satisfied', 'BIGINT', 'rows where `rated` and `received` and `satisfied`'),
+            RollupColumn('n_basic_satisfied__rated__received', 'BIGINT', 'rows where `basic_satisfied` and `rated` and `received`'),
+            RollupColumn('n_rated__received__unsatisfied', 'BIGINT', 'rows where `rated` and `received` and `unsatisfied`'),
+            RollupColumn('n_rated__received', 'BIGINT', 'rows where `rated` and `received`'),
+        ),
+        build_sql="""SELECT CAST(received_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+  sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_received,
+  sum(CASE WHEN (first_contact IS NOT NULL) AND (first_contact) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__contacted_first__received,
+  sum(CASE WHEN (first_contact IS NOT NULL) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__received,
+  sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (resolution = 'resolved') THEN 1 ELSE 0 END) AS n_received__resolved,
+  sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (resolution IN ('resolved', 'explained')) THEN 1 ELSE 0 END) AS n_received__resolution_recorded,
+  sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (satisfaction = 'satisfied') THEN 1 ELSE 0 END) AS n_rated__received__satisfied,
+  sum(CASE WHEN (satisfaction = 'basic') AND (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_basic_satisfied__rated__received,
+  sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (satisfaction = 'unsatisfied') THEN 1 ELSE 0 END) AS n_rated__received__unsatisfied,
+  sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_rated__received
+FROM hotline_orders
+WHERE (status IS DISTINCT FROM 'cancelled') AND received_at IS NOT NULL
+GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village_code""",
+        refresh_sql="""SELECT CAST(received_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+  sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_received,
+  sum(CASE WHEN (first_contact IS NOT NULL) AND (first_contact) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__contacted_first__received,
+  sum(CASE WHEN (first_contact IS NOT NULL) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__received,
+  sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (resolution = 'resolved') THEN 1 ELSE 0 END) AS n_received__resolved,
+  sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (resolution IN ('resolved', 'explained')) THEN 1 ELSE 0 END) AS n_received__resolution_recorded,
+  sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (satisfaction = 'satisfied') THEN 1 ELSE 0 END) AS n_rated__received__satisfied,
+  sum(CASE WHEN (satisfaction = 'basic') AND (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_basic_satisfied__rated__received,
+  sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (satisfaction = 'unsatisfied') THEN 1 ELSE 0 END) AS n_rated__received__unsatisfied,
+  sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_rated__received
+FROM hotline_orders
+WHERE (status IS DISTINCT FROM 'cancelled') AND received_at IS NOT NULL AND received_at >= CAST($day_lo AS TIMESTAMP) AND received_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(received_at AS DATE))
+GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village_code""",
+    ),
+    RollupSpec(
         name='rollup_sensor_alarms_started',
         fact='sensor_alarms',
         anchor='started_at',
@@ -160,5 +268,34 @@ GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_
 FROM sensor_alarms
 WHERE (true) AND started_at IS NOT NULL AND started_at >= CAST($day_lo AS TIMESTAMP) AND started_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(started_at AS DATE))
 GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_code, unit_code""",
+    ),
+    RollupSpec(
+        name='rollup_sensor_alarms_started_by_village',
+        fact='sensor_alarms',
+        anchor='started_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `started_at`'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('town_code', 'VARCHAR', '街镇 code'),
+            RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
+            RollupColumn('village_code', 'VARCHAR', '村居 code'),
+            RollupColumn('n_started', 'BIGINT', 'rows where `started`'),
+            RollupColumn('n_severity_alarm__started', 'BIGINT', 'rows where `severity_alarm` and `started`'),
+            RollupColumn('n_started__to_case', 'BIGINT', 'rows where `started` and `to_case`'),
+        ),
+        build_sql="""SELECT CAST(started_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+  sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_started,
+  sum(CASE WHEN (severity = 'alarm') AND (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_severity_alarm__started,
+  sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (case_id IS NOT NULL) THEN 1 ELSE 0 END) AS n_started__to_case
+FROM sensor_alarms
+WHERE (true) AND started_at IS NOT NULL
+GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_code""",
+        refresh_sql="""SELECT CAST(started_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+  sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_started,
+  sum(CASE WHEN (severity = 'alarm') AND (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_severity_alarm__started,
+  sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (case_id IS NOT NULL) THEN 1 ELSE 0 END) AS n_started__to_case
+FROM sensor_alarms
+WHERE (true) AND started_at IS NOT NULL AND started_at >= CAST($day_lo AS TIMESTAMP) AND started_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(started_at AS DATE))
+GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_code""",
     ),
 )

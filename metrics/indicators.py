@@ -95,7 +95,7 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
     statements: dict[str | Rollup, list[Indicator]] = {}  # fact table (rows) or rollup -> its indicators
     from_rollups = use_rollups and day_aligned(periods) and rollups_ready(con)
     for ind in inds:
-        rollup = readable(ind, by) if from_rollups else None
+        rollup = readable(ind, by, query, level) if from_rollups else None
         statements.setdefault(ind.table if rollup is None else rollup, []).append(ind)
     for source, group in statements.items():
         if isinstance(source, Rollup):

@@ -24,7 +24,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 
@@ -32,7 +32,7 @@ from etl import schema
 from etl.rollup_spec import RollupColumn, RollupSpec
 
 from .catalog import INDICATORS
-from .compiler import Compiled, compile_rollup_scan, depends_on_period, fact_table, rollup_select
+from .compiler import ORG_LEVEL_COLUMN, Compiled, compile_rollup_scan, depends_on_period, fact_table, rollup_select
 from .model import Aggregate, Indicator
 from .predicates import TABLES, FactTable
 from .query import Period, Query
@@ -72,18 +72,29 @@ def parts_of(ft: FactTable, agg: Aggregate) -> tuple[Part, ...]:
     return tuple(Part(w, tuple(sorted(preds | {p}))) for w, p in ft.linear[str(agg.expr)])
 
 
+# Two grains per fact and anchor, the coarser read whenever it can answer: "unit" keeps the leaf unit and
+# every filter dimension (any query), "village" only the path down to the 村居 (no filter, no scope or
+# grouping below the village): a day's rows of a whole district fold into a few hundred.
+Grain = Literal["unit", "village"]
+GRAINS: tuple[Grain, ...] = ("village", "unit")  # coarsest first
+
+
 @dataclass(frozen=True)
 class Rollup:
     fact: str
     anchor: str  # timestamp column
     parts: tuple[Part, ...]  # distinct columns, in declaration order
+    grain: Grain = "unit"
 
     @property
     def name(self) -> str:
-        return f"rollup_{self.fact}_{self.anchor.removesuffix('_at')}"
+        base = f"rollup_{self.fact}_{self.anchor.removesuffix('_at')}"
+        return base if self.grain == "unit" else f"{base}_by_{self.grain}"
 
     @property
     def dims(self) -> tuple[str, ...]:
+        if self.grain == "village":
+            return UNIT_PATH[:4]
         return UNIT_PATH + fact_table(self.fact).rollup_dims
 
     @property
@@ -115,11 +126,13 @@ def _declare(indicators: Sequence[Indicator]) -> tuple[Rollup, ...]:
         for agg in (ind.numerator, ind.denominator):
             for part in parts_of(fact_table(ind.table), agg) if agg is not None else ():
                 cols.setdefault(part.column, Part(None, part.predicates))
-    return tuple(Rollup(t, a, tuple(cols.values())) for (t, a), cols in found.items())
+    return tuple(Rollup(t, a, tuple(cols.values()), g) for (t, a), cols in found.items() for g in reversed(GRAINS))
 
 
 ROLLUPS: tuple[Rollup, ...] = _declare(INDICATORS)
-_BY_ANCHOR = {(r.fact, r.anchor): r for r in ROLLUPS}
+_BY_ANCHOR = {(r.fact, r.anchor): r for r in ROLLUPS if r.grain == "unit"}
+_COARSER = {(r.fact, r.anchor): [c for g in GRAINS for c in ROLLUPS if (c.fact, c.anchor, c.grain) == (*k, g)]
+            for k, r in _BY_ANCHOR.items()}
 
 
 def additive(ind: Indicator) -> bool:
@@ -159,16 +172,22 @@ def day_aligned(periods: Sequence[Period]) -> bool:
     return all(p.start.time() == time() and p.end.time() == time() for p in periods)
 
 
-def readable(ind: Indicator, by: str | None) -> Rollup | None:
-    """The rollup an indicator is read from with this grouping, or None (read from rows)."""
-    r = rollup_of(ind)
-    if r is None:
+def readable(ind: Indicator, by: str | None, query: Query, unit_level: str | None) -> Rollup | None:
+    """The coarsest rollup that answers the indicator for this query and grouping, or None (rows)."""
+    fine = rollup_of(ind)
+    if fine is None:
         return None
-    if by is not None:
-        ft = fact_table(r.fact)
-        if by not in ft.keys or ft.keys[by] not in r.dims:
-            return None
-    return r
+    ft = fact_table(fine.fact)
+    filtered = any(getattr(query, f) is not None for f in ft.filters)
+    for r in _COARSER[(fine.fact, fine.anchor)]:
+        if filtered and not set(ft.rollup_dims) <= set(r.dims):
+            continue
+        if by is not None and (by not in ft.keys or ft.keys[by] not in r.dims):
+            continue
+        if query.unit is not None and ORG_LEVEL_COLUMN.get(unit_level or "") not in r.dims:
+            continue
+        return r
+    return None
 
 
 def compile_read(r: Rollup, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,

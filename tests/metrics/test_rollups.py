@@ -16,7 +16,7 @@ import pytest
 
 from metrics import rollups
 from metrics.catalog import BY_ID, INDICATORS
-from metrics.indicators import indicator_values, scan
+from metrics.indicators import indicator_values, scan, unit_level
 from metrics.query import Period, Query
 from tests.dashboard.minimal_warehouse import copy_warehouse, read_only_warehouse
 
@@ -41,6 +41,18 @@ def test_the_satisfaction_score_is_kept_as_one_count_per_weighted_answer() -> No
     weighted = {p.weight for p in rollups.parts_of(rollups.fact_table("hotline_orders"),
                                                     BY_ID["hotline_satisfaction_rate"].numerator)}
     assert weighted == {"w_satisfied", "w_basic", "w_unsatisfied"}
+
+
+def test_the_coarsest_rollup_that_can_answer_is_read() -> None:
+    ind, p = BY_ID["proactive_rate"], Period.containing("month", date(2026, 3, 1))
+    name = lambda q, by=None, level=None: getattr(rollups.readable(ind, by, q, level), "name", None)  # noqa: E731
+    assert name(Query(p)) == "rollup_cases_registered_by_village"
+    assert name(Query(p, unit="T1"), "village", "town") == "rollup_cases_registered_by_village"
+    assert name(Query(p, unit="M1"), None, "microgrid") == "rollup_cases_registered"  # below the village
+    assert name(Query(p), "unit") == "rollup_cases_registered"
+    assert name(Query(p, urgency="urgent")) == "rollup_cases_registered"  # a filter dimension
+    assert name(Query(p), "station") is None  # not a rollup dimension: from rows
+    assert rollups.readable(BY_ID["closure_rate"], None, Query(p), None) is None
 
 
 def test_the_etl_module_is_generated_from_the_declarations() -> None:
@@ -105,7 +117,10 @@ def random_queries(con: duckdb.DuckDBPyConnection, n: int, seed: int
 def test_rollups_equal_the_raw_computation_over_random_queries(con: duckdb.DuckDBPyConnection) -> None:
     inds = [i for i in INDICATORS if i.id in ADDITIVE]
     checked = 0
+    grains = set()
     for q, periods, by in random_queries(con, 160, seed=19):
+        level = unit_level(con, q.unit)
+        grains |= {r.grain for i in inds if (r := rollups.readable(i, by, q, level)) is not None}
         fast = scan(con, inds, q, periods, by)
         raw = scan(con, inds, q, periods, by, use_rollups=False)
         for ind in inds:
@@ -116,19 +131,20 @@ def test_rollups_equal_the_raw_computation_over_random_queries(con: duckdb.DuckD
                     assert all(_close(u, v) for u, v in zip(x, y, strict=True)), (ind.id, q, by, key, x, y)
                     checked += any(v not in (None, 0.0) for v in y)
     assert checked > 400  # the loop compared real numbers, not empty scopes
+    assert grains == {"unit", "village"}  # and read both grains of rollup
 
 
 def test_a_value_is_read_from_the_rollup(tiny_warehouse: Path, tmp_path: Path) -> None:
-    """Change one rollup row and the KPI moves: the read path really reads it (raw rows unchanged)."""
+    """Change one day's rollup rows and the KPI moves: the read path really reads them (raw rows unchanged)."""
     link = copy_warehouse(tiny_warehouse, tmp_path)
-    day = duckdb.connect(str(link.resolve()), read_only=True).execute(
-        "SELECT max(day) FROM rollup_cases_registered").fetchone()[0]  # type: ignore[index]
-    q = Query(Period.containing("day", day))
+    table = "rollup_cases_registered_by_village"  # what a whole-warehouse KPI reads (the coarsest)
     with duckdb.connect(str(link.resolve())) as w:
+        day, n = w.execute(f"SELECT day, count(*) FROM {table} GROUP BY day ORDER BY day DESC LIMIT 1").fetchone()  # type: ignore[misc]
+        q = Query(Period.containing("day", day))
+        assert getattr(rollups.readable(BY_ID["registered"], None, q, None), "name", None) == table
         before = indicator_values(w, ["registered"], q)["registered"].value
-        w.execute("UPDATE rollup_cases_registered SET n_registered = n_registered + 1000 WHERE day = $d", {"d": day})
-        assert indicator_values(w, ["registered"], q)["registered"].value == (before or 0) + 1000 * w.execute(
-            "SELECT count(*) FROM rollup_cases_registered WHERE day = $d", {"d": day}).fetchone()[0]  # type: ignore[index]
+        w.execute(f"UPDATE {table} SET n_registered = n_registered + 1000 WHERE day = $d", {"d": day})
+        assert indicator_values(w, ["registered"], q)["registered"].value == (before or 0) + 1000 * n
         # a warehouse whose rollups are of other declarations is read from rows
         w.execute("UPDATE warehouse_meta SET value = 'other' WHERE key = 'rollups'")
         assert indicator_values(w, ["registered"], q)["registered"].value == before
