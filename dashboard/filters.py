@@ -144,10 +144,13 @@ def parse(params: Mapping[str, Any]) -> FilterState:
 
 
 def period_of(state: FilterState, today: date) -> Period:
+    """The period a state views; ``today`` is the data's 'now' (``data.view_now``). A preset period that
+    holds it is running: it covers its days so far and compares with the same days before
+    (``metrics.query.Period.to_date``, the one period convention of pages and wall)."""
     if state.period == "custom":
         assert state.start is not None and state.end is not None
         return Period.custom(state.start, state.end)
-    return Period.containing(state.period, state.date or today)  # type: ignore[arg-type]
+    return Period.containing(state.period, state.date or today).to_date(today)  # type: ignore[arg-type]
 
 
 def to_query(state: FilterState, today: date) -> Query:

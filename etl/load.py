@@ -138,15 +138,17 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = 
 
 
 def load_files(warehouse: Path | str, kind: str, files: Iterable[Path | str], mapping: Path | str | SourceMapping,
-               *, settings: Settings | None = None, progress: Progress | None = None) -> LoadReport:
-    """Load ``files`` of one kind into a new snapshot of ``warehouse`` and publish it (all or nothing)."""
+               *, settings: Settings | None = None, progress: Progress | None = None,
+               accept_zone: bool = False) -> LoadReport:
+    """Load ``files`` of one kind into a new snapshot of ``warehouse`` and publish it (all or nothing).
+    ``accept_zone``: the mapping's time zone differs from the site's on purpose (see :func:`zone_refusal`)."""
     m = load_mapping(mapping)
     paths = [Path(f) for f in files]
     for p in paths:
         if not p.exists():
             raise LoadError(f"{p}: file not found")
     with recording_failure(warehouse, settings, kind, m, paths), writer(warehouse, settings) as con:
-        return load_into(con, kind, paths, m, progress=progress)
+        return load_into(con, kind, paths, m, progress=progress, accept_zone=accept_zone)
 
 
 FAILURES = (LoadError, MappingError, ReadError, SpecError, duckdb.Error)
@@ -175,16 +177,20 @@ def recording_failure(warehouse: Path | str, settings: Settings | None, kind: st
 
 def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | str],
               mapping: Path | str | SourceMapping, *, progress: Progress | None = None,
-              as_of: datetime | None = None) -> LoadReport:
+              as_of: datetime | None = None, accept_zone: bool = False) -> LoadReport:
     """Load ``files`` into the open warehouse connection (usually from :func:`etl.snapshots.writer`).
 
     ``as_of`` is the instant the files describe (a demo generated for a pinned instant): timestamps up to
-    it plus the mapping's ``future_days`` pass the bound; by default the wall clock's."""
+    it plus the mapping's ``future_days`` pass the bound; by default the wall clock's. A mapping whose
+    [time] zone is not the site's is refused unless ``accept_zone`` (:func:`zone_refusal`)."""
     m = load_mapping(mapping)
     if m.kind != kind:
         raise MappingError(f"mapping {m.path} is for kind {m.kind!r}, not {kind!r}")
     paths = [Path(f) for f in files]
     meta = _meta(con)
+    site_zone = meta.get("timezone", "Asia/Shanghai")
+    if not accept_zone and (refusal := zone_refusal(m, site_zone)):
+        raise LoadError(refusal)
     run_id = _count(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_run")
     started = datetime.now(UTC).replace(tzinfo=None)
     con.execute(
@@ -214,7 +220,7 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
     if kind == "units":
         refresh_unit_paths(con)
     _refresh_touched_rollups(con)
-    warnings = [*zone_warnings(m, meta.get("timezone", "Asia/Shanghai")), *(w for r in reports for w in r.warnings)]
+    warnings = [*zone_warnings(m, site_zone), *(w for r in reports for w in r.warnings)]
     report = LoadReport(run_id, kind, m.source_system, tuple(reports), tuple(warnings))
     con.execute(
         "UPDATE etl_run SET finished_at = ?, status = 'succeeded', rows_read = ?, rows_loaded = ?,"
@@ -235,9 +241,23 @@ def _refresh_touched_rollups(con: duckdb.DuckDBPyConnection) -> None:
     refresh_rollups(con, days)
 
 
+def zone_refusal(m: SourceMapping, site_zone: str) -> str | None:
+    """The time-zone trap: a mapping whose [time] zone is not the site's is far more often a site set up
+    in the wrong zone (a new warehouse defaults to Asia/Shanghai) than a feed from elsewhere, and loading
+    it would store every time shifted by hours. So it is refused, naming both ways out; ``--accept-zone``
+    says the zone is intended and the times are converted to the site zone."""
+    if not m.time_zone or m.time_zone == site_zone:
+        return None
+    return (f"mapping {m.path} says times are in {m.time_zone} but this site's zone is {site_zone}; nothing"
+            f" loaded. If the site is in {m.time_zone}: `vitals site set --zone {m.time_zone}` (re-expresses"
+            f" stored times), then load again; if the mapping's zone is wrong, fix [time] zone in the mapping;"
+            f" if the feed really is in {m.time_zone}: load with --accept-zone (times converted to {site_zone})")
+
+
 def zone_warnings(m: SourceMapping, site_zone: str) -> list[str]:
-    """The time-zone trap: a source zone that differs from the site's is converted, which is right for
-    a feed from elsewhere and wrong when the site itself was set up in the wrong zone."""
+    """A source zone that differs from the site's is converted, which is right for a feed from elsewhere
+    and wrong when the site itself was set up in the wrong zone: a field's own zone (and an accepted
+    [time] zone, see :func:`zone_refusal`) loads with this warning."""
     zones = {z for z in (m.time_zone, *(f.zone for f in m.fields.values())) if z}
     return [f"times are converted from {z} (mapping) to the site zone {site_zone}: if this site is in {z},"
             f" run `vitals site set --timezone {z}` (re-expresses stored times) and load again"

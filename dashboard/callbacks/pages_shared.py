@@ -47,7 +47,7 @@ def filter_href(page: str, search: str | None, fields: list[str], values: list[A
     except QueryError:
         current = FilterState()
     values_by = dict(zip(fields, values, strict=True))
-    new = state_from_controls(values_by, triggered, current, today=data.view_now().date())
+    new = state_from_controls(values_by, triggered, current, today=data.view_anchor(current.period))
     extra = _extra(params)
     for name in EXTRA:
         if name in values_by:

@@ -40,7 +40,7 @@ ZH = {
     "cases.current": "本期", "cases.previous": "上期", "cases.units": "下级单位",
     "cases.target": "目标", "cases.previous_short": "上期", "cases.breaches_note": "未按时到场 / 未按时初步处置",
     "cases.hour": "时", "cases.weekdays": "周一,周二,周三,周四,周五,周六,周日",
-    "hotline.title": "12345 热线", "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
+    "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
     "hotline.hotspots": "重复投诉热点", "hotline.table": "工单明细",
     "sensors.title": "感知设备", "sensors.online": "设备在线率", "sensors.alarms": "告警",
     "sensors.series": "设备时序", "sensors.offline": "离线设备", "sensors.pick": "选择设备",
@@ -50,6 +50,9 @@ ZH = {
     "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "cases.partial_day": "当日截至 {t}（未满一天）",
+    "page.partial": "未满期",
+    "rank.partial": "{days}未满期：排名与等级按已过天数计算，月初数日长期超期案件占比偏高，等级可能偏低。",
+    "rank.partial.link": "查看最近完整周期（{period}）",
     "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
@@ -92,7 +95,7 @@ ZH = {
 
 
 EN = {
-    "rank.title": "Rankings", "cases.title": "Cases", "hotline.title": "Hotline", "sensors.title": "Sensors",
+    "rank.title": "Rankings", "cases.title": "Cases", "sensors.title": "Sensors",
     "staffing.title": "Staffing", "stations.title": "Liaison stations", "rank.detail": "Unit detail",
     "filter.all": "All", "rank.small": "too few to rank fairly",
     # --- sensors & staffing pages (task sensstaff) ---
@@ -161,6 +164,10 @@ EN = {
     "cases.hour": ":00", "cases.weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "sensors.alarms": "Alarms", "sensors.offline": "Offline devices", "stations.detail": "Station detail",
     "rows.total": "{n} rows", "cases.partial_day": "today so far, to {t} (not a whole day)",
+    "page.partial": "partial",
+    "rank.partial": "{days} is partial: ranks and grades count the days so far; early in a period long-overdue "
+                    "cases weigh more and grades run low.",
+    "rank.partial.link": "See the last whole period ({period})",
     "error.title": "This view cannot be shown",
     "sensors.mean": "Mean", "sensors.threshold_warning": "Warning line", "sensors.threshold_alarm": "Alarm line",
     "sensors.threshold_low_warning": "Low warning line", "sensors.threshold_low_alarm": "Low alarm line",
@@ -255,7 +262,8 @@ EN.update({
     "m.stations.overall": "all stations {v}", "m.stations.below": "Stations below {target} ({n})",
     "m.stations.none": "Every station with cases due meets the target", "m.stations.all": "All stations ({n})",
     "m.stations.no_rate": "no case due",
-    "m.urgent": "Urgent open ({n})", "m.urgent.none": "No urgent case is open", "m.urgent.all": "All urgent open cases",
+    "m.urgent": "Urgent open ({n})", "m.urgent.none": "No urgent case is open",
+    "m.urgent.all": "All urgent open cases",
     "m.urgent.reported": "reported", "m.overdue": "Overdue open cases ({n})", "m.overdue.none": "No overdue case",
     "m.overdue.deadline": "due", "m.more": "{n} more on the desk page",
     "m.back": "‹ Overview", "m.unit.indicators": "Indicators vs targets", "m.desk": "Desk view",
@@ -285,3 +293,64 @@ def translator(lang: str | None) -> Callable[..., str]:
         return text.format(**fmt) if fmt else text
 
     return t
+
+# the row detail panel a click in the /cases or /hotline table opens (dashboard.components.detail_view)
+ZH.update({
+    "detail.case": "案件 {id}", "detail.order": "工单 {id}", "detail.close": "关闭", "detail.lifecycle": "办理过程",
+    "detail.pick": "点击表中一行查看其办理过程", "detail.missing": "未找到该记录，或它不在您的权限范围内",
+    "detail.col.stage": "环节", "detail.col.at": "时间", "detail.col.since": "距上一环节", "detail.col.due": "时限",
+    "detail.col.state": "状态",
+    "detail.stage.reported": "上报", "detail.stage.registered": "立案", "detail.stage.dispatched": "派遣",
+    "detail.stage.arrived": "到场", "detail.stage.first_result": "初步处置", "detail.stage.disposed": "处置",
+    "detail.stage.closed": "结案", "detail.stage.received": "受理", "detail.stage.contacted": "首次联系（答复）",
+    "detail.stage.callback": "回访", "detail.order_closed": "办结",
+    "detail.state.met": "按时（提前 {d}）", "detail.state.late": "超时 {d}", "detail.state.pending": "剩余 {d}",
+    "detail.state.overdue": "已超时 {d}", "detail.state.done": "已完成", "detail.state.open": "未发生",
+    "detail.not_recorded": "未记录时间", "detail.to_agency": "派至 {a}",
+    "detail.flag.escalated": "上提一级", "detail.flag.rework": "返工 {n} 次", "detail.flag.cancelled": "已作废",
+    "detail.flag.supervision": "监督举报核实", "detail.flag.proactive": "先行发现",
+    "detail.f.category": "类别", "detail.f.urgency": "紧急程度", "detail.f.status": "状态", "detail.f.source": "来源",
+    "detail.f.station": "工作站", "detail.f.dept": "处置部门", "detail.f.unit": "所属单位", "detail.f.address": "地址",
+    "detail.f.description": "描述", "detail.f.channel": "渠道", "detail.f.agency": "承办单位",
+    "detail.f.resolution": "解决情况", "detail.f.satisfaction": "满意度", "detail.f.due": "办结时限",
+    "detail.f.ontime": "按时办结", "detail.f.case": "转网格案件", "detail.f.name": "来电人",
+    "detail.f.phone": "联系电话",
+    "detail.f.content": "诉求内容", "detail.yes": "是", "detail.no": "否", "detail.map_none": "无坐标",
+    "detail.urgent_rule": "紧急案件：派遣后 {a} 分钟内到场、{r} 分钟内初步处置；处置与结案以处置时限为准",
+    "detail.span.d": "{d} 天 {h} 小时", "detail.span.h": "{h} 小时 {m} 分", "detail.span.m": "{m} 分钟",
+})
+EN.update({
+    "detail.case": "Case {id}", "detail.order": "Order {id}", "detail.close": "Close",
+    "detail.lifecycle": "Lifecycle",
+    "detail.pick": "Click a row of the table to see its lifecycle",
+    "detail.missing": "No such record, or it is outside your scope",
+    "detail.col.stage": "Stage", "detail.col.at": "Time", "detail.col.since": "Since previous",
+    "detail.col.due": "Due by",
+    "detail.col.state": "State",
+    "detail.stage.reported": "Reported", "detail.stage.registered": "Registered",
+    "detail.stage.dispatched": "Dispatched",
+    "detail.stage.arrived": "On site", "detail.stage.first_result": "First result",
+    "detail.stage.disposed": "Disposed",
+    "detail.stage.closed": "Closed", "detail.stage.received": "Received",
+    "detail.stage.contacted": "First contact (reply)",
+    "detail.stage.callback": "Callback", "detail.order_closed": "Closed",
+    "detail.state.met": "on time ({d} to spare)", "detail.state.late": "late by {d}",
+    "detail.state.pending": "{d} left",
+    "detail.state.overdue": "overdue by {d}", "detail.state.done": "done", "detail.state.open": "not yet",
+    "detail.not_recorded": "time not recorded", "detail.to_agency": "to {a}",
+    "detail.flag.escalated": "Escalated one level", "detail.flag.rework": "Reworked {n}×",
+    "detail.flag.cancelled": "Cancelled", "detail.flag.supervision": "Verified supervision report",
+    "detail.flag.proactive": "Proactive",
+    "detail.f.category": "Category", "detail.f.urgency": "Urgency", "detail.f.status": "Status",
+    "detail.f.source": "Source",
+    "detail.f.station": "Station", "detail.f.dept": "Department", "detail.f.unit": "Unit",
+    "detail.f.address": "Address",
+    "detail.f.description": "Description", "detail.f.channel": "Channel", "detail.f.agency": "Agency",
+    "detail.f.resolution": "Resolution", "detail.f.satisfaction": "Satisfaction", "detail.f.due": "Due",
+    "detail.f.ontime": "Closed on time", "detail.f.case": "Grid case", "detail.f.name": "Caller",
+    "detail.f.phone": "Phone", "detail.f.content": "Complaint", "detail.yes": "yes", "detail.no": "no",
+    "detail.map_none": "no coordinates",
+    "detail.urgent_rule": "Urgent cases: on site within {a} min and a first result within {r} min of dispatch; "
+                          "disposal and closure by the case deadline",
+    "detail.span.d": "{d} d {h} h", "detail.span.h": "{h} h {m} min", "detail.span.m": "{m} min",
+})

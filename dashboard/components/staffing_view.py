@@ -105,9 +105,7 @@ def render(ctx: Ctx) -> list[Any]:
     duty = TX.duty_by_unit(ctx.con, ctx.query)
     gaps = TX.night_gaps(ctx.con, ctx.query)
     load = TX.workload(ctx.con, ctx.query, duty)
-    q = ctx.query
-    last = q.period.end - pd.Timedelta(days=1)
-    scope = f"{ctx.unit_name(ctx.state.unit)} · {q.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    scope = ctx.scope_title()
     return [
         html.H1([ctx.t("staffing.title"), html.Span(scope, className="cv-scope")]),
         bar(ctx, PAGE, case_filters=False),

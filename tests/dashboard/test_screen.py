@@ -425,6 +425,35 @@ def test_wall_names_the_signs_below_target_worst_first(ctx: dash.Dash, settings:
                                                                     ensure_ascii=False)
 
 
+def test_overview_tiles_are_the_seeds_dimensions_with_the_metrics_values(ctx: dash.Dash, settings: Settings):
+    """城市治理, 城市安全, 民生服务 (CityScore dimensions), 12345 and IoT online: a tile each, whose value is the
+    metrics layer's for the wall's window, read here through other calls (indicator_values; the per-type
+    online table summed)."""
+    import metrics
+    from dashboard import data
+    from dashboard.screen import panels
+
+    cfg = parse({}, settings)
+    at = model.now(cfg)
+    q = model.rolling_query(cfg, at)
+    con = data.connection()
+    tiles = _find(panels.vitals(model.vitals(cfg, at), "zh"), "scr-tile")
+    shown = {t.to_plotly_json()["props"]["data-dimension"]: t.to_plotly_json()["props"]["data-value"] for t in tiles}
+    assert set(shown) == {"城市治理", "城市安全", "民生服务", "12345", "iot"}, shown
+    for d in metrics.vital_signs(con, q, overrides=data.metrics_config()).dimensions:
+        assert float(shown[d.dimension]) == pytest.approx(d.score, abs=5e-6)
+    satisfaction = metrics.indicator_values(con, ["hotline_satisfaction_rate"], q)["hotline_satisfaction_rate"]
+    assert float(shown["12345"]) == pytest.approx(satisfaction.value, abs=5e-6)
+    by_type = metrics.sensor_online(con, q, by="sensor_type")
+    assert by_type["expected"].sum() > 0  # the tiny demo has sensors: the IoT tile is exercised
+    assert float(shown["iot"]) == pytest.approx(by_type["received"].sum() / by_type["expected"].sum(), abs=5e-6)
+    # labelled in both languages, rates shown in %
+    zh = json.dumps([t.to_plotly_json() for t in tiles], cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+    assert "12345满意率" in zh and "物联感知在线率" in zh and "%" in zh
+    en = panels.vitals(model.vitals(parse({"lang": "en"}, settings), at), "en")
+    assert {"12345 satisfaction", "IoT sensors online"} <= {t.children[0].children for t in _find(en, "scr-tile")}
+
+
 def test_station_bars_mark_the_ones_past_the_overview_as_extra():
     from dashboard.screen import panels
     from dashboard.screen.model import StationRow, StationsView
@@ -478,7 +507,8 @@ def test_ranking_bars_start_at_a_grade_line():
 
     assert panels.rank_baseline([82.8, 91.0]) == 75 and panels.rank_baseline([95.0]) == 90
     assert panels.rank_baseline([30.0, 99.0]) == 0 and panels.rank_baseline([]) == 0
-    view = model.RankingView((("甲", 91.0),), (("乙", 82.8),), "town", 2)
+    view = model.RankingView((model.RankItem("甲", 91.0, 1, 2, "all", False),),
+                             (model.RankItem("乙", 82.8, 2, 2, "all", True),), "town", 2)
     tree = panels.ranking(view, "zh")
     widths = [f.style["width"] for f in _find(tree, "scr-rank-fill")]
     assert widths == ["64.0%", "31.2%"]  # (91 − 75) / 25, (82.8 − 75) / 25
