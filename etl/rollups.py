@@ -69,9 +69,8 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, days_by_fact: Mapping[str, I
         params = {"days": days, "day_lo": days[0], "day_hi": days[-1] + timedelta(days=1)}
         con.execute(f"DELETE FROM {spec.name} WHERE day >= $day_lo AND day < $day_hi AND list_contains($days, day)",
                     params)
-        before = _count(con, f"SELECT count(*) FROM {spec.name}")
-        con.execute(f"INSERT INTO {spec.name} {spec.refresh_sql}", params)
-        written += _count(con, f"SELECT count(*) FROM {spec.name}") - before
+        row = con.execute(f"INSERT INTO {spec.name} {spec.refresh_sql}", params).fetchone()  # (rows inserted,)
+        written += int(row[0]) if row else 0
     return written
 
 
