@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -25,6 +25,8 @@ from etl.datum import convert as datum_convert
 from etl.mapping import CANCELLED, FieldSpec, MappingError, SourceMapping, load_mapping
 from etl.number_format import NumberFormatError, check_column
 from etl.readers import ReadError, Staged, drop_relation, load_extension, stage
+from etl.rollups import FACTS as ROLLUP_FACTS
+from etl.rollups import refresh_rollups, touched_days
 from etl.settings import Settings
 from etl.snapshots import writer
 from etl.thresholds import DIRECTIONS
@@ -197,6 +199,7 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
         [run_id, kind, m.source_system, m.path, json.dumps([str(p) for p in paths]), started],
     )
     reports: list[FileReport] = []
+    con.execute("CREATE OR REPLACE TEMP TABLE __rollup_days (fact VARCHAR, day DATE)")
     with tempfile.TemporaryDirectory(prefix="vitals-etl-") as tmp:
         if m.constant_rows:
             _load_constant_rows(con, m, run_id)
@@ -216,6 +219,7 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
             progress("", len(paths), len(paths))
     if kind == "units":
         refresh_unit_paths(con)
+    _refresh_touched_rollups(con)
     warnings = [*zone_warnings(m, site_zone), *(w for r in reports for w in r.warnings)]
     report = LoadReport(run_id, kind, m.source_system, tuple(reports), tuple(warnings))
     con.execute(
@@ -225,6 +229,16 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
          json.dumps(report.reasons, ensure_ascii=False), run_id],
     )
     return report
+
+
+def _refresh_touched_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the rollup days this load's files touched (``_upsert`` noted them), in the load's
+    transaction: readers of the published snapshot see rollups that match its rows."""
+    days: dict[str, set[date]] = {}
+    for fact, day in con.execute("SELECT DISTINCT fact, day FROM __rollup_days").fetchall():
+        days.setdefault(str(fact), set()).add(day)
+    con.execute("DROP TABLE __rollup_days")
+    refresh_rollups(con, days)
 
 
 def zone_refusal(m: SourceMapping, site_zone: str) -> str | None:
@@ -772,6 +786,10 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     )
     inserted = _count(con, "SELECT count(*) FROM __chg WHERE __is_new")
     updated = _count(con, "SELECT count(*) FROM __chg WHERE NOT __is_new")
+    if (inserted or updated) and table.name in ROLLUP_FACTS:
+        # before the write: an updated row's stored anchor days are the ones it leaves
+        con.execute("INSERT INTO __rollup_days SELECT $1, unnest($2::DATE[])",
+                    [table.name, sorted(touched_days(con, table.name, "__chg", keys[0], cols))])
     if inserted or updated:
         upd = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in allc if c not in keys)
         action = f"DO UPDATE SET {upd}" if upd else "DO NOTHING"

@@ -135,12 +135,14 @@ def unit_clause(unit: str | None, level: str | None, alias: str = "", param: str
     return f"{alias}.{col} = ${param}" if alias else f"{col} = ${param}", {param: unit}
 
 
-def scope_sql(ft: FactTable, query: Query, unit_level: str | None) -> tuple[list[str], dict[str, Any]]:
+def scope_sql(ft: FactTable, query: Query, unit_level: str | None, base: bool = True
+              ) -> tuple[list[str], dict[str, Any]]:
     """WHERE clauses and parameters for the base filter, the unit subtree and the query's filters.
 
-    Filters a table does not have (e.g. ``category`` on alarms) do not apply to it.
+    Filters a table does not have (e.g. ``category`` on alarms) do not apply to it. ``base=False``: over
+    a rollup of the table, which holds only rows the base filter keeps (and no column it could test).
     """
-    where = [ft.base]
+    where = [ft.base] if base else []
     params: dict[str, Any] = {}
     if query.unit is not None:
         clause, params = unit_clause(query.unit, unit_level)
@@ -345,3 +347,66 @@ def compile_period_table(table: str, indicators: Sequence[Indicator], levels: Se
            + f"\n  FROM {ft.name} JOIN {PERIOD_TABLE} AS m ON {table_window(ft, 'm.s', 'm.e')}\n  WHERE {ft.base})"
            + f"\nGROUP BY GROUPING SETS ({', '.join(sets)})")
     return Compiled(sql, used_params(sql, dict(measure_params or {})), aliases)
+
+
+# --- rollups (metrics.rollups declares them; etl builds them from the SQL rendered here) -------------
+
+def day_bound(anchor: str) -> Bound:
+    """The period a rollup row stands for: the day of its own ``anchor`` timestamp."""
+    day = f"CAST(CAST({anchor} AS DATE) AS TIMESTAMP)"
+    return Bound(day, f"{day} + INTERVAL 1 DAY", None)
+
+
+def rollup_select(ft: FactTable, anchor: str, dims: Sequence[str], parts: Sequence[tuple[str, Sequence[str]]],
+                  days: bool = False) -> str:
+    """The SELECT of a rollup: per day of ``anchor`` and per ``dims``, one count per part (column name,
+    predicates), each predicate evaluated for the row's own day (so the anchored predicate keeps only its
+    period-free rest). A plain declared aggregate (sum of CASE, GROUP BY listed): the same text serves
+    another engine. ``days``: only the anchor days in the list parameter ``$days``."""
+    day = f"CAST({anchor} AS DATE)"
+    bound = day_bound(anchor)
+    counts = [f"sum(CASE WHEN {render(ft, preds, bound).where} THEN 1 ELSE 0 END) AS {col}" for col, preds in parts]
+    where = [f"({ft.base})", f"{anchor} IS NOT NULL"]
+    if days:
+        where += [f"{anchor} >= CAST($day_lo AS TIMESTAMP)", f"{anchor} < CAST($day_hi AS TIMESTAMP)",
+                  f"list_contains($days, {day})"]
+    return (f"SELECT {day} AS day, " + ", ".join(dims) + ",\n  " + ",\n  ".join(counts)
+            + f"\nFROM {ft.name}\nWHERE " + " AND ".join(where)
+            + f"\nGROUP BY {day}, " + ", ".join(dims))
+
+
+def compile_rollup_scan(rollup: str, ft: FactTable, parts: Mapping[Aggregate, Sequence[tuple[str | None, str]]],
+                        indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None, query: Query,
+                        unit_level: str | None, measure_params: Mapping[str, Any] | None = None,
+                        current_only: Collection[str] = (),
+                        slots: Mapping[str, Collection[int]] | None = None) -> Compiled:
+    """``compile_scan``'s statement over a rollup instead of the fact rows, same result columns: each
+    aggregate is the sum over the period's days of its parts (``parts``: aggregate -> (weight parameter
+    or None, count column)). Periods must start and end at midnight (the caller checks)."""
+    aggs: dict[Aggregate, str] = {}
+    aliases: dict[str, tuple[str, str | None]] = {}
+    for ind in indicators:
+        num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
+        den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
+        aliases[ind.id] = (num, den)
+    cols = []
+    for i in range(len(periods)):
+        needed = {a for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
+                  for a in (ind.numerator, ind.denominator) if a is not None}
+        for agg, alias in aggs.items():
+            if agg in needed:
+                value = " + ".join(f"${w} * {col}" if w else col for w, col in parts[agg])
+                cols.append(f"sum(CASE WHEN day >= $ds{i} AND day < $de{i} THEN {value} END) AS {alias}_p{i}")
+    where, params = scope_sql(ft, query, unit_level, base=False)
+    where.append("day >= $dmin AND day < $dmax")
+    params.update(dmin=min(p.start for p in periods).date(), dmax=max(p.end for p in periods).date())
+    for i, p in enumerate(periods):
+        params.update({f"ds{i}": p.start.date(), f"de{i}": p.end.date()})
+    if by is None:
+        key, group = "NULL::VARCHAR AS key", ""
+    else:
+        key, group = f"{ft.keys[by]} AS key", " GROUP BY 1"
+        where.append(f"{ft.keys[by]} IS NOT NULL")
+    sql = f"SELECT {key},\n  " + ",\n  ".join(cols) + f"\nFROM {rollup}\nWHERE " + "\n  AND ".join(where) + group
+    params.update(measure_params or {})
+    return Compiled(sql, used_params(sql, params), aliases)
