@@ -29,7 +29,7 @@ from etl.alarms import derive_alarms
 from etl.load import FAILURES, LoadReport, load_into, recording_failure
 from etl.mapping import MappingError, load_mapping, resolve_mapping_path
 from etl.settings import Settings
-from etl.snapshots import writer
+from etl.snapshots import load_writer
 
 CONFIG_NAME = "watch.toml"
 LOADED_DIR = "loaded"
@@ -93,7 +93,7 @@ def mapping_for(name: str, routes: tuple[Route, ...]) -> str | None:
 def load_one(warehouse: Path, settings: Settings, path: Path, mapping: str) -> LoadReport:
     """One file, one published snapshot; readings also derive their alarms (as `vitals etl load`)."""
     m = load_mapping(mapping)
-    with recording_failure(warehouse, settings, m.kind, m, [path]), writer(warehouse, settings) as con:
+    with recording_failure(warehouse, settings, m.kind, m, [path]), load_writer(warehouse, settings) as con:
         report = load_into(con, m.kind, [path], m)
         if m.kind == "readings":
             derive_alarms(con, report.run_id)

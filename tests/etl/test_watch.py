@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
 from typer.testing import CliRunner
 
 from etl.cli import app
 from etl.settings import Settings
+from etl.snapshots import open_readonly
 from etl.watch import Watcher, mapping_for, read_routes
 from tests.etl.conftest import demo_cases, demo_units
 
@@ -26,7 +26,7 @@ def _land(path: Path, at: int) -> Path:
 
 
 def _count(warehouse: Path, sql: str) -> int:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_readonly(warehouse) as con:
         row = con.execute(sql).fetchone()
     assert row is not None
     return int(row[0])
