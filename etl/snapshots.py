@@ -187,20 +187,24 @@ def _prepare(warehouse: Path | str, settings: Settings | None) -> tuple[Path, Se
     return warehouse, settings, sdir
 
 
-def _published(warehouse: Path, sdir: Path, grace_seconds: float) -> Path | None:
-    """The published file after removing orphans and adopting a plain file (caller holds the lock)."""
+def _published(warehouse: Path, sdir: Path, grace_seconds: float) -> tuple[Path | None, int]:
+    """The published file after removing orphans and adopting a plain file, and the number the new
+    file takes (caller holds the lock)."""
+    # Numbers are never reused (an orphan's number included), so a path names one content forever.
+    next_n = _next_number(sdir)
     _cleanup(warehouse, set(), grace_seconds)
     # A plain file at the warehouse path (older layout, or a copied-in warehouse): adopt it as the
     # first snapshot so the rest of the scheme applies.
     if warehouse.exists() and not warehouse.is_symlink():
-        adopted = _snapshot_path(sdir, _next_number(sdir))
+        adopted = _snapshot_path(sdir, next_n)
+        next_n += 1
         shutil.copyfile(warehouse, adopted)
         _publish(warehouse, adopted)
     current = current_snapshot(warehouse)
     if current is None or not current.exists():
-        return None  # dangling link: start afresh rather than fail every load
+        return None, next_n  # dangling link: start afresh rather than fail every load
     base = overlay.base_of(current)
-    return None if base is not None and not base.exists() else current
+    return (None if base is not None and not base.exists() else current), next_n
 
 
 @contextlib.contextmanager
@@ -222,11 +226,10 @@ def _written(warehouse: Path, new: Path, grace_seconds: float, sdir: Path,
     _cleanup(warehouse, {new}, grace_seconds)
 
 
-def _full(warehouse: Path, settings: Settings, sdir: Path, grace_seconds: float,
-          fresh: bool) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
-    """A new full snapshot: a copy of the published one (its delta folded in), or an empty one."""
-    current = _published(warehouse, sdir, grace_seconds)
-    new = _snapshot_path(sdir, _next_number(sdir))
+def _full(warehouse: Path, settings: Settings, sdir: Path, grace_seconds: float, fresh: bool,
+          current: Path | None, n: int) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """New full snapshot number ``n``: a copy of ``current`` (its delta folded in), or an empty one."""
+    new = _snapshot_path(sdir, n)
     base = overlay.base_of(current) if current is not None else None
     if current is not None and not fresh:
         shutil.copyfile(base or current, new)
@@ -263,8 +266,10 @@ def writer(
     copy is of its base with the delta folded in (compaction).
     """
     warehouse, settings, sdir = _prepare(warehouse, settings)
-    with _lock(warehouse, wait), _full(warehouse, settings, sdir, grace_seconds, fresh) as con:
-        yield con
+    with _lock(warehouse, wait):
+        current, n = _published(warehouse, sdir, grace_seconds)
+        with _full(warehouse, settings, sdir, grace_seconds, fresh, current, n) as con:
+            yield con
 
 
 _SIZE_RE = re.compile(r"^\d+$")
@@ -329,13 +334,12 @@ def load_writer(
     """
     warehouse, settings, sdir = _prepare(warehouse, settings)
     with _lock(warehouse, wait):
-        current = _published(warehouse, sdir, grace_seconds)
+        current, n = _published(warehouse, sdir, grace_seconds)
         base = _delta_base(current)
         if current is None or base is None:
-            with _full(warehouse, settings, sdir, grace_seconds, False) as con:
+            with _full(warehouse, settings, sdir, grace_seconds, False, current, n) as con:
                 yield con
             return
-        n = _next_number(sdir)
         new = sdir / overlay.delta_name(n, _number(base) or 0)
         if current != base:
             shutil.copyfile(current, new)  # the previous delta: megabytes, not the warehouse
