@@ -28,8 +28,9 @@ from pathlib import Path
 from etl.alarms import derive_alarms
 from etl.load import FAILURES, LoadReport, load_into, recording_failure
 from etl.mapping import MappingError, load_mapping, resolve_mapping_path
+from etl.overlay import base_of
 from etl.settings import Settings
-from etl.snapshots import load_writer
+from etl.snapshots import current_snapshot, load_writer
 
 CONFIG_NAME = "watch.toml"
 LOADED_DIR = "loaded"
@@ -100,6 +101,14 @@ def load_one(warehouse: Path, settings: Settings, path: Path, mapping: str) -> L
     return report
 
 
+def published_as(warehouse: Path) -> str:
+    """How the last load was published: a small delta on a base (a feed load), or a full snapshot
+    (the first load, or a compaction of a delta grown past its limit)."""
+    current = current_snapshot(warehouse)
+    base = base_of(current) if current is not None else None
+    return f"delta on {base.name}" if base is not None else "full snapshot"
+
+
 def _move_aside(path: Path, target_dir: Path) -> Path:
     """Move into target_dir without overwriting an earlier file of the same name."""
     target_dir.mkdir(exist_ok=True)
@@ -155,7 +164,8 @@ class Watcher:
             return self._failed(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         _move_aside(path, self.incoming / LOADED_DIR)
         line = (f"loaded {path.name}: {report.kind} run {report.run_id}, {report.rows_read:,} read, "
-                f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected ({time.monotonic() - t0:.1f} s)")
+                f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected ({time.monotonic() - t0:.1f} s,"
+                f" {published_as(self.warehouse)})")
         self.echo(line)
         return Outcome(path.name, True, line, report)
 

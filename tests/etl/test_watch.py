@@ -52,6 +52,8 @@ def test_files_load_in_landing_order_once_still_and_move_aside(tmp_path: Path, w
     assert [o.file for o in outcomes] == ["units-0900.parquet", "cases-0905.parquet"]
     assert all(o.ok for o in outcomes) and len(lines) == 2
     assert lines[1].startswith("loaded cases-0905.parquet: cases run ") and "3 read, 3 loaded, 0 rejected" in lines[1]
+    # The first load writes the base; the feed's next file goes into a small delta on it (issue 19).
+    assert lines[0].endswith("full snapshot)") and lines[1].endswith("delta on vitals-1.duckdb)"), lines
     assert _count(warehouse, "SELECT count(*) FROM cases") == 3
     assert _count(warehouse, "SELECT count(*) FROM org_unit") == 4
     assert sorted(p.name for p in (incoming / "loaded").iterdir()) == ["cases-0905.parquet", "units-0900.parquet"]
