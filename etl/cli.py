@@ -93,7 +93,7 @@ def load(
     from etl.load import load_into, recording_failure
     from etl.mapping import KIND_TABLE, load_mapping
     from etl.site import config_differences, site_facts
-    from etl.snapshots import writer
+    from etl.snapshots import load_writer
 
     with _clean_errors():
         if kind not in KIND_TABLE:
@@ -112,7 +112,7 @@ def load(
                 bar.update(task, completed=done, description=f"load {kind} {Path(file).name}" if file else "publish")
 
             with (recording_failure(wh, settings, kind, m, files),  # type: ignore[arg-type]
-                  writer(wh, settings) as con):  # type: ignore[arg-type]
+                  load_writer(wh, settings) as con):  # type: ignore[arg-type]
                 report = load_into(con, kind, files, m, progress=progress, accept_zone=accept_zone)
                 config_notes = config_differences(site_facts(con), settings)  # type: ignore[arg-type]
                 derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
