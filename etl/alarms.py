@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.rollups import build_rollups
 from etl.overlay import visible
+from etl.rollups import build_rollups
 from etl.thresholds import badness_sql, level_sql
 
 DERIVED_PREFIX = "derived:"
