@@ -15,7 +15,7 @@ from dash import html
 
 import metrics
 from dashboard import data
-from dashboard.components import detail_view
+from dashboard.components import detail_view, period_text
 from dashboard.components import figures as F
 from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, labelled
 from dashboard.components.drill_labels import drill_label
@@ -84,7 +84,9 @@ def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
                            f"{ctx.t('page.partial')} · {ctx.t('cases.partial_day', t=f'{now:%H:%M}')}") \
         if partial else [cur_trace]
     return F.fig([
-        {"type": "scatter", "x": x, "y": yp, "name": ctx.t("cases.previous"), "mode": "lines",
+        {"type": "scatter", "x": x, "y": yp, "mode": "lines",
+         # a running month's overlay is the same days of the month before (上月同期), not "上期"
+         "name": period_text.previous_name(p, ctx.lang) if p.partial else ctx.t("cases.previous"),
          "line": {"color": "#aab4be", "dash": "dot"}, "hoverinfo": "skip"}, *shown,
     ], showlegend=True, legend={"orientation": "h", "y": 1.1})
 

@@ -14,7 +14,7 @@ from dashboard.components import markup
 from dashboard.components.period_text import span
 from dashboard.components.rankings_model import PEER_EN, peer_label
 from dashboard.i18n import age_text, lang_of, t, t_or
-from dashboard.screen.model import MapView, RankingView, RankItem, StationsView, VitalsView
+from dashboard.screen.model import Dimension, MapView, RankingView, RankItem, StationsView, VitalsView
 from metrics import status
 from metrics.feed import Backlog
 from metrics.query import Period
@@ -61,14 +61,16 @@ def freshness(items: Sequence[status.Freshness], lang: str, ended: datetime | No
 # --- vital signs --------------------------------------------------------------------------------
 
 
-def _delta(delta: float | None, lang: str = "zh") -> html.Span:
-    """Trend against the previous period; a change that rounds to 0.00 reads "flat", not "▼ 0.00"/"— 0"."""
+def _delta(delta: float | None, lang: str = "zh", pct: bool = False) -> html.Span:
+    """Trend against the previous period; a change that rounds to 0.00 reads "flat", not "▼ 0.00"/"— 0".
+    ``pct``: the change of a rate, in percentage points (0.012 → "▲ 1.2 个百分点")."""
     if delta is None:
         return html.Span("", className="scr-delta")
-    if round(abs(delta), 2) == 0:
+    if round(abs(delta) * (1000 if pct else 1), 2 if not pct else 0) == 0:
         return html.Span("＝ " + t("scr.trend.flat", lang), className="scr-delta flat")
     arrow = "▲" if delta > 0 else "▼"
-    return html.Span(f"{arrow} {abs(delta):.2f}", className="scr-delta " + ("up" if delta > 0 else "down"))
+    text = f"{abs(delta) * 100:.1f} {t('scr.pt', lang)}" if pct else f"{abs(delta):.2f}"
+    return html.Span(f"{arrow} {text}", className="scr-delta " + ("up" if delta > 0 else "down"))
 
 
 def _target(target: float | None) -> str:
@@ -91,13 +93,21 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
                   **counts)],
         className=f"scr-score is-{view.status}",
     )
-    tiles = [
-        html.Div([html.Div(d.label, className="scr-tile-label"),
-                  html.Div(_fmt(d.score, 2), className="scr-tile-value"),
-                  _delta(d.delta, lang)],
-                 className=f"scr-tile is-{d.status}")
-        for d in view.dimensions
-    ]
+    def tile(d: Dimension, span: int) -> html.Div:
+        rate = d.kind == "rate"
+        attrs: dict[str, Any] = {"data-dimension": d.key, "data-value": "" if d.score is None else f"{d.score:.6g}"}
+        return html.Div([html.Div(d.label, className="scr-tile-label", title=d.label),
+                         html.Div(_fmt(d.score, 1, pct=True) if rate else _fmt(d.score, 2), className="scr-tile-value"),
+                         _delta(d.delta, lang, pct=rate)],
+                        className=f"scr-tile is-{d.status}", style={"gridColumn": f"span {span}"}, **attrs)
+
+    # a 12-column grid: the CityScore dimensions share one row (three: a 2 × 2 grid left a hole and pushed
+    # the below-target list out of the panel; four or more wrap two to a row), the rate tiles (12345, IoT)
+    # share the next
+    scores = [d for d in view.dimensions if d.kind != "rate"]
+    rates = [d for d in view.dimensions if d.kind == "rate"]
+    tiles = ([tile(d, 12 // len(scores) if len(scores) <= 3 else 6) for d in scores]
+             + [tile(d, 12 // len(rates) if len(rates) <= 3 else 6) for d in rates])
     watch = [html.Div(t("scr.watch", lang), className="scr-watch-title")] + [
         html.Div([html.Span(w.label, className="scr-watch-name", title=w.label),
                   html.Span(_fmt(w.value, 1, pct=True), className="scr-watch-value"),
@@ -105,11 +115,7 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
                  className=f"scr-watch-row is-{w.status}", **{"data-metric": w.metric_id, "data-value": w.value})
         for w in view.watch
     ] if view.watch else []
-    # three dimensions sit in one row (a 2 × 2 grid left a hole and pushed the below-target list out of
-    # the panel); four or more wrap two to a row
-    cols = len(tiles) if len(tiles) <= 3 else 2
-    grid = {"gridTemplateColumns": f"repeat({max(cols, 1)}, minmax(0, 1fr))"}
-    return [window_note(view.window, lang), overall, html.Div(tiles, className="scr-tiles", style=grid),
+    return [window_note(view.window, lang), overall, html.Div(tiles, className="scr-tiles"),
             html.Div(watch, className="scr-watch")]
 
 
@@ -260,20 +266,25 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
         ], className=f"scr-rank-col {cls}")
 
     def name_text(i: RankItem) -> str:
-        return f"{i.name} · {_group(i.group, lang)}" if view.groups > 1 else i.name
+        # several peer groups: say which one the place is in, unless the name says it (金泽镇 is a 镇)
+        group = _group(i.group, lang)
+        return f"{i.name} · {group}" if view.groups > 1 and not i.name.endswith(group) else i.name
 
     if not view.top and not view.bottom:
         return [empty_note(t("scr.ranking.empty", lang))]
     shown = [i.score for i in (*view.top, *view.bottom) if i.score is not None]
-    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line, said above the lists
+    # one line above the lists: the window, then how the bars are drawn or what is ranked
+    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line
         top, base = max([*shown, 100.0]), rank_baseline(shown)
-        note = [html.Div(t("scr.ranking.base", lang, v=f"{base:g}"), className="scr-rank-base")]
+        how, cls = t("scr.ranking.base", lang, v=f"{base:g}"), "scr-rank-base"
     else:  # a rate (a city with hotline data only): bars from zero, the note says what is ranked
         top, base = max([*shown, 1e-9]), 0.0
-        note = [html.Div(t(f"scr.ranking.by.{view.measure}", lang), className="scr-rank-note")]
-    how = t("scr.ranking.groups", lang) if view.groups > 1 else ""
-    window = [window_note(view.window, lang, how)] if view.window is not None else []
-    return [*window, *note, col(t("scr.ranking.top", lang), view.top, "is-top"),
+        how, cls = t(f"scr.ranking.by.{view.measure}", lang), "scr-rank-note"
+    note = window_note(view.window, lang, how)
+    note.className = f"scr-window {cls}"
+    if view.groups > 1:
+        note.title = t("scr.ranking.groups", lang)
+    return [note, col(t("scr.ranking.top", lang), view.top, "is-top"),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom")]
 
 
@@ -314,8 +325,8 @@ def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "ur
     return [html.Div([html.Div(f"{values[k]:,}", className="scr-kpi-value"),
                       html.Div(t(f"scr.backlog.{k}", lang), className="scr-kpi-label")],
                      className="scr-kpi" + (" is-bad" if k in bad and values[k] > 0 else ""))
-            for k in keys] + ([html.Div(t("scr.backlog.at", lang, d=f"{at:%m-%d %H:%M}"), className="scr-window")]
-                              if at is not None else [])
+            for k in keys] + ([html.Div(t("scr.backlog.at", lang, d=f"{at:%m-%d %H:%M}"), className="scr-window",
+                                        title=t("scr.backlog.at.title", lang))] if at is not None else [])
 
 
 def duty(df: pd.DataFrame, lang: str) -> list[Any]:
@@ -336,20 +347,21 @@ MARKER_KINDS = ("case", "alarm", "warning", "cluster")
 
 
 def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
-    """Colour classes of the map; with few distinct values only the classes in use, each labelled
-    with the values it holds (five classes for two towns read as a scale that is not there)."""
+    """Colour classes of the map (counts per km²); with few distinct values only the classes in use, each
+    labelled with the values it holds (five classes for two towns read as a scale that is not there)."""
     b = view.breaks
-    labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1] - 1:g}" if b[i + 1] - 1 > b[i] else f"{b[i]:g}"
-                                for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
+    labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1]:g}" for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
     values: dict[str, set[float]] = {}
     for f in view.units.get("features", []):
         props = f.get("properties", {})
-        values.setdefault(props.get("fill", ""), set()).add(props.get("value"))
-    distinct = {v for vs in values.values() for v in vs if v is not None}
+        if props.get("value") is not None:
+            values.setdefault(props.get("fill", ""), set()).add(props["value"])
+    distinct = {v for vs in values.values() for v in vs}
     rows = list(zip(view.colors, labels, strict=True))
     if 0 < len(distinct) <= len(view.colors):
-        rows = [(c, "、".join(f"{v:g}" for v in sorted(values[c]))) for c in view.colors if c in values]
-    return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
+        rows = [(c, "、".join(f"{v:.3g}" for v in sorted(values[c]))) for c in view.colors if c in values]
+    title = f"{t(f'ind.{indicator}', lang)} · {t('scr.map.per_km2', lang)}"
+    return [html.Div(title, className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
                        className="scr-legend-row") for c, label in rows],
             *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else []),
