@@ -15,9 +15,8 @@ from dash import html
 
 import metrics
 from dashboard import data
-from dashboard.components import detail_view
+from dashboard.components import detail_view, period_text
 from dashboard.components import figures as F
-from dashboard.components import period_text
 from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, labelled
 from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.maps import unit_map, unit_shapes
