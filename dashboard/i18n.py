@@ -154,6 +154,7 @@ _S: dict[str, tuple[str, str]] = {
     "scr.data_ends.title": ("历史数据：大屏显示数据最后一天及其前30天",
                             "Historical data: the wall shows its last day and the 30 days before"),
     "scr.map.approx": ("边界为近似示意", "Boundaries are approximate"),
+    "scr.map.per_km2": ("每平方公里", "per km²"),
     "scr.map.marker.case": ("紧急案件（在办）", "Urgent case (open)"),
     "scr.map.marker.alarm": ("告警", "Alarm"),
     "scr.map.marker.warning": ("预警", "Warning"),

@@ -348,20 +348,21 @@ MARKER_KINDS = ("case", "alarm", "warning", "cluster")
 
 
 def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
-    """Colour classes of the map; with few distinct values only the classes in use, each labelled
-    with the values it holds (five classes for two towns read as a scale that is not there)."""
+    """Colour classes of the map (counts per km²); with few distinct values only the classes in use, each
+    labelled with the values it holds (five classes for two towns read as a scale that is not there)."""
     b = view.breaks
-    labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1] - 1:g}" if b[i + 1] - 1 > b[i] else f"{b[i]:g}"
-                                for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
+    labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1]:g}" for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
     values: dict[str, set[float]] = {}
     for f in view.units.get("features", []):
         props = f.get("properties", {})
-        values.setdefault(props.get("fill", ""), set()).add(props.get("value"))
-    distinct = {v for vs in values.values() for v in vs if v is not None}
+        if props.get("value") is not None:
+            values.setdefault(props.get("fill", ""), set()).add(props["value"])
+    distinct = {v for vs in values.values() for v in vs}
     rows = list(zip(view.colors, labels, strict=True))
     if 0 < len(distinct) <= len(view.colors):
-        rows = [(c, "、".join(f"{v:g}" for v in sorted(values[c]))) for c in view.colors if c in values]
-    return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
+        rows = [(c, "、".join(f"{v:.3g}" for v in sorted(values[c]))) for c in view.colors if c in values]
+    title = f"{t(f'ind.{indicator}', lang)} · {t('scr.map.per_km2', lang)}"
+    return [html.Div(title, className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
                        className="scr-legend-row") for c, label in rows],
             *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else []),
