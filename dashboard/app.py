@@ -14,6 +14,7 @@ Everything is served locally: no CDN, no web fonts, no version check.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import pkgutil
@@ -76,6 +77,29 @@ class VitalsDash(dash.Dash):
             out += [lazy_bundles.inert_tag(r["namespace"], s) for s in srcs] if lazy_bundles.deferrable(r) else srcs
         return out
 
+    def interpolate_index(self, metas: Any = "", title: Any = "", css: Any = "", config: Any = "",
+                          scripts: Any = "", app_entry: Any = "", favicon: Any = "", renderer: Any = "") -> Any:
+        """The first document's title names the site (``data.site_name``), as every page's does."""
+        base: Any = super().interpolate_index  # untyped in Dash
+        return base(metas=metas, title=_site_title(str(title or "")), css=css, config=config, scripts=scripts,
+                    app_entry=app_entry, favicon=favicon, renderer=renderer)
+
+
+def _site_title(title: str) -> str:
+    """``title`` after the site's name in the site's language, read per request: a `vitals site set
+    --name-zh` shows on the next page without a restart."""
+    return shell.document_title(data.site_name(data.settings().language), title)
+
+
+def _title_pages_with_the_site() -> None:
+    """Every page's browser title starts with the site's name. Dash calls a callable title per
+    navigation (with the path's variables, none here); the page's own title is kept in ``base_title``
+    so a second app in the process (tests) does not prefix twice."""
+    for page in dash.page_registry.values():
+        base = page.setdefault("base_title", page.get("title"))
+        if isinstance(base, str):
+            page["title"] = functools.partial(_site_title, base)
+
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or load_settings()
@@ -106,7 +130,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     data.install(server, settings)
     # Every route, Dash's included, is authenticated and authorised before it runs (issue 6).
     guard.install(app, settings)
-    app.layout = lambda: shell.layout(t("app.title", lang))
+    app.layout = lambda: shell.layout(t("app.title", lang), data.site_name("zh"), data.site_name("en"))
     # the phone view's first response is a document of its own, not the Dash index (pages/mobile.py)
     mobile_page.install(server)
     shell.register(app)
@@ -120,6 +144,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         else:  # pragma: no cover - a convention slip, not a runtime condition
             log.warning("dashboard.callbacks.%s has no register(app)", mod.name)
     _setup_dash_now(app)
+    _title_pages_with_the_site()
     guard.install_csp(app, settings)
     return app
 

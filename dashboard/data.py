@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -37,7 +37,7 @@ import duckdb
 import flask
 from dash import html
 
-from dashboard.i18n import t
+from dashboard.i18n import t, t_or
 from etl.settings import Settings
 from metrics.connection import WarehouseMissing, open_readonly, snapshot_path
 from metrics.explore import OpenOverdue
@@ -45,8 +45,9 @@ from metrics.explore import open_overdue as explore_open_overdue
 from metrics.hierarchy import Hierarchy
 from metrics.hierarchy import hierarchy as read_hierarchy
 from metrics.indicators import data_now as read_data_now
-from metrics.query import QueryError
+from metrics.query import GRAINS, Period, QueryError
 from metrics.status import source_extents
+from metrics.status import warehouse_meta as read_warehouse_meta
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +265,41 @@ def data_now() -> datetime | None:
     return per_snapshot("metrics.data_now", read_data_now)
 
 
+def site_facts() -> Mapping[str, str]:
+    """The site as the warehouse records it (``warehouse_meta``: what `vitals site set` writes), read once
+    per snapshot; empty without a warehouse (the sign-in page, a fresh install) or outside an app (a
+    helper called on its own): the defaults then apply."""
+    if not flask.has_app_context():
+        return {}
+    try:
+        return per_snapshot("site.facts", read_warehouse_meta)
+    except (WarehouseMissing, duckdb.Error):
+        return {}
+
+
+def site_text(facts: Mapping[str, str], key: str, lang: object, fallback: str) -> str:
+    """``{key}_zh`` / ``{key}_en`` of the warehouse's record ``facts`` (a `vitals site set` after the first
+    load wins, like its zone), else ``fallback``. Pages pass ``site_facts()``; `vitals report` its own read."""
+    return facts.get(f"{key}_{'en' if lang == 'en' else 'zh'}") or fallback
+
+
+def site_name(lang: object) -> str:
+    """The site's name (``vitals site set --name``), else vitals.toml [site]'s."""
+    cfg = settings()
+    return site_text(site_facts(), "site_name", lang, cfg.site_name_en if lang == "en" else cfg.site_name_zh)
+
+
+def hotline_name(lang: object) -> str:
+    """What the site calls its citizen hotline (``vitals site set --hotline-name 311``): 12345 热线 /
+    12345 hotline unless set."""
+    return site_text(site_facts(), "hotline_name", lang, t("hotline.name", lang))
+
+
+def source_label(key: str, lang: object) -> str:
+    """A source's name on the data-status page and the wall's freshness chips: the hotline is the site's."""
+    return hotline_name(lang) if key == "hotline" else t_or(f"source.{key}", key, lang)
+
+
 def data_start(source: str) -> datetime | None:
     """When a source's data begins (its earliest timestamp: ``metrics.status.source_extents``, the
     data-status page's figures, kept under the same key). Before it a day has no data rather than no
@@ -298,6 +334,35 @@ def data_ended() -> datetime | None:
     if end is None or end >= site_now() - timedelta(days=LIVE_DAYS):
         return None
     return end
+
+
+def data_begin() -> datetime | None:
+    """When the snapshot's events begin (the earliest of cases, hotline orders and readings)."""
+    firsts = [e.first for e in per_snapshot("status.extents", source_extents)
+              if e.key in EVENT_SOURCES and e.first is not None]
+    return min(firsts) if firsts else None
+
+
+def last_full_anchor(grain: str, begin: datetime | None, end: datetime) -> date:
+    """A day inside the period of ``grain`` that historical data ending at ``end`` shows by default: the
+    last FULL period (the data reaches its last day: data ending 2018-10-22 opens on September, data
+    ending 31 December on December), or the period holding ``end`` when the full one before it holds no
+    data (a two-day sample opens on its own month, not on an empty one)."""
+    if grain not in GRAINS or grain == "custom":
+        return end.date()
+    held = Period.containing(grain, end.date())  # type: ignore[arg-type]
+    if end.date() >= (held.end - timedelta(days=1)).date():
+        return end.date()
+    previous_last = held.start.date() - timedelta(days=1)
+    return end.date() if begin is not None and begin.date() > previous_last else previous_last
+
+
+def view_anchor(grain: str) -> date:
+    """The day a preset period of ``grain`` (day/week/month/quarter/year) is anchored at when the URL names
+    none: today at the site while the data is live, else within the data's last full period
+    (``last_full_anchor``; the page says "数据截至 …")."""
+    ended = data_ended()
+    return site_now().date() if ended is None else last_full_anchor(grain, data_begin(), ended)
 
 
 def view_now() -> datetime:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Input, Output, dcc, html
 
-from dashboard import access
+from dashboard import access, data
 from dashboard.i18n import DEFAULT_LANG, Lang, lang_of, t
 
 # Query parameters the shell carries from page to page.
@@ -63,6 +63,14 @@ def nav_pages() -> list[dict[str, Any]]:
     return sorted(pages, key=lambda p: (p.get("order") if p.get("order") is not None else 99, p["path"]))
 
 
+def nav_label(key: str, lang: Lang) -> str:
+    """A nav link's text; the hotline's is the site's own name for it once set (`vitals site set
+    --hotline-name 311`), else the generic 热线 / Hotline."""
+    if key == "nav.hotline" and (own := data.site_facts().get(f"hotline_name_{lang}")):
+        return own
+    return t(key, lang)
+
+
 def nav_links(pathname: str | None, params: Mapping[str, str], lang: Lang) -> list[Any]:
     """Links to the pages the current role may open (``access.may_open``, the rule the request
     guard enforces). Hiding a link is a courtesy, not the protection."""
@@ -74,7 +82,7 @@ def nav_links(pathname: str | None, params: Mapping[str, str], lang: Lang) -> li
         active = (pathname or "/") == page["path"]
         links.append(
             dcc.Link(
-                t(page["nav_key"], lang),
+                nav_label(page["nav_key"], lang),
                 href=href(page["path"], params),
                 className="cv-nav-link" + (" is-active" if active else ""),
                 id={"type": "shell-nav-link", "page": page["module"].rsplit(".", 1)[-1]},
@@ -88,8 +96,14 @@ def root_class(params: Mapping[str, str]) -> str:
     return f"cv-shell lang-{lang}" + (" is-kiosk" if truthy(params.get("kiosk")) else "")
 
 
-def layout(app_title: str) -> html.Div:
-    """The shell layout (a function of nothing per request: the URL callback fills it in)."""
+def document_title(site: str, title: str) -> str:
+    """A browser tab's title: the site's name first (several cities' walls open side by side), then ours."""
+    return f"{site} · {title}" if site else title
+
+
+def layout(app_title: str, site_zh: str = "", site_en: str = "") -> html.Div:
+    """The shell layout (a function of nothing per request: the URL callback fills it in). ``site_zh`` /
+    ``site_en``: the site's name (``data.site_name``), shown after the product's in the header."""
     return html.Div(
         id=ShellIds.ROOT,
         className="cv-shell is-pending",  # nav hidden until the URL is read: no flash in kiosk mode
@@ -105,7 +119,9 @@ def layout(app_title: str) -> html.Div:
                         # both names; CSS shows the one of the document language (set from ?lang=)
                         [html.Span("◉", className="cv-brand-mark"),
                          html.Span(app_title, className="cv-brand-name", lang="zh-CN"),
-                         html.Span(t("app.title", "en"), className="cv-brand-name", lang="en")],
+                         html.Span(t("app.title", "en"), className="cv-brand-name", lang="en"),
+                         html.Span(site_zh, className="cv-brand-name cv-brand-site", lang="zh-CN"),
+                         html.Span(site_en, className="cv-brand-name cv-brand-site", lang="en")],
                         className="cv-brand",
                     ),
                     html.Nav(id=ShellIds.NAV_LINKS, className="cv-nav-links"),

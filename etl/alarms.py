@@ -14,6 +14,7 @@ from __future__ import annotations
 import duckdb
 
 from etl.overlay import visible
+from etl.rollups import build_rollups
 from etl.thresholds import badness_sql, level_sql
 
 DERIVED_PREFIX = "derived:"
@@ -84,4 +85,5 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
         [DERIVED_PREFIX],
     ).fetchone()
     con.execute("DROP TABLE __derived")
+    build_rollups(con, ("sensor_alarms",))  # alarms are few: their rollup is rebuilt, not patched by day
     return (int(changed[0]) if changed else 0) + (int(stale[0]) if stale else 0)

@@ -84,6 +84,9 @@ def load(
     warehouse: WarehouseOpt = None,
     derive: Annotated[bool, typer.Option("--derive-alarms/--no-derive-alarms",
                                          help="derive sensor alarms after loading readings")] = True,
+    accept_zone: Annotated[bool, typer.Option(
+        "--accept-zone", help="the mapping's [time] zone differs from the site's on purpose: convert the times"
+                              " to the site zone (without it such a load is refused)")] = False,
 ) -> None:
     """Load export files of one kind into a new warehouse snapshot (all or nothing)."""
     from etl.alarms import derive_alarms
@@ -110,7 +113,7 @@ def load(
 
             with (recording_failure(wh, settings, kind, m, files),  # type: ignore[arg-type]
                   load_writer(wh, settings) as con):  # type: ignore[arg-type]
-                report = load_into(con, kind, files, m, progress=progress)
+                report = load_into(con, kind, files, m, progress=progress, accept_zone=accept_zone)
                 config_notes = config_differences(site_facts(con), settings)  # type: ignore[arg-type]
                 derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
         _summary(report, time.monotonic() - t0)
@@ -172,6 +175,23 @@ def reorder_readings(warehouse: WarehouseOpt = None) -> None:
         with writer(wh, settings) as con:  # type: ignore[arg-type]
             n = reorder(con)
         typer.echo(f"sensor_readings: {n:,} rows rewritten in time order in {time.monotonic() - t0:.1f} s")
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="directory for the Parquet files (replaced per table)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write the raw tables as Parquet partitioned by day and district (cases, hotline_orders,
+    sensor_alarms; org_unit and warehouse_meta as one file each): the input of `vitals spark rollups`."""
+    from etl.export import export_parquet
+
+    with _clean_errors():
+        wh, _ = _warehouse(warehouse)
+        t0 = time.monotonic()
+        for e in export_parquet(wh, out):
+            typer.echo(f"{e.table:16s} {e.rows:>12,d} rows  {e.path}")
+        typer.echo(f"exported in {time.monotonic() - t0:.1f} s")
 
 
 @app.command("watch")
@@ -336,7 +356,8 @@ def site_show(warehouse: WarehouseOpt = None) -> None:
     t = Table(title=f"site of {wh}")
     t.add_column("setting")
     t.add_column("value")
-    for key in ("site_name_zh", "site_name_en", "timezone", "datum", "now", "data_now"):
+    for key in ("site_name_zh", "site_name_en", "hotline_name_zh", "hotline_name_en", "timezone", "datum", "now",
+                "data_now"):
         if key in facts:
             t.add_row(key, facts[key])
     for level, names in level_names(facts).items():
@@ -348,10 +369,16 @@ def site_show(warehouse: WarehouseOpt = None) -> None:
 
 @site_app.command("set")
 def site_set(
-    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone; stored times are re-expressed")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", "--zone",
+                                                         help="IANA zone; stored times are re-expressed")] = None,
     datum: Annotated[str | None, typer.Option("--datum", help="WGS-84 | GCJ-02 | BD-09; points are converted")] = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", help="中文名[/English name], e.g. 纽约市/New York City (page header, tab, wall title)")] = None,
     name_zh: Annotated[str | None, typer.Option("--name-zh")] = None,
     name_en: Annotated[str | None, typer.Option("--name-en")] = None,
+    hotline_name: Annotated[str | None, typer.Option(
+        "--hotline-name", help="中文名[/English name] of the citizen hotline, e.g. 311 热线/311 (default 12345 热线)")
+    ] = None,
     level: Annotated[list[str] | None, typer.Option(
         "--level", help="LEVEL=中文名[/English name], e.g. town=区/Borough (repeatable)")] = None,
     warehouse: WarehouseOpt = None,
@@ -360,6 +387,15 @@ def site_set(
     from etl.site import SiteChange, set_site
     from etl.snapshots import writer
 
+    def both(value: str | None) -> tuple[str | None, str | None]:
+        """``中文/English`` → the two names; one name without ``/`` is both languages' (``311``)."""
+        if value is None:
+            return None, None
+        zh, sep, en = value.partition("/")
+        return zh.strip() or None, (en.strip() if sep else zh.strip()) or None
+
+    name_zh, name_en = (name_zh, name_en) if name is None else both(name)
+    hotline_zh, hotline_en = both(hotline_name)
     levels: dict[str, tuple[str | None, str | None]] = {}
     for item in level or []:
         lvl, sep, names = item.partition("=")
@@ -370,6 +406,6 @@ def site_set(
     with _clean_errors():
         wh, settings = _warehouse(warehouse)
         with writer(wh, settings) as con:  # type: ignore[arg-type]
-            done = set_site(con, SiteChange(name_zh, name_en, timezone, datum, levels))
+            done = set_site(con, SiteChange(name_zh, name_en, timezone, datum, levels, hotline_zh, hotline_en))
     for line in done or ["nothing to change"]:
         _out().print(escape(line), highlight=False)

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -26,6 +26,8 @@ from etl.mapping import CANCELLED, FieldSpec, MappingError, SourceMapping, load_
 from etl.number_format import NumberFormatError, check_column
 from etl.overlay import visible
 from etl.readers import ReadError, Staged, drop_relation, load_extension, stage
+from etl.rollups import FACTS as ROLLUP_FACTS
+from etl.rollups import refresh_rollups, touched_days
 from etl.settings import Settings
 from etl.snapshots import load_writer
 from etl.thresholds import DIRECTIONS
@@ -137,15 +139,17 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = 
 
 
 def load_files(warehouse: Path | str, kind: str, files: Iterable[Path | str], mapping: Path | str | SourceMapping,
-               *, settings: Settings | None = None, progress: Progress | None = None) -> LoadReport:
-    """Load ``files`` of one kind into a new snapshot of ``warehouse`` and publish it (all or nothing)."""
+               *, settings: Settings | None = None, progress: Progress | None = None,
+               accept_zone: bool = False) -> LoadReport:
+    """Load ``files`` of one kind into a new snapshot of ``warehouse`` and publish it (all or nothing).
+    ``accept_zone``: the mapping's time zone differs from the site's on purpose (see :func:`zone_refusal`)."""
     m = load_mapping(mapping)
     paths = [Path(f) for f in files]
     for p in paths:
         if not p.exists():
             raise LoadError(f"{p}: file not found")
     with recording_failure(warehouse, settings, kind, m, paths), load_writer(warehouse, settings) as con:
-        return load_into(con, kind, paths, m, progress=progress)
+        return load_into(con, kind, paths, m, progress=progress, accept_zone=accept_zone)
 
 
 FAILURES = (LoadError, MappingError, ReadError, SpecError, duckdb.Error)
@@ -174,16 +178,20 @@ def recording_failure(warehouse: Path | str, settings: Settings | None, kind: st
 
 def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | str],
               mapping: Path | str | SourceMapping, *, progress: Progress | None = None,
-              as_of: datetime | None = None) -> LoadReport:
+              as_of: datetime | None = None, accept_zone: bool = False) -> LoadReport:
     """Load ``files`` into the open warehouse connection (usually from :func:`etl.snapshots.writer`).
 
     ``as_of`` is the instant the files describe (a demo generated for a pinned instant): timestamps up to
-    it plus the mapping's ``future_days`` pass the bound; by default the wall clock's."""
+    it plus the mapping's ``future_days`` pass the bound; by default the wall clock's. A mapping whose
+    [time] zone is not the site's is refused unless ``accept_zone`` (:func:`zone_refusal`)."""
     m = load_mapping(mapping)
     if m.kind != kind:
         raise MappingError(f"mapping {m.path} is for kind {m.kind!r}, not {kind!r}")
     paths = [Path(f) for f in files]
     meta = _meta(con)
+    site_zone = meta.get("timezone", "Asia/Shanghai")
+    if not accept_zone and (refusal := zone_refusal(m, site_zone)):
+        raise LoadError(refusal)
     run_id = _count(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_run")
     started = datetime.now(UTC).replace(tzinfo=None)
     con.execute(
@@ -192,6 +200,7 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
         [run_id, kind, m.source_system, m.path, json.dumps([str(p) for p in paths]), started],
     )
     reports: list[FileReport] = []
+    con.execute("CREATE OR REPLACE TEMP TABLE __rollup_days (fact VARCHAR, day DATE)")
     with tempfile.TemporaryDirectory(prefix="vitals-etl-") as tmp:
         if m.constant_rows:
             _load_constant_rows(con, m, run_id)
@@ -211,7 +220,8 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
             progress("", len(paths), len(paths))
     if kind == "units":
         refresh_unit_paths(con)
-    warnings = [*zone_warnings(m, meta.get("timezone", "Asia/Shanghai")), *(w for r in reports for w in r.warnings)]
+    _refresh_touched_rollups(con)
+    warnings = [*zone_warnings(m, site_zone), *(w for r in reports for w in r.warnings)]
     report = LoadReport(run_id, kind, m.source_system, tuple(reports), tuple(warnings))
     con.execute(
         "UPDATE etl_run SET finished_at = ?, status = 'succeeded', rows_read = ?, rows_loaded = ?,"
@@ -222,9 +232,33 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
     return report
 
 
+def _refresh_touched_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the rollup days this load's files touched (``_upsert`` noted them), in the load's
+    transaction: readers of the published snapshot see rollups that match its rows."""
+    days: dict[str, set[date]] = {}
+    for fact, day in con.execute("SELECT DISTINCT fact, day FROM __rollup_days").fetchall():
+        days.setdefault(str(fact), set()).add(day)
+    con.execute("DROP TABLE __rollup_days")
+    refresh_rollups(con, days)
+
+
+def zone_refusal(m: SourceMapping, site_zone: str) -> str | None:
+    """The time-zone trap: a mapping whose [time] zone is not the site's is far more often a site set up
+    in the wrong zone (a new warehouse defaults to Asia/Shanghai) than a feed from elsewhere, and loading
+    it would store every time shifted by hours. So it is refused, naming both ways out; ``--accept-zone``
+    says the zone is intended and the times are converted to the site zone."""
+    if not m.time_zone or m.time_zone == site_zone:
+        return None
+    return (f"mapping {m.path} says times are in {m.time_zone} but this site's zone is {site_zone}; nothing"
+            f" loaded. If the site is in {m.time_zone}: `vitals site set --zone {m.time_zone}` (re-expresses"
+            f" stored times), then load again; if the mapping's zone is wrong, fix [time] zone in the mapping;"
+            f" if the feed really is in {m.time_zone}: load with --accept-zone (times converted to {site_zone})")
+
+
 def zone_warnings(m: SourceMapping, site_zone: str) -> list[str]:
-    """The time-zone trap: a source zone that differs from the site's is converted, which is right for
-    a feed from elsewhere and wrong when the site itself was set up in the wrong zone."""
+    """A source zone that differs from the site's is converted, which is right for a feed from elsewhere
+    and wrong when the site itself was set up in the wrong zone: a field's own zone (and an accepted
+    [time] zone, see :func:`zone_refusal`) loads with this warning."""
     zones = {z for z in (m.time_zone, *(f.zone for f in m.fields.values())) if z}
     return [f"times are converted from {z} (mapping) to the site zone {site_zone}: if this site is in {z},"
             f" run `vitals site set --timezone {z}` (re-expresses stored times) and load again"
@@ -753,6 +787,10 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     )
     inserted = _count(con, "SELECT count(*) FROM __chg WHERE __is_new")
     updated = _count(con, "SELECT count(*) FROM __chg WHERE NOT __is_new")
+    if (inserted or updated) and table.name in ROLLUP_FACTS:
+        # before the write: an updated row's stored anchor days are the ones it leaves
+        con.execute("INSERT INTO __rollup_days SELECT $1, unnest($2::DATE[])",
+                    [table.name, sorted(touched_days(con, table.name, "__chg", keys[0], cols))])
     if inserted or updated:
         upd = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in allc if c not in keys)
         action = f"DO UPDATE SET {upd}" if upd else "DO NOTHING"

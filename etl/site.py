@@ -1,4 +1,4 @@
-"""The site's facts in ``warehouse_meta`` (name, time zone, datum, level names) and changing them.
+"""The site's facts in ``warehouse_meta`` (name, time zone, datum, level names, hotline name) and changing them.
 
 A new warehouse takes them from ``vitals.toml`` [site]; after that the warehouse's own record is what
 the ETL converts to. Changing the zone re-expresses every stored local time (an instant stays the
@@ -20,6 +20,7 @@ import pandas as pd
 
 from etl import schema
 from etl.datum import convert as datum_convert
+from etl.rollups import build_rollups
 from etl.settings import DATUMS, ConfigError, Settings
 
 # Local-time meta values (the demo's pinned 'now') move with the zone like the stored times.
@@ -34,6 +35,9 @@ class SiteChange:
     datum: str | None = None
     # level -> (Chinese name, English name); None keeps that language's name
     level_names: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # what the site calls its citizen hotline (a US city's 311): page titles, the wall, the briefings
+    hotline_name_zh: str | None = None
+    hotline_name_en: str | None = None
 
 
 def site_facts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -74,6 +78,7 @@ def set_site(con: duckdb.DuckDBPyConnection, change: SiteChange) -> list[str]:
         _check_zone(change.timezone)
         old = facts.get("timezone", Settings.timezone)
         n = reexpress_times(con, old, change.timezone)
+        build_rollups(con)  # every anchor moved to another local day: partitions are rebuilt whole
         done.append(f"timezone {old} → {change.timezone}: {n:,} stored times re-expressed")
         _put(con, "timezone", change.timezone)
     if change.datum and change.datum != facts.get("datum"):
@@ -83,7 +88,8 @@ def set_site(con: duckdb.DuckDBPyConnection, change: SiteChange) -> list[str]:
         n = convert_points(con, old, change.datum)
         done.append(f"datum {old} → {change.datum}: {n:,} points and polygons converted")
         _put(con, "datum", change.datum)
-    for key, value in (("site_name_zh", change.name_zh), ("site_name_en", change.name_en)):
+    for key, value in (("site_name_zh", change.name_zh), ("site_name_en", change.name_en),
+                       ("hotline_name_zh", change.hotline_name_zh), ("hotline_name_en", change.hotline_name_en)):
         if value is not None and value != facts.get(key):
             _put(con, key, value)
             done.append(f"{key} = {value}")

@@ -51,7 +51,7 @@ def render(lang: str = "zh") -> html.Div:
     meta = status.warehouse_meta(con)
     units = status.unit_counts(con, subtree)
     runs = status.recent_runs(con, 8) if scope is None else None
-    site = cfg.site_name_en if lang == "en" else cfg.site_name_zh
+    site = data.site_name(lang)
     facts = html.Dl(
         className="cv-facts",
         children=[
@@ -70,7 +70,7 @@ def render(lang: str = "zh") -> html.Div:
     rows = [
         html.Tr(
             [
-                html.Td(t(f"source.{f.key}", lang)),
+                html.Td(data.source_label(f.key, lang)),
                 html.Td(_fmt_int(f.rows), className="num"),
                 html.Td(_fmt_dt(f.first)),
                 html.Td(_fmt_dt(f.last)),
@@ -104,7 +104,7 @@ def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
         html.Tr(
             [
                 # a kind or result this build has no label for shows as stored rather than as a key
-                html.Td(t_or(f"source.{r.kind}", r.kind, lang)),
+                html.Td(data.source_label(r.kind, lang)),
                 html.Td([t_or(f"run.status.{r.status}", r.status, lang)]
                         # a failed load's error, so the page says why the data did not change
                         + ([html.Div(str(r.message), className="cv-muted cv-run-error")] if r.status == "failed"

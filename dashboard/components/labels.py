@@ -40,7 +40,7 @@ ZH = {
     "cases.current": "本期", "cases.previous": "上期", "cases.units": "下级单位",
     "cases.target": "目标", "cases.previous_short": "上期", "cases.breaches_note": "未按时到场 / 未按时初步处置",
     "cases.hour": "时", "cases.weekdays": "周一,周二,周三,周四,周五,周六,周日",
-    "hotline.title": "12345 热线", "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
+    "hotline.rates": "四率对比目标", "hotline.categories": "诉求类别",
     "hotline.hotspots": "重复投诉热点", "hotline.table": "工单明细",
     "sensors.title": "感知设备", "sensors.online": "设备在线率", "sensors.alarms": "告警",
     "sensors.series": "设备时序", "sensors.offline": "离线设备", "sensors.pick": "选择设备",
@@ -50,7 +50,13 @@ ZH = {
     "stations.trend": "月度走势", "stations.category": "案件类别", "stations.department": "处置部门",
     "stations.open": "未结 / 超期案件", "stations.detail": "站点详情",
     "cases.partial_day": "当日截至 {t}（未满一天）",
-    "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
+    "page.partial": "未满期",
+    "rank.partial": "{days}未满期：排名与等级按已过天数计算，月初数日长期超期案件占比偏高，等级可能偏低。",
+    "rank.partial.link": "查看最近完整周期（{period}）",
+    "drill.active": "明细已限定为", "drill.clear": "清除", "drill.day": "{d} 当日",
+    "drill.hour_dow": "{w} {h}:00–{h2}:00 上报", "drill.hours": "处置时长 {h} 小时",
+    "drill.all_stations": "全部工作站案件",
+    "drill.cell": "该热点约100米网格内", "rows.total": "共 {n} 条",
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
     "sensors.mean": "均值", "sensors.threshold_warning": "预警线", "sensors.threshold_alarm": "告警线",
@@ -70,6 +76,7 @@ ZH = {
     "staffing.persons": "在岗人数（期内）", "staffing.nights_note": "有夜间缺岗的网格 / 网格数（截至今晚）",
     "staffing.daily": "每日在岗人数（按班次）", "staffing.night_cover": "各网格夜间值守覆盖（红：有缺岗夜，点击筛选）",
     "staffing.nights_without": "夜无夜间值守", "staffing.all_covered": "所有网格每晚都有夜间值守",
+    "staffing.no_roster": "本期未载入排班数据",
     # --- stations page (task pages3) ---
     "stations.rate": "本站结案率", "stations.table": "当月应结案的工作站案件",
     "stations.drill_hint": "点击月度走势中的某个月，列出该月应结案的工作站案件（即该月结案率的分母）。",
@@ -92,7 +99,7 @@ ZH = {
 
 
 EN = {
-    "rank.title": "Rankings", "cases.title": "Cases", "hotline.title": "Hotline", "sensors.title": "Sensors",
+    "rank.title": "Rankings", "cases.title": "Cases", "sensors.title": "Sensors",
     "staffing.title": "Staffing", "stations.title": "Liaison stations", "rank.detail": "Unit detail",
     "filter.all": "All", "rank.small": "too few to rank fairly",
     # --- sensors & staffing pages (task sensstaff) ---
@@ -122,6 +129,9 @@ EN = {
     "hotline.place.unit": "by village/unit", "hotline.rule": "same place and category ≥ {n} times within {m} days",
     "hotline.hot_n": "At least (times)", "hotline.hot_m": "Within (days)",
     "hotline.drilled": "{n} orders", "drill.active": "Table limited to", "drill.clear": "clear",
+    "drill.day": "on {d}", "drill.hour_dow": "reported {w} {h}:00–{h2}:00",
+    "drill.hours": "handling time {h} h", "drill.all_stations": "all station cases",
+    "drill.cell": "the hotspot's ~100 m cell",
     # --- every remaining page label (tests/dashboard/test_labels.py: EN covers ZH) ---
     "filter.town": "Town", "filter.grid": "Grid", "filter.village": "Village", "filter.period": "Period",
     "filter.date": "Date", "filter.start": "Start", "filter.end": "End", "filter.category": "Category",
@@ -161,6 +171,10 @@ EN = {
     "cases.hour": ":00", "cases.weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "sensors.alarms": "Alarms", "sensors.offline": "Offline devices", "stations.detail": "Station detail",
     "rows.total": "{n} rows", "cases.partial_day": "today so far, to {t} (not a whole day)",
+    "page.partial": "partial",
+    "rank.partial": "{days} is partial: ranks and grades count the days so far; early in a period long-overdue "
+                    "cases weigh more and grades run low.",
+    "rank.partial.link": "See the last whole period ({period})",
     "error.title": "This view cannot be shown",
     "sensors.mean": "Mean", "sensors.threshold_warning": "Warning line", "sensors.threshold_alarm": "Alarm line",
     "sensors.threshold_low_warning": "Low warning line", "sensors.threshold_low_alarm": "Low alarm line",
@@ -180,6 +194,7 @@ EN = {
     "staffing.night_cover": "Night cover per grid (red: a night uncovered; click to filter)",
     "staffing.nights_without": "nights without night cover",
     "staffing.all_covered": "Every grid had night cover every night",
+    "staffing.no_roster": "No roster loaded for this period",
     "page.no_data": "No data", "page.data_from": "data from {d}",
     "page.data_ends": "Data ends {d}: historical data, pages open on the period of its last day",
     "hotline.hours": "{h} h", "hotline.closed_n": "{n} closed",
@@ -206,6 +221,10 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 # The hotline order codes of the warehouse (etl.schema hotline_orders); another source system's own
 # status text shows as itself.
 HOTLINE_CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    # channels the mappings write (etl/demo, etl/mappings/*.toml); any other shows as itself
+    "channel": {"12345": ("12345 热线电话", "12345 phone"), "12319": ("12319 热线", "12319 hotline"),
+                "110": ("110 联动", "110 link"), "app": ("移动端 App", "Mobile app"), "phone": ("电话", "Phone"),
+                "online": ("网上", "Online"), "unknown": ("未知", "Unknown"), "other": ("其他", "Other")},
     "status": {"open": ("未办结", "Open"), "closed": ("已办结", "Closed")},
     "urgency": CODE_LABELS["urgency"],
     "resolution": {"resolved": ("实际解决", "Resolved"), "explained": ("解释说明", "Explained")},
@@ -255,7 +274,8 @@ EN.update({
     "m.stations.overall": "all stations {v}", "m.stations.below": "Stations below {target} ({n})",
     "m.stations.none": "Every station with cases due meets the target", "m.stations.all": "All stations ({n})",
     "m.stations.no_rate": "no case due",
-    "m.urgent": "Urgent open ({n})", "m.urgent.none": "No urgent case is open", "m.urgent.all": "All urgent open cases",
+    "m.urgent": "Urgent open ({n})", "m.urgent.none": "No urgent case is open",
+    "m.urgent.all": "All urgent open cases",
     "m.urgent.reported": "reported", "m.overdue": "Overdue open cases ({n})", "m.overdue.none": "No overdue case",
     "m.overdue.deadline": "due", "m.more": "{n} more on the desk page",
     "m.back": "‹ Overview", "m.unit.indicators": "Indicators vs targets", "m.desk": "Desk view",
@@ -285,3 +305,64 @@ def translator(lang: str | None) -> Callable[..., str]:
         return text.format(**fmt) if fmt else text
 
     return t
+
+# the row detail panel a click in the /cases or /hotline table opens (dashboard.components.detail_view)
+ZH.update({
+    "detail.case": "案件 {id}", "detail.order": "工单 {id}", "detail.close": "关闭", "detail.lifecycle": "办理过程",
+    "detail.pick": "点击表中一行查看其办理过程", "detail.missing": "未找到该记录，或它不在您的权限范围内",
+    "detail.col.stage": "环节", "detail.col.at": "时间", "detail.col.since": "距上一环节", "detail.col.due": "时限",
+    "detail.col.state": "状态",
+    "detail.stage.reported": "上报", "detail.stage.registered": "立案", "detail.stage.dispatched": "派遣",
+    "detail.stage.arrived": "到场", "detail.stage.first_result": "初步处置", "detail.stage.disposed": "处置",
+    "detail.stage.closed": "结案", "detail.stage.received": "受理", "detail.stage.contacted": "首次联系（答复）",
+    "detail.stage.callback": "回访", "detail.order_closed": "办结",
+    "detail.state.met": "按时（提前 {d}）", "detail.state.late": "超时 {d}", "detail.state.pending": "剩余 {d}",
+    "detail.state.overdue": "已超时 {d}", "detail.state.done": "已完成", "detail.state.open": "未发生",
+    "detail.not_recorded": "未记录时间", "detail.to_agency": "派至 {a}",
+    "detail.flag.escalated": "上提一级", "detail.flag.rework": "返工 {n} 次", "detail.flag.cancelled": "已作废",
+    "detail.flag.supervision": "监督举报核实", "detail.flag.proactive": "先行发现",
+    "detail.f.category": "类别", "detail.f.urgency": "紧急程度", "detail.f.status": "状态", "detail.f.source": "来源",
+    "detail.f.station": "工作站", "detail.f.dept": "处置部门", "detail.f.unit": "所属单位", "detail.f.address": "地址",
+    "detail.f.description": "描述", "detail.f.channel": "渠道", "detail.f.agency": "承办单位",
+    "detail.f.resolution": "解决情况", "detail.f.satisfaction": "满意度", "detail.f.due": "办结时限",
+    "detail.f.ontime": "按时办结", "detail.f.case": "转网格案件", "detail.f.name": "来电人",
+    "detail.f.phone": "联系电话",
+    "detail.f.content": "诉求内容", "detail.yes": "是", "detail.no": "否", "detail.map_none": "无坐标",
+    "detail.urgent_rule": "紧急案件：派遣后 {a} 分钟内到场、{r} 分钟内初步处置；处置与结案以处置时限为准",
+    "detail.span.d": "{d} 天 {h} 小时", "detail.span.h": "{h} 小时 {m} 分", "detail.span.m": "{m} 分钟",
+})
+EN.update({
+    "detail.case": "Case {id}", "detail.order": "Order {id}", "detail.close": "Close",
+    "detail.lifecycle": "Lifecycle",
+    "detail.pick": "Click a row of the table to see its lifecycle",
+    "detail.missing": "No such record, or it is outside your scope",
+    "detail.col.stage": "Stage", "detail.col.at": "Time", "detail.col.since": "Since previous",
+    "detail.col.due": "Due by",
+    "detail.col.state": "State",
+    "detail.stage.reported": "Reported", "detail.stage.registered": "Registered",
+    "detail.stage.dispatched": "Dispatched",
+    "detail.stage.arrived": "On site", "detail.stage.first_result": "First result",
+    "detail.stage.disposed": "Disposed",
+    "detail.stage.closed": "Closed", "detail.stage.received": "Received",
+    "detail.stage.contacted": "First contact (reply)",
+    "detail.stage.callback": "Callback", "detail.order_closed": "Closed",
+    "detail.state.met": "on time ({d} to spare)", "detail.state.late": "late by {d}",
+    "detail.state.pending": "{d} left",
+    "detail.state.overdue": "overdue by {d}", "detail.state.done": "done", "detail.state.open": "not yet",
+    "detail.not_recorded": "time not recorded", "detail.to_agency": "to {a}",
+    "detail.flag.escalated": "Escalated one level", "detail.flag.rework": "Reworked {n}×",
+    "detail.flag.cancelled": "Cancelled", "detail.flag.supervision": "Verified supervision report",
+    "detail.flag.proactive": "Proactive",
+    "detail.f.category": "Category", "detail.f.urgency": "Urgency", "detail.f.status": "Status",
+    "detail.f.source": "Source",
+    "detail.f.station": "Station", "detail.f.dept": "Department", "detail.f.unit": "Unit",
+    "detail.f.address": "Address",
+    "detail.f.description": "Description", "detail.f.channel": "Channel", "detail.f.agency": "Agency",
+    "detail.f.resolution": "Resolution", "detail.f.satisfaction": "Satisfaction", "detail.f.due": "Due",
+    "detail.f.ontime": "Closed on time", "detail.f.case": "Grid case", "detail.f.name": "Caller",
+    "detail.f.phone": "Phone", "detail.f.content": "Complaint", "detail.yes": "yes", "detail.no": "no",
+    "detail.map_none": "no coordinates",
+    "detail.urgent_rule": "Urgent cases: on site within {a} min and a first result within {r} min of dispatch; "
+                          "disposal and closure by the case deadline",
+    "detail.span.d": "{d} d {h} h", "detail.span.h": "{h} h {m} min", "detail.span.m": "{m} min",
+})

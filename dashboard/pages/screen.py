@@ -71,7 +71,7 @@ def layout(**query: Any) -> html.Div:
     labels = {"view": {v: t(f"scr.view.{v}", lang) for v in VIEWS},
               "mode": {m: t(f"scr.mode.{m}", lang) for m in MODES}}
     header = html.Header([
-        html.Div([html.Div(cfg.site_name, className="scr-site", id=S.TITLE),
+        html.Div([html.Div(data.site_name(lang), className="scr-site", id=S.TITLE),
                   html.Div(t("scr.title", lang), className="scr-subtitle")], className="scr-brand"),
         html.Div([html.Span(id=S.VIEW_LABEL, className="scr-view"),
                   html.Span(t(f"scr.mode.{cfg.mode}", lang), id=S.MODE_LABEL, className="scr-mode-badge")],
@@ -101,7 +101,8 @@ def layout(**query: Any) -> html.Div:
         _panel("feed", t("scr.feed", lang), box(S.URGENT, "scr-urgent"), box(S.FEED, "scr-feed")),
         _panel("hourly", t("scr.hourly", lang), html.Div(_chart(S.HOURLY, first), className="scr-graph-box")),
         _panel("backlog", t("scr.backlog", lang), box(S.BACKLOG, "scr-kpis")),
-        _panel("hotline", t("scr.hotline", lang), box(S.HOTLINE_KPIS, "scr-kpis is-compact"),
+        _panel("hotline", t("scr.hotline", lang, name=data.hotline_name(lang)),
+               box(S.HOTLINE_KPIS, "scr-kpis is-compact"),
                html.Div(_chart(S.HOTLINE, first), className="scr-graph-box")),
         _panel("water", t("scr.water", lang), html.Div(_chart(S.WATER, first), className="scr-graph-box")),
         _panel("duty", t("scr.duty", lang), box(S.DUTY, "scr-duty-box")),

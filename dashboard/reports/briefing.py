@@ -71,6 +71,7 @@ class Briefing:
     urgent: Urgent
     hotspots: pd.DataFrame  # repeat_complaints by unit + place_name
     summary: tuple[str, ...]
+    hotline_name: str = "12345 热线"  # the site's (`vitals site set --hotline-name`): names the 顽症 section
 
     @property
     def misses(self) -> tuple[metrics.SignScore, ...]:
@@ -132,7 +133,8 @@ def ranked_levels(scope_level: str | None) -> tuple[str, ...]:
 
 
 def build(con: duckdb.DuckDBPyConnection, kind: Kind, scope: str | None, period: Period, label: str,
-          site_name: str, generated_at: datetime, overrides: Mapping[str, Any] | None = None) -> Briefing:
+          site_name: str, generated_at: datetime, overrides: Mapping[str, Any] | None = None, *,
+          hotline_name: str = "12345 热线") -> Briefing:
     """``overrides``: the site's ``[metrics]`` section (``Settings.section("metrics")``)."""
     level = unit_level(con, scope)  # raises QueryError for an unknown unit
     q = Query(period=period, unit=scope)
@@ -155,7 +157,8 @@ def build(con: duckdb.DuckDBPyConnection, kind: Kind, scope: str | None, period:
     known = dict(zip(tree["unit_code"], tree["name_zh"], strict=True))
     hot = hot.assign(place_name=[known.get(p) or _unit_name(con, str(p)) for p in hot["place"]])
     b = Briefing(kind, label, scope, scope_name, site_name, period, generated_at, data_now(con),
-                 freshness(source_extents(con), generated_at), vitals, tuple(rankings), stations, urgent, hot, ())
+                 freshness(source_extents(con), generated_at), vitals, tuple(rankings), stations, urgent, hot, (),
+                 hotline_name)
     return Briefing(**{**b.__dict__, "summary": summary(b)})
 
 
@@ -199,10 +202,11 @@ def summary(b: Briefing) -> tuple[str, ...]:
     hot = b.hotspots
     if len(hot):
         top = hot.iloc[0]
-        out.append(f"顽症（{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求≥{HX.HOT_MIN_COUNT}次）{len(hot)} 处，"
+        out.append(f"顽症（{b.hotline_name}，{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求≥{HX.HOT_MIN_COUNT}次）"
+                   f"{len(hot)} 处，"
                    f"最多为{top['place_name']}·{top['category']} {int(top['max_in_window'])} 次。")
     else:
-        out.append(f"{when}无顽症（{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求≥{HX.HOT_MIN_COUNT}次）。")
+        out.append(f"{when}无顽症（{b.hotline_name}，{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求≥{HX.HOT_MIN_COUNT}次）。")
     return tuple(out)
 
 

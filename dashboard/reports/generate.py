@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from dashboard.data import site_text
+from dashboard.i18n import t
 from dashboard.reports import archive
 from dashboard.reports.briefing import Briefing, Kind, build, parse_period
 from dashboard.reports.pdf import print_pdf
@@ -12,6 +14,7 @@ from dashboard.reports.render import document
 from dashboard.reports.workbook import workbook
 from etl.settings import Settings
 from metrics.connection import open_readonly
+from metrics.status import warehouse_meta
 
 
 def site_now(settings: Settings) -> datetime:
@@ -26,7 +29,10 @@ def briefing(settings: Settings, kind: Kind, scope: str | None, period: str | No
     p, label = parse_period(kind, period, now.date())
     con = open_readonly(Path(settings.warehouse))
     try:
-        return build(con, kind, scope, p, label, settings.site_name_zh, now, settings.section("metrics"))
+        facts = warehouse_meta(con)  # `vitals site set --name / --hotline-name` win over vitals.toml
+        site = site_text(facts, "site_name", "zh", settings.site_name_zh)
+        return build(con, kind, scope, p, label, site, now, settings.section("metrics"),
+                     hotline_name=site_text(facts, "hotline_name", "zh", t("hotline.name")))
     finally:
         con.close()
 

@@ -161,13 +161,14 @@ def _hotspots(b: Briefing) -> str:
               (F.num(r.orders_in_period), True), (f"{r.first_at:%m-%d} – {r.last_at:%m-%d}", False)), "")
             for r in hot.head(HOTSPOT_ROWS).itertuples()]
     more = f"<p class=\"note\">共 {len(hot)} 处，列出前 {HOTSPOT_ROWS} 处。</p>" if len(hot) > HOTSPOT_ROWS else ""
-    return (f"<h2>五、顽症（{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求 ≥ {HX.HOT_MIN_COUNT} 次）</h2>"
+    return (f"<h2>五、顽症（{escape(b.hotline_name)}，{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求"
+            f" ≥ {HX.HOT_MIN_COUNT} 次）</h2>"
             + (_table(["地点", "类别", f"{HX.HOT_WITHIN_DAYS}天内最多", "本期件数", "时间"], rows, "hotspots") + more
                if len(hot) else "<p>本期无顽症。</p>"))
 
 
 def _freshness(b: Briefing) -> str:
-    rows = [(((t(f"source.{f.key}", "zh"), False), (f"{f.rows:,}", True),
+    rows = [(((b.hotline_name if f.key == "hotline" else t(f"source.{f.key}", "zh"), False), (f"{f.rows:,}", True),
               (f"{f.last:%Y-%m-%d %H:%M}" if f.last else "—", False), (FRESH_ZH.get(f.state, f.state), False)),
              "amber" if f.state == "stale" else "") for f in b.freshness]
     return "<h2>附：数据新鲜度</h2>" + _table(["数据源", "行数", "最新记录", "状态"], rows, "freshness")

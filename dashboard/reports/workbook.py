@@ -53,6 +53,6 @@ def workbook(b: Briefing) -> bytes:
     write_sheet(wb, "顽症", hot, [("place_name", "地点"), ("place", "代码"), ("category", "类别"),
                                  ("max_in_window", f"{HX.HOT_WITHIN_DAYS}天内最多"), ("orders_in_period", "本期件数"),
                                  ("first", "本期首次"), ("last", "最近")],
-                f"顽症（{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求≥{HX.HOT_MIN_COUNT}次）", head)
+                f"顽症（{b.hotline_name}，{HX.HOT_WITHIN_DAYS}天内同一地点同类诉求≥{HX.HOT_MIN_COUNT}次）", head)
     wb.close()
     return buf.getvalue()

@@ -25,8 +25,10 @@ value = "co"
 
 
 def _setup(tmp_path, warehouse, settings=None):
+    # the readings mappings below are in Rome time: a site in Rome unless a test says otherwise
     s = sensors_csv(tmp_path / "s.csv", [("CO", "air_co", "10", "")])
-    return load_files(warehouse, "sensors", [s], sensors_mapping(), settings=settings)
+    return load_files(warehouse, "sensors", [s], sensors_mapping(),
+                      settings=settings or Settings(warehouse=warehouse, timezone="Europe/Rome"))
 
 
 def test_decimal_comma_is_refused_without_declaration_and_exact_with_it(tmp_path, warehouse):
@@ -103,6 +105,6 @@ def test_an_offset_value_is_converted_to_a_site_in_another_zone(tmp_path, wareho
     # The mapping's zone (New York) applies to the naive value only; the offset value is an instant.
     _setup(tmp_path, warehouse, Settings(warehouse=warehouse, timezone="Asia/Shanghai"))
     f = write(tmp_path / "r.csv", "id,when,v\nCO,2026-03-08T12:00:00Z,0\nCO,2026-03-08T09:00:00,1\n")
-    load_files(warehouse, "readings", [f], readings_mapping(OFFSETS.format(formats="")))
+    load_files(warehouse, "readings", [f], readings_mapping(OFFSETS.format(formats="")), accept_zone=True)
     assert query(warehouse, "SELECT ts FROM sensor_readings ORDER BY value") == [
         (datetime(2026, 3, 8, 20, 0),), (datetime(2026, 3, 8, 21, 0),)]

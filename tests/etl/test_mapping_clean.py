@@ -67,9 +67,9 @@ def test_a_point_on_more_than_one_percent_of_rows_is_warned(tmp_path: Path) -> N
     assert rep.warnings == ()  # exactly 1%: not above the bound
 
 
-def test_zone_unlike_the_site_is_warned(tmp_path: Path) -> None:
+def test_zone_unlike_the_site_accepted_is_still_warned(tmp_path: Path) -> None:
     wh = tmp_path / "data" / "vitals.duckdb"  # created with the default site, Asia/Shanghai
-    rep = load_files(wh, "hotline", [_csv(tmp_path / "a.csv", 0, 3)], parse_mapping(BASE, "m.toml"))
+    rep = load_files(wh, "hotline", [_csv(tmp_path / "a.csv", 0, 3)], parse_mapping(BASE, "m.toml"), accept_zone=True)
     assert any("from America/New_York (mapping) to the site zone Asia/Shanghai" in w
                and "vitals site set --timezone America/New_York" in w for w in rep.warnings)
 

@@ -19,7 +19,7 @@ from etl.snapshots import open_readonly, writer
 from tests.etl.conftest import demo_units
 
 runner = CliRunner(env={"COLUMNS": "200"})
-MAPPING = parse_mapping("""
+_MAPPING_TEXT = """
 source_system = "us"
 kind = "hotline"
 [time]
@@ -34,7 +34,8 @@ lon = "lon"
 lat = "lat"
 datum = "WGS-84"
 check_jurisdiction = false
-""", "us.toml")
+"""
+MAPPING = parse_mapping(_MAPPING_TEXT, "us.toml")
 
 
 def _csv(path: Path) -> Path:
@@ -54,10 +55,49 @@ def _rows(wh: Path) -> list[tuple[object, ...]]:
         con.close()
 
 
+def _runs(wh: Path) -> list[tuple[object, ...]]:
+    con = open_readonly(wh)
+    try:
+        return con.execute("SELECT kind, status, rows_loaded, message FROM etl_run ORDER BY run_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_mapping_in_another_zone_is_refused_in_one_line_and_recorded(tmp_path: Path) -> None:
+    wh = tmp_path / "data" / "vitals.duckdb"
+    f = _csv(tmp_path / "311.csv")
+    mapping = tmp_path / "us.toml"
+    mapping.write_text(_MAPPING_TEXT)
+    # the trap: a new warehouse takes the default Shanghai site; the New York mapping is refused
+    r = runner.invoke(app, ["etl", "load", "hotline", str(f), "-m", str(mapping), "-w", str(wh)])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    line = " ".join(r.output.split())  # rich wraps the one line at the terminal width
+    for part in ("says times are in America/New_York but this site's zone is Asia/Shanghai", "nothing loaded",
+                 "`vitals site set --zone America/New_York`", "fix [time] zone in the mapping", "--accept-zone"):
+        assert part in line, part
+    assert _rows(wh) == []
+    (run,) = _runs(wh)
+    assert run[:3] == ("hotline", "failed", 0) and "America/New_York" in str(run[3])
+    # --accept-zone: the zone is intended, the times are converted to the site's (12 h ahead in October)
+    r = runner.invoke(app, ["etl", "load", "hotline", str(f), "-m", str(mapping), "-w", str(wh), "--accept-zone"])
+    assert r.exit_code == 0, r.output
+    assert [g[:2] for g in _rows(wh)] == [("1", "2018-10-21 12:00"), ("2", "2019-01-15 22:00")]
+    assert [x[1] for x in _runs(wh)] == ["failed", "succeeded"]
+    # or the way out for a site in the wrong zone: set the site's zone, then the same mapping loads as is
+    wh2 = tmp_path / "ny" / "vitals.duckdb"
+    runner.invoke(app, ["etl", "load", "hotline", str(f), "-m", str(mapping), "-w", str(wh2)])
+    r = runner.invoke(app, ["site", "set", "--zone", "America/New_York", "-w", str(wh2)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["etl", "load", "hotline", str(f), "-m", str(mapping), "-w", str(wh2)])
+    assert r.exit_code == 0, r.output
+    assert [g[:2] for g in _rows(wh2)] == [("1", "2018-10-21 00:00"), ("2", "2019-01-15 09:00")]
+
+
 def test_wrong_zone_then_site_set_fixes_it_and_reload_changes_nothing(tmp_path: Path) -> None:
     wh = tmp_path / "data" / "vitals.duckdb"
     f = _csv(tmp_path / "311.csv")
-    rep = load_files(wh, "hotline", [f], MAPPING)  # the trap: a new warehouse with the default Shanghai site
+    # a new warehouse with the default Shanghai site, the New York zone accepted
+    rep = load_files(wh, "hotline", [f], MAPPING, accept_zone=True)
     assert any("vitals site set --timezone America/New_York" in w for w in rep.warnings)
     gx, gy = convert([-73.95, -73.90], [40.75, 40.70], "WGS-84", "GCJ-02")
     assert _rows(wh) == [("1", "2018-10-21 12:00", "2018-10-21 13:30", round(gx[0], 6), round(gy[0], 6)),
