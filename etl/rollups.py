@@ -18,6 +18,8 @@ import duckdb
 from etl.rollup_spec import RollupSpec
 from etl.rollup_sql import FINGERPRINT, ROLLUPS
 
+__all__ = ["FACTS", "FINGERPRINT", "ROLLUPS", "build_rollups", "current", "refresh_rollups", "touched_days"]
+
 META_KEY = "rollups"
 FACTS: tuple[str, ...] = tuple(dict.fromkeys(s.fact for s in ROLLUPS))
 

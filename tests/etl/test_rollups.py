@@ -145,3 +145,22 @@ def test_the_etl_imports_nothing_from_the_metrics_layer() -> None:
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             offenders += [f"{path.name}:{node.lineno}" for n in names if n == "metrics" or n.startswith("metrics.")]
     assert offenders == []
+
+
+def test_the_cli_rebuilds_the_rollups_of_an_old_warehouse(tmp_path: Path, warehouse: Path) -> None:
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    load_files(warehouse, "cases", [cases(tmp_path / "c1.parquet", [
+        ("c0", "registered", "2026-01-01 09:00", "urgent", True)])], "demo_cases")
+    with writer(warehouse) as con:  # as before rollups
+        for s in ROLLUPS:
+            con.execute(f"DROP TABLE {s.name}")
+        con.execute("DELETE FROM warehouse_meta WHERE key = 'rollups'")
+    r = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["rollups", "-w", str(warehouse)])
+    assert r.exit_code == 0, r.output
+    assert "rollup_cases_registered 1," in r.output
+    with read(warehouse) as con:
+        assert rollups.current(con) and equals_a_fresh_build(con)
