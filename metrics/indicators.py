@@ -44,17 +44,27 @@ def unit_scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str = ""
     return clause, params, level
 
 
+# the data's 'now' recorded by the ETL: key ``now``, else ``data_now`` (also run by ``metrics.batch``)
+DATA_NOW_SQL = ("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') "
+                "ORDER BY key = 'now' DESC LIMIT 1")
+
+
 def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """The data's 'now' recorded by the ETL (``warehouse_meta`` key ``now`` or ``data_now``), if any:
     stock figures (backlog, cases due so far) of a running period are taken at it."""
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') "
-                      "ORDER BY key = 'now' DESC LIMIT 1").fetchone()
-    if not row or not row[0]:
+    row = con.execute(DATA_NOW_SQL).fetchone()
+    return parse_now(row[0] if row else None)
+
+
+def parse_now(value: object) -> datetime | None:
+    """A recorded 'now' as a datetime; None when missing or unreadable (an unreadable value must not
+    take every page down: periods then end at their end)."""
+    if not value:
         return None
     try:
-        return datetime.fromisoformat(str(row[0]))
+        return datetime.fromisoformat(str(value))
     except ValueError:
-        return None  # an unreadable value must not take every page down: periods end at their end
+        return None
 
 
 # ``now=...`` (the default) reads the data's 'now' from the warehouse; a caller that already holds it (a

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.browser
 
 def open_first_row(page: Any, page_name: str, table: str) -> str:
     grid = f"[id*='\"type\":\"cv-rows\"'][id*='\"table\":\"{table}\"']"
-    row = f"{grid} .ag-center-cols-container .ag-row[row-index='0']"
+    # a row with its id: the infinite model first shows a loading row without one
+    row = f"{grid} .ag-center-cols-container .ag-row[row-index='0'][row-id]"
     page.wait_for_selector(f"{row} .ag-cell", timeout=30_000)
     row_id = page.get_attribute(row, "row-id")
     assert row_id
