@@ -19,6 +19,8 @@ from etl.overlay import replaced, shadowing, visible
 from etl.rollup_spec import RollupSpec
 from etl.rollup_sql import FINGERPRINT, ROLLUPS
 
+__all__ = ["FACTS", "FINGERPRINT", "ROLLUPS", "build_rollups", "current", "refresh_rollups", "touched_days"]
+
 META_KEY = "rollups"
 FACTS: tuple[str, ...] = tuple(dict.fromkeys(s.fact for s in ROLLUPS))
 
