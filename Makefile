@@ -41,13 +41,15 @@ lock:
 
 # Browser tests drive Debian's Chromium (never `playwright install`, which needs the internet); the
 # briefing tests read the printed PDF back with poppler-utils (pdfinfo, pdffonts, pdftotext, pdftoppm);
-# make test-clock runs suites under Debian's libfaketime.
+# make test-clock runs suites under Debian's libfaketime; the Spark equality test (tests/spark) starts
+# pyspark on Debian's Java 17 (openjdk-17-jre-headless).
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ] || [ ! -x /usr/bin/faketime ] \
+			|| ! ls /usr/lib/jvm/java-17-openjdk-*/bin/java >/dev/null 2>&1 \
 			|| ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
-		echo "installing chromium, fonts-noto-cjk, poppler-utils and faketime"; \
+		echo "installing chromium, fonts-noto-cjk, poppler-utils, faketime and openjdk-17-jre-headless"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
-			poppler-utils faketime >/dev/null; \
+			poppler-utils faketime openjdk-17-jre-headless >/dev/null; \
 	fi
 
 demo: setup

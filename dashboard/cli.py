@@ -1,4 +1,4 @@
-"""The `vitals` command line: demo, etl, info, serve, users, report.
+"""The `vitals` command line: demo, etl, info, serve, users, report, spark.
 
 Sub-command groups live beside the code they drive (``etl/cli.py``...); this module only assembles
 them, so the dashboard layer is the one place that knows every other layer.
@@ -18,6 +18,7 @@ from dashboard.auth.cli import app as users_app
 from dashboard.reports.cli import app as report_app
 from etl.cli import app as etl_app
 from etl.cli import info, site_app
+from metrics.batch_cli import app as spark_app
 
 if TYPE_CHECKING:
     from etl.settings import Settings
@@ -27,6 +28,7 @@ app.add_typer(etl_app, name="etl", help="Load exports into the warehouse.")
 app.add_typer(site_app, name="site", help="The site's name, time zone, datum and level names.")
 app.add_typer(users_app, name="users", help="Users, roles, unit scopes, screen tokens and the audit log.")
 app.add_typer(report_app, name="report", help="Briefings (考核通报): PDF + .xlsx per scope and period, archived.")
+app.add_typer(spark_app, name="spark", help="Indicator tables and rollups as a Spark (or DuckDB) batch job.")
 app.command("info", help="What is loaded: row counts, date ranges, last load per source.")(info)
 
 

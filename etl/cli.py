@@ -93,7 +93,7 @@ def load(
     from etl.load import load_into, recording_failure
     from etl.mapping import KIND_TABLE, load_mapping
     from etl.site import config_differences, site_facts
-    from etl.snapshots import writer
+    from etl.snapshots import load_writer
 
     with _clean_errors():
         if kind not in KIND_TABLE:
@@ -112,7 +112,7 @@ def load(
                 bar.update(task, completed=done, description=f"load {kind} {Path(file).name}" if file else "publish")
 
             with (recording_failure(wh, settings, kind, m, files),  # type: ignore[arg-type]
-                  writer(wh, settings) as con):  # type: ignore[arg-type]
+                  load_writer(wh, settings) as con):  # type: ignore[arg-type]
                 report = load_into(con, kind, files, m, progress=progress, accept_zone=accept_zone)
                 config_notes = config_differences(site_facts(con), settings)  # type: ignore[arg-type]
                 derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
@@ -175,6 +175,40 @@ def reorder_readings(warehouse: WarehouseOpt = None) -> None:
         with writer(wh, settings) as con:  # type: ignore[arg-type]
             n = reorder(con)
         typer.echo(f"sensor_readings: {n:,} rows rewritten in time order in {time.monotonic() - t0:.1f} s")
+
+
+@app.command("rollups")
+def rollups_command(warehouse: WarehouseOpt = None) -> None:
+    """Rebuild every rollup table from the fact rows in a new snapshot: for a warehouse loaded before
+    rollups (its next load would do it too). Loads keep them current afterwards."""
+    from etl.rollups import ROLLUPS, build_rollups
+    from etl.snapshots import writer
+
+    with _clean_errors():
+        wh, settings = _warehouse(warehouse)
+        t0 = time.monotonic()
+        with writer(wh, settings) as con:  # type: ignore[arg-type]
+            build_rollups(con)
+            rows = {s.name: con.execute(f"SELECT count(*) FROM {s.name}").fetchone() for s in ROLLUPS}
+        typer.echo(", ".join(f"{name} {row[0] if row else 0:,}" for name, row in rows.items())
+                   + f" rows, built in {time.monotonic() - t0:.1f} s")
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="directory for the Parquet files (replaced per table)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write the raw tables as Parquet partitioned by day and district (cases, hotline_orders,
+    sensor_alarms; org_unit and warehouse_meta as one file each): the input of `vitals spark rollups`."""
+    from etl.export import export_parquet
+
+    with _clean_errors():
+        wh, _ = _warehouse(warehouse)
+        t0 = time.monotonic()
+        for e in export_parquet(wh, out):
+            typer.echo(f"{e.table:16s} {e.rows:>12,d} rows  {e.path}")
+        typer.echo(f"exported in {time.monotonic() - t0:.1f} s")
 
 
 @app.command("watch")

@@ -387,25 +387,35 @@ def duty(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
 
 # --- map ----------------------------------------------------------------------------------------
 
-# Sequential palette (light → dark red): more open work is worse.
-PALETTE = ("#1b3a57", "#2f6690", "#d9a441", "#e0702f", "#c8312a")
+# The choropleth colours units by their count per km² (``metrics.geo.per_km2``): raw counts made the big
+# towns red for their size alone. Five classes of cividis (Nuñez, Anderton & Renslow 2018, matplotlib's
+# "cividis": blue → yellow, designed to read the same with red-green colour blindness and in grey),
+# sampled at 0.1 … 0.9 so the lowest class still shows against the wall's dark blue. No green and no red:
+# the urgent markers on top stay red against every class.
+PALETTE = ("#10336d", "#4f576d", "#7d7c76", "#aea371", "#e4cf52")
 NO_VALUE = "#3a4654"
 
 
-def _breaks(values: list[float]) -> tuple[float, ...]:
-    """Four class breaks (quantile-like, integer, strictly increasing) for five colour classes."""
+def _nice(x: float) -> float:
+    """``x`` rounded up to two significant digits (0.0437 → 0.044, 1234 → 1300): legend-friendly breaks."""
+    if x <= 0:
+        return 0.0
+    step = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return float(f"{math.ceil(round(x / step, 9)) * step:.12g}")
+
+
+def _breaks(values: list[float | None]) -> tuple[float, ...]:
+    """Four class breaks (quantile-like, two significant digits, strictly increasing) for five classes;
+    a value ``v`` falls in the first class whose break is above it."""
     vals = sorted(v for v in values if v is not None)
-    if not vals:
+    if not vals or vals[-1] <= 0:
         return (1, 2, 3, 4)
-    hi = max(vals[-1], 4)
-    qs = [vals[min(len(vals) - 1, int(len(vals) * q))] for q in (0.2, 0.4, 0.6, 0.8)]
     out: list[float] = []
-    for q in qs:
-        b = max(math.ceil(q), (out[-1] + 1) if out else 1)
-        out.append(min(b, hi))
-    for i in range(1, 4):
-        if out[i] <= out[i - 1]:
-            out[i] = out[i - 1] + 1
+    for q in (0.2, 0.4, 0.6, 0.8):
+        b = _nice(vals[min(len(vals) - 1, int(len(vals) * q))])
+        if out and b <= out[-1]:
+            b = _nice(out[-1] * 1.01 + 1e-9)  # the next two-digit step above the previous break
+        out.append(b if b > 0 else _nice(vals[-1]) / 4 * (len(out) + 1))
     return tuple(out)
 
 
@@ -423,7 +433,9 @@ def _children(con: Any, scope: str) -> pd.DataFrame:
     kids = geo.children_with_shapes(con, scope)
     if kids.empty:
         kids = geo.first_shaped_below(con, scope)
-    kids["shape"] = [geo.simplify(json.loads(g)) for g in kids["geojson"]]
+    full = [json.loads(g) for g in kids["geojson"]]
+    kids["area_km2"] = [geo.area_km2(g) for g in full]  # of the stored polygon, before simplifying for display
+    kids["shape"] = [geo.simplify(g) for g in full]
     return kids.drop(columns=["geojson"])
 
 
@@ -455,8 +467,8 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
     q = base_query(cfg, at, scope)
     counts = feed.counts_by_unit(day_rows(at), q, level, at).set_index("unit_code")
     indicator = map_indicator(cfg)
-    values = {code: float(counts.at[code, indicator]) if code in counts.index else 0.0
-              for code in kids["unit_code"]}
+    raw = {code: float(counts.at[code, indicator]) if code in counts.index else 0.0 for code in kids["unit_code"]}
+    values = geo.per_km2(raw, dict(zip(kids["unit_code"], kids["area_km2"], strict=True)))
     breaks = _breaks(list(values.values()))
     feats = []
     datum = cfg.site_datum
@@ -473,7 +485,9 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
             "type": "Feature",
             "geometry": shape,
             "properties": {
-                "unit_code": code, "name": name, "level": r["level"], "value": values[code],
+                "unit_code": code, "name": name, "level": r["level"], "count": raw[code],
+                "value": None if values[code] is None else round(values[code], 4),  # per km²
+                "area_km2": round(float(r["area_km2"]), 3),
                 "fill": _colour(values[code], breaks), "drill": bool(r["has_children"]),
                 "approximate": bool(r["approximate"]), **figures,
             },

@@ -266,20 +266,26 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
         ], className=f"scr-rank-col {cls}")
 
     def name_text(i: RankItem) -> str:
-        return f"{i.name} · {_group(i.group, lang)}" if view.groups > 1 else i.name
+        # several peer groups: say which one the place is in, unless the name says it (金泽镇 is a 镇)
+        group = _group(i.group, lang)
+        said = i.name.endswith((group, peer_label(i.group)))  # 金泽镇 says 镇 in either language
+        return f"{i.name} · {group}" if view.groups > 1 and not said else i.name
 
     if not view.top and not view.bottom:
         return [empty_note(t("scr.ranking.empty", lang))]
     shown = [i.score for i in (*view.top, *view.bottom) if i.score is not None]
-    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line, said above the lists
+    # one line above the lists: the window, then how the bars are drawn or what is ranked
+    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line
         top, base = max([*shown, 100.0]), rank_baseline(shown)
-        note = [html.Div(t("scr.ranking.base", lang, v=f"{base:g}"), className="scr-rank-base")]
+        how, cls = t("scr.ranking.base", lang, v=f"{base:g}"), "scr-rank-base"
     else:  # a rate (a city with hotline data only): bars from zero, the note says what is ranked
         top, base = max([*shown, 1e-9]), 0.0
-        note = [html.Div(t(f"scr.ranking.by.{view.measure}", lang), className="scr-rank-note")]
-    how = t("scr.ranking.groups", lang) if view.groups > 1 else ""
-    window = [window_note(view.window, lang, how)] if view.window is not None else []
-    return [*window, *note, col(t("scr.ranking.top", lang), view.top, "is-top"),
+        how, cls = t(f"scr.ranking.by.{view.measure}", lang), "scr-rank-note"
+    note = window_note(view.window, lang, how)
+    note.className = f"scr-window {cls}"
+    if view.groups > 1:
+        note.title = t("scr.ranking.groups", lang)
+    return [note, col(t("scr.ranking.top", lang), view.top, "is-top"),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom")]
 
 
@@ -320,8 +326,8 @@ def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "ur
     return [html.Div([html.Div(f"{values[k]:,}", className="scr-kpi-value"),
                       html.Div(t(f"scr.backlog.{k}", lang), className="scr-kpi-label")],
                      className="scr-kpi" + (" is-bad" if k in bad and values[k] > 0 else ""))
-            for k in keys] + ([html.Div(t("scr.backlog.at", lang, d=f"{at:%m-%d %H:%M}"), className="scr-window")]
-                              if at is not None else [])
+            for k in keys] + ([html.Div(t("scr.backlog.at", lang, d=f"{at:%m-%d %H:%M}"), className="scr-window",
+                                        title=t("scr.backlog.at.title", lang))] if at is not None else [])
 
 
 def duty(df: pd.DataFrame, lang: str) -> list[Any]:
@@ -342,20 +348,21 @@ MARKER_KINDS = ("case", "alarm", "warning", "cluster")
 
 
 def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
-    """Colour classes of the map; with few distinct values only the classes in use, each labelled
-    with the values it holds (five classes for two towns read as a scale that is not there)."""
+    """Colour classes of the map (counts per km²); with few distinct values only the classes in use, each
+    labelled with the values it holds (five classes for two towns read as a scale that is not there)."""
     b = view.breaks
-    labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1] - 1:g}" if b[i + 1] - 1 > b[i] else f"{b[i]:g}"
-                                for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
+    labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1]:g}" for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
     values: dict[str, set[float]] = {}
     for f in view.units.get("features", []):
         props = f.get("properties", {})
-        values.setdefault(props.get("fill", ""), set()).add(props.get("value"))
-    distinct = {v for vs in values.values() for v in vs if v is not None}
+        if props.get("value") is not None:
+            values.setdefault(props.get("fill", ""), set()).add(props["value"])
+    distinct = {v for vs in values.values() for v in vs}
     rows = list(zip(view.colors, labels, strict=True))
     if 0 < len(distinct) <= len(view.colors):
-        rows = [(c, "、".join(f"{v:g}" for v in sorted(values[c]))) for c in view.colors if c in values]
-    return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
+        rows = [(c, "、".join(f"{v:.3g}" for v in sorted(values[c]))) for c in view.colors if c in values]
+    title = f"{t(f'ind.{indicator}', lang)} · {t('scr.map.per_km2', lang)}"
+    return [html.Div(title, className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
                        className="scr-legend-row") for c, label in rows],
             *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else []),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -115,6 +116,47 @@ def test_refresh_keeps_last_data_when_the_warehouse_fails(tmp_path: Path, settin
     assert all(v is no_update for v in out[:n])
     assert out[n] == "刷新失败，显示上次数据"
     assert out[n + 1]["x"] == "y"  # previous fingerprints kept
+
+
+def test_map_colours_units_by_open_cases_per_km2(ctx: dash.Dash, settings: Settings):
+    """The choropleth is normalised: each grid's value is its open cases over its polygon's area (the stored
+    polygon, read here from the warehouse), classes follow that value, the legend says per km²."""
+    import duckdb
+    from shapely.geometry import shape
+
+    from dashboard import data
+    from metrics import geo
+
+    cfg = _cfg(settings)
+    town = cb.map_refresh(None, cfg, {})[0]["features"][0]["properties"]["unit_code"]
+    units, _m, legend, *_rest = cb.map_refresh(town, cfg, {})
+    feats = [f["properties"] for f in units["features"]]
+    assert len(feats) >= 4
+    con: duckdb.DuckDBPyConnection = data.connection()
+    stored = dict(con.execute("SELECT unit_code, geojson FROM unit_geometry").fetchall())
+    for p in feats:
+        area = geo.area_km2(json.loads(stored[p["unit_code"]]))
+        assert p["area_km2"] == pytest.approx(area, abs=1e-3) and area > 0
+        # in the same ballpark as the planar area in degrees scaled by hand (111.32 km × 110.57 km × cos φ)
+        poly = shape(json.loads(stored[p["unit_code"]]))
+        rough = poly.area * 111.32 * 110.57 * math.cos(math.radians(poly.centroid.y))
+        assert area == pytest.approx(rough, rel=0.01)
+        assert p["count"] == p["open_cases"] and p["value"] == pytest.approx(p["open_cases"] / area, abs=1e-4)
+    # a unit with more per km² never gets a lower colour class than one with less
+    rank = {c: i for i, c in enumerate(model.PALETTE)}
+    by_value = sorted(feats, key=lambda p: p["value"])
+    assert [rank[p["fill"]] for p in by_value] == sorted(rank[p["fill"]] for p in by_value)
+    assert len({p["fill"] for p in feats}) >= 2  # the tiny demo's grids differ: more than one class drawn
+    text = json.dumps(legend, default=str, ensure_ascii=False)
+    assert "在办案件 · 每平方公里" in text
+
+
+def test_breaks_are_two_digit_and_increasing():
+    assert model._breaks([0.012, 0.5, 1.37, 2.2, 9.81]) == (0.5, 1.4, 2.2, 9.9)
+    assert model._breaks([3.0, 3.0, 3.0]) == (3.0, 3.1, 3.2, 3.3)  # a flat map: one class used
+    assert model._breaks([]) == (1, 2, 3, 4) and model._breaks([0.0, 0.0]) == (1, 2, 3, 4)
+    assert model._colour(None, (1, 2, 3, 4)) == model.NO_VALUE
+    assert [model._colour(v, (1, 2, 3, 4)) for v in (0.5, 1, 3.9, 4)] == [model.PALETTE[i] for i in (0, 1, 3, 4)]
 
 
 def test_english_labels(ctx: dash.Dash, settings: Settings):
