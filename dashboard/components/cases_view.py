@@ -15,9 +15,10 @@ from dash import html
 
 import metrics
 from dashboard import data
-from dashboard.components import detail_view
+from dashboard.components import detail_view, period_text
 from dashboard.components import figures as F
 from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, labelled
+from dashboard.components.drill_labels import drill_label
 from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.maps import unit_map, unit_shapes
 from dashboard.components.page import Ctx
@@ -42,7 +43,7 @@ def bar(ctx: Ctx, page: str, *, case_filters: bool = True) -> html.Div:
 def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
     if ctx.state.drill is None:
         return None
-    return html.Div([html.Span(f"{ctx.t('drill.active')}: {ctx.state.drill.text()}"),
+    return html.Div([html.Span(f"{ctx.t('drill.active')}: {drill_label(ctx, ctx.state.drill)}"),
                      html.A(ctx.t("drill.clear"), href=f"/{page}{ctx.state.with_(drill=None).search(**ctx.extra)}")],
                     className="cv-drill-banner", id=f"{page}-drill")
 
@@ -83,7 +84,9 @@ def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
                            f"{ctx.t('page.partial')} · {ctx.t('cases.partial_day', t=f'{now:%H:%M}')}") \
         if partial else [cur_trace]
     return F.fig([
-        {"type": "scatter", "x": x, "y": yp, "name": ctx.t("cases.previous"), "mode": "lines",
+        {"type": "scatter", "x": x, "y": yp, "mode": "lines",
+         # a running month's overlay is the same days of the month before (上月同期), not "上期"
+         "name": period_text.previous_name(p, ctx.lang) if p.partial else ctx.t("cases.previous"),
          "line": {"color": "#aab4be", "dash": "dot"}, "hoverinfo": "skip"}, *shown,
     ], showlegend=True, legend={"orientation": "h", "y": 1.1})
 

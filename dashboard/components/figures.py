@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from html import escape as html_escape
 from typing import Any
 
@@ -38,8 +40,73 @@ def _clipped(trace: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Date axes say dates in figures, not in English words: Plotly's own ticks read "Dec 1 2026" / "Jan 2026"
+# in the Chinese UI (its zh-CN locale is no part of the plotly package, and nothing comes from a CDN).
+# ISO numbers by tick spacing read the same in both languages: 12-01 for days, 2026-12 for months.
+DAY_MS = 86_400_000
+DATE_TICKS = [  # Plotly's tick spacings: hours up to 12 h, days up to 14, months up to 6; ranges are inclusive
+    {"dtickrange": [None, DAY_MS // 2], "value": "%m-%d %H:%M"},
+    {"dtickrange": [DAY_MS, 14 * DAY_MS], "value": "%m-%d"},
+    {"dtickrange": ["M1", "M6"], "value": "%Y-%m"},
+    {"dtickrange": ["M12", None], "value": "%Y"},
+]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?([ T]\d{2}:\d{2}(:\d{2})?)?$")
+
+
+def _date_kind(traces: list[dict[str, Any]]) -> str | None:
+    """"month", "day" or "time" when the traces' x values are dates (ISO strings or datetimes), else None."""
+    for t in traces:
+        xs = t.get("x")
+        first = next((x for x in xs if x is not None), None) if isinstance(xs, list) else None
+        if isinstance(first, (date, datetime)):
+            with_time = any(isinstance(x, datetime) and (x.hour or x.minute) for x in xs)  # type: ignore[union-attr]
+            return "time" if with_time else "day"
+        if isinstance(first, str) and _ISO_DATE.match(first):
+            lengths = {len(x) for x in xs if isinstance(x, str)}  # type: ignore[union-attr]
+            return "month" if lengths == {7} else "time" if max(lengths) > 10 else "day"
+    return None
+
+
+def _date_axis(traces: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
+    """The caller's x axis with ISO date ticks and hover added when x holds dates (a caller's own
+    tick format or a category axis wins)."""
+    axis = dict(layout.get("xaxis") or {})
+    kind = _date_kind(traces)
+    if kind is None or "tickformat" in axis or axis.get("type") == "category":
+        return axis
+    axis.setdefault("tickformatstops", DATE_TICKS)
+    axis.setdefault("hoverformat", {"time": "%Y-%m-%d %H:%M", "month": "%Y-%m"}.get(kind, "%Y-%m-%d"))
+    if kind != "time":
+        # a day (or month) or two: Plotly pads the range with hours and ticks "12-06 23:59" twice; tick the
+        # values themselves
+        values = sorted({str(x)[:10] for t in traces for x in (t.get("x") or []) if x is not None})
+        if len(values) <= 2:
+            axis.setdefault("tickvals", values)
+    return axis
+
+
+def _flat_value_axis(traces: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any] | None:
+    """The y axis of traces whose values are all zero (or missing), given a range from zero: Plotly
+    autoranges a flat zero line to −1…4, which a percent axis labels −100%…400%. None: nothing to fix
+    (a caller's own range wins; horizontal bars carry their values on x)."""
+    axis = dict(layout.get("yaxis") or {})
+    if not traces or "range" in axis or any(t.get("orientation") == "h" for t in traces):
+        return None
+    values = [v for t in traces for v in (t.get("y") or []) if v is not None and v == v]
+    if not values or any(not isinstance(v, (int, float)) or v != 0 for v in values):
+        return None
+    percent = str(axis.get("tickformat", "")).endswith("%")
+    return {**axis, "range": [0, 1.05] if percent else [0, 1], **({} if percent else {"dtick": 1})}
+
+
 def fig(traces: list[dict[str, Any]], height: int = 280, **layout: Any) -> Figure:
     traces = [_clipped(t) for t in traces]
+    axis = _date_axis(traces, layout)
+    if axis:
+        layout = {**layout, "xaxis": axis}
+    flat = _flat_value_axis(traces, layout)
+    if flat is not None:
+        layout = {**layout, "yaxis": flat}
     base = {"height": height, "margin": {"l": 48, "r": 12, "t": 12, "b": 36}, "font": {"family": FONT, "size": 12},
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "showlegend": False,
             "clickmode": "event"}

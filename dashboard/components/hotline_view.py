@@ -26,6 +26,7 @@ from dashboard.components import detail_view, markup
 from dashboard.components import figures as F
 from dashboard.components.cases_view import as_of
 from dashboard.components.code_labels import hotline_ref_data, labelled
+from dashboard.components.drill_labels import drill_label
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.labels import HOTLINE_CODE_LABELS
 from dashboard.components.maps import unit_shapes
@@ -70,7 +71,8 @@ def _href(ctx: Ctx, **changes: Any) -> str:
 def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
     statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
-    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t,
+    channels = labelled("channel", opts["source"], ctx.en, HOTLINE_CODE_LABELS)
+    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], channels, statuses, ctx.t,
                       today=data.view_anchor(ctx.state.period), lang=ctx.lang, level_label=ctx.picker_label)
 
 
@@ -299,7 +301,8 @@ def banner(ctx: Ctx) -> html.Div | None:
     if ctx.state.drill is None:
         return None
     n = HX.drill_count(ctx.con, ctx.query, ctx.state.drill)
-    return html.Div([html.Span(f"{ctx.t('drill.active')}: {ctx.state.drill.text()} · {ctx.t('hotline.drilled', n=n)} "),
+    what = drill_label(ctx, ctx.state.drill)
+    return html.Div([html.Span(f"{ctx.t('drill.active')}: {what} · {ctx.t('hotline.drilled', n=n)} "),
                      dcc.Link(ctx.t("drill.clear"), href=_href(ctx, drill=None))],
                     className="cv-drill-banner", id=f"{PAGE}-drill")
 

@@ -53,7 +53,10 @@ ZH = {
     "page.partial": "未满期",
     "rank.partial": "{days}未满期：排名与等级按已过天数计算，月初数日长期超期案件占比偏高，等级可能偏低。",
     "rank.partial.link": "查看最近完整周期（{period}）",
-    "drill.active": "明细已限定为", "drill.clear": "清除", "rows.total": "共 {n} 条",
+    "drill.active": "明细已限定为", "drill.clear": "清除", "drill.day": "{d} 当日",
+    "drill.hour_dow": "{w} {h}:00–{h2}:00 上报", "drill.hours": "处置时长 {h} 小时",
+    "drill.all_stations": "全部工作站案件",
+    "drill.cell": "该热点约100米网格内", "rows.total": "共 {n} 条",
     "error.title": "无法显示这个视图",
     # --- sensors & staffing pages (task sensstaff) ---
     "sensors.mean": "均值", "sensors.threshold_warning": "预警线", "sensors.threshold_alarm": "告警线",
@@ -73,6 +76,7 @@ ZH = {
     "staffing.persons": "在岗人数（期内）", "staffing.nights_note": "有夜间缺岗的网格 / 网格数（截至今晚）",
     "staffing.daily": "每日在岗人数（按班次）", "staffing.night_cover": "各网格夜间值守覆盖（红：有缺岗夜，点击筛选）",
     "staffing.nights_without": "夜无夜间值守", "staffing.all_covered": "所有网格每晚都有夜间值守",
+    "staffing.no_roster": "本期未载入排班数据",
     # --- stations page (task pages3) ---
     "stations.rate": "本站结案率", "stations.table": "当月应结案的工作站案件",
     "stations.drill_hint": "点击月度走势中的某个月，列出该月应结案的工作站案件（即该月结案率的分母）。",
@@ -125,6 +129,9 @@ EN = {
     "hotline.place.unit": "by village/unit", "hotline.rule": "same place and category ≥ {n} times within {m} days",
     "hotline.hot_n": "At least (times)", "hotline.hot_m": "Within (days)",
     "hotline.drilled": "{n} orders", "drill.active": "Table limited to", "drill.clear": "clear",
+    "drill.day": "on {d}", "drill.hour_dow": "reported {w} {h}:00–{h2}:00",
+    "drill.hours": "handling time {h} h", "drill.all_stations": "all station cases",
+    "drill.cell": "the hotspot's ~100 m cell",
     # --- every remaining page label (tests/dashboard/test_labels.py: EN covers ZH) ---
     "filter.town": "Town", "filter.grid": "Grid", "filter.village": "Village", "filter.period": "Period",
     "filter.date": "Date", "filter.start": "Start", "filter.end": "End", "filter.category": "Category",
@@ -187,6 +194,7 @@ EN = {
     "staffing.night_cover": "Night cover per grid (red: a night uncovered; click to filter)",
     "staffing.nights_without": "nights without night cover",
     "staffing.all_covered": "Every grid had night cover every night",
+    "staffing.no_roster": "No roster loaded for this period",
     "page.no_data": "No data", "page.data_from": "data from {d}",
     "page.data_ends": "Data ends {d}: historical data, pages open on the period of its last day",
     "hotline.hours": "{h} h", "hotline.closed_n": "{n} closed",
@@ -213,6 +221,10 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 # The hotline order codes of the warehouse (etl.schema hotline_orders); another source system's own
 # status text shows as itself.
 HOTLINE_CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    # channels the mappings write (etl/demo, etl/mappings/*.toml); any other shows as itself
+    "channel": {"12345": ("12345 热线电话", "12345 phone"), "12319": ("12319 热线", "12319 hotline"),
+                "110": ("110 联动", "110 link"), "app": ("移动端 App", "Mobile app"), "phone": ("电话", "Phone"),
+                "online": ("网上", "Online"), "unknown": ("未知", "Unknown"), "other": ("其他", "Other")},
     "status": {"open": ("未办结", "Open"), "closed": ("已办结", "Closed")},
     "urgency": CODE_LABELS["urgency"],
     "resolution": {"resolved": ("实际解决", "Resolved"), "explained": ("解释说明", "Explained")},

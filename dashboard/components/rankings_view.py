@@ -30,7 +30,7 @@ from dashboard.components.rankings_model import (
     target_text,
     worst_first,
 )
-from dashboard.filters import PRESET_GRAINS
+from dashboard.filters import PRESET_GRAINS, date_box
 from dashboard.pages.rankings_ids import RankIds
 
 PAGE = "rankings"
@@ -58,16 +58,13 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int, order: str) -> htm
         fld(t("filter.period"), dcc.Dropdown(id=_fid("period"), clearable=False, value=st.period,
                                              options=[{"label": t(f"filter.grain.{g}"), "value": g}
                                                       for g in PRESET_GRAINS if g != "day"])),
-        fld(t("filter.date"), dcc.Input(id=_fid("date"), type="date", debounce=True,
-                                        # without date= the box shows the anchor in use (today at the site),
-                                        # so the period shown is never a blank box
-                                        value=(st.date or data.view_anchor(st.period)).isoformat(),
-                                        disabled=st.period == "custom")),
-        fld(t("filter.start"), dcc.Input(id=_fid("start"), type="date", debounce=True,
-                                         value=st.start.isoformat() if st.start else None,
-                                         disabled=st.period != "custom")),
-        fld(t("filter.end"), dcc.Input(id=_fid("end"), type="date", debounce=True,
-                                       value=st.end.isoformat() if st.end else None, disabled=st.period != "custom")),
+        # without date= the box shows the anchor in use, so the period shown is never blank
+        fld(t("filter.date"), date_box(_fid("date"), (st.date or data.view_anchor(st.period)).isoformat(),
+                                       st.period == "custom", ctx.lang)),
+        fld(t("filter.start"), date_box(_fid("start"), st.start.isoformat() if st.start else None,
+                                        st.period != "custom", ctx.lang)),
+        fld(t("filter.end"), date_box(_fid("end"), st.end.isoformat() if st.end else None,
+                                      st.period != "custom", ctx.lang)),
         fld(t("rank.bottom"), dcc.Input(id=_fid("bottom"), type="number", min=0, max=50, step=1, value=bottom,
                                         debounce=True, style={"width": "5em"})),
         fld(t("rank.order"), dcc.Dropdown(id=_fid("order"), clearable=False, value=order,

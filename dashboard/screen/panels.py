@@ -266,20 +266,25 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
         ], className=f"scr-rank-col {cls}")
 
     def name_text(i: RankItem) -> str:
-        return f"{i.name} · {_group(i.group, lang)}" if view.groups > 1 else i.name
+        # several peer groups: say which one the place is in, unless the name says it (金泽镇 is a 镇)
+        group = _group(i.group, lang)
+        return f"{i.name} · {group}" if view.groups > 1 and not i.name.endswith(group) else i.name
 
     if not view.top and not view.bottom:
         return [empty_note(t("scr.ranking.empty", lang))]
     shown = [i.score for i in (*view.top, *view.bottom) if i.score is not None]
-    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line, said above the lists
+    # one line above the lists: the window, then how the bars are drawn or what is ranked
+    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line
         top, base = max([*shown, 100.0]), rank_baseline(shown)
-        note = [html.Div(t("scr.ranking.base", lang, v=f"{base:g}"), className="scr-rank-base")]
+        how, cls = t("scr.ranking.base", lang, v=f"{base:g}"), "scr-rank-base"
     else:  # a rate (a city with hotline data only): bars from zero, the note says what is ranked
         top, base = max([*shown, 1e-9]), 0.0
-        note = [html.Div(t(f"scr.ranking.by.{view.measure}", lang), className="scr-rank-note")]
-    how = t("scr.ranking.groups", lang) if view.groups > 1 else ""
-    window = [window_note(view.window, lang, how)] if view.window is not None else []
-    return [*window, *note, col(t("scr.ranking.top", lang), view.top, "is-top"),
+        how, cls = t(f"scr.ranking.by.{view.measure}", lang), "scr-rank-note"
+    note = window_note(view.window, lang, how)
+    note.className = f"scr-window {cls}"
+    if view.groups > 1:
+        note.title = t("scr.ranking.groups", lang)
+    return [note, col(t("scr.ranking.top", lang), view.top, "is-top"),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom")]
 
 
@@ -320,8 +325,8 @@ def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "ur
     return [html.Div([html.Div(f"{values[k]:,}", className="scr-kpi-value"),
                       html.Div(t(f"scr.backlog.{k}", lang), className="scr-kpi-label")],
                      className="scr-kpi" + (" is-bad" if k in bad and values[k] > 0 else ""))
-            for k in keys] + ([html.Div(t("scr.backlog.at", lang, d=f"{at:%m-%d %H:%M}"), className="scr-window")]
-                              if at is not None else [])
+            for k in keys] + ([html.Div(t("scr.backlog.at", lang, d=f"{at:%m-%d %H:%M}"), className="scr-window",
+                                        title=t("scr.backlog.at.title", lang))] if at is not None else [])
 
 
 def duty(df: pd.DataFrame, lang: str) -> list[Any]:

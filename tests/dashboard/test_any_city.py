@@ -26,7 +26,7 @@ from dashboard.components.page import context, run
 from dashboard.screen import model
 from dashboard.screen.config import parse
 from etl.site import SiteChange, set_site
-from etl.snapshots import current_snapshot, writer
+from etl.snapshots import open_readonly, writer
 from metrics import Period, Query
 from metrics.hierarchy import child_of, hierarchy
 from tests.dashboard import us_city
@@ -46,7 +46,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _raw(wh: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(current_snapshot(wh)), read_only=True)
+    return open_readonly(wh)
 
 
 def _app(wh: Path, now: str = us_city.SITE_NOW) -> Iterator[dash.Dash]:

@@ -141,3 +141,16 @@ def test_trend_marks_the_last_day_as_partial_when_the_data_stops_inside_it(ctx: 
     last_month = (now.replace(day=1) - timedelta(days=10)).date().isoformat()  # inside the tiny demo's 60 days
     past = figure(run("cases", {"date": last_month}, cases_view.render), "trend")
     assert len(past["data"]) == 2 and "未满期" not in str(past["data"])
+
+
+def test_hotline_channels_are_named_in_the_filter_and_the_table(ctx: dash.Dash) -> None:
+    con = context_from_search("").con
+    channels = {r[0] for r in con.execute("SELECT DISTINCT channel FROM hotline_orders "
+                                          "WHERE channel IS NOT NULL").fetchall()}
+    assert "app" in channels  # the demo's orders from the mobile app
+    for lang, i in (("zh", 0), ("en", 1)):
+        page = run("hotline", {"lang": lang} if lang == "en" else {}, hotline_view.render)
+        options = {o["value"]: o["label"] for o in _dropdown(page, "source").options}
+        assert options["app"] == HOTLINE_CODE_LABELS["channel"]["app"][i] != "app"
+        ref = {d["field"]: d for d in _grid(page).columnDefs}["channel"]["refData"]
+        assert all(ref[c] == HOTLINE_CODE_LABELS["channel"][c][i] for c in channels)
