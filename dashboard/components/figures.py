@@ -228,6 +228,8 @@ def partial_line(trace: dict[str, Any], label: str, hover: str | None = None, *,
                           _with_label(trace.get("hovertemplate"), hover or label)][-len(tail["x"]):],
         "meta": "partial",
     })
+    if not name:  # an unnamed line: the legend names only its running tail ("trace 0" otherwise)
+        whole["showlegend"] = False
     return [whole, tail] if whole["x"] else [tail]
 
 
