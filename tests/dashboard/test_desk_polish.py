@@ -81,3 +81,10 @@ def test_rankings_show_score_and_grade_before_the_rest(ctx: dash.Dash) -> None:
     assert rest[:2] == ["score_text", "grade"]
     assert all(d["wrapHeaderText"] and d["autoHeaderHeight"] for d in defs)
     assert {d["field"] for d in defs} <= set(grid.rowData[0]) | {"note_text"}
+
+
+def test_sensors_stacked_charts_make_room_for_their_labels(ctx: dash.Dash) -> None:
+    page = run("sensors", {**RUNNING, "lang": "en"}, sensors_view.render)
+    for role in ("states", "alarm_type"):
+        fig = figure(page, role)
+        assert fig["layout"]["xaxis"]["automargin"] is True, role
