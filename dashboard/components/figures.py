@@ -124,15 +124,19 @@ def _count_axis(traces: list[dict[str, Any]], layout: dict[str, Any], horizontal
     return {**axis, "rangemode": "tozero", **({"dtick": 1} if 0 < top <= 5 else {})}
 
 
-def _upright_labels(trace: dict[str, Any]) -> dict[str, Any]:
-    """Horizontal bars keep their value labels level: Plotly turned "45" on its side to fit a short bar."""
-    if trace.get("type") == "bar" and trace.get("orientation") == "h" and trace.get("text") is not None:
-        return {"textangle": 0, **trace}
-    return trace
+def _bar_labels(trace: dict[str, Any]) -> dict[str, Any]:
+    """Bar value labels as the KPIs write counts ("1,183", Plotly printed "1183"); horizontal bars keep them
+    level (Plotly turned "45" on its side to fit a short bar)."""
+    if trace.get("type") != "bar" or trace.get("text") is None:
+        return trace
+    text = trace["text"]
+    if isinstance(text, list) and text and all(isinstance(v, int) and not isinstance(v, bool) for v in text):
+        trace = {**trace, "text": [f"{v:,}" for v in text]}
+    return {"textangle": 0, **trace} if trace.get("orientation") == "h" else trace
 
 
 def fig(traces: list[dict[str, Any]], height: int = 280, **layout: Any) -> Figure:
-    traces = [_upright_labels(_clipped(t)) for t in traces]
+    traces = [_bar_labels(_clipped(t)) for t in traces]
     axis = _date_axis(traces, layout)
     if axis:
         layout = {**layout, "xaxis": axis}

@@ -37,7 +37,9 @@ def test_count_lines_start_at_zero_and_other_series_keep_their_axis() -> None:
 def test_horizontal_bar_labels_stay_level() -> None:
     out = F.fig([{"type": "bar", "orientation": "h", "x": [337, 45], "y": ["街面秩序", "施工管理"], "text": [337, 45],
                   "textposition": "auto"}])
-    assert out["data"][0]["textangle"] == 0
+    assert out["data"][0]["textangle"] == 0 and out["data"][0]["text"] == ["337", "45"]
+    unit = F.fig([{"type": "bar", "orientation": "h", "x": [1183], "y": ["盈浦街道"], "text": [1183]}])
+    assert unit["data"][0]["text"] == ["1,183"]  # as the KPI writes it (Plotly printed "1183")
     caller = F.fig([{"type": "bar", "orientation": "h", "x": [1], "y": ["a"], "text": [1], "textangle": 90}])
     assert caller["data"][0]["textangle"] == 90  # a caller's own angle wins
     vertical = F.fig([{"type": "bar", "x": ["a"], "y": [1], "text": ["1"]}])
