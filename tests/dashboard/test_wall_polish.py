@@ -90,3 +90,4 @@ def test_stations_trend_legend_names_every_entry() -> None:
     # Plotly names an unnamed trace "trace 0" in the legend: every entry shown carries its own name
     assert shown and all(tr.get("name") for tr in shown), [tr.get("name") for tr in fig["data"]]
     assert [tr["name"] for tr in shown] == ["未满期"]
+    assert fig["layout"]["xaxis"]["automargin"] is True  # the angled "2026-12" was cut at 1366 px
