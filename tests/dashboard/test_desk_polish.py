@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 import pytest
 
-from dashboard.components import cases_view, rankings_view, sensors_view
+from dashboard.components import cases_view, hotline_view, rankings_view, sensors_view
 from dashboard.components import figures as F
 from dashboard.components.page import run
 from tests.clock import NOW
@@ -90,3 +90,11 @@ def test_sensors_stacked_charts_make_room_for_their_labels(ctx: dash.Dash) -> No
     for role in ("states", "alarm_type"):
         fig = figure(page, role)
         assert fig["layout"]["xaxis"]["automargin"] is True, role
+
+
+def test_hotline_rate_labels_keep_clear_of_the_target_marks(ctx: dash.Dash) -> None:
+    fig = figure(run("hotline", RUNNING, hotline_view.render), "rates")
+    bars, marks = fig["data"][0], fig["data"][1]
+    assert bars["type"] == "bar" and marks["mode"] == "markers"
+    # inside each bar, from its start: the value is written left of the bar's end, where the target mark sits
+    assert bars["textposition"] == "inside" and bars["insidetextanchor"] == "start"
