@@ -4,6 +4,7 @@ unit is ``min(width / 1920, height / 1080)`` px (1 px at 1080p, 2 px at 4K, 0.67
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -103,6 +104,11 @@ def test_titles_and_missed_note_are_not_clipped(open_page: Any, lang: str, width
     _wait_filled(page)
     got = page.evaluate(CLIPPED_JS, WHOLE)
     shot(page, f"screen-whole-{lang}-{width}x{height}")
+    clock = page.inner_text("#scr-clock")
+    # the header clock names the month in English ("Mon, 7 Dec 2026"; 07/12/2026 read as July 12th)
+    pattern = (r"\w{3}, \d{1,2} \w{3} \d{4}\s+\d{2}:\d{2}:\d{2}" if lang == "en"
+               else r"\d{4}/\d{2}/\d{2}.+\d{2}:\d{2}:\d{2}")
+    assert re.fullmatch(pattern, clock.strip()), clock
     assert len([g for g in got if g["text"]]) >= 7, got  # six panel titles, the note, the hourly scale
     # (a glyph's descent overhangs a line box by a pixel or two: a lost line is a font size)
     clipped = [g for g in got if g["w"] > 1 or g["h"] > g["px"] / 2]
