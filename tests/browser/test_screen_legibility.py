@@ -94,7 +94,7 @@ CLIPPED_JS = """
   .map(e => ({text: e.textContent.trim(), w: e.scrollWidth - e.clientWidth, h: e.scrollHeight - e.clientHeight,
               px: parseFloat(getComputedStyle(e).fontSize)}))
 """
-WHOLE = ".scr-panel-title, .scr-score-missed, .scr-cols-tick, .scr-cols-unit"
+WHOLE = ".scr-panel-title, .scr-score-missed, .scr-cols-tick, .scr-cols-unit, .scr-tile-label"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
