@@ -174,7 +174,10 @@ _S: dict[str, tuple[str, str]] = {
     "scr.ranking.top": ("组内前列", "Best placed"),
     "scr.ranking.bottom": ("末位", "Bottom (末位)"),
     "scr.ranking.groups": ("同类组内排名，与考核排名页一致", "ranked within peer groups, as on /rankings"),
-    "scr.ranking.base": ("条形自 {v} 分起（等级线）", "Bars start at {v} (a grade line)"),
+    # short: it shares one line with the window's dates (条形自 75 分起（… was cut at 1080p); the grade line
+    # is said on hover
+    "scr.ranking.base": ("条形自 {v} 分起", "bars from {v}"),
+    "scr.ranking.base.title": ("条形自 {v} 分（等级线）起画，分差更易比较", "Bars start at {v}, a grade line"),
     "scr.ranking.empty": ("暂无可排名的单位", "No units to rank"),
     "scr.ranking.by.hotline_closure_rate": ("无网格案件：按热线工单办结率（%）排名",
                                             "No grid cases: ranked by hotline closure rate (%)"),

@@ -300,8 +300,11 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
         how, cls = t(f"scr.ranking.by.{view.measure}", lang), "scr-rank-note"
     note = window_note(view.window, lang, how)
     note.className = f"scr-window {cls}"
+    titles = [t("scr.ranking.base.title", lang, v=f"{base:g}")] if cls == "scr-rank-base" else []
     if view.groups > 1:
-        note.title = t("scr.ranking.groups", lang)
+        titles.append(t("scr.ranking.groups", lang))
+    if titles:
+        note.title = "；".join(titles) if lang_of(lang) == "zh" else "; ".join(titles)
     return [note, col(t("scr.ranking.top", lang), view.top, "is-top"),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom")]
 
