@@ -26,6 +26,7 @@ import flask
 import pandas as pd
 
 from dashboard.auth.model import SYSTEM, PagePolicy, Principal, Role
+from etl.schema import PATH_COLUMNS
 from metrics.privacy import mask_frame
 from metrics.query import Query, QueryError
 
@@ -33,7 +34,7 @@ G_PRINCIPAL = "vitals_principal"
 EXTENSION = "vitals_auth"
 G_GUARDED = "vitals_guarded"  # set by the guard on every request it sees
 # Columns naming the units a row belongs to (etl/schema.py UNIT_PATH).
-UNIT_COLUMNS = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
+UNIT_COLUMNS = (*PATH_COLUMNS, "unit_code")
 
 
 class AccessDenied(QueryError):

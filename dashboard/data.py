@@ -350,7 +350,7 @@ def last_full_anchor(grain: str, begin: datetime | None, end: datetime) -> date:
     data (a two-day sample opens on its own month, not on an empty one)."""
     if grain not in GRAINS or grain == "custom":
         return end.date()
-    held = Period.containing(grain, end.date())  # type: ignore[arg-type]
+    held = Period.containing(grain, end.date())
     if end.date() >= (held.end - timedelta(days=1)).date():
         return end.date()
     previous_last = held.start.date() - timedelta(days=1)

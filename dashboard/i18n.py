@@ -89,6 +89,7 @@ _S: dict[str, tuple[str, str]] = {
                          "The load log covers the whole warehouse: shown to whole-warehouse users only"),
     "home.units": ("组织单元", "Org units"),
     # levels
+    "level.city": ("市", "City"),
     "level.district": ("区", "District"),
     "level.town": ("街镇", "Towns"),
     "level.grid": ("责任网格", "Grids"),

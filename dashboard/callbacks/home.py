@@ -11,6 +11,7 @@ from dash import Input, Output, State, html
 from dashboard import access, data
 from dashboard.i18n import age_text, t, t_or
 from dashboard.pages.home_ids import HomeIds
+from etl.schema import LEVELS
 from metrics import status
 from metrics.unit_scope import unit_subtree
 
@@ -90,8 +91,7 @@ def render(lang: str = "zh") -> html.Div:
 
 
 def _level_order(item: tuple[str, int]) -> int:
-    order = ("district", "town", "grid", "village", "microgrid")
-    return order.index(item[0]) if item[0] in order else 99
+    return LEVELS.index(item[0]) if item[0] in LEVELS else 99
 
 
 def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:

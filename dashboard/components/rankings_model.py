@@ -13,14 +13,15 @@ from dashboard import access, data
 from dashboard.components import figures as F
 from dashboard.components.code_labels import code_name
 from dashboard.components.page import Ctx
+from etl import schema
 from metrics import explore
 from metrics.explore import Drill
 from metrics.query import QueryError
 from metrics.scores import GRADES
 
-LEVELS = ("town", "grid", "village", "station", "department")
-ORG_LEVELS = ("town", "grid", "village")
-_DEPTH = ("district", "town", "grid", "village", "microgrid")
+ORG_LEVELS = schema.PATH_LEVELS  # whichever of them the hierarchy uses below its root (``levels_for``)
+LEVELS = (*ORG_LEVELS, "station", "department")
+_DEPTH = schema.LEVELS
 COMPOSITE = {"region_composite": "区域综合评价得分", "department_composite": "部门综合评价得分"}
 COMPOSITE_EN = {"region_composite": "Region composite score", "department_composite": "Department composite score"}
 RATE_IDS = [i.id for i in metrics.INDICATORS if i.kind == "ratio"]

@@ -29,7 +29,7 @@ from etl.demo.timebase import Window
 # Load order: reference tables first so facts find their units, stations and departments.
 KINDS = ("units", "stations", "departments", "categories", "sensors", "readings", "alarms", "cases", "hotline",
          "staffing")
-PATH = ("district_code", "town_code", "grid_code", "village_code", "load_run_id")
+PATH = (*schema.PATH_COLUMNS, "load_run_id")
 TZ = ZoneInfo("Asia/Shanghai")
 
 
