@@ -13,7 +13,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # mypy --strict runs on these packages (issue 15, item 4).
 TYPED := metrics etl
 
-.PHONY: setup setup-test demo test test-clock lint typecheck lock bench system-deps
+.PHONY: setup setup-test demo test test-clock lint typecheck lock bench bench-soak system-deps
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,13 +41,15 @@ lock:
 
 # Browser tests drive Debian's Chromium (never `playwright install`, which needs the internet); the
 # briefing tests read the printed PDF back with poppler-utils (pdfinfo, pdffonts, pdftotext, pdftoppm);
-# make test-clock runs suites under Debian's libfaketime.
+# make test-clock runs suites under Debian's libfaketime; the Spark equality test (tests/spark) starts
+# pyspark on Debian's Java 17 (openjdk-17-jre-headless).
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ] || [ ! -x /usr/bin/faketime ] \
+			|| ! ls /usr/lib/jvm/java-17-openjdk-*/bin/java >/dev/null 2>&1 \
 			|| ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
-		echo "installing chromium, fonts-noto-cjk, poppler-utils and faketime"; \
+		echo "installing chromium, fonts-noto-cjk, poppler-utils, faketime and openjdk-17-jre-headless"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
-			poppler-utils faketime >/dev/null; \
+			poppler-utils faketime openjdk-17-jre-headless >/dev/null; \
 	fi
 
 demo: setup
@@ -84,5 +86,11 @@ test-clock: setup-test system-deps
 			|| exit 1; \
 	done
 
-bench: setup
-	$(BIN)/python bench/run.py
+# bench/run.py builds the district demo unless WAREHOUSE=dir is given; its last step is the 50-user load
+# test (bench/load_test.py, 2 minutes, Chromium records the callbacks: hence the test extra).
+bench: setup-test
+	$(BIN)/python bench/run.py $(if $(WAREHOUSE),--warehouse $(WAREHOUSE))
+
+# 30-minute soak of the load test on an existing warehouse: make bench-soak WAREHOUSE=/path/to/dir
+bench-soak: setup-test
+	$(BIN)/python bench/load_test.py --warehouse $(WAREHOUSE) --soak

@@ -1,4 +1,4 @@
-"""Every benchmark in one go (``make bench``): metrics layer, big screen, analyst pages.
+"""Every benchmark in one go (``make bench``): metrics layer, big screen, analyst pages, 50 users.
 
     .venv/bin/python bench/run.py [--warehouse DIR_OR_FILE] [--scale district|town|tiny]
 
@@ -42,6 +42,7 @@ def main() -> int:
     ap.add_argument("--warehouse", type=Path, help="an existing warehouse (directory or vitals.duckdb)")
     ap.add_argument("--scale", default="district", choices=["tiny", "town", "district"])
     ap.add_argument("--runs", type=int, default=5, help="first-render runs of the screen bench")
+    ap.add_argument("--load-seconds", type=int, default=120, help="50-user load test length (0: skip it)")
     args = ap.parse_args()
     warehouse = _warehouse_file(args.warehouse) if args.warehouse else _build(args.scale)
     if not warehouse.exists():
@@ -53,6 +54,9 @@ def main() -> int:
         ("pages", [str(HERE / "pages_bench.py"), str(warehouse.parent)]),
         ("sensors and staffing pages", [str(HERE / "sensors_staffing_bench.py"), str(warehouse.parent)]),
     ]
+    if args.load_seconds > 0:
+        runs.append(("50 users at once", [str(HERE / "load_test.py"), "--warehouse", str(warehouse),
+                                          "--duration", str(args.load_seconds)]))
     failed = []
     for name, argv in runs:
         print(f"\n=== {name} ===", flush=True)

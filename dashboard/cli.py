@@ -1,4 +1,4 @@
-"""The `vitals` command line: demo, etl, info, serve, users, report.
+"""The `vitals` command line: demo, etl, info, serve, users, report, spark.
 
 Sub-command groups live beside the code they drive (``etl/cli.py``...); this module only assembles
 them, so the dashboard layer is the one place that knows every other layer.
@@ -18,6 +18,7 @@ from dashboard.auth.cli import app as users_app
 from dashboard.reports.cli import app as report_app
 from etl.cli import app as etl_app
 from etl.cli import info, site_app
+from metrics.batch_cli import app as spark_app
 
 if TYPE_CHECKING:
     from etl.settings import Settings
@@ -27,6 +28,7 @@ app.add_typer(etl_app, name="etl", help="Load exports into the warehouse.")
 app.add_typer(site_app, name="site", help="The site's name, time zone, datum and level names.")
 app.add_typer(users_app, name="users", help="Users, roles, unit scopes, screen tokens and the audit log.")
 app.add_typer(report_app, name="report", help="Briefings (考核通报): PDF + .xlsx per scope and period, archived.")
+app.add_typer(spark_app, name="spark", help="Indicator tables and rollups as a Spark (or DuckDB) batch job.")
 app.command("info", help="What is loaded: row counts, date ranges, last load per source.")(info)
 
 
@@ -59,6 +61,7 @@ def demo_command(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8050, help="TCP port."),
     workers: int = typer.Option(2, help="Worker processes."),
+    size: float = typer.Option(1.0, help="Multiply the scale's cases, orders and sensors (0.01: a small city)."),
 ) -> None:
     """Generate the Qingpu demo (data ends now), load it through the ETL and serve the dashboard."""
     from etl.demo import build_demo, generate, get_scale
@@ -71,7 +74,7 @@ def demo_command(
     data_now = _iso_minute(now)
     settings = _settings(None, warehouse)
     if generate_only:
-        files = generate(out or DATA_DIR / "demo", scale, seed, data_now)
+        files = generate(out or DATA_DIR / "demo", scale, seed, data_now, size=size)
         for kind, rows in files.rows.items():
             typer.echo(f"{kind:12s} {rows:>12,d}")
         typer.echo(f"generated in {files.seconds:.1f}s into {files.out_dir}; peak memory {_peak_mb():,.0f} MB")
@@ -79,7 +82,7 @@ def demo_command(
     if not (keep and settings.warehouse.exists()):
         typer.echo(f"building the {scale} demo into {settings.warehouse} ...")
         summary = build_demo(settings.warehouse, scale, seed, data_now, out,
-                             progress=lambda k: typer.echo(f"  loading {k} ..."))
+                             progress=lambda k: typer.echo(f"  loading {k} ..."), size=size)
         typer.echo(f"{'kind':12s} {'read':>12s} {'loaded':>12s} {'rejected':>9s}")
         for kind, r in summary.reports.items():
             typer.echo(f"{kind:12s} {r.rows_read:>12,d} {r.rows_loaded:>12,d} {r.rows_rejected:>9,d}")

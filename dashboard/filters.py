@@ -145,10 +145,13 @@ def parse(params: Mapping[str, Any]) -> FilterState:
 
 
 def period_of(state: FilterState, today: date) -> Period:
+    """The period a state views; ``today`` is the data's 'now' (``data.view_now``). A preset period that
+    holds it is running: it covers its days so far and compares with the same days before
+    (``metrics.query.Period.to_date``, the one period convention of pages and wall)."""
     if state.period == "custom":
         assert state.start is not None and state.end is not None
         return Period.custom(state.start, state.end)
-    return Period.containing(state.period, state.date or today)  # type: ignore[arg-type]
+    return Period.containing(state.period, state.date or today).to_date(today)  # type: ignore[arg-type]
 
 
 def to_query(state: FilterState, today: date) -> Query:
@@ -251,14 +254,11 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
     children += [
         _field(t("filter.period"), dcc.Dropdown(id=fid("period"), options=_opts(grains), value=state.period,
                                                 clearable=False)),
-        _field(t("filter.date"), dcc.Input(id=fid("date"), type="date", value=anchor, debounce=True,
-                                           disabled=state.period == "custom")),
-        _field(t("filter.start"), dcc.Input(id=fid("start"), type="date", debounce=True,
-                                            value=state.start.isoformat() if state.start else None,
-                                            disabled=state.period != "custom")),
-        _field(t("filter.end"), dcc.Input(id=fid("end"), type="date", debounce=True,
-                                          value=state.end.isoformat() if state.end else None,
-                                          disabled=state.period != "custom")),
+        _field(t("filter.date"), date_box(fid("date"), anchor, state.period == "custom", lang)),
+        _field(t("filter.start"), date_box(fid("start"), state.start.isoformat() if state.start else None,
+                                           state.period != "custom", lang)),
+        _field(t("filter.end"), date_box(fid("end"), state.end.isoformat() if state.end else None,
+                                         state.period != "custom", lang)),
     ]
     if case_filters:
         children += [
@@ -275,6 +275,29 @@ def filter_bar(page: str, state: FilterState, units: Any, categories: list[tuple
     reset = f"/{page}?lang=en" if lang_of(lang) == "en" else f"/{page}"
     children.append(html.A(t("filter.reset"), href=reset, className="cv-filter-reset"))
     return html.Div(children, className="cv-filter-bar", role="search")
+
+
+# How a date box shows its date: ISO in Chinese (2026-12-07, never the browser's 12/07/2026), with the
+# calendar's month as 12月 and weekdays 一 … 日 (assets/datepicker_locale.js gives date-fns the
+# Chinese names); English month names in English. Weeks start on Monday, as the app's ISO weeks do.
+DATE_FORMATS = {"zh": ("YYYY-MM-DD", "YYYY年MMM", "选择日期"), "en": ("D MMM YYYY", "MMMM YYYY", "Select date")}
+DATE_PICKER = "cv-date"  # the picker's id type; its field id is the hidden input's
+DATE_TO_FIELD_JS = "function(d) { return d ? String(d).slice(0, 10) : window.dash_clientside.no_update; }"
+
+
+def date_box(field_id: dict[str, str], value: str | None, disabled: bool, lang: str | None) -> html.Div:
+    """A date picker in the page's language. The filter callback reads every field's ``value``; the
+    picker's ``date`` is copied into the hidden input ``field_id`` by ``DATE_TO_FIELD_JS`` (a clientside
+    callback in ``callbacks.pages_shared``), so one callback keeps serving every control."""
+    display, month, placeholder = DATE_FORMATS[lang_of(lang)]
+    picker_id = {**field_id, "type": DATE_PICKER}
+    return html.Div([
+        dcc.DatePickerSingle(id=picker_id, date=value, display_format=display, month_format=month,
+                             first_day_of_week=1, disabled=disabled, clearable=False, className="cv-date",
+                             placeholder=placeholder),
+        dcc.Input(id=field_id, type="hidden", value=value),
+    ], className="cv-date-box")
+
 
 
 def _field(label: str, control: Any, hidden: bool = False) -> html.Label:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import duckdb
 
+from etl.overlay import visible
+from etl.rollups import build_rollups
 from etl.thresholds import badness_sql, level_sql
 
 DERIVED_PREFIX = "derived:"
@@ -24,6 +26,7 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
     Idempotent: ids are ``derived:<sensor_id>:<start>``, so re-deriving rewrites the same rows (and
     closes an alarm that was ongoing when more readings arrive).
     """
+    readings = visible(con, "sensor_readings")  # on a delta writer: base ∪ delta
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE __derived AS
@@ -35,7 +38,7 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
         lv AS (
             SELECT r.sensor_id, r.ts, r.value, {level_sql("r.value", "s")} AS lvl,
                    {badness_sql("r.value", "s")} AS bad
-            FROM sensor_readings r JOIN s USING (sensor_id)
+            FROM {readings} r JOIN s USING (sensor_id)
         ),
         marked AS (
             SELECT *, lead(ts) OVER w AS next_ts,
@@ -83,4 +86,5 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
         [DERIVED_PREFIX],
     ).fetchone()
     con.execute("DROP TABLE __derived")
+    build_rollups(con, ("sensor_alarms",))  # alarms are few: their rollup is rebuilt, not patched by day
     return (int(changed[0]) if changed else 0) + (int(stale[0]) if stale else 0)

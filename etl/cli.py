@@ -93,7 +93,7 @@ def load(
     from etl.load import load_into, recording_failure
     from etl.mapping import KIND_TABLE, load_mapping
     from etl.site import config_differences, site_facts
-    from etl.snapshots import writer
+    from etl.snapshots import load_writer
 
     with _clean_errors():
         if kind not in KIND_TABLE:
@@ -112,7 +112,7 @@ def load(
                 bar.update(task, completed=done, description=f"load {kind} {Path(file).name}" if file else "publish")
 
             with (recording_failure(wh, settings, kind, m, files),  # type: ignore[arg-type]
-                  writer(wh, settings) as con):  # type: ignore[arg-type]
+                  load_writer(wh, settings) as con):  # type: ignore[arg-type]
                 report = load_into(con, kind, files, m, progress=progress, accept_zone=accept_zone)
                 config_notes = config_differences(site_facts(con), settings)  # type: ignore[arg-type]
                 derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
@@ -175,6 +175,23 @@ def reorder_readings(warehouse: WarehouseOpt = None) -> None:
         with writer(wh, settings) as con:  # type: ignore[arg-type]
             n = reorder(con)
         typer.echo(f"sensor_readings: {n:,} rows rewritten in time order in {time.monotonic() - t0:.1f} s")
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="directory for the Parquet files (replaced per table)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write the raw tables as Parquet partitioned by day and district (cases, hotline_orders,
+    sensor_alarms; org_unit and warehouse_meta as one file each): the input of `vitals spark rollups`."""
+    from etl.export import export_parquet
+
+    with _clean_errors():
+        wh, _ = _warehouse(warehouse)
+        t0 = time.monotonic()
+        for e in export_parquet(wh, out):
+            typer.echo(f"{e.table:16s} {e.rows:>12,d} rows  {e.path}")
+        typer.echo(f"exported in {time.monotonic() - t0:.1f} s")
 
 
 @app.command("watch")

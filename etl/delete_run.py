@@ -18,6 +18,8 @@ import duckdb
 from etl import schema
 from etl.alarms import derive_alarms
 from etl.mapping import KIND_TABLE
+from etl.rollups import FACTS as ROLLUP_FACTS
+from etl.rollups import build_rollups
 
 
 class DeleteError(ValueError):
@@ -56,6 +58,8 @@ def delete_run(con: duckdb.DuckDBPyConnection, kind: str, run: int, *, user: str
     rows = int(row[0]) if row else 0
     if kind == "cases":
         con.execute("DELETE FROM case_status_history WHERE load_run_id = ?", [run])
+    if table.name in ROLLUP_FACTS:
+        build_rollups(con, (table.name,))  # an admin's rare correction: rebuilt, not patched by day
     new_run = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM etl_run").fetchone()[0])  # type: ignore[index]
     con.execute(
         "INSERT INTO etl_run (run_id, kind, source_system, mapping, files, started_at, status)"

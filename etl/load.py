@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,9 +24,12 @@ from etl import schema
 from etl.datum import convert as datum_convert
 from etl.mapping import CANCELLED, FieldSpec, MappingError, SourceMapping, load_mapping
 from etl.number_format import NumberFormatError, check_column
+from etl.overlay import visible
 from etl.readers import ReadError, Staged, drop_relation, load_extension, stage
+from etl.rollups import FACTS as ROLLUP_FACTS
+from etl.rollups import refresh_rollups, touched_days
 from etl.settings import Settings
-from etl.snapshots import writer
+from etl.snapshots import load_writer
 from etl.thresholds import DIRECTIONS
 from etl.transform import SpecError, Sql, base_expr, convert, parse_ts, q
 
@@ -145,7 +148,7 @@ def load_files(warehouse: Path | str, kind: str, files: Iterable[Path | str], ma
     for p in paths:
         if not p.exists():
             raise LoadError(f"{p}: file not found")
-    with recording_failure(warehouse, settings, kind, m, paths), writer(warehouse, settings) as con:
+    with recording_failure(warehouse, settings, kind, m, paths), load_writer(warehouse, settings) as con:
         return load_into(con, kind, paths, m, progress=progress, accept_zone=accept_zone)
 
 
@@ -162,7 +165,7 @@ def recording_failure(warehouse: Path | str, settings: Settings | None, kind: st
         yield
     except FAILURES as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        with writer(warehouse, settings) as con:
+        with load_writer(warehouse, settings) as con:
             now = datetime.now(UTC).replace(tzinfo=None)
             con.execute(
                 "INSERT INTO etl_run (run_id, kind, source_system, mapping, files, started_at, finished_at, status,"
@@ -197,6 +200,7 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
         [run_id, kind, m.source_system, m.path, json.dumps([str(p) for p in paths]), started],
     )
     reports: list[FileReport] = []
+    con.execute("CREATE OR REPLACE TEMP TABLE __rollup_days (fact VARCHAR, day DATE)")
     with tempfile.TemporaryDirectory(prefix="vitals-etl-") as tmp:
         if m.constant_rows:
             _load_constant_rows(con, m, run_id)
@@ -216,6 +220,7 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
             progress("", len(paths), len(paths))
     if kind == "units":
         refresh_unit_paths(con)
+    _refresh_touched_rollups(con)
     warnings = [*zone_warnings(m, site_zone), *(w for r in reports for w in r.warnings)]
     report = LoadReport(run_id, kind, m.source_system, tuple(reports), tuple(warnings))
     con.execute(
@@ -225,6 +230,16 @@ def load_into(con: duckdb.DuckDBPyConnection, kind: str, files: Iterable[Path | 
          json.dumps(report.reasons, ensure_ascii=False), run_id],
     )
     return report
+
+
+def _refresh_touched_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the rollup days this load's files touched (``_upsert`` noted them), in the load's
+    transaction: readers of the published snapshot see rollups that match its rows."""
+    days: dict[str, set[date]] = {}
+    for fact, day in con.execute("SELECT DISTINCT fact, day FROM __rollup_days").fetchall():
+        days.setdefault(str(fact), set()).add(day)
+    con.execute("DROP TABLE __rollup_days")
+    refresh_rollups(con, days)
 
 
 def zone_refusal(m: SourceMapping, site_zone: str) -> str | None:
@@ -768,10 +783,14 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     same = " AND ".join(f"n.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cmp_cols) or "true"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE __chg AS SELECT n.*, t.{q(keys[0])} IS NULL AS __is_new"
-        f" FROM __new n LEFT JOIN {table.name} t ON {on} WHERE t.{q(keys[0])} IS NULL OR NOT ({same})"
+        f" FROM __new n LEFT JOIN {visible(con, table.name)} t ON {on} WHERE t.{q(keys[0])} IS NULL OR NOT ({same})"
     )
     inserted = _count(con, "SELECT count(*) FROM __chg WHERE __is_new")
     updated = _count(con, "SELECT count(*) FROM __chg WHERE NOT __is_new")
+    if (inserted or updated) and table.name in ROLLUP_FACTS:
+        # before the write: an updated row's stored anchor days are the ones it leaves
+        con.execute("INSERT INTO __rollup_days SELECT $1, unnest($2::DATE[])",
+                    [table.name, sorted(touched_days(con, table.name, "__chg", keys[0], cols))])
     if inserted or updated:
         upd = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in allc if c not in keys)
         action = f"DO UPDATE SET {upd}" if upd else "DO NOTHING"
@@ -790,7 +809,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         ts = _status_ts(cols)
         con.execute(
             f"INSERT INTO case_status_history SELECT DISTINCT c.case_id, c.status, {ts}, $1 FROM __chg c"
-            " WHERE c.status IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_status_history h"
+            f" WHERE c.status IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {visible(con, 'case_status_history')} h"
             f" WHERE h.case_id = c.case_id AND h.status = c.status AND h.changed_at = {ts})",
             [run_id],
         )
@@ -816,7 +835,8 @@ def _merge_keyed(con: duckdb.DuckDBPyConnection, table: schema.Table, cols: list
     span = (" WHERE ts BETWEEN (SELECT min(ts) FROM __new) AND (SELECT max(ts) FROM __new)"
             if "ts" in keys else "")
     new_cols = ", ".join(f"n.{q(c)}" for c in cols)
-    if _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name}{span} LIMIT 1)") == 0:
+    stored_rows = visible(con, table.name)  # on a delta: base ∪ delta
+    if _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {stored_rows}{span} LIMIT 1)") == 0:
         before = _count(con, f"SELECT count(*) FROM {table.name}")
         con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {new_cols}{run} FROM __new n ORDER BY {order}",
                     params)
@@ -827,10 +847,16 @@ def _merge_keyed(con: duckdb.DuckDBPyConnection, table: schema.Table, cols: list
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE __m AS SELECT {new_cols}, r.{q(keys[0])} IS NOT NULL AS __hit,"
         f" r.{q(keys[0])} IS NOT NULL AND ({differs}) AS __chg"
-        f" FROM __new n LEFT JOIN (SELECT {stored} FROM {table.name}{span}) r ON {on}"
+        f" FROM __new n LEFT JOIN (SELECT {stored} FROM {stored_rows}{span}) r ON {on}"
     )
     updated = _count(con, "SELECT count(*) FROM __m WHERE __chg")
-    if updated and vals:
+    if updated and vals and stored_rows != table.name:
+        # A delta holds a changed row only as its own copy, which replaces the base's by key.
+        match = " AND ".join(f"{table.name}.{q(k)} = c.{q(k)}" for k in keys)
+        con.execute(f"DELETE FROM {table.name} WHERE EXISTS (SELECT 1 FROM __m c WHERE c.__chg AND {match})")
+        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {new_cols}{run} FROM __m n WHERE __chg"
+                    f" ORDER BY {order}", params)
+    elif updated and vals:
         t = table.name
         within = (f" AND {t}.ts BETWEEN (SELECT min(ts) FROM __m WHERE __chg) AND (SELECT max(ts) FROM __m WHERE __chg)"
                   if "ts" in keys else "")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from etl import rollup_sql  # generated from the metrics declarations: the rollup tables of the docs
+
 # The six hierarchy slots, top first. A site fills the ones its hierarchy has (1 to 6 levels), top-down or
 # not (New York: city → community districts uses district and grid); it names them (`vitals site set
 # --level`), the slot is only where a level sits (metrics/hierarchy.py).
@@ -428,4 +430,20 @@ def schema_markdown() -> str:
         out += ["| column | type | required | meaning |", "|---|---|---|---|"]
         out += [f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} | {c.doc} |" for c in t.columns]
         out.append("")
+    out += _rollups_markdown()
     return "\n".join(out)
+
+
+def _rollups_markdown() -> list[str]:
+    out = ["# Rollups", "",
+           "Derived tables the ETL keeps in step with the fact rows (`etl/rollups.py`, issue 19): per day of one",
+           "timestamp column, leaf unit (with its path) and filter dimensions, one count per part of the",
+           "additive indicators (docs/architecture.md, \"Rollups\"). Generated from the metrics declarations",
+           "into `etl/rollup_sql.py` (`python -m metrics.rollups`); rebuilt whole when the declarations change.",
+           ""]
+    for r in rollup_sql.ROLLUPS:
+        out += [f"## `{r.name}`", "", f"`{r.fact}` by day of `{r.anchor}`.", "",
+                "| column | type | meaning |", "|---|---|---|"]
+        out += [f"| `{c.name}` | {c.type} | {c.doc} |" for c in r.columns]
+        out.append("")
+    return out

@@ -20,6 +20,7 @@ import pandas as pd
 
 from etl import schema
 from etl.datum import convert as datum_convert
+from etl.rollups import build_rollups
 from etl.settings import DATUMS, ConfigError, Settings
 
 # Local-time meta values (the demo's pinned 'now') move with the zone like the stored times.
@@ -77,6 +78,7 @@ def set_site(con: duckdb.DuckDBPyConnection, change: SiteChange) -> list[str]:
         _check_zone(change.timezone)
         old = facts.get("timezone", Settings.timezone)
         n = reexpress_times(con, old, change.timezone)
+        build_rollups(con)  # every anchor moved to another local day: partitions are rebuilt whole
         done.append(f"timezone {old} → {change.timezone}: {n:,} stored times re-expressed")
         _put(con, "timezone", change.timezone)
     if change.datum and change.datum != facts.get("datum"):

@@ -15,12 +15,12 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 
-from etl import schema
+from etl import overlay, schema
 from etl.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,6 @@ def current_snapshot(warehouse: Path) -> Path | None:
         target = Path(os.readlink(warehouse))
         return target if target.is_absolute() else (warehouse.parent / target)
     return warehouse if warehouse.exists() else None
-
-
-def _snapshot_numbers(sdir: Path) -> list[int]:
-    if not sdir.is_dir():
-        return []
-    return sorted(int(m.group(1)) for p in sdir.iterdir() if (m := _SNAP_RE.match(p.name)))
 
 
 def _snapshot_path(sdir: Path, n: int) -> Path:
@@ -97,29 +91,57 @@ def create_empty(path: Path, settings: Settings) -> None:
         con.close()
 
 
+def _number(p: Path) -> int | None:
+    """The sequence number of a snapshot or delta file (one sequence for both: a path names one content)."""
+    if m := _SNAP_RE.match(p.name):
+        return int(m.group(1))
+    if m := overlay.DELTA_RE.match(p.name):
+        return int(m.group(1))
+    return None
+
+
+def _files(sdir: Path) -> dict[int, Path]:
+    if not sdir.is_dir():
+        return {}
+    return {n: p for p in sdir.iterdir() if (n := _number(p)) is not None}
+
+
+def _next_number(sdir: Path) -> int:
+    return max(_files(sdir), default=0) + 1
+
+
+def _remove(p: Path) -> None:
+    for f in (p, p.with_name(p.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            f.unlink()
+
+
 def _cleanup(warehouse: Path, keep: set[Path], grace: float) -> None:
-    """Delete orphans (never published) and superseded snapshots older than the grace period."""
-    sdir = snapshot_dir(warehouse)
-    nums = _snapshot_numbers(sdir)
-    # The newest KEEP_AT_LEAST published-or-older snapshots survive regardless of age.
+    """Delete orphans (never published) and superseded files older than the grace period, keeping the
+    published file, the newest superseded one, and the base of every delta that stays."""
+    files = _files(snapshot_dir(warehouse))
     current = current_snapshot(warehouse)
-    cur_n = int(m.group(1)) if current and (m := _SNAP_RE.match(current.name)) else None
+    cur_n = _number(current) if current else None
     now = time.time()
-    older = [n for n in nums if cur_n is not None and n < cur_n]
+    older = sorted(n for n in files if cur_n is not None and n < cur_n)
     protected = set(older[-(KEEP_AT_LEAST - 1):]) if KEEP_AT_LEAST > 1 and older else set()
-    for n in nums:
-        p = _snapshot_path(sdir, n)
+    doomed: set[int] = set()
+    for n, p in files.items():
         if p in keep or n == cur_n or n in protected:
             continue
         try:
             age = now - p.stat().st_mtime
         except FileNotFoundError:
             continue
-        is_orphan = cur_n is None or n > cur_n
-        if is_orphan or age > grace:
-            for f in (p, p.with_name(p.name + ".wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    f.unlink()
+        if cur_n is None or n > cur_n or age > grace:  # an orphan, or superseded long enough ago
+            doomed.add(n)
+    # A base stays while a delta on it stays (readers of that delta read the base too).
+    for n, p in files.items():
+        base = overlay.base_of(p)
+        if n not in doomed and base is not None:
+            doomed.discard(_number(base) or -1)
+    for n in doomed:
+        _remove(files[n])
 
 
 @contextlib.contextmanager
@@ -156,6 +178,76 @@ def _limit_memory(con: duckdb.DuckDBPyConnection, sdir: Path) -> None:
     con.execute("SET temp_directory = ?", [str(spill)])
 
 
+def _prepare(warehouse: Path | str, settings: Settings | None) -> tuple[Path, Settings, Path]:
+    warehouse = Path(warehouse).absolute()
+    settings = settings or Settings(warehouse=warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    sdir = snapshot_dir(warehouse)
+    sdir.mkdir(exist_ok=True)
+    return warehouse, settings, sdir
+
+
+def _published(warehouse: Path, sdir: Path, grace_seconds: float) -> tuple[Path | None, int]:
+    """The published file after removing orphans and adopting a plain file, and the number the new
+    file takes (caller holds the lock)."""
+    # Numbers are never reused (an orphan's number included), so a path names one content forever.
+    next_n = _next_number(sdir)
+    _cleanup(warehouse, set(), grace_seconds)
+    # A plain file at the warehouse path (older layout, or a copied-in warehouse): adopt it as the
+    # first snapshot so the rest of the scheme applies.
+    if warehouse.exists() and not warehouse.is_symlink():
+        adopted = _snapshot_path(sdir, next_n)
+        next_n += 1
+        shutil.copyfile(warehouse, adopted)
+        _publish(warehouse, adopted)
+    current = current_snapshot(warehouse)
+    if current is None or not current.exists():
+        return None, next_n  # dangling link: start afresh rather than fail every load
+    base = overlay.base_of(current)
+    return (None if base is not None and not base.exists() else current), next_n
+
+
+@contextlib.contextmanager
+def _written(warehouse: Path, new: Path, grace_seconds: float, sdir: Path,
+             setup: Callable[[duckdb.DuckDBPyConnection], None]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Connect to the new file, let the caller write, checkpoint, publish; on any error remove it."""
+    con = duckdb.connect(str(new))
+    try:
+        _limit_memory(con, sdir)
+        setup(con)
+        yield con
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        _remove(new)
+        raise
+    con.close()
+    _publish(warehouse, new)
+    _cleanup(warehouse, {new}, grace_seconds)
+
+
+def _full(warehouse: Path, settings: Settings, sdir: Path, grace_seconds: float, fresh: bool,
+          current: Path | None, n: int) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """New full snapshot number ``n``: a copy of ``current`` (its delta folded in), or an empty one."""
+    new = _snapshot_path(sdir, n)
+    base = overlay.base_of(current) if current is not None else None
+    if current is not None and not fresh:
+        shutil.copyfile(base or current, new)
+    else:
+        create_empty(new, settings)
+
+    def setup(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(schema.ddl())  # tables added to the schema since the snapshot was made
+        if current is not None and base is not None and not fresh:
+            # Compaction: the published delta is folded into the copy of its base.
+            overlay.attach(con, current, overlay.DELTA)
+            overlay.merge_into(con, overlay.DELTA)
+            con.execute(f"DETACH {overlay.DELTA}")
+        _init_meta(con, settings)
+
+    return _written(warehouse, new, grace_seconds, sdir, setup)
+
+
 @contextlib.contextmanager
 def writer(
     warehouse: Path | str,
@@ -165,53 +257,104 @@ def writer(
     grace_seconds: float = GRACE_SECONDS,
     fresh: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writable connection on a private copy of the warehouse, published atomically on success.
+    """A writable connection on a private full copy of the warehouse, published atomically on success.
 
     ``settings`` supplies the site facts when the warehouse does not exist yet. With ``wait=False`` a
     second concurrent writer fails with :class:`WarehouseLocked` instead of queueing. ``fresh``: start
     from an empty warehouse instead of a copy of the current one (a whole new dataset, e.g. the demo);
-    readers keep the previous snapshot until this one is published.
+    readers keep the previous snapshot until this one is published. When a delta is published, the
+    copy is of its base with the delta folded in (compaction).
     """
-    warehouse = Path(warehouse).absolute()
-    settings = settings or Settings(warehouse=warehouse)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    sdir = snapshot_dir(warehouse)
-    sdir.mkdir(exist_ok=True)
+    warehouse, settings, sdir = _prepare(warehouse, settings)
     with _lock(warehouse, wait):
-        # Numbers are never reused (an orphan's number included), so a path names one content forever.
-        next_n = (_snapshot_numbers(sdir) or [0])[-1] + 1
-        _cleanup(warehouse, set(), grace_seconds)
-        # A plain file at the warehouse path (older layout, or a copied-in warehouse): adopt it as
-        # the first snapshot so the rest of the scheme applies.
-        if warehouse.exists() and not warehouse.is_symlink():
-            adopted = _snapshot_path(sdir, next_n)
-            next_n += 1
-            shutil.copyfile(warehouse, adopted)
-            _publish(warehouse, adopted)
-        current = current_snapshot(warehouse)
-        if current is not None and not current.exists():
-            current = None  # dangling link: start afresh rather than fail every load
-        new = _snapshot_path(sdir, max(next_n, (_snapshot_numbers(sdir) or [0])[-1] + 1))
-        if current is not None and not fresh:
-            shutil.copyfile(current, new)
-        else:
-            create_empty(new, settings)
-        con = duckdb.connect(str(new))
-        try:
-            _limit_memory(con, sdir)
-            con.execute(schema.ddl())  # tables added to the schema since the snapshot was made
-            _init_meta(con, settings)
+        current, n = _published(warehouse, sdir, grace_seconds)
+        with _full(warehouse, settings, sdir, grace_seconds, fresh, current, n) as con:
             yield con
-            con.execute("CHECKPOINT")
-        except BaseException:
-            con.close()
-            for f in (new, new.with_name(new.name + ".wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    f.unlink()
-            raise
+
+
+_SIZE_RE = re.compile(r"^\d+$")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not _SIZE_RE.match(value):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def delta_limits() -> tuple[int, int]:
+    """(bytes, rows) past which the published delta is folded into a new base by the next load:
+    every load copies the delta and every read anti-joins its keys, so it must stay small. A limit of 0
+    turns deltas off (every load writes a full snapshot, as before issue 19)."""
+    return (_env_int("VITALS_DELTA_MAX_BYTES", 64 << 20), _env_int("VITALS_DELTA_MAX_ROWS", 500_000))
+
+
+def _delta_rows(path: Path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        counts = " + ".join(f"(SELECT count(*) FROM {t})" for t in overlay.OVERLAY)  # our own names
+        row = con.execute(f"SELECT {counts}").fetchone()
+        return int(row[0]) if row else 0
+    finally:
         con.close()
-        _publish(warehouse, new)
-        _cleanup(warehouse, {new}, grace_seconds)
+
+
+def _delta_base(current: Path | None) -> Path | None:
+    """The base a new delta can sit on, or None when the next load must write a full snapshot."""
+    max_bytes, max_rows = delta_limits()
+    if current is None or max_bytes == 0 or max_rows == 0:  # a limit of 0 turns deltas off
+        return None
+    base = overlay.base_of(current)
+    if base is None:
+        con = duckdb.connect(str(current), read_only=True)
+        try:
+            ok = overlay.base_columns_match(con, str(con.execute("SELECT current_database()").fetchone()[0]))  # type: ignore[index]
+        finally:
+            con.close()
+        return current if ok else None
+    if current.stat().st_size > max_bytes or _delta_rows(current) > max_rows:
+        return None
+    return base
+
+
+@contextlib.contextmanager
+def load_writer(
+    warehouse: Path | str,
+    settings: Settings | None = None,
+    *,
+    wait: bool = True,
+    grace_seconds: float = GRACE_SECONDS,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A load's connection, published atomically on success: a new small delta on the published base
+    (a copy of the published delta, not of the warehouse), or a full snapshot when there is no base
+    yet, the base predates the schema, or the delta has outgrown :func:`delta_limits` (compaction).
+
+    On a delta, the overlay tables hold only the delta's rows: code that must see every row reads
+    :func:`etl.overlay.visible` names; it may insert and upsert, not delete from them.
+    """
+    warehouse, settings, sdir = _prepare(warehouse, settings)
+    with _lock(warehouse, wait):
+        current, n = _published(warehouse, sdir, grace_seconds)
+        base = _delta_base(current)
+        if current is None or base is None:
+            with _full(warehouse, settings, sdir, grace_seconds, False, current, n) as con:
+                yield con
+            return
+        new = sdir / overlay.delta_name(n, _number(base) or 0)
+        if current != base:
+            shutil.copyfile(current, new)  # the previous delta: megabytes, not the warehouse
+
+        def setup(con: duckdb.DuckDBPyConnection) -> None:
+            overlay.attach(con, base, overlay.BASE)
+            con.execute(schema.ddl())
+            if current == base:
+                overlay.start_delta(con)
+            _init_meta(con, settings)
+            overlay.create_writer_views(con)
+
+        with _written(warehouse, new, grace_seconds, sdir, setup) as con:
+            yield con
+            con.execute(f"DETACH {overlay.BASE}")
 
 
 def open_readonly(warehouse: Path | str) -> duckdb.DuckDBPyConnection:
@@ -220,4 +363,4 @@ def open_readonly(warehouse: Path | str) -> duckdb.DuckDBPyConnection:
     snap = current_snapshot(warehouse)
     if snap is None:
         raise FileNotFoundError(f"no warehouse at {warehouse}: load something first")
-    return duckdb.connect(str(snap), read_only=True)
+    return overlay.open_published(snap)

@@ -28,8 +28,9 @@ from pathlib import Path
 from etl.alarms import derive_alarms
 from etl.load import FAILURES, LoadReport, load_into, recording_failure
 from etl.mapping import MappingError, load_mapping, resolve_mapping_path
+from etl.overlay import base_of
 from etl.settings import Settings
-from etl.snapshots import writer
+from etl.snapshots import current_snapshot, load_writer
 
 CONFIG_NAME = "watch.toml"
 LOADED_DIR = "loaded"
@@ -93,11 +94,19 @@ def mapping_for(name: str, routes: tuple[Route, ...]) -> str | None:
 def load_one(warehouse: Path, settings: Settings, path: Path, mapping: str) -> LoadReport:
     """One file, one published snapshot; readings also derive their alarms (as `vitals etl load`)."""
     m = load_mapping(mapping)
-    with recording_failure(warehouse, settings, m.kind, m, [path]), writer(warehouse, settings) as con:
+    with recording_failure(warehouse, settings, m.kind, m, [path]), load_writer(warehouse, settings) as con:
         report = load_into(con, m.kind, [path], m)
         if m.kind == "readings":
             derive_alarms(con, report.run_id)
     return report
+
+
+def published_as(warehouse: Path) -> str:
+    """How the last load was published: a small delta on a base (a feed load), or a full snapshot
+    (the first load, or a compaction of a delta grown past its limit)."""
+    current = current_snapshot(warehouse)
+    base = base_of(current) if current is not None else None
+    return f"delta on {base.name}" if base is not None else "full snapshot"
 
 
 def _move_aside(path: Path, target_dir: Path) -> Path:
@@ -155,7 +164,8 @@ class Watcher:
             return self._failed(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         _move_aside(path, self.incoming / LOADED_DIR)
         line = (f"loaded {path.name}: {report.kind} run {report.run_id}, {report.rows_read:,} read, "
-                f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected ({time.monotonic() - t0:.1f} s)")
+                f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected ({time.monotonic() - t0:.1f} s,"
+                f" {published_as(self.warehouse)})")
         self.echo(line)
         return Outcome(path.name, True, line, report)
 

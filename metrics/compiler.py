@@ -137,12 +137,14 @@ def unit_clause(unit: str | None, level: str | None, alias: str = "", param: str
     return f"{alias}.{col} = ${param}" if alias else f"{col} = ${param}", {param: unit}
 
 
-def scope_sql(ft: FactTable, query: Query, unit_level: str | None) -> tuple[list[str], dict[str, Any]]:
+def scope_sql(ft: FactTable, query: Query, unit_level: str | None, base: bool = True
+              ) -> tuple[list[str], dict[str, Any]]:
     """WHERE clauses and parameters for the base filter, the unit subtree and the query's filters.
 
-    Filters a table does not have (e.g. ``category`` on alarms) do not apply to it.
+    Filters a table does not have (e.g. ``category`` on alarms) do not apply to it. ``base=False``: over
+    a rollup of the table, which holds only rows the base filter keeps (and no column it could test).
     """
-    where = [ft.base]
+    where = [ft.base] if base else []
     params: dict[str, Any] = {}
     if query.unit is not None:
         clause, params = unit_clause(query.unit, unit_level)
@@ -209,6 +211,33 @@ def period_slots(ind_id: str, n: int, current_only: Collection[str] = (),
     return (0,) if ind_id in current_only else range(n)
 
 
+def flagged_aggregate(ft: FactTable, agg: Aggregate, cond: str, measures: dict[str, str]) -> str:
+    """``agg`` as an aggregate over flag columns (``cond``: their conjunction) and, for a sum or a
+    quantile, the measure column it adds to ``measures`` (column -> SQL) if not there yet."""
+    if agg.measure == "count":
+        return f"count_if({cond})"
+    m = f"m_{agg.expr}"
+    measures.setdefault(m, str(render(ft, (), measure=agg.expr or "").measure))
+    if agg.measure == "sum":
+        return f"sum({m}) FILTER (WHERE {cond})"
+    return f"quantile_cont({m}, {quantile(agg)!r}) FILTER (WHERE {cond})"
+
+
+def aggregate_aliases(table: str, indicators: Sequence[Indicator]
+                      ) -> tuple[dict[Aggregate, str], dict[str, tuple[str, str | None]]]:
+    """The distinct aggregates of ``indicators`` (all over ``table``) with their column aliases
+    (``a<n>``), and per indicator id its (numerator alias, denominator alias or None)."""
+    aggs: dict[Aggregate, str] = {}
+    aliases: dict[str, tuple[str, str | None]] = {}
+    for ind in indicators:
+        if ind.table != table or (ind.denominator is not None and ind.denominator.table != table):
+            raise QueryError(f"indicator {ind.id} is not over {table}")
+        num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
+        den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
+        aliases[ind.id] = (num, den)
+    return aggs, aliases
+
+
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
                  query: Query, unit_level: str | None, now: datetime | None = None,
                  measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = (),
@@ -223,14 +252,7 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     ``slots``: indicator id -> the period indices it is needed for (overrides ``current_only``; the
     others: every period), e.g. the hotline page's KPIs and its current month's rates in one scan."""
     ft = fact_table(table)
-    aggs: dict[Aggregate, str] = {}
-    aliases: dict[str, tuple[str, str | None]] = {}
-    for ind in indicators:
-        if ind.table != table or (ind.denominator is not None and ind.denominator.table != table):
-            raise QueryError(f"indicator {ind.id} is not over {table}")
-        num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
-        den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
-        aliases[ind.id] = (num, den)
+    aggs, aliases = aggregate_aliases(table, indicators)
     needed = [{a for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
                for a in (ind.numerator, ind.denominator) if a is not None} for i in range(len(periods))]
     flags: dict[str, str] = {}  # flag column -> SQL
@@ -247,15 +269,7 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
             if agg not in needed[i]:
                 continue
             cond = " AND ".join(flag(n, i) for n in agg.filter) or "true"
-            if agg.measure == "count":
-                cols.append(f"count_if({cond}) AS {alias}_p{i}")
-                continue
-            m = f"m_{agg.expr}"
-            measures.setdefault(m, str(render(ft, (), measure=agg.expr or "").measure))
-            if agg.measure == "sum":
-                cols.append(f"sum({m}) FILTER (WHERE {cond}) AS {alias}_p{i}")
-            else:
-                cols.append(f"quantile_cont({m}, {quantile(agg)!r}) FILTER (WHERE {cond}) AS {alias}_p{i}")
+            cols.append(f"{flagged_aggregate(ft, agg, cond, measures)} AS {alias}_p{i}")
     where, params = scope_sql(ft, query, unit_level)
     where.append(window_sql(ft, set().union(*needed)))
     params.update(smin=min(p.start for p in periods), emax=max(p.end for p in periods))
@@ -286,3 +300,115 @@ def drill_sql(ft: FactTable, agg: Aggregate, query: Query, unit_level: str | Non
     rows = f"SELECT {', '.join(ft.drill_columns)} {body} ORDER BY {ft.id_column} LIMIT $limit OFFSET $offset"
     # the caller adds $key, $limit and $offset; the rest must be exactly what the body names
     return rows, f"SELECT count(*) {body}", used_params(body, params)
+
+
+PERIOD_TABLE = "indicator_periods"  # period_id, grain, s, e, a: one row per period of an indicator table
+PERIOD_COLUMNS = Bound("m.s", "m.e", "m.a")
+
+
+def compile_period_table(table: str, indicators: Sequence[Indicator], levels: Sequence[str | None],
+                         measure_params: Mapping[str, Any] | None = None) -> Compiled:
+    """Every indicator over ``table`` for every period of the ``indicator_periods`` table and every
+    unit of each of ``levels`` (keys of the table; None: the whole warehouse, key NULL), in one
+    statement: each row joins the periods whose window it falls in (``FactTable.window`` at the
+    period's bounds), each predicate becomes one flag column at the period's columns (``m.s``,
+    ``m.e``, ``m.a``), the aggregates are those of ``compile_scan``, grouped by one grouping set per
+    level. Result: level (None → 'all'), key, period_id and one column per aggregate alias
+    (``aliases``); a level's rows without a key (a unit path not filled down to it) are left out, as
+    ``compile_scan`` leaves them out of a grouped scan.
+
+    The batch form of ``compile_scan`` (which binds each period as parameters): the indicator tables
+    of ``vitals spark rollups`` have hundreds of periods (every day and month) and several levels,
+    which as parameters and statements would be hundreds of columns and a scan per level."""
+    ft = fact_table(table)
+    aggs, aliases = aggregate_aliases(table, indicators)
+    flags: dict[str, str] = {}
+    measures: dict[str, str] = {}
+
+    def flag(name: str) -> str:
+        flags.setdefault(f"f_{name}", render(ft, (name,), PERIOD_COLUMNS).where)
+        return f"f_{name}"
+
+    cols = [f"{flagged_aggregate(ft, agg, ' AND '.join(flag(n) for n in agg.filter) or 'true', measures)} AS {alias}"
+            for agg, alias in aggs.items()]
+    unknown = [lv for lv in levels if lv is not None and lv not in ft.keys]
+    if unknown:
+        raise QueryError(f"{ft.name} cannot be grouped by {unknown[0]!r}")
+    keyed = [lv for lv in levels if lv is not None]
+    key_cols = {lv: f"k_{lv}" for lv in keyed}
+    # each grouping set groups by one level's key column: grouping() of that column alone is 0
+    level = "CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN '{lv}'" for lv, c in key_cols.items()) + " ELSE 'all' END"
+    key = "CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN {c}" for c in key_cols.values()) + " END"
+    sets = [f"({c}, period_id)" for c in key_cols.values()] + (["(period_id)"] if None in levels else [])
+    inner = [f"{ft.keys[lv]} AS {c}" for lv, c in key_cols.items()] + ["m.period_id"] + [
+        f"{sql} AS {c}" for c, sql in flags.items()] + [f"{sql} AS {c}" for c, sql in measures.items()]
+    if not keyed:
+        level, key = "'all'", "NULL::VARCHAR"
+    sql = (f"SELECT {level} AS level, {key} AS key, period_id,\n  "
+           + ",\n  ".join(cols) + "\nFROM (SELECT " + ",\n    ".join(inner)
+           + f"\n  FROM {ft.name} JOIN {PERIOD_TABLE} AS m ON {table_window(ft, 'm.s', 'm.e')}\n  WHERE {ft.base})"
+           + f"\nGROUP BY GROUPING SETS ({', '.join(sets)})")
+    return Compiled(sql, used_params(sql, dict(measure_params or {})), aliases)
+
+
+# --- rollups (metrics.rollups declares them; etl builds them from the SQL rendered here) -------------
+
+def day_bound(anchor: str) -> Bound:
+    """The period a rollup row stands for: the day of its own ``anchor`` timestamp."""
+    day = f"CAST(CAST({anchor} AS DATE) AS TIMESTAMP)"
+    return Bound(day, f"{day} + INTERVAL 1 DAY", None)
+
+
+def rollup_select(ft: FactTable, anchor: str, dims: Sequence[str], parts: Sequence[tuple[str, Sequence[str]]],
+                  days: bool = False) -> str:
+    """The SELECT of a rollup: per day of ``anchor`` and per ``dims``, one count per part (column name,
+    predicates), each predicate evaluated for the row's own day (so the anchored predicate keeps only its
+    period-free rest). A plain declared aggregate (sum of CASE, GROUP BY listed): the same text serves
+    another engine. ``days``: only the anchor days in the list parameter ``$days``."""
+    day = f"CAST({anchor} AS DATE)"
+    bound = day_bound(anchor)
+    counts = [f"sum(CASE WHEN {render(ft, preds, bound).where} THEN 1 ELSE 0 END) AS {col}" for col, preds in parts]
+    where = [f"({ft.base})", f"{anchor} IS NOT NULL"]
+    if days:
+        where += [f"{anchor} >= CAST($day_lo AS TIMESTAMP)", f"{anchor} < CAST($day_hi AS TIMESTAMP)",
+                  f"list_contains($days, {day})"]
+    return (f"SELECT {day} AS day, " + ", ".join(dims) + ",\n  " + ",\n  ".join(counts)
+            + f"\nFROM {ft.name}\nWHERE " + " AND ".join(where)
+            + f"\nGROUP BY {day}, " + ", ".join(dims))
+
+
+def compile_rollup_scan(rollup: str, ft: FactTable, parts: Mapping[Aggregate, Sequence[tuple[str | None, str]]],
+                        indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None, query: Query,
+                        unit_level: str | None, measure_params: Mapping[str, Any] | None = None,
+                        current_only: Collection[str] = (),
+                        slots: Mapping[str, Collection[int]] | None = None) -> Compiled:
+    """``compile_scan``'s statement over a rollup instead of the fact rows, same result columns: each
+    aggregate is the sum over the period's days of its parts (``parts``: aggregate -> (weight parameter
+    or None, count column)). Periods must start and end at midnight (the caller checks)."""
+    aggs: dict[Aggregate, str] = {}
+    aliases: dict[str, tuple[str, str | None]] = {}
+    for ind in indicators:
+        num = aggs.setdefault(ind.numerator, f"a{len(aggs)}")
+        den = aggs.setdefault(ind.denominator, f"a{len(aggs)}") if ind.denominator is not None else None
+        aliases[ind.id] = (num, den)
+    cols = []
+    for i in range(len(periods)):
+        needed = {a for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
+                  for a in (ind.numerator, ind.denominator) if a is not None}
+        for agg, alias in aggs.items():
+            if agg in needed:
+                value = " + ".join(f"${w} * {col}" if w else col for w, col in parts[agg])
+                cols.append(f"sum(CASE WHEN day >= $ds{i} AND day < $de{i} THEN {value} END) AS {alias}_p{i}")
+    where, params = scope_sql(ft, query, unit_level, base=False)
+    where.append("day >= $dmin AND day < $dmax")
+    params.update(dmin=min(p.start for p in periods).date(), dmax=max(p.end for p in periods).date())
+    for i, p in enumerate(periods):
+        params.update({f"ds{i}": p.start.date(), f"de{i}": p.end.date()})
+    if by is None:
+        key, group = "NULL::VARCHAR AS key", ""
+    else:
+        key, group = f"{ft.keys[by]} AS key", " GROUP BY 1"
+        where.append(f"{ft.keys[by]} IS NOT NULL")
+    sql = f"SELECT {key},\n  " + ",\n  ".join(cols) + f"\nFROM {rollup}\nWHERE " + "\n  AND ".join(where) + group
+    params.update(measure_params or {})
+    return Compiled(sql, used_params(sql, params), aliases)

@@ -2,7 +2,9 @@
 
 The ETL never writes the file readers have open: it builds a new snapshot file and atomically swaps
 the ``vitals.duckdb`` symlink (see ``etl/snapshots.py``). A reader resolves the link once per
-connection, so it stays on one consistent snapshot even while a load publishes the next one.
+connection, so it stays on one consistent snapshot even while a load publishes the next one. The
+link may name a small delta on a big base (``etl/overlay.py``): the connection then reads both files
+through views, under the same table names.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from etl.overlay import open_published
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -29,7 +33,7 @@ def open_readonly(warehouse: Path) -> duckdb.DuckDBPyConnection:
     target = snapshot_path(warehouse)
     if not target.exists():
         raise WarehouseMissing(f"no warehouse at {warehouse}: run `vitals demo` or `vitals etl load` first")
-    return duckdb.connect(str(target), read_only=True)
+    return open_published(target)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ import sys
 
 from etl.settings import PROJECT_ROOT
 
-from . import config, predicates, scores
+from . import config, predicates, rollups, scores
 from .catalog import INDICATORS, VITAL_SIGNS
 from .compiler import Bound, fact_table
 from .compiler import render as render_sql
@@ -127,6 +127,13 @@ def _agg(ft_name: str, agg: Aggregate | None) -> str:
     return f"`{what}` over `{ft_name}` where `{where}`".replace("|", "\\|")
 
 
+def _computed(ind: Indicator) -> str:
+    r = rollups.rollup_of(ind)
+    if r is None:
+        return "exact from rows 明细计算 (not additive by day)"
+    return f"from rollup 预聚合 `{r.name}` (additive by day of `{r.anchor}`)"
+
+
 def _indicator(ind: Indicator) -> list[str]:
     def fmt(x: float | None) -> str:
         if x is None:
@@ -146,6 +153,7 @@ def _indicator(ind: Indicator) -> list[str]:
         f"| numerator 分子 | {_agg(ind.table, ind.numerator)} |",
         f"| denominator 分母 | {_agg(ind.table, ind.denominator)} |",
         f"| unit 单位 | {ind.unit} |",
+        f"| computed 计算 | {_computed(ind)} |",
         f"| direction 方向 | {direction} |",
         f"| target 目标 / warning 触警 / excellent 优质 | {fmt(ind.target)} / {fmt(ind.warning)} / "
         f"{fmt(ind.excellent)} |",
@@ -181,6 +189,8 @@ def render(bench_section: str = "") -> str:
             f"Volume bands (立案数分值, upper bound → score): {list(scores.DEFAULT_BANDS)}, above: 0.",
             "Grades: A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40. A composite with any component",
             "without a value has no value (no grade, shown “—”, never E): it is never guessed.", ""]
+    out += ["## Rollups · 预聚合", "", _doc(rollups), "",
+            "Tables (docs/schema.md, \"Rollups\"): " + ", ".join(f"`{r.name}`" for r in rollups.ROLLUPS) + ".", ""]
     out += ["## Rankings · 排名 (small-numbers rule · 小样本规则)", "", _doc(ranking), "",
             _doc(ranking.ranking), ""]
     text = "\n".join(out).rstrip() + "\n"

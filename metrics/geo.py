@@ -14,7 +14,9 @@ from itertools import pairwise
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import mapping, shape
 
 from etl.schema import LEVELS
@@ -157,6 +159,32 @@ def outlines(con: duckdb.DuckDBPyConnection) -> dict[str, Outline]:
                        ).fetchall()
     return {str(code): Outline(str(name), json.loads(gj), (float(a), float(b), float(c), float(d)))
             for code, name, gj, a, b, c, d in rows}
+
+
+EARTH_RADIUS_KM = 6371.0088  # the mean Earth radius (IUGG)
+
+
+def _sinusoidal(lonlat: Any) -> Any:
+    """Lon/lat degrees (an N × 2 array) to the sinusoidal projection in km: equal-area on the sphere, so a
+    polygon's planar area there is its area on the globe (within 0.5% of the ellipsoid's at Shanghai)."""
+    phi = np.radians(lonlat[:, 1])
+    return np.column_stack([EARTH_RADIUS_KM * np.radians(lonlat[:, 0]) * np.cos(phi), EARTH_RADIUS_KM * phi])
+
+
+def area_km2(geometry: Mapping[str, Any]) -> float:
+    """The area of a lon/lat (Multi)Polygon in square kilometres (0 for anything without area)."""
+    return float(shapely.transform(shape(geometry), _sinusoidal).area)
+
+
+def per_km2(counts: Mapping[str, float], areas: Mapping[str, float]) -> dict[str, float | None]:
+    """Counts normalised by area: ``counts[code] / areas[code]`` per square kilometre, None where the unit
+    has no area (a point or a missing polygon): the wall's choropleth colours units by this, so a large
+    rural town is not red for its size alone."""
+    out: dict[str, float | None] = {}
+    for code, n in counts.items():
+        a = areas.get(code) or 0.0
+        out[code] = float(n) / a if a > 0 else None
+    return out
 
 
 def simplify(geometry: Mapping[str, Any], tolerance: float = 0.0004) -> dict[str, Any]:

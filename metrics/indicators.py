@@ -19,6 +19,8 @@ from .compiler import compile_scan, drill_sql, fact_table, period_slots, unit_cl
 from .config import measure_params, metrics_overrides
 from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
+from .rollups import Rollup, compile_read, day_aligned, readable
+from .rollups import ready as rollups_ready
 
 By = Literal["city", "district", "town", "grid", "village", "unit", "station", "department", "agency"] | None
 TABLE_COLUMNS = ["key", "name", "metric_id", "numerator", "denominator", "value", "previous_value",
@@ -44,17 +46,27 @@ def unit_scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str = ""
     return clause, params, level
 
 
+# the data's 'now' recorded by the ETL: key ``now``, else ``data_now`` (also run by ``metrics.batch``)
+DATA_NOW_SQL = ("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') "
+                "ORDER BY key = 'now' DESC LIMIT 1")
+
+
 def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """The data's 'now' recorded by the ETL (``warehouse_meta`` key ``now`` or ``data_now``), if any:
     stock figures (backlog, cases due so far) of a running period are taken at it."""
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') "
-                      "ORDER BY key = 'now' DESC LIMIT 1").fetchone()
-    if not row or not row[0]:
+    row = con.execute(DATA_NOW_SQL).fetchone()
+    return parse_now(row[0] if row else None)
+
+
+def parse_now(value: object) -> datetime | None:
+    """A recorded 'now' as a datetime; None when missing or unreadable (an unreadable value must not
+    take every page down: periods then end at their end)."""
+    if not value:
         return None
     try:
-        return datetime.fromisoformat(str(row[0]))
+        return datetime.fromisoformat(str(value))
     except ValueError:
-        return None  # an unreadable value must not take every page down: periods end at their end
+        return None
 
 
 # ``now=...`` (the default) reads the data's 'now' from the warehouse; a caller that already holds it (a
@@ -79,21 +91,29 @@ def value_of(ind: Indicator, num: Any, den: Any) -> Triple:
 
 def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query, periods: Sequence[Period],
          by: str | None, overrides: Mapping[str, Any] | None = None, current_only: Collection[str] = (),
-         now: Now = ..., slots: Mapping[str, Collection[int]] | None = None
+         now: Now = ..., slots: Mapping[str, Collection[int]] | None = None, *, use_rollups: bool = True
          ) -> dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]]:
-    """indicator id -> key -> per period (numerator, denominator, value). One statement per table.
-    ``overrides`` (default: the site's ``[metrics]``) supplies the measures' weights. Indicators in
-    ``current_only`` are computed for the first period only (no value in the others); ``slots`` names,
-    per indicator id, the period indices it is computed for (no value in the others)."""
+    """indicator id -> key -> per period (numerator, denominator, value). One statement per table, or
+    per rollup: additive indicators (``metrics.rollups``) over day-aligned periods, grouped by a key the
+    rollup keeps, are read from their rollup when the warehouse's are current (``use_rollups=False``:
+    always from rows, what the rollups are tested against). ``overrides`` (default: the site's
+    ``[metrics]``) supplies the measures' weights. Indicators in ``current_only`` are computed for the
+    first period only (no value in the others); ``slots`` names, per indicator id, the period indices it
+    is computed for (no value in the others)."""
     level = unit_level(con, query.unit)
     now = data_now(con) if now is ... else now
     weights = measure_params(metrics_overrides(overrides))
     out: dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]] = {}
-    tables: dict[str, list[Indicator]] = {}
+    statements: dict[str | Rollup, list[Indicator]] = {}  # fact table (rows) or rollup -> its indicators
+    from_rollups = use_rollups and day_aligned(periods) and rollups_ready(con)
     for ind in inds:
-        tables.setdefault(ind.table, []).append(ind)
-    for table, group in tables.items():
-        comp = compile_scan(table, group, periods, by, query, level, now, weights, current_only, slots)
+        rollup = readable(ind, by, query, level) if from_rollups else None
+        statements.setdefault(ind.table if rollup is None else rollup, []).append(ind)
+    for source, group in statements.items():
+        if isinstance(source, Rollup):
+            comp = compile_read(source, group, periods, by, query, level, weights, current_only, slots)
+        else:
+            comp = compile_scan(source, group, periods, by, query, level, now, weights, current_only, slots)
         cur = con.execute(comp.sql, comp.params)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -55,6 +55,17 @@ class FactTable:
     keys: Mapping[str, str] = field(default_factory=lambda: _m({}))  # by → grouping column
     filters: Mapping[str, str] = field(default_factory=lambda: _m({}))  # Query field → SQL with $param
     drill_columns: tuple[str, ...] = ()
+    # Rollups (metrics.rollups): predicate -> the timestamp column that alone ties it to the period. Such
+    # a predicate is "that column in [{s}, {e})" and a period-free rest (urgent_dispatched also needs
+    # urgency = 'urgent'), so over day-aligned periods its count is the sum of its counts per day of
+    # that column: an aggregate whose one period-dependent predicate is anchored is additive.
+    anchors: Mapping[str, str] = field(default_factory=lambda: _m({}))
+    # the columns a rollup keeps besides the day and the unit path: what ``filters`` filter on
+    rollup_dims: tuple[str, ...] = ()
+    # measure -> (weight parameter, predicate) pairs: a measure that is the weighted count of declared
+    # predicates (the satisfaction score), so a rollup keeps one count per predicate and applies the
+    # weights when read (a site's own weights then need no rebuild)
+    linear: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=lambda: _m({}))
 
 
 _LEVEL_KEYS = {
@@ -101,6 +112,8 @@ CASES = FactTable(
         "urgency": "urgency = $urgency",
         "status": "status = $status",
     }),
+    anchors=_m({"registered": "registered_at", "urgent_dispatched": "dispatched_at"}),
+    rollup_dims=("category_code", "source", "urgency", "status"),
     drill_columns=("case_id", "source", "urgency", "category_code", "status", "reported_at", "registered_at",
                    "dispatched_at", "arrived_at", "first_result_at", "disposed_at", "closed_at", "deadline_at",
                    "rework_count", "escalated", "supervision_report", "proactive", "station_code", "dept_code",
@@ -124,6 +137,9 @@ HOTLINE = FactTable(
         "resolution_recorded": "resolution IN ('resolved', 'explained')",
         "resolved": "resolution = 'resolved'",
         "rated": "satisfaction IN ('satisfied', 'basic', 'unsatisfied')",
+        "satisfied": "satisfaction = 'satisfied'",
+        "basic_satisfied": "satisfaction = 'basic'",
+        "unsatisfied": "satisfaction = 'unsatisfied'",
         # due so far: a running period's orders due later are not due yet (not late), as 应结案数
         "due_in_period": "due_at >= {s} AND due_at < {a}",
         "closed_by_due": "closed_at <= due_at",
@@ -137,6 +153,10 @@ HOTLINE = FactTable(
                               "WHEN 'unsatisfied' THEN $w_unsatisfied END",
         "close_hours": "date_diff('second', received_at, closed_at) / 3600.0",
     }),
+    linear=_m({"satisfaction_score": (("w_satisfied", "satisfied"), ("w_basic", "basic_satisfied"),
+                                       ("w_unsatisfied", "unsatisfied"))}),
+    anchors=_m({"received": "received_at"}),
+    rollup_dims=("category", "channel", "urgency", "status"),
     keys=_m({**_LEVEL_KEYS, "department": "dept_code", "agency": "agency"}),
     filters=_m({
         "category": "category = $category",
@@ -161,6 +181,7 @@ ALARMS = FactTable(
         "to_case": "case_id IS NOT NULL",
     }),
     keys=_m(dict(_LEVEL_KEYS)),
+    anchors=_m({"started": "started_at"}),
     drill_columns=("alarm_id", "sensor_id", "severity", "started_at", "ended_at", "peak_value", "case_id",
                    "town_code", "grid_code", "village_code", "unit_code"),
 )

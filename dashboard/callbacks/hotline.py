@@ -1,4 +1,5 @@
-"""Hotline page: a click on a hotspot point drills the order table to that hotspot's orders.
+"""Hotline page: a click on a hotspot point drills the order table to that hotspot's orders; a click on
+a row of the order table opens the order's lifecycle (``components.detail_view``).
 
 The points are one GeoJSON layer ``{"type": "cv-hot", "page": "hotline"}``; a click sends the clicked
 feature, whose ``properties.i`` indexes the target URLs the page stored in ``cv-hot-actions`` (same
@@ -12,7 +13,11 @@ from typing import Any
 import dash
 from dash import Input, Output, State, no_update
 
+from dashboard.components.cases_view import as_of
+from dashboard.components.detail_view import detail_update, ids
 from dashboard.components.hotline_view import HOT_ACTIONS, HOT_LAYER, PAGE
+
+GRID = {"type": "cv-rows", "page": PAGE, "table": "hotline_orders"}
 
 
 def hotspot_href(index: Any, clicks: Any, actions: list[str] | None) -> str | None:
@@ -40,3 +45,16 @@ def register(app: dash.Dash) -> None:
     )
     def _hotspot(clicks: Any, feature: Any, actions: list[str] | None) -> str:
         return hotspot_href(clicked_index(feature), clicks, actions) or no_update
+
+    i = ids(PAGE)
+
+    @app.callback(
+        Output(i["panel"], "hidden"),
+        Output(i["body"], "children"),
+        Input(GRID, "cellClicked"),
+        Input(i["close"], "n_clicks"),
+        State({"type": "cv-state", "page": PAGE}, "data"),
+        prevent_initial_call=True,
+    )
+    def _detail(cell: Any, _close: Any, search: str | None) -> tuple[Any, Any]:
+        return detail_update("hotline_orders", PAGE, dash.ctx.triggered_id, cell, search, as_of)

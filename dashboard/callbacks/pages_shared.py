@@ -4,6 +4,7 @@
 - a click on a figure element → its action (cross-filter or drill) applied to the URL
 - the grid asks for a block of rows → one page of rows from the server
 - a map's point columns → its clustered GeoJSON point layer (clientside)
+- a date picker's date → the hidden filter field beside it (clientside)
 
 The page they act for comes from the client (the ``page`` key of the component ids), so each one
 first passes it through ``checked_page``: only pages in ``SHARED_PAGES`` that the role may open.
@@ -21,7 +22,7 @@ from dashboard import access, data
 from dashboard.auth.model import SHARED_PAGES
 from dashboard.components.maps import POINTS_JS
 from dashboard.components.page import EXTRA, rows_page, search_params
-from dashboard.filters import PICKERS, FilterState, parse, state_from_controls
+from dashboard.filters import DATE_PICKER, DATE_TO_FIELD_JS, PICKERS, FilterState, parse, state_from_controls
 from metrics.query import QueryError
 
 
@@ -97,6 +98,10 @@ def register(app: dash.Dash) -> None:
     # a map's case points: the store's columns become the clustered layer's GeoJSON in the browser
     app.clientside_callback(POINTS_JS, Output({"type": "cv-points", "page": MATCH}, "data"),
                             Input({"type": "cv-points-data", "page": MATCH}, "data"))
+    # a date picker's date → its hidden filter field, which the filter callback below reads
+    app.clientside_callback(DATE_TO_FIELD_JS, Output({"type": "cv-filter", "page": MATCH, "field": MATCH}, "value"),
+                            Input({"type": DATE_PICKER, "page": MATCH, "field": MATCH}, "date"),
+                            prevent_initial_call=True)
 
     @app.callback(
         Output({"type": "cv-url", "page": MATCH}, "href"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 import dash
@@ -11,6 +10,7 @@ from dash import Input, Output, State, dcc, no_update
 
 import metrics
 from dashboard import access
+from dashboard.components import period_text
 from dashboard.components.labels import translator
 from dashboard.components.page import context_from_search, search_params
 from dashboard.components.rankings_model import EXPORT_COLUMNS, measure_label, ranking_frame, selection
@@ -43,7 +43,7 @@ def export(search: str | None, kind: str) -> dict[str, Any]:
     if kind == "csv":
         return dcc.send_bytes(to_csv(df, EXPORT_COLUMNS), f"{stem}.csv")
     filters = [("层级", ctx.level_label(level)), ("指标", measure_label(measure)),
-               ("周期", f"{p.start:%Y-%m-%d} 至 {p.end - timedelta(days=1):%Y-%m-%d} ({p.grain})"),
+               ("周期", f"{period_text.title(p)} ({p.grain})"),
                ("范围", ctx.unit_name(ctx.state.unit)), ("末位数", f"每个同类组后 {bottom} 名（至多组内半数）"),
                ("排名方式", "同类组内排名（组内排名 = 名次 / 组内参与排名单位数）")]
     for name, value in (("类别", ctx.state.category), ("来源", ctx.state.source), ("紧急程度", ctx.state.urgency),

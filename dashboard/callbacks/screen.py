@@ -96,8 +96,9 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
     run((S.HOURLY,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "cases"), lang),))
 
     def backlog() -> tuple[Any, ...]:
-        b = model.backlog(cfg, at)
-        return panels.backlog(b, lang), panels.backlog(b, lang, ("hotline_open", "hotline_overdue"))
+        b, instant = model.backlog(cfg, at), model.data_instant(at)
+        return (panels.backlog(b, lang, at=instant),
+                panels.backlog(b, lang, ("hotline_open", "hotline_overdue"), at=instant))
 
     run((S.BACKLOG, S.HOTLINE_KPIS), backlog)
     run((S.HOTLINE,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "hotline"), lang),))

@@ -15,8 +15,10 @@ from dash import html
 
 import metrics
 from dashboard import data
+from dashboard.components import detail_view, period_text
 from dashboard.components import figures as F
 from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, labelled
+from dashboard.components.drill_labels import drill_label
 from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.maps import unit_map, unit_shapes
 from dashboard.components.page import Ctx
@@ -41,7 +43,7 @@ def bar(ctx: Ctx, page: str, *, case_filters: bool = True) -> html.Div:
 def drill_banner(ctx: Ctx, page: str) -> html.Div | None:
     if ctx.state.drill is None:
         return None
-    return html.Div([html.Span(f"{ctx.t('drill.active')}: {ctx.state.drill.text()}"),
+    return html.Div([html.Span(f"{ctx.t('drill.active')}: {drill_label(ctx, ctx.state.drill)}"),
                      html.A(ctx.t("drill.clear"), href=f"/{page}{ctx.state.with_(drill=None).search(**ctx.extra)}")],
                     className="cv-drill-banner", id=f"{page}-drill")
 
@@ -62,7 +64,7 @@ def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
     last = min(p.end, now) - pd.Timedelta(seconds=1)
     days = pd.date_range(p.start, max(last, p.start), freq="D")
     # the data's now falls inside the last day: that day is counted so far, not whole (open marker)
-    partial = p.start < now < p.end and now != now.replace(hour=0, minute=0, second=0, microsecond=0)
+    partial = F.running(days[-1], days[-1] + pd.Timedelta(days=1), now) and now != days[-1]
     cur_s = dict(zip(cur["key"], cur["cases"], strict=True))
     pstart = ctx.query.previous().period.start
     prev_s = dict(zip(prev["key"], prev["cases"], strict=True))
@@ -74,14 +76,18 @@ def trend_figure(ctx: Ctx, cur: pd.DataFrame, prev: pd.DataFrame) -> F.Figure:
     y = [int(cur_s.get(k, 0)) if k >= since else None for k in x]
     prev_days = [(pstart + (d - p.start)).strftime("%Y-%m-%d") for d in days]
     yp = [int(prev_s.get(k, 0)) if k >= since else None for k in prev_days]
+    cur_trace = {"type": "scatter", "x": x, "y": y, "name": ctx.t("cases.current"), "mode": "lines+markers",
+                 "line": {"color": "#1f77b4"}, "customdata": [f"drill=day:{k}" for k in x],
+                 "hovertemplate": "%{x}: %{y}<extra></extra>"}
+    # the data's now falls inside the last day: that day is counted so far (dashed, labelled 未满期)
+    shown = F.partial_line(cur_trace, ctx.t("page.partial"),
+                           f"{ctx.t('page.partial')} · {ctx.t('cases.partial_day', t=f'{now:%H:%M}')}") \
+        if partial else [cur_trace]
     return F.fig([
-        {"type": "scatter", "x": x, "y": yp, "name": ctx.t("cases.previous"), "mode": "lines",
-         "line": {"color": "#aab4be", "dash": "dot"}, "hoverinfo": "skip"},
-        {"type": "scatter", "x": x, "y": y, "name": ctx.t("cases.current"), "mode": "lines+markers",
-         "line": {"color": "#1f77b4"}, "customdata": [f"drill=day:{k}" for k in x],
-         "marker": {"symbol": ["circle"] * (len(x) - 1) + ["circle-open" if partial else "circle"],
-                    "size": [6] * (len(x) - 1) + [10 if partial else 6]},
-         "hovertext": [""] * (len(x) - 1) + [ctx.t("cases.partial_day", t=f"{now:%H:%M}") if partial else ""]},
+        {"type": "scatter", "x": x, "y": yp, "mode": "lines",
+         # a running month's overlay is the same days of the month before (上月同期), not "上期"
+         "name": period_text.previous_name(p, ctx.lang) if p.partial else ctx.t("cases.previous"),
+         "line": {"color": "#aab4be", "dash": "dot"}, "hoverinfo": "skip"}, *shown,
     ], showlegend=True, legend={"orientation": "h", "y": 1.1})
 
 
@@ -174,8 +180,7 @@ def render(ctx: Ctx) -> list[Any]:
         ctx.units["parent_code"] == ctx.state.unit if ctx.state.unit else ctx.units["level"] == level), "unit_code"]
     shapes = unit_shapes(list(codes))
     points = explore.case_points(ctx.con, ctx.query, 3000, now=data.data_now())
-    scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – " \
-            f"{ctx.query.period.end - pd.Timedelta(days=1):%Y-%m-%d}"
+    scope = ctx.scope_title()
     no_data = ctx.t("page.no_data")
     return [
         html.H1([ctx.t("cases.title"), html.Span(scope, className="cv-scope")]),
@@ -197,4 +202,5 @@ def render(ctx: Ctx) -> list[Any]:
         F.panel(ctx.t("cases.table"), paged_grid(PAGE, "cases", CASE_GRID_COLUMNS, case_headers(ctx.en),
                                                  ctx.state.search(), total_label=ctx.t("rows.total"),
                                                  ref_data=case_ref_data(ctx), en=ctx.en)),
+        detail_view.container(PAGE, ctx),
     ]

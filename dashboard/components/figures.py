@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from html import escape as html_escape
 from typing import Any
 
@@ -38,8 +40,56 @@ def _clipped(trace: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Date axes say dates in figures, not in English words: Plotly's own ticks read "Dec 1 2026" / "Jan 2026"
+# in the Chinese UI (its zh-CN locale is no part of the plotly package, and nothing comes from a CDN).
+# ISO numbers by tick spacing read the same in both languages: 12-01 for days, 2026-12 for months.
+DAY_MS = 86_400_000
+DATE_TICKS = [  # Plotly's tick spacings: hours up to 12 h, days up to 14, months up to 6; ranges are inclusive
+    {"dtickrange": [None, DAY_MS // 2], "value": "%m-%d %H:%M"},
+    {"dtickrange": [DAY_MS, 14 * DAY_MS], "value": "%m-%d"},
+    {"dtickrange": ["M1", "M6"], "value": "%Y-%m"},
+    {"dtickrange": ["M12", None], "value": "%Y"},
+]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?([ T]\d{2}:\d{2}(:\d{2})?)?$")
+
+
+def _date_kind(traces: list[dict[str, Any]]) -> str | None:
+    """"month", "day" or "time" when the traces' x values are dates (ISO strings or datetimes), else None."""
+    for t in traces:
+        xs = t.get("x")
+        first = next((x for x in xs if x is not None), None) if isinstance(xs, list) else None
+        if isinstance(first, (date, datetime)):
+            with_time = any(isinstance(x, datetime) and (x.hour or x.minute) for x in xs)  # type: ignore[union-attr]
+            return "time" if with_time else "day"
+        if isinstance(first, str) and _ISO_DATE.match(first):
+            lengths = {len(x) for x in xs if isinstance(x, str)}  # type: ignore[union-attr]
+            return "month" if lengths == {7} else "time" if max(lengths) > 10 else "day"
+    return None
+
+
+def _date_axis(traces: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
+    """The caller's x axis with ISO date ticks and hover added when x holds dates (a caller's own
+    tick format or a category axis wins)."""
+    axis = dict(layout.get("xaxis") or {})
+    kind = _date_kind(traces)
+    if kind is None or "tickformat" in axis or axis.get("type") == "category":
+        return axis
+    axis.setdefault("tickformatstops", DATE_TICKS)
+    axis.setdefault("hoverformat", {"time": "%Y-%m-%d %H:%M", "month": "%Y-%m"}.get(kind, "%Y-%m-%d"))
+    if kind != "time":
+        # a day (or month) or two: Plotly pads the range with hours and ticks "12-06 23:59" twice; tick the
+        # values themselves
+        values = sorted({str(x)[:10] for t in traces for x in (t.get("x") or []) if x is not None})
+        if len(values) <= 2:
+            axis.setdefault("tickvals", values)
+    return axis
+
+
 def fig(traces: list[dict[str, Any]], height: int = 280, **layout: Any) -> Figure:
     traces = [_clipped(t) for t in traces]
+    axis = _date_axis(traces, layout)
+    if axis:
+        layout = {**layout, "xaxis": axis}
     base = {"height": height, "margin": {"l": 48, "r": 12, "t": 12, "b": 36}, "font": {"family": FONT, "size": 12},
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "showlegend": False,
             "clickmode": "event"}
@@ -99,3 +149,86 @@ def name_ticks(keys: list[str], names: list[str], many: bool) -> dict[str, Any]:
     return {"type": "category", "automargin": True, "tickmode": "array", "tickvals": keys,
             "ticktext": short_names(names) if many else names, "tickangle": -60 if many else "auto",
             "tickfont": {"size": 10 if many else 12}}
+
+
+# --- running buckets ------------------------------------------------------------------------------
+# The last bucket of a trend that holds the data's 'now' (today, this month) is counted so far: drawn
+# whole it reads as a collapse (/stations 87% → 58%, /hotline 98% → 70% on the 7th). It is drawn apart —
+# a dashed, open-marker line segment or a hatched, lighter bar — and labelled (legend and hover).
+PARTIAL_OPACITY = 0.55
+
+
+def running(start: Any, end: Any, now: Any) -> bool:
+    """Whether the bucket [start, end) holds the data's instant ``now`` (it is still being counted)."""
+    return bool(start <= now < end)
+
+
+def last_running(buckets: list[Any], now: Any, unit: str) -> bool:
+    """Whether the last of ``buckets`` (day or month starts; ``unit`` "day" | "month") holds ``now``."""
+    if not buckets:
+        return False
+    import pandas as pd  # figures stay importable without pandas work at module load
+
+    start = pd.Timestamp(buckets[-1])
+    end = start + (pd.Timedelta(days=1) if unit == "day" else pd.offsets.MonthBegin(1))
+    return running(start, end, pd.Timestamp(now))
+
+
+def _with_label(template: str | None, label: str) -> str:
+    base = template or "%{x}: %{y}<extra></extra>"
+    return base.replace("<extra>", f" ({label})<extra>", 1) if "<extra>" in base else f"{base} ({label})"
+
+
+def partial_legend(label: str) -> dict[str, Any]:
+    """One legend entry "- - 未满期" for charts of several lines whose tails are drawn apart."""
+    return {"type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": label, "showlegend": True,
+            "hoverinfo": "skip", "line": {"color": "#7f8a96", "dash": "dash"}, "meta": "partial-legend"}
+
+
+def partial_line(trace: dict[str, Any], label: str, hover: str | None = None, *,
+                 legend: bool = True) -> list[dict[str, Any]]:
+    """A line trace whose last point is a running bucket: the whole buckets as given, then the last
+    segment as its own dashed trace with an open marker, named "<name> · 未满期" in the legend and
+    "(未满期)" (or ``hover``) on hover."""
+    x = list(trace.get("x") or [])
+    if not x:
+        return [trace]
+    per_point = [k for k, v in trace.items() if isinstance(v, list) and len(v) == len(x)]
+    whole = {**trace, **{k: trace[k][:-1] for k in per_point}}
+    for k in ("marker",):  # per-point marker arrays (size, symbol) stay with their points
+        if isinstance(trace.get(k), dict):
+            whole[k] = {mk: mv[:-1] if isinstance(mv, list) and len(mv) == len(x) else mv
+                        for mk, mv in trace[k].items()}
+    tail = {**trace, **{k: trace[k][-2:] for k in per_point}}
+    line = dict(trace.get("line") or {})
+    name = str(trace.get("name") or "")
+    tail.update({
+        "mode": "lines+markers", "name": f"{name} · {label}" if name else label,
+        "line": {**line, "dash": "dash"}, "opacity": 0.8, "showlegend": legend,
+        "marker": {"symbol": ["circle", "circle-open"][-len(tail["x"]):], "size": [6, 11][-len(tail["x"]):],
+                   **({"color": line["color"]} if "color" in line else {})},
+        "hovertemplate": [str(trace.get("hovertemplate") or "%{x}: %{y}<extra></extra>"),
+                          _with_label(trace.get("hovertemplate"), hover or label)][-len(tail["x"]):],
+        "meta": "partial",
+    })
+    return [whole, tail] if whole["x"] else [tail]
+
+
+def partial_bars(traces: list[dict[str, Any]], label: str) -> list[dict[str, Any]]:
+    """Bar traces whose last bar is a running bucket: that bar hatched and lighter, "(未满期)" on its
+    hover, and one legend entry saying what the hatching means."""
+    out = []
+    for tr in traces:
+        n = len(tr.get("x") or [])
+        if not n:
+            out.append(tr)
+            continue
+        marker = dict(tr.get("marker") or {})
+        marker["pattern"] = {"shape": [""] * (n - 1) + ["/"], "solidity": 0.5}
+        marker["opacity"] = [1.0] * (n - 1) + [PARTIAL_OPACITY]
+        base = str(tr.get("hovertemplate") or "%{x}: %{y}<extra>%{fullData.name}</extra>")
+        out.append({**tr, "marker": marker, "hovertemplate": [base] * (n - 1) + [_with_label(base, label)]})
+    out.append({"type": "bar", "x": [None], "y": [None], "name": label, "showlegend": True, "hoverinfo": "skip",
+                "marker": {"color": "#aab4be", "pattern": {"shape": "/", "solidity": 0.5},
+                           "opacity": PARTIAL_OPACITY}, "meta": "partial"})
+    return out

@@ -22,9 +22,11 @@ from dash import dcc, html
 
 import metrics
 from dashboard import data
+from dashboard.components import detail_view, markup
 from dashboard.components import figures as F
-from dashboard.components import markup
+from dashboard.components.cases_view import as_of
 from dashboard.components.code_labels import hotline_ref_data, labelled
+from dashboard.components.drill_labels import drill_label
 from dashboard.components.grid import HOTLINE_HEADERS, HOTLINE_HEADERS_EN, paged_grid
 from dashboard.components.labels import HOTLINE_CODE_LABELS
 from dashboard.components.maps import unit_shapes
@@ -69,7 +71,8 @@ def _href(ctx: Ctx, **changes: Any) -> str:
 def bar(ctx: Ctx) -> html.Div:
     opts = data.per_snapshot("hotline.filter_options", HX.filter_options)
     statuses = labelled("status", opts["status"], ctx.en, HOTLINE_CODE_LABELS)
-    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], opts["source"], statuses, ctx.t,
+    channels = labelled("channel", opts["source"], ctx.en, HOTLINE_CODE_LABELS)
+    return filter_bar(PAGE, ctx.state, ctx.units, opts["category"], channels, statuses, ctx.t,
                       today=data.view_anchor(ctx.state.period), lang=ctx.lang, level_label=ctx.picker_label)
 
 
@@ -152,18 +155,23 @@ def trend_figure(ctx: Ctx, live: pd.DataFrame | None) -> F.Figure:
     if df.loc[df["metric_id"].isin(present_rates(ctx)), "value"].isna().all():
         return F.empty(ctx.t("page.no_data"))
     colors = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
-    traces = []
+    traces: list[dict[str, Any]] = []
     shown = present_rates(ctx)
+    # the running month (orders so far, not all due yet) is drawn apart: dashed and labelled 未满期
+    running = F.last_running(sorted(set(df["month"])), as_of(ctx), "month")
     for k, color in zip(HX.RATE_IDS, colors, strict=True):
         if k not in shown:
             continue
         d = df[df["metric_id"] == k]
         ind = metrics.BY_ID[k]
-        traces.append({"type": "scatter", "mode": "lines+markers", "name": ind.en if ctx.en else ind.zh,
-                       "x": [m.strftime("%Y-%m") for m in d["month"]],
-                       "y": [None if v is None or v != v else float(v) for v in d["value"]],
-                       "line": {"color": color},
-                       "hovertemplate": "%{x}: %{y:.1%}<extra></extra>"})
+        line = {"type": "scatter", "mode": "lines+markers", "name": ind.en if ctx.en else ind.zh,
+                "x": [m.strftime("%Y-%m") for m in d["month"]],
+                "y": [None if v is None or v != v else float(v) for v in d["value"]],
+                "line": {"color": color}, "legendgroup": k,
+                "hovertemplate": "%{x}: %{y:.1%}<extra></extra>"}
+        traces += F.partial_line(line, ctx.t("page.partial"), legend=False) if running else [line]
+    if running and traces:
+        traces.append(F.partial_legend(ctx.t("page.partial")))
     # four names wrap to two rows in a third-width panel: below the axis they cannot cover the lines
     return F.fig(traces, 300, yaxis={"tickformat": ".0%"}, showlegend=True,
                  legend={"orientation": "h", "y": -0.14, "yanchor": "top"},
@@ -293,7 +301,8 @@ def banner(ctx: Ctx) -> html.Div | None:
     if ctx.state.drill is None:
         return None
     n = HX.drill_count(ctx.con, ctx.query, ctx.state.drill)
-    return html.Div([html.Span(f"{ctx.t('drill.active')}: {ctx.state.drill.text()} · {ctx.t('hotline.drilled', n=n)} "),
+    what = drill_label(ctx, ctx.state.drill)
+    return html.Div([html.Span(f"{ctx.t('drill.active')}: {what} · {ctx.t('hotline.drilled', n=n)} "),
                      dcc.Link(ctx.t("drill.clear"), href=_href(ctx, drill=None))],
                     className="cv-drill-banner", id=f"{PAGE}-drill")
 
@@ -306,8 +315,7 @@ def render(ctx: Ctx) -> list[Any]:
     rule = _rule(ctx, place)
     hot = HX.hotspots(ctx.con, ctx.query, rule)
     hot_rows = hotspot_rows(ctx, hot, place)
-    last = ctx.query.period.end - pd.Timedelta(days=1)
-    scope = f"{ctx.unit_name(ctx.state.unit)} · {ctx.query.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    scope = ctx.scope_title()
     cat_title = (f"{ctx.t('hotline.subcategories')}: {ctx.state.category}" if ctx.state.category
                  else ctx.t("hotline.categories"))
     return [
@@ -330,4 +338,5 @@ def render(ctx: Ctx) -> list[Any]:
                                                    HEADERS_EN if ctx.en else HEADERS,
                                                    ctx.state.search(**ctx.extra), total_label=ctx.t("rows.total"),
                                                    ref_data=hotline_ref_data(ctx), en=ctx.en)),
+        detail_view.container(PAGE, ctx),
     ]

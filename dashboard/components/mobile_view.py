@@ -19,6 +19,7 @@ from dash import html
 from dashboard import data
 from dashboard.components import figures as F
 from dashboard.components import mobile_model as M
+from dashboard.components import period_text
 from dashboard.components.page import Ctx
 from dashboard.components.rankings_model import detail_rows, unit_overdue
 from metrics.query import QueryError
@@ -50,8 +51,7 @@ def _section(title: str, *children: Any, sid: str) -> html.Section:
 
 
 def _period_label(ctx: Ctx) -> str:
-    p = ctx.query.period
-    return f"{p.start:%Y-%m-%d} – {p.end - timedelta(days=1):%Y-%m-%d}"
+    return period_text.title(ctx.query.period, ctx.lang)
 
 
 def _chips(items: list[tuple[str, str, bool]], label: str, cid: str) -> html.Nav:

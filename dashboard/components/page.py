@@ -17,6 +17,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import access, data
+from dashboard.components import period_text
 from dashboard.components.labels import translator
 from dashboard.filters import FilterState, parse, to_query, validate_unit
 from metrics import explore
@@ -46,10 +47,16 @@ class Ctx:
         """"上期 80,636", and when the previous period begins before the source's data: "(数据始于
         2025-11-29)", so a year compared with a year of which only a month was loaded says so."""
         first = data.data_start(source)
-        text = f"{self.t('cases.previous_short')} {value}"
+        # a running period is compared with the same days before: "上月同期 1,234", not "上期"
+        text = f"{period_text.previous_name(self.query.period, self.lang)} {value}"
         if first is not None and self.query.previous().period.start < first:
             text += f" ({self.t('page.data_from', d=f'{first:%Y-%m-%d}')})"
         return text
+
+    def scope_title(self) -> str:
+        """"青浦区 · 2026-12-01–12-07（本月至今）": the unit and the days the period covers (a running period
+        is titled by its days so far, ``period_text.title``)."""
+        return f"{self.unit_name(self.state.unit)} · {period_text.title(self.query.period, self.lang)}"
 
     def level_label(self, slot: str) -> str:
         """A level's name: the one the data declares (a New York "Community district"), else ours."""
@@ -119,12 +126,20 @@ def data_ends_notice(ctx: Ctx) -> list[html.P]:
     return [html.P(ctx.t("page.data_ends", d=f"{ended:%Y-%m-%d %H:%M}"), className="cv-data-ends", role="note")]
 
 
+def partial_notice(ctx: Ctx) -> list[html.P]:
+    """"未满期（本月至今）：截至 2026-12-07，与上月同期（2026-11-01–11-07）比较" over a page viewing a running
+    period, so neither its totals nor its deltas read as a collapse."""
+    if not ctx.query.period.partial:
+        return []
+    return [html.P(period_text.partial_note(ctx.query.period, ctx.lang), className="cv-partial-note", role="note")]
+
+
 def run(page: str, params: Mapping[str, Any], render: Callable[[Ctx], list[Any]]) -> html.Div:
     """A page: its URL holder, its state, its body or a clear message; never a traceback."""
     search = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
     try:
         ctx = context(params)
-        body = [*data_ends_notice(ctx), *render(ctx)]
+        body = [*data_ends_notice(ctx), *partial_notice(ctx), *render(ctx)]
         search = ctx.state.search(**ctx.extra)
     except (QueryError, WarehouseMissing, duckdb.Error, KeyError, ValueError) as exc:
         body = [error_box(exc, params.get("lang"))]

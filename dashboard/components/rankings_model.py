@@ -11,6 +11,7 @@ from dash import html
 import metrics
 from dashboard import access, data
 from dashboard.components import figures as F
+from dashboard.components.cases_view import as_of
 from dashboard.components.code_labels import code_name
 from dashboard.components.page import Ctx
 from etl import schema
@@ -242,10 +243,14 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
                                             className=f"cv-status-{s}" if s else "")
                                     for n, v, tg, s, k in rows])], className="cv-table", id="rankings-detail-table")
     ind = metrics.BY_ID[trend_ids[0]]
-    tfig = F.fig([{"type": "scatter", "mode": "lines+markers", "x": [str(m) for m in trend["month"]],
-                   "y": [None if v != v else float(v) for v in trend["value"].astype("float64")],
-                   "line": {"color": "#1f77b4"}}], 200,
-                 yaxis={"tickformat": ".0%"} if ind.kind == "ratio" else {})
+    line = {"type": "scatter", "mode": "lines+markers", "x": [str(m) for m in trend["month"]],
+            "y": [None if v != v else float(v) for v in trend["value"].astype("float64")],
+            "line": {"color": "#1f77b4"}, "name": measure_label(ind.id, en)}
+    # the running month (so far) drawn apart, not as the last point of the line: it is no collapse
+    running = F.last_running(list(trend["month"]), as_of(ctx), "month")
+    tfig = F.fig(F.partial_line(line, ctx.t("page.partial")) if running else [line], 200,
+                 yaxis={"tickformat": ".0%"} if ind.kind == "ratio" else {}, showlegend=running,
+                 legend={"orientation": "h", "y": 1.2})
     cats = explore.case_counts(ctx.con, q, "major", drill).head(5)
     overdue, n_overdue = unit_overdue(ctx, level, sel, 10)
     link = f"/cases?unit={sel}" if level in ORG_LEVELS else f"/cases?drill={drill.text() if drill else ''}"

@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from dashboard import data
 from dashboard.components import figures as F
+from dashboard.components import period_text
 from dashboard.components.grid import client_grid
 from dashboard.components.page import Ctx, records
 from dashboard.components.rankings_model import (
@@ -29,7 +30,7 @@ from dashboard.components.rankings_model import (
     target_text,
     worst_first,
 )
-from dashboard.filters import PRESET_GRAINS
+from dashboard.filters import PRESET_GRAINS, date_box
 from dashboard.pages.rankings_ids import RankIds
 
 PAGE = "rankings"
@@ -57,16 +58,13 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int, order: str) -> htm
         fld(t("filter.period"), dcc.Dropdown(id=_fid("period"), clearable=False, value=st.period,
                                              options=[{"label": t(f"filter.grain.{g}"), "value": g}
                                                       for g in PRESET_GRAINS if g != "day"])),
-        fld(t("filter.date"), dcc.Input(id=_fid("date"), type="date", debounce=True,
-                                        # without date= the box shows the anchor in use (today at the site),
-                                        # so the period shown is never a blank box
-                                        value=(st.date or data.view_anchor(st.period)).isoformat(),
-                                        disabled=st.period == "custom")),
-        fld(t("filter.start"), dcc.Input(id=_fid("start"), type="date", debounce=True,
-                                         value=st.start.isoformat() if st.start else None,
-                                         disabled=st.period != "custom")),
-        fld(t("filter.end"), dcc.Input(id=_fid("end"), type="date", debounce=True,
-                                       value=st.end.isoformat() if st.end else None, disabled=st.period != "custom")),
+        # without date= the box shows the anchor in use, so the period shown is never blank
+        fld(t("filter.date"), date_box(_fid("date"), (st.date or data.view_anchor(st.period)).isoformat(),
+                                       st.period == "custom", ctx.lang)),
+        fld(t("filter.start"), date_box(_fid("start"), st.start.isoformat() if st.start else None,
+                                        st.period != "custom", ctx.lang)),
+        fld(t("filter.end"), date_box(_fid("end"), st.end.isoformat() if st.end else None,
+                                      st.period != "custom", ctx.lang)),
         fld(t("rank.bottom"), dcc.Input(id=_fid("bottom"), type="number", min=0, max=50, step=1, value=bottom,
                                         debounce=True, style={"width": "5em"})),
         fld(t("rank.order"), dcc.Dropdown(id=_fid("order"), clearable=False, value=order,
@@ -113,6 +111,22 @@ def bottom_list(ctx: Ctx, df: Any) -> html.P:
                   className="cv-rank-bottoms", id="rankings-bottoms")
 
 
+def partial_note(ctx: Ctx) -> html.P | None:
+    """A running period's ranking says so, and offers the last whole period one click away: in the first
+    days of a month long-overdue cases weigh on a short window and grades fall (10 B + 1 C on a whole
+    month, 1 B + 9 C + 1 D on its first week in the issue-18 district demo). The page keeps the period
+    asked for (one convention on every page, /m and the export) rather than switching it silently."""
+    p = ctx.query.period
+    if not p.partial:
+        return None
+    whole = ctx.state.with_(date=p.start.date() - timedelta(days=1), drill=None)
+    last = p.previous().whole()
+    return html.P([ctx.t("rank.partial", days=period_text.title(p, ctx.lang)), " ",
+                   html.A(ctx.t("rank.partial.link", period=period_text.span(last, ctx.lang)),
+                          href=f"/{PAGE}{whole.search(**ctx.extra)}", id="rankings-whole-link")],
+                  className="cv-rank-partial", id="rankings-partial", role="note")
+
+
 def render(ctx: Ctx) -> list[Any]:
     level, measure, bottom, sel = selection(ctx)
     order = order_of(ctx)
@@ -125,7 +139,7 @@ def render(ctx: Ctx) -> list[Any]:
     rows = records(df)
     period = ctx.query.period
     title = (f"{ctx.t('rank.title')} · {ctx.level_label(level)} · {measure_label(measure, ctx.en)} · "
-             f"{period.start:%Y-%m-%d} – {period.end - timedelta(days=1):%Y-%m-%d}")
+             f"{period_text.title(period, ctx.lang)}")
     grid = client_grid(
         RankIds.GRID, rows, column_defs(ctx), height="560px", column_size=None, en=ctx.en,
         rowClassRules={"cv-bottom": "params.data.bottom === true",
@@ -144,7 +158,7 @@ def render(ctx: Ctx) -> list[Any]:
         html.Div([
             F.panel(ctx.t("rank.title"), html.P(target_text(ctx, measure), className="cv-rank-target",
                                                 id="rankings-target"),
-                    bottom_list(ctx, df), legend, grid, cls="cv-rank-table"),
+                    partial_note(ctx), bottom_list(ctx, df), legend, grid, cls="cv-rank-table"),
             F.panel(ctx.t("rank.detail"), detail(ctx, level, measure, sel), cls="cv-rank-detail"),
         ], className="cv-rank-layout"),
     ]

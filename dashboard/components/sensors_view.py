@@ -18,7 +18,7 @@ from dash import dcc, html
 from dashboard import data, i18n
 from dashboard.components import figures as F
 from dashboard.components import markup
-from dashboard.components.cases_view import bar
+from dashboard.components.cases_view import as_of, bar
 from dashboard.components.page import Ctx
 from metrics import sensors_explore as SX
 from metrics.query import QueryError
@@ -97,7 +97,10 @@ def alarm_time_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
         return F.empty(ctx.t("page.no_data"))
     wide = df.pivot(index="key", columns="severity", values="alarms").reindex(days).fillna(0)
     series = {s: [int(v) for v in wide[s]] for s in ("warning", "alarm") if s in wide.columns}
-    return _stacked(ctx, days, days, series, None)
+    out = _stacked(ctx, days, days, series, None)
+    if F.last_running(days, as_of(ctx), "day"):  # today so far: a hatched, lighter bar labelled 未满期
+        out["data"] = F.partial_bars(out["data"], ctx.t("page.partial"))
+    return out
 
 
 def alarm_type_figure(ctx: Ctx, alarms: pd.DataFrame) -> F.Figure:
@@ -300,8 +303,7 @@ def render(ctx: Ctx) -> list[Any]:
     beyond = latest[latest["state"].isin(["alarm", "warning"])].sort_values(["state", "sensor_id"])
     type_note = [html.Span(f"{ctx.t('sensors.type')}: {type_label(ctx, stype)} "),
                  dcc.Link(ctx.t("drill.clear"), href=_href(ctx, sel=None))] if stype else []
-    last = q.period.end - pd.Timedelta(days=1)
-    scope = f"{ctx.unit_name(ctx.state.unit)} · {q.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    scope = ctx.scope_title()
     title = (f"{info['name'] or info['sensor_id']} ({type_label(ctx, info['sensor_type'])}, {info['sensor_id']})"
              if info else "")
     return [

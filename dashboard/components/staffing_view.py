@@ -47,10 +47,11 @@ def daily_figure(ctx: Ctx) -> F.Figure:
                  legend={"orientation": "h", "y": 1.12})
 
 
-def night_figure(ctx: Ctx, gaps: pd.DataFrame) -> F.Figure:
+def night_figure(ctx: Ctx, gaps: pd.DataFrame, rostered: bool = True) -> F.Figure:
     """Night cover per grid, the worst first: one wide row of bars, like /stations' closure bars (a
-    horizontal bar per grid made a panel 900 px tall beside two 300 px charts)."""
-    if gaps.empty:
+    horizontal bar per grid made a panel 900 px tall beside two 300 px charts). ``rostered``: whether
+    the period has any roster at all (without one, no grid is "uncovered": the data is missing)."""
+    if gaps.empty or not rostered:
         return F.empty(ctx.t("page.no_data"))
     df = gaps.sort_values(["nights_uncovered", "key"], ascending=[False, True]).head(60)  # 60 still readable
     colors = ["#b02a37" if u else "#1b7f3b" for u in df["uncovered"]]
@@ -84,16 +85,20 @@ def _kpis(ctx: Ctx, duty: TX.Duty, gaps: pd.DataFrame, load: TX.Workload) -> htm
         return html.Div([html.Div(label, className="cv-kpi-label"), html.Div(text, className="cv-kpi-value"),
                          html.Div(note, className="cv-kpi-target")], className="cv-kpi")
 
+    # no roster in the period: night cover is unknown, not "every grid uncovered every night"
+    night = (f"{int(gaps['uncovered'].sum()):,} / {len(gaps):,}", ctx.t("staffing.nights_note")) if duty.total \
+        else ("—", ctx.t("staffing.no_roster"))
     return html.Div([
         tile(ctx.t("staffing.persons"), F.num(duty.total),
              f"{ctx.t('staffing.shift.day')} {duty.day:,} · {ctx.t('staffing.shift.night')} {duty.night:,}"),
-        tile(ctx.t("staffing.night"), f"{int(gaps['uncovered'].sum()):,} / {len(gaps):,}",
-             ctx.t("staffing.nights_note")),
+        tile(ctx.t("staffing.night"), *night),
         tile(ctx.t("staffing.load"), F.num(load.cases_per_person), f"{load.cases:,} / {load.persons:,}"),
     ], className="cv-kpis", id=KPIS_ID)
 
 
-def _night_list(ctx: Ctx, gaps: pd.DataFrame) -> html.Ul:
+def _night_list(ctx: Ctx, gaps: pd.DataFrame, rostered: bool = True) -> html.Ul:
+    if not rostered:
+        return html.Ul([html.Li(ctx.t("staffing.no_roster"))], className="cv-overdue", id=NIGHT_LIST_ID)
     bad = gaps[gaps["uncovered"]]
     items = [html.Li([dcc.Link(str(r.name), href=f"/{PAGE}{ctx.state.with_(unit=str(r.key)).search()}"),
                       html.Span(f" · {r.nights_uncovered} / {r.nights} {ctx.t('staffing.nights_without')}",
@@ -105,9 +110,8 @@ def render(ctx: Ctx) -> list[Any]:
     duty = TX.duty_by_unit(ctx.con, ctx.query)
     gaps = TX.night_gaps(ctx.con, ctx.query)
     load = TX.workload(ctx.con, ctx.query, duty)
-    q = ctx.query
-    last = q.period.end - pd.Timedelta(days=1)
-    scope = f"{ctx.unit_name(ctx.state.unit)} · {q.period.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    rostered = duty.total > 0
+    scope = ctx.scope_title()
     return [
         html.H1([ctx.t("staffing.title"), html.Span(scope, className="cv-scope")]),
         bar(ctx, PAGE, case_filters=False),
@@ -115,8 +119,10 @@ def render(ctx: Ctx) -> list[Any]:
         html.Div([
             F.panel(ctx.t("staffing.duty"), F.graph(PAGE, "duty", duty_figure(ctx, duty.by_unit))),
             F.panel(ctx.t("staffing.daily"), F.graph(PAGE, "daily", daily_figure(ctx))),
-            F.panel(f"{ctx.t('staffing.night')} ({int(gaps['uncovered'].sum()):,})", _night_list(ctx, gaps)),
-            F.panel(ctx.t("staffing.night_cover"), F.graph(PAGE, "night", night_figure(ctx, gaps)), cls="cv-wide"),
+            F.panel(f"{ctx.t('staffing.night')}" + (f" ({int(gaps['uncovered'].sum()):,})" if rostered else ""),
+                    _night_list(ctx, gaps, rostered)),
+            F.panel(ctx.t("staffing.night_cover"), F.graph(PAGE, "night", night_figure(ctx, gaps, rostered)),
+                    cls="cv-wide"),
             F.panel(ctx.t("staffing.load"), F.graph(PAGE, "load", workload_figure(ctx, load.by_unit)), cls="cv-wide"),
         ], className="cv-panels"),
     ]

@@ -18,7 +18,7 @@ from dash import html
 import metrics
 from dashboard import access, data
 from dashboard.components import figures as F
-from dashboard.components.cases_view import bar
+from dashboard.components.cases_view import as_of, bar
 from dashboard.components.code_labels import CASE_GRID_COLUMNS, case_ref_data, code_name
 from dashboard.components.grid import case_headers, paged_grid
 from dashboard.components.page import Ctx
@@ -63,21 +63,26 @@ def closure_figure(df: pd.DataFrame, target: float | None, sel: str | None, no_d
                                            "y1": target, "line": {"color": RED, "dash": "dash"}}])
 
 
-def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None, no_data: str) -> F.Figure:
-    """Monthly rate; each point carries its drill (the month's due station cases, of ``sel`` if chosen)."""
+def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None, no_data: str,
+                 partial: str | None = None) -> F.Figure:
+    """Monthly rate; each point carries its drill (the month's due station cases, of ``sel`` if chosen).
+    ``partial``: the label of a running last month (drawn apart, ``figures.partial_line``)."""
     if trend.empty:
         return F.empty(no_data)
     months = [f"{m:%Y-%m}" for m in trend["month"]]
     suffix = f":{sel}" if sel else ""
     chosen = drill.value.split(":", 1)[0] if drill else None
-    return F.fig([{
+    line = {
         "type": "scatter", "mode": "lines+markers", "x": months,
         "y": [None if v != v else float(v) for v in trend["value"].astype("float64")],
         "customdata": [f"drill={DUE_MONTH}:{m}{suffix}" for m in months],
         "text": [f"{F.num(n)}/{F.num(d)}" for n, d in zip(trend["numerator"], trend["denominator"], strict=True)],
         "hovertemplate": "%{x}: %{y:.1%} (%{text})<extra></extra>",
         "marker": {"size": [14 if m == chosen else 8 for m in months]},
-    }], 240, yaxis={"tickformat": ".0%"}, xaxis={"type": "category"})
+    }
+    traces = F.partial_line(line, partial) if partial else [line]
+    return F.fig(traces, 240, yaxis={"tickformat": ".0%"}, xaxis={"type": "category"},
+                 showlegend=bool(partial), legend={"orientation": "h", "y": 1.15})
 
 
 def trend_of(q: Any, sel: str | None) -> pd.DataFrame:
@@ -165,7 +170,9 @@ def render(ctx: Ctx) -> list[Any]:
             F.panel(ctx.t("stations.closure", target=F.pct(target)),
                     F.graph(PAGE, "closure", closure_figure(df, target, sel, no_data)),
                     cls="cv-wide"),
-            F.panel(ctx.t("stations.trend"), F.graph(PAGE, "trend", trend_figure(trend, sel, drill, no_data))),
+            F.panel(ctx.t("stations.trend"), F.graph(PAGE, "trend", trend_figure(
+                trend, sel, drill, no_data,
+                ctx.t("page.partial") if F.last_running(list(trend["month"]), as_of(ctx), "month") else None))),
             F.panel(ctx.t("stations.category"), F.graph(PAGE, "category", hbar(cats, no_data))),
             F.panel(ctx.t("stations.department"), F.graph(PAGE, "department", hbar(depts, no_data))),
             F.panel(f"{ctx.t('stations.open')} ({n_overdue:,})", html.Ul(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from dashboard.i18n import name_of, t
 from dashboard.screen.config import ScreenConfig
 from etl.schema import LEVELS
 from metrics import feed, geo, status
+from metrics import sensors_explore as SX
 from metrics.query import Period, Query
 
 
@@ -33,6 +34,7 @@ class Dimension:
     score: float | None
     status: str  # good | warn | bad | none
     delta: float | None  # against the previous period
+    kind: str = "score"  # a CityScore (1.0 = on target), or "rate": a fraction shown in % (the 12345 and IoT tiles)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Watch:
     status: str  # good | warn | bad | none
 
 
-WATCH_MAX = 4  # what fits under the tiles at 1080p without scrolling
+WATCH_MAX = 6  # what fits under the tiles at 1080p (the vital signs take two rows of the grid)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class VitalsView:
     watch: tuple[Watch, ...] = ()  # the signs furthest below target, worst first
     missed: int = 0  # signs below target (metric score < 1), named beside the CityScore ...
     scored: int = 0  # ... out of the signs that have a value
+    window: Period | None = None  # the days the signs are judged on (the panel names them)
 
 
 @dataclass(frozen=True)
@@ -74,15 +77,30 @@ class StationsView:
     meeting: int
     rated: int
     target: float | None  # the indicator's declared target with the site's override (None: no line)
+    window: Period | None = None  # the days judged (the panel says which: /stations shows the same for them)
+
+
+@dataclass(frozen=True)
+class RankItem:
+    """One ranked unit as /rankings shows it: its place within its peer group (2 / 3 街道)."""
+
+    name: str
+    score: float | None
+    place: int
+    of: int  # units ranked in its peer group
+    group: str  # the peer group's code (街道, 镇 ...)
+    bottom: bool  # 末位 on /rankings
 
 
 @dataclass(frozen=True)
 class RankingView:
-    top: tuple[tuple[str, float | None], ...]
-    bottom: tuple[tuple[str, float | None], ...]
+    top: tuple[RankItem, ...]  # best relative place first (first of its group, then ...)
+    bottom: tuple[RankItem, ...]  # the 末位 units /rankings marks, worst relative place first
     level: str
     total: int = 0
     measure: str = "region_composite"  # or hotline_closure_rate (×100) where no grid cases are loaded
+    window: Period | None = None
+    groups: int = 1  # peer groups ranked (one list when 1)
 
 
 @dataclass(frozen=True)
@@ -140,9 +158,27 @@ def base_query(cfg: ScreenConfig, at: datetime, unit: str | None = None) -> Quer
     return access.scoped(Query(period=Period.containing("day", at.date()), unit=unit or cfg.unit))
 
 
-def rolling_query(cfg: ScreenConfig, at: datetime, days: int = 30) -> Query:
+WINDOW_DAYS = 30  # the wall judges signs, stations and ranks on its last 30 days (today included)
+
+
+def window(at: datetime, days: int = WINDOW_DAYS) -> Period:
+    """The wall's judged window: the last ``days`` days, today included. A page shows the same numbers
+    for it as ``period=custom&start=…&end=…`` (tests/dashboard/test_wall_equals_pages.py), and each
+    wall panel names its days, so "31/43 on the wall" and "14/43 this month on /stations" are two
+    stated windows, not a contradiction."""
+    return Period.custom(at.date() - timedelta(days=days - 1), at.date())
+
+
+def rolling_query(cfg: ScreenConfig, at: datetime, days: int = WINDOW_DAYS) -> Query:
     """The last ``days`` days (today included): the period indicators and ranks are judged on."""
-    return access.scoped(Query(period=Period.custom(at.date() - timedelta(days=days - 1), at.date()), unit=cfg.unit))
+    return access.scoped(Query(period=window(at, days), unit=cfg.unit))
+
+
+def data_instant(at: datetime) -> datetime:
+    """The instant stock figures are taken at: the data's recorded 'now', never past the wall's clock
+    (the catalog's as-of rule, as /cases takes it: ``cases_view.as_of``)."""
+    recorded = data.data_now()
+    return min(at, recorded) if recorded else at
 
 
 # --- header -------------------------------------------------------------------------------------
@@ -209,7 +245,8 @@ def _diff(cur: float | None, prev: float | None) -> float | None:
 def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
     """CityScore vital signs (1.0 = on target) per dimension, with the trend against the previous period,
     and the signs furthest below target: what pulls the scores down, named on the wall."""
-    vs = metrics.vital_signs(data.connection(), rolling_query(cfg, at), overrides=data.metrics_config())
+    q = rolling_query(cfg, at)
+    vs = metrics.vital_signs(data.connection(), q, overrides=data.metrics_config())
     en = cfg.lang == "en"
     dims = tuple(
         Dimension(d.dimension, d.name_en if en else d.dimension, _num(d.score), _status(d.status),
@@ -221,41 +258,74 @@ def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
                   for s in below[:WATCH_MAX])
     scored = sum(1 for s in vs.signs if s.score is not None)
     return VitalsView(_num(vs.overall), _status(vs.status), _diff(_num(vs.overall), _num(vs.previous_overall)),
-                      dims, watch, len(below), scored)
+                      dims + _hotline_tile(vs, cfg) + _iot_tile(cfg, at), watch, len(below), scored, q.period)
+
+
+# The seeds name 12345 and IoT sensing (物联感知) beside the three CityScore dimensions; the wall shows
+# each as its headline rate from the metrics layer, for the same window as the dimensions.
+HOTLINE_HEADLINE = "hotline_satisfaction_rate"  # 12345 市民满意率: the 12345 measure 民生服务 is judged on
+
+
+def _hotline_tile(vs: metrics.VitalSigns, cfg: ScreenConfig) -> tuple[Dimension, ...]:
+    """12345 市民满意率 as scored among the vital signs (its value, status and trend); none without 12345 data."""
+    sign = next((s for s in vs.signs if s.metric_id == HOTLINE_HEADLINE), None)
+    if sign is None or data.data_start("hotline") is None:
+        return ()
+    value = _num(sign.value)
+    return (Dimension("12345", t("scr.dim.12345", cfg.lang), value, _status(sign.status),
+                      _diff(value, _num(sign.previous_value)), "rate"),)
+
+
+def _iot_tile(cfg: ScreenConfig, at: datetime) -> tuple[Dimension, ...]:
+    """物联感知在线率: received / expected reporting intervals of the scope's sensors over the window
+    (``metrics.sensor_online``, the /sensors page's definition); against the site's target when it sets one.
+    None where no sensors are loaded."""
+    df = metrics.sensor_online(data.connection(), rolling_query(cfg, at), by=None)
+    if df.empty or int(df["sensors"].sum()) == 0:
+        return ()
+    value = _num(df["online_rate"].iloc[0])
+    target = SX.online_target(data.metrics_config())
+    state = "none" if value is None or target is None else ("good" if value >= target else "bad")
+    return (Dimension("iot", t("scr.dim.iot", cfg.lang), value, state, None, "rate"),)
 
 
 def _stations(cfg: ScreenConfig, at: datetime) -> StationsView:
-    """Liaison-station closure rate per station (联勤联动事项结案率) against the declared target, worst first."""
-    site = data.metrics_config()
-    df = metrics.indicator_table(data.connection(), "station_closure_rate", rolling_query(cfg, at), by="station",
-                                 overrides=site)
+    """Liaison-station closure rate per station (联勤联动事项结案率) against the declared target, worst first:
+    ``metrics.station_closure``, the call /stations makes, over the wall's window."""
+    q = rolling_query(cfg, at)
+    sc = metrics.station_closure(data.connection(), q, previous=False, overrides=data.metrics_config())
     rows = [StationRow(str(r["name"]), _num(r["value"]), int(_num(r["numerator"]) or 0),
-                       int(_num(r["denominator"]) or 0)) for r in df.to_dict("records")]
-    target = metrics.target_of("station_closure_rate", site)
+                       int(_num(r["denominator"]) or 0)) for r in sc.stations.to_dict("records")]
     rows.sort(key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0.0, r.name))
-    rated = [r for r in rows if r.rate is not None]
-    meeting = sum(1 for r in rated if target is not None and r.rate is not None and r.rate >= target)
-    return StationsView(tuple(rows), meeting, len(rated), target)
+    return StationsView(tuple(rows), sc.meeting_target, sc.stations_with_value, sc.district.target, q.period)
+
+
+RANK_BOTTOM = 3  # /rankings' default 末位 count per peer group: the wall marks the same units
 
 
 def _ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
-    """Top 5 and bottom 5 units one level below the screen's unit on the composite (区域评价) score."""
+    """Units one level below the screen's unit ranked as /rankings ranks them (within peer groups, 街道
+    against 街道, the same 末位): ``metrics.ranking`` with ``by_peer_group=True`` over the wall's window.
+    The best relative places on the left, the 末位 units on the right."""
     con, q = data.connection(), rolling_query(cfg, at)
     level = _child_level(cfg)
     # the composite needs grid cases; a 311-only city ranks its units on the hotline closure rate (in %)
     for measure in ("region_composite", "hotline_closure_rate"):
-        df = metrics.ranking(con, level, measure, q, by_peer_group=False,  # type: ignore[arg-type]
+        df = metrics.ranking(con, level, measure, q, bottom_n=RANK_BOTTOM, by_peer_group=True,  # type: ignore[arg-type]
                              overrides=data.metrics_config())
-        if measure == "region_composite":
-            df = df[df["score"].notna()]
-        else:
-            df = df[df["rankable"]].assign(score=lambda d: 100 * d["value"])
+        df = df[df["rankable"] & df["score"].notna()]
+        if measure != "region_composite":
+            df = df.assign(score=lambda d: 100 * d["value"])
         if not df.empty:
             break
-    df = df.sort_values("score", ascending=False)
-    items = [(str(r["name"]), _num(r["score"])) for r in df.to_dict("records")]
-    k = min(5, math.ceil(len(items) / 2))  # few units: split them, never list one twice
-    return RankingView(tuple(items[:k]), tuple(items[max(k, len(items) - 5):][::-1]), level, len(items), measure)
+    items = [RankItem(str(r["name"]), _num(r["score"]), int(r["rank"]), int(r["ranked_in_group"]),
+                      str(r["peer_group"]), bool(r["bottom"])) for r in df.to_dict("records")]
+    # every group's first, then its second ... (higher score first among equal places); the 末位 from
+    # each group's last place up (lower score first)
+    top = sorted((i for i in items if not i.bottom), key=lambda i: (i.place, -(i.score or 0.0), i.name))[:5]
+    bottom = sorted((i for i in items if i.bottom), key=lambda i: (i.of - i.place, i.score or 0.0, i.name))[:5]
+    return RankingView(tuple(top), tuple(bottom), level, len(items), measure, q.period,
+                       int(df["peer_group"].nunique()))
 
 
 def _child_level(cfg: ScreenConfig) -> str:
@@ -284,8 +354,27 @@ def hourly(cfg: ScreenConfig, at: datetime, source: str = "cases") -> pd.DataFra
     return feed.hourly_volume(day_rows(at), typical, base_query(cfg, at), at, source=source)
 
 
+BACKLOG_IDS = ("open_backlog", "overdue_backlog", "hotline_backlog")
+
+
 def backlog(cfg: ScreenConfig, at: datetime) -> feed.Backlog:
-    return feed.backlog(day_rows(at), base_query(cfg, at), at)
+    """The stock tiles at the data's instant. 在办 / 超期 cases and 在办 orders are the catalog's
+    open_backlog / overdue_backlog / hotline_backlog (registered cases only, as /cases counts them)
+    over today, whose as-of instant is the data's 'now': the same figures /cases shows for any period
+    that holds it. The wall used to count the day rows against its own clock, cases awaiting
+    registration included (9,719 against /cases' 9,712)."""
+    instant = data_instant(at)
+    q = base_query(cfg, at)
+    vals = _cached("backlog", f"{at.date().isoformat()}.{instant.isoformat()}", cfg, lambda: metrics.indicator_values(
+        data.connection(), BACKLOG_IDS, q, previous=[], now=data.data_now(), overrides=data.metrics_config()))
+    live = feed.backlog(day_rows(at), q, instant)
+
+    def count(k: str) -> int:
+        return int(_num(vals[k].value) or 0)
+
+    # urgent cases, active alarms and overdue orders (no catalog figure) from the live rows at that instant
+    return replace(live, open_cases=count("open_backlog"), overdue_cases=count("overdue_backlog"),
+                   open_hotline=count("hotline_backlog"))
 
 
 def _water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
@@ -298,25 +387,35 @@ def duty(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
 
 # --- map ----------------------------------------------------------------------------------------
 
-# Sequential palette (light → dark red): more open work is worse.
-PALETTE = ("#1b3a57", "#2f6690", "#d9a441", "#e0702f", "#c8312a")
+# The choropleth colours units by their count per km² (``metrics.geo.per_km2``): raw counts made the big
+# towns red for their size alone. Five classes of cividis (Nuñez, Anderton & Renslow 2018, matplotlib's
+# "cividis": blue → yellow, designed to read the same with red-green colour blindness and in grey),
+# sampled at 0.1 … 0.9 so the lowest class still shows against the wall's dark blue. No green and no red:
+# the urgent markers on top stay red against every class.
+PALETTE = ("#10336d", "#4f576d", "#7d7c76", "#aea371", "#e4cf52")
 NO_VALUE = "#3a4654"
 
 
-def _breaks(values: list[float]) -> tuple[float, ...]:
-    """Four class breaks (quantile-like, integer, strictly increasing) for five colour classes."""
+def _nice(x: float) -> float:
+    """``x`` rounded up to two significant digits (0.0437 → 0.044, 1234 → 1300): legend-friendly breaks."""
+    if x <= 0:
+        return 0.0
+    step = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return float(f"{math.ceil(round(x / step, 9)) * step:.12g}")
+
+
+def _breaks(values: list[float | None]) -> tuple[float, ...]:
+    """Four class breaks (quantile-like, two significant digits, strictly increasing) for five classes;
+    a value ``v`` falls in the first class whose break is above it."""
     vals = sorted(v for v in values if v is not None)
-    if not vals:
+    if not vals or vals[-1] <= 0:
         return (1, 2, 3, 4)
-    hi = max(vals[-1], 4)
-    qs = [vals[min(len(vals) - 1, int(len(vals) * q))] for q in (0.2, 0.4, 0.6, 0.8)]
     out: list[float] = []
-    for q in qs:
-        b = max(math.ceil(q), (out[-1] + 1) if out else 1)
-        out.append(min(b, hi))
-    for i in range(1, 4):
-        if out[i] <= out[i - 1]:
-            out[i] = out[i - 1] + 1
+    for q in (0.2, 0.4, 0.6, 0.8):
+        b = _nice(vals[min(len(vals) - 1, int(len(vals) * q))])
+        if out and b <= out[-1]:
+            b = _nice(out[-1] * 1.01 + 1e-9)  # the next two-digit step above the previous break
+        out.append(b if b > 0 else _nice(vals[-1]) / 4 * (len(out) + 1))
     return tuple(out)
 
 
@@ -338,7 +437,9 @@ def _children(con: Any, scope: str | None) -> pd.DataFrame:
         kids = geo.children_with_shapes(con, scope)
         if kids.empty:
             kids = geo.first_shaped_below(con, scope)
-    kids["shape"] = [geo.simplify(json.loads(g)) for g in kids["geojson"]]
+    full = [json.loads(g) for g in kids["geojson"]]
+    kids["area_km2"] = [geo.area_km2(g) for g in full]  # of the stored polygon, before simplifying for display
+    kids["shape"] = [geo.simplify(g) for g in full]
     return kids.drop(columns=["geojson"])
 
 
@@ -374,8 +475,8 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
     q = base_query(cfg, at, None if whole else scope)
     counts = feed.counts_by_unit(day_rows(at), q, level, at).set_index("unit_code")
     indicator = map_indicator(cfg)
-    values = {code: float(counts.at[code, indicator]) if code in counts.index else 0.0
-              for code in kids["unit_code"]}
+    raw = {code: float(counts.at[code, indicator]) if code in counts.index else 0.0 for code in kids["unit_code"]}
+    values = geo.per_km2(raw, dict(zip(kids["unit_code"], kids["area_km2"], strict=True)))
     breaks = _breaks(list(values.values()))
     feats = []
     datum = cfg.site_datum
@@ -392,7 +493,9 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
             "type": "Feature",
             "geometry": shape,
             "properties": {
-                "unit_code": code, "name": name, "level": r["level"], "value": values[code],
+                "unit_code": code, "name": name, "level": r["level"], "count": raw[code],
+                "value": None if values[code] is None else round(values[code], 4),  # per km²
+                "area_km2": round(float(r["area_km2"]), 3),
                 "fill": _colour(values[code], breaks), "drill": bool(r["has_children"]),
                 "approximate": bool(r["approximate"]), **figures,
             },

@@ -11,10 +11,13 @@ from dash import html
 
 from dashboard import data
 from dashboard.components import markup
+from dashboard.components.period_text import span
+from dashboard.components.rankings_model import PEER_EN, peer_label
 from dashboard.i18n import age_text, lang_of, t, t_or
-from dashboard.screen.model import MapView, RankingView, StationsView, VitalsView
+from dashboard.screen.model import Dimension, MapView, RankingView, RankItem, StationsView, VitalsView
 from metrics import status
 from metrics.feed import Backlog
+from metrics.query import Period
 from metrics.scores import GRADES
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
@@ -58,14 +61,16 @@ def freshness(items: Sequence[status.Freshness], lang: str, ended: datetime | No
 # --- vital signs --------------------------------------------------------------------------------
 
 
-def _delta(delta: float | None, lang: str = "zh") -> html.Span:
-    """Trend against the previous period; a change that rounds to 0.00 reads "flat", not "▼ 0.00"/"— 0"."""
+def _delta(delta: float | None, lang: str = "zh", pct: bool = False) -> html.Span:
+    """Trend against the previous period; a change that rounds to 0.00 reads "flat", not "▼ 0.00"/"— 0".
+    ``pct``: the change of a rate, in percentage points (0.012 → "▲ 1.2 个百分点")."""
     if delta is None:
         return html.Span("", className="scr-delta")
-    if round(abs(delta), 2) == 0:
+    if round(abs(delta) * (1000 if pct else 1), 2 if not pct else 0) == 0:
         return html.Span("＝ " + t("scr.trend.flat", lang), className="scr-delta flat")
     arrow = "▲" if delta > 0 else "▼"
-    return html.Span(f"{arrow} {abs(delta):.2f}", className="scr-delta " + ("up" if delta > 0 else "down"))
+    text = f"{abs(delta) * 100:.1f} {t('scr.pt', lang)}" if pct else f"{abs(delta):.2f}"
+    return html.Span(f"{arrow} {text}", className="scr-delta " + ("up" if delta > 0 else "down"))
 
 
 def _target(target: float | None) -> str:
@@ -88,13 +93,21 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
                   **counts)],
         className=f"scr-score is-{view.status}",
     )
-    tiles = [
-        html.Div([html.Div(d.label, className="scr-tile-label"),
-                  html.Div(_fmt(d.score, 2), className="scr-tile-value"),
-                  _delta(d.delta, lang)],
-                 className=f"scr-tile is-{d.status}")
-        for d in view.dimensions
-    ]
+    def tile(d: Dimension, span: int) -> html.Div:
+        rate = d.kind == "rate"
+        attrs: dict[str, Any] = {"data-dimension": d.key, "data-value": "" if d.score is None else f"{d.score:.6g}"}
+        return html.Div([html.Div(d.label, className="scr-tile-label", title=d.label),
+                         html.Div(_fmt(d.score, 1, pct=True) if rate else _fmt(d.score, 2), className="scr-tile-value"),
+                         _delta(d.delta, lang, pct=rate)],
+                        className=f"scr-tile is-{d.status}", style={"gridColumn": f"span {span}"}, **attrs)
+
+    # a 12-column grid: the CityScore dimensions share one row (three: a 2 × 2 grid left a hole and pushed
+    # the below-target list out of the panel; four or more wrap two to a row), the rate tiles (12345, IoT)
+    # share the next
+    scores = [d for d in view.dimensions if d.kind != "rate"]
+    rates = [d for d in view.dimensions if d.kind == "rate"]
+    tiles = ([tile(d, 12 // len(scores) if len(scores) <= 3 else 6) for d in scores]
+             + [tile(d, 12 // len(rates) if len(rates) <= 3 else 6) for d in rates])
     watch = [html.Div(t("scr.watch", lang), className="scr-watch-title")] + [
         html.Div([html.Span(w.label, className="scr-watch-name", title=w.label),
                   html.Span(_fmt(w.value, 1, pct=True), className="scr-watch-value"),
@@ -102,11 +115,7 @@ def vitals(view: VitalsView, lang: str) -> list[Any]:
                  className=f"scr-watch-row is-{w.status}", **{"data-metric": w.metric_id, "data-value": w.value})
         for w in view.watch
     ] if view.watch else []
-    # three dimensions sit in one row (a 2 × 2 grid left a hole and pushed the below-target list out of
-    # the panel); four or more wrap two to a row
-    cols = len(tiles) if len(tiles) <= 3 else 2
-    return [overall, html.Div(tiles, className="scr-tiles", style={"gridTemplateColumns": f"repeat({max(cols, 1)}, "
-                                                                                     "minmax(0, 1fr))"}),
+    return [window_note(view.window, lang), overall, html.Div(tiles, className="scr-tiles"),
             html.Div(watch, className="scr-watch")]
 
 
@@ -218,6 +227,7 @@ def water_bars(df: pd.DataFrame, lang: str) -> html.Div:
 
 def stations_summary(view: StationsView, lang: str) -> list[Any]:
     return [
+        window_note(view.window, lang),
         html.Span(t("scr.stations.meeting", lang, n=view.meeting, m=view.rated), className="scr-big-note"),
         html.Span(t("scr.stations.worst", lang) + "："
                   + "、".join(short_label(r.name) for r in view.rows[:5] if r.rate is not None),
@@ -232,32 +242,57 @@ def rank_baseline(scores: Sequence[float]) -> float:
     return next((float(b) for b, _ in GRADES if b <= low), 0.0)
 
 
+def _group(code: str, lang: str) -> str:
+    label = peer_label(code)
+    return PEER_EN.get(label, label) if lang_of(lang) == "en" else label
+
+
 def ranking(view: RankingView, lang: str) -> list[Any]:
-    def col(title: str, items: Sequence[tuple[str, float | None]], cls: str, start: int, step: int) -> html.Div:
+    """Best places on the left, the 末位 units /rankings marks on the right, each with its place within its
+    peer group ("2/3 街道" when there are several groups, as /rankings ranks them)."""
+    def col(title: str, items: Sequence[RankItem], cls: str) -> html.Div:
         return html.Div([
             html.Div(title, className="scr-rank-title"),
-            html.Ol([html.Li([html.Span(str(start + step * i), className="scr-rank-n"),
-                              html.Span(name, className="scr-rank-name", title=name),
+            html.Ol([html.Li([html.Span(f"{i.place}/{i.of}", className="scr-rank-n",
+                                        title=_group(i.group, lang)),
+                              html.Span(name_text(i), className="scr-rank-name", title=name_text(i)),
                               html.Div(html.Div(className="scr-rank-fill",
-                                                style={"width": _pct_of((score or base) - base, top - base)}),
+                                                style={"width": _pct_of((i.score or base) - base, top - base)}),
                                        className="scr-rank-track"),
-                              html.Span(_fmt(score, 1), className="scr-rank-score")],
-                             **{"data-value": "" if score is None else f"{score:.6g}"})
-                     for i, (name, score) in enumerate(items)], className="scr-rank-list"),
+                              html.Span(_fmt(i.score, 1), className="scr-rank-score")],
+                             **{"data-value": "" if i.score is None else f"{i.score:.6g}",
+                                "data-place": f"{i.place}/{i.of}", "data-bottom": "1" if i.bottom else "0"})
+                     for i in items], className="scr-rank-list"),
         ], className=f"scr-rank-col {cls}")
 
-    if not view.top:
+    def name_text(i: RankItem) -> str:
+        # several peer groups: say which one the place is in, unless the name says it (金泽镇 is a 镇)
+        group = _group(i.group, lang)
+        return f"{i.name} · {group}" if view.groups > 1 and not i.name.endswith(group) else i.name
+
+    if not view.top and not view.bottom:
         return [empty_note(t("scr.ranking.empty", lang))]
-    n = view.total or (len(view.top) + len(view.bottom))
-    shown = [s for _, s in (*view.top, *view.bottom) if s is not None]
-    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line, said above the lists
+    shown = [i.score for i in (*view.top, *view.bottom) if i.score is not None]
+    # one line above the lists: the window, then how the bars are drawn or what is ranked
+    if view.measure == "region_composite":  # a 0–100 score: bars from a grade line
         top, base = max([*shown, 100.0]), rank_baseline(shown)
-        note = [html.Div(t("scr.ranking.base", lang, v=f"{base:g}"), className="scr-rank-base")]
+        how, cls = t("scr.ranking.base", lang, v=f"{base:g}"), "scr-rank-base"
     else:  # a rate (a city with hotline data only): bars from zero, the note says what is ranked
         top, base = max([*shown, 1e-9]), 0.0
-        note = [html.Div(t(f"scr.ranking.by.{view.measure}", lang), className="scr-rank-note")]
-    return [*note, col(t("scr.ranking.top", lang), view.top, "is-top", 1, 1),
-            col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom", max(n, 1), -1)]
+        how, cls = t(f"scr.ranking.by.{view.measure}", lang), "scr-rank-note"
+    note = window_note(view.window, lang, how)
+    note.className = f"scr-window {cls}"
+    if view.groups > 1:
+        note.title = t("scr.ranking.groups", lang)
+    return [note, col(t("scr.ranking.top", lang), view.top, "is-top"),
+            col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom")]
+
+
+def window_note(period: Period | None, lang: str, extra: str = "") -> html.Div:
+    """The days a panel judges ("近30天 11-08–12-07"): the wall's window named, so a page can show the
+    same numbers for the same days (period=custom) and a different window reads as one."""
+    text = t("period.rolling", lang, n=round(period.days), range=span(period, lang)) if period is not None else ""
+    return html.Div(" · ".join(x for x in (text, extra) if x), className="scr-window")
 
 
 def feed(df: pd.DataFrame, lang: str) -> list[Any]:
@@ -281,14 +316,17 @@ def feed(df: pd.DataFrame, lang: str) -> list[Any]:
                      style={"--scr-feed-seconds": f"{max(20, 3 * len(items))}s"})]
 
 
-def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "urgent", "alarms")) -> list[Any]:
+def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "urgent", "alarms"),
+            at: datetime | None = None) -> list[Any]:
+    """The stock tiles; ``at``: the data's instant they are taken at, named under them ("数据时刻 12-07 10:00")."""
     values = {"open": b.open_cases, "overdue": b.overdue_cases, "urgent": b.open_urgent, "alarms": b.active_alarms,
               "hotline_open": b.open_hotline, "hotline_overdue": b.overdue_hotline}
     bad = {"overdue", "urgent", "alarms", "hotline_overdue"}
     return [html.Div([html.Div(f"{values[k]:,}", className="scr-kpi-value"),
                       html.Div(t(f"scr.backlog.{k}", lang), className="scr-kpi-label")],
                      className="scr-kpi" + (" is-bad" if k in bad and values[k] > 0 else ""))
-            for k in keys]
+            for k in keys] + ([html.Div(t("scr.backlog.at", lang, d=f"{at:%m-%d %H:%M}"), className="scr-window",
+                                        title=t("scr.backlog.at.title", lang))] if at is not None else [])
 
 
 def duty(df: pd.DataFrame, lang: str) -> list[Any]:
@@ -309,20 +347,21 @@ MARKER_KINDS = ("case", "alarm", "warning", "cluster")
 
 
 def legend(view: MapView, indicator: str, lang: str) -> list[Any]:
-    """Colour classes of the map; with few distinct values only the classes in use, each labelled
-    with the values it holds (five classes for two towns read as a scale that is not there)."""
+    """Colour classes of the map (counts per km²); with few distinct values only the classes in use, each
+    labelled with the values it holds (five classes for two towns read as a scale that is not there)."""
     b = view.breaks
-    labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1] - 1:g}" if b[i + 1] - 1 > b[i] else f"{b[i]:g}"
-                                for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
+    labels = [f"< {b[0]:g}"] + [f"{b[i]:g}–{b[i + 1]:g}" for i in range(len(b) - 1)] + [f"≥ {b[-1]:g}"]
     values: dict[str, set[float]] = {}
     for f in view.units.get("features", []):
         props = f.get("properties", {})
-        values.setdefault(props.get("fill", ""), set()).add(props.get("value"))
-    distinct = {v for vs in values.values() for v in vs if v is not None}
+        if props.get("value") is not None:
+            values.setdefault(props.get("fill", ""), set()).add(props["value"])
+    distinct = {v for vs in values.values() for v in vs}
     rows = list(zip(view.colors, labels, strict=True))
     if 0 < len(distinct) <= len(view.colors):
-        rows = [(c, "、".join(f"{v:g}" for v in sorted(values[c]))) for c in view.colors if c in values]
-    return [html.Div(t(f"ind.{indicator}", lang), className="scr-legend-title"),
+        rows = [(c, "、".join(f"{v:.3g}" for v in sorted(values[c]))) for c in view.colors if c in values]
+    title = f"{t(f'ind.{indicator}', lang)} · {t('scr.map.per_km2', lang)}"
+    return [html.Div(title, className="scr-legend-title"),
             *[html.Div([html.Span(className="scr-swatch", style={"background": c}), html.Span(label)],
                        className="scr-legend-row") for c, label in rows],
             *([html.Div(t("scr.map.approx", lang), className="scr-legend-note")] if view.approximate else []),

@@ -33,14 +33,16 @@ def mapping_for(kind: str) -> Path:
 
 
 def build_demo(warehouse: Path, scale: str = "district", seed: int = 20260, now: datetime | None = None,
-               out_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> DemoSummary:
+               out_dir: Path | None = None, progress: Callable[[str], None] | None = None, size: float = 1.0,
+               days: int | None = None) -> DemoSummary:
     """Generate the demo and load it; readers see either the previous snapshot or the whole demo."""
     # Imported here so generation works (and is testable) without the ETL package's heavier imports.
     from etl.load import load_into
     from etl.snapshots import writer
 
     with tempfile.TemporaryDirectory(prefix="vitals-demo-") as tmp:
-        files = generate(Path(out_dir) if out_dir else Path(tmp), scale=scale, seed=seed, now=now)
+        files = generate(Path(out_dir) if out_dir else Path(tmp), scale=scale, seed=seed, now=now, size=size,
+                         days=days)
         t0 = time.perf_counter()
         reports: dict[str, Any] = {}
         # fresh: the demo is a whole dataset. Loaded over the previous demo, rows the new one no longer

@@ -158,12 +158,15 @@ def generate_facts(geo: Geography, org: Organisation, cats: pd.DataFrame, win: W
     liaison = pd.Series(grid).map(org.grid_station).to_numpy()
     street = np.isin(theme, ["street", "market", "ad", "construction", "police", "urgent"])
     with_station = rng.random(n) < np.where(street, 0.75, 0.25)
-    key_st = org.stations[org.stations.station_code.str.startswith("LQK")]
+    # Key-area liaison stations sit on a village, grid ones on their grid (codes may carry a city prefix).
+    key_st = org.stations[(org.stations.station_type == "liaison") & org.stations.unit_code.isin(vil.unit_code)]
     key_map = pd.Series(key_st.station_code.to_numpy(), index=key_st.unit_code.to_numpy())
     key_here = pd.Series(vil.unit_code.to_numpy()[v]).map(key_map).to_numpy()
     station = np.where(with_station, np.where(pd.notna(key_here), key_here, liaison), NONE)
     source = np.where((source == "station_patrol") & pd.isna(station), "patrol", source)
-    village_station = "CJ" + pd.Series(vil.unit_code.to_numpy()[v]).str[6:]
+    own = org.stations[org.stations.station_type == "village"]
+    village_station = pd.Series(vil.unit_code.to_numpy()[v]).map(
+        pd.Series(own.station_code.to_numpy(), index=own.unit_code.to_numpy()))
     q_station = pd.Series(np.where(pd.isna(station), village_station, station)).map(org.station_quality).to_numpy()
     dept = _pick_dept(rng, org.departments, vil.town_code.to_numpy()[v], cats.dept_type.to_numpy()[cat])
     q_dept = pd.Series(dept).map(org.dept_quality).fillna(0.6).to_numpy()

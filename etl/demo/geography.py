@@ -8,7 +8,9 @@ flagged ``approximate``. Coordinates stay in GCJ-02, the datum of the reference 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -60,8 +62,33 @@ class Geography:
     district_code: str
 
 
-def _outline() -> shapely.Geometry:
-    return shapely.make_valid(shape(json.loads((REF / "qingpu_outline_gcj02.json").read_text(encoding="utf-8"))))
+@dataclass(frozen=True)
+class DistrictRef:
+    """One district's reference rows (county, towns, villages: code, parent, name, level, longitude,
+    latitude), its outline and the choices the demo makes about it (area types, grid counts)."""
+
+    admin: pd.DataFrame
+    outline: shapely.Geometry
+    name_en: str
+    town_en: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    town_area: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    grids_per_town: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    key_town: str | None = None  # its urban committees are key units, all its villages have micro-grids
+
+    def area_of(self, town: str) -> str:
+        return self.town_area.get(town, "urban" if town.endswith("街道") else "rural")
+
+    def grids_of(self, town: str, villages: int) -> int:
+        # ~7 村居 per responsibility grid where the district publishes no count
+        return self.grids_per_town.get(town, min(max(round(villages / 7), 1), 8, villages))
+
+
+def qingpu_ref() -> DistrictRef:
+    admin = pd.read_csv(REF / "qingpu_admin_units.csv", dtype={"code": str, "parent": str})
+    outline = shapely.make_valid(shape(json.loads((REF / "qingpu_outline_gcj02.json").read_text(encoding="utf-8"))))
+    return DistrictRef(admin=admin, outline=outline, name_en="Qingpu District", town_en=MappingProxyType(TOWN_EN),
+                       town_area=MappingProxyType(TOWN_AREA), grids_per_town=MappingProxyType(GRIDS_PER_TOWN),
+                       key_town="盈浦街道")
 
 
 def _random_point_in(poly: shapely.Geometry, near: tuple[float, float], rng: np.random.Generator,
@@ -85,15 +112,43 @@ def _geojson(geom: shapely.Geometry) -> str:
     return str(shapely.to_geojson(shapely.set_precision(geom, 1e-6)))
 
 
-def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = None) -> Geography:
-    ref = pd.read_csv(REF / "qingpu_admin_units.csv", dtype={"code": str, "parent": str})
-    outline = _outline()
+def _fill_town_centroids(town_ref: pd.DataFrame, vil_ref: pd.DataFrame, outline: shapely.Geometry,
+                         rng: np.random.Generator) -> pd.DataFrame:
+    """Towns that publish no centroid (19 in Shanghai) take their villages' mean, or a point in the district."""
+    town_ref = town_ref.copy()
+    mean = vil_ref.groupby("parent")[["longitude", "latitude"]].mean()
+    for i in np.flatnonzero(town_ref.longitude.isna().to_numpy()).tolist():
+        code = town_ref.code.iloc[i]
+        m = mean.loc[code] if code in mean.index else None
+        if m is not None and not np.isnan(m.longitude) and outline.contains(Point(m.longitude, m.latitude)):
+            x, y = float(m.longitude), float(m.latitude)
+        else:
+            c = outline.representative_point()
+            x, y = _random_point_in(outline, (c.x, c.y), rng, 0.02)
+        town_ref.loc[town_ref.index[i], ["longitude", "latitude"]] = [x, y]
+    return town_ref
+
+
+def _unique_points(pts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Identical centroids would collapse Voronoi cells: nudge duplicates by ~10 m."""
+    pts = pts.copy()
+    _, first = np.unique(pts.round(5), axis=0, return_index=True)
+    dup = np.setdiff1d(np.arange(len(pts)), first)
+    pts[dup] += rng.normal(0, 1e-4, size=(len(dup), 2))
+    return pts
+
+
+def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = None,
+                   district_ref: DistrictRef | None = None) -> Geography:
+    dref = district_ref or qingpu_ref()
+    ref, outline = dref.admin, dref.outline
     district = ref[ref.level == "county"].iloc[0]
-    town_ref = ref[ref.level == "town"].sort_values("code").reset_index(drop=True)
     vil_ref = ref[ref.level == "village"].sort_values("code").reset_index(drop=True)
+    town_ref = _fill_town_centroids(ref[ref.level == "town"].sort_values("code").reset_index(drop=True), vil_ref,
+                                    outline, rng)
 
     # 1. Preliminary town cells from town centroids, only to place villages without a centroid.
-    town_pts = town_ref[["longitude", "latitude"]].to_numpy(float)
+    town_pts = _unique_points(town_ref[["longitude", "latitude"]].to_numpy(float), rng)
     town_cells = dict(zip(town_ref.code, _voronoi(town_pts, outline), strict=True))
     lon = vil_ref.longitude.to_numpy(float).copy()
     lat = vil_ref.latitude.to_numpy(float).copy()
@@ -115,11 +170,7 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
         if not outline.contains(Point(lon[i], lat[i])):
             p = shapely.ops.nearest_points(outline.buffer(-0.001), Point(lon[i], lat[i]))[0]
             lon[i], lat[i] = p.x, p.y
-    pts = np.column_stack([lon, lat])
-    # Identical centroids would collapse Voronoi cells: nudge duplicates by ~10 m.
-    _, first = np.unique(pts.round(5), axis=0, return_index=True)
-    dup = np.setdiff1d(np.arange(len(pts)), first)
-    pts[dup] += rng.normal(0, 1e-4, size=(len(dup), 2))
+    pts = _unique_points(np.column_stack([lon, lat]), rng)
     vcells = _voronoi(pts, outline)
 
     town_name = dict(zip(town_ref.code, town_ref.name, strict=True))
@@ -129,7 +180,7 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
     })
     vil["town"] = vil.town_code.map(town_name)
     is_committee = vil.name_zh.str.endswith("居委会")
-    town_area = vil.town.map(TOWN_AREA)
+    town_area = vil.town.map(dref.area_of)
     # Villages (村) of urban towns stay rural; in industrial towns every other 村 hosts a park.
     area = np.where(is_committee, np.where(town_area == "scenic", "scenic", "urban"), "rural")
     ind = (~is_committee) & (town_area == "industrial") & (np.arange(len(vil)) % 2 == 0)
@@ -144,14 +195,14 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
         idx = np.flatnonzero(vil.town_code.to_numpy() == tcode)
         c = pts[idx].mean(axis=0)
         order = idx[np.argsort(np.arctan2(pts[idx, 1] - c[1], pts[idx, 0] - c[0]), kind="stable")]
-        for g, members in enumerate(np.array_split(order, GRIDS_PER_TOWN[tname]), start=1):
+        for g, members in enumerate(np.array_split(order, dref.grids_of(tname, len(idx))), start=1):
             code = f"{tcode[:9]}G{g:02d}"
             grid_of[members] = code
             geom = shapely.union_all([vcells[m] for m in members])
             grid_rows.append({
                 "unit_code": code, "name_zh": f"{tname.removesuffix('街道').removesuffix('镇')}第{g}责任网格",
-                "name_en": f"{TOWN_EN[tname]} grid {g}", "town_code": tcode, "town": tname,
-                "area_type": TOWN_AREA[tname], "lon": float(pts[members, 0].mean()),
+                "name_en": f"{dref.town_en.get(tname, tcode)} grid {g}", "town_code": tcode, "town": tname,
+                "area_type": dref.area_of(tname), "lon": float(pts[members, 0].mean()),
                 "lat": float(pts[members, 1].mean()), "geom": geom,
             })
     vil["grid_code"] = grid_of
@@ -172,7 +223,7 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
     # 3. Micro-grids (13 block types) for every 盈浦 村居 and every third village elsewhere.
     mg_rows = []
     for i, v in enumerate(each_row(vil)):
-        if v.town != "盈浦街道" and i % 3:
+        if v.town != dref.key_town and i % 3:
             continue
         types = MICROGRID_TYPES[v.area_type]
         for k in range(int(rng.integers(3, 7))):
@@ -191,16 +242,16 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
                             vil.set_index("unit_code").loc[mg.village_code, "max_lat"].to_numpy())
 
     dcode = str(district.code)
-    key_units = set(vil.unit_code[(vil.town == "盈浦街道") & (vil.area_type == "urban")].head(19))
+    key_units = set(vil.unit_code[(vil.town == dref.key_town) & (vil.area_type == "urban")].head(19))
     rows = [{
         "unit_code": dcode, "parent_code": None, "level": "district", "name_zh": district["name"],
-        "name_en": "Qingpu District", "area_type": None, "lon": district.longitude, "lat": district.latitude,
+        "name_en": dref.name_en, "area_type": None, "lon": district.longitude, "lat": district.latitude,
         "centroid_derived": False, "geojson": _geojson(outline), "approximate": False,
     }]
     for t in each_row(town_ref):
         rows.append({
             "unit_code": t.code, "parent_code": dcode, "level": "town", "name_zh": t.name,
-            "name_en": TOWN_EN[t.name], "area_type": TOWN_AREA[t.name],
+            "name_en": dref.town_en.get(t.name), "area_type": dref.area_of(t.name),
             "peer_group": "街道" if t.name.endswith("街道") else "镇", "lon": t.longitude, "lat": t.latitude,
             "centroid_derived": False, "geojson": _geojson(town_geoms[t.code]), "approximate": True,
         })
@@ -231,7 +282,7 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
     units["is_key_unit"] = units.is_key_unit.fillna(False).astype(bool)
     units = units[[*UNIT_COLUMNS, "geojson", "approximate"]]
     towns_df = pd.DataFrame({"unit_code": town_ref.code, "name_zh": town_ref.name,
-                             "area_type": town_ref.name.map(TOWN_AREA), "lon": town_ref.longitude,
+                             "area_type": town_ref.name.map(dref.area_of), "lon": town_ref.longitude,
                              "lat": town_ref.latitude})
     return Geography(units=units, villages=vil.drop(columns="geom"), grids=grids.drop(columns="geom"),
                      towns=towns_df, microgrids=mg[["unit_code", "village_code", "block_type"]], district_code=dcode)

@@ -91,3 +91,9 @@ def generate_staffing(geo: Geography, org: Organisation, win: Window, rng: np.ra
         "duty_date": days[di].astype("datetime64[s]"), "shift": shift,
         "start_at": start.astype("datetime64[us]"), "end_at": end.astype("datetime64[us]"), "hours": hours,
     })[COLUMNS]
+
+
+def with_dates(staff: pd.DataFrame) -> pd.DataFrame:
+    """``duty_date`` as dates (Parquet DATE), as the warehouse column is."""
+    staff["duty_date"] = pd.Series(staff.duty_date.to_numpy().astype("datetime64[D]")).dt.date
+    return staff

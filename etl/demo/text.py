@@ -51,6 +51,11 @@ def _roads_vectorised(towns: pd.Series, idx: np.ndarray) -> pd.Series:
         m = (towns == town).to_numpy()
         if m.any():
             out[m] = np.array(roads)[idx[m] % len(roads)]
+    # towns outside Qingpu (the city demo) borrow from every Qingpu road: plausible, not real there
+    other = ~towns.isin(list(TOWN_ROADS)).to_numpy()
+    if other.any():
+        pool = np.array([r for roads in TOWN_ROADS.values() for r in roads])
+        out[other] = pool[idx[other] % len(pool)]
     return out.astype(str)
 
 

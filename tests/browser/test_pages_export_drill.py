@@ -56,7 +56,7 @@ def test_rankings_xlsx_and_csv_hold_exactly_the_grid_rows(open_page, tmp_path):
     rows = _grid_rows(page)
     assert len(rows) > 10  # every row, not a visible window
     title = page.inner_text("#rankings-title")
-    date_box = page.input_value("input[type=date]:not([disabled])")
+    date_box = page.input_value("#rankings-root .dash-datepicker-input:not([disabled])")
     assert date_box  # the period is shown without date= in the URL
 
     xlsx = _download(page, "#rankings-xlsx", tmp_path)

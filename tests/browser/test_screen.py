@@ -248,7 +248,7 @@ def test_bars_match_the_metrics_layer(open_page, warehouse_root: Path):
     done = [f"{v:g}" for v in hourly["today"].iloc[: at.hour]]
     assert got["hours"][: at.hour] == done and all(v == "" for v in got["hours"][at.hour + 1:])
     assert [float(v) for v in got["ranking"]] == pytest.approx(
-        [s for _, s in (*ranking.top, *ranking.bottom)], rel=1e-5)
+        [i.score for i in (*ranking.top, *ranking.bottom)], rel=1e-5)
     assert not got["plotly"]  # the wall page does not load the Plotly bundle
     assert got["nameFont"] >= 14 and got["clipped"] == 0  # readable from across the room, labels fit
 

@@ -10,12 +10,12 @@ import dash
 
 import metrics
 from dashboard.callbacks import pages_shared
-from dashboard.components import cases_view, stations_view
+from dashboard.components import cases_view, period_text, stations_view
 from dashboard.components import figures as F
 from dashboard.components.labels import EN, ZH
 from dashboard.components.page import context_from_search, run
 from tests.clock import anchor_day
-from tests.dashboard.test_pages import figure, find, messages, text
+from tests.dashboard.test_pages import current_series, figure, find, messages, text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # the Chinese labels this page used to show under ?lang=en (none of them is a unit or category name)
@@ -46,9 +46,11 @@ def test_cases_page_in_english(ctx: dash.Dash) -> None:
     assert len(labels) == 16 and not [x for x in labels if CJK.search(x)]
     c = context_from_search(SEARCH)
     registered = metrics.indicator_values(c.con, ["registered"], c.query)["registered"]
-    # "Previous 905", or "Previous 905 (data from …)" when the previous month begins before the data
+    # "Previous 905" ("same days last month 905" for a running month), or "… (data from …)" when the
+    # previous period begins before the data
     assert "Registered cases" in labels
-    assert [x for x in labels if x.split(" (")[0] == f"Previous {registered.previous_value:,.0f}"]
+    prev = period_text.previous_name(c.query.period, "en")
+    assert [x for x in labels if x.split(" (")[0] == f"{prev} {registered.previous_value:,.0f}"]
     heat = figure(page, "heat")["data"][0]
     assert heat["y"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] and not CJK.search(heat["hovertemplate"])
     grid = find(page, lambda x: isinstance(getattr(x, "id", None), dict) and x.id.get("type") == "cv-rows")[0]
@@ -105,7 +107,7 @@ def test_the_page_says_what_its_panels_and_registered_count(ctx: dash.Dash) -> N
     assert metrics.indicator_values(c.con, ["registered"], c.query)["registered"].value == registered
     zh = run("cases", DAY, cases_view.render)
     en = run("cases", {"lang": "en", **DAY}, cases_view.render)
-    trend = figure(zh, "trend")["data"][1]["y"]  # [0] is the previous period
+    trend = current_series(figure(zh, "trend"))[1]  # [0] is the previous period
     assert sum(v for v in trend if v) == reported
     assert ZH["cases.basis"] in text(zh) and EN["cases.basis"] in text(en)
     assert "待立案" in ZH["cases.basis"] and "awaiting registration" in EN["cases.basis"]

@@ -122,18 +122,35 @@ def test_trend_marks_the_last_day_as_partial_when_the_data_stops_inside_it(ctx: 
     from datetime import datetime, timedelta
 
     from dashboard import data
-    from tests.dashboard.test_pages import figure
+    from tests.dashboard.test_pages import current_series, figure
 
     con = context_from_search("").con
     (raw,) = con.execute("SELECT value FROM warehouse_meta WHERE key = 'data_now'").fetchone()
     now = min(datetime.fromisoformat(str(raw)), data.site_now())
-    trace = figure(run("cases", {}, cases_view.render), "trend")["data"][1]
-    symbols, hover = trace["marker"]["symbol"], trace["hovertext"]
-    assert len(symbols) == len(trace["x"]) and trace["x"][-1] == f"{now:%Y-%m-%d}"
-    assert symbols[:-1] == ["circle"] * (len(symbols) - 1)
-    if now.time() != datetime.min.time():
-        assert symbols[-1] == "circle-open" and f"{now:%H:%M}" in hover[-1]
+    fig = figure(run("cases", {}, cases_view.render), "trend")
+    x, _ = current_series(fig)
+    assert x[-1] == f"{now:%Y-%m-%d}"
+    if now.time() != datetime.min.time() and len(fig["data"]) > 2:
+        whole, tail = fig["data"][1], fig["data"][2]
+        # the running day is drawn apart: a dashed tail to an open marker, 未满期 in legend and hover
+        assert tail["meta"] == "partial" and tail["line"]["dash"] == "dash" and tail["x"][-1] == x[-1]
+        assert tail["marker"]["symbol"][-1] == "circle-open" and f"{now:%H:%M}" in tail["hovertemplate"][-1]
+        assert "未满期" in tail["name"] and "未满期" in tail["hovertemplate"][-1]
+        assert x[-1] not in whole["x"] and "dash" not in whole["line"]
     # a past month is whole: no partial day
     last_month = (now.replace(day=1) - timedelta(days=10)).date().isoformat()  # inside the tiny demo's 60 days
-    past = figure(run("cases", {"date": last_month}, cases_view.render), "trend")["data"][1]
-    assert set(past["marker"]["symbol"]) == {"circle"} and not any(past["hovertext"])
+    past = figure(run("cases", {"date": last_month}, cases_view.render), "trend")
+    assert len(past["data"]) == 2 and "未满期" not in str(past["data"])
+
+
+def test_hotline_channels_are_named_in_the_filter_and_the_table(ctx: dash.Dash) -> None:
+    con = context_from_search("").con
+    channels = {r[0] for r in con.execute("SELECT DISTINCT channel FROM hotline_orders "
+                                          "WHERE channel IS NOT NULL").fetchall()}
+    assert "app" in channels  # the demo's orders from the mobile app
+    for lang, i in (("zh", 0), ("en", 1)):
+        page = run("hotline", {"lang": lang} if lang == "en" else {}, hotline_view.render)
+        options = {o["value"]: o["label"] for o in _dropdown(page, "source").options}
+        assert options["app"] == HOTLINE_CODE_LABELS["channel"]["app"][i] != "app"
+        ref = {d["field"]: d for d in _grid(page).columnDefs}["channel"]["refData"]
+        assert all(ref[c] == HOTLINE_CODE_LABELS["channel"][c][i] for c in channels)

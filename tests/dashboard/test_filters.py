@@ -13,10 +13,18 @@ from metrics.query import QueryError
 TODAY = date(2026, 11, 15)
 
 
-def test_defaults_are_this_month() -> None:
+def test_defaults_are_this_month_so_far() -> None:
+    # the running month covers its days up to today (the period convention), the whole month its full end
     q = to_query(parse({}), TODAY)
-    assert (q.period.start, q.period.end, q.period.grain) == (datetime(2026, 11, 1), datetime(2026, 12, 1), "month")
+    assert (q.period.start, q.period.end, q.period.grain) == (datetime(2026, 11, 1), datetime(2026, 11, 16), "month")
+    assert q.period.full_end == datetime(2026, 12, 1)
+    assert (q.previous().period.start, q.previous().period.end) == (datetime(2026, 10, 1), datetime(2026, 10, 16))
     assert q.unit is None and q.category is None
+
+
+def test_a_past_month_is_whole() -> None:
+    q = to_query(parse({"date": "2026-10-20"}), TODAY)
+    assert (q.period.start, q.period.end, q.period.partial) == (datetime(2026, 10, 1), datetime(2026, 11, 1), False)
 
 
 def test_round_trip_through_the_url() -> None:

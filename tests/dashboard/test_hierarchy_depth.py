@@ -170,11 +170,11 @@ def test_six_levels_wall_map_draws_the_first_level_with_polygons(six: Path, app6
     view = model.map_view(scr, at, None)
     assert view.level == "town" and len(view.units["features"]) == 4 and view.skipped == ("区",)
     assert "按街镇显示：区无边界数据" in text(cb.map_refresh(None, scr.to_store(), {})[2])
-    got = {f["properties"]["unit_code"]: f["properties"]["value"] for f in view.units["features"]}
+    got = {f["properties"]["unit_code"]: f["properties"]["count"] for f in view.units["features"]}  # not per km²
     assert {k: v for k, v in got.items() if v} == {k: float(v) for k, v in open_at(city.SIX, 2, at).items()}
     ranking = model.ranking(scr, at)
     assert ranking.level == "district" and ranking.total == 2  # the wall ranks the 区 (the city is the root)
-    assert sorted(name for name, _ in (*ranking.top, *ranking.bottom)) == ["districtU.1", "districtU.2"]
+    assert sorted({item.name for item in (*ranking.top, *ranking.bottom)}) == ["districtU.1", "districtU.2"]
 
 
 def test_six_levels_every_page_and_the_wall(six: Path, app6: dash.Dash) -> None:
@@ -203,7 +203,7 @@ def test_one_level_ranks_picks_and_maps_its_units(one: Path, app1: dash.Dash) ->
     view = model.map_view(scr, at, None)
     assert view.level == "town" and sorted(f["properties"]["unit_code"] for f in view.units["features"]) == [
         "U1", "U2", "U3", "U4"]
-    got = {f["properties"]["unit_code"]: f["properties"]["value"] for f in view.units["features"]}
+    got = {f["properties"]["unit_code"]: f["properties"]["count"] for f in view.units["features"]}  # not per km²
     assert got == {k: float(v) for k, v in open_at(city.ONE, 0, at).items()} and sum(got.values()) > 0
     assert view.scope_name == "样例市"
 

@@ -205,7 +205,8 @@ def test_served_document_is_small_and_needs_no_script(app: dash.Dash) -> None:
     body = plain_r.get_data(as_text=True)
     assert "<script" not in body and "_dash-component-suites" not in body
     assert 'id="m-stations-meeting"' in body and 'id="m-rank-list"' in body
-    assert "2026-11-01 – 2026-11-30<span> · 数据截至 11-20 10:00</span>" in body  # the pinned clock
+    # the pinned clock: the running month is titled by its days so far (the period convention)
+    assert "2026-11-01–11-20（本月至今）<span> · 数据截至 11-20 10:00</span>" in body
     assert len(re.findall(r' id="([^"]+)"', body)) == len(set(re.findall(r' id="([^"]+)"', body)))
     assert c.get("/m?view=nope").status_code == 400
 

@@ -62,6 +62,19 @@ def figure(component: Any, role: str) -> dict[str, Any]:
     return hits[0].figure
 
 
+def current_series(fig: dict[str, Any], first: int = 1) -> tuple[list[Any], list[Any]]:
+    """x and y of the trend line starting at trace ``first`` (after the previous period's), its running last
+    point included when it is drawn apart (``figures.partial_line``: a dashed tail trace, meta "partial")."""
+    head = fig["data"][first]
+    if head.get("meta") == "partial":
+        return list(head["x"]), list(head["y"])
+    x, y = list(head["x"]), list(head["y"])
+    rest = fig["data"][first + 1:first + 2]
+    if rest and rest[0].get("meta") == "partial":
+        x, y = x + list(rest[0]["x"][-1:]), y + list(rest[0]["y"][-1:])
+    return x, y
+
+
 def messages(component: Any) -> list[str]:
     return [text(c) for c in find(component, lambda c: "cv-message" in (getattr(c, "className", "") or ""))]
 
@@ -377,13 +390,13 @@ def test_cases_trend_stops_at_the_data_now(ctx: dash.Dash) -> None:
 
     c = context_from_search("")  # this month: days after today are still to come
     now = as_of(c)
-    x = figure(cases.layout(), "trend")["data"][1]["x"]
+    x = current_series(figure(cases.layout(), "trend"))[0]
     assert x[0] == c.query.period.start.strftime("%Y-%m-%d")
     assert x[-1] == min(now, c.query.period.end - timedelta(seconds=1)).strftime("%Y-%m-%d")
     assert len(x) == (min(now.date(), (c.query.period.end - timedelta(seconds=1)).date())
                       - c.query.period.start.date()).days + 1
     last_month_end = c.query.period.start - timedelta(days=1)  # a past month: every day
-    past = figure(cases.layout(date=last_month_end.date().isoformat()), "trend")["data"][1]["x"]
+    past = current_series(figure(cases.layout(date=last_month_end.date().isoformat()), "trend"))[0]
     assert len(past) == last_month_end.day and past[-1] == last_month_end.strftime("%Y-%m-%d")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -115,6 +116,47 @@ def test_refresh_keeps_last_data_when_the_warehouse_fails(tmp_path: Path, settin
     assert all(v is no_update for v in out[:n])
     assert out[n] == "刷新失败，显示上次数据"
     assert out[n + 1]["x"] == "y"  # previous fingerprints kept
+
+
+def test_map_colours_units_by_open_cases_per_km2(ctx: dash.Dash, settings: Settings):
+    """The choropleth is normalised: each grid's value is its open cases over its polygon's area (the stored
+    polygon, read here from the warehouse), classes follow that value, the legend says per km²."""
+    import duckdb
+    from shapely.geometry import shape
+
+    from dashboard import data
+    from metrics import geo
+
+    cfg = _cfg(settings)
+    town = cb.map_refresh(None, cfg, {})[0]["features"][0]["properties"]["unit_code"]
+    units, _m, legend, *_rest = cb.map_refresh(town, cfg, {})
+    feats = [f["properties"] for f in units["features"]]
+    assert len(feats) >= 4
+    con: duckdb.DuckDBPyConnection = data.connection()
+    stored = dict(con.execute("SELECT unit_code, geojson FROM unit_geometry").fetchall())
+    for p in feats:
+        area = geo.area_km2(json.loads(stored[p["unit_code"]]))
+        assert p["area_km2"] == pytest.approx(area, abs=1e-3) and area > 0
+        # in the same ballpark as the planar area in degrees scaled by hand (111.32 km × 110.57 km × cos φ)
+        poly = shape(json.loads(stored[p["unit_code"]]))
+        rough = poly.area * 111.32 * 110.57 * math.cos(math.radians(poly.centroid.y))
+        assert area == pytest.approx(rough, rel=0.01)
+        assert p["count"] == p["open_cases"] and p["value"] == pytest.approx(p["open_cases"] / area, abs=1e-4)
+    # a unit with more per km² never gets a lower colour class than one with less
+    rank = {c: i for i, c in enumerate(model.PALETTE)}
+    by_value = sorted(feats, key=lambda p: p["value"])
+    assert [rank[p["fill"]] for p in by_value] == sorted(rank[p["fill"]] for p in by_value)
+    assert len({p["fill"] for p in feats}) >= 2  # the tiny demo's grids differ: more than one class drawn
+    text = json.dumps(legend, default=str, ensure_ascii=False)
+    assert "在办案件 · 每平方公里" in text
+
+
+def test_breaks_are_two_digit_and_increasing():
+    assert model._breaks([0.012, 0.5, 1.37, 2.2, 9.81]) == (0.5, 1.4, 2.2, 9.9)
+    assert model._breaks([3.0, 3.0, 3.0]) == (3.0, 3.1, 3.2, 3.3)  # a flat map: one class used
+    assert model._breaks([]) == (1, 2, 3, 4) and model._breaks([0.0, 0.0]) == (1, 2, 3, 4)
+    assert model._colour(None, (1, 2, 3, 4)) == model.NO_VALUE
+    assert [model._colour(v, (1, 2, 3, 4)) for v in (0.5, 1, 3.9, 4)] == [model.PALETTE[i] for i in (0, 1, 3, 4)]
 
 
 def test_english_labels(ctx: dash.Dash, settings: Settings):
@@ -425,6 +467,35 @@ def test_wall_names_the_signs_below_target_worst_first(ctx: dash.Dash, settings:
                                                                     ensure_ascii=False)
 
 
+def test_overview_tiles_are_the_seeds_dimensions_with_the_metrics_values(ctx: dash.Dash, settings: Settings):
+    """城市治理, 城市安全, 民生服务 (CityScore dimensions), 12345 and IoT online: a tile each, whose value is the
+    metrics layer's for the wall's window, read here through other calls (indicator_values; the per-type
+    online table summed)."""
+    import metrics
+    from dashboard import data
+    from dashboard.screen import panels
+
+    cfg = parse({}, settings)
+    at = model.now(cfg)
+    q = model.rolling_query(cfg, at)
+    con = data.connection()
+    tiles = _find(panels.vitals(model.vitals(cfg, at), "zh"), "scr-tile")
+    shown = {t.to_plotly_json()["props"]["data-dimension"]: t.to_plotly_json()["props"]["data-value"] for t in tiles}
+    assert set(shown) == {"城市治理", "城市安全", "民生服务", "12345", "iot"}, shown
+    for d in metrics.vital_signs(con, q, overrides=data.metrics_config()).dimensions:
+        assert float(shown[d.dimension]) == pytest.approx(d.score, abs=5e-6)
+    satisfaction = metrics.indicator_values(con, ["hotline_satisfaction_rate"], q)["hotline_satisfaction_rate"]
+    assert float(shown["12345"]) == pytest.approx(satisfaction.value, abs=5e-6)
+    by_type = metrics.sensor_online(con, q, by="sensor_type")
+    assert by_type["expected"].sum() > 0  # the tiny demo has sensors: the IoT tile is exercised
+    assert float(shown["iot"]) == pytest.approx(by_type["received"].sum() / by_type["expected"].sum(), abs=5e-6)
+    # labelled in both languages, rates shown in %
+    zh = json.dumps([t.to_plotly_json() for t in tiles], cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+    assert "12345满意率" in zh and "物联感知在线率" in zh and "%" in zh
+    en = panels.vitals(model.vitals(parse({"lang": "en"}, settings), at), "en")
+    assert {"12345 satisfaction", "IoT sensors online"} <= {t.children[0].children for t in _find(en, "scr-tile")}
+
+
 def test_station_bars_mark_the_ones_past_the_overview_as_extra():
     from dashboard.screen import panels
     from dashboard.screen.model import StationRow, StationsView
@@ -478,7 +549,8 @@ def test_ranking_bars_start_at_a_grade_line():
 
     assert panels.rank_baseline([82.8, 91.0]) == 75 and panels.rank_baseline([95.0]) == 90
     assert panels.rank_baseline([30.0, 99.0]) == 0 and panels.rank_baseline([]) == 0
-    view = model.RankingView((("甲", 91.0),), (("乙", 82.8),), "town", 2)
+    view = model.RankingView((model.RankItem("甲", 91.0, 1, 2, "all", False),),
+                             (model.RankItem("乙", 82.8, 2, 2, "all", True),), "town", 2)
     tree = panels.ranking(view, "zh")
     widths = [f.style["width"] for f in _find(tree, "scr-rank-fill")]
     assert widths == ["64.0%", "31.2%"]  # (91 − 75) / 25, (82.8 − 75) / 25

@@ -128,3 +128,19 @@ def test_bad_input_is_a_message(ctx: dash.Dash) -> None:
 def test_english(ctx: dash.Dash) -> None:
     page = layout(lang="en")
     assert messages(page) == [] and "Staffing" in text(page) and "Grids without night cover" in text(page)
+
+
+def test_a_period_without_rosters_says_so_instead_of_every_grid_uncovered(
+        ctx: dash.Dash, raw: duckdb.DuckDBPyConnection) -> None:
+    (first,) = raw.execute("SELECT min(duty_date) FROM staffing_roster").fetchone()
+    before = date(first.year - 1, first.month, 1)  # a month a year before the first roster
+    page = layout(period="month", date=before.isoformat())
+    kpis = text(find(page, lambda c: getattr(c, "id", None) == staffing_view.KPIS_ID)[0])
+    assert "本期未载入排班数据" in kpis and "/ " not in kpis.split("无夜间值守的网格")[1].split("人均")[0]
+    listed = text(find(page, lambda c: getattr(c, "id", None) == staffing_view.NIGHT_LIST_ID)[0])
+    assert "本期未载入排班数据" in listed and "夜无夜间值守" not in listed
+    night = figure(page, "night")
+    assert night["data"] == [] and night["layout"]["annotations"][0]["text"] == "无数据"
+    # with rosters the same tile counts grids (the usual month)
+    assert "本期未载入排班数据" not in text(find(layout(period="month"),
+                                           lambda c: getattr(c, "id", None) == staffing_view.KPIS_ID)[0])

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from etl.mapping import SourceMapping, parse_mapping
-from etl.snapshots import current_snapshot
+from etl.snapshots import open_readonly
 
 SENSORS_TOML = """
 source_system = "st"
@@ -45,5 +43,5 @@ def sensors_csv(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
 
 
 def query(warehouse: Path, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
-    with duckdb.connect(str(current_snapshot(warehouse)), read_only=True) as con:
+    with open_readonly(warehouse) as con:
         return con.execute(sql, params or []).fetchall()

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pandas as pd
 
 from etl.alarms import derive_alarms
 from etl.datum import convert
 from etl.load import load_files
-from etl.snapshots import current_snapshot, writer
+from etl.snapshots import open_readonly, writer
 
 
 def test_derived_alarms_runs_and_idempotence(tmp_path, warehouse):
@@ -41,7 +40,7 @@ def test_feature_collection_units_converted_to_site_datum(tmp_path, warehouse):
                  'level = { constant = "grid" }\n[geometry]\ndatum = "WGS-84"\napproximate = true\n', encoding="utf-8")
     rep = load_files(warehouse, "units", [f], m)
     assert (rep.rows_read, rep.rows_loaded) == (1, 1)
-    con = duckdb.connect(str(current_snapshot(warehouse)), read_only=True)
+    con = open_readonly(warehouse)
     gj, datum, approx, min_lon, min_lat = con.execute(
         "SELECT geojson, datum, approximate, min_lon, min_lat FROM unit_geometry").fetchone()
     x, y = convert([121.0], [31.0], "WGS-84", "GCJ-02")

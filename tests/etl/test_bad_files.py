@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from etl.cli import app
 from etl.load import LoadError, load_files
 from etl.mapping import parse_mapping
+from etl.snapshots import open_readonly
 
 HEAD = "id,received,closed,status,category\n"
 GOOD = "".join(f"{i},2018-10-21 08:00:00,2018-10-21 10:00:00,Closed,Noise\n" for i in range(1, 6))
@@ -96,7 +97,7 @@ def test_bad_file(tmp_path: Path, name: str) -> None:
         with pytest.raises(LoadError) as err:
             load_files(wh, "hotline", [f], m)  # type: ignore[arg-type]
         assert case.outcome in str(err.value) and "\n" not in str(err.value)
-        con = duckdb.connect(str(wh), read_only=True)
+        con = open_readonly(wh)
         runs = con.execute("SELECT status, message FROM etl_run").fetchall()
         assert con.execute("SELECT count(*) FROM hotline_orders").fetchone() == (0,)
         con.close()
@@ -114,7 +115,7 @@ def _loaded(tmp_path: Path, name: str) -> duckdb.DuckDBPyConnection:
     CORPUS[name].write(f)
     wh = tmp_path / "data" / "vitals.duckdb"
     load_files(wh, "hotline", [f], _mapping("auto"))  # type: ignore[arg-type]
-    return duckdb.connect(str(wh), read_only=True)
+    return open_readonly(wh)
 
 
 def test_truncated_line_is_the_last_line_and_the_rest_loads(tmp_path: Path) -> None:
@@ -151,7 +152,7 @@ def test_cli_refusal_is_one_line_exit_2_and_keeps_data(tmp_path: Path) -> None:
     assert runner.invoke(app, ["load", "hotline", str(ok), "-m", str(mp), "-w", str(wh)]).exit_code == 0
     r = runner.invoke(app, ["load", "hotline", str(bad), "-m", str(mp), "-w", str(wh)])
     assert r.exit_code == 2 and "empty file" in r.output and "Traceback" not in r.output
-    con = duckdb.connect(str(wh), read_only=True)
+    con = open_readonly(wh)
     assert con.execute("SELECT count(*) FROM hotline_orders").fetchone() == (5,)
     assert con.execute("SELECT run_id, status FROM etl_run ORDER BY 1").fetchall() == [(1, "succeeded"), (2, "failed")]
 
@@ -185,7 +186,7 @@ def test_a_typed_timestamp_out_of_range_is_a_reject_not_a_blank(tmp_path: Path) 
     wh = tmp_path / "data" / "vitals.duckdb"
     rep = load_files(wh, "hotline", [_typed_file(tmp_path / "t.parquet")], parse_mapping(TYPED_MAPPING, "t.toml"))
     assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (2, 1, 1)
-    con = duckdb.connect(str(wh), read_only=True)
+    con = open_readonly(wh)
     assert con.execute("SELECT source_id, received_at IS NULL FROM hotline_orders").fetchall() == [("1", False)]
     assert con.execute("SELECT line, field, reason FROM etl_reject").fetchall() == [
         (2, "received", "timestamp_out_of_range")]

@@ -139,9 +139,9 @@ def test_district_geography_matches_the_seed_plans():
     assert all(outline.contains(shapely.Point(x, y)) for x, y in zip(derived.lon, derived.lat, strict=True))
 
 
-def test_city_scale_is_refused_with_a_reason(tmp_path):
-    with pytest.raises(ValueError, match="city"):
-        generate(tmp_path, "city", now=NOW)
+def test_an_unknown_scale_is_refused_with_the_choices(tmp_path):
+    with pytest.raises(ValueError, match="tiny, town, district, city"):
+        generate(tmp_path, "metropolis", now=NOW)
 
 
 def test_build_demo_tiny_loads_every_row(tmp_path):
@@ -182,7 +182,7 @@ def test_a_second_demo_replaces_the_first_instead_of_mixing_with_it(tmp_path):
         con.close()
 
 
-def test_cli_generates_without_prompting_and_refuses_city(tmp_path):
+def test_cli_generates_without_prompting_and_refuses_an_unknown_scale(tmp_path):
     from typer.testing import CliRunner
 
     from dashboard.cli import app
@@ -193,9 +193,9 @@ def test_cli_generates_without_prompting_and_refuses_city(tmp_path):
     assert ok.exit_code == 0, ok.output
     assert "cases" in ok.output
     assert pd.read_parquet(tmp_path / "cases.parquet").reported_at.max() <= pd.Timestamp("2026-07-01 09:37")
-    city = runner.invoke(app, ["demo", "--scale", "city", "--generate-only", "--out", str(tmp_path / "city")])
-    assert city.exit_code == 2
-    assert "city" in city.output
+    other = runner.invoke(app, ["demo", "--scale", "metropolis", "--generate-only", "--out", str(tmp_path / "m")])
+    assert other.exit_code == 2
+    assert "metropolis" in other.output
     bad = runner.invoke(app, ["demo", "--scale", "tiny", "--generate-only", "--now", "yesterday"])
     assert bad.exit_code == 2
     assert "yesterday" in bad.output

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from etl.load import load_files
 from etl.mapping import MappingError, parse_mapping
 from etl.settings import Settings
+from etl.snapshots import open_readonly
 
 BASE = """
 source_system = "t"
@@ -46,7 +46,7 @@ def test_null_if_blanks_the_value_and_keeps_the_row(tmp_path: Path) -> None:
     wh = tmp_path / "data" / "vitals.duckdb"
     rep = load_files(wh, "hotline", [_csv(tmp_path / "a.csv", 3, 7)], parse_mapping(BASE, "m.toml"), settings=NY)
     assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (10, 10, 0)
-    con = duckdb.connect(str(wh), read_only=True)
+    con = open_readonly(wh)
     rows = con.execute("SELECT count(*) FILTER (lon IS NULL), count(*) FILTER (lat IS NULL),"
                        " count(*) FILTER (closed_at IS NULL) FROM hotline_orders").fetchone()
     assert rows == (3, 3, 3)  # only the placeholder rows lost their point and their 1900 date
@@ -93,7 +93,7 @@ unit_code = { constant = "V1" }
 status = { column = "st", map = { "结案" = "closed" }, cancelled = ["作废"] }
 """, "c.toml")
     load_files(wh, "cases", [f], m)
-    con = duckdb.connect(str(wh), read_only=True)
+    con = open_readonly(wh)
     got = con.execute("SELECT source_id, status, cancelled FROM cases ORDER BY 1").fetchall()
     assert got == [("1", "cancelled", True), ("2", "closed", False), ("3", None, None)]
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
 from etl.alarms import derive_alarms
 from etl.load import load_files
-from etl.snapshots import current_snapshot, writer
+from etl.snapshots import open_readonly, writer
 from tests.etl.conftest import REAL
 
 pytestmark = pytest.mark.real_data
@@ -29,7 +28,7 @@ def test_shanghai(warehouse):
     assert r.rows_read == 25602 * 3 == len(raw) * 3
     assert r.reasons == {"missing_required": missing}
     assert r.rows_loaded == len(raw) * 3 - missing
-    con = duckdb.connect(str(current_snapshot(warehouse)), read_only=True)
+    con = open_readonly(warehouse)
     assert con.execute("SELECT count(*), min(ts), max(ts) FROM sensor_readings").fetchone() == (
         r.rows_loaded, pd.Timestamp("2013-01-29 06:00"), pd.Timestamp("2015-12-31 23:00"))
     # Jing'an reading at the first hour, straight from the file.

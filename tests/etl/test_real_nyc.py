@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +12,7 @@ import shapely
 
 from etl.load import load_files
 from etl.settings import Settings
-from etl.snapshots import current_snapshot
+from etl.snapshots import open_readonly
 from tests.etl.conftest import REAL
 
 pytestmark = pytest.mark.real_data
@@ -28,7 +27,7 @@ def loaded(tmp_path_factory):
     s = Settings(warehouse=wh, timezone="America/New_York", datum="WGS-84", site_name_en="New York City")
     units = load_files(wh, "units", [GEO], "nyc_community_districts", settings=s)
     hot = load_files(wh, "hotline", [CSV], "nyc311", settings=s)
-    con = duckdb.connect(str(current_snapshot(wh)), read_only=True)
+    con = open_readonly(wh)
     yield units, hot, con
     con.close()
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
 from etl.datum import convert
 from etl.load import load_files
-from etl.snapshots import current_snapshot
+from etl.snapshots import open_readonly
 from tests.etl.conftest import demo_units
 
 HEAD = ["案件编号", "上报时间", "结案时间", "状态", "来源", "紧急程度", "类别编码", "返工次数", "网格编码", "村居名称",
@@ -60,7 +59,7 @@ def test_each_reason(tmp_path, warehouse, flavour, reason):
     rep = load_files(warehouse, "cases", [f], "example_grid_cases_zh")
     assert (rep.rows_read, rep.rows_loaded, rep.rows_rejected) == (2, 1, 1)
     assert rep.reasons == {reason: 1}
-    con = duckdb.connect(str(current_snapshot(warehouse)), read_only=True)
+    con = open_readonly(warehouse)
     line, got_field, got_raw, record = con.execute(
         "SELECT line, field, raw_value, raw_record FROM etl_reject").fetchone()
     assert line == 3  # header line 1, good row line 2, bad row line 3
@@ -84,6 +83,6 @@ def test_unit_by_name_then_point(tmp_path, warehouse):
             good("X1", 网格编码="", 经度="", 纬度="")]
     rep = load_files(warehouse, "cases", [write(tmp_path / "n", rows, "utf8bom")], "example_grid_cases_zh")
     assert rep.reasons == {"unit_unresolved": 1}
-    con = duckdb.connect(str(current_snapshot(warehouse)), read_only=True)
+    con = open_readonly(warehouse)
     assert con.execute("SELECT source_id, unit_code FROM cases ORDER BY 1").fetchall() == [("N1", "V1"), ("P1", "G1")]
     con.close()

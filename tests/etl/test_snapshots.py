@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def test_sigkill_mid_load_keeps_previous_snapshot(tmp_path, warehouse):
     child.wait()
     assert current_snapshot(warehouse) == published
     assert count(warehouse) == N
-    num = lambda p: int(p.stem.split("-")[1])  # noqa: E731
+    num = lambda p: int(re.search(r"\d+", p.name).group())  # noqa: E731  (vitals-<n>, delta-<n>.on-<base>)
     orphans = [p for p in (warehouse.parent / "snapshots").glob("*.duckdb") if num(p) > num(published)]
     assert orphans, "the killed writer left its unpublished copy"
     # The lock died with the process; the next load proceeds and removes the orphan.
@@ -123,3 +124,68 @@ def test_old_snapshots_are_cleaned_after_grace_keeping_two(tmp_path, warehouse):
     assert [p.name for p in snaps] == ["vitals-4.duckdb", "vitals-5.duckdb"]
     assert current_snapshot(warehouse) == snaps[-1]
     duckdb.connect(str(snaps[0]), read_only=True).close()  # the previous one is still readable
+
+
+def _wait_for(path: Path, child: subprocess.Popen) -> None:
+    deadline = time.time() + 60
+    while not path.exists():
+        assert child.poll() is None and time.time() < deadline, "child failed before the kill"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("phase", ["delta", "compaction"])
+def test_sigkill_mid_incremental_load_keeps_previous_state(tmp_path, warehouse, phase):
+    """Killed after writing its delta (or, past the delta limit, its compacted base) but before the
+    swap: the published pair stays, and the next load removes the orphan and proceeds."""
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    load_files(warehouse, "cases", [cases_file(tmp_path / "c0.parquet", 0)], "demo_cases")
+    published = current_snapshot(warehouse)
+    assert published is not None and published.name.startswith("delta-"), "the published state is a pair"
+    ready = tmp_path / "ready"
+    env = {**os.environ, "VITALS_DELTA_MAX_ROWS": "1" if phase == "compaction" else "500000"}
+    child = run_py(f"""
+        import time
+        from etl.load import load_into
+        from etl.snapshots import load_writer
+        with load_writer({str(warehouse)!r}) as con:
+            load_into(con, "cases", [{str(cases_file(tmp_path / "c1.parquet", 1))!r}], "demo_cases")
+            open({str(ready)!r}, "w").close()
+            time.sleep(120)  # killed here: written but not published
+    """, env=env)
+    _wait_for(ready, child)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert current_snapshot(warehouse) == published
+    assert count(warehouse) == N
+    prefix = "delta-" if phase == "delta" else "vitals-"
+    orphans = [p for p in (warehouse.parent / "snapshots").glob(f"{prefix}*.duckdb") if p != published
+               and int(re.search(r"\d+", p.name).group()) > int(re.search(r"\d+", published.name).group())]
+    assert orphans, "the killed writer left its unpublished file"
+    load_files(warehouse, "cases", [cases_file(tmp_path / "c2.parquet", 2)], "demo_cases")
+    assert count(warehouse) == 2 * N
+    assert not any(p.exists() for p in orphans)
+
+
+def test_sigkill_at_any_moment_of_incremental_loads(tmp_path, warehouse):
+    """Loads killed at moments spread over their run (start-up, staging, the delta copy, the write,
+    compaction, the swap): every time, the warehouse opens on the state before or after the load."""
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    loaded, killed = 0, 0
+    for i, delay in enumerate((0.6, 1.0, 1.4, 1.8, 2.4, 3.2)):
+        env = {**os.environ, "VITALS_DELTA_MAX_ROWS": "1" if i % 3 == 2 else "500000"}  # every third compacts
+        child = run_py(f"""
+            from etl.load import load_files
+            load_files({str(warehouse)!r}, "cases", [{str(cases_file(tmp_path / f"k{i}.parquet", 10 + i))!r}],
+                       "demo_cases")
+        """, env=env, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+            killed += 1
+        child.wait()
+        n = count(warehouse)
+        assert n in (loaded, loaded + N), (delay, n, loaded)
+        loaded = n
+    assert killed, "no load was interrupted"
+    load_files(warehouse, "cases", [cases_file(tmp_path / "last.parquet", 99)], "demo_cases")
+    assert count(warehouse) == loaded + N

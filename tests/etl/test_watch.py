@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
 from typer.testing import CliRunner
 
 from etl.cli import app
 from etl.settings import Settings
+from etl.snapshots import open_readonly
 from etl.watch import Watcher, mapping_for, read_routes
 from tests.etl.conftest import demo_cases, demo_units
 
@@ -26,7 +26,7 @@ def _land(path: Path, at: int) -> Path:
 
 
 def _count(warehouse: Path, sql: str) -> int:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_readonly(warehouse) as con:
         row = con.execute(sql).fetchone()
     assert row is not None
     return int(row[0])
@@ -52,6 +52,8 @@ def test_files_load_in_landing_order_once_still_and_move_aside(tmp_path: Path, w
     assert [o.file for o in outcomes] == ["units-0900.parquet", "cases-0905.parquet"]
     assert all(o.ok for o in outcomes) and len(lines) == 2
     assert lines[1].startswith("loaded cases-0905.parquet: cases run ") and "3 read, 3 loaded, 0 rejected" in lines[1]
+    # The first load writes the base; the feed's next file goes into a small delta on it (issue 19).
+    assert lines[0].endswith("full snapshot)") and lines[1].endswith("delta on vitals-1.duckdb)"), lines
     assert _count(warehouse, "SELECT count(*) FROM cases") == 3
     assert _count(warehouse, "SELECT count(*) FROM org_unit") == 4
     assert sorted(p.name for p in (incoming / "loaded").iterdir()) == ["cases-0905.parquet", "units-0900.parquet"]

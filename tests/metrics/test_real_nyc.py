@@ -19,7 +19,7 @@ import shapely
 
 from etl.load import load_files
 from etl.settings import Settings
-from etl.snapshots import current_snapshot
+from etl.snapshots import open_readonly
 from metrics import Period, Query, indicator_table
 from tests.etl.conftest import REAL
 
@@ -39,7 +39,7 @@ def nyc(tmp_path_factory):
     s = Settings(warehouse=wh, timezone="America/New_York", datum="WGS-84", site_name_en="New York City")
     load_files(wh, "units", [GEO], "nyc_community_districts", settings=s)
     load_files(wh, "hotline", [CSV], "nyc311", settings=s)
-    con = duckdb.connect(str(current_snapshot(wh)), read_only=True)
+    con = open_readonly(wh)
     yield con
     con.close()
 

@@ -1,0 +1,164 @@
+"""Base + delta: a feed load publishes a small delta file instead of a copy of the warehouse.
+
+A published state is either one full snapshot ``vitals-<n>.duckdb`` or a pair: an immutable full
+snapshot (the *base*) and a small native file ``delta-<m>.on-<n>.duckdb`` that holds
+
+* every row of the big fact tables (``OVERLAY_KEYED``) that is new or changed since the base: a delta
+  row replaces the base row of the same natural key;
+* the rows the append-only tables (``OVERLAY_APPEND``: status history, rejects) gained since the base;
+* a whole copy of every other table (units, sensors, alarms, rosters, etl_run ...: small next to the
+  facts), so the loader reads and writes them as usual.
+
+Readers and the loader see the pair through views ``cases = delta ∪ (base anti-join delta keys)``; both
+files are immutable once published, so the link target names one consistent state. The link's target
+name says which base a delta sits on, so a reader needs no lookup to open the pair.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from etl import schema
+
+OVERLAY_KEYED = ("cases", "hotline_orders", "sensor_readings")
+OVERLAY_APPEND = ("case_status_history", "etl_reject")
+OVERLAY = OVERLAY_KEYED + OVERLAY_APPEND
+BASE = "__base"  # the base's catalog name in a delta writer and a reader
+DELTA = "__delta"  # the delta's catalog name in a reader
+VISIBLE_PREFIX = "__all_"  # the loader's temp view of base ∪ delta of an overlay table
+DELTA_RE = re.compile(r"^delta-(\d+)\.on-(\d+)\.duckdb$")
+
+
+def delta_name(number: int, base_number: int) -> str:
+    return f"delta-{number}.on-{base_number}.duckdb"
+
+
+def base_of(target: Path) -> Path | None:
+    """The base snapshot a published delta file sits on (None for a full snapshot)."""
+    m = DELTA_RE.match(target.name)
+    return target.with_name(f"vitals-{m.group(2)}.duckdb") if m else None
+
+
+def _sql_path(path: Path) -> str:
+    """A file path as a SQL string literal (ATTACH takes no parameters); the path is ours."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def attach(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    con.execute(f"ATTACH {_sql_path(path)} AS {alias} (READ_ONLY)")
+
+
+def union_sql(table: schema.Table, delta: str, base: str) -> str:
+    """Rows readers see: the delta's, then the base's whose key the delta does not hold (keyed tables)."""
+    cols = ", ".join(table.column_names)
+    head = f"SELECT {cols} FROM {delta}{table.name}"
+    if table.name in OVERLAY_APPEND:
+        return f"{head} UNION ALL SELECT {cols} FROM {base}{table.name}"
+    match = " AND ".join(f"d.{k} = b.{k}" for k in table.key)
+    # ANTI JOIN, not NOT EXISTS: DuckDB plans the correlated subquery as a delim join that groups the
+    # base's keys first (3-8x slower reads, bench/load_isolation_bench.py --overlay).
+    return (f"{head} UNION ALL SELECT {', '.join('b.' + c for c in table.column_names)} FROM {base}{table.name} b"
+            f" ANTI JOIN {delta}{table.name} d ON {match}")
+
+
+def in_delta(con: duckdb.DuckDBPyConnection) -> bool:
+    """True on a delta writer's connection (its base is attached)."""
+    row = con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [BASE]).fetchone()
+    return bool(row and row[0])
+
+
+def visible(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The name the loader reads ``table``'s current rows under: on a delta writer, base ∪ delta."""
+    return VISIBLE_PREFIX + table if table in OVERLAY and in_delta(con) else table
+
+
+def create_writer_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp views base ∪ delta on a delta writer (the delta file is its default catalog)."""
+    for name in OVERLAY:
+        t = schema.TABLE_BY_NAME[name]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {VISIBLE_PREFIX}{name} AS {union_sql(t, '', BASE + '.')}")
+
+
+def base_columns_match(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
+    """Whether ``catalog`` holds every declared table with every declared column (an older base lacking
+    a table or column added since goes through the full copy path, which adds it)."""
+    rows = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?"
+                       " AND schema_name = 'main'", [catalog]).fetchall()
+    present = {(str(t), str(c)) for t, c in rows}
+    return all((t.name, c) in present for t in schema.TABLES for c in t.column_names)
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'",
+                       [catalog]).fetchall()
+    return [r[0] for r in rows]
+
+
+def open_pair(delta: Path, base: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only view of a published pair: an in-memory catalog of views over both files."""
+    con = duckdb.connect()
+    try:
+        attach(con, base, BASE)
+        attach(con, delta, DELTA)
+        in_base, in_delta_file = set(_tables(con, BASE)), set(_tables(con, DELTA))
+        for name in sorted(in_base | in_delta_file):
+            if name in OVERLAY and name in in_base and name in in_delta_file:
+                body = union_sql(schema.TABLE_BY_NAME[name], DELTA + ".", BASE + ".")
+            else:
+                body = f"SELECT * FROM {DELTA if name in in_delta_file else BASE}.{name}"
+            con.execute(f"CREATE VIEW {name} AS {body}")  # names from the catalogs of our own files
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def open_published(target: Path) -> duckdb.DuckDBPyConnection:
+    """Open a published link target read-only: a full snapshot directly, a delta with its base."""
+    base = base_of(target)
+    if base is None:
+        return duckdb.connect(str(target), read_only=True)
+    return open_pair(target, base)
+
+
+def merge_into(con: duckdb.DuckDBPyConnection, delta_catalog: str) -> None:
+    """Fold an attached delta into the full warehouse open on ``con`` (compaction): keyed rows replace
+    the base's, appended rows are added, the whole small tables are taken as the delta has them. New
+    rows go in in their table's stored order, as loads store them."""
+    for t in schema.TABLES:
+        src = f"{delta_catalog}.{t.name}"
+        cols = ", ".join(t.column_names)
+        if t.name in OVERLAY_APPEND:
+            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src}")
+            continue
+        if t.name not in OVERLAY_KEYED:
+            con.execute(f"DELETE FROM {t.name}")
+            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src}")
+            continue
+        match = " AND ".join(f"d.{k} = {t.name}.{k}" for k in t.key)
+        order = f" ORDER BY {t.stored_order} NULLS LAST, {', '.join(t.key)}" if t.stored_order else (
+            " ORDER BY ts, sensor_id" if t.name == "sensor_readings" else "")
+        if t.primary_key:
+            # Changed rows updated in place (DuckDB rejects a delete and re-insert of one key in one
+            # transaction), new ones appended in stored order.
+            sets = ", ".join(f"{c} = excluded.{c}" for c in t.column_names if c not in t.key)
+            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src} d WHERE EXISTS"
+                        f" (SELECT 1 FROM {t.name} WHERE {match})"
+                        f" ON CONFLICT ({', '.join(t.key)}) DO UPDATE SET {sets}")
+            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src} d WHERE NOT EXISTS"
+                        f" (SELECT 1 FROM {t.name} WHERE {match}){order}")
+        else:
+            con.execute(f"DELETE FROM {t.name} WHERE EXISTS (SELECT 1 FROM {src} d WHERE {match})")
+            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src}{order}")
+
+
+def start_delta(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill a new, empty delta file (schema already created) with the base's small tables."""
+    for t in schema.TABLES:
+        if t.name in OVERLAY:
+            continue
+        cols = ", ".join(t.column_names)
+        con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {BASE}.{t.name}")

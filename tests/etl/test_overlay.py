@@ -1,0 +1,188 @@
+"""Incremental loads (issue 19): a small delta file on an untouched base, read through views, gives
+exactly what the full copy path gives; compaction folds it into a new base; readers keep their state.
+
+The oracle is the same sequence of loads into a second warehouse with deltas turned off
+(VITALS_DELTA_MAX_ROWS=0: every load copies the whole warehouse, the path used before issue 19)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from etl import schema
+from etl.load import load_files
+from etl.overlay import DELTA_RE, base_of
+from etl.snapshots import current_snapshot, load_writer, open_readonly, writer
+from tests.etl.conftest import demo_units
+
+# Columns that differ between two runs of the same loads: when they ran, and where the files were.
+RUN_VARYING = {"started_at", "finished_at", "mapping"}
+
+
+def cases(path: Path, ids: range, status: str = "reported", closed: str | None = None) -> Path:
+    n = len(ids)
+    pd.DataFrame({
+        "case_id": [f"demo:{i}" for i in ids], "source_system": "demo", "source_id": [str(i) for i in ids],
+        "status": status, "reported_at": pd.Timestamp("2026-01-01 10:00") + pd.to_timedelta(list(ids), "min"),
+        "closed_at": pd.to_datetime([closed] * n), "unit_code": "V1",
+    }).to_parquet(path)
+    return path
+
+
+def sensors(path: Path) -> Path:
+    pd.DataFrame({"sensor_id": [f"demo:s{i}" for i in range(4)], "source_system": "demo",
+                  "source_id": [f"s{i}" for i in range(4)], "sensor_type": "water_level",
+                  "threshold_warning": 2.0, "threshold_alarm": 3.0, "unit_code": None}).to_parquet(path)
+    return path
+
+
+def readings(path: Path, start: str, hours: int, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range(start, periods=hours, freq="h")
+    pd.DataFrame({"sensor_id": np.repeat([f"demo:s{i}" for i in range(4)], hours), "ts": np.tile(ts, 4),
+                  "value": rng.normal(1.0, 0.5, 4 * hours)}).to_parquet(path)
+    return path
+
+
+def contents(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every declared table's rows, sorted, without the columns that say when a run happened."""
+    out = {}
+    with open_readonly(warehouse) as con:
+        for t in schema.TABLES:
+            cols = [c for c in t.column_names if c not in RUN_VARYING]
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM {t.name}").fetchall()
+            out[t.name] = sorted(rows, key=repr)
+    return out
+
+
+def scalar(warehouse: Path, sql: str) -> object:
+    with open_readonly(warehouse) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    """A base's worth of rows, then the issue's 5-minute feed shape, scaled down: new cases, late
+    updates of base cases, readings that correct stored ones and add new hours."""
+    return {
+        "units": demo_units(tmp_path / "u.parquet"),
+        "sensors": sensors(tmp_path / "s.parquet"),
+        "base_cases": cases(tmp_path / "c0.parquet", range(0, 2000)),
+        "base_readings": readings(tmp_path / "r0.parquet", "2026-01-01", 24 * 5, seed=1),
+        "new_cases": cases(tmp_path / "c1.parquet", range(2000, 2500)),
+        "late_updates": cases(tmp_path / "c2.parquet", range(100, 150), "closed", "2026-01-02 09:00"),
+        "readings": readings(tmp_path / "r1.parquet", "2026-01-05", 24 * 2, seed=2),  # 1 day old, 1 day new
+    }
+
+
+def base_loads(warehouse: Path, files: dict[str, Path]) -> None:
+    load_files(warehouse, "units", [files["units"]], "demo_units")
+    load_files(warehouse, "sensors", [files["sensors"]], "demo_sensors")
+    load_files(warehouse, "cases", [files["base_cases"]], "demo_cases")
+    load_files(warehouse, "readings", [files["base_readings"]], "demo_readings")
+
+
+FEED = (("cases", "new_cases", "demo_cases"), ("cases", "late_updates", "demo_cases"),
+        ("readings", "readings", "demo_readings"))
+
+
+def test_delta_loads_equal_full_loads_without_touching_the_base(tmp_path, files, monkeypatch):
+    inc, full = tmp_path / "inc" / "vitals.duckdb", tmp_path / "full" / "vitals.duckdb"
+    monkeypatch.setenv("VITALS_DELTA_MAX_ROWS", "0")
+    base_loads(full, files)
+    base_loads(inc, files)
+    base = current_snapshot(inc)
+    assert base is not None and base_of(base) is None
+    before = os.stat(base)
+
+    reports = []
+    for kind, name, mapping in FEED:
+        monkeypatch.setenv("VITALS_DELTA_MAX_ROWS", "0")
+        reports.append(load_files(full, kind, [files[name]], mapping))
+        monkeypatch.delenv("VITALS_DELTA_MAX_ROWS")
+        rep = load_files(inc, kind, [files[name]], mapping)
+        assert rep.files == reports[-1].files  # same inserted / updated / unchanged / rejects
+        published = current_snapshot(inc)
+        assert published is not None and DELTA_RE.match(published.name) and base_of(published) == base
+    # The feed's counts, by hand: 500 new cases, 50 late updates, 24 h × 4 sensors corrected and as many new.
+    assert [(r.files[0].inserted, r.files[0].updated) for r in reports] == [(500, 0), (0, 50), (96, 96)]
+
+    after = os.stat(base)  # the base was neither rewritten nor copied over
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    published = current_snapshot(inc)
+    with duckdb.connect(str(published), read_only=True) as delta:  # the delta file holds only the feed
+        assert [delta.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("cases", "sensor_readings")] == [550, 192]
+    assert contents(inc) == contents(full)
+    assert scalar(inc, "SELECT count(*) FROM cases") == 2500
+    assert scalar(inc, "SELECT count(*) FROM cases WHERE status = 'closed'") == 50
+    assert scalar(inc, "SELECT count(*) FROM sensor_readings") == 4 * 24 * 6
+
+    # Past the delta's limit, the next load folds it into a new full base, equal to the full path's.
+    monkeypatch.setenv("VITALS_DELTA_MAX_ROWS", "1")
+    more = cases(tmp_path / "c3.parquet", range(2500, 2600), "dispatched")
+    load_files(inc, "cases", [more], "demo_cases")
+    monkeypatch.setenv("VITALS_DELTA_MAX_ROWS", "0")
+    load_files(full, "cases", [more], "demo_cases")
+    compacted = current_snapshot(inc)
+    assert compacted is not None and base_of(compacted) is None and compacted != base
+    assert contents(inc) == contents(full)
+    # ... and the load after that is a delta on the new base.
+    monkeypatch.delenv("VITALS_DELTA_MAX_ROWS")
+    load_files(inc, "cases", [cases(tmp_path / "c4.parquet", range(2600, 2610))], "demo_cases")
+    assert base_of(current_snapshot(inc)) == compacted  # type: ignore[arg-type]
+    assert scalar(inc, "SELECT count(*) FROM cases") == 2610
+
+
+def test_full_writers_fold_the_delta_in(tmp_path, files, warehouse):
+    """A writer that is not a feed load (site settings, delete, demo) starts from base ∪ delta."""
+    base_loads(warehouse, files)
+    load_files(warehouse, "cases", [files["late_updates"]], "demo_cases")
+    assert base_of(current_snapshot(warehouse)) is not None  # type: ignore[arg-type]
+    expected = contents(warehouse)
+    with writer(warehouse) as con:
+        assert con.execute("SELECT count(*) FROM cases WHERE status = 'closed'").fetchone() == (50,)
+        assert con.execute("SELECT count(*) FROM cases").fetchone() == (2000,)
+    assert base_of(current_snapshot(warehouse)) is None  # type: ignore[arg-type]
+    assert contents(warehouse) == expected
+
+
+def test_a_reader_keeps_its_state_while_deltas_and_compactions_publish(tmp_path, files, warehouse, monkeypatch):
+    base_loads(warehouse, files)
+    before = open_readonly(warehouse)
+    load_files(warehouse, "cases", [files["new_cases"]], "demo_cases")
+    middle = open_readonly(warehouse)
+    load_files(warehouse, "cases", [files["late_updates"]], "demo_cases")
+    monkeypatch.setenv("VITALS_DELTA_MAX_ROWS", "1")  # the next load compacts
+    load_files(warehouse, "cases", [cases(tmp_path / "c3.parquet", range(2500, 2600))], "demo_cases")
+    after = open_readonly(warehouse)
+    try:
+        q = "SELECT count(*), count(*) FILTER (status = 'closed') FROM cases"
+        assert before.execute(q).fetchone() == (2000, 0)
+        assert middle.execute(q).fetchone() == (2500, 0)
+        assert after.execute(q).fetchone() == (2600, 50)
+        runs = "SELECT count(*) FROM etl_run"
+        assert [c.execute(runs).fetchone()[0] for c in (before, middle, after)] == [4, 5, 7]
+    finally:
+        for c in (before, middle, after):
+            c.close()
+
+
+@pytest.mark.real_clock  # compares file times (the kernel's, never faked) with time.time()
+def test_superseded_deltas_are_cleaned_and_their_base_kept(tmp_path, files, warehouse):
+    base_loads(warehouse, files)  # units go into a full snapshot, the later loads into deltas on it
+    base = base_of(current_snapshot(warehouse))  # type: ignore[arg-type]
+    for i in range(4):
+        with load_writer(warehouse, grace_seconds=0.0) as con:
+            con.execute("INSERT INTO warehouse_meta VALUES (?, 'x')", [f"k{i}"])
+    names = sorted(p.name for p in (warehouse.parent / "snapshots").glob("*.duckdb"))
+    current = current_snapshot(warehouse)
+    assert current is not None and base is not None
+    # The published delta, the one before it (KEEP_AT_LEAST), and the base both sit on.
+    assert len(names) == 3 and current.name in names and base.name in names
+    assert scalar(warehouse, "SELECT count(*) FROM warehouse_meta WHERE key LIKE 'k_'") == 4

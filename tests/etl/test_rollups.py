@@ -1,0 +1,115 @@
+"""Rollups maintained at load (etl/rollups.py): a load recomputes the rollup days its rows touch, the
+old day of a late-updated row included, in the load's snapshot; the result always equals a rollup
+built afresh from the fact rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import rollups
+from etl.load import load_files
+from etl.rollup_sql import ROLLUPS
+from etl.snapshots import current_snapshot, writer
+from tests.etl.conftest import demo_units
+
+
+def read(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(current_snapshot(warehouse)), read_only=True)
+
+
+def cases(path: Path, rows: list[tuple[str, str, str | None, str, bool]]) -> Path:
+    """(case_id, status, registered_at, urgency, proactive) rows of unit V1, reported at 08:00 on Jan 1."""
+    pd.DataFrame({
+        "case_id": [r[0] for r in rows],
+        "source_system": ["demo"] * len(rows),
+        "source_id": [r[0] for r in rows],
+        "status": [r[1] for r in rows],
+        "reported_at": pd.to_datetime(["2026-01-01 08:00"] * len(rows)),
+        "registered_at": pd.to_datetime([r[2] for r in rows]),
+        "dispatched_at": pd.to_datetime([r[2] for r in rows]),
+        "urgency": [r[3] for r in rows],
+        "proactive": [r[4] for r in rows],
+        "cancelled": [r[1] == "cancelled" for r in rows],
+        "unit_code": ["V1"] * len(rows),
+    }).to_parquet(path)
+    return path
+
+
+def by_day(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dict[str, int]:
+    return {str(d): int(n) for d, n in con.execute(
+        f"SELECT day, sum({column}) FROM {table} GROUP BY day HAVING sum({column}) > 0 ORDER BY day").fetchall()}
+
+
+def equals_a_fresh_build(con: duckdb.DuckDBPyConnection) -> bool:
+    return all(sorted(con.execute(f"SELECT * FROM {s.name}").fetchall(), key=repr)
+               == sorted(con.execute(s.build_sql).fetchall(), key=repr) for s in ROLLUPS)
+
+
+def test_a_load_builds_the_rollups_and_a_late_update_moves_a_case_between_days(tmp_path: Path,
+                                                                               warehouse: Path) -> None:
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    first = cases(tmp_path / "c1.parquet", [
+        ("c0", "registered", "2026-01-01 09:00", "urgent", True),
+        ("c1", "registered", "2026-01-01 23:59", "general", False),
+        ("c2", "registered", "2026-01-02 00:00", "urgent", True),
+        ("c3", "reported", None, "general", False),
+    ])
+    load_files(warehouse, "cases", [first], "demo_cases")
+    with read(warehouse) as con:
+        assert rollups.current(con)
+        assert by_day(con, "rollup_cases_registered", "n_registered") == {"2026-01-01": 2, "2026-01-02": 1}
+        assert by_day(con, "rollup_cases_registered", "n_proactive__registered") == {"2026-01-01": 1,
+                                                                                     "2026-01-02": 1}
+        assert by_day(con, "rollup_cases_dispatched", "n_urgent_dispatched") == {"2026-01-01": 1, "2026-01-02": 1}
+        assert equals_a_fresh_build(con)
+    # late: c0's registration corrected to Jan 3 (leaves Jan 1), c1 is cancelled (leaves every day),
+    # c3 gets registered on Jan 2
+    late = cases(tmp_path / "c2.parquet", [
+        ("c0", "registered", "2026-01-03 10:00", "urgent", True),
+        ("c1", "cancelled", "2026-01-01 23:59", "general", False),
+        ("c3", "registered", "2026-01-02 12:00", "general", True),
+    ])
+    rep = load_files(warehouse, "cases", [late], "demo_cases")
+    assert rep.files[0].updated == 3
+    with read(warehouse) as con:
+        assert by_day(con, "rollup_cases_registered", "n_registered") == {"2026-01-02": 2, "2026-01-03": 1}
+        assert by_day(con, "rollup_cases_registered", "n_proactive__registered") == {"2026-01-02": 2,
+                                                                                     "2026-01-03": 1}
+        assert by_day(con, "rollup_cases_dispatched", "n_urgent_dispatched") == {"2026-01-02": 1, "2026-01-03": 1}
+        assert equals_a_fresh_build(con)
+
+
+def test_a_warehouse_without_current_rollups_gets_a_full_build_at_its_next_load(tmp_path: Path,
+                                                                                 warehouse: Path) -> None:
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    load_files(warehouse, "cases", [cases(tmp_path / "c1.parquet", [
+        ("c0", "registered", "2026-01-01 09:00", "urgent", True)])], "demo_cases")
+    with writer(warehouse) as con:  # as a warehouse from before rollups (or of other declarations)
+        con.execute("DROP TABLE rollup_cases_registered")
+        con.execute("DELETE FROM warehouse_meta WHERE key = 'rollups'")
+    with read(warehouse) as con:
+        assert not rollups.current(con)
+    load_files(warehouse, "cases", [cases(tmp_path / "c2.parquet", [
+        ("c9", "registered", "2026-02-01 09:00", "general", False)])], "demo_cases")
+    with read(warehouse) as con:
+        assert rollups.current(con)
+        assert by_day(con, "rollup_cases_registered", "n_registered") == {"2026-01-01": 1, "2026-02-01": 1}
+        assert equals_a_fresh_build(con)
+
+
+def test_refresh_recomputes_only_the_days_it_is_given(tmp_path: Path, warehouse: Path) -> None:
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    load_files(warehouse, "cases", [cases(tmp_path / "c1.parquet", [
+        ("c0", "registered", "2026-01-01 09:00", "urgent", True),
+        ("c1", "registered", "2026-01-02 09:00", "urgent", True)])], "demo_cases")
+    with writer(warehouse) as con:
+        con.execute("UPDATE cases SET registered_at = registered_at + INTERVAL 1 DAY")  # not through a load
+        rollups.refresh_rollups(con, {"cases": [pd.Timestamp("2026-01-01").date()]})
+        # Jan 1 recomputed (c0 left it); Jan 2 not asked for: still the stale c1 only
+        assert by_day(con, "rollup_cases_registered", "n_registered") == {"2026-01-02": 1}
+        rollups.refresh_rollups(con, {"cases": [pd.Timestamp(d).date() for d in ("2026-01-02", "2026-01-03")]})
+        assert by_day(con, "rollup_cases_registered", "n_registered") == {"2026-01-02": 1, "2026-01-03": 1}
+        assert equals_a_fresh_build(con)
