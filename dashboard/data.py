@@ -277,6 +277,11 @@ def site_facts() -> Mapping[str, str]:
         return {}
 
 
+def site_zone() -> str:
+    """The site's time zone as the warehouse records it (what stored times are in), else vitals.toml's."""
+    return site_facts().get("timezone") or settings().timezone
+
+
 def site_text(facts: Mapping[str, str], key: str, lang: object, fallback: str) -> str:
     """``{key}_zh`` / ``{key}_en`` of the warehouse's record ``facts`` (a `vitals site set` after the first
     load wins, like its zone), else ``fallback``. Pages pass ``site_facts()``; `vitals report` its own read."""
