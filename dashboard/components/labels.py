@@ -95,7 +95,7 @@ ZH = {
     "hotline.rule": "同一地点同类诉求 {m} 天内 ≥ {n} 次", "hotline.hot_n": "最少次数",
     "hotline.hot_m": "天数窗口", "hotline.drilled": "{n} 件工单",
     "page.no_data": "无数据", "page.data_from": "数据始于 {d}",
-    "page.data_ends": "数据截至 {d}：历史数据，默认显示数据最后一天所在的时段",
+    "page.data_ends": "数据截至 {d}：历史数据，默认显示数据最后一个完整时段",
     "hotline.hours": "{h} 小时", "hotline.closed_n": "已办结 {n} 件",
     "hotline.lacking": "本数据源没有以下指标所需的字段，不予显示：{names}",
 }
@@ -202,7 +202,7 @@ EN = {
     "staffing.all_covered": "Every grid had night cover every night",
     "staffing.no_roster": "No roster loaded for this period",
     "page.no_data": "No data", "page.data_from": "data from {d}",
-    "page.data_ends": "Data ends {d}: historical data, pages open on the period of its last day",
+    "page.data_ends": "Data ends {d}: historical data, pages open on its last full period",
     "hotline.hours": "{h} h", "hotline.closed_n": "{n} closed",
     "hotline.lacking": "Not shown: this source has no field for {names}",
 }
