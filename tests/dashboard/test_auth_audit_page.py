@@ -22,6 +22,7 @@ from dashboard.components.audit_text import detail_text
 from dashboard.pages.audit_ids import AuditIds
 from tests.clock import pinned_settings
 from tests.dashboard.test_access import as_principal
+from tests.dashboard.test_any_city import _walk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BASE = datetime(2026, 3, 1, 0, 0, tzinfo=SHANGHAI)  # entry i is logged i hours later: 120 h = 5 days
@@ -50,17 +51,6 @@ def app(tiny_warehouse: Path, tmp_path: Path) -> Iterator[dash.Dash]:
 
 def _audit(**query: Any) -> Any:
     return dash.page_registry["dashboard.pages.audit"]["layout"](**query)
-
-
-def _walk(tree: Any) -> Iterator[Any]:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (list, tuple)):
-            stack.extend(node)
-        elif node is not None and not isinstance(node, (str, int, float)):
-            yield node
-            stack.append(getattr(node, "children", None))
 
 
 def _by_id(tree: Any, id_: str) -> Any:

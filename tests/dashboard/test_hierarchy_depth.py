@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import dash
-import duckdb
 import pandas as pd
 import pytest
 
@@ -24,11 +23,11 @@ from dashboard.components import hotline_view, rankings_view
 from dashboard.components.page import run
 from dashboard.screen import model
 from dashboard.screen.config import parse
-from etl.snapshots import current_snapshot
 from metrics import Period, Query
 from metrics.hierarchy import hierarchy
 from tests.dashboard import shaped_city as city
-from tests.dashboard.test_any_city import ERRORS, _by_id, _walk, text
+from tests.dashboard.minimal_warehouse import app_in_request
+from tests.dashboard.test_any_city import ERRORS, _by_id, _raw, _walk, text
 
 START, END = datetime(2018, 10, 1), datetime(2018, 10, 31, 23)  # hourly: data ends on October's last day
 OCTOBER = (datetime(2018, 10, 1), datetime(2018, 11, 1))
@@ -49,12 +48,7 @@ def one(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _app(wh: Path) -> Iterator[dash.Dash]:
-    from dashboard.app import create_app
-
-    app = create_app(city.settings(wh))
-    with app.server.test_request_context("/"):
-        yield app
-        app.server.do_teardown_appcontext()
+    yield from app_in_request(city.settings(wh))
 
 
 @pytest.fixture
@@ -65,10 +59,6 @@ def app6(six: Path) -> Iterator[dash.Dash]:
 @pytest.fixture
 def app1(one: Path) -> Iterator[dash.Dash]:
     yield from _app(one)
-
-
-def _raw(wh: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(current_snapshot(wh)), read_only=True)
 
 
 def closure_by(shape: city.Shape, depth: int) -> dict[str, float]:

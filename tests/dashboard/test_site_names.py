@@ -14,14 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from dashboard import data, shell
-from dashboard.app import create_app
 from dashboard.cli import app as cli
 from dashboard.components import hotline_view
 from dashboard.components.page import run
 from dashboard.reports import generate
 from dashboard.reports.render import document
 from tests.clock import anchor_day, pinned_settings
-from tests.dashboard.minimal_warehouse import copy_warehouse
+from tests.dashboard.minimal_warehouse import app_in_request, copy_warehouse
 from tests.dashboard.test_any_city import _walk, text
 
 
@@ -37,10 +36,7 @@ def named(tiny_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 def _app(wh: Path, **kw: Any) -> Iterator[dash.Dash]:
-    app = create_app(pinned_settings(wh, **kw))
-    with app.server.test_request_context("/"):
-        yield app
-        app.server.do_teardown_appcontext()
+    yield from app_in_request(pinned_settings(wh, **kw))
 
 
 @pytest.fixture
