@@ -101,6 +101,9 @@ def selection(ctx: Ctx) -> tuple[str, str, int, str | None]:
     if level in ORG_LEVELS and level not in data.hierarchy().slots:
         raise QueryError(f"“level={level}”: this hierarchy has no {level} level / "
                          f"本辖区层级中没有{ctx.t(f'level.{level}')}")
+    if level in ORG_LEVELS and level not in data.hierarchy().under(None):
+        raise QueryError(f"“level={level}” is the top of this hierarchy: rank {levels[0]} or below / "
+                         f"{ctx.t(f'level.{level}')}是本辖区最高层级，请选择{ctx.level_label(levels[0])}或以下层级")
     if level not in levels:
         raise QueryError(f"“level={level}” 高于您的权限范围，请选择{ctx.level_label(levels[0])}或以下层级 / "
                          f"is above your scope: rank {levels[0]} or below")

@@ -200,3 +200,8 @@ def test_one_level_ranks_picks_and_maps_its_units(one: Path, app1: dash.Dash) ->
 
 def test_one_level_every_page_and_the_wall(one: Path, app1: dash.Dash) -> None:
     _no_errors(one)
+
+
+def test_ranking_the_root_level_says_so(six: Path, app6: dash.Dash) -> None:
+    page = run("rankings", {"level": "city"}, rankings_view.render)
+    assert "is the top of this hierarchy: rank district or below" in text(page) and "cv-message-input" in text(page)
