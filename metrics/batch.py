@@ -8,7 +8,7 @@ the DuckDB-served dashboard reads with ``read_parquet``:
 
 - ``<out>/indicator_values/fact=<table>/level=<level>/*.parquet``: ``indicator_tables.RESULT_COLUMNS``
   (``fact`` and ``level`` are the directories: read with ``hive_partitioning``);
-- ``<out>/rollups/<name>/*.parquet``: each declared rollup (``etl.rollup_sql.ROLLUPS``, once declared).
+- ``<out>/rollups/<name>/*.parquet``: each declared rollup (``etl.rollup_sql.ROLLUPS``, its ``build_sql``).
 
 Run under ``spark-submit`` this file is the application (``spark-submit ... metrics/batch.py --path
 ... --out ...``): hence absolute imports.
@@ -17,7 +17,6 @@ Run under ``spark-submit`` this file is the application (``spark-submit ... metr
 from __future__ import annotations
 
 import argparse
-import importlib
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from etl.export import FACT_DAYS, sql_string
+from etl.rollup_sql import ROLLUPS
 from metrics.catalog import catalog
 from metrics.config import measure_params, metrics_overrides
 from metrics.dialect import Engine, bind, emit
@@ -48,16 +48,6 @@ SPARK_CONF = {
     "spark.ui.showConsoleProgress": "false",
 }
 LOCAL_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
-
-
-def rollup_specs() -> tuple[Any, ...]:
-    """The declared rollups (``etl.rollup_sql.ROLLUPS``: name, fact, build_sql), none while the
-    declarations have not landed."""
-    try:
-        module = importlib.import_module("etl.rollup_sql")
-    except ModuleNotFoundError:
-        return ()
-    return tuple(getattr(module, "ROLLUPS", ()))
 
 
 class Runner(Protocol):
@@ -111,7 +101,7 @@ def run(runner: Runner, source: str | Path, out: Path, first: date | None = None
         log(f"indicator table {table}")
         runner.write(comp.sql, comp.params, out / "indicator_values" / f"fact={table}", ("level",))
         n += 1
-    for spec in rollup_specs():
+    for spec in ROLLUPS:
         log(f"rollup {spec.name}")
         runner.write(spec.build_sql, {}, out / "rollups" / spec.name, ())
         n += 1

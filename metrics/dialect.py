@@ -11,6 +11,7 @@ what SQLGlot does not translate into something that runs there with the same res
   same linear interpolation between the closest ranks;
 - a decimal literal (``3600.0``) is a DOUBLE in DuckDB's division but a DECIMAL in Spark's, which
   rounds to 6 places: Spark gets ``CAST(3600.0 AS DOUBLE)``;
+- a cast to ``TIMESTAMP`` (DuckDB's has no zone) is a cast to Spark's ``TIMESTAMP_NTZ``;
 - ``date_diff('second', a, b)`` counts second boundaries in DuckDB; Spark's ``timestampdiff`` counts
   elapsed seconds: Spark gets both instants truncated to the second first;
 - ``GROUP BY ALL`` becomes the explicit list of the non-aggregate select expressions;
@@ -106,6 +107,9 @@ def _for_spark(t: exp.Expr, params: Mapping[str, Any]) -> exp.Expr:
             for k in ("this", "expression"):
                 node.set(k, exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(name), node.args[k]]))
             return node
+        if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.TIMESTAMP):
+            # DuckDB's TIMESTAMP has no zone: Spark's TIMESTAMP_NTZ (its TIMESTAMP is an instant)
+            return exp.Cast(this=node.this.copy(), to=exp.DataType.build("timestamp_ntz", dialect="spark"))
         if isinstance(node, exp.Placeholder) and isinstance(params.get(node.name), (datetime, date)):
             kind = "timestamp_ntz" if isinstance(params[node.name], datetime) else "date"
             return exp.Cast(this=node.copy(), to=exp.DataType.build(kind, dialect="spark"))
