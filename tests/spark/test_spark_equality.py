@@ -60,6 +60,13 @@ def test_export_is_partitioned_by_day_and_district(built: dict[str, Any], tiny_w
         assert len(parts) > 10, table
         n = duckdb.sql(f"SELECT count(*) FROM read_parquet({sql_string(raw / table / '**' / '*.parquet')})").fetchone()
         assert n == con.execute(f"SELECT count(*) FROM {table}").fetchone(), table
+    # drill-through at city scale: one day and district read from its partition alone, the same rows
+    day_dir = sorted((raw / "cases").glob("day=*/district=*"))[-2]
+    day, district = day_dir.parent.name.split("=")[1], day_dir.name.split("=")[1]
+    ids = duckdb.sql(f"SELECT case_id FROM read_parquet({sql_string(day_dir / '*.parquet')}) ORDER BY 1").fetchall()
+    want = con.execute(f"SELECT case_id FROM cases WHERE CAST({FACT_DAYS['cases']} AS DATE) = CAST($d AS DATE) "
+                       "AND district_code = $k ORDER BY 1", {"d": day, "k": district}).fetchall()
+    assert ids == want and len(ids) > 0
 
 
 def _close(a: float | None, b: float | None) -> bool:
