@@ -143,19 +143,21 @@ def parse(params: Mapping[str, Any]) -> FilterState:
     )
 
 
-def period_of(state: FilterState, today: date) -> Period:
-    """The period a state views; ``today`` is the data's 'now' (``data.view_now``). A preset period that
-    holds it is running: it covers its days so far and compares with the same days before
-    (``metrics.query.Period.to_date``, the one period convention of pages and wall)."""
+def period_of(state: FilterState, today: date, now: date | None = None) -> Period:
+    """The period a state views. ``today`` anchors a preset period the URL names no date for (for
+    historical data a day of its last full period, ``data.view_anchor``); ``now`` is the data's 'now'
+    (``data.view_now``; default ``today``). A preset period that holds ``now`` is running: it covers its
+    days so far and compares with the same days before (``metrics.query.Period.to_date``, the one
+    period convention of pages and wall)."""
     if state.period == "custom":
         assert state.start is not None and state.end is not None
         return Period.custom(state.start, state.end)
-    return Period.containing(state.period, state.date or today).to_date(today)  # type: ignore[arg-type]
+    return Period.containing(state.period, state.date or today).to_date(now or today)  # type: ignore[arg-type]
 
 
-def to_query(state: FilterState, today: date) -> Query:
-    return Query(period=period_of(state, today), unit=state.unit, category=state.category, source=state.source,
-                 urgency=state.urgency, status=state.status)
+def to_query(state: FilterState, today: date, now: date | None = None) -> Query:
+    return Query(period=period_of(state, today, now), unit=state.unit, category=state.category,
+                 source=state.source, urgency=state.urgency, status=state.status)
 
 
 def validate_unit(state: FilterState, known: Mapping[str, Any]) -> None:

@@ -177,6 +177,23 @@ def reorder_readings(warehouse: WarehouseOpt = None) -> None:
         typer.echo(f"sensor_readings: {n:,} rows rewritten in time order in {time.monotonic() - t0:.1f} s")
 
 
+@app.command("rollups")
+def rollups_command(warehouse: WarehouseOpt = None) -> None:
+    """Rebuild every rollup table from the fact rows in a new snapshot: for a warehouse loaded before
+    rollups (its next load would do it too). Loads keep them current afterwards."""
+    from etl.rollups import ROLLUPS, build_rollups
+    from etl.snapshots import writer
+
+    with _clean_errors():
+        wh, settings = _warehouse(warehouse)
+        t0 = time.monotonic()
+        with writer(wh, settings) as con:  # type: ignore[arg-type]
+            build_rollups(con)
+            rows = {s.name: con.execute(f"SELECT count(*) FROM {s.name}").fetchone() for s in ROLLUPS}
+        typer.echo(", ".join(f"{name} {row[0] if row else 0:,}" for name, row in rows.items())
+                   + f" rows, built in {time.monotonic() - t0:.1f} s")
+
+
 @app.command("export")
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="directory for the Parquet files (replaced per table)")],

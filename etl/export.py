@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from etl.snapshots import open_readonly
+
 # fact table -> the timestamp whose local day partitions it (a row without it lands in day=NULL)
 FACT_DAYS = {
     "cases": "coalesce(registered_at, reported_at)",
@@ -37,7 +39,7 @@ def export_parquet(warehouse: Path, out: Path) -> list[Exported]:
     replacing what an earlier export left there. The warehouse is opened read-only."""
     out.mkdir(parents=True, exist_ok=True)
     done = []
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_readonly(warehouse)  # the published state: a snapshot, or a delta on its base
     try:
         for table, day in FACT_DAYS.items():
             target = out / table

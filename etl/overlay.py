@@ -17,15 +17,23 @@ name says which base a delta sits on, so a reader needs no lookup to open the pa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from etl import schema
+from etl.rollup_sql import ROLLUPS
 
 OVERLAY_KEYED = ("cases", "hotline_orders", "sensor_readings")
 OVERLAY_APPEND = ("case_status_history", "etl_reject")
 OVERLAY = OVERLAY_KEYED + OVERLAY_APPEND
+# Rollups (etl/rollups.py) are maintained by day partition: a delta holds every row of the days it
+# recomputed and lists them in REPLACED (day NULL: the whole table was rebuilt); readers take those
+# days from the delta and the other days from the base.
+PARTITIONED = tuple(s.name for s in ROLLUPS)
+REPLACED = "overlay_replaced"
 BASE = "__base"  # the base's catalog name in a delta writer and a reader
 DELTA = "__delta"  # the delta's catalog name in a reader
 VISIBLE_PREFIX = "__all_"  # the loader's temp view of base ∪ delta of an overlay table
@@ -76,10 +84,43 @@ def visible(con: duckdb.DuckDBPyConnection, table: str) -> str:
 
 
 def create_writer_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp views base ∪ delta on a delta writer (the delta file is its default catalog)."""
+    """Temp views base ∪ delta on a delta writer (the delta file is its default catalog, named in full
+    so that a query shadowing a table name with a CTE, see :func:`shadowing`, cannot reach in)."""
+    row = con.execute("SELECT current_database()").fetchone()
+    delta = f'"{row[0] if row else ""}".main.'
     for name in OVERLAY:
         t = schema.TABLE_BY_NAME[name]
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {VISIBLE_PREFIX}{name} AS {union_sql(t, '', BASE + '.')}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {VISIBLE_PREFIX}{name} AS {union_sql(t, delta, BASE + '.')}")
+
+
+def shadowing(con: duckdb.DuckDBPyConnection, *tables: str) -> str:
+    """A WITH clause to put before generated SQL (the rollups') so that its unqualified fact table
+    names read base ∪ delta on a delta writer; empty elsewhere."""
+    parts = [f"{t} AS (SELECT * FROM {VISIBLE_PREFIX}{t})" for t in tables if t in OVERLAY]
+    return "WITH " + ", ".join(parts) + " " if parts and in_delta(con) else ""
+
+
+def replaced(con: duckdb.DuckDBPyConnection, table: str, days: Iterable[date] | None) -> None:
+    """On a delta writer, record that the delta now holds every row of ``table`` for ``days`` (None:
+    all of it, rebuilt); elsewhere nothing to do."""
+    if not in_delta(con):
+        return
+    if days is None:
+        con.execute(f"INSERT INTO {REPLACED} VALUES (?, NULL)", [table])
+    else:
+        con.execute(f"INSERT INTO {REPLACED} SELECT ?, unnest(?::DATE[])", [table, sorted(set(days))])
+
+
+def _whole(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    """Partitioned tables the delta in ``catalog`` rebuilt whole."""
+    return {str(r[0]) for r in con.execute(f"SELECT DISTINCT tbl FROM {catalog}.{REPLACED} WHERE day IS NULL")
+            .fetchall()}
+
+
+def partition_union_sql(name: str, delta: str, base: str) -> str:
+    """A partitioned table: the delta's rows, and the base's of the days the delta does not replace."""
+    return (f"SELECT * FROM {delta}{name} UNION ALL SELECT b.* FROM {base}{name} b ANTI JOIN"
+            f" (SELECT day FROM {delta}{REPLACED} WHERE tbl = '{name}') r ON r.day = b.day")
 
 
 def base_columns_match(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
@@ -104,9 +145,13 @@ def open_pair(delta: Path, base: Path) -> duckdb.DuckDBPyConnection:
         attach(con, base, BASE)
         attach(con, delta, DELTA)
         in_base, in_delta_file = set(_tables(con, BASE)), set(_tables(con, DELTA))
-        for name in sorted(in_base | in_delta_file):
-            if name in OVERLAY and name in in_base and name in in_delta_file:
+        whole = _whole(con, DELTA) if REPLACED in in_delta_file else set()
+        for name in sorted((in_base | in_delta_file) - {REPLACED}):
+            both = name in in_base and name in in_delta_file
+            if name in OVERLAY and both:
                 body = union_sql(schema.TABLE_BY_NAME[name], DELTA + ".", BASE + ".")
+            elif name in PARTITIONED and both and name not in whole and REPLACED in in_delta_file:
+                body = partition_union_sql(name, DELTA + ".", BASE + ".")  # names from our declarations
             else:
                 body = f"SELECT * FROM {DELTA if name in in_delta_file else BASE}.{name}"
             con.execute(f"CREATE VIEW {name} AS {body}")  # names from the catalogs of our own files
@@ -153,12 +198,35 @@ def merge_into(con: duckdb.DuckDBPyConnection, delta_catalog: str) -> None:
         else:
             con.execute(f"DELETE FROM {t.name} WHERE EXISTS (SELECT 1 FROM {src} d WHERE {match})")
             con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src}{order}")
+    in_delta_file = set(_tables(con, delta_catalog))
+    if REPLACED not in in_delta_file:
+        return
+    whole = _whole(con, delta_catalog)
+    row = con.execute("SELECT current_database()").fetchone()
+    present = set(_tables(con, str(row[0]) if row else ""))
+    for name in PARTITIONED:
+        if name not in in_delta_file:
+            continue
+        src = f"{delta_catalog}.{name}"
+        if name in whole or name not in present:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {src} ORDER BY day")
+            continue
+        con.execute(f"DELETE FROM {name} WHERE day IN (SELECT day FROM {delta_catalog}.{REPLACED} WHERE tbl = ?)",
+                    [name])
+        con.execute(f"INSERT INTO {name} SELECT * FROM {src} ORDER BY day")
 
 
 def start_delta(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill a new, empty delta file (schema already created) with the base's small tables."""
+    """Fill a new, empty delta file (schema already created) with the base's small tables, and give it
+    the base's partitioned tables, empty (no partition replaced yet)."""
     for t in schema.TABLES:
         if t.name in OVERLAY:
             continue
         cols = ", ".join(t.column_names)
         con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {BASE}.{t.name}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {REPLACED} (tbl VARCHAR NOT NULL, day DATE)")
+    in_base = set(_tables(con, BASE))
+    for name in PARTITIONED:
+        if name in in_base:
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {BASE}.{name} LIMIT 0")

@@ -15,8 +15,11 @@ from datetime import date, timedelta
 
 import duckdb
 
+from etl.overlay import replaced, shadowing, visible
 from etl.rollup_spec import RollupSpec
 from etl.rollup_sql import FINGERPRINT, ROLLUPS
+
+__all__ = ["FACTS", "FINGERPRINT", "ROLLUPS", "build_rollups", "current", "refresh_rollups", "touched_days"]
 
 META_KEY = "rollups"
 FACTS: tuple[str, ...] = tuple(dict.fromkeys(s.fact for s in ROLLUPS))
@@ -42,7 +45,8 @@ def _build_one(con: duckdb.DuckDBPyConnection, spec: RollupSpec) -> None:
     con.execute(f"DROP TABLE IF EXISTS {spec.name}")
     con.execute(spec.ddl())
     # stored in day order: a period's read skips the other days' row groups (zone maps on ``day``)
-    con.execute(f"INSERT INTO {spec.name} SELECT * FROM ({spec.build_sql}) ORDER BY day")
+    con.execute(f"INSERT INTO {spec.name} SELECT * FROM ({shadowing(con, spec.fact)}{spec.build_sql}) ORDER BY day")
+    replaced(con, spec.name, None)  # a delta holds the whole table
 
 
 def build_rollups(con: duckdb.DuckDBPyConnection, facts: Collection[str] | None = None) -> None:
@@ -69,8 +73,12 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, days_by_fact: Mapping[str, I
         params = {"days": days, "day_lo": days[0], "day_hi": days[-1] + timedelta(days=1)}
         con.execute(f"DELETE FROM {spec.name} WHERE day >= $day_lo AND day < $day_hi AND list_contains($days, day)",
                     params)
-        row = con.execute(f"INSERT INTO {spec.name} {spec.refresh_sql}", params).fetchone()  # (rows inserted,)
+        # on a delta writer the fact is read as base ∪ delta, and the delta's rows of these days replace
+        # the base's (etl/overlay.py)
+        row = con.execute(f"INSERT INTO {spec.name} SELECT * FROM ({shadowing(con, spec.fact)}{spec.refresh_sql})",
+                          params).fetchone()  # (rows inserted,)
         written += int(row[0]) if row else 0
+        replaced(con, spec.name, days)
     return written
 
 
@@ -83,7 +91,8 @@ def touched_days(con: duckdb.DuckDBPyConnection, fact: str, changed: str, key: s
     and ``columns`` are our identifiers."""
     days: set[date] = set()
     for col in anchors(fact):
-        sql = (f"SELECT DISTINCT CAST(t.{col} AS DATE) FROM {fact} t JOIN {changed} c ON t.{key} = c.{key}"
+        sql = (f"SELECT DISTINCT CAST(t.{col} AS DATE) FROM {visible(con, fact)} t JOIN {changed} c"
+               f" ON t.{key} = c.{key}"
                f" WHERE t.{col} IS NOT NULL")
         if col in columns:
             sql += f" UNION SELECT DISTINCT CAST({col} AS DATE) FROM {changed} WHERE {col} IS NOT NULL"

@@ -85,11 +85,28 @@ def _date_axis(traces: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str
     return axis
 
 
+def _flat_value_axis(traces: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any] | None:
+    """The y axis of traces whose values are all zero (or missing), given a range from zero: Plotly
+    autoranges a flat zero line to −1…4, which a percent axis labels −100%…400%. None: nothing to fix
+    (a caller's own range wins; horizontal bars carry their values on x)."""
+    axis = dict(layout.get("yaxis") or {})
+    if not traces or "range" in axis or any(t.get("orientation") == "h" for t in traces):
+        return None
+    values = [v for t in traces for v in (t.get("y") or []) if v is not None and v == v]
+    if not values or any(not isinstance(v, (int, float)) or v != 0 for v in values):
+        return None
+    percent = str(axis.get("tickformat", "")).endswith("%")
+    return {**axis, "range": [0, 1.05] if percent else [0, 1], **({} if percent else {"dtick": 1})}
+
+
 def fig(traces: list[dict[str, Any]], height: int = 280, **layout: Any) -> Figure:
     traces = [_clipped(t) for t in traces]
     axis = _date_axis(traces, layout)
     if axis:
         layout = {**layout, "xaxis": axis}
+    flat = _flat_value_axis(traces, layout)
+    if flat is not None:
+        layout = {**layout, "yaxis": flat}
     base = {"height": height, "margin": {"l": 48, "r": 12, "t": 12, "b": 36}, "font": {"family": FONT, "size": 12},
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "showlegend": False,
             "clickmode": "event"}
@@ -211,6 +228,8 @@ def partial_line(trace: dict[str, Any], label: str, hover: str | None = None, *,
                           _with_label(trace.get("hovertemplate"), hover or label)][-len(tail["x"]):],
         "meta": "partial",
     })
+    if not name:  # an unnamed line: the legend names only its running tail ("trace 0" otherwise)
+        whole["showlegend"] = False
     return [whole, tail] if whole["x"] else [tail]
 
 

@@ -135,7 +135,10 @@ def vitals_card(ctx: Ctx, v: M.Vitals) -> html.Section:
              for s in v.below]
     return _section(ctx.t("m.vitals"), html.Div([
         html.Span(score, className=f"cv-m-big {_status_cls(v.status)}", id="m-overall"),
-        html.Span([ctx.t("m.vitals.score"), html.Br(), ctx.t("m.vitals.previous", v=prev)], className="cv-m-note"),
+        html.Span([ctx.t("m.vitals.score"), html.Br(),
+                   # a running month compares with the same days of the month before (上月同期)
+                   f"{period_text.previous_name(ctx.query.period, ctx.lang)} {prev}" if ctx.query.period.partial
+                   else ctx.t("m.vitals.previous", v=prev)], className="cv-m-note"),
     ], className="cv-m-hero"),
         html.H3(ctx.t("m.vitals.below", n=len(v.below))),
         html.Ul(signs, className="cv-m-list") if signs else html.P(ctx.t("m.vitals.none"), className="cv-m-muted"),

@@ -89,7 +89,8 @@ def context(params: Mapping[str, Any]) -> Ctx:
     units = data.per_snapshot("pages.units", _units)
     validate_unit(state, set(units["unit_code"]))
     today = data.view_anchor(state.period)  # historical data: its last full period
-    query = access.scoped(to_query(state, today))
+    # the running period is cut at the data's 'now' (its end, for historical data), not at the anchor
+    query = access.scoped(to_query(state, today, data.view_now().date()))
     units = access.visible_units(units)  # menus list the user's own subtree, never a sibling 街镇
     if query.unit != state.unit:  # clamped to the user's scope: title, menus and URL say so
         state = state.with_(unit=query.unit)

@@ -266,7 +266,7 @@ def detail(ctx: Ctx, level: str, measure: str, sel: str | None) -> Any:
                          f"{ctx.t('rank.deadline')} {r.deadline_at:%Y-%m-%d %H:%M}")
                  for r in overdue.itertuples()], className="cv-overdue"),
         dcc_link(link, ctx.t("rank.detail.link")),
-    ], className="cv-detail")
+    ], className="cv-unit-detail")  # not cv-detail: that is the row-detail modal (pages.css)
 
 
 def dcc_link(href: str, text: str) -> Any:

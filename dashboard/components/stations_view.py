@@ -78,7 +78,7 @@ def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None, no_d
         "customdata": [f"drill={DUE_MONTH}:{m}{suffix}" for m in months],
         "text": [f"{F.num(n)}/{F.num(d)}" for n, d in zip(trend["numerator"], trend["denominator"], strict=True)],
         "hovertemplate": "%{x}: %{y:.1%} (%{text})<extra></extra>",
-        "marker": {"size": [14 if m == chosen else 8 for m in months]},
+        "marker": {"size": [14 if m == chosen else 8 for m in months]}, "line": {"color": "#1f77b4"},
     }
     traces = F.partial_line(line, partial) if partial else [line]
     return F.fig(traces, 240, yaxis={"tickformat": ".0%"}, xaxis={"type": "category"},
@@ -156,7 +156,7 @@ def render(ctx: Ctx) -> list[Any]:
              if drill else html.P(ctx.t("stations.drill_hint"), className="cv-muted", id="stations-drill-hint"))
     no_data = ctx.t("page.no_data")
     return [
-        html.H1(title),
+        html.H1([title, html.Span(ctx.scope_title(), className="cv-scope")]),
         bar(ctx, PAGE),
         banner(ctx, drill),
         html.Div([

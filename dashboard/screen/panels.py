@@ -268,7 +268,8 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
     def name_text(i: RankItem) -> str:
         # several peer groups: say which one the place is in, unless the name says it (金泽镇 is a 镇)
         group = _group(i.group, lang)
-        return f"{i.name} · {group}" if view.groups > 1 and not i.name.endswith(group) else i.name
+        said = i.name.endswith((group, peer_label(i.group)))  # 金泽镇 says 镇 in either language
+        return f"{i.name} · {group}" if view.groups > 1 and not said else i.name
 
     if not view.top and not view.bottom:
         return [empty_note(t("scr.ranking.empty", lang))]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shot
+from tests.clock import anchor_day
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ def open_first_row(page: Any, page_name: str, table: str) -> str:
     ("/cases", "cases", "cases", "上报"), ("/hotline", "hotline", "hotline_orders", "受理")])
 def test_row_click_opens_the_lifecycle_with_its_marker_and_closes(open_page, path, page_name, table,
                                                                   first_stage) -> None:
-    page = open_page(path)
+    page = open_page(f"{path}?date={anchor_day().isoformat()}")  # a month with rows at any hour of the run
     row_id = open_first_row(page, page_name, table)
     panel = f"#{page_name}-detail"
     assert row_id in page.inner_text(f"{panel} .cv-detail-title")

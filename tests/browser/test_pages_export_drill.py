@@ -68,8 +68,9 @@ def test_rankings_xlsx_and_csv_hold_exactly_the_grid_rows(open_page, tmp_path):
         assert h in headers, h
     meta = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value for r in range(2, header_row)}
     period = meta["周期"]
-    start, end = period.split(" 至 ")[0], period.split(" 至 ")[1].split(" ")[0]
-    assert start in title and end in title  # the same period as the page shows
+    # "2026-12-01–12-07（本月至今） (month)": the period as the page titles it, then its grain
+    shown = period.rsplit(" (", 1)[0]
+    assert shown and shown in title  # the same period as the page shows
     assert meta["层级"] == "村居" and "2" in meta["末位数"] and meta["指标"] == "立案数"
     col = {h: i + 1 for i, h in enumerate(headers)}
     body = range(header_row + 1, ws.max_row + 1)

@@ -59,3 +59,14 @@ def test_date_axes_get_iso_ticks_and_other_axes_do_not() -> None:
     assert own == {"tickformat": "%d"}  # a caller's own format wins
     cat = F.fig([{"type": "bar", "x": ["2026-12"], "y": [1]}], xaxis={"type": "category"})["layout"]["xaxis"]
     assert "tickformatstops" not in cat
+
+
+def test_a_flat_zero_series_gets_an_axis_from_zero_not_minus_one_to_four() -> None:
+    pct = F.fig([{"type": "bar", "x": ["a", "b"], "y": [0, 0.0]}], yaxis={"tickformat": ".0%"})["layout"]["yaxis"]
+    assert pct == {"tickformat": ".0%", "range": [0, 1.05]}  # Plotly's own −1…4 read −100%…400%
+    counts = F.fig([{"type": "scatter", "x": ["2026-12-01", "2026-12-02"], "y": [0, None]}])["layout"]["yaxis"]
+    assert counts == {"range": [0, 1], "dtick": 1}
+    assert "yaxis" not in F.fig([{"type": "bar", "x": ["a"], "y": [0.4]}])["layout"]
+    own = F.fig([{"type": "bar", "x": ["a"], "y": [0]}], yaxis={"range": [0, 2]})["layout"]["yaxis"]
+    assert own == {"range": [0, 2]}
+    assert "yaxis" not in F.fig([{"type": "bar", "orientation": "h", "x": [0], "y": ["a"]}])["layout"]

@@ -14,11 +14,13 @@ import flask
 import pytest
 
 from dashboard import access
+from dashboard.auth import callback_rules
 from dashboard.auth.model import Principal
 from dashboard.components import cases_view, detail_view
 from dashboard.components.page import rows_page
 from metrics.privacy import mask_address, mask_phone
 from tests.clock import anchor_day
+from tests.dashboard.callback_bodies import body_for
 from tests.dashboard.test_pages import find, text
 
 SEARCH = f"?date={anchor_day().isoformat()}"
@@ -105,7 +107,12 @@ def test_close_hides_and_junk_ids_say_not_found(ctx: dash.Dash) -> None:
         assert hidden is False and "未找到该记录" in shown
 
 
-def test_both_pages_carry_the_hidden_panel_and_register_its_callback(app: dash.Dash) -> None:
-    outputs = " ".join(app.callback_map)
+def test_both_pages_register_the_callback_authorised_for_their_page(app: dash.Dash) -> None:
+    pages = {str(p["module"]).rsplit(".", 1)[-1]: str(p["path"]) for p in dash.page_registry.values()}
+    index = callback_rules.build_index(app.callback_map, pages)
     for page in ("cases", "hotline"):
-        assert f"{page}-detail.hidden" in outputs and f"{page}-detail-body.children" in outputs
+        (key,) = [k for k in app.callback_map if f"{page}-detail.hidden" in k]
+        assert f"{page}-detail-body.children" in key
+        # the request guard judges it by its outputs: a role that may not open the page is refused
+        verdict = callback_rules.check(index, body_for(app, key, page), pages)
+        assert verdict.pages == (f"/{page}",)

@@ -81,3 +81,13 @@ def test_custom_period_without_dates_starts_from_the_sites_month() -> None:
     assert (new.start, new.end) == (date(2028, 2, 1), date(2028, 2, 29))
     anchored = state_from_controls({"period": "custom"}, "period", FilterState(date=date(2027, 1, 1)), today=TODAY)
     assert (anchored.start, anchored.end) == (date(2027, 1, 1), date(2027, 1, 31))
+
+
+def test_the_anchor_and_the_data_now_are_apart() -> None:
+    # historical data ending 2018-10-22: the default anchor is in September (its last full month) and
+    # September is whole; October, when asked for, runs to the 22nd
+    sep = to_query(parse({}), date(2018, 9, 30), date(2018, 10, 22)).period
+    assert (sep.start, sep.end, sep.partial) == (datetime(2018, 9, 1), datetime(2018, 10, 1), False)
+    assert (sep.previous().start, sep.previous().end) == (datetime(2018, 8, 1), datetime(2018, 9, 1))
+    octo = to_query(parse({"date": "2018-10-05"}), date(2018, 9, 30), date(2018, 10, 22)).period
+    assert (octo.start, octo.end, octo.partial) == (datetime(2018, 10, 1), datetime(2018, 10, 23), True)

@@ -60,3 +60,13 @@ def test_a_running_month_is_ranked_as_is_with_a_partial_note_and_a_link_to_the_l
     month = Period(datetime.combine(last_whole_start, datetime.min.time()),
                    datetime.combine(first, datetime.min.time()), "month")
     assert {r["key"]: r["grade"] for r in _grid(whole)} == _grades(month)
+
+
+def test_the_unit_detail_is_not_styled_as_the_row_detail_modal(ctx: dash.Dash) -> None:
+    """``.cv-detail`` is /cases' and /hotline's row-detail modal (position: fixed over the page): the
+    /rankings unit detail once carried that class and was drawn as a broken overlay over the table."""
+    page = run("rankings", {"level": "town"}, rankings_view.render)
+    sel = _grid(page)[0]["key"]
+    detail = run("rankings", {"level": "town", "sel": sel}, rankings_view.render)
+    classes = [str(getattr(c, "className", "") or "").split() for c in find(detail, lambda c: True)]
+    assert ["cv-unit-detail"] in classes and not [c for c in classes if "cv-detail" in c]

@@ -16,7 +16,7 @@ import pytest
 
 from etl import schema
 from etl.load import load_files
-from etl.overlay import DELTA_RE, base_of
+from etl.overlay import DELTA_RE, PARTITIONED, REPLACED, base_of
 from etl.snapshots import current_snapshot, load_writer, open_readonly, writer
 from tests.etl.conftest import demo_units
 
@@ -24,11 +24,17 @@ from tests.etl.conftest import demo_units
 RUN_VARYING = {"started_at", "finished_at", "mapping"}
 
 
+def registered(i: int) -> pd.Timestamp:
+    """Case i registers 10 minutes after case i - 1: the base's 2,000 cases span 1-14 January."""
+    return pd.Timestamp("2026-01-01 00:05") + pd.Timedelta(minutes=10 * i)
+
+
 def cases(path: Path, ids: range, status: str = "reported", closed: str | None = None) -> Path:
     n = len(ids)
     pd.DataFrame({
         "case_id": [f"demo:{i}" for i in ids], "source_system": "demo", "source_id": [str(i) for i in ids],
-        "status": status, "reported_at": pd.Timestamp("2026-01-01 10:00") + pd.to_timedelta(list(ids), "min"),
+        "status": status, "reported_at": [registered(i) - pd.Timedelta(minutes=5) for i in ids],
+        "registered_at": [registered(i) for i in ids],
         "closed_at": pd.to_datetime([closed] * n), "unit_code": "V1",
     }).to_parquet(path)
     return path
@@ -50,13 +56,15 @@ def readings(path: Path, start: str, hours: int, seed: int) -> Path:
 
 
 def contents(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every declared table's rows, sorted, without the columns that say when a run happened."""
+    """Every declared table's and rollup's rows, sorted, without the columns that say when a run happened."""
     out = {}
     with open_readonly(warehouse) as con:
         for t in schema.TABLES:
             cols = [c for c in t.column_names if c not in RUN_VARYING]
             rows = con.execute(f"SELECT {', '.join(cols)} FROM {t.name}").fetchall()
             out[t.name] = sorted(rows, key=repr)
+        for name in PARTITIONED:
+            out[name] = sorted(con.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
     return out
 
 
@@ -118,6 +126,15 @@ def test_delta_loads_equal_full_loads_without_touching_the_base(tmp_path, files,
     with duckdb.connect(str(published), read_only=True) as delta:  # the delta file holds only the feed
         assert [delta.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("cases", "sensor_readings")] == [550, 192]
+        # ... and the rollup rows of the days it touched: the late updates' (1-2 January) and the new
+        # cases' (14-18 January), recomputed over base ∪ delta; the other days stay in the base
+        days = {str(r[0]) for r in delta.execute(
+            f"SELECT DISTINCT day FROM {REPLACED} WHERE tbl = 'rollup_cases_registered'").fetchall()}
+        touched = {str(registered(i).date()) for i in (*range(100, 150), *range(2000, 2500))}
+        assert days == touched and len(days) == 7
+        in_days = sum(str(registered(i).date()) in days for i in range(2500))
+        assert delta.execute("SELECT sum(n_registered) FROM rollup_cases_registered").fetchone()[0] == in_days
+        assert in_days < 1000  # a fraction of the 2,500 cases
     assert contents(inc) == contents(full)
     assert scalar(inc, "SELECT count(*) FROM cases") == 2500
     assert scalar(inc, "SELECT count(*) FROM cases WHERE status = 'closed'") == 50
@@ -186,3 +203,19 @@ def test_superseded_deltas_are_cleaned_and_their_base_kept(tmp_path, files, ware
     # The published delta, the one before it (KEEP_AT_LEAST), and the base both sit on.
     assert len(names) == 3 and current.name in names and base.name in names
     assert scalar(warehouse, "SELECT count(*) FROM warehouse_meta WHERE key LIKE 'k_'") == 4
+
+
+def test_the_parquet_export_reads_base_and_delta(tmp_path, files, warehouse):
+    """`vitals etl export` (the input of `vitals spark rollups`) exports what readers see."""
+    from etl.export import export_parquet
+
+    base_loads(warehouse, files)
+    load_files(warehouse, "cases", [files["new_cases"]], "demo_cases")
+    load_files(warehouse, "cases", [files["late_updates"]], "demo_cases")
+    assert base_of(current_snapshot(warehouse)) is not None  # type: ignore[arg-type]
+    done = {e.table: e.rows for e in export_parquet(warehouse, tmp_path / "out")}
+    assert done["cases"] == 2500
+    with duckdb.connect() as con:
+        glob = str(tmp_path / "out" / "cases" / "**" / "*.parquet")
+        assert con.execute("SELECT count(*), count(*) FILTER (status = 'closed') FROM read_parquet(?)",
+                           [glob]).fetchone() == (2500, 50)

@@ -12,12 +12,12 @@ import pandas as pd
 from etl import rollups
 from etl.load import load_files
 from etl.rollup_sql import ROLLUPS
-from etl.snapshots import current_snapshot, writer
+from etl.snapshots import open_readonly, writer
 from tests.etl.conftest import demo_units
 
 
 def read(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(current_snapshot(warehouse)), read_only=True)
+    return open_readonly(warehouse)  # the published state: a snapshot, or a delta on its base
 
 
 def cases(path: Path, rows: list[tuple[str, str, str | None, str, bool]]) -> Path:

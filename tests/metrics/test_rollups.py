@@ -106,6 +106,8 @@ def random_queries(con: duckdb.DuckDBPyConnection, n: int, seed: int
             period = Period.custom(day, day + timedelta(days=rng.randrange(60)))
         else:
             period = Period.containing(grain, day)  # type: ignore[arg-type]
+            if rng.random() < 0.4:  # running: its days up to a day inside it, compared with the same days (同期)
+                period = period.to_date(period.start.date() + timedelta(days=rng.randrange(int(period.days))))
         cat = rng.choice([None, None, rng.choice(cats), rng.choice(cats)[:3], rng.choice(hot_cats)])
         q = Query(period, unit=rng.choice([None, *rng.sample(units, 3)]), category=cat,
                   source=rng.choice([None, None, *sources[:3]]), urgency=rng.choice([None, None, "urgent", "general"]),
