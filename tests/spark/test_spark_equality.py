@@ -154,3 +154,28 @@ def test_commands_export_and_build(built: dict[str, Any], tiny_warehouse: Path, 
     assert mine.keys() == theirs.keys()
     res = cli.invoke(app, ["spark", "rollups", "--path", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "not a directory" in res.output
+
+
+def test_the_sites_metrics_section_applies(built: dict[str, Any], tiny_warehouse: Path, tmp_path: Path) -> None:
+    """`--config`: the site's satisfaction weights change 市民满意率 in the batch as on the pages."""
+    from typer.testing import CliRunner
+
+    from dashboard.cli import app
+    from metrics.indicators import indicator_values
+
+    cfg = tmp_path / "vitals.toml"
+    cfg.write_text("[metrics.hotline.satisfaction_weights]\nbasic = 0.5\n", encoding="utf-8")
+    month = Period.containing("month", built["first"])
+    res = CliRunner().invoke(app, ["spark", "rollups", "--engine", "duckdb", "--path", str(built["root"] / "raw"),
+                                   "--out", str(tmp_path / "out"), "--start", str(month.start.date()),
+                                   "--end", str(month.start.date()), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    got = {r["grain"]: r["value"] for r in _read(tmp_path, "out/indicator_values") if r["level"] == "all"
+           and r["metric_id"] == "hotline_satisfaction_rate" and r["period_start"] == month.start}
+    con = duckdb.connect(str(tiny_warehouse), read_only=True)
+    site = indicator_values(con, "hotline_satisfaction_rate", Query(month), overrides={
+        "hotline": {"satisfaction_weights": {"basic": 0.5}}}, now=built["now"])["hotline_satisfaction_rate"]
+    default = indicator_values(con, "hotline_satisfaction_rate", Query(month),
+                               now=built["now"])["hotline_satisfaction_rate"]
+    assert site.value is not None and default.value is not None and site.value < default.value
+    assert _close(got["month"], site.value)
