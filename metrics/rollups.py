@@ -3,10 +3,12 @@
 An aggregate is **additive** when its count over a day-aligned period is the sum of its counts per day:
 its one period-dependent predicate is *anchored* (``FactTable.anchors``: "this timestamp column in
 [s, e)" and a period-free rest) and its measure is a count, or a weighted count of declared predicates
-(``FactTable.linear``: the satisfaction score). Per fact table and anchor column there is one rollup:
-``day`` (of the anchor), the unit path, the table's ``rollup_dims`` (what the filter bar filters on),
-and one count column per part. The indicators whose aggregates are all additive (and anchored at the
-same column) are read from it; the others are *exact from rows*: stock figures at an instant (应结案数,
+(``FactTable.linear``: the satisfaction score). Per fact table and anchor column there is a rollup
+at two grains (``GRAINS``): ``day`` (of the anchor), the unit path and the table's ``rollup_dims`` (what
+the filter bar filters on), and a coarse one of ``day`` and the path down to the village; each has one
+count column per part, and a read takes the coarsest that can answer (``readable``). The
+indicators whose aggregates are all additive (and anchored at the same column) are read from them;
+the others are *exact from rows*: stock figures at an instant (应结案数,
 backlogs: ``{a}``, open at the period start), medians and P90s (not additive), and rates whose
 numerator ties a second timestamp to the period end (工单办结率's ``closed_at < e``).
 

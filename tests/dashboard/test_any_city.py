@@ -27,7 +27,7 @@ from dashboard.screen import model
 from dashboard.screen.config import parse
 from etl.site import SiteChange, set_site
 from etl.snapshots import open_readonly, writer
-from metrics import Period, Query
+from metrics import Period, Query, geo
 from metrics.hierarchy import child_of, hierarchy
 from tests.dashboard import us_city
 
@@ -237,8 +237,14 @@ def test_wall_map_draws_the_first_level_with_polygons(three: Path, app3: dash.Da
     with _raw(three) as con:
         exp = dict(con.execute("SELECT grid_code, count(*) FROM hotline_orders WHERE received_at <= $at AND "
                                "closed_at IS NULL GROUP BY 1", {"at": at}).fetchall())
-    got = {f["properties"]["unit_code"]: f["properties"]["value"] for f in view.units["features"]}
+    got = {f["properties"]["unit_code"]: f["properties"]["count"] for f in view.units["features"]}
     assert sum(exp.values()) > 1000 and {k: v for k, v in got.items() if v} == {k: float(v) for k, v in exp.items()}
+    # the colour is the count per km² of the unit's own polygon (metrics.geo.area_km2); the feature carries
+    # the simplified outline drawn on the wall, whose area differs by a few per cent
+    for f in view.units["features"]:
+        p = f["properties"]
+        if p["count"]:
+            assert p["value"] == pytest.approx(p["count"] / geo.area_km2(f["geometry"]), rel=0.05)
 
 
 # --- /hotline on a 311 export ----------------------------------------------------------------------
