@@ -54,9 +54,8 @@ def rollups_command(
 
     if engine == EngineChoice.duckdb and source == SourceChoice.hive:
         raise typer.BadParameter("DuckDB reads Parquet only", param_hint="--source")
-    raw: str | Path = Path(path) if source == SourceChoice.parquet else path
-    if isinstance(raw, Path) and not raw.is_dir():
-        raise typer.BadParameter(f"{raw} is not a directory (write one with `vitals etl export --out`)",
+    if source == SourceChoice.parquet and "://" not in path and not Path(path).is_dir():
+        raise typer.BadParameter(f"{path} is not a directory (write one with `vitals etl export --out`)",
                                  param_hint="--path")
     try:
         # the site's targets and satisfaction weights, as the dashboard applies them
@@ -67,7 +66,7 @@ def rollups_command(
     runner: Runner = (SparkRunner(spark_session(master), "hive" if source == SourceChoice.hive else "parquet")
                       if engine == EngineChoice.spark else DuckdbRunner())
     try:
-        report = run(runner, raw, out, first, last, overrides, log=typer.echo)
+        report = run(runner, path, out, first, last, overrides, log=typer.echo)
     except (ValueError, QueryError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
