@@ -300,6 +300,14 @@ def hotline_name(lang: object) -> str:
     return site_text(site_facts(), "hotline_name", lang, t("hotline.name", lang))
 
 
+def hotline_short(lang: object) -> str:
+    """The hotline's name where a measure follows it ("12345满意率", "311满意率"): without the word
+    热线 / hotline the default name carries."""
+    name = hotline_name(lang)
+    short = name.removesuffix("热线").removesuffix(" hotline").removesuffix(" Hotline").strip()
+    return short or name
+
+
 def source_label(key: str, lang: object) -> str:
     """A source's name on the data-status page and the wall's freshness chips: the hotline is the site's."""
     return hotline_name(lang) if key == "hotline" else t_or(f"source.{key}", key, lang)

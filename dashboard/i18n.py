@@ -149,7 +149,7 @@ _S: dict[str, tuple[str, str]] = {
     "scr.title": ("城市运行体征", "City vital signs"),
     "scr.vitals": ("体征总览 · 近30天", "Vital signs · last 30 days"),
     "scr.overall": ("综合体征", "Overall"),
-    "scr.dim.12345": ("12345满意率", "12345 satisfaction"),
+    "scr.dim.12345": ("{name}满意率", "{name} satisfaction"),  # name: data.hotline_short
     "scr.dim.iot": ("物联感知在线率", "IoT sensors online"),
     "scr.pt": ("个百分点", "pt"),
     # the English title and note are short: at 1080p they share a quarter of the wall with the score

@@ -272,8 +272,8 @@ def _hotline_tile(vs: metrics.VitalSigns, cfg: ScreenConfig) -> tuple[Dimension,
     if sign is None or data.data_start("hotline") is None:
         return ()
     value = _num(sign.value)
-    return (Dimension("12345", t("scr.dim.12345", cfg.lang), value, _status(sign.status),
-                      _diff(value, _num(sign.previous_value)), "rate"),)
+    label = t("scr.dim.12345", cfg.lang, name=data.hotline_short(cfg.lang))
+    return (Dimension("12345", label, value, _status(sign.status), _diff(value, _num(sign.previous_value)), "rate"),)
 
 
 def _iot_tile(cfg: ScreenConfig, at: datetime) -> tuple[Dimension, ...]:
