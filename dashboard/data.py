@@ -349,6 +349,17 @@ def data_ended() -> datetime | None:
     return end
 
 
+def historical() -> bool:
+    """True when the request's data is historical (``data_ended``): a period holding its end runs "to the
+    data's end", not "to date". False outside an app (a helper called on its own) or without a warehouse."""
+    if not flask.has_app_context():
+        return False
+    try:
+        return data_ended() is not None
+    except (WarehouseMissing, duckdb.Error):
+        return False
+
+
 def data_begin() -> datetime | None:
     """When the snapshot's events begin (the earliest of cases, hotline orders and readings)."""
     firsts = [e.first for e in per_snapshot("status.extents", source_extents)

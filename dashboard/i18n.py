@@ -129,6 +129,7 @@ _S: dict[str, tuple[str, str]] = {
     # the period convention (metrics.query.Period; dashboard/components/period_text.py): a running
     # period is titled by the days it covers and compared with the same days before (同期)
     "period.to_date.day": ("今日截至当前", "today so far"),
+    "period.to_data_end": ("至数据截止", "to the data's end"),  # a period holding a historical export's end
     "period.to_date.week": ("本周至今", "week to date"),
     "period.to_date.month": ("本月至今", "month to date"),
     "period.to_date.quarter": ("本季至今", "quarter to date"),
