@@ -70,6 +70,9 @@ _S: dict[str, tuple[str, str]] = {
     "home.snapshot": ("当前快照", "Current snapshot"),
     "home.site": ("辖区", "Jurisdiction"),
     "home.data_now": ("数据截至", "Data as of"),
+    "home.zone": ("时区", "Time zone"),
+    "home.zone_note": ("本页所有时间均为站点时区 {zone} 的当地时间",
+                       "Every time on this page is local time in the site's zone, {zone}"),
     "home.col.source": ("数据源", "Source"),
     "home.col.rows": ("记录数", "Rows"),
     "home.col.first": ("最早", "Earliest"),
@@ -89,6 +92,7 @@ _S: dict[str, tuple[str, str]] = {
                          "The load log covers the whole warehouse: shown to whole-warehouse users only"),
     "home.units": ("组织单元", "Org units"),
     # levels
+    "level.city": ("市", "City"),
     "level.district": ("区", "District"),
     "level.town": ("街镇", "Towns"),
     "level.grid": ("责任网格", "Grids"),
@@ -125,6 +129,7 @@ _S: dict[str, tuple[str, str]] = {
     # the period convention (metrics.query.Period; dashboard/components/period_text.py): a running
     # period is titled by the days it covers and compared with the same days before (同期)
     "period.to_date.day": ("今日截至当前", "today so far"),
+    "period.to_data_end": ("至数据截止", "to the data's end"),  # a period holding a historical export's end
     "period.to_date.week": ("本周至今", "week to date"),
     "period.to_date.month": ("本月至今", "month to date"),
     "period.to_date.quarter": ("本季至今", "quarter to date"),
@@ -149,7 +154,7 @@ _S: dict[str, tuple[str, str]] = {
     "scr.dim.城市安全": ("城市安全", "Safety"),
     "scr.dim.民生服务": ("民生服务", "Services"),
     "scr.dim.城市运行": ("城市运行", "Operations"),
-    "scr.dim.12345": ("12345满意率", "12345 satisfaction"),
+    "scr.dim.12345": ("{name}满意率", "{name} satisfaction"),  # name: data.hotline_short
     "scr.dim.iot": ("物联感知在线率", "IoT sensors online"),
     "scr.pt": ("个百分点", "pt"),
     # the English title and note are short: at 1080p they share a quarter of the wall with the score

@@ -342,7 +342,7 @@ def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "ur
     """The stock tiles; ``at``: the data's instant they are taken at, named under them ("数据时刻 12-07 10:00"),
     its hover saying what the tiles count: registered cases, or the hotline's orders under its 12345 panel."""
     orders = all(k.startswith("hotline_") for k in keys)
-    at_title = (t("scr.backlog.at.title.hotline", lang, name=data.hotline_name(lang)) if orders
+    at_title = (t("scr.backlog.at.title.hotline", lang, name=data.hotline_short(lang)) if orders
                 else t("scr.backlog.at.title", lang))
     values = {"open": b.open_cases, "overdue": b.overdue_cases, "urgent": b.open_urgent, "alarms": b.active_alarms,
               "hotline_open": b.open_hotline, "hotline_overdue": b.overdue_hotline}
