@@ -16,6 +16,11 @@ figures taken under the same load of this shared machine (load average printed b
   (rollups and precomputed panels must beat reading rows);
 - the wall's first load in Chromium, bytes moved (CDP ``encodedDataLength``, as
   tests/browser/test_first_load.py counts them; target ≤ 1 MB).
+
+Each figure is given as wall time and as this process's CPU time (all its threads, DuckDB's too). With
+~8 engineers' jobs on 2 cores the wall time mostly measures the queue for a core; the CPU time is
+what the work itself costs, and on an idle machine the wall time of single-threaded Python work is
+about its CPU time (DuckDB's 2 threads can make wall time lower than CPU time).
 """
 
 from __future__ import annotations
@@ -87,14 +92,25 @@ def rows_only() -> Iterator[None]:
         metrics.indicators.rollups_ready = ready
 
 
-def _timed(fn: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
+Times = tuple[float, float]  # (wall ms, process CPU ms: this process's time on all its threads)
+
+
+def _timed(fn: Callable[[], object]) -> Times:
+    t0, c0 = time.perf_counter(), time.process_time()
     fn()
-    return (time.perf_counter() - t0) * 1000
+    return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
 
 
-def _floor_statements(settings: Settings, cfg: Any) -> tuple[list[Statement], float]:
-    """The statements a cold refresh issues reading rows only (rollups off), and its time (ms)."""
+def _p95(xs: list[Times]) -> Times:
+    return pct([w for w, _ in xs], 0.95), pct([c for _, c in xs], 0.95)
+
+
+def _median(xs: list[Times]) -> Times:
+    return statistics.median(w for w, _ in xs), statistics.median(c for _, c in xs)
+
+
+def _floor_statements(settings: Settings, cfg: Any) -> tuple[list[Statement], Times]:
+    """The statements a cold refresh issues reading rows only (rollups off), and its time."""
     log: list[Statement] = []
     app = create_app(settings)
     with rows_only(), app.server.test_request_context("/"):
@@ -106,18 +122,20 @@ def _floor_statements(settings: Settings, cfg: Any) -> tuple[list[Statement], fl
     return log, ms
 
 
-def wall(warehouse: Path, runs: int) -> dict[str, float]:
+def wall(warehouse: Path, runs: int) -> dict[str, Times]:
     settings = Settings(warehouse=warehouse)
     cfg = parse({}, settings).to_store()
-    out: dict[str, float] = {}
+    out: dict[str, Times] = {}
     # first the rows-only refresh that records the floor's statements (it also brings the file into
     # the OS page cache, so neither the cold refresh nor the floor below pays the disk)
-    log, out["wall refresh cold, rows only ms"] = _floor_statements(settings, cfg)
+    log, out["cold, rows only"] = _floor_statements(settings, cfg)
     app = create_app(settings)  # a fresh app: a new connection, empty per-snapshot caches, as after a load
     with app.server.test_request_context("/"):
-        out["wall refresh cold ms"] = _timed(lambda: cb.refresh(cfg, {}))
+        out["cold"] = _timed(lambda: cb.refresh(cfg, {}))
         app.server.do_teardown_appcontext()
-    warm, maps, fps = [], [], {}
+    warm: list[Times] = []
+    maps: list[Times] = []
+    fps: Any = {}
     for _ in range(runs):
         with app.server.test_request_context("/"):
             res: list[Any] = []
@@ -127,24 +145,19 @@ def wall(warehouse: Path, runs: int) -> dict[str, float]:
         with app.server.test_request_context("/"):
             maps.append(_timed(lambda: cb.map_refresh(None, cfg, {})))
             app.server.do_teardown_appcontext()
-    unchanged = []
+    unchanged: list[Times] = []
     for _ in range(runs):
         with app.server.test_request_context("/"):
             unchanged.append(_timed(lambda: cb.refresh(cfg, fps)))
             app.server.do_teardown_appcontext()
-    out["wall refresh warm ms p95"] = pct(warm, 0.95)
-    out["wall refresh warm ms p50"] = statistics.median(warm)
-    out["wall refresh unchanged ms p95"] = pct(unchanged, 0.95)
-    out["wall map refresh warm ms p95"] = pct(maps, 0.95)
+    out["warm p95"], out["warm p50"] = _p95(warm), _median(warm)
+    out["unchanged p95"], out["map p95"] = _p95(unchanged), _p95(maps)
 
     con = open_readonly(warehouse)  # a fresh connection, like the cold refresh's
-
-    def raw() -> None:
-        replay(con, log)
-
-    out["raw-scan floor cold ms"] = _timed(raw)
-    out["raw-scan floor warm ms"] = statistics.median(_timed(raw) for _ in range(5))
-    out["floor statements"] = sum(name != "register" and name != "unregister" for name, _ in log)
+    out["floor cold"] = _timed(lambda: replay(con, log))
+    out["floor warm"] = _median([_timed(lambda: replay(con, log)) for _ in range(5)])
+    n = sum(name not in ("register", "unregister") for name, _ in log)
+    out["floor statements"] = (n, n)
     con.close()
     return out
 
@@ -185,40 +198,38 @@ def main() -> int:
     warehouse = args.warehouse / "vitals.duckdb" if args.warehouse.is_dir() else args.warehouse
     load0 = os.getloadavg()
     t0 = time.perf_counter()
-    rows: list[tuple[str, str, float, str, bool | None]] = []  # (target, measure, value, limit, met)
 
+    Row = tuple[str, str, Times, str, float | None]  # (target, measure, (wall, CPU), limit text, limit)
+    rows: list[Row] = []
     w = wall(warehouse, args.runs)
-    cold, floor = w["wall refresh cold ms"], w["raw-scan floor cold ms"]
+    cold, floor = w["cold"], w["floor cold"]
+    ratio = (cold[0] / floor[0], cold[1] / floor[1])
     rows += [
-        ("wall refresh cold ≤ 1.0× floor", "cold / floor cold (both a fresh connection)", cold / floor, "≤ 1.0×",
-         cold / floor <= 1.0),
-        ("", "cold ms", cold, "", None),
-        ("", f"floor cold ms ({w['floor statements']:.0f} statements on rows)", floor, "", None),
-        ("", "floor warm ms (median of 5)", w["raw-scan floor warm ms"], "", None),
-        ("", "cold, rows only ms", w["wall refresh cold, rows only ms"], "", None),
-        ("wall refresh warm ≤ 50 ms", "warm p95 ms", w["wall refresh warm ms p95"], "≤ 50",
-         w["wall refresh warm ms p95"] <= 50),
-        ("", "warm p50 ms", w["wall refresh warm ms p50"], "", None),
-        ("", "unchanged panels p95 ms", w["wall refresh unchanged ms p95"], "", None),
-        ("callback p95 ≤ 150 ms", "wall map refresh p95 ms", w["wall map refresh warm ms p95"], "≤ 150",
-         w["wall map refresh warm ms p95"] <= 150),
+        ("wall refresh cold ≤ 1.0× floor", "cold / floor cold (each on a fresh connection)", ratio, "≤ 1.0×", 1.0),
+        ("", "wall refresh cold ms", cold, "", None),
+        ("", f"floor cold ms ({w['floor statements'][0]:.0f} statements on rows)", floor, "", None),
+        ("", "floor warm ms (median of 5)", w["floor warm"], "", None),
+        ("", "wall refresh cold, rows only ms", w["cold, rows only"], "", None),
+        ("wall refresh warm ≤ 50 ms", "wall refresh warm p95 ms", w["warm p95"], "≤ 50", 50),
+        ("", "wall refresh warm p50 ms", w["warm p50"], "", None),
+        ("", "refresh, unchanged panels p95 ms", w["unchanged p95"], "", None),
+        ("callback p95 ≤ 150 ms", "wall map refresh p95 ms", w["map p95"], "≤ 150", 150),
     ]
-    results, _cpu, _first = measure(warehouse.parent, [x for x in args.only.split(",") if x], args.rounds)
+    results, cpu, _first = measure(warehouse.parent, [x for x in args.only.split(",") if x], args.rounds)
     for name, xs in results.items():
-        p95 = pct(xs, 0.95)
         label = "/cases district × year p95 ≤ 150 ms" if name == CASES_YEAR else "callback p95 ≤ 150 ms"
-        rows.append((label, f"{name} p95 ms (p50 {statistics.median(xs):.0f}, n {len(xs)})", p95, "≤ 150", p95 <= 150))
+        rows.append((label, f"{name} p95 ms (n {len(xs)})", (pct(xs, 0.95), pct(cpu[name], 0.95)), "≤ 150", 150))
     if not args.no_browser:
-        b = first_load_bytes(warehouse)
-        rows.append(("first wall load ≤ 1 MB", "bytes transferred (KB)", b / 1000, "≤ 1000", b <= 1_000_000))
+        kb = first_load_bytes(warehouse) / 1000
+        rows.append(("first wall load ≤ 1 MB", "bytes transferred, KB (CPU: n/a)", (kb, kb), "≤ 1000", 1000))
     load1 = os.getloadavg()
     print(f"\nwarehouse {os.path.realpath(warehouse)}; {time.perf_counter() - t0:.0f} s; load average "
           f"{load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f} before, {load1[0]:.1f} / {load1[1]:.1f} / "
           f"{load1[2]:.1f} after (1/5/15 min, {os.cpu_count()} CPUs)")
-    print("| target | measure | value | limit | met |\n|---|---|---:|---|---|")
-    for target, what, value, limit, met in rows:
-        verdict = "" if met is None else ("met" if met else "NOT met")
-        print(f"| {target} | {what} | {value:,.1f} | {limit} | {verdict} |")
+    print("| target | measure | wall | CPU | limit | met (wall) | met (CPU) |\n|---|---|---:|---:|---|---|---|")
+    for target, what, (wall_v, cpu_v), text, limit in rows:
+        met = ["" if limit is None else ("met" if v <= limit else "NOT met") for v in (wall_v, cpu_v)]
+        print(f"| {target} | {what} | {wall_v:,.1f} | {cpu_v:,.1f} | {text} | {met[0]} | {met[1]} |")
     return 0
 
 
