@@ -40,7 +40,7 @@ from .predicates import TABLES, FactTable
 from .query import Period, Query
 from .snapshot_facts import fact
 
-UNIT_PATH = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
+UNIT_PATH = (*schema.PATH_COLUMNS, "unit_code")  # city_code ... village_code, unit_code
 META_KEY = "rollups"
 
 
@@ -97,7 +97,7 @@ class Rollup:
     @property
     def dims(self) -> tuple[str, ...]:
         if self.grain == "village":
-            return UNIT_PATH[:4]
+            return schema.PATH_COLUMNS
         return UNIT_PATH + fact_table(self.fact).rollup_dims
 
     @property
