@@ -1,7 +1,7 @@
 """The README's screenshots, taken by a script instead of by hand (issue 18).
 
     PYTHONPATH=. .venv/bin/python bench/screenshots.py [--scale town] [--warehouse PATH] [--out docs/img]
-        [--walls 1920x1080,5760x1080] [--pages] [--dpr 0.75] [--now 2026-12-07T10:30]
+        [--walls 1920x1080,5760x1080] [--pages] [--dpr 0.75] [--wall-dpr 0.6] [--now 2026-12-07T10:30]
 
 Builds the Qingpu demo at ``--scale`` in a scratch directory (unless ``--warehouse`` names a built
 one), serves it with waitress on a free port with the site clock pinned at ``--now`` (sign-in off, as
@@ -9,9 +9,9 @@ one), serves it with waitress on a free port with the site clock pinned at ``--n
 - the wall (``/screen?kiosk=1``) at each ``--walls`` size → ``<out>/screen-<w>x<h>.png``;
 - with ``--pages``, every desk page in Chinese at 1920×1080 → ``<out>/page-<name>.png``.
 
-``--dpr`` renders at that device pixel ratio (0.75: a 1920×1080 page saved at 1440×810; never wider than
-2880 px, so a 5760×1080 wall is laid out at full size and saved at 2880×540), which keeps the committed
-PNGs small (≤ ~400 KB); use 1 to look at detail.
+``--dpr`` (pages, 0.75: saved at 1440×810) and ``--wall-dpr`` (walls, 0.6; never wider than 2304 px, so a
+5760×1080 wall is laid out at full size and saved at 2304×432) keep the committed PNGs small (≤ ~400 KB:
+the script warns above); use 1 to look at detail.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ PAGES = (("/", "home"), ("/rankings", "rankings"), ("/reports", "reports"), ("/s
          ("/cases", "cases"), ("/hotline", "hotline"), ("/sensors", "sensors"), ("/staffing", "staffing"),
          ("/audit", "audit"))
 NOT_LOADING = "() => !document.querySelector('[data-dash-is-loading]')"
-MAX_WIDTH = 2880  # px of a saved image
+MAX_WIDTH = 2304  # px of a saved image (a 5760-wide wall at 0.4)
 MAX_KB = 400  # what a committed screenshot may weigh
 
 
@@ -41,7 +41,7 @@ def _size(text: str) -> tuple[int, int]:
     return int(w), int(h)
 
 
-def shoot(url: str, out: Path, walls: list[tuple[int, int]], pages: bool, dpr: float) -> list[Path]:
+def shoot(url: str, out: Path, walls: list[tuple[int, int]], pages: bool, dpr: float, wall_dpr: float) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -51,7 +51,7 @@ def shoot(url: str, out: Path, walls: list[tuple[int, int]], pages: bool, dpr: f
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
 
-        def page_at(w: int, h: int) -> Any:
+        def page_at(w: int, h: int, dpr: float = dpr) -> Any:
             # bypass_csp: Playwright's wait_for_function evaluates its predicate in the page (the CSP has no eval);
             # an image at most MAX_WIDTH wide (a 5760-wide wall is laid out at full size, saved smaller)
             ctx = browser.new_context(viewport={"width": w, "height": h}, device_scale_factor=min(dpr, MAX_WIDTH / w),
@@ -59,7 +59,7 @@ def shoot(url: str, out: Path, walls: list[tuple[int, int]], pages: bool, dpr: f
             return ctx, ctx.new_page()
 
         for w, h in walls:
-            ctx, page = page_at(w, h)
+            ctx, page = page_at(w, h, wall_dpr)  # the map's clusters and shapes weigh: walls a little smaller
             page.goto(url + "/screen?kiosk=1", wait_until="load")
             for sel in WALL_READY:
                 page.wait_for_selector(sel, state="attached", timeout=60_000)
@@ -92,6 +92,7 @@ def main() -> None:
     ap.add_argument("--pages", action="store_true", help="also shoot every desk page (zh, 1920x1080)")
     ap.add_argument("--dpr", type=float, default=0.75, help="device pixel ratio of the saved images (at most "
                     f"{MAX_WIDTH} px wide)")
+    ap.add_argument("--wall-dpr", type=float, default=0.6, help="device pixel ratio of the wall images")
     ap.add_argument("--now", type=datetime.fromisoformat, help="the demo's and the site's instant (default: now)")
     args = ap.parse_args()
 
@@ -108,7 +109,7 @@ def main() -> None:
     server = start_server(warehouse, scratch / "server.log", now=now)
     try:
         walls = [_size(s) for s in args.walls.split(",") if s]
-        for path in shoot(server.url, args.out, walls, args.pages, args.dpr):
+        for path in shoot(server.url, args.out, walls, args.pages, args.dpr, args.wall_dpr):
             kb = path.stat().st_size // 1024
             print(f"{path} {kb} KB" + (f"  (over {MAX_KB} KB: lower --dpr)" if kb > MAX_KB else ""))
     finally:

@@ -187,8 +187,8 @@ def merge_into(con: duckdb.DuckDBPyConnection, delta_catalog: str) -> None:
         order = f" ORDER BY {t.stored_order} NULLS LAST, {', '.join(t.key)}" if t.stored_order else (
             " ORDER BY ts, sensor_id" if t.name == "sensor_readings" else "")
         if t.primary_key:
-            # Changed rows updated in place (DuckDB rejects a delete and re-insert of one key in one
-            # transaction), new ones appended in stored order.
+            # Changed rows updated in place (they keep their place in the stored order), new ones
+            # appended in stored order.
             sets = ", ".join(f"{c} = excluded.{c}" for c in t.column_names if c not in t.key)
             con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src} d WHERE EXISTS"
                         f" (SELECT 1 FROM {t.name} WHERE {match})"

@@ -12,6 +12,8 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from etl.schema import PATH_LEVELS
+
 from .catalog import resolve
 from .compiler import compile_scan, drill_sql, fact_table, period_slots, unit_clause
 from .config import measure_params, metrics_overrides
@@ -19,20 +21,24 @@ from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
 from .rollups import Rollup, compile_read, day_aligned, readable
 from .rollups import ready as rollups_ready
+from .snapshot_facts import fact
 
-By = Literal["district", "town", "grid", "village", "unit", "station", "department", "agency"] | None
+By = Literal["city", "district", "town", "grid", "village", "unit", "station", "department", "agency"] | None
 TABLE_COLUMNS = ["key", "name", "metric_id", "numerator", "denominator", "value", "previous_value",
                  "target", "status"]
-_ORG_LEVELS = ("district", "town", "grid", "village")
+_ORG_LEVELS = PATH_LEVELS
 
 
 def unit_level(con: duckdb.DuckDBPyConnection, unit: str | None) -> str | None:
     if unit is None:
         return None
-    row = con.execute("SELECT level FROM org_unit WHERE unit_code = $u", {"u": unit}).fetchone()
-    if row is None:
-        raise QueryError(f"unknown unit {unit!r}")
-    return str(row[0])
+
+    def look_up() -> str:
+        row = con.execute("SELECT level FROM org_unit WHERE unit_code = $u", {"u": unit}).fetchone()
+        if row is None:
+            raise QueryError(f"unknown unit {unit!r}")
+        return str(row[0])
+    return fact(con, ("unit_level", unit), look_up)
 
 
 def unit_scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str = ""
@@ -52,8 +58,10 @@ DATA_NOW_SQL = ("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now
 def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """The data's 'now' recorded by the ETL (``warehouse_meta`` key ``now`` or ``data_now``), if any:
     stock figures (backlog, cases due so far) of a running period are taken at it."""
-    row = con.execute(DATA_NOW_SQL).fetchone()
-    return parse_now(row[0] if row else None)
+    def look_up() -> datetime | None:
+        row = con.execute(DATA_NOW_SQL).fetchone()
+        return parse_now(row[0] if row else None)
+    return fact(con, "data_now", look_up)
 
 
 def parse_now(value: object) -> datetime | None:
@@ -143,7 +151,7 @@ def unit_names(con: duckdb.DuckDBPyConnection, by: str | None, query: Query) -> 
     elif by == "station":
         sql = f"SELECT station_code, name_zh FROM station WHERE true{scope}"
     elif by == "department":
-        if query.unit is not None and level != "district":
+        if query.unit is not None and level not in ("city", "district"):  # departments serve the district
             return {}
         sql = "SELECT dept_code, name_zh FROM department"
     else:

@@ -19,7 +19,6 @@ import pytest
 
 import metrics
 from dashboard import data
-from dashboard.app import create_app
 from dashboard.callbacks import screen as cb
 from dashboard.components import hotline_view, rankings_view
 from dashboard.components.page import context, run
@@ -27,9 +26,10 @@ from dashboard.screen import model
 from dashboard.screen.config import parse
 from etl.site import SiteChange, set_site
 from etl.snapshots import open_readonly, writer
-from metrics import Period, Query
+from metrics import Period, Query, geo
 from metrics.hierarchy import child_of, hierarchy
 from tests.dashboard import us_city
+from tests.dashboard.minimal_warehouse import app_in_request
 
 pytestmark = pytest.mark.real_data
 ERRORS = ("cv-message", "暂时无法读取数据", "Data temporarily unavailable", "刷新失败", "Refresh failed")
@@ -50,10 +50,7 @@ def _raw(wh: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _app(wh: Path, now: str = us_city.SITE_NOW) -> Iterator[dash.Dash]:
-    app = create_app(us_city.settings(wh, now))
-    with app.server.test_request_context("/"):
-        yield app
-        app.server.do_teardown_appcontext()
+    yield from app_in_request(us_city.settings(wh, now))
 
 
 @pytest.fixture
@@ -237,8 +234,14 @@ def test_wall_map_draws_the_first_level_with_polygons(three: Path, app3: dash.Da
     with _raw(three) as con:
         exp = dict(con.execute("SELECT grid_code, count(*) FROM hotline_orders WHERE received_at <= $at AND "
                                "closed_at IS NULL GROUP BY 1", {"at": at}).fetchall())
-    got = {f["properties"]["unit_code"]: f["properties"]["value"] for f in view.units["features"]}
+    got = {f["properties"]["unit_code"]: f["properties"]["count"] for f in view.units["features"]}
     assert sum(exp.values()) > 1000 and {k: v for k, v in got.items() if v} == {k: float(v) for k, v in exp.items()}
+    # the colour is the count per km² of the unit's own polygon (metrics.geo.area_km2); the feature carries
+    # the simplified outline drawn on the wall, whose area differs by a few per cent
+    for f in view.units["features"]:
+        p = f["properties"]
+        if p["count"]:
+            assert p["value"] == pytest.approx(p["count"] / geo.area_km2(f["geometry"]), rel=0.05)
 
 
 # --- /hotline on a 311 export ----------------------------------------------------------------------

@@ -182,6 +182,7 @@ def test_a_reader_keeps_its_state_while_deltas_and_compactions_publish(tmp_path,
         q = "SELECT count(*), count(*) FILTER (status = 'closed') FROM cases"
         assert before.execute(q).fetchone() == (2000, 0)
         assert middle.execute(q).fetchone() == (2500, 0)
+        assert middle.cursor().execute(q).fetchone() == (2500, 0)  # a request's cursor (dashboard/data.py)
         assert after.execute(q).fetchone() == (2600, 50)
         runs = "SELECT count(*) FROM etl_run"
         assert [c.execute(runs).fetchone()[0] for c in (before, middle, after)] == [4, 5, 7]
