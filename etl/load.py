@@ -760,7 +760,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     valid = _count(con, "SELECT count(*) FROM __y WHERE __reason IS NULL")
     allc = cols + (["load_run_id"] if has_run else [])
     collist = ", ".join(q(c) for c in allc)
-    if not table.primary_key:
+    if not table.primary_key and table.stored_order is None:
         # sensor_readings: no index, dedupe by anti-join on the natural key. Rows go straight from
         # __y into the table (a view, not another 45M-row copy), stored in time order (ts, then the
         # rest of the key): each row group then spans a short time, so DuckDB's zone maps on `ts` skip
@@ -791,19 +791,16 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         # before the write: an updated row's stored anchor days are the ones it leaves
         con.execute("INSERT INTO __rollup_days SELECT $1, unnest($2::DATE[])",
                     [table.name, sorted(touched_days(con, table.name, "__chg", keys[0], cols))])
-    if inserted or updated:
-        upd = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in allc if c not in keys)
-        action = f"DO UPDATE SET {upd}" if upd else "DO NOTHING"
-        # New rows in time order (``stored_order``: DuckDB appends a plain INSERT in its ORDER BY, not
-        # an INSERT ... ON CONFLICT), so they go in a statement of their own; a missing time sorts last,
-        # the key breaks ties so reruns store alike. Updated rows stay where they are.
+    if inserted:
+        # New rows in time order (``stored_order``: DuckDB keeps a plain INSERT's ORDER BY); a missing
+        # time sorts last, the key breaks ties so reruns store alike. No index to maintain (issue 19:
+        # an ART index on random ids cost more than the rest of the load): __chg holds only keys that
+        # no stored row has, and the file's own duplicates were rejected, so the key stays unique.
         order = (f" ORDER BY {q(table.stored_order)} NULLS LAST, {', '.join(q(k) for k in keys)}"
                  if table.stored_order in cols else "")
-        if inserted:
-            con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE __is_new{order}")
-        if updated:
-            con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE NOT __is_new"
-                        f" ON CONFLICT ({', '.join(q(k) for k in keys)}) {action}")
+        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE __is_new{order}")
+    if updated:
+        _update_changed(con, table, allc, collist)
     if m.kind == "cases" and "status" in cols:
         # The latest state wins in `cases`; every state we have seen stays in the history.
         ts = _status_ts(cols)
@@ -817,6 +814,22 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         _write_geometry(con, m, site_datum)
     con.execute("DROP TABLE IF EXISTS __chg")
     return inserted, updated, valid - inserted - updated
+
+
+def _update_changed(con: duckdb.DuckDBPyConnection, table: schema.Table, allc: list[str], collist: str) -> None:
+    """Write the changed rows of ``__chg`` (``NOT __is_new``) by key, without an index: updated in place
+    where the table holds the key (they keep their place in the stored order); on a delta writer a row
+    stored only in the base gets its copy in the delta, which replaces the base's (etl.overlay)."""
+    keys = list(table.key)
+    t = table.name
+    match = " AND ".join(f"{t}.{q(k)} = c.{q(k)}" for k in keys)
+    sets = ", ".join(f"{q(c)} = c.{q(c)}" for c in allc if c not in keys)
+    if sets:
+        con.execute(f"UPDATE {t} SET {sets} FROM (SELECT * FROM __chg WHERE NOT __is_new) c WHERE {match}")
+    if visible(con, t) != t:
+        on = " AND ".join(f"d.{q(k)} = c.{q(k)}" for k in keys)
+        con.execute(f"INSERT INTO {t} ({collist}) SELECT {', '.join(f'c.{q(x)}' for x in allc)}"
+                    f" FROM (SELECT * FROM __chg WHERE NOT __is_new) c ANTI JOIN {t} d ON {on}")
 
 
 def _merge_keyed(con: duckdb.DuckDBPyConnection, table: schema.Table, cols: list[str], collist: str,

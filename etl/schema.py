@@ -202,6 +202,7 @@ TABLES: tuple[Table, ...] = (
             _C("load_run_id", "BIGINT", "etl_run that last wrote the row"),
         ),
         key=("case_id",),
+        primary_key=False,  # unique by the loader: in-file duplicates rejected, merge by anti-join
         loadable_as="cases",
         stored_order="reported_at",
     ),
@@ -250,6 +251,7 @@ TABLES: tuple[Table, ...] = (
             _C("load_run_id", "BIGINT", "etl_run that last wrote the row"),
         ),
         key=("order_id",),
+        primary_key=False,  # unique by the loader: in-file duplicates rejected, merge by anti-join
         loadable_as="hotline",
         stored_order="received_at",
     ),
