@@ -96,3 +96,23 @@ def test_a_warehouse_built_with_the_index_keeps_loading(tmp_path, warehouse, mon
     con.close()
     assert _pk(snap, "cases") == 1
     _load_sequence(tmp_path, warehouse, monkeypatch)
+
+
+def test_a_file_already_in_time_order_is_stored_in_that_order(tmp_path, warehouse):
+    """The loader skips its sort when the new rows already lie in (reported_at, case_id) order; the
+    stored order must then be that order all the same (several vectors of rows, ties on the time)."""
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    n = 5000
+    ids = list(range(n))
+    df = pd.DataFrame({"case_id": [f"demo:{i:05d}" for i in ids], "source_system": "demo",
+                       "source_id": [f"{i:05d}" for i in ids], "status": "reported",
+                       "reported_at": pd.Timestamp("2026-01-01") + pd.to_timedelta([i // 3 for i in ids], unit="min"),
+                       "unit_code": "V1"})
+    df.to_parquet(tmp_path / "sorted.parquet")
+    load_files(warehouse, "cases", [tmp_path / "sorted.parquet"], "demo_cases")
+    con = duckdb.connect(str(current_snapshot(warehouse)), read_only=True)  # the file the rows went to
+    try:
+        stored = [r[0] for r in con.execute("SELECT case_id FROM cases ORDER BY rowid").fetchall()]
+    finally:
+        con.close()
+    assert stored == list(df.case_id)
