@@ -15,12 +15,12 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
-  function duration(ms) {  // as dashboard.screen.urgent.duration
+  function duration(ms, day) {  // as dashboard.screen.urgent.duration; day: the list's data-l-day ("天", "d")
     var s = Math.floor(Math.abs(ms) / 1000);
     var d = Math.floor(s / 86400); s -= d * 86400;
     var h = Math.floor(s / 3600); s -= h * 3600;
     var m = Math.floor(s / 60); s -= m * 60;
-    if (d) { return d + "d " + pad(h) + ":" + pad(m); }
+    if (d) { return d + (day || "d") + " " + pad(h) + ":" + pad(m); }
     return h ? h + ":" + pad(m) + ":" + pad(s) : pad(m) + ":" + pad(s);
   }
 
@@ -32,9 +32,9 @@
   }
 
   function stepText(state, due, done, now, list) {
-    if (state === "pending" || state === "warn") { return list.getAttribute("data-l-left") + " " + duration(due - now); }
-    if (state === "breached") { return list.getAttribute("data-l-over") + " +" + duration(now - due); }
-    if (state === "late") { return "\u2713 " + list.getAttribute("data-l-late") + " +" + duration(done - due); }
+    if (state === "pending" || state === "warn") { return list.getAttribute("data-l-left") + " " + duration(due - now, list.getAttribute("data-l-day")); }
+    if (state === "breached") { return list.getAttribute("data-l-over") + " +" + duration(now - due, list.getAttribute("data-l-day")); }
+    if (state === "late") { return "\u2713 " + list.getAttribute("data-l-late") + " +" + duration(done - due, list.getAttribute("data-l-day")); }
     return "\u2713";
   }
 
@@ -68,7 +68,7 @@
     for (var i = 0; i < tiles.length; i++) {
       var tile = tiles[i];
       var age = tile.querySelector(".scr-utile-age");
-      if (age) { age.textContent = duration(now - Number(tile.getAttribute("data-reported"))); }
+      if (age) { age.textContent = duration(now - Number(tile.getAttribute("data-reported")), list.getAttribute("data-l-day")); }
       var worst = 0;
       var steps = tile.querySelectorAll(".scr-ustep");
       for (var j = 0; j < steps.length; j++) {

@@ -128,18 +128,35 @@ def start_server(warehouse: Path, workers: int, workdir: Path) -> tuple[subproce
     raise RuntimeError("server did not start within 180 s")
 
 
+def _workers(master: int) -> list[int]:
+    return [int(pid) for task in Path(f"/proc/{master}/task").iterdir()
+            for pid in (task / "children").read_text().split()]
+
+
 def worker_rss_mb(master: int) -> dict[int, float]:
     """RSS of each gunicorn worker (the master's children), from /proc."""
     out: dict[int, float] = {}
-    for task in Path(f"/proc/{master}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-            out[int(pid)] = kb / 1024
+    for pid in _workers(master):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        out[pid] = kb / 1024
     return out
+
+
+def worker_cpu_s(master: int) -> float:
+    """CPU seconds (user + system) the workers have used so far: on a shared machine, what the load
+    cost the server regardless of how much of the CPUs others took meanwhile."""
+    total = 0
+    for pid in _workers(master):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # --- recording -----------------------------------------------------------------------------------
@@ -170,7 +187,9 @@ def record(url: str) -> Recording:
                 posts.clear()
                 page.goto(f"{url}/{name}{'?' + q if q else ''}", wait_until="networkidle", timeout=180_000)
                 page.wait_for_timeout(500)
-                views.append(tuple(Post(f"{name}: {_name(json.loads(b))}", path, b) for _, path, b in posts if b))
+                # a wall tick may still fire while the browser leaves /screen: not the analyst's
+                views.append(tuple(Post(f"{name}: {_name(json.loads(b))}", path, b) for _, path, b in posts
+                                   if b and b'"scr-' not in b))
         cookies = "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
         browser.close()
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -262,8 +281,9 @@ def main() -> int:
         if not rec.wall_refresh or not rec.analyst_views:
             print("nothing recorded: see the server log " + str(work / "server.log"), file=sys.stderr)
             return 1
-        rss0 = worker_rss_mb(proc.pid)
+        rss0, cpu0 = worker_rss_mb(proc.pid), worker_cpu_s(proc.pid)
         print(f"worker RSS at start (MB): {sorted(round(v) for v in rss0.values())}", flush=True)
+        warm: dict[int, float] = {}
         results = Results()
         rng = random.Random(args.seed)
         stop = time.monotonic() + duration
@@ -275,6 +295,8 @@ def main() -> int:
             u.start()
         while any(u.is_alive() for u in users):
             time.sleep(min(60.0, max(1.0, stop - time.monotonic())))
+            if not warm:  # after the first minute: caches filled, the baseline for growth
+                warm = worker_rss_mb(proc.pid)
             if args.soak and time.monotonic() < stop:
                 rss = worker_rss_mb(proc.pid)
                 print(f"  {time.monotonic() - start:5.0f} s: {len(results.samples):,} requests; worker RSS (MB) "
@@ -282,15 +304,19 @@ def main() -> int:
         for u in users:
             u.join()
         elapsed = time.monotonic() - start
-        rss1 = worker_rss_mb(proc.pid)
+        rss1, cpu = worker_rss_mb(proc.pid), worker_cpu_s(proc.pid) - cpu0
         report(results, elapsed)
-        total0, total1 = sum(rss0.values()), sum(rss1.values())
+        total0, total_warm, total1 = sum(rss0.values()), sum(warm.values()), sum(rss1.values())
         same = set(rss0) & set(rss1)
-        print(f"worker RSS at end (MB): {sorted(round(v) for v in rss1.values())}; total {total0:,.0f} → "
-              f"{total1:,.0f} MB ({100 * (total1 / total0 - 1):+.1f}%)"
+        print(f"worker RSS at end (MB): {sorted(round(v) for v in rss1.values())}; total {total0:,.0f} at start, "
+              f"{total_warm:,.0f} after the first minute, {total1:,.0f} at the end ({100 * (total1 / total0 - 1):+.1f}%"
+              f" from start, {100 * (total1 / max(total_warm, 1) - 1):+.1f}% from the first minute)"
               + ("" if len(same) == len(rss0) else f"; {len(rss0) - len(same)} worker(s) restarted"))
+        n, cpus = max(len(results.samples), 1), os.cpu_count() or 1
+        print(f"server CPU: {cpu:,.0f} s for {n:,} requests = {1000 * cpu / n:.0f} ms CPU per request; on {cpus} "
+              f"dedicated CPUs that caps throughput near {cpus * n / max(cpu, 1e-9):.0f} req/s")
         print(f"{args.walls} walls every {WALL_PERIOD_S:.0f} s + {args.analysts} analysts every 5-10 s, "
-              f"{args.workers} gunicorn workers × 4 threads, {os.cpu_count()} CPUs; load average at end "
+              f"{args.workers} gunicorn workers × 4 threads, {cpus} CPUs; load average at end "
               f"{os.getloadavg()[0]:.1f}")
         return 0
     finally:

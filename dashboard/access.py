@@ -26,6 +26,8 @@ import flask
 import pandas as pd
 
 from dashboard.auth.model import SYSTEM, PagePolicy, Principal, Role
+from dashboard.components.audit_text import period_text
+from etl.schema import PATH_COLUMNS
 from metrics.privacy import mask_frame
 from metrics.query import Query, QueryError
 
@@ -33,7 +35,7 @@ G_PRINCIPAL = "vitals_principal"
 EXTENSION = "vitals_auth"
 G_GUARDED = "vitals_guarded"  # set by the guard on every request it sees
 # Columns naming the units a row belongs to (etl/schema.py UNIT_PATH).
-UNIT_COLUMNS = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
+UNIT_COLUMNS = (*PATH_COLUMNS, "unit_code")
 
 
 class AccessDenied(QueryError):
@@ -143,7 +145,10 @@ def export_rows(rows: pd.DataFrame, what: str, query: Query | None = None,
     out = mask_rows(rows)
     detail: dict[str, Any] = {"what": what, "rows": len(out), "masked": not principal.clearance}
     if query is not None:
-        detail["query"] = {k: (str(v) if v is not None else None) for k, v in asdict(query).items()}
+        # readable values: the period as its days, not a repr of its datetimes (the audit page shows them)
+        detail["query"] = {"period": period_text(query.period.start, query.period.end),
+                           **{k: (str(v) if v is not None else None) for k, v in asdict(query).items()
+                              if k != "period"}}
     if filters:
         detail["filters"] = {str(k): str(v) for k, v in filters.items()}
     if flask.has_request_context() and flask.current_app.extensions.get(EXTENSION) is not None:

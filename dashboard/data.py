@@ -277,6 +277,11 @@ def site_facts() -> Mapping[str, str]:
         return {}
 
 
+def site_zone() -> str:
+    """The site's time zone as the warehouse records it (what stored times are in), else vitals.toml's."""
+    return site_facts().get("timezone") or settings().timezone
+
+
 def site_text(facts: Mapping[str, str], key: str, lang: object, fallback: str) -> str:
     """``{key}_zh`` / ``{key}_en`` of the warehouse's record ``facts`` (a `vitals site set` after the first
     load wins, like its zone), else ``fallback``. Pages pass ``site_facts()``; `vitals report` its own read."""
@@ -293,6 +298,14 @@ def hotline_name(lang: object) -> str:
     """What the site calls its citizen hotline (``vitals site set --hotline-name 311``): 12345 热线 /
     12345 hotline unless set."""
     return site_text(site_facts(), "hotline_name", lang, t("hotline.name", lang))
+
+
+def hotline_short(lang: object) -> str:
+    """The hotline's name where a measure follows it ("12345满意率", "311满意率"): without the word
+    热线 / hotline the default name carries."""
+    name = hotline_name(lang)
+    short = name.removesuffix("热线").removesuffix(" hotline").removesuffix(" Hotline").strip()
+    return short or name
 
 
 def source_label(key: str, lang: object) -> str:
@@ -350,7 +363,7 @@ def last_full_anchor(grain: str, begin: datetime | None, end: datetime) -> date:
     data (a two-day sample opens on its own month, not on an empty one)."""
     if grain not in GRAINS or grain == "custom":
         return end.date()
-    held = Period.containing(grain, end.date())  # type: ignore[arg-type]
+    held = Period.containing(grain, end.date())
     if end.date() >= (held.end - timedelta(days=1)).date():
         return end.date()
     previous_last = held.start.date() - timedelta(days=1)

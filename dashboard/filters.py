@@ -22,6 +22,7 @@ from dash import dcc, html
 
 from dashboard.components import markup
 from dashboard.i18n import lang_of
+from etl.schema import LEVELS
 from metrics.explore import Drill
 from metrics.query import GRAINS, URGENCIES, Period, Query, QueryError
 
@@ -182,22 +183,26 @@ def _opts(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
             if len(str(value)) <= OPTION_VALUE_MAX]
 
 
-# The unit pickers' field names: the first, second and third level below the jurisdiction's root. They
-# are named after the standard hierarchy (district → 街镇 → 网格 → 村居), but each lists whatever level
-# the site uses in that position (New York's city → community districts: the first lists the districts).
-PICKERS = ("town", "grid", "village")
-_SLOTS = ("district", "town", "grid", "village", "microgrid")  # etl.schema.LEVELS
+# The unit pickers' field names: the first to fourth level below the jurisdiction's root. They are named
+# after the standard hierarchy (district → 街镇 → 网格 → 村居 → 微网格), but each lists whatever level the
+# site uses in that position (New York's city → community districts: the first lists the districts; a
+# 6-level city's 市 → 区 → 街镇 → 网格 → 村居 → 微网格: district, town, grid, village).
+PICKERS = ("town", "grid", "village", "microgrid")
+_SLOTS = LEVELS
 
 
 def picker_levels(units: Any) -> tuple[str, ...]:
     """The levels the unit pickers offer, top first: those ``units`` (the unit tree a user may see)
-    use below its root, at most three."""
+    use below its root but the lowest slot (微网格, reached from its 村居's breakdowns), at most four; a
+    1-level tree (units without a parent) offers its one level."""
     codes = set(units["unit_code"].tolist())
     roots = [lv for lv, parent in zip(units["level"].tolist(), units["parent_code"].tolist(), strict=True)
              if parent is None or parent != parent or parent not in codes]
     top = min((_SLOTS.index(lv) for lv in roots if lv in _SLOTS), default=-1)
     present = set(units["level"].tolist())
     below = [lv for lv in _SLOTS[:-1] if lv in present and _SLOTS.index(lv) > top]
+    if not below and len(roots) > 1 and 0 <= top < len(_SLOTS) - 1:
+        below = [_SLOTS[top]]  # one level of sibling units, no root above them: pick among them
     return tuple(below[:len(PICKERS)])
 
 
@@ -323,13 +328,9 @@ def state_from_controls(values: Mapping[str, Any], triggered: str | None, curren
                         today: date) -> FilterState:
     """The new state after a filter control changed (``triggered``: its field name); ``today`` (the
     site's date, not the server's) anchors a custom period chosen without dates."""
-    town, grid, village = (values.get(name) for name in PICKERS)
-    if triggered == "town":
-        unit = town
-    elif triggered == "grid":
-        unit = grid or town
-    elif triggered == "village":
-        unit = village or grid or town
+    if triggered in PICKERS:  # the picked unit, or the one above a cleared picker
+        picked = [values.get(name) for name in PICKERS[:PICKERS.index(triggered) + 1]]
+        unit = next((u for u in reversed(picked) if u), None)
     else:
         unit = current.unit
     period = values.get("period") or "month"

@@ -70,6 +70,9 @@ _S: dict[str, tuple[str, str]] = {
     "home.snapshot": ("当前快照", "Current snapshot"),
     "home.site": ("辖区", "Jurisdiction"),
     "home.data_now": ("数据截至", "Data as of"),
+    "home.zone": ("时区", "Time zone"),
+    "home.zone_note": ("本页所有时间均为站点时区 {zone} 的当地时间",
+                       "Every time on this page is local time in the site's zone, {zone}"),
     "home.col.source": ("数据源", "Source"),
     "home.col.rows": ("记录数", "Rows"),
     "home.col.first": ("最早", "Earliest"),
@@ -89,6 +92,7 @@ _S: dict[str, tuple[str, str]] = {
                          "The load log covers the whole warehouse: shown to whole-warehouse users only"),
     "home.units": ("组织单元", "Org units"),
     # levels
+    "level.city": ("市", "City"),
     "level.district": ("区", "District"),
     "level.town": ("街镇", "Towns"),
     "level.grid": ("责任网格", "Grids"),
@@ -145,10 +149,11 @@ _S: dict[str, tuple[str, str]] = {
     "scr.title": ("城市运行体征", "City vital signs"),
     "scr.vitals": ("体征总览 · 近30天", "Vital signs · last 30 days"),
     "scr.overall": ("综合体征", "Overall"),
-    "scr.dim.12345": ("12345满意率", "12345 satisfaction"),
+    "scr.dim.12345": ("{name}满意率", "{name} satisfaction"),  # name: data.hotline_short
     "scr.dim.iot": ("物联感知在线率", "IoT sensors online"),
     "scr.pt": ("个百分点", "pt"),
-    "scr.missed": ("{n}/{m} 项未达标", "{n} of {m} signs below target"),
+    # the English title and note are short: at 1080p they share a quarter of the wall with the score
+    "scr.missed": ("{n}/{m} 项未达标", "{n}/{m} below target"),
     "scr.map": ("全域态势", "Jurisdiction map"),
     "scr.data_ends": ("数据截至 {d}", "Data ends {d}"),
     "scr.data_ends.title": ("历史数据：大屏显示数据最后一天及其前30天",
@@ -162,7 +167,7 @@ _S: dict[str, tuple[str, str]] = {
     "scr.map.skipped": ("按{drawn}显示：{missing}无边界数据", "Drawn by {drawn}: {missing} have no boundaries"),
     "scr.map.back": ("返回上级", "Up one level"),
     "scr.map.legend": ("图例", "Legend"),
-    "scr.stations": ("联勤联动工作站结案率 · 近30天", "Liaison-station closure rate · last 30 days"),
+    "scr.stations": ("联勤联动工作站结案率 · 近30天", "Station closure · last 30 days"),
     "scr.stations.meeting": ("{n}/{m} 个站达到 85%", "{n} of {m} stations at 85%"),
     "scr.stations.worst": ("后五位", "Worst five"),
     "scr.ranking": ("综合排名 · 近30天", "Composite ranking · last 30 days"),
@@ -182,6 +187,7 @@ _S: dict[str, tuple[str, str]] = {
     "urgent.left": ("剩", "left"),
     "urgent.over": ("超时", "over"),
     "urgent.late": ("超时", "late"),
+    "urgent.day": ("天", "d"),  # 2天 03:04 since the report: a Chinese wall says 天, never "d"
     "urgent.banner": ("新紧急事件", "New urgent case"),
     "urgent.summary": ("紧急计时：超时 {bad} · 临近 {warn} · 共 {total}",
                        "Urgent clocks: {bad} breached · {warn} due soon · {total} open"),
@@ -200,6 +206,9 @@ _S: dict[str, tuple[str, str]] = {
     "scr.backlog.at": ("数据时刻 {d}", "Data as of {d}"),
     "scr.backlog.at.title": ("已立案案件，按数据时刻计，与案件分析页同一口径",
                              "Registered cases at the data's instant, as on /cases"),
+    "scr.backlog.at.title.hotline": ("{name}工单，按数据时刻计：在办与热线分析页同一口径，超期为已过办理时限的在办工单",
+                                     "{name} orders at the data's instant: open as on /hotline; overdue: open "
+                                     "past their deadline"),
     "scr.water": ("水位监测", "Water levels"),
     "scr.water.empty": ("暂无水位读数", "No water-level readings"),
     "scr.water.alarm": ("告警线", "Alarm line"),
@@ -248,6 +257,7 @@ _S: dict[str, tuple[str, str]] = {
     # big screen: HTML charts (issue 4)
     "scr.stations.none": ("暂无站点结案数据", "No station closures yet"),
     "scr.hourly.total": ("合计", "Total"),
+    "scr.hourly.scale": ("件/小时", "per hour"),
     "scr.trend.flat": ("持平", "flat"),
     "scr.watch": ("需关注（低于目标）", "Below target"),
     "scr.watch.target": ("目标", "target"),

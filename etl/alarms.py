@@ -53,7 +53,7 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
         SELECT $1 || runs.sensor_id || ':' || strftime(started_at, '%Y%m%dT%H%M%S') AS alarm_id,
                runs.sensor_id, CASE WHEN lvl = 2 THEN 'alarm' ELSE 'warning' END AS severity,
                started_at, ended_at, peak_value,
-               s.district_code, s.town_code, s.grid_code, s.village_code, s.unit_code
+               s.city_code, s.district_code, s.town_code, s.grid_code, s.village_code, s.unit_code
         FROM runs JOIN sensors s USING (sensor_id)
         """,
         [DERIVED_PREFIX],
@@ -68,7 +68,8 @@ def derive_alarms(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> 
     con.execute(
         """
         INSERT INTO sensor_alarms (alarm_id, sensor_id, severity, started_at, ended_at, peak_value,
-                                   district_code, town_code, grid_code, village_code, unit_code, load_run_id)
+                                   city_code, district_code, town_code, grid_code, village_code, unit_code,
+                                   load_run_id)
         SELECT d.*, $1 FROM __derived d LEFT JOIN sensor_alarms a USING (alarm_id)
         WHERE a.alarm_id IS NULL OR a.severity IS DISTINCT FROM d.severity
            OR a.ended_at IS DISTINCT FROM d.ended_at OR a.peak_value IS DISTINCT FROM d.peak_value

@@ -268,7 +268,7 @@ def _fits(field: str, typ: str, values: Sequence[str]) -> bool:
 
 def guess_fields(kind: str, s: Sniffed) -> list[Guess]:
     table = schema.TABLE_BY_NAME[KIND_TABLE[kind]]
-    skip = {"load_run_id", "source_system", "district_code", "town_code", "grid_code", "village_code",
+    skip = {"load_run_id", "source_system", *schema.PATH_COLUMNS,
             "case_id", "order_id", "roster_id", "cancelled"}
     if kind == "sensors":
         skip.add("sensor_id")  # derived from source_id
@@ -500,7 +500,7 @@ def draft_mapping(path: Path, kind: str, *, site_zone: str | None = None, source
         out += [f"#   {c}: {_examples(s.values(c)) or '(empty in the sample)'}" for c in unused]
     free = [c.name for c in table.columns if c.name not in by_field and c.name not in derived
             and f"\n{c.name} = " not in "\n" + settings_text
-            and c.name not in ("load_run_id", "district_code", "town_code", "grid_code", "village_code", "cancelled")]
+            and c.name not in ("load_run_id", *schema.PATH_COLUMNS, "cancelled")]
     if free:
         out.append(f"# Fields of {kind} not filled: {', '.join(free)}")
     return "\n".join(out) + "\n"

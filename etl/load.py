@@ -33,7 +33,7 @@ from etl.snapshots import load_writer
 from etl.thresholds import DIRECTIONS
 from etl.transform import SpecError, Sql, base_expr, convert, parse_ts, q
 
-PATH_COLS = ("district_code", "town_code", "grid_code", "village_code")
+PATH_COLS = schema.PATH_COLUMNS
 ID_FIELDS = {"cases": "case_id", "hotline": "order_id", "sensors": "sensor_id", "staffing": "roster_id"}
 # (later, earlier, reason): a row whose later timestamp precedes the earlier one is rejected.
 ORDER_CHECKS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -969,11 +969,9 @@ def _load_constant_rows(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id
 
 
 def refresh_unit_paths(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill org_unit's district/town/grid/village codes from the parent chain (one recursive query)."""
-    pivots = ", ".join(
-        f"max(CASE WHEN o.level = '{lvl}' THEN a.anc END) AS {lvl}_code" for lvl in ("district", "town", "grid",
-                                                                                     "village")
-    )
+    """Fill org_unit's city/district/town/grid/village codes from the parent chain (one recursive query)."""
+    pivots = ", ".join(  # slot names are our own constants
+        f"max(CASE WHEN o.level = '{lvl}' THEN a.anc END) AS {lvl}_code" for lvl in schema.PATH_LEVELS)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE __paths AS WITH RECURSIVE a(unit_code, anc, depth) AS ("
         " SELECT unit_code, unit_code, 0 FROM org_unit"
@@ -982,10 +980,8 @@ def refresh_unit_paths(con: duckdb.DuckDBPyConnection) -> None:
         f" SELECT a.unit_code, {pivots} FROM a JOIN org_unit o ON o.unit_code = a.anc GROUP BY a.unit_code"
     )
     con.execute(
-        "UPDATE org_unit SET district_code = p.district_code, town_code = p.town_code, grid_code = p.grid_code,"
-        " village_code = p.village_code FROM __paths p WHERE org_unit.unit_code = p.unit_code"
-        " AND (org_unit.district_code IS DISTINCT FROM p.district_code OR org_unit.town_code IS DISTINCT FROM"
-        " p.town_code OR org_unit.grid_code IS DISTINCT FROM p.grid_code"
-        " OR org_unit.village_code IS DISTINCT FROM p.village_code)"
+        f"UPDATE org_unit SET {', '.join(f'{c} = p.{c}' for c in PATH_COLS)} FROM __paths p"
+        f" WHERE org_unit.unit_code = p.unit_code"
+        f" AND ({' OR '.join(f'org_unit.{c} IS DISTINCT FROM p.{c}' for c in PATH_COLS)})"
     )
     con.execute("DROP TABLE __paths")

@@ -318,7 +318,7 @@ def parse_mapping(text: str, path: str = "<string>") -> SourceMapping:
         raise _err(path, "time.future_days", "must be a whole number of days >= 0")
 
     fields_raw = _table(path, raw, "fields")
-    allowed = set(table.column_names) - {"load_run_id", "district_code", "town_code", "grid_code", "village_code"}
+    allowed = set(table.column_names) - {"load_run_id", *schema.PATH_COLUMNS}
     derived_ids = {"case_id", "order_id", "sensor_id", "roster_id"}
     fields: dict[str, FieldSpec] = {}
     for name, spec in fields_raw.items():
@@ -449,6 +449,6 @@ def kind_fields_markdown() -> str:
     for kind, table_name in KIND_TABLE.items():
         table = schema.TABLE_BY_NAME[table_name]
         names = [f"**{c.name}**" if c.required else c.name for c in table.columns
-                 if c.name not in ("load_run_id", "district_code", "town_code", "grid_code", "village_code")]
+                 if c.name not in ("load_run_id", *schema.PATH_COLUMNS)]
         rows.append(f"| `{kind}` | `{table_name}` | {', '.join(names)} |")
     return "\n".join(rows)

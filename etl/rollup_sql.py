@@ -5,7 +5,7 @@ do not edit. tests/metrics/test_rollups.py fails when it is stale."""
 
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-FINGERPRINT = '9a187830e9d4de6d'
+FINGERPRINT = 'c096f5563927a646'
 
 ROLLUPS: tuple[RollupSpec, ...] = (
     RollupSpec(
@@ -14,6 +14,7 @@ ROLLUPS: tuple[RollupSpec, ...] = (
         anchor='registered_at',
         columns=(
             RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
             RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
@@ -28,22 +29,22 @@ ROLLUPS: tuple[RollupSpec, ...] = (
             RollupColumn('n_proactive__registered', 'BIGINT', 'rows where `proactive` and `registered`'),
             RollupColumn('n_escalated__registered', 'BIGINT', 'rows where `escalated` and `registered`'),
         ),
-        build_sql="""SELECT CAST(registered_at AS DATE) AS day, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status,
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status,
   sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_registered,
   sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (supervision_report) THEN 1 ELSE 0 END) AS n_registered__supervision,
   sum(CASE WHEN (proactive) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_proactive__registered,
   sum(CASE WHEN (escalated) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_escalated__registered
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL
-GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
-        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status,
+GROUP BY CAST(registered_at AS DATE), city_code, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status,
   sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_registered,
   sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (supervision_report) THEN 1 ELSE 0 END) AS n_registered__supervision,
   sum(CASE WHEN (proactive) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_proactive__registered,
   sum(CASE WHEN (escalated) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_escalated__registered
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE))
-GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
+GROUP BY CAST(registered_at AS DATE), city_code, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
     ),
     RollupSpec(
         name='rollup_cases_registered_by_village',
@@ -51,6 +52,7 @@ GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, villa
         anchor='registered_at',
         columns=(
             RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
             RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
@@ -60,22 +62,22 @@ GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, villa
             RollupColumn('n_proactive__registered', 'BIGINT', 'rows where `proactive` and `registered`'),
             RollupColumn('n_escalated__registered', 'BIGINT', 'rows where `escalated` and `registered`'),
         ),
-        build_sql="""SELECT CAST(registered_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code,
   sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_registered,
   sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (supervision_report) THEN 1 ELSE 0 END) AS n_registered__supervision,
   sum(CASE WHEN (proactive) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_proactive__registered,
   sum(CASE WHEN (escalated) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_escalated__registered
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL
-GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, village_code""",
-        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+GROUP BY CAST(registered_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code,
   sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_registered,
   sum(CASE WHEN (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (supervision_report) THEN 1 ELSE 0 END) AS n_registered__supervision,
   sum(CASE WHEN (proactive) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_proactive__registered,
   sum(CASE WHEN (escalated) AND (registered_at >= CAST(CAST(registered_at AS DATE) AS TIMESTAMP) AND registered_at < CAST(CAST(registered_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_escalated__registered
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE))
-GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, village_code""",
+GROUP BY CAST(registered_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
     ),
     RollupSpec(
         name='rollup_cases_dispatched',
@@ -83,6 +85,7 @@ GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, villa
         anchor='dispatched_at',
         columns=(
             RollupColumn('day', 'DATE', 'day of `dispatched_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
             RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
@@ -96,20 +99,20 @@ GROUP BY CAST(registered_at AS DATE), district_code, town_code, grid_code, villa
             RollupColumn('n_urgent_dispatched', 'BIGINT', 'rows where `urgent_dispatched`'),
             RollupColumn('n_first_result_60min__urgent_dispatched', 'BIGINT', 'rows where `first_result_60min` and `urgent_dispatched`'),
         ),
-        build_sql="""SELECT CAST(dispatched_at AS DATE) AS day, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status,
+        build_sql="""SELECT CAST(dispatched_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status,
   sum(CASE WHEN (arrived_at <= dispatched_at + INTERVAL 15 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_arrived_15min__urgent_dispatched,
   sum(CASE WHEN (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_urgent_dispatched,
   sum(CASE WHEN (first_result_at <= dispatched_at + INTERVAL 60 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_first_result_60min__urgent_dispatched
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND dispatched_at IS NOT NULL
-GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
-        refresh_sql="""SELECT CAST(dispatched_at AS DATE) AS day, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status,
+GROUP BY CAST(dispatched_at AS DATE), city_code, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
+        refresh_sql="""SELECT CAST(dispatched_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status,
   sum(CASE WHEN (arrived_at <= dispatched_at + INTERVAL 15 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_arrived_15min__urgent_dispatched,
   sum(CASE WHEN (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_urgent_dispatched,
   sum(CASE WHEN (first_result_at <= dispatched_at + INTERVAL 60 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_first_result_60min__urgent_dispatched
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND dispatched_at IS NOT NULL AND dispatched_at >= CAST($day_lo AS TIMESTAMP) AND dispatched_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(dispatched_at AS DATE))
-GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
+GROUP BY CAST(dispatched_at AS DATE), city_code, district_code, town_code, grid_code, village_code, unit_code, category_code, source, urgency, status""",
     ),
     RollupSpec(
         name='rollup_cases_dispatched_by_village',
@@ -117,6 +120,7 @@ GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, villa
         anchor='dispatched_at',
         columns=(
             RollupColumn('day', 'DATE', 'day of `dispatched_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
             RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
@@ -125,20 +129,20 @@ GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, villa
             RollupColumn('n_urgent_dispatched', 'BIGINT', 'rows where `urgent_dispatched`'),
             RollupColumn('n_first_result_60min__urgent_dispatched', 'BIGINT', 'rows where `first_result_60min` and `urgent_dispatched`'),
         ),
-        build_sql="""SELECT CAST(dispatched_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+        build_sql="""SELECT CAST(dispatched_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code,
   sum(CASE WHEN (arrived_at <= dispatched_at + INTERVAL 15 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_arrived_15min__urgent_dispatched,
   sum(CASE WHEN (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_urgent_dispatched,
   sum(CASE WHEN (first_result_at <= dispatched_at + INTERVAL 60 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_first_result_60min__urgent_dispatched
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND dispatched_at IS NOT NULL
-GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, village_code""",
-        refresh_sql="""SELECT CAST(dispatched_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+GROUP BY CAST(dispatched_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
+        refresh_sql="""SELECT CAST(dispatched_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code,
   sum(CASE WHEN (arrived_at <= dispatched_at + INTERVAL 15 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_arrived_15min__urgent_dispatched,
   sum(CASE WHEN (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_urgent_dispatched,
   sum(CASE WHEN (first_result_at <= dispatched_at + INTERVAL 60 MINUTE) AND (urgency = 'urgent' AND dispatched_at >= CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) AND dispatched_at < CAST(CAST(dispatched_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_first_result_60min__urgent_dispatched
 FROM cases
 WHERE (NOT coalesce(cancelled, false)) AND dispatched_at IS NOT NULL AND dispatched_at >= CAST($day_lo AS TIMESTAMP) AND dispatched_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(dispatched_at AS DATE))
-GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, village_code""",
+GROUP BY CAST(dispatched_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
     ),
     RollupSpec(
         name='rollup_hotline_orders_received',
@@ -146,6 +150,7 @@ GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, villa
         anchor='received_at',
         columns=(
             RollupColumn('day', 'DATE', 'day of `received_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
             RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
@@ -165,7 +170,7 @@ GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, villa
             RollupColumn('n_rated__received__unsatisfied', 'BIGINT', 'rows where `rated` and `received` and `unsatisfied`'),
             RollupColumn('n_rated__received', 'BIGINT', 'rows where `rated` and `received`'),
         ),
-        build_sql="""SELECT CAST(received_at AS DATE) AS day, district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status,
+        build_sql="""SELECT CAST(received_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status,
   sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_received,
   sum(CASE WHEN (first_contact IS NOT NULL) AND (first_contact) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__contacted_first__received,
   sum(CASE WHEN (first_contact IS NOT NULL) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__received,
@@ -177,8 +182,8 @@ GROUP BY CAST(dispatched_at AS DATE), district_code, town_code, grid_code, villa
   sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_rated__received
 FROM hotline_orders
 WHERE (status IS DISTINCT FROM 'cancelled') AND received_at IS NOT NULL
-GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status""",
-        refresh_sql="""SELECT CAST(received_at AS DATE) AS day, district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status,
+GROUP BY CAST(received_at AS DATE), city_code, district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status""",
+        refresh_sql="""SELECT CAST(received_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status,
   sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_received,
   sum(CASE WHEN (first_contact IS NOT NULL) AND (first_contact) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__contacted_first__received,
   sum(CASE WHEN (first_contact IS NOT NULL) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__received,
@@ -190,7 +195,7 @@ GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village
   sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_rated__received
 FROM hotline_orders
 WHERE (status IS DISTINCT FROM 'cancelled') AND received_at IS NOT NULL AND received_at >= CAST($day_lo AS TIMESTAMP) AND received_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(received_at AS DATE))
-GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status""",
+GROUP BY CAST(received_at AS DATE), city_code, district_code, town_code, grid_code, village_code, unit_code, category, channel, urgency, status""",
     ),
     RollupSpec(
         name='rollup_hotline_orders_received_by_village',
@@ -198,6 +203,7 @@ GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village
         anchor='received_at',
         columns=(
             RollupColumn('day', 'DATE', 'day of `received_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
             RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
@@ -212,7 +218,7 @@ GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village
             RollupColumn('n_rated__received__unsatisfied', 'BIGINT', 'rows where `rated` and `received` and `unsatisfied`'),
             RollupColumn('n_rated__received', 'BIGINT', 'rows where `rated` and `received`'),
         ),
-        build_sql="""SELECT CAST(received_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+        build_sql="""SELECT CAST(received_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code,
   sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_received,
   sum(CASE WHEN (first_contact IS NOT NULL) AND (first_contact) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__contacted_first__received,
   sum(CASE WHEN (first_contact IS NOT NULL) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__received,
@@ -224,8 +230,8 @@ GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village
   sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_rated__received
 FROM hotline_orders
 WHERE (status IS DISTINCT FROM 'cancelled') AND received_at IS NOT NULL
-GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village_code""",
-        refresh_sql="""SELECT CAST(received_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+GROUP BY CAST(received_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
+        refresh_sql="""SELECT CAST(received_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code,
   sum(CASE WHEN (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_received,
   sum(CASE WHEN (first_contact IS NOT NULL) AND (first_contact) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__contacted_first__received,
   sum(CASE WHEN (first_contact IS NOT NULL) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_contact_recorded__received,
@@ -237,7 +243,7 @@ GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village
   sum(CASE WHEN (satisfaction IN ('satisfied', 'basic', 'unsatisfied')) AND (received_at >= CAST(CAST(received_at AS DATE) AS TIMESTAMP) AND received_at < CAST(CAST(received_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_rated__received
 FROM hotline_orders
 WHERE (status IS DISTINCT FROM 'cancelled') AND received_at IS NOT NULL AND received_at >= CAST($day_lo AS TIMESTAMP) AND received_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(received_at AS DATE))
-GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village_code""",
+GROUP BY CAST(received_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
     ),
     RollupSpec(
         name='rollup_sensor_alarms_started',
@@ -245,6 +251,7 @@ GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village
         anchor='started_at',
         columns=(
             RollupColumn('day', 'DATE', 'day of `started_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
             RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
@@ -254,20 +261,20 @@ GROUP BY CAST(received_at AS DATE), district_code, town_code, grid_code, village
             RollupColumn('n_severity_alarm__started', 'BIGINT', 'rows where `severity_alarm` and `started`'),
             RollupColumn('n_started__to_case', 'BIGINT', 'rows where `started` and `to_case`'),
         ),
-        build_sql="""SELECT CAST(started_at AS DATE) AS day, district_code, town_code, grid_code, village_code, unit_code,
+        build_sql="""SELECT CAST(started_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, unit_code,
   sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_started,
   sum(CASE WHEN (severity = 'alarm') AND (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_severity_alarm__started,
   sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (case_id IS NOT NULL) THEN 1 ELSE 0 END) AS n_started__to_case
 FROM sensor_alarms
 WHERE (true) AND started_at IS NOT NULL
-GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_code, unit_code""",
-        refresh_sql="""SELECT CAST(started_at AS DATE) AS day, district_code, town_code, grid_code, village_code, unit_code,
+GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_code, village_code, unit_code""",
+        refresh_sql="""SELECT CAST(started_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, unit_code,
   sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_started,
   sum(CASE WHEN (severity = 'alarm') AND (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_severity_alarm__started,
   sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (case_id IS NOT NULL) THEN 1 ELSE 0 END) AS n_started__to_case
 FROM sensor_alarms
 WHERE (true) AND started_at IS NOT NULL AND started_at >= CAST($day_lo AS TIMESTAMP) AND started_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(started_at AS DATE))
-GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_code, unit_code""",
+GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_code, village_code, unit_code""",
     ),
     RollupSpec(
         name='rollup_sensor_alarms_started_by_village',
@@ -275,6 +282,7 @@ GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_
         anchor='started_at',
         columns=(
             RollupColumn('day', 'DATE', 'day of `started_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
             RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
@@ -283,19 +291,19 @@ GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_
             RollupColumn('n_severity_alarm__started', 'BIGINT', 'rows where `severity_alarm` and `started`'),
             RollupColumn('n_started__to_case', 'BIGINT', 'rows where `started` and `to_case`'),
         ),
-        build_sql="""SELECT CAST(started_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+        build_sql="""SELECT CAST(started_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code,
   sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_started,
   sum(CASE WHEN (severity = 'alarm') AND (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_severity_alarm__started,
   sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (case_id IS NOT NULL) THEN 1 ELSE 0 END) AS n_started__to_case
 FROM sensor_alarms
 WHERE (true) AND started_at IS NOT NULL
-GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_code""",
-        refresh_sql="""SELECT CAST(started_at AS DATE) AS day, district_code, town_code, grid_code, village_code,
+GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
+        refresh_sql="""SELECT CAST(started_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code,
   sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_started,
   sum(CASE WHEN (severity = 'alarm') AND (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) THEN 1 ELSE 0 END) AS n_severity_alarm__started,
   sum(CASE WHEN (started_at >= CAST(CAST(started_at AS DATE) AS TIMESTAMP) AND started_at < CAST(CAST(started_at AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY) AND (case_id IS NOT NULL) THEN 1 ELSE 0 END) AS n_started__to_case
 FROM sensor_alarms
 WHERE (true) AND started_at IS NOT NULL AND started_at >= CAST($day_lo AS TIMESTAMP) AND started_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(started_at AS DATE))
-GROUP BY CAST(started_at AS DATE), district_code, town_code, grid_code, village_code""",
+GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
     ),
 )

@@ -66,19 +66,26 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, days_by_fact: Mapping[str, I
         build_rollups(con)
         return sum(_count(con, f"SELECT count(*) FROM {s.name}") for s in ROLLUPS)
     written = 0
-    for spec in ROLLUPS:
-        days = sorted(set(days_by_fact.get(spec.fact, ())))
+    for fact in FACTS:
+        days = sorted(set(days_by_fact.get(fact, ())))
         if not days:
             continue
         params = {"days": days, "day_lo": days[0], "day_hi": days[-1] + timedelta(days=1)}
-        con.execute(f"DELETE FROM {spec.name} WHERE day >= $day_lo AND day < $day_hi AND list_contains($days, day)",
-                    params)
-        # on a delta writer the fact is read as base ∪ delta, and the delta's rows of these days replace
-        # the base's (etl/overlay.py)
-        row = con.execute(f"INSERT INTO {spec.name} SELECT * FROM ({shadowing(con, spec.fact)}{spec.refresh_sql})",
-                          params).fetchone()  # (rows inserted,)
-        written += int(row[0]) if row else 0
-        replaced(con, spec.name, days)
+        # The fact's rows of those days (by any anchor) read once, every rollup of the fact computed from
+        # them: a load's days are scattered (late updates), so each rollup's own read would scan the
+        # whole table again. On a delta writer the fact is read as base ∪ delta, and the delta's rows of
+        # these days replace the base's (etl/overlay.py).
+        on_days = " OR ".join(f"list_contains($days, CAST({a} AS DATE))" for a in anchors(fact))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __rollup_rows AS SELECT * FROM {visible(con, fact)}"
+                    f" WHERE {on_days}", {"days": days})
+        for spec in (s for s in ROLLUPS if s.fact == fact):
+            con.execute(f"DELETE FROM {spec.name} WHERE day >= $day_lo AND day < $day_hi"
+                        " AND list_contains($days, day)", params)
+            row = con.execute(f"INSERT INTO {spec.name} SELECT * FROM (WITH {fact} AS (SELECT * FROM __rollup_rows)"
+                              f" {spec.refresh_sql})", params).fetchone()  # (rows inserted,)
+            written += int(row[0]) if row else 0
+            replaced(con, spec.name, days)
+        con.execute("DROP TABLE __rollup_rows")
     return written
 
 

@@ -8,7 +8,7 @@ Conventions
   converts each source's zone on the way in.
 - Coordinates are in the site datum (``warehouse_meta.datum``, GCJ-02 for Shanghai); the ETL
   converts WGS-84 / GCJ-02 / BD-09 inputs on the way in.
-- Fact rows carry the code of every level above their unit (district/town/grid/village), filled by
+- Fact rows carry the code of every level above their unit (city/district/town/grid/village), filled by
   the ETL from ``org_unit``, so one scan can GROUP BY any level without a recursive join.
 - Rates are never stored: the metrics layer computes them from these rows.
 """
@@ -19,8 +19,16 @@ from dataclasses import dataclass
 
 from etl import rollup_sql  # generated from the metrics declarations: the rollup tables of the docs
 
-LEVELS = ("district", "town", "grid", "village", "microgrid")
-LEVEL_ZH = {"district": "区", "town": "街镇", "grid": "责任网格", "village": "村居", "microgrid": "微网格"}
+# The six hierarchy slots, top first. A site fills the ones its hierarchy has (1 to 6 levels), top-down or
+# not (New York: city → community districts uses district and grid); it names them (`vitals site set
+# --level`), the slot is only where a level sits (metrics/hierarchy.py).
+LEVELS = ("city", "district", "town", "grid", "village", "microgrid")
+LEVEL_ZH = {"city": "市", "district": "区", "town": "街镇", "grid": "责任网格", "village": "村居",
+            "microgrid": "微网格"}
+# The slots fact rows and org_unit carry a code column for (``<slot>_code``): every slot but the lowest,
+# whose units are the rows' own ``unit_code``.
+PATH_LEVELS = LEVELS[:-1]
+PATH_COLUMNS = tuple(f"{lv}_code" for lv in PATH_LEVELS)
 # The 13 micro-grid / responsibility-block types (domain.md §2).
 BLOCK_TYPES = (
     "小区", "企业/园区", "楼宇", "商业体", "公共机构", "学校", "风景区",
@@ -70,6 +78,7 @@ def _C(name: str, type_: str, doc: str, required: bool = False) -> Column:
 
 
 UNIT_PATH = (
+    _C("city_code", "VARCHAR", "city (市) code: the sixth level, above the district"),
     _C("district_code", "VARCHAR", "district (区) code"),
     _C("town_code", "VARCHAR", "街镇 code"),
     _C("grid_code", "VARCHAR", "责任网格 code"),
@@ -86,11 +95,11 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "org_unit",
-        "The grid hierarchy: district → 街镇 → 责任网格 → 村居 → 微网格 (domain.md §2).",
+        "The unit hierarchy, 1 to 6 levels: (city →) district → 街镇 → 责任网格 → 村居 → 微网格 (domain.md §2).",
         (
             _C("unit_code", "VARCHAR", "unique code (12-digit statistical code where one exists)", True),
             _C("parent_code", "VARCHAR", "code of the parent unit (NULL for the root)"),
-            _C("level", "VARCHAR", "district | town | grid | village | microgrid", True),
+            _C("level", "VARCHAR", "city | district | town | grid | village | microgrid", True),
             _C("name_zh", "VARCHAR", "Chinese name", True),
             _C("name_en", "VARCHAR", "English / pinyin name"),
             _C("block_type", "VARCHAR", "微网格 type, one of the 13 block types"),
@@ -100,7 +109,7 @@ TABLES: tuple[Table, ...] = (
             _C("lon", "DOUBLE", "centroid longitude (site datum)"),
             _C("lat", "DOUBLE", "centroid latitude (site datum)"),
             _C("centroid_derived", "BOOLEAN", "true when the centroid was derived, not published"),
-            *UNIT_PATH[:4],
+            *UNIT_PATH[:-1],
         ),
         key=("unit_code",),
         loadable_as="units",

@@ -8,7 +8,7 @@ the DuckDB-served dashboard reads with ``read_parquet``:
 
 - ``<out>/indicator_values/fact=<table>/level=<level>/*.parquet``: ``indicator_tables.RESULT_COLUMNS``
   (``fact`` and ``level`` are the directories: read with ``hive_partitioning``);
-- ``<out>/rollups/<name>/*.parquet``: each declared rollup (``etl.rollup_sql.ROLLUPS``, once declared).
+- ``<out>/rollups/<name>/*.parquet``: each declared rollup (``etl.rollup_sql.ROLLUPS``, its ``build_sql``).
 
 Run under ``spark-submit`` this file is the application (``spark-submit ... metrics/batch.py --path
 ... --out ...``): hence absolute imports.
@@ -17,7 +17,6 @@ Run under ``spark-submit`` this file is the application (``spark-submit ... metr
 from __future__ import annotations
 
 import argparse
-import importlib
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from etl.export import FACT_DAYS, sql_string
+from etl.rollup_sql import ROLLUPS
 from metrics.catalog import catalog
 from metrics.config import measure_params, metrics_overrides
 from metrics.dialect import Engine, bind, emit
@@ -50,30 +50,22 @@ SPARK_CONF = {
 LOCAL_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
 
 
-def rollup_specs() -> tuple[Any, ...]:
-    """The declared rollups (``etl.rollup_sql.ROLLUPS``: name, fact, build_sql), none while the
-    declarations have not landed."""
-    try:
-        module = importlib.import_module("etl.rollup_sql")
-    except ModuleNotFoundError:
-        return ()
-    return tuple(getattr(module, "ROLLUPS", ()))
-
-
 class Runner(Protocol):
     """An engine the batch statements run on. Statements are given as compiled (DuckDB's SQL, ``$name``
     parameters); the runner emits them for its engine through the syntax tree (``dialect.emit``)."""
 
     engine: Engine
 
-    def register(self, name: str, source: str) -> None: ...
+    def register(self, name: str, base: str) -> None:
+        """Raw table ``name`` as a view: ``<base>/<name>`` (Parquet) or ``<base>.<name>`` (Hive database)."""
 
     def register_periods(self, rows: Sequence[PeriodRow]) -> None: ...
 
     def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]: ...
 
-    def write(self, sql: str, params: Mapping[str, Any], out: Path, partition_by: Sequence[str]) -> None:
-        """The result of ``sql`` as Parquet under ``out`` (replaced), hive-partitioned by ``partition_by``."""
+    def write(self, sql: str, params: Mapping[str, Any], out: str, partition_by: Sequence[str]) -> None:
+        """The result of ``sql`` as Parquet under ``out`` (a directory or a URI such as hdfs://…; replaced),
+        hive-partitioned by ``partition_by``."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +78,13 @@ class BuildReport:
     seconds: float
 
 
-def run(runner: Runner, source: str | Path, out: Path, first: date | None = None, last: date | None = None,
+def run(runner: Runner, source: str | Path, out: str | Path, first: date | None = None, last: date | None = None,
         overrides: Mapping[str, Any] | None = None, log: Callable[[str], None] = lambda _: None) -> BuildReport:
     """Build every indicator table (every declared indicator × level × day and month from ``first``
     to ``last``, default: the first fact's day to the data's 'now') and every declared rollup."""
     started = time.perf_counter()
     for name in RAW_TABLES:
-        runner.register(name, f"{source}/{name}" if isinstance(source, Path) else f"{source}.{name}")
+        runner.register(name, str(source))
     now = parse_now(next(iter(runner.rows(DATA_NOW_SQL, {})), (None,))[0])
     if first is None:
         starts = [r[0] for t, day in FACT_DAYS.items() for r in runner.rows(f"SELECT min({day}) FROM {t}", {})]
@@ -109,13 +101,18 @@ def run(runner: Runner, source: str | Path, out: Path, first: date | None = None
     for table, inds in by_table(catalog(cfg)).items():
         comp = values_sql(table, inds, measure_params=weights)
         log(f"indicator table {table}")
-        runner.write(comp.sql, comp.params, out / "indicator_values" / f"fact={table}", ("level",))
+        runner.write(comp.sql, comp.params, _under(out, "indicator_values", f"fact={table}"), ("level",))
         n += 1
-    for spec in rollup_specs():
+    for spec in ROLLUPS:
         log(f"rollup {spec.name}")
-        runner.write(spec.build_sql, {}, out / "rollups" / spec.name, ())
+        runner.write(spec.build_sql, {}, _under(out, "rollups", spec.name), ())
         n += 1
     return BuildReport(runner.engine, len(periods), first, last, n, time.perf_counter() - started)
+
+
+def _under(base: str | Path, *parts: str) -> str:
+    """``base``/parts as text: a URI keeps its ``//`` (``Path`` would make hdfs://x hdfs:/x)."""
+    return "/".join([str(base).rstrip("/"), *parts])
 
 
 class DuckdbRunner:
@@ -130,8 +127,8 @@ class DuckdbRunner:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
-    def register(self, name: str, source: str) -> None:
-        path = Path(source)
+    def register(self, name: str, base: str) -> None:
+        path = Path(base) / name
         glob = str(path / "**" / "*.parquet") if any(path.glob("*=*")) else str(path / "*.parquet")
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({sql_string(glob)}, "
                          "hive_partitioning = true, hive_types_autocast = false)")
@@ -145,7 +142,7 @@ class DuckdbRunner:
     def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return self.con.execute(emit(sql, "duckdb", params, via_tree=True), dict(params)).fetchall()
 
-    def write(self, sql: str, params: Mapping[str, Any], out: Path, partition_by: Sequence[str]) -> None:
+    def write(self, sql: str, params: Mapping[str, Any], out: str, partition_by: Sequence[str]) -> None:
         import pyarrow.dataset as ds
 
         shutil.rmtree(out, ignore_errors=True)
@@ -163,8 +160,9 @@ class SparkRunner:
         self.spark = spark
         self.source = source
 
-    def register(self, name: str, source: str) -> None:
-        df = self.spark.read.parquet(source) if self.source == "parquet" else self.spark.table(source)
+    def register(self, name: str, base: str) -> None:
+        df = (self.spark.read.parquet(_under(base, name)) if self.source == "parquet"
+              else self.spark.table(f"{base}.{name}"))
         # every fact table is read once per unit level: keep it after the first scan
         df.cache().createOrReplaceTempView(name)
 
@@ -181,9 +179,9 @@ class SparkRunner:
         return [tuple(r) for r in self.spark.sql(emit(sql, "spark", params), args=bind(params, "spark") or None)
                 .collect()]
 
-    def write(self, sql: str, params: Mapping[str, Any], out: Path, partition_by: Sequence[str]) -> None:
+    def write(self, sql: str, params: Mapping[str, Any], out: str, partition_by: Sequence[str]) -> None:
         df = self.spark.sql(emit(sql, "spark", params), args=bind(params, "spark") or None)
-        df.write.mode("overwrite").partitionBy(*partition_by).parquet(str(out))
+        df.write.mode("overwrite").partitionBy(*partition_by).parquet(out)
 
 
 def spark_session(master: str | None = "local[2]", app: str = "city-vitals-rollups") -> SparkSession:
@@ -208,13 +206,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--source", choices=("parquet", "hive"), default="parquet")
     p.add_argument("--path", required=True, help="Parquet directory, or the Hive database")
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--out", required=True, help="directory or URI (hdfs://…, s3a://…)")
     p.add_argument("--start", type=date.fromisoformat)
     p.add_argument("--end", type=date.fromisoformat)
     a = p.parse_args(argv)
     spark = spark_session(None)
-    source: str | Path = Path(a.path) if a.source == "parquet" else str(a.path)
-    print(run(SparkRunner(spark, a.source), source, a.out, a.start, a.end, log=print))
+    print(run(SparkRunner(spark, a.source), a.path, a.out, a.start, a.end, log=print))
 
 
 if __name__ == "__main__":

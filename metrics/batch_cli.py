@@ -43,19 +43,32 @@ def rollups_command(
                       ] = "local[2]",
     start: Annotated[str | None, typer.Option(help="first day (default: the first fact's day)")] = None,
     end: Annotated[str | None, typer.Option(help="last day (default: the data's 'now')")] = None,
+    config: Annotated[Path | None, typer.Option(help="config file whose [metrics] section applies (default: "
+                                                "VITALS_CONFIG or ./vitals.toml)")] = None,
 ) -> None:
     """Every declared indicator × unit level × day and month, and every declared rollup, computed over
     the raw tables and written as Parquet the dashboard's DuckDB reads (docs/scale.md)."""
+    from etl.settings import ConfigError, load_settings
     from metrics.batch import DuckdbRunner, Runner, SparkRunner, run, spark_session
+    from metrics.query import QueryError
 
     if engine == EngineChoice.duckdb and source == SourceChoice.hive:
         raise typer.BadParameter("DuckDB reads Parquet only", param_hint="--source")
+    if source == SourceChoice.parquet and "://" not in path and not Path(path).is_dir():
+        raise typer.BadParameter(f"{path} is not a directory (write one with `vitals etl export --out`)",
+                                 param_hint="--path")
+    try:
+        # the site's targets and satisfaction weights, as the dashboard applies them
+        overrides = load_settings(config).section("metrics")
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
+    first, last = _day(start), _day(end)
     runner: Runner = (SparkRunner(spark_session(master), "hive" if source == SourceChoice.hive else "parquet")
                       if engine == EngineChoice.spark else DuckdbRunner())
-    raw: str | Path = Path(path) if source == SourceChoice.parquet else path
-    if isinstance(raw, Path) and not raw.is_dir():
-        raise typer.BadParameter(f"{raw} is not a directory (write one with `vitals etl export --out`)",
-                                 param_hint="--path")
-    report = run(runner, raw, out, _day(start), _day(end), log=typer.echo)
+    try:
+        report = run(runner, path, out, first, last, overrides, log=typer.echo)
+    except (ValueError, QueryError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"{report.engine}: {report.statements} statements, {report.periods} periods "
                f"({report.first_day} .. {report.last_day}) in {report.seconds:.1f} s → {out}")

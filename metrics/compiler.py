@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from etl.schema import LEVELS, PATH_LEVELS
+
 from .model import Aggregate, Indicator
 from .predicates import TABLES, FactTable
 from .query import Period, Query, QueryError
 
-ORG_LEVEL_COLUMN = {"district": "district_code", "town": "town_code", "grid": "grid_code",
-                    "village": "village_code", "microgrid": "unit_code"}
+# a slot's units are counted through its path column; the lowest slot's are the rows' own unit_code
+ORG_LEVEL_COLUMN = {**{lv: f"{lv}_code" for lv in PATH_LEVELS}, LEVELS[-1]: "unit_code"}
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ Generated from `metrics/catalog.py` and `metrics/predicates.py` (do not edit by 
 
 ```python
 catalog(overrides=None) -> tuple[Indicator, ...]
-indicator_table(con, ids, query, by=None | "district" | "town" | "grid" | "village" | "unit" | "station"
-                | "department" | "agency") -> DataFrame[key, name, metric_id, numerator, denominator, value,
+indicator_table(con, ids, query, by=None | "city" | "district" | "town" | "grid" | "village" | "unit"
+                | "station" | "department" | "agency") -> DataFrame[key, name, metric_id, numerator, denominator, value,
                                                        previous_value, target, status]
 indicator_values(con, ids, query) -> dict[str, IndicatorValue]        # scope total + previous + status
 monthly_trend(con, ids, query, months=12, by=None) -> DataFrame[month, ...indicator_table columns]
@@ -81,11 +81,12 @@ values). `target_of(metric_id, overrides)` is an indicator's target under them.
   the running period = what is open now (a future period shows the current stock). For the running
   period 应结案数 counts only cases due by now (deadline < a), not those due later in the period.
   No recorded 'now': a = e. 存量指标（未结、超期、应结案）取 min(期末, 数据当前时刻)。
-- **Hierarchy of any shape.** Units sit in the slots district → town → grid → village → microgrid,
-  but a site fills only those its hierarchy has (New York: city → community districts uses district and
-  grid). "The level below" a unit — breakdowns by child unit, the wall's ranking, the rankings page's
-  default level — is the next slot *in use* (`metrics.hierarchy`), so a missing 街镇 level never gives
-  an empty or failing table. Level names the site declares (`vitals site set --level
+- **Hierarchy of any shape, 1 to 6 levels.** Units sit in the slots city → district → town → grid →
+  village → microgrid, and a site fills only those its hierarchy has (New York: city → community
+  districts uses district and grid; a 1-level site: sibling units without a root). "The level
+  below" a unit — breakdowns by child unit, the wall's ranking, the rankings page's default level — is
+  the next slot *in use* (`metrics.hierarchy`), so a missing 街镇 level never gives an empty or failing
+  table. Level names the site declares (`vitals site set --level
   grid=社区/Community district`, `warehouse_meta.level_names`) replace ours on the pages. 层级按实际使用的层级取下一级。
 - Filters: unit subtree (any level), category (category code or major-class prefix), source,
   urgency, status; a filter a fact table lacks does not apply to it.

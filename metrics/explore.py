@@ -20,6 +20,8 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from etl.schema import PATH_LEVELS
+
 from .compiler import (
     ORG_LEVEL_COLUMN,
     Bound,
@@ -177,10 +179,11 @@ def _cell_drill(value: str) -> tuple[str, dict[str, Any]]:
 
 
 def unit_tree(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every org unit down to 村居: unit_code, parent_code, level, name_zh, name_en."""
+    """Every org unit down to 村居 (the slots with a path column, city to village): unit_code,
+    parent_code, level, name_zh, name_en."""
     return con.execute(
         "SELECT unit_code, parent_code, level, name_zh, name_en FROM org_unit "
-        "WHERE level IN ('district', 'town', 'grid', 'village') ORDER BY level, unit_code").df()
+        "WHERE list_contains($levels, level) ORDER BY level, unit_code", {"levels": list(PATH_LEVELS)}).df()
 
 
 def child_level(con: duckdb.DuckDBPyConnection, query: Query) -> str:

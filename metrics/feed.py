@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from etl import schema
 from metrics.indicators import unit_scope
 from metrics.query import Query
 
@@ -38,8 +39,8 @@ class Backlog:
     active_alarms: int
 
 
-PATH_COLUMNS = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
-LEVEL_COLUMN = {"district": "district_code", "town": "town_code", "grid": "grid_code", "village": "village_code"}
+PATH_COLUMNS = (*schema.PATH_COLUMNS, "unit_code")
+LEVEL_COLUMN = {lv: f"{lv}_code" for lv in schema.PATH_LEVELS}
 _PATH = ", ".join(f"{{a}}.{c}" for c in PATH_COLUMNS)
 
 

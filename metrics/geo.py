@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import duckdb
@@ -18,7 +19,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping, shape
 
-CHILD_LEVEL = {"district": "town", "town": "grid", "grid": "village", "village": "microgrid"}
+from etl.schema import LEVELS
+
+CHILD_LEVEL = dict(pairwise(LEVELS))  # city → district → ... → microgrid
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,13 @@ def _unit(row: tuple[Any, ...]) -> Unit:
 
 
 def root_unit(con: duckdb.DuckDBPyConnection) -> Unit | None:
-    """The top of the hierarchy (the district for a district warehouse)."""
+    """The top of the hierarchy (the district for a district warehouse, the city above it in a 6-level one;
+    the first of the top units of a 1-level one)."""
     row = con.execute(
         "SELECT unit_code, name_zh, name_en, level, parent_code FROM org_unit "
         "WHERE parent_code IS NULL OR parent_code NOT IN (SELECT unit_code FROM org_unit) "
-        "ORDER BY CASE level WHEN 'district' THEN 0 WHEN 'town' THEN 1 ELSE 2 END, unit_code LIMIT 1"
+        "ORDER BY CASE level WHEN 'city' THEN 0 WHEN 'district' THEN 1 WHEN 'town' THEN 2 ELSE 3 END, unit_code"
+        " LIMIT 1"
     ).fetchone()
     return _unit(row) if row else None
 
@@ -75,6 +80,22 @@ def children_with_shapes(con: duckdb.DuckDBPyConnection, parent: str) -> pd.Data
         ORDER BY u.unit_code
         """,
         [parent],
+    ).df()
+
+
+def top_units_with_shapes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The units at the top of the hierarchy (no parent, or one not loaded) that have a polygon, same
+    columns as ``children_with_shapes``: a 1-level hierarchy (sibling units, no root above them) is
+    drawn as they are."""
+    return con.execute(
+        """
+        SELECT u.unit_code, u.name_zh, u.name_en, u.level, g.approximate, g.geojson, g.datum,
+               EXISTS (SELECT 1 FROM org_unit c JOIN unit_geometry cg USING (unit_code)
+                       WHERE c.parent_code = u.unit_code) AS has_children
+        FROM org_unit u JOIN unit_geometry g USING (unit_code)
+        WHERE u.parent_code IS NULL OR u.parent_code NOT IN (SELECT unit_code FROM org_unit)
+        ORDER BY u.unit_code
+        """
     ).df()
 
 

@@ -1,8 +1,9 @@
 """The shape of the loaded hierarchy: which of the level slots a site uses and what it calls them.
 
-``org_unit.level`` is one of the fixed slots ``district → town → grid → village → microgrid``
-(``etl.schema.LEVELS``; fact rows carry a code column per slot), but a site fills only the slots its
-hierarchy has: New York's city → community districts uses ``district`` and ``grid`` and no ``town``.
+``org_unit.level`` is one of the six fixed slots ``city → district → town → grid → village → microgrid``
+(``etl.schema.LEVELS``; fact rows carry a code column per slot but the lowest), and a site fills only
+the slots its hierarchy has, 1 to 6 of them: New York's city → community districts uses ``district``
+and ``grid`` and no ``town``; a 6-level Chinese city uses all six.
 So "the level below X" is the next slot *in use*, never the next slot of the list, and a level's
 display name is the one the site declares (``warehouse_meta.level_names``, JSON written by
 ``vitals site set --level grid=社区/Community district``; ``etl.site.level_names``), else ours.
@@ -14,11 +15,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from etl.schema import LEVELS
+from etl.schema import LEVELS, PATH_LEVELS
 from etl.site import level_names
-
-# the slots fact tables carry a code column for (a microgrid row is counted at its 村居)
-PATH_LEVELS = ("district", "town", "grid", "village")
 
 
 @dataclass(frozen=True)

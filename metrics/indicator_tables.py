@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from etl.schema import PATH_LEVELS
+
 from .compiler import PERIOD_TABLE, Compiled, as_of, compile_period_table, fact_table
 from .model import Indicator
 from .query import Grain, QueryError
 
-# None: the whole warehouse (key NULL); the others: the org levels of compiler.ORG_LEVEL_COLUMN
-LEVELS: tuple[str | None, ...] = (None, "district", "town", "grid", "village", "unit")
+# None: the whole warehouse (key NULL); then every unit path slot (etl.schema.PATH_LEVELS: city, district,
+# town, grid, village) and the rows' own unit ("unit": unit_code), as the fact tables' keys name them
+LEVELS: tuple[str | None, ...] = (None, *PATH_LEVELS, "unit")
 GRAINS: tuple[Grain, ...] = ("day", "month")
 # the columns of each file; ``fact`` and ``level`` are its directories (hive partitions) fact=<table>/level=<level>
 RESULT_COLUMNS = ("key", "grain", "period_start", "period_end", "metric_id", "numerator", "denominator",

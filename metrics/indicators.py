@@ -12,6 +12,8 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from etl.schema import PATH_LEVELS
+
 from .catalog import resolve
 from .compiler import compile_scan, drill_sql, fact_table, period_slots, unit_clause
 from .config import measure_params, metrics_overrides
@@ -20,10 +22,10 @@ from .query import Period, Query, QueryError
 from .rollups import Rollup, compile_read, day_aligned, readable
 from .rollups import ready as rollups_ready
 
-By = Literal["district", "town", "grid", "village", "unit", "station", "department", "agency"] | None
+By = Literal["city", "district", "town", "grid", "village", "unit", "station", "department", "agency"] | None
 TABLE_COLUMNS = ["key", "name", "metric_id", "numerator", "denominator", "value", "previous_value",
                  "target", "status"]
-_ORG_LEVELS = ("district", "town", "grid", "village")
+_ORG_LEVELS = PATH_LEVELS
 
 
 def unit_level(con: duckdb.DuckDBPyConnection, unit: str | None) -> str | None:
@@ -143,7 +145,7 @@ def unit_names(con: duckdb.DuckDBPyConnection, by: str | None, query: Query) -> 
     elif by == "station":
         sql = f"SELECT station_code, name_zh FROM station WHERE true{scope}"
     elif by == "department":
-        if query.unit is not None and level != "district":
+        if query.unit is not None and level not in ("city", "district"):  # departments serve the district
             return {}
         sql = "SELECT dept_code, name_zh FROM department"
     else:

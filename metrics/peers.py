@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import duckdb
 
+from etl.schema import PATH_LEVELS
+
 
 def peer_groups(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, str]:
-    if level in ("district", "town", "grid", "village"):
+    if level in PATH_LEVELS:
         sql, params = "SELECT unit_code, peer_group FROM org_unit WHERE level = $l", {"l": level}
     elif level == "station":
         sql, params = "SELECT station_code, station_type FROM station", {}

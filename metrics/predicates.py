@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
+from etl.schema import LEVELS as SCHEMA_LEVELS
+
 V = TypeVar("V")
 
 
@@ -67,6 +69,7 @@ class FactTable:
 
 
 _LEVEL_KEYS = {
+    "city": "city_code",
     "district": "district_code",
     "town": "town_code",
     "grid": "grid_code",
@@ -185,4 +188,4 @@ ALARMS = FactTable(
 
 TABLES: Mapping[str, FactTable] = _m({t.name: t for t in (CASES, HOTLINE, ALARMS)})
 
-LEVELS = ("district", "town", "grid", "village", "microgrid")
+LEVELS = SCHEMA_LEVELS

@@ -3,10 +3,12 @@
 An aggregate is **additive** when its count over a day-aligned period is the sum of its counts per day:
 its one period-dependent predicate is *anchored* (``FactTable.anchors``: "this timestamp column in
 [s, e)" and a period-free rest) and its measure is a count, or a weighted count of declared predicates
-(``FactTable.linear``: the satisfaction score). Per fact table and anchor column there is one rollup:
-``day`` (of the anchor), the unit path, the table's ``rollup_dims`` (what the filter bar filters on),
-and one count column per part. The indicators whose aggregates are all additive (and anchored at the
-same column) are read from it; the others are *exact from rows*: stock figures at an instant (应结案数,
+(``FactTable.linear``: the satisfaction score). Per fact table and anchor column there is a rollup
+at two grains (``GRAINS``): ``day`` (of the anchor), the unit path and the table's ``rollup_dims`` (what
+the filter bar filters on), and a coarse one of ``day`` and the path down to the village; each has one
+count column per part, and a read takes the coarsest that can answer (``readable``). The
+indicators whose aggregates are all additive (and anchored at the same column) are read from them;
+the others are *exact from rows*: stock figures at an instant (应结案数,
 backlogs: ``{a}``, open at the period start), medians and P90s (not additive), and rates whose
 numerator ties a second timestamp to the period end (工单办结率's ``closed_at < e``).
 
@@ -37,7 +39,7 @@ from .model import Aggregate, Indicator
 from .predicates import TABLES, FactTable
 from .query import Period, Query
 
-UNIT_PATH = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
+UNIT_PATH = (*schema.PATH_COLUMNS, "unit_code")  # city_code ... village_code, unit_code
 META_KEY = "rollups"
 
 
@@ -94,7 +96,7 @@ class Rollup:
     @property
     def dims(self) -> tuple[str, ...]:
         if self.grain == "village":
-            return UNIT_PATH[:4]
+            return schema.PATH_COLUMNS
         return UNIT_PATH + fact_table(self.fact).rollup_dims
 
     @property

@@ -16,8 +16,8 @@ from .connection import registered
 from .indicators import unit_scope
 from .query import Query, QueryError
 
-SensorBy = Literal["sensor_type", "district", "town", "grid", "village", "unit"] | None
-_KEYS = {"sensor_type": "s.sensor_type", "district": "s.district_code", "town": "s.town_code",
+SensorBy = Literal["sensor_type", "city", "district", "town", "grid", "village", "unit"] | None
+_KEYS = {"sensor_type": "s.sensor_type", "city": "s.city_code", "district": "s.district_code", "town": "s.town_code",
          "grid": "s.grid_code", "village": "s.village_code", "unit": "s.unit_code"}
 
 

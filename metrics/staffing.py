@@ -11,8 +11,9 @@ from .compiler import Bound, counted
 from .indicators import unit_names, unit_scope
 from .query import Query, QueryError
 
-StaffBy = Literal["district", "town", "grid", "village", "unit", "station"]
-_KEYS = {"district": "district_code", "town": "town_code", "grid": "grid_code", "village": "village_code",
+StaffBy = Literal["city", "district", "town", "grid", "village", "unit", "station"]
+_KEYS = {"city": "city_code", "district": "district_code", "town": "town_code", "grid": "grid_code",
+         "village": "village_code",
          "unit": "unit_code", "station": "station_code"}
 
 # 立案数's rows: cases registered in [$s, $e), not cancelled (the ``registered`` indicator's predicate)

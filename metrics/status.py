@@ -13,6 +13,8 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from etl.schema import PATH_COLUMNS
+
 
 @dataclass(frozen=True)
 class Source:
@@ -104,7 +106,7 @@ def source_extents(con: duckdb.DuckDBPyConnection, units: frozenset[str] | None 
     return tuple(out)
 
 
-UNIT_COLUMNS = ("district_code", "town_code", "grid_code", "village_code", "unit_code")
+UNIT_COLUMNS = (*PATH_COLUMNS, "unit_code")
 
 
 def _unit_filter(con: duckdb.DuckDBPyConnection, table: str, units: frozenset[str] | None) -> tuple[str, list[object]]:

@@ -184,15 +184,36 @@ class UserStore:
         with self.connect() as c:
             c.execute(sql, args)
 
-    def audit_entries(self, limit: int = 500, action: str | None = None, actor: str | None = None) -> list[AuditEntry]:
-        sql = ("SELECT * FROM audit WHERE (? IS NULL OR action = ?) AND (? IS NULL OR actor = ?)"
-               " ORDER BY id DESC LIMIT ?")
+    # the audit page's filters: event, actor, and a time range [since, until) in epoch seconds
+    _AUDIT_WHERE = ("(:action IS NULL OR action = :action) AND (:actor IS NULL OR actor = :actor)"
+                    " AND (:since IS NULL OR ts >= :since) AND (:until IS NULL OR ts < :until)")
+
+    def audit_entries(self, limit: int = 500, action: str | None = None, actor: str | None = None, *,
+                      since: float | None = None, until: float | None = None, offset: int = 0) -> list[AuditEntry]:
+        """Newest first; ``offset`` skips that many (a page of the audit page)."""
+        sql = f"SELECT * FROM audit WHERE {self._AUDIT_WHERE} ORDER BY id DESC LIMIT :limit OFFSET :offset"
+        args = {"action": action, "actor": actor, "since": since, "until": until, "limit": int(limit),
+                "offset": max(int(offset), 0)}
         with self.connect() as con:
-            rows = con.execute(sql, (action, action, actor, actor, int(limit))).fetchall()
+            rows = con.execute(sql, args).fetchall()
         return [
             AuditEntry(r["id"], r["ts"], r["actor"], r["action"], r["target"], json.loads(r["detail"] or "{}"), r["ip"])
             for r in rows
         ]
+
+    def audit_count(self, action: str | None = None, actor: str | None = None, *, since: float | None = None,
+                    until: float | None = None) -> int:
+        """How many entries the same filters as :meth:`audit_entries` match (the audit page's page count)."""
+        with self.connect() as con:
+            row = con.execute(f"SELECT count(*) FROM audit WHERE {self._AUDIT_WHERE}",
+                              {"action": action, "actor": actor, "since": since, "until": until}).fetchone()
+        return int(row[0]) if row else 0
+
+    def audit_actors(self) -> list[str]:
+        """Every actor the log names, for the audit page's user filter."""
+        with self.connect() as con:
+            return [str(r[0]) for r in con.execute(
+                "SELECT DISTINCT actor FROM audit WHERE actor IS NOT NULL ORDER BY actor LIMIT 500").fetchall()]
 
     def retry_after(self, ip: str | None, max_failures: int, window_seconds: float) -> float | None:
         """Seconds until ``ip`` may try to sign in again, or None when it is under the limit.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dash
 from dash import Input, Output, State, html
@@ -11,6 +12,7 @@ from dash import Input, Output, State, html
 from dashboard import access, data
 from dashboard.i18n import age_text, t, t_or
 from dashboard.pages.home_ids import HomeIds
+from etl.schema import LEVELS
 from metrics import status
 from metrics.unit_scope import unit_subtree
 
@@ -52,6 +54,7 @@ def render(lang: str = "zh") -> html.Div:
     units = status.unit_counts(con, subtree)
     runs = status.recent_runs(con, 8) if scope is None else None
     site = data.site_name(lang)
+    zone = data.site_zone()  # data times are stored in it; load times (kept in UTC) are shown in it too
     facts = html.Dl(
         className="cv-facts",
         children=[
@@ -61,7 +64,9 @@ def render(lang: str = "zh") -> html.Div:
             html.Dd(data.current_snapshot().name, className="cv-mono"),
             html.Dt(t("home.data_now", lang)),
             # the recorded 'now', else the last event the data holds (a historical export's end)
-            html.Dd(meta.get("data_now") or meta.get("now") or _when(data.data_end())),
+            html.Dd(_when(_meta_time(meta.get("data_now") or meta.get("now")) or data.data_end())),
+            html.Dt(t("home.zone", lang)),
+            html.Dd(zone, id=HomeIds.ZONE),
             html.Dt(t("home.units", lang)),
             html.Dd(" · ".join(f"{t('level.' + k, lang)} {v:,}" for k, v in sorted(units.items(), key=_level_order))),
         ],
@@ -75,7 +80,7 @@ def render(lang: str = "zh") -> html.Div:
                 html.Td(_fmt_dt(f.first)),
                 html.Td(_fmt_dt(f.last)),
                 html.Td(age_text(f.age_minutes, lang) if f.last else "—"),
-                html.Td(_fmt_dt(f.last_load) + (" UTC" if f.last_load else "")),
+                html.Td(_fmt_dt(_in_zone(f.last_load, zone))),
                 html.Td(html.Span(t(f"fresh.{f.state}", lang), className=f"cv-badge cv-badge-{f.state}")),
             ],
             id={"type": "home-source", "key": f.key},
@@ -86,15 +91,29 @@ def render(lang: str = "zh") -> html.Div:
         [html.Thead(html.Tr([html.Th(t(f"home.col.{h}", lang)) for h in head])), html.Tbody(rows)],
         className="cv-table",
     )
-    return html.Div([facts, sources, html.H2(t("home.runs", lang)), _runs_table(runs, lang)])
+    note = html.P(t("home.zone_note", lang, zone=zone), className="cv-muted cv-home-zone")
+    return html.Div([facts, note, sources, html.H2(t("home.runs", lang)), _runs_table(runs, lang, zone)])
 
 
 def _level_order(item: tuple[str, int]) -> int:
-    order = ("district", "town", "grid", "village", "microgrid")
-    return order.index(item[0]) if item[0] in order else 99
+    return LEVELS.index(item[0]) if item[0] in LEVELS else 99
 
 
-def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
+def _in_zone(utc: object, zone: str) -> object:
+    """A naive UTC time (etl_run's, the loads') as the site's local time; anything else as it is."""
+    if not isinstance(utc, datetime):
+        return utc
+    return utc.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def _meta_time(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _runs_table(runs: Any, lang: str, zone: str = "UTC") -> html.Div | html.Table:
     if runs is None:
         return html.P(t("home.runs_scoped", lang), className="cv-muted")
     if runs.empty:
@@ -112,7 +131,7 @@ def _runs_table(runs: Any, lang: str) -> html.Div | html.Table:
                 html.Td(_fmt_int(r.rows_read), className="num"),
                 html.Td(_fmt_int(r.rows_loaded), className="num"),
                 html.Td(_fmt_int(r.rows_rejected), className="num"),
-                html.Td(_fmt_dt(r.finished_at) + " UTC"),
+                html.Td(_fmt_dt(_in_zone(r.finished_at, zone))),
             ]
         )
         for r in runs.itertuples()

@@ -22,7 +22,7 @@ from dashboard import access, data
 from dashboard.auth.model import SHARED_PAGES
 from dashboard.components.maps import POINTS_JS
 from dashboard.components.page import EXTRA, rows_page, search_params
-from dashboard.filters import DATE_PICKER, DATE_TO_FIELD_JS, FilterState, parse, state_from_controls
+from dashboard.filters import DATE_PICKER, DATE_TO_FIELD_JS, PICKERS, FilterState, parse, state_from_controls
 from metrics.query import QueryError
 
 
@@ -56,7 +56,7 @@ def filter_href(page: str, search: str | None, fields: list[str], values: list[A
             extra[name] = "" if v is None else str(v)
     if triggered == "level":
         extra.pop("measure", None)
-    if triggered in ("town", "grid", "village", "level"):
+    if triggered in (*PICKERS, "level"):
         extra.pop("sel", None)
     extra = {k: v for k, v in extra.items() if v}
     return f"/{page}{new.search(**extra)}"

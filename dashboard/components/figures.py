@@ -99,14 +99,54 @@ def _flat_value_axis(traces: list[dict[str, Any]], layout: dict[str, Any]) -> di
     return {**axis, "range": [0, 1.05] if percent else [0, 1], **({} if percent else {"dtick": 1})}
 
 
+def _count_axis(traces: list[dict[str, Any]], layout: dict[str, Any], horizontal: bool) -> dict[str, Any] | None:
+    """The value axis of count series (every value a Python int: cases, alarms, orders): from zero, as a
+    count axis starting at 50 drew a day of 60 cases as a collapse (/cases); and ticked at whole numbers
+    when the top is small, as Plotly ticked a day of two alarms 0, 0.5, 1, 1.5, 2 (/sensors). None: not
+    counts, or the caller set the axis."""
+    name, key = ("xaxis", "x") if horizontal else ("yaxis", "y")
+    axis = dict(layout.get(name) or {})
+    mine = [t for t in traces if (t.get("orientation") == "h") == horizontal and t.get("type") in ("bar", "scatter")]
+    if not mine or len(mine) != len(traces) or {"range", "dtick", "tickformat", "rangemode"} & set(axis):
+        return None
+    cols = [[v for v in (t.get(key) or []) if v is not None] for t in mine]
+    values = [v for c in cols for v in c]
+    if not values or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+        return None
+    if layout.get("barmode") == "stack":  # the stack's height, summed per category
+        sums: dict[Any, int] = {}
+        for t in mine:
+            for cat, v in zip(t.get("y" if horizontal else "x") or [], t.get(key) or [], strict=False):
+                sums[cat] = sums.get(cat, 0) + (v or 0)
+        top = max(sums.values(), default=0)
+    else:
+        top = max(values)
+    return {**axis, "rangemode": "tozero", **({"dtick": 1} if 0 < top <= 5 else {})}
+
+
+def _bar_labels(trace: dict[str, Any]) -> dict[str, Any]:
+    """Bar value labels as the KPIs write counts ("1,183", Plotly printed "1183"); horizontal bars keep them
+    level (Plotly turned "45" on its side to fit a short bar)."""
+    if trace.get("type") != "bar" or trace.get("text") is None:
+        return trace
+    text = trace["text"]
+    if isinstance(text, list) and text and all(isinstance(v, int) and not isinstance(v, bool) for v in text):
+        trace = {**trace, "text": [f"{v:,}" for v in text]}
+    return {"textangle": 0, **trace} if trace.get("orientation") == "h" else trace
+
+
 def fig(traces: list[dict[str, Any]], height: int = 280, **layout: Any) -> Figure:
-    traces = [_clipped(t) for t in traces]
+    traces = [_bar_labels(_clipped(t)) for t in traces]
     axis = _date_axis(traces, layout)
     if axis:
         layout = {**layout, "xaxis": axis}
     flat = _flat_value_axis(traces, layout)
     if flat is not None:
         layout = {**layout, "yaxis": flat}
+    for horizontal in (False, True):
+        counts = _count_axis(traces, layout, horizontal)
+        if counts is not None:
+            layout = {**layout, "xaxis" if horizontal else "yaxis": counts}
     base = {"height": height, "margin": {"l": 48, "r": 12, "t": 12, "b": 36}, "font": {"family": FONT, "size": 12},
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "showlegend": False,
             "clickmode": "event"}

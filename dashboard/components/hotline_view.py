@@ -111,7 +111,8 @@ def rates_figure(ctx: Ctx, vals: dict[str, metrics.IndicatorValue]) -> F.Figure:
     return F.fig([
         {"type": "bar", "x": [v.value for v in vs], "y": names, "orientation": "h", "name": ctx.t("hotline.actual"),
          "marker": {"color": [STATUS_COLOR[v.status] for v in vs]}, "text": [F.pct(v.value) for v in vs],
-         "textposition": "auto", "hovertemplate": "%{y}: %{x:.1%}<extra></extra>"},
+         # the value reads at the bar's start: at its end the target mark (90–97%) crossed "98.0%"
+         "textposition": "inside", "insidetextanchor": "start", "hovertemplate": "%{y}: %{x:.1%}<extra></extra>"},
         {"type": "scatter", "x": [v.target for v in vs], "y": names, "mode": "markers", "name": ctx.t("hotline.target"),
          "marker": {"symbol": "line-ns-open", "size": 26, "line": {"width": 3}, "color": "#222"},
          "hovertemplate": "%{y} " + ctx.t("hotline.target") + ": %{x:.0%}<extra></extra>"},

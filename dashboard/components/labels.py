@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 ZH = {
-    "filter.town": "街镇", "filter.grid": "责任网格", "filter.village": "村居", "filter.period": "周期",
+    "filter.city": "市", "filter.district": "区",
+    "filter.town": "街镇", "filter.grid": "责任网格", "filter.village": "村居", "filter.microgrid": "微网格",
+    "filter.period": "周期",
     "filter.date": "日期", "filter.start": "开始", "filter.end": "结束", "filter.category": "类别",
     "filter.source": "来源", "filter.urgency": "紧急程度", "filter.status": "状态", "filter.all": "全部",
     "filter.reset": "重置", "filter.urgency.urgent": "紧急", "filter.urgency.general": "一般",
     "filter.grain.day": "日", "filter.grain.week": "周", "filter.grain.month": "月", "filter.grain.quarter": "季度",
     "filter.grain.year": "年", "filter.grain.custom": "自定义",
+    "level.city": "市", "level.district": "区", "level.microgrid": "微网格",
     "level.town": "街镇", "level.grid": "责任网格", "level.village": "村居", "level.station": "联勤联动工作站",
     "level.department": "处置部门",
     "rank.title": "考核排名", "rank.level": "层级", "rank.measure": "指标", "rank.bottom": "末位数",
@@ -92,7 +95,7 @@ ZH = {
     "hotline.rule": "同一地点同类诉求 {m} 天内 ≥ {n} 次", "hotline.hot_n": "最少次数",
     "hotline.hot_m": "天数窗口", "hotline.drilled": "{n} 件工单",
     "page.no_data": "无数据", "page.data_from": "数据始于 {d}",
-    "page.data_ends": "数据截至 {d}：历史数据，默认显示数据最后一天所在的时段",
+    "page.data_ends": "数据截至 {d}：历史数据，默认显示数据最后一个完整时段",
     "hotline.hours": "{h} 小时", "hotline.closed_n": "已办结 {n} 件",
     "hotline.lacking": "本数据源没有以下指标所需的字段，不予显示：{names}",
 }
@@ -133,12 +136,15 @@ EN = {
     "drill.hours": "handling time {h} h", "drill.all_stations": "all station cases",
     "drill.cell": "the hotspot's ~100 m cell",
     # --- every remaining page label (tests/dashboard/test_labels.py: EN covers ZH) ---
-    "filter.town": "Town", "filter.grid": "Grid", "filter.village": "Village", "filter.period": "Period",
+    "filter.city": "City", "filter.district": "District",
+    "filter.town": "Town", "filter.grid": "Grid", "filter.village": "Village", "filter.microgrid": "Micro-grid",
+    "filter.period": "Period",
     "filter.date": "Date", "filter.start": "Start", "filter.end": "End", "filter.category": "Category",
     "filter.source": "Source", "filter.urgency": "Urgency", "filter.status": "Status", "filter.reset": "Reset",
     "filter.urgency.urgent": "Urgent", "filter.urgency.general": "General",
     "filter.grain.day": "Day", "filter.grain.week": "Week", "filter.grain.month": "Month",
     "filter.grain.quarter": "Quarter", "filter.grain.year": "Year", "filter.grain.custom": "Custom",
+    "level.city": "City", "level.district": "District", "level.microgrid": "Micro-grid",
     "level.town": "Town / street", "level.grid": "Grid", "level.village": "Village / residents' committee",
     "level.station": "Liaison station", "level.department": "Department",
     "rank.level": "Level", "rank.measure": "Measure", "rank.bottom": "Bottom N",
@@ -196,7 +202,7 @@ EN = {
     "staffing.all_covered": "Every grid had night cover every night",
     "staffing.no_roster": "No roster loaded for this period",
     "page.no_data": "No data", "page.data_from": "data from {d}",
-    "page.data_ends": "Data ends {d}: historical data, pages open on the period of its last day",
+    "page.data_ends": "Data ends {d}: historical data, pages open on its last full period",
     "hotline.hours": "{h} h", "hotline.closed_n": "{n} closed",
     "hotline.lacking": "Not shown: this source has no field for {names}",
 }

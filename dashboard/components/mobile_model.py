@@ -221,7 +221,9 @@ def urgent(ctx: Ctx) -> CaseList:
     """Urgent cases open now in scope, longest waiting first (the wall's 紧急在办 count)."""
     at = now_at()
     df = access.mask_rows(feed.open_urgent(day_rows(at), ctx.query, at)).copy()
-    df["where"] = df["unit_en" if ctx.en else "unit_zh"]
+    # a unit without an English name keeps its Chinese one (the English list read "· reported 03-06 16:32")
+    df["where"] = [en if ctx.en and isinstance(en, str) and en else ("" if pd.isna(zh) else str(zh))
+                   for en, zh in zip(df["unit_en"], df["unit_zh"], strict=True)]
     return _cases(df, len(df), "reported_at", "title", "where")
 
 

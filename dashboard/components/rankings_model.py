@@ -14,14 +14,15 @@ from dashboard.components import figures as F
 from dashboard.components.cases_view import as_of
 from dashboard.components.code_labels import code_name
 from dashboard.components.page import Ctx
+from etl import schema
 from metrics import explore
 from metrics.explore import Drill
 from metrics.query import QueryError
 from metrics.scores import GRADES
 
-LEVELS = ("town", "grid", "village", "station", "department")
-ORG_LEVELS = ("town", "grid", "village")
-_DEPTH = ("district", "town", "grid", "village", "microgrid")
+ORG_LEVELS = schema.PATH_LEVELS  # whichever of them the hierarchy uses below its root (``levels_for``)
+LEVELS = (*ORG_LEVELS, "station", "department")
+_DEPTH = schema.LEVELS
 COMPOSITE = {"region_composite": "区域综合评价得分", "department_composite": "部门综合评价得分"}
 COMPOSITE_EN = {"region_composite": "Region composite score", "department_composite": "Department composite score"}
 RATE_IDS = [i.id for i in metrics.INDICATORS if i.kind == "ratio"]
@@ -100,6 +101,9 @@ def selection(ctx: Ctx) -> tuple[str, str, int, str | None]:
     if level in ORG_LEVELS and level not in data.hierarchy().slots:
         raise QueryError(f"“level={level}”: this hierarchy has no {level} level / "
                          f"本辖区层级中没有{ctx.t(f'level.{level}')}")
+    if level in ORG_LEVELS and level not in data.hierarchy().under(None):
+        raise QueryError(f"“level={level}” is the top of this hierarchy: rank {levels[0]} or below / "
+                         f"{ctx.t(f'level.{level}')}是本辖区最高层级，请选择{ctx.level_label(levels[0])}或以下层级")
     if level not in levels:
         raise QueryError(f"“level={level}” 高于您的权限范围，请选择{ctx.level_label(levels[0])}或以下层级 / "
                          f"is above your scope: rank {levels[0]} or below")

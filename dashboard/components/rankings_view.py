@@ -80,15 +80,17 @@ def controls(ctx: Ctx, level: str, measure: str, bottom: int, order: str) -> htm
 
 # (field, label key, width props): the grid shows the page's language; the export keeps Chinese headers
 COLUMNS = [
-    ("group_rank", "group_rank", {"width": 100, "pinned": "left"}),
+    ("group_rank", "group_rank", {"width": 110, "pinned": "left"}),
     # 末位 in words beside the name (not only the row's fill), pinned so no scrolling hides it
     ("note_text", "note", {"width": 160, "pinned": "left"}),
     ("name", "name", {"minWidth": 160, "pinned": "left"}),
-    ("movement_text", "movement", {"width": 100}),
-    ("peer_text", "peer", {"width": 120}),
-    ("value_text", "value", {"width": 110}),
+    # score and grade first after the pinned columns: behind movement, peer group and value they sat past
+    # the grid's right edge at 1366 and 1920 px, so the page of grades showed none without scrolling
     ("score_text", "score", {"width": 110}),
     ("grade", "grade", {"width": 80}),
+    ("value_text", "value", {"width": 110}),
+    ("movement_text", "movement", {"width": 100}),
+    ("peer_text", "peer", {"width": 120}),
     ("numerator", "numerator", {"width": 90}),
     ("denominator", "denominator", {"width": 90}),
     ("previous_text", "previous", {"width": 110}),
@@ -96,7 +98,9 @@ COLUMNS = [
 
 
 def column_defs(ctx: Ctx) -> list[dict[str, Any]]:
-    return [{"field": f, "headerName": ctx.t(f"rank.col.{key}"), **props} for f, key, props in COLUMNS]
+    # headers wrap onto a second line rather than clip ("Rank in …", "Ranking…" in English)
+    return [{"field": f, "headerName": ctx.t(f"rank.col.{key}"), "wrapHeaderText": True, "autoHeaderHeight": True,
+             **props} for f, key, props in COLUMNS]
 
 
 def bottom_list(ctx: Ctx, df: Any) -> html.P:

@@ -85,6 +85,9 @@ def _stacked(ctx: Ctx, x_keys: list[str], x_labels: list[str], series: dict[str,
         if action:
             tr["customdata"] = [f"{action}={k}" for k in x_keys]
         traces.append(tr)
+    # the x axis makes room for its labels: "Manhole tilt", "Water level" at an angle were cut at the foot
+    # of the chart at 1366 px in English
+    layout["xaxis"] = {"automargin": True, **layout.get("xaxis", {})}
     return F.fig(traces, height, barmode="stack", showlegend=True, legend={"orientation": "h", "y": 1.12},
                  **layout)
 

@@ -81,7 +81,8 @@ def trend_figure(trend: pd.DataFrame, sel: str | None, drill: Drill | None, no_d
         "marker": {"size": [14 if m == chosen else 8 for m in months]}, "line": {"color": "#1f77b4"},
     }
     traces = F.partial_line(line, partial) if partial else [line]
-    return F.fig(traces, 240, yaxis={"tickformat": ".0%"}, xaxis={"type": "category"},
+    # automargin: the last month's angled tick ("2026-12") was cut at the panel's right edge at 1366 px
+    return F.fig(traces, 240, yaxis={"tickformat": ".0%"}, xaxis={"type": "category", "automargin": True},
                  showlegend=bool(partial), legend={"orientation": "h", "y": 1.15})
 
 

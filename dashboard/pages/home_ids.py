@@ -7,3 +7,4 @@ class HomeIds:
     CONTENT = "home-content"
     TICK = "home-tick"
     LANG = "home-lang"
+    ZONE = "home-zone"

@@ -16,8 +16,10 @@ import pandas as pd
 import metrics
 from dashboard.components import figures as F
 from dashboard.components.rankings_model import COMPOSITE, decorate, peer_label
+from etl import schema
 from metrics import explore, geo
 from metrics import hotline_explore as HX
+from metrics.hierarchy import Hierarchy, hierarchy
 from metrics.indicators import data_now, unit_level
 from metrics.query import Period, Query, QueryError
 from metrics.status import Freshness, freshness, source_extents
@@ -25,9 +27,7 @@ from metrics.status import Freshness, freshness, source_extents
 Kind = Literal["monthly", "weekly"]
 KINDS: tuple[Kind, ...] = ("monthly", "weekly")
 GRAIN = {"monthly": "month", "weekly": "week"}
-ORG_DEPTH = ("district", "town", "grid", "village")
-LEVEL_ZH = {"town": "街镇", "grid": "责任网格", "village": "村居", "station": "联勤联动工作站",
-            "department": "职能部门"}
+LEVEL_ZH = {**schema.LEVEL_ZH, "station": "联勤联动工作站", "department": "职能部门"}
 BOTTOM = 3  # the rankings page's default 末位 count
 URGENT = ("urgent_arrival_rate", "urgent_result_rate")
 
@@ -125,11 +125,11 @@ def parse_period(kind: Kind, text: str | None, today: date) -> tuple[Period, str
     return p, f"{y}-W{w:02d}"
 
 
-def ranked_levels(scope_level: str | None) -> tuple[str, ...]:
-    """The unit levels below the scope (a 街镇's grids and 村居, a district's 街镇 too), then stations and
-    departments: ranking the scope's own level would list the scope alone."""
-    depth = ORG_DEPTH.index(scope_level) if scope_level in ORG_DEPTH else 0
-    return (*(lv for lv in ORG_DEPTH[depth + 1:]), "station", "department")
+def ranked_levels(h: Hierarchy, scope_level: str | None) -> tuple[str, ...]:
+    """The unit levels the hierarchy ``h`` uses below the scope (a 街镇's grids and 村居, the whole
+    site's levels below its root), then stations and departments: ranking the scope's own level would
+    list the scope alone."""
+    return (*h.under(scope_level), "station", "department")
 
 
 def build(con: duckdb.DuckDBPyConnection, kind: Kind, scope: str | None, period: Period, label: str,
@@ -142,7 +142,7 @@ def build(con: duckdb.DuckDBPyConnection, kind: Kind, scope: str | None, period:
     scope_name = site_name if scope is None else scope_unit.name_zh if scope_unit else scope
     vitals = metrics.vital_signs(con, q, overrides=overrides)
     rankings = []
-    for lv in ranked_levels(level):
+    for lv in ranked_levels(hierarchy(con), level):
         measure = "department_composite" if lv in ("station", "department") else "region_composite"
         df = metrics.ranking(con, lv, measure, q, bottom_n=BOTTOM, by_peer_group=True,  # type: ignore[arg-type]
                              overrides=overrides)

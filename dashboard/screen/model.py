@@ -272,8 +272,8 @@ def _hotline_tile(vs: metrics.VitalSigns, cfg: ScreenConfig) -> tuple[Dimension,
     if sign is None or data.data_start("hotline") is None:
         return ()
     value = _num(sign.value)
-    return (Dimension("12345", t("scr.dim.12345", cfg.lang), value, _status(sign.status),
-                      _diff(value, _num(sign.previous_value)), "rate"),)
+    label = t("scr.dim.12345", cfg.lang, name=data.hotline_short(cfg.lang))
+    return (Dimension("12345", label, value, _status(sign.status), _diff(value, _num(sign.previous_value)), "rate"),)
 
 
 def _iot_tile(cfg: ScreenConfig, at: datetime) -> tuple[Dimension, ...]:
@@ -428,11 +428,15 @@ def _colour(value: float | None, breaks: tuple[float, ...]) -> str:
     return PALETTE[-1]
 
 
-def _children(con: Any, scope: str) -> pd.DataFrame:
-    """The scope's children with polygons, or the first generation below that has them."""
-    kids = geo.children_with_shapes(con, scope)
-    if kids.empty:
-        kids = geo.first_shaped_below(con, scope)
+def _children(con: Any, scope: str | None) -> pd.DataFrame:
+    """The scope's children with polygons, or the first generation below that has them; for no scope,
+    the top units (a 1-level hierarchy's)."""
+    if scope is None:
+        kids = geo.top_units_with_shapes(con)
+    else:
+        kids = geo.children_with_shapes(con, scope)
+        if kids.empty:
+            kids = geo.first_shaped_below(con, scope)
     full = [json.loads(g) for g in kids["geojson"]]
     kids["area_km2"] = [geo.area_km2(g) for g in full]  # of the stored polygon, before simplifying for display
     kids["shape"] = [geo.simplify(g) for g in full]
@@ -456,7 +460,11 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
     unit, kids = _scope_units(scope)
     if unit is None:
         raise LookupError(f"unknown unit {scope}")
-    if kids.empty:  # a leaf: show the unit itself
+    whole = False  # a 1-level hierarchy: its top units side by side, the whole site's figures
+    if kids.empty and unit.parent is None and cfg.unit != scope:
+        kids = data.per_snapshot("geo.children.", lambda c: _children(c, None))
+        whole = len(kids) > 1
+    elif kids.empty:  # a leaf: show the unit itself
         parent = unit.parent
         kids = _scope_units(parent)[1] if parent else kids
         kids = kids[kids["unit_code"] == scope] if not kids.empty else kids
@@ -464,7 +472,7 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
     rank = {slot: i for i, slot in enumerate(LEVELS)}
     skipped = tuple(level_text(slot, cfg.lang) for slot in data.hierarchy().slots
                     if rank.get(unit.level, -1) < rank[slot] < rank.get(level, -1))
-    q = base_query(cfg, at, scope)
+    q = base_query(cfg, at, None if whole else scope)
     counts = feed.counts_by_unit(day_rows(at), q, level, at).set_index("unit_code")
     indicator = map_indicator(cfg)
     raw = {code: float(counts.at[code, indicator]) if code in counts.index else 0.0 for code in kids["unit_code"]}
@@ -499,7 +507,9 @@ def map_view(cfg: ScreenConfig, at: datetime, scope: str | None) -> MapView:
     b = geo.bounds(con, list(kids["unit_code"])) or geo.bounds(con, [scope])
     if target_datum != datum:
         b = geo.convert_bounds(b, datum, target_datum)
-    return MapView(scope=scope, scope_name=name_of({"name_zh": unit.name_zh, "name_en": unit.name_en}, cfg.lang),
+    scope_name = data.site_name(cfg.lang) if whole else name_of({"name_zh": unit.name_zh, "name_en": unit.name_en},
+                                                                 cfg.lang)
+    return MapView(scope=scope, scope_name=scope_name,
                    level=level, parent=unit.parent if unit.parent and cfg.unit != scope else None,
                    units=geo.feature_collection(feats), markers=markers, bounds=b, breaks=breaks,
                    colors=PALETTE, approximate=bool(kids["approximate"].any()) if not kids.empty else False,

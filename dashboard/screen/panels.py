@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -176,11 +177,22 @@ def stations_bars(view: StationsView, lang: str, n: int = 12, n_tall: int = 24) 
                     style={"--scr-bar-rows": str(min(len(bars), n)), "--scr-bar-rows-tall": str(len(bars))})
 
 
+def scale_top(peak: float) -> float:
+    """The hourly chart's top gridline: the first of 1, 2, 4, 6, 8, 10 × 10ᵏ at or above ``peak`` (54 → 60,
+    9 → 10, 130 → 200), never below 2, so the top and the half-way line are whole counts."""
+    if peak <= 2:
+        return 2.0
+    k = 10.0 ** math.floor(math.log10(peak))
+    return next(m * k for m in (1, 2, 4, 6, 8, 10) if m * k >= peak and (m > 1 or k >= 10))
+
+
 def hourly_bars(df: pd.DataFrame, lang: str) -> html.Div:
-    """Today's count per hour (columns) with the typical day as a tick on each hour."""
+    """Today's count per hour (columns) with the typical day as a tick on each hour, against a scale: two
+    labelled gridlines (the top and half of it, ``scale_top``), so a column reads as a count from across
+    the hall and a quiet day's tall columns are not taken for a busy one."""
     today = [None if v != v else float(v) for v in df["today"]]
     typical = [float(v) for v in df["typical"]]
-    top = max([v for v in today if v is not None] + typical + [1.0]) * 1.1
+    top = scale_top(max([v for v in today if v is not None] + typical + [1.0]))
     cols = []
     for hour, v, typ in zip(df["hour"], today, typical, strict=True):
         kids = [html.Div(className="scr-col-typ", style={"bottom": _pct_of(typ, top)}, title=f"{typ:.1f}")]
@@ -196,8 +208,13 @@ def hourly_bars(df: pd.DataFrame, lang: str) -> html.Div:
                        html.Span(f"{t('scr.hourly.total', lang)} {int(sum(v for v in today if v is not None)):,}",
                                  className="scr-cols-total")],
                       className="scr-cols-legend")
-    return html.Div([legend, html.Div(cols, className="scr-cols-plot"), html.Div(labels, className="scr-cols-axis")],
-                    className="scr-cols")
+    grid = [html.Div(html.Span(f"{v:,g}", className="scr-cols-tick"), className="scr-cols-grid",
+                     style={"bottom": _pct_of(v, top)}, **{"data-value": f"{v:g}"}) for v in (top / 2, top)]
+    scale = html.Span(t("scr.hourly.scale", lang), className="scr-cols-unit")
+    return html.Div([html.Div([scale, legend], className="scr-cols-head"),
+                     html.Div([*grid, *cols], className="scr-cols-plot"),
+                     html.Div(labels, className="scr-cols-axis")],
+                    className="scr-cols", **{"data-top": f"{top:g}"})
 
 
 def water_bars(df: pd.DataFrame, lang: str) -> html.Div:
@@ -319,7 +336,11 @@ def feed(df: pd.DataFrame, lang: str) -> list[Any]:
 
 def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "urgent", "alarms"),
             at: datetime | None = None) -> list[Any]:
-    """The stock tiles; ``at``: the data's instant they are taken at, named under them ("数据时刻 12-07 10:00")."""
+    """The stock tiles; ``at``: the data's instant they are taken at, named under them ("数据时刻 12-07 10:00"),
+    its hover saying what the tiles count: registered cases, or the hotline's orders under its 12345 panel."""
+    orders = all(k.startswith("hotline_") for k in keys)
+    at_title = (t("scr.backlog.at.title.hotline", lang, name=data.hotline_name(lang)) if orders
+                else t("scr.backlog.at.title", lang))
     values = {"open": b.open_cases, "overdue": b.overdue_cases, "urgent": b.open_urgent, "alarms": b.active_alarms,
               "hotline_open": b.open_hotline, "hotline_overdue": b.overdue_hotline}
     bad = {"overdue", "urgent", "alarms", "hotline_overdue"}
@@ -327,7 +348,7 @@ def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "ur
                       html.Div(t(f"scr.backlog.{k}", lang), className="scr-kpi-label")],
                      className="scr-kpi" + (" is-bad" if k in bad and values[k] > 0 else ""))
             for k in keys] + ([html.Div(t("scr.backlog.at", lang, d=f"{at:%m-%d %H:%M}"), className="scr-window",
-                                        title=t("scr.backlog.at.title", lang))] if at is not None else [])
+                                        title=at_title)] if at is not None else [])
 
 
 def duty(df: pd.DataFrame, lang: str) -> list[Any]:

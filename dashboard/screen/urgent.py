@@ -83,24 +83,24 @@ def view(cfg: ScreenConfig, at: datetime) -> UrgentView:
     return UrgentView(epoch_ms(at, tz) or 0, tuple(tiles), len(df), counts, hidden)
 
 
-def duration(seconds: float) -> str:
-    """12:34, 1:02:03, 2d 03:04 — as assets/urgent.js writes it."""
+def duration(seconds: float, lang: str = "zh") -> str:
+    """12:34, 1:02:03, 2天 03:04 (2d 03:04 in English) — as assets/urgent.js writes it."""
     s = int(abs(seconds))
     d, s = divmod(s, 86400)
     h, s = divmod(s, 3600)
     m, s = divmod(s, 60)
     if d:
-        return f"{d}d {h:02d}:{m:02d}"
+        return f"{d}{t('urgent.day', lang)} {h:02d}:{m:02d}"
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 def step_text(step: Step, now_ms: int, lang: str) -> str:
     if step.state in ("pending", "warn"):
-        return f"{t('urgent.left', lang)} {duration((step.due_ms - now_ms) / 1000)}"
+        return f"{t('urgent.left', lang)} {duration((step.due_ms - now_ms) / 1000, lang)}"
     if step.state == "breached":
-        return f"{t('urgent.over', lang)} +{duration((now_ms - step.due_ms) / 1000)}"
+        return f"{t('urgent.over', lang)} +{duration((now_ms - step.due_ms) / 1000, lang)}"
     if step.state == "late" and step.done_ms is not None:
-        return f"✓ {t('urgent.late', lang)} +{duration((step.done_ms - step.due_ms) / 1000)}"
+        return f"✓ {t('urgent.late', lang)} +{duration((step.done_ms - step.due_ms) / 1000, lang)}"
     return "✓"
 
 
@@ -125,7 +125,7 @@ def panel(v: UrgentView, cfg: ScreenConfig) -> list[Any]:
         html.Div([html.Span(t(f"urgent.kind.{tile.kind}", lang), className="scr-utile-kind"),
                   html.Span(tile.title, className="scr-utile-title")], className="scr-utile-head"),
         html.Div([html.Span(tile.unit, className="scr-utile-unit"), " · ", html.Span(t("urgent.since", lang)),
-                  " ", html.Span(duration((v.now_ms - tile.reported_ms) / 1000), className="scr-utile-age")],
+                  " ", html.Span(duration((v.now_ms - tile.reported_ms) / 1000, lang), className="scr-utile-age")],
                  className="scr-utile-sub"),
         _step("arrive", tile.arrival, v.now_ms, lang),
         _step("result", tile.result, v.now_ms, lang),
@@ -139,7 +139,7 @@ def panel(v: UrgentView, cfg: ScreenConfig) -> list[Any]:
                   className="scr-urgent-counts", **counts),
         *([html.Span(f" +{more}", className="scr-urgent-more")] if more > 0 else []),
     ], className="scr-urgent-head")
-    labels = {k: t(f"urgent.{k}", lang) for k in ("left", "over", "late", "banner")}
+    labels = {k: t(f"urgent.{k}", lang) for k in ("left", "over", "late", "banner", "day")}
     attrs: dict[str, Any] = {"data-now": str(v.now_ms), "data-banner": str(0 if cfg.quiet else cfg.banner_seconds),
              "data-sound": "0" if cfg.quiet or not cfg.sound else "1",
              "data-warn-arrive": str(int(U.WARN_ARRIVE.total_seconds() * 1000)),

@@ -28,9 +28,9 @@ HOUR = 3600.0
 DAY = 86400.0
 NAT = np.datetime64("NaT", "us")
 CASE_COLUMNS = [c for c in schema.TABLE_BY_NAME["cases"].column_names
-                if c not in ("district_code", "town_code", "grid_code", "village_code", "load_run_id")]
+                if c not in (*schema.PATH_COLUMNS, "load_run_id")]
 HOTLINE_COLUMNS = [c for c in schema.TABLE_BY_NAME["hotline_orders"].column_names
-                   if c not in ("district_code", "town_code", "grid_code", "village_code", "load_run_id")]
+                   if c not in (*schema.PATH_COLUMNS, "load_run_id")]
 # Alarm types that open a case (联动) when they reach the alarm threshold, and the category they open.
 ALARM_CASE = {
     "water_level": (0.6, "E04005"), "manhole_tilt": (0.85, "C01003"), "smoke": (0.9, "E04010"),

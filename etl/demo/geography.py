@@ -49,7 +49,7 @@ MICROGRID_TYPES = {
 }
 
 UNIT_COLUMNS = [c for c in schema.TABLE_BY_NAME["org_unit"].column_names
-                if c not in ("district_code", "town_code", "grid_code", "village_code")]
+                if c not in schema.PATH_COLUMNS]
 
 
 @dataclass(frozen=True)

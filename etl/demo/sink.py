@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 from etl import schema
 from etl.demo.sensors import ReadingChunk
 
-PATH = ("district_code", "town_code", "grid_code", "village_code", "load_run_id")
+PATH = (*schema.PATH_COLUMNS, "load_run_id")
 READINGS_SCHEMA = pa.schema([("sensor_id", pa.dictionary(pa.int32(), pa.string())), ("ts", pa.timestamp("us")),
                              ("value", pa.float64())])
 

@@ -16,7 +16,7 @@ from etl.demo.organisation import Organisation
 from etl.demo.timebase import Window
 
 COLUMNS = [c for c in schema.TABLE_BY_NAME["staffing_roster"].column_names
-           if c not in ("district_code", "town_code", "grid_code", "village_code", "load_run_id")]
+           if c not in (*schema.PATH_COLUMNS, "load_run_id")]
 # role, department type, persons per grid (urban, other), shift pattern
 ROLES = (
     ("网格员", None, (10, 6), "day"), ("城管", "城管中队", (3, 2), "rotating"), ("民警", "派出所", (3, 2), "rotating"),

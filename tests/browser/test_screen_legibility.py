@@ -83,3 +83,53 @@ def test_emergency_view_meets_the_rule(open_page: Any) -> None:
     shot(page, "screen-legible-emergency-1920x1080")
     assert got["seen"] >= 40, got
     assert not got["small"], "\n".join(got["small"])
+
+
+# Text a viewer must read whole: panel titles and the signs-below-target note beside the score. Clipped
+# (its box narrower or lower than its text), "6 of 14 signs below" and "Liaison-station closure rate ·
+# last 30 day" were cut at 1080p in English (issue 18).
+CLIPPED_JS = """
+(sel) => Array.from(document.querySelectorAll(sel)).filter(e => e.checkVisibility())
+  .map(e => ({text: e.textContent.trim(), w: e.scrollWidth - e.clientWidth, h: e.scrollHeight - e.clientHeight,
+              px: parseFloat(getComputedStyle(e).fontSize)}))
+"""
+WHOLE = ".scr-panel-title, .scr-score-missed, .scr-cols-tick, .scr-cols-unit"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
+def test_titles_and_missed_note_are_not_clipped(open_page: Any, lang: str, width: int, height: int) -> None:
+    page = open_page(f"/screen?kiosk=1&lang={lang}", width=width, height=height, wait=None)
+    _wait_filled(page)
+    got = page.evaluate(CLIPPED_JS, WHOLE)
+    shot(page, f"screen-whole-{lang}-{width}x{height}")
+    assert len([g for g in got if g["text"]]) >= 7, got  # six panel titles, the note, the hourly scale
+    # (a glyph's descent overhangs a line box by a pixel or two: a lost line is a font size)
+    clipped = [g for g in got if g["w"] > 1 or g["h"] > g["px"] / 2]
+    assert not clipped, clipped
+
+
+def test_hourly_charts_have_a_readable_scale(open_page: Any) -> None:
+    """Two labelled gridlines (the top and half of it) on the hourly chart, each label on its line and
+    within the rule; today's tallest column reaches no higher than the top line."""
+    page = open_page("/screen?kiosk=1", wait=None)
+    _wait_filled(page)
+    got = page.evaluate("""() => {
+      const plot = document.querySelector('#scr-hourly .scr-cols-plot').getBoundingClientRect();
+      const lines = Array.from(document.querySelectorAll('#scr-hourly .scr-cols-grid')).map(g => {
+        const r = g.getBoundingClientRect(), t = g.querySelector('.scr-cols-tick'), tr = t.getBoundingClientRect();
+        return {value: Number(g.dataset.value), y: r.top, tickMid: (tr.top + tr.bottom) / 2, tickRight: tr.right,
+                text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize)};
+      });
+      const fills = Array.from(document.querySelectorAll('#scr-hourly .scr-col-fill'))
+        .map(f => f.getBoundingClientRect().top);
+      return {plot: {top: plot.top, bottom: plot.bottom, left: plot.left}, lines, tallest: Math.min(...fills)};
+    }""")
+    lines, plot = got["lines"], got["plot"]
+    assert [x["value"] * 2 for x in lines[:1]] == [lines[1]["value"]], lines
+    assert [x["text"] for x in lines] == [f"{x['value']:,g}" for x in lines]
+    assert abs(lines[1]["y"] - plot["top"]) <= 1.5  # the top line at the top of the plot
+    assert abs(lines[0]["y"] - (plot["top"] + plot["bottom"]) / 2) <= 1.5  # half-way up
+    assert all(abs(x["tickMid"] - x["y"]) <= 2 and x["tickRight"] <= plot["left"] for x in lines)  # left of the plot
+    assert all(x["px"] >= MIN_TEXT - 0.05 for x in lines)
+    assert got["tallest"] >= plot["top"] - 0.5

@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -260,3 +261,14 @@ def read_only_warehouse(tiny_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnect
 
 def today() -> date:
     return site_now().date()
+
+
+def app_in_request(settings: Any) -> Iterator[Any]:
+    """A new app on ``settings`` inside a request context, as a callback runs in (torn down after): the
+    body of the warehouse-specific ``app`` fixtures (``yield from app_in_request(...)``)."""
+    from dashboard.app import create_app
+
+    app = create_app(settings)
+    with app.server.test_request_context("/"):
+        yield app
+        app.server.do_teardown_appcontext()

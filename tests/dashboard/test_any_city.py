@@ -19,7 +19,6 @@ import pytest
 
 import metrics
 from dashboard import data
-from dashboard.app import create_app
 from dashboard.callbacks import screen as cb
 from dashboard.components import hotline_view, rankings_view
 from dashboard.components.page import context, run
@@ -30,6 +29,7 @@ from etl.snapshots import open_readonly, writer
 from metrics import Period, Query, geo
 from metrics.hierarchy import child_of, hierarchy
 from tests.dashboard import us_city
+from tests.dashboard.minimal_warehouse import app_in_request
 
 pytestmark = pytest.mark.real_data
 ERRORS = ("cv-message", "暂时无法读取数据", "Data temporarily unavailable", "刷新失败", "Refresh failed")
@@ -50,10 +50,7 @@ def _raw(wh: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _app(wh: Path, now: str = us_city.SITE_NOW) -> Iterator[dash.Dash]:
-    app = create_app(us_city.settings(wh, now))
-    with app.server.test_request_context("/"):
-        yield app
-        app.server.do_teardown_appcontext()
+    yield from app_in_request(us_city.settings(wh, now))
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ import dash
 import pytest
 
 from dashboard import data
-from dashboard.app import create_app
 from dashboard.callbacks.pages_shared import filter_href
 from dashboard.components import hotline_view
 from dashboard.components.page import context, run
 from tests.dashboard import shaped_city as city
+from tests.dashboard.minimal_warehouse import app_in_request
 from tests.dashboard.test_any_city import _by_id, _walk, text
 
 SHAPE = city.Shape(("district", "town"), fanout=3, shaped="town")
@@ -40,10 +40,7 @@ def mid(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _app(wh: Path, now: str = city.SITE_NOW) -> Iterator[dash.Dash]:
-    app = create_app(city.settings(wh, now))
-    with app.server.test_request_context("/"):
-        yield app
-        app.server.do_teardown_appcontext()
+    yield from app_in_request(city.settings(wh, now))
 
 
 def _notice(page: object) -> str:

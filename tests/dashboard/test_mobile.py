@@ -146,6 +146,29 @@ def test_urgent_open_now_counts_like_an_independent_query(as_admin: dash.Dash, w
     assert u.total == len(ids) and [c.case_id for c in u.rows] == ids[: mobile_model.LIST_MAX]
 
 
+def test_urgent_list_names_each_unit_in_english_or_else_in_chinese(tmp_path: Path) -> None:
+    """A unit without an English name is named in Chinese on the English page, never left blank (the
+    English list read "· reported 03-06 16:32")."""
+    wh = build_minimal(tmp_path, now=NOW)
+    con = duckdb.connect(str(wh))
+    try:
+        first = con.execute("SELECT c.unit_code FROM cases c WHERE c.urgency = 'urgent' AND c.closed_at IS NULL"
+                            " ORDER BY c.reported_at LIMIT 1").fetchone()
+        assert first is not None
+        con.execute("UPDATE org_unit SET name_en = NULL WHERE unit_code = ?", [first[0]])
+        names = dict(con.execute("SELECT c.case_id, coalesce(nullif(u.name_en, ''), u.name_zh) FROM cases c"
+                                 " JOIN org_unit u ON u.unit_code = c.unit_code").fetchall())
+        zh = con.execute("SELECT name_zh FROM org_unit WHERE unit_code = ?", [first[0]]).fetchone()
+    finally:
+        con.close()
+    app = create_app(Settings(warehouse=wh, sections={"site": {"now": NOW.isoformat()}}))
+    with app.server.test_request_context("/m"):
+        rows = mobile_model.urgent(context({"lang": "en"})).rows
+        app.server.do_teardown_appcontext()
+    assert rows and [c.where for c in rows] == [names[c.case_id] for c in rows]
+    assert zh is not None and zh[0] in [c.where for c in rows]  # the unit without an English name, in Chinese
+
+
 def test_town_leader_sees_its_town_and_its_place_among_the_towns(as_town_leader: dash.Dash) -> None:
     page = mobile.layout()
     text = plain(page)

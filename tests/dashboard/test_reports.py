@@ -27,6 +27,7 @@ from dashboard.reports.briefing import parse_period, ranked_levels
 from dashboard.reports.generate import generate
 from dashboard.reports.pdf import ChromiumMissing, chromium_path
 from etl.settings import Settings
+from metrics.hierarchy import Hierarchy, Level
 from tests.dashboard.test_pages import find
 
 NOW = datetime(2026, 12, 3, 10, 0)
@@ -95,8 +96,13 @@ def test_periods_parse_to_the_calendar() -> None:
 
 
 def test_ranked_levels_are_those_below_the_scope() -> None:
-    assert ranked_levels("town") == ("grid", "village", "station", "department")
-    assert ranked_levels(None) == ("town", "grid", "village", "station", "department")
+    qingpu = Hierarchy(tuple(Level(s, 1, 0) for s in ("district", "town", "grid", "village", "microgrid")))
+    assert ranked_levels(qingpu, "town") == ("grid", "village", "station", "department")
+    assert ranked_levels(qingpu, None) == ("town", "grid", "village", "station", "department")
+    six = Hierarchy(tuple(Level(s, 1, 0) for s in ("city", "district", "town", "grid", "village", "microgrid")))
+    assert ranked_levels(six, None) == ("district", "town", "grid", "village", "station", "department")
+    nyc = Hierarchy((Level("district", 1, 0), Level("grid", 71, 71)))
+    assert ranked_levels(nyc, None) == ("grid", "station", "department")
 
 
 def test_missing_chromium_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

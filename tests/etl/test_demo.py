@@ -50,7 +50,7 @@ def test_another_seed_gives_other_facts(tiny, tmp_path):
 
 
 def test_columns_are_the_schema_columns_minus_derived_ones(tiny):
-    derived = {"district_code", "town_code", "grid_code", "village_code", "load_run_id"}
+    derived = {*schema.PATH_COLUMNS, "load_run_id"}
     for kind, table in (("cases", "cases"), ("hotline", "hotline_orders"), ("sensors", "sensors"),
                         ("staffing", "staffing_roster"), ("alarms", "sensor_alarms"), ("readings", "sensor_readings")):
         expected = [c for c in schema.TABLE_BY_NAME[table].column_names if c not in derived]

@@ -117,3 +117,14 @@ def test_district_shares_follow_the_weighted_committees():
     assert len(shares) == 16 and abs(shares.sum() - 1) < 1e-12
     assert shares.idxmax() == "310115000000"  # 浦东, 1,281 村居
     assert 0.15 < shares["310115000000"] < 0.3
+
+
+def test_size_scales_counts_and_days_but_refuses_nonsense():
+    city = get_scale("city")
+    small = city.sized(0.001, days=30)
+    assert (small.cases_per_year, small.hotline_per_year, small.sensors, small.days) == (10_000, 5_000, 20, 30)
+    assert city.sized(1.0) == city
+    with pytest.raises(ValueError, match="positive"):
+        city.sized(0)
+    with pytest.raises(ValueError, match="positive"):
+        city.sized(0.5, days=0)

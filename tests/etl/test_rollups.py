@@ -10,14 +10,15 @@ import duckdb
 import pandas as pd
 
 from etl import rollups
-from etl.load import load_files
+from etl.load import load_files, load_into
 from etl.rollup_sql import ROLLUPS
 from etl.snapshots import open_readonly, writer
 from tests.etl.conftest import demo_units
 
 
 def read(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    return open_readonly(warehouse)  # the published state: a snapshot, or a delta on its base
+    """The published state as readers see it (a full snapshot, or a base + delta pair)."""
+    return open_readonly(warehouse)
 
 
 def cases(path: Path, rows: list[tuple[str, str, str | None, str, bool]]) -> Path:
@@ -113,3 +114,54 @@ def test_refresh_recomputes_only_the_days_it_is_given(tmp_path: Path, warehouse:
         rollups.refresh_rollups(con, {"cases": [pd.Timestamp(d).date() for d in ("2026-01-02", "2026-01-03")]})
         assert by_day(con, "rollup_cases_registered", "n_registered") == {"2026-01-02": 1, "2026-01-03": 1}
         assert equals_a_fresh_build(con)
+
+
+def test_a_failed_load_publishes_neither_its_rows_nor_its_rollups(tmp_path: Path, warehouse: Path) -> None:
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    load_files(warehouse, "cases", [cases(tmp_path / "c1.parquet", [
+        ("c0", "registered", "2026-01-01 09:00", "urgent", True)])], "demo_cases")
+    try:
+        with writer(warehouse) as con:
+            load_into(con, "cases", [cases(tmp_path / "c2.parquet", [
+                ("c0", "registered", "2026-01-05 09:00", "urgent", True)])], "demo_cases")
+            assert by_day(con, "rollup_cases_registered", "n_registered") == {"2026-01-05": 1}  # inside: moved
+            raise RuntimeError("killed before the publish")
+    except RuntimeError:
+        pass
+    with read(warehouse) as con:
+        assert by_day(con, "rollup_cases_registered", "n_registered") == {"2026-01-01": 1}
+        assert equals_a_fresh_build(con)
+
+
+def test_the_etl_imports_nothing_from_the_metrics_layer() -> None:
+    """The ETL builds rollups from the generated etl/rollup_sql.py: etl never imports metrics."""
+    import ast
+
+    import etl
+
+    offenders = []
+    for path in sorted(Path(etl.__file__).resolve().parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.name}:{node.lineno}" for n in names if n == "metrics" or n.startswith("metrics.")]
+    assert offenders == []
+
+
+def test_the_cli_rebuilds_the_rollups_of_an_old_warehouse(tmp_path: Path, warehouse: Path) -> None:
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    load_files(warehouse, "cases", [cases(tmp_path / "c1.parquet", [
+        ("c0", "registered", "2026-01-01 09:00", "urgent", True)])], "demo_cases")
+    with writer(warehouse) as con:  # as before rollups
+        for s in ROLLUPS:
+            con.execute(f"DROP TABLE {s.name}")
+        con.execute("DELETE FROM warehouse_meta WHERE key = 'rollups'")
+    r = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["rollups", "-w", str(warehouse)])
+    assert r.exit_code == 0, r.output
+    assert "rollup_cases_registered 1," in r.output
+    with read(warehouse) as con:
+        assert rollups.current(con) and equals_a_fresh_build(con)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def _walkthrough_commands() -> list[list[str]]:
     """The `vitals ...` lines of the walkthrough's shell blocks."""
     text = DOC.read_text(encoding="utf-8").split("## Your own city in 15 minutes", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
-    return [line.split("#")[0].split()[1:] for b in blocks for line in b.splitlines() if line.startswith("vitals ")]
+    return [shlex.split(line.split("#")[0])[1:] for b in blocks for line in b.splitlines()
+            if line.startswith("vitals ")]
 
 
 def test_springfield_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +45,7 @@ def test_springfield_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     runner = CliRunner(env={"COLUMNS": "200"})
     commands = _walkthrough_commands()
     assert [c[:2] for c in commands] == [["etl", "draft-mapping"], ["etl", "load"], ["etl", "draft-mapping"],
-                                         ["etl", "load"], ["site", "show"]]
+                                         ["etl", "load"], ["site", "set"], ["site", "show"]]
     outputs = []
     for cmd in commands:
         cmd = [c.replace("data/examples", "examples") for c in cmd]
@@ -52,7 +54,8 @@ def test_springfield_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         outputs.append(r.output)
     assert re.search(r"wards\.geojson\s*│\s*4 │\s*4 │\s*0", outputs[1])
     assert re.search(r"311_requests\.csv\s*│\s*240 │\s*240 │\s*0", outputs[3])
-    assert "America/Chicago" in outputs[4] and "Springfield" in outputs[4]
+    assert "hotline_name_zh = 311 热线" in outputs[4] and "hotline_name_en = 311" in outputs[4]
+    assert "America/Chicago" in outputs[5] and "Springfield" in outputs[5] and "311 热线" in outputs[5]
 
     raw = pd.read_csv(EXAMPLE / "311_requests.csv", dtype=str, keep_default_na=False)
     t = {c: pd.to_datetime(raw[c].replace("", None), format="%m/%d/%Y %I:%M:%S %p") for c in ("Created Date",

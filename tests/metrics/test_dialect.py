@@ -70,6 +70,11 @@ def test_spark_form_of_a_scan() -> None:
     assert bind(comp.params, "duckdb")["s0"] == datetime(2026, 3, 1)
 
 
+def test_a_zoneless_timestamp_stays_zoneless_on_spark() -> None:
+    out = emit("SELECT CAST(CAST(t AS DATE) AS TIMESTAMP) + INTERVAL 1 DAY FROM x", "spark")
+    assert out == "SELECT CAST(CAST(t AS DATE) AS TIMESTAMP_NTZ) + INTERVAL '1' DAY FROM x"
+
+
 def test_group_by_all_becomes_explicit() -> None:
     out = emit("SELECT town_code, date_trunc('month', t) AS m, count(*) AS n FROM x GROUP BY ALL", "spark")
     assert out.endswith("GROUP BY town_code, DATE_TRUNC('MONTH', t)")

@@ -15,17 +15,18 @@ import duckdb
 import pytest
 
 from etl.export import FACT_DAYS, export_parquet, sql_string
-from metrics.batch import DuckdbRunner, SparkRunner, rollup_specs, run
+from etl.rollup_sql import ROLLUPS
+from metrics.batch import DuckdbRunner, SparkRunner, run
 from metrics.catalog import INDICATORS
 from metrics.indicator_tables import LEVELS, period_rows
 from metrics.indicators import data_now, scan, value_of
+from metrics.predicates import TABLES
 from metrics.query import Period, Query
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DAYS = 20  # the last days (and their months) the job builds here: every grain and level, a short run
-LEVEL_NAMES = {lv or "all" for lv in LEVELS}
 
 
 def _read(out: Path, sub: str) -> list[dict[str, Any]]:
@@ -59,6 +60,13 @@ def test_export_is_partitioned_by_day_and_district(built: dict[str, Any], tiny_w
         assert len(parts) > 10, table
         n = duckdb.sql(f"SELECT count(*) FROM read_parquet({sql_string(raw / table / '**' / '*.parquet')})").fetchone()
         assert n == con.execute(f"SELECT count(*) FROM {table}").fetchone(), table
+    # drill-through at city scale: one day and district read from its partition alone, the same rows
+    day_dir = sorted((raw / "cases").glob("day=*/district=*"))[-2]
+    day, district = day_dir.parent.name.split("=")[1], day_dir.name.split("=")[1]
+    ids = duckdb.sql(f"SELECT case_id FROM read_parquet({sql_string(day_dir / '*.parquet')}) ORDER BY 1").fetchall()
+    want = con.execute(f"SELECT case_id FROM cases WHERE CAST({FACT_DAYS['cases']} AS DATE) = CAST($d AS DATE) "
+                       "AND district_code = $k ORDER BY 1", {"d": day, "k": district}).fetchall()
+    assert ids == want and len(ids) > 0
 
 
 def _close(a: float | None, b: float | None) -> bool:
@@ -73,10 +81,13 @@ def test_every_indicator_value_equals_duckdb(built: dict[str, Any], tiny_warehou
     for r in rows:
         groups[(r["level"], r["grain"], r["period_start"], r["period_end"])][(r["metric_id"], r["key"] or "")] = r
     periods = period_rows(built["first"], built["now"].date(), built["now"])
-    # every level × every period of the job is there (the tiny demo has rows in each)
-    assert {(lv, p.s) for lv, _, p_s, _ in groups for p in periods if p.s == p_s} == {
-        (lv, p.s) for lv in LEVEL_NAMES for p in periods}
     con = duckdb.connect(str(tiny_warehouse), read_only=True)
+    # every level the rows fill × every period of the job is there (the tiny demo has rows in each)
+    filled = {lv or "all" for lv in LEVELS
+              if lv is None or con.execute(f"SELECT count({TABLES['cases'].keys[lv]}) FROM cases").fetchone()[0]}
+    assert {"all", "district", "town", "village", "unit"} <= filled
+    assert {(lv, p.s) for lv, _, p_s, _ in groups for p in periods if p.s == p_s} == {
+        (lv, p.s) for lv in filled for p in periods}
     checked = nonzero = 0
     for (level, grain, start, end), got in groups.items():
         period = Period(start, end, grain)
@@ -104,15 +115,13 @@ def test_duckdb_runs_the_same_statements(built: dict[str, Any]) -> None:
     d = {tuple(r[k] for k in key): r for r in duck_rows}
     assert set(s) == set(d)
     assert all(_close(s[k][c], d[k][c]) for k in s for c in ("numerator", "denominator", "value"))
-    assert built["report"].statements == built["duck"].statements >= 3
+    assert built["report"].statements == built["duck"].statements == 3 + len(ROLLUPS)
 
 
 def test_every_rollup_cell_equals_the_warehouse(built: dict[str, Any], tiny_warehouse: Path) -> None:
-    specs = rollup_specs()
-    if not specs:
-        pytest.skip("no rollups declared yet (etl.rollup_sql, issue 19): nothing to compare")
     con = duckdb.connect(str(tiny_warehouse), read_only=True)
-    for spec in specs:
+    assert len(ROLLUPS) >= 4
+    for spec in ROLLUPS:
         got = _read(built["root"], f"spark/rollups/{spec.name}")
         cur = con.execute(f"SELECT * FROM {spec.name}")
         names = [c[0] for c in cur.description]
@@ -140,7 +149,7 @@ def test_commands_export_and_build(built: dict[str, Any], tiny_warehouse: Path, 
     res = cli.invoke(app, ["spark", "rollups", "--engine", "duckdb", "--path", str(tmp_path / "raw"), "--out",
                            str(tmp_path / "out"), "--start", str(built["first"])])
     assert res.exit_code == 0, res.output
-    assert "duckdb: 3 statements" in res.output
+    assert f"duckdb: {3 + len(ROLLUPS)} statements" in res.output
     mine = {(r["fact"], r["level"], r["key"], r["period_start"], r["metric_id"]): r["value"]
             for r in _read(tmp_path, "out/indicator_values")}
     theirs = {(r["fact"], r["level"], r["key"], r["period_start"], r["metric_id"]): r["value"]
@@ -148,3 +157,28 @@ def test_commands_export_and_build(built: dict[str, Any], tiny_warehouse: Path, 
     assert mine.keys() == theirs.keys()
     res = cli.invoke(app, ["spark", "rollups", "--path", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "not a directory" in res.output
+
+
+def test_the_sites_metrics_section_applies(built: dict[str, Any], tiny_warehouse: Path, tmp_path: Path) -> None:
+    """`--config`: the site's satisfaction weights change 市民满意率 in the batch as on the pages."""
+    from typer.testing import CliRunner
+
+    from dashboard.cli import app
+    from metrics.indicators import indicator_values
+
+    cfg = tmp_path / "vitals.toml"
+    cfg.write_text("[metrics.hotline.satisfaction_weights]\nbasic = 0.5\n", encoding="utf-8")
+    month = Period.containing("month", built["first"])
+    res = CliRunner().invoke(app, ["spark", "rollups", "--engine", "duckdb", "--path", str(built["root"] / "raw"),
+                                   "--out", str(tmp_path / "out"), "--start", str(month.start.date()),
+                                   "--end", str(month.start.date()), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    got = {r["grain"]: r["value"] for r in _read(tmp_path, "out/indicator_values") if r["level"] == "all"
+           and r["metric_id"] == "hotline_satisfaction_rate" and r["period_start"] == month.start}
+    con = duckdb.connect(str(tiny_warehouse), read_only=True)
+    site = indicator_values(con, "hotline_satisfaction_rate", Query(month), overrides={
+        "hotline": {"satisfaction_weights": {"basic": 0.5}}}, now=built["now"])["hotline_satisfaction_rate"]
+    default = indicator_values(con, "hotline_satisfaction_rate", Query(month),
+                               now=built["now"])["hotline_satisfaction_rate"]
+    assert site.value is not None and default.value is not None and site.value < default.value
+    assert _close(got["month"], site.value)
