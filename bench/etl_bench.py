@@ -1,6 +1,7 @@
 """`vitals etl load cases` of a CSV against DuckDB's bare read of the same file (issue 19's ETL target).
 
     nice .venv/bin/python bench/etl_bench.py --rows 200000 [--rows 1000000] [--dir /tmp/etlbench]
+        [--code /path/to/other/checkout]   # also time that checkout's loader (before/after in one run)
 
 Generates an N-row cases CSV shaped like the demo's (``etl.demo`` generators: district geography,
 lifecycle times, categories; written by DuckDB as plain text) plus the district's units, then runs,
@@ -10,8 +11,9 @@ each in a child process timed by its wall clock and measured by its own peak RSS
 * ``fresh``  ``vitals etl load cases FILE`` into a warehouse holding only the units;
 * ``upsert`` the same command again into that warehouse, which now holds every row (nothing changes).
 
-Prints one table (seconds, ratio to ``bare``, peak RSS). Not a timed test: figures go into docs/etl.md
-by hand. The machine is shared: run it under ``nice``.
+Prints one table: wall seconds, ratio to ``bare``, CPU seconds (user + system, every thread) and
+peak RSS. On a shared machine the wall clock mostly measures the queue for a core; CPU seconds are
+the steadier figure. Not a timed test: figures go into docs/etl.md by hand. Run it under ``nice``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ con.execute("CREATE TABLE cases AS SELECT * FROM read_csv(?)", [sys.argv[1]])
 class Run:
     name: str
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
 
 
@@ -87,43 +90,47 @@ def timed(name: str, cmd: list[str], env: dict[str, str]) -> Run:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return Run(name, seconds, usage.ru_maxrss / 1024)
+    return Run(name, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def bench(rows: int, out: Path) -> list[Run]:
+def bench(rows: int, out: Path, code: dict[str, Path]) -> list[Run]:
     out.mkdir(parents=True, exist_ok=True)
     csv, units = generate(out, rows)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     py = sys.executable
     mapping = out / "cases_csv.toml"
     mapping.write_text((ROOT / "etl/mappings/demo_cases.toml").read_text(encoding="utf-8")
                        .replace('format = "parquet"', 'format = "csv"'), encoding="utf-8")
     bare_db = out / f"bare-{rows}.duckdb"
     bare_db.unlink(missing_ok=True)
-    wh = out / f"wh-{rows}" / "vitals.duckdb"
-    if wh.parent.exists():
-        subprocess.run(["rm", "-rf", str(wh.parent)], check=True)
     cli = [py, "-m", "dashboard.cli", "etl", "load"]
-    timed("units", [*cli, "units", str(units), "-m", "demo_units", "-w", str(wh)], env)
-    runs = [timed("bare", [py, "-c", BARE, str(csv), str(bare_db)], env)]
-    runs += [timed(name, [*cli, "cases", str(csv), "-m", str(mapping), "-w", str(wh)], env)
-             for name in ("fresh", "upsert")]
+    runs = [timed("bare", [py, "-c", BARE, str(csv), str(bare_db)], {**os.environ, "PYTHONPATH": str(ROOT)})]
     bare_db.unlink(missing_ok=True)
+    for label, root in code.items():
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        wh = out / f"wh-{rows}-{label}" / "vitals.duckdb"
+        if wh.parent.exists():
+            subprocess.run(["rm", "-rf", str(wh.parent)], check=True)
+        timed("units", [*cli, "units", str(units), "-m", "demo_units", "-w", str(wh)], env)
+        runs += [timed(f"{label} {name}", [*cli, "cases", str(csv), "-m", str(mapping), "-w", str(wh)], env)
+                 for name in ("fresh", "upsert")]
+        subprocess.run(["rm", "-rf", str(wh.parent)], check=True)
     return runs
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, action="append", help="cases per file (repeatable; default 200000)")
+    ap.add_argument("--code", type=Path, help="another checkout whose loader to time too (e.g. main)")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/etlbench"), help="scratch directory (files are reused)")
     args = ap.parse_args()
-    print(f"{'rows':>9} {'run':<7} {'seconds':>8} {'× bare':>7} {'peak RSS MB':>12}")
+    code = {"this": ROOT, **({"other": args.code.resolve()} if args.code else {})}
+    print(f"{'rows':>9} {'run':<12} {'seconds':>8} {'× bare':>7} {'CPU s':>7} {'× bare':>7} {'peak RSS MB':>12}")
     for rows in args.rows or [200_000]:
-        runs = bench(rows, args.dir)
-        bare = runs[0].seconds
+        runs = bench(rows, args.dir, code)
+        bare = runs[0]
         for r in runs:
-            print(f"{rows:>9,} {r.name:<7} {r.seconds:>8.2f} {r.seconds / bare:>7.2f} {r.peak_rss_mb:>12,.0f}",
-                  flush=True)
+            print(f"{rows:>9,} {r.name:<12} {r.seconds:>8.2f} {r.seconds / bare.seconds:>7.2f} {r.cpu_seconds:>7.2f}"
+                  f" {r.cpu_seconds / bare.cpu_seconds:>7.2f} {r.peak_rss_mb:>12,.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -426,7 +426,9 @@ def schema_markdown() -> str:
     for t in TABLES:
         out += [f"## `{t.name}`", "", t.doc, ""]
         if t.key:
-            out += [f"Natural key: `{', '.join(t.key)}`" + ("" if t.primary_key else " (not indexed)"), ""]
+            unique = "; unique by the loader: a file's repeated keys are rejected, stored keys merged by join"
+            out += [f"Natural key: `{', '.join(t.key)}`"
+                    + ("" if t.primary_key else f" (not indexed{unique if t.loadable_as else ''})"), ""]
         if t.loadable_as:
             out += [f"Loaded by `vitals etl load {t.loadable_as}`.", ""]
         out += ["| column | type | required | meaning |", "|---|---|---|---|"]
