@@ -12,7 +12,7 @@ each in a child process timed by its wall clock and measured by its own peak RSS
 * ``upsert`` the same command again into that warehouse, which now holds every row (nothing changes).
 
 Prints one table: wall seconds, ratio to ``bare``, CPU seconds (user + system, every thread) and
-peak RSS. On a shared machine the wall clock mostly measures the queue for a core; CPU seconds are
+peak RSS (``/usr/bin/time``). On a shared machine the wall clock mostly measures the queue for a core; CPU seconds are
 the steadier figure. Not a timed test: figures go into docs/etl.md by hand. Run it under ``nice``.
 """
 
@@ -22,6 +22,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,16 +82,18 @@ def generate(out: Path, rows: int, seed: int = 20260) -> tuple[Path, Path]:
 
 
 def timed(name: str, cmd: list[str], env: dict[str, str]) -> Run:
-    """Wall seconds and peak RSS of one child process (its own rusage, not the running maximum)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return Run(name, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    """Wall seconds, CPU seconds and peak RSS of one command, measured by /usr/bin/time: a child forked
+    from this process would inherit its high-water RSS (Linux folds the parent's into the child's
+    ``ru_maxrss`` at exec), which after generating a 1M-row frame is gigabytes."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", out.name, *cmd], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        seconds = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.decode()}")
+        kb, user, system = out.read().split()[-3:]
+    return Run(name, seconds, float(user) + float(system), int(kb) / 1024)
 
 
 def bench(rows: int, out: Path, code: dict[str, Path]) -> list[Run]:
