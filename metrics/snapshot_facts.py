@@ -2,8 +2,8 @@
 
 A page render runs a dozen scans, and each used to ask the warehouse again for the data's 'now', the
 level of the query's unit and whether the rollups are current: on the hotline page at district scale
-~35 one-row statements per render, ~1 ms of DuckDB each on a busy 2-core machine, a third of the
-render (bench/targets.py, issue 19). These facts cannot change while a connection reads one
+~20 one-row statements per render, ~1 ms of DuckDB CPU each on a busy 2-core machine (bench/targets.py,
+issue 19; docs/architecture.md, "Read-side targets"). These facts cannot change while a connection reads one
 published snapshot (its files are immutable: ``metrics.connection``), so they are kept per
 connection (a request's cursor), and dropped with it.
 
