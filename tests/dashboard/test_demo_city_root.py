@@ -88,6 +88,12 @@ def test_the_hierarchy_and_pickers_offer_the_district_below_the_city(warehouse: 
     label = next(n.children[0].children for n in _walk(page) if getattr(n, "className", "") == "cv-filter-field"
                  and getattr(n.children[1], "id", None) == first.id)
     assert label == "区"
+    # the 下级单位 chart breaks the city down by district, not by the 235 街镇 of all of them
+    year = run("cases", {"period": "year"}, cases_view.render)
+    fig = _by_id(year, {"type": "cv-fig", "page": "cases", "role": "unit"})
+    (bars,) = fig.figure["data"]
+    assert dict(zip(bars["customdata"], bars["y"], strict=True)) == {
+        f"unit={code}": name for code, name in _districts(warehouse).items()}  # each bar drills to its 区
 
 
 def test_a_ranking_of_districts_has_sixteen_rows(warehouse: Path, app: dash.Dash) -> None:
