@@ -16,9 +16,9 @@ import typer
 
 from dashboard.auth.cli import app as users_app
 from dashboard.reports.cli import app as report_app
+from dashboard.spark_cli import app as spark_app
 from etl.cli import app as etl_app
 from etl.cli import info, site_app
-from metrics.batch_cli import app as spark_app
 
 if TYPE_CHECKING:
     from etl.settings import Settings
