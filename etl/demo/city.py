@@ -223,7 +223,10 @@ def generate_city(sink: Sink, sc: Scale, win: Window, seed: int) -> None:
                 linked = _qualify(facts.alarms, ("case_id",), part)
                 sink.put("alarms", linked[columns("sensor_alarms")], f"-{tag}")
             del facts, cases, hotline
-        sink.put("staffing", with_dates(generate_staffing(geo, org, win, r_staff)), f"-{tag}")
+        # rosters are numbered per district like every other fact: unqualified, each district's RS000000001
+        # replaced the previous district's (a silent upsert, and a load that slowed to a crawl at city scale)
+        staffing = _qualify(generate_staffing(geo, org, win, r_staff), ("roster_id", "source_id", "person_id"), tag)
+        sink.put("staffing", with_dates(staffing), f"-{tag}")
 
 
 def _split(n: int, parts: int) -> list[int]:

@@ -40,6 +40,9 @@ def test_every_generated_row_is_loaded(city):
     expected = round(get_scale("city").cases_per_year * SIZE * DAYS / 365)
     assert abs(summary.files.rows["cases"] - expected) <= 16  # rounding per district
     assert con.execute("SELECT value FROM warehouse_meta WHERE key = 'demo_scale'").fetchone() == ("city",)
+    # loaded means stored: no district's rows replaced another's under a shared identifier
+    for kind, table in (("cases", "cases"), ("hotline", "hotline_orders"), ("staffing", "staffing_roster")):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (summary.files.rows[kind],), kind
 
 
 def test_sixteen_districts_with_their_real_names_and_outlines(city):
@@ -89,7 +92,7 @@ def test_every_point_lies_inside_its_district(city, table):
 def test_facts_of_every_district_keep_unique_linked_identifiers(city):
     _, con = city
     for table, key in (("cases", "case_id"), ("hotline_orders", "order_id"), ("station", "station_code"),
-                       ("department", "dept_code"), ("sensor_alarms", "alarm_id")):
+                       ("department", "dept_code"), ("sensor_alarms", "alarm_id"), ("staffing_roster", "roster_id")):
         n, distinct = con.execute(f"SELECT count(*), count(DISTINCT {key}) FROM {table}").fetchone()
         assert n == distinct > 0, table
     # a case's station and department are in the case's own district (prefixes kept the links local)
