@@ -88,6 +88,9 @@ def test_the_hierarchy_and_pickers_offer_the_district_below_the_city(warehouse: 
     label = next(n.children[0].children for n in _walk(page) if getattr(n, "className", "") == "cv-filter-field"
                  and getattr(n.children[1], "id", None) == first.id)
     assert label == "区"
+    # the page's scope names the whole city, not a district: 全市 (a district's site reads 全区)
+    scope = next(n.children for n in _walk(page) if getattr(n, "className", "") == "cv-scope")
+    assert scope.startswith("全市 · "), scope
     # the 下级单位 chart breaks the city down by district, not by the 235 街镇 of all of them
     year = run("cases", {"period": "year"}, cases_view.render)
     fig = _by_id(year, {"type": "cv-fig", "page": "cases", "role": "unit"})
