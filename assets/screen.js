@@ -21,7 +21,11 @@
         var tz = (cfg && cfg.timezone) || "Asia/Shanghai";
         var loc = cfg && cfg.lang === "en" ? "en-GB" : "zh-CN";
         var d = new Date();
-        var date = new Intl.DateTimeFormat(loc, {timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit",
+        // English names the month ("Mon, 7 Dec 2026", as the desk pages write dates): "07/12/2026" reads as
+        // July 12th to half of its readers
+        var date = new Intl.DateTimeFormat(loc, {timeZone: tz, year: "numeric",
+                                                  month: loc === "en-GB" ? "short" : "2-digit",
+                                                  day: loc === "en-GB" ? "numeric" : "2-digit",
                                                   weekday: "short"}).format(d);
         var time = new Intl.DateTimeFormat(loc, {timeZone: tz, hour: "2-digit", minute: "2-digit", second: "2-digit",
                                                   hour12: false}).format(d);

@@ -49,6 +49,8 @@ def main() -> int:
         print(f"no warehouse at {warehouse}", file=sys.stderr)
         return 2
     runs = [
+        # issue 19's read-side targets in one table (wall and CPU time, met or not)
+        ("read-side targets", [str(HERE / "targets.py"), "--warehouse", str(warehouse)]),
         ("metrics", [str(HERE / "metrics_bench.py"), "--warehouse", str(warehouse)]),
         ("screen", [str(HERE / "screen_bench.py"), "--warehouse", str(warehouse), "--runs", str(args.runs)]),
         ("pages", [str(HERE / "pages_bench.py"), str(warehouse.parent)]),

@@ -16,9 +16,9 @@ import typer
 
 from dashboard.auth.cli import app as users_app
 from dashboard.reports.cli import app as report_app
+from dashboard.spark_cli import app as spark_app
 from etl.cli import app as etl_app
 from etl.cli import info, site_app
-from metrics.batch_cli import app as spark_app
 
 if TYPE_CHECKING:
     from etl.settings import Settings
@@ -122,6 +122,11 @@ def serve_command(
 
 def _serve(settings: Settings, host: str, port: int, workers: int, server: str) -> None:
     from dashboard.serve import serve
+    from etl.snapshots import upgrade
+
+    added = upgrade(settings.warehouse, settings)  # a warehouse made by an older version
+    if added:
+        typer.echo(f"warehouse upgraded to this version's schema: added {', '.join(added)}")
 
     typer.echo(f"City Vitals on http://{host}:{port}/  (big screen: /screen?kiosk=1)")
     serve(settings, host, port, workers, server)  # type: ignore[arg-type]

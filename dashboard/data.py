@@ -300,6 +300,14 @@ def hotline_name(lang: object) -> str:
     return site_text(site_facts(), "hotline_name", lang, t("hotline.name", lang))
 
 
+def hotline_short(lang: object) -> str:
+    """The hotline's name where a measure follows it ("12345满意率", "311满意率"): without the word
+    热线 / hotline the default name carries."""
+    name = hotline_name(lang)
+    short = name.removesuffix("热线").removesuffix(" hotline").removesuffix(" Hotline").strip()
+    return short or name
+
+
 def source_label(key: str, lang: object) -> str:
     """A source's name on the data-status page and the wall's freshness chips: the hotline is the site's."""
     return hotline_name(lang) if key == "hotline" else t_or(f"source.{key}", key, lang)
@@ -339,6 +347,17 @@ def data_ended() -> datetime | None:
     if end is None or end >= site_now() - timedelta(days=LIVE_DAYS):
         return None
     return end
+
+
+def historical() -> bool:
+    """True when the request's data is historical (``data_ended``): a period holding its end runs "to the
+    data's end", not "to date". False outside an app (a helper called on its own) or without a warehouse."""
+    if not flask.has_app_context():
+        return False
+    try:
+        return data_ended() is not None
+    except (WarehouseMissing, duckdb.Error):
+        return False
 
 
 def data_begin() -> datetime | None:

@@ -129,6 +129,7 @@ _S: dict[str, tuple[str, str]] = {
     # the period convention (metrics.query.Period; dashboard/components/period_text.py): a running
     # period is titled by the days it covers and compared with the same days before (同期)
     "period.to_date.day": ("今日截至当前", "today so far"),
+    "period.to_data_end": ("至数据截止", "to the data's end"),  # a period holding a historical export's end
     "period.to_date.week": ("本周至今", "week to date"),
     "period.to_date.month": ("本月至今", "month to date"),
     "period.to_date.quarter": ("本季至今", "quarter to date"),
@@ -149,7 +150,11 @@ _S: dict[str, tuple[str, str]] = {
     "scr.title": ("城市运行体征", "City vital signs"),
     "scr.vitals": ("体征总览 · 近30天", "Vital signs · last 30 days"),
     "scr.overall": ("综合体征", "Overall"),
-    "scr.dim.12345": ("12345满意率", "12345 satisfaction"),
+    "scr.dim.城市治理": ("城市治理", "Governance"),
+    "scr.dim.城市安全": ("城市安全", "Safety"),
+    "scr.dim.民生服务": ("民生服务", "Services"),
+    "scr.dim.城市运行": ("城市运行", "Operations"),
+    "scr.dim.12345": ("{name}满意率", "{name} satisfaction"),  # name: data.hotline_short
     "scr.dim.iot": ("物联感知在线率", "IoT sensors online"),
     "scr.pt": ("个百分点", "pt"),
     # the English title and note are short: at 1080p they share a quarter of the wall with the score
@@ -174,7 +179,10 @@ _S: dict[str, tuple[str, str]] = {
     "scr.ranking.top": ("组内前列", "Best placed"),
     "scr.ranking.bottom": ("末位", "Bottom (末位)"),
     "scr.ranking.groups": ("同类组内排名，与考核排名页一致", "ranked within peer groups, as on /rankings"),
-    "scr.ranking.base": ("条形自 {v} 分起（等级线）", "Bars start at {v} (a grade line)"),
+    # short: it shares one line with the window's dates (条形自 75 分起（… was cut at 1080p); the grade line
+    # is said on hover
+    "scr.ranking.base": ("条形自 {v} 分起", "bars from {v}"),
+    "scr.ranking.base.title": ("条形自 {v} 分（等级线）起画，分差更易比较", "Bars start at {v}, a grade line"),
     "scr.ranking.empty": ("暂无可排名的单位", "No units to rank"),
     "scr.ranking.by.hotline_closure_rate": ("无网格案件：按热线工单办结率（%）排名",
                                             "No grid cases: ranked by hotline closure rate (%)"),

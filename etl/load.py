@@ -669,18 +669,14 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
     # collapse_identical, exact repeats (a sensor named on every line of a readings file) are one
     # entity: the first is written, the repeats count as loaded-unchanged; a differing repeat is a duplicate.
     drop = "__reason, __field, __raw, __reason2, __field2, __raw2"
-    if key:
+    if key and m.collapse_identical:
         keys = ", ".join(f"z.{q(k)}" for k in key)
         ok = "(z.__reason2 IS NULL)"
-        if m.collapse_identical:
-            cols = [c for c in fields if c not in key]
-            content = ", ".join(f"z.{q(c)}" for c in cols) or "NULL"
-            dup = (f"min(z.__line) OVER (PARTITION BY {keys}, {content}, {ok}) >"
-                   f" min(z.__line) OVER (PARTITION BY {keys}, {ok})")
-            rep = f"row_number() OVER (PARTITION BY {keys}, {content}, {ok} ORDER BY z.__line, z.__rid) = 1"
-        else:
-            dup = f"row_number() OVER (PARTITION BY {keys}, {ok} ORDER BY z.__line, z.__rid) > 1"
-            rep = "true"
+        cols = [c for c in fields if c not in key]
+        content = ", ".join(f"z.{q(c)}" for c in cols) or "NULL"
+        dup = (f"min(z.__line) OVER (PARTITION BY {keys}, {content}, {ok}) >"
+               f" min(z.__line) OVER (PARTITION BY {keys}, {ok})")
+        rep = f"row_number() OVER (PARTITION BY {keys}, {content}, {ok} ORDER BY z.__line, z.__rid) = 1"
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE __y AS SELECT * EXCLUDE (__dup, __rep, {drop}),"
             " coalesce(__reason2, CASE WHEN __dup THEN 'duplicate_id' END) AS __reason,"
@@ -692,9 +688,17 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
             sql.params,
         )
         con.execute("ALTER TABLE __y DROP COLUMN __keytext")
-    else:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __y AS SELECT * EXCLUDE ({drop}), __reason2 AS __reason,"
-                    f" __field2 AS __field, __raw2 AS __raw, false AS __collapsed FROM {y0}", sql.params)
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __y AS SELECT * EXCLUDE ({drop}), __reason2 AS __reason,"
+                f" __field2 AS __field, __raw2 AS __raw, false AS __collapsed FROM {y0}", sql.params)
+    if key:
+        # The repeats of a key marked afterwards, from a window over (key, line, rid) alone: the same
+        # window over the whole rows (above) sorts every column and cost a sixth of a big load.
+        keys = ", ".join(q(k) for k in key)
+        con.execute(
+            "UPDATE __y SET __reason = 'duplicate_id', __field = $1, __raw = concat_ws('|', " + keys + ")"
+            " WHERE __rid IN (SELECT __rid FROM __y WHERE __reason IS NULL"
+            f" QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY __line, __rid) > 1)", [key[0]])
 
 
 def _point_in_polygon(con: duckdb.DuckDBPyConnection, level: str | None) -> None:
@@ -760,7 +764,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
     valid = _count(con, "SELECT count(*) FROM __y WHERE __reason IS NULL")
     allc = cols + (["load_run_id"] if has_run else [])
     collist = ", ".join(q(c) for c in allc)
-    if not table.primary_key:
+    if not table.primary_key and table.stored_order is None:
         # sensor_readings: no index, dedupe by anti-join on the natural key. Rows go straight from
         # __y into the table (a view, not another 45M-row copy), stored in time order (ts, then the
         # rest of the key): each row group then spans a short time, so DuckDB's zone maps on `ts` skip
@@ -772,11 +776,12 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
                     " FROM __y WHERE __reason IS NULL AND NOT __collapsed")
         inserted, updated = _merge_keyed(con, table, cols, collist, run_id if has_run else None)
         return inserted, updated, valid - inserted - updated
+    # A view, not a copy of the valid rows: the join below reads them once (a view takes no parameters;
+    # the run id is our own integer).
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE __new AS SELECT {', '.join(q(c) for c in cols)}"
-        f"{', $1::BIGINT AS load_run_id' if has_run else ''} FROM __y WHERE __reason IS NULL AND NOT __collapsed",
-        [run_id] if has_run else [],
-    )
+        f"CREATE OR REPLACE TEMP VIEW __new AS SELECT {', '.join(q(c) for c in cols)}"
+        f"{f', {int(run_id)}::BIGINT AS load_run_id' if has_run else ''} FROM __y"
+        " WHERE __reason IS NULL AND NOT __collapsed")
     keys = list(table.key)
     on = " AND ".join(f"t.{q(k)} = n.{q(k)}" for k in keys)
     cmp_cols = [c for c in cols if c not in keys]
@@ -791,19 +796,16 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         # before the write: an updated row's stored anchor days are the ones it leaves
         con.execute("INSERT INTO __rollup_days SELECT $1, unnest($2::DATE[])",
                     [table.name, sorted(touched_days(con, table.name, "__chg", keys[0], cols))])
-    if inserted or updated:
-        upd = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in allc if c not in keys)
-        action = f"DO UPDATE SET {upd}" if upd else "DO NOTHING"
-        # New rows in time order (``stored_order``: DuckDB appends a plain INSERT in its ORDER BY, not
-        # an INSERT ... ON CONFLICT), so they go in a statement of their own; a missing time sorts last,
-        # the key breaks ties so reruns store alike. Updated rows stay where they are.
+    if inserted:
+        # New rows in time order (``stored_order``: DuckDB keeps a plain INSERT's ORDER BY); a missing
+        # time sorts last, the key breaks ties so reruns store alike. No index to maintain (issue 19:
+        # an ART index on random ids cost more than the rest of the load): __chg holds only keys that
+        # no stored row has, and the file's own duplicates were rejected, so the key stays unique.
         order = (f" ORDER BY {q(table.stored_order)} NULLS LAST, {', '.join(q(k) for k in keys)}"
-                 if table.stored_order in cols else "")
-        if inserted:
-            con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE __is_new{order}")
-        if updated:
-            con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE NOT __is_new"
-                        f" ON CONFLICT ({', '.join(q(k) for k in keys)}) {action}")
+                 if table.stored_order in cols and not _in_stored_order(con, table, keys) else "")
+        con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE __is_new{order}")
+    if updated:
+        _update_changed(con, table, allc, collist)
     if m.kind == "cases" and "status" in cols:
         # The latest state wins in `cases`; every state we have seen stays in the history.
         ts = _status_ts(cols)
@@ -817,6 +819,32 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         _write_geometry(con, m, site_datum)
     con.execute("DROP TABLE IF EXISTS __chg")
     return inserted, updated, valid - inserted - updated
+
+
+def _in_stored_order(con: duckdb.DuckDBPyConnection, table: schema.Table, keys: list[str]) -> bool:
+    """Whether ``__chg``'s new rows already lie in stored order (most exports are in time order): a
+    plain INSERT keeps a scan's order, so the sort of the whole rows, the costliest step of a big
+    load after parsing, can be skipped. Checked on (rowid, time, key) alone: a narrow sort."""
+    ts = f"coalesce({q(table.stored_order or '')}, 'infinity'::TIMESTAMP)"  # a missing time sorts last
+    row = (f"({ts}, {', '.join(q(k) for k in keys)})")
+    return _count(con, f"SELECT count(*) FROM (SELECT {row} AS r, lag({row}) OVER (ORDER BY rowid) AS p"
+                       " FROM __chg WHERE __is_new) WHERE r < p") == 0
+
+
+def _update_changed(con: duckdb.DuckDBPyConnection, table: schema.Table, allc: list[str], collist: str) -> None:
+    """Write the changed rows of ``__chg`` (``NOT __is_new``) by key, without an index: updated in place
+    where the table holds the key (they keep their place in the stored order); on a delta writer a row
+    stored only in the base gets its copy in the delta, which replaces the base's (etl.overlay)."""
+    keys = list(table.key)
+    t = table.name
+    match = " AND ".join(f"{t}.{q(k)} = c.{q(k)}" for k in keys)
+    sets = ", ".join(f"{q(c)} = c.{q(c)}" for c in allc if c not in keys)
+    if sets:
+        con.execute(f"UPDATE {t} SET {sets} FROM (SELECT * FROM __chg WHERE NOT __is_new) c WHERE {match}")
+    if visible(con, t) != t:
+        on = " AND ".join(f"d.{q(k)} = c.{q(k)}" for k in keys)
+        con.execute(f"INSERT INTO {t} ({collist}) SELECT {', '.join(f'c.{q(x)}' for x in allc)}"
+                    f" FROM (SELECT * FROM __chg WHERE NOT __is_new) c ANTI JOIN {t} d ON {on}")
 
 
 def _merge_keyed(con: duckdb.DuckDBPyConnection, table: schema.Table, cols: list[str], collist: str,

@@ -186,15 +186,15 @@ def merge_into(con: duckdb.DuckDBPyConnection, delta_catalog: str) -> None:
         match = " AND ".join(f"d.{k} = {t.name}.{k}" for k in t.key)
         order = f" ORDER BY {t.stored_order} NULLS LAST, {', '.join(t.key)}" if t.stored_order else (
             " ORDER BY ts, sensor_id" if t.name == "sensor_readings" else "")
-        if t.primary_key:
+        if t.stored_order:
             # Changed rows updated in place (they keep their place in the stored order), new ones
-            # appended in stored order.
-            sets = ", ".join(f"{c} = excluded.{c}" for c in t.column_names if c not in t.key)
-            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src} d WHERE EXISTS"
-                        f" (SELECT 1 FROM {t.name} WHERE {match})"
-                        f" ON CONFLICT ({', '.join(t.key)}) DO UPDATE SET {sets}")
-            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src} d WHERE NOT EXISTS"
-                        f" (SELECT 1 FROM {t.name} WHERE {match}){order}")
+            # appended in stored order. UPDATE, not ON CONFLICT: cases and hotline orders have no
+            # index (a base from before issue 19 may still have one; this works with both).
+            sets = ", ".join(f"{c} = d.{c}" for c in t.column_names if c not in t.key)
+            con.execute(f"UPDATE {t.name} SET {sets} FROM {src} d WHERE {match}")
+            on = " AND ".join(f"d.{k} = b.{k}" for k in t.key)
+            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {', '.join('d.' + c for c in t.column_names)}"
+                        f" FROM {src} d ANTI JOIN {t.name} b ON {on}{order}")
         else:
             con.execute(f"DELETE FROM {t.name} WHERE EXISTS (SELECT 1 FROM {src} d WHERE {match})")
             con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {src}{order}")

@@ -331,8 +331,15 @@ def _null_view(con: duckdb.DuckDBPyConnection, raw: str, view: str, null_values:
     cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall() if r[0] != "__line"]
     nulls = sorted({v.strip() for v in null_values} | {""})
     lits = "[" + ", ".join(_literal(v) for v in nulls) + "]"
-    sel = ", ".join(f"CASE WHEN list_contains({lits}, trim({_q(c)})) THEN NULL ELSE {_q(c)} END AS {_q(c)}"
-                    for c in cols)
+
+    def maybe(c: str) -> str:
+        # trim() allocates a copy of every value: only where the value can match. Trimmed to '' means
+        # all trim's spaces, so it starts with one (' ' or a non-ASCII space); trimmed to v contains v.
+        return " OR ".join([f"{c} = ''", f"ascii({c}) = 32", f"ascii({c}) > 127",
+                            *(f"contains({c}, {_literal(v)})" for v in nulls if v)])
+
+    sel = ", ".join(f"CASE WHEN ({maybe(_q(c))}) AND list_contains({lits}, trim({_q(c)})) THEN NULL ELSE {_q(c)} END"
+                    f" AS {_q(c)}" for c in cols)
     con.execute(f"CREATE TEMP VIEW {view} AS SELECT __line{', ' + sel if sel else ''} FROM {raw}")
 
 

@@ -211,6 +211,7 @@ TABLES: tuple[Table, ...] = (
             _C("load_run_id", "BIGINT", "etl_run that last wrote the row"),
         ),
         key=("case_id",),
+        primary_key=False,  # unique by the loader: in-file duplicates rejected, merge by anti-join
         loadable_as="cases",
         stored_order="reported_at",
     ),
@@ -259,6 +260,7 @@ TABLES: tuple[Table, ...] = (
             _C("load_run_id", "BIGINT", "etl_run that last wrote the row"),
         ),
         key=("order_id",),
+        primary_key=False,  # unique by the loader: in-file duplicates rejected, merge by anti-join
         loadable_as="hotline",
         stored_order="received_at",
     ),
@@ -425,7 +427,9 @@ def schema_markdown() -> str:
     for t in TABLES:
         out += [f"## `{t.name}`", "", t.doc, ""]
         if t.key:
-            out += [f"Natural key: `{', '.join(t.key)}`" + ("" if t.primary_key else " (not indexed)"), ""]
+            unique = "; unique by the loader: a file's repeated keys are rejected, stored keys merged by join"
+            out += [f"Natural key: `{', '.join(t.key)}`"
+                    + ("" if t.primary_key else f" (not indexed{unique if t.loadable_as else ''})"), ""]
         if t.loadable_as:
             out += [f"Loaded by `vitals etl load {t.loadable_as}`.", ""]
         out += ["| column | type | required | meaning |", "|---|---|---|---|"]

@@ -364,3 +364,35 @@ def open_readonly(warehouse: Path | str) -> duckdb.DuckDBPyConnection:
     if snap is None:
         raise FileNotFoundError(f"no warehouse at {warehouse}: load something first")
     return overlay.open_published(snap)
+
+
+def missing_columns(warehouse: Path | str) -> tuple[str, ...]:
+    """``table.column`` of every column the schema declares that the published warehouse lacks (a whole
+    missing table as ``table.*``): a warehouse made by an older version, before those columns existed."""
+    con = open_readonly(warehouse)
+    try:
+        missing: list[str] = []
+        for t in schema.TABLES:
+            try:
+                have = {d[0] for d in con.execute(f"SELECT * FROM {t.name} LIMIT 0").description}
+            except duckdb.CatalogException:
+                missing.append(f"{t.name}.*")
+                continue
+            missing += [f"{t.name}.{c.name}" for c in t.columns if c.name not in have]
+        return tuple(missing)
+    finally:
+        con.close()
+
+
+def upgrade(warehouse: Path | str, settings: Settings | None = None) -> tuple[str, ...]:
+    """Bring a warehouse made by an older version to this schema before serving it: readers compile
+    statements against the declared columns, so a missing one would fail every page. A writer adds them
+    (``schema.ddl``) and publishes like any load; nothing is written when nothing is missing. Returns what
+    was added."""
+    if current_snapshot(Path(warehouse).absolute()) is None:
+        return ()
+    missing = missing_columns(warehouse)
+    if missing:
+        with writer(warehouse, settings):
+            pass
+    return missing

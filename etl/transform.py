@@ -202,7 +202,9 @@ def _timestamp(expr: str, sql: Sql, formats: tuple[str, ...], zone: str | None, 
         # strptime with %z gives TIMESTAMPTZ for every format of the list; a naive match is then the
         # clock time read as UTC, so timezone('UTC', ...) gives that clock time back.
         # DuckDB's %z reads +00:00 / +0000 but not ISO's Z, which means +00:00.
-        parsed = f"try_strptime(regexp_replace(trim({expr}), 'Z$', '+00:00'), {sql.bind(list(formats))})"
+        zulu = (f"(CASE WHEN contains({expr}, 'Z') THEN regexp_replace(trim({expr}), 'Z$', '+00:00')"
+                f" ELSE trim({expr}) END)")  # the regex only where it can match
+        parsed = f"try_strptime({zulu}, {sql.bind(list(formats))})"
         instant, naive = parsed, f"timezone('UTC', {parsed})"
     elif formats:
         instant, naive = "", f"try_strptime({expr}, {sql.bind(list(formats))})"
@@ -212,7 +214,11 @@ def _timestamp(expr: str, sql: Sql, formats: tuple[str, ...], zone: str | None, 
     if not with_offsets:
         return local
     utc = _bounded(f"timezone('UTC', {instant})", bounds)
-    return (f"(CASE WHEN regexp_matches(trim({expr}), {sql.bind(OFFSET_RE)})"
+    # The regex costs more than the rest of a naive timestamp's parse: a cheap necessary condition goes
+    # first (an offset is a Z, a '+', or a '-' after the time's ':'); a CASE condition's AND short-circuits.
+    text = f"trim({expr})"
+    maybe = f"(contains({expr}, 'Z') OR contains({expr}, '+') OR {expr} LIKE '%:%-%')"
+    return (f"(CASE WHEN {maybe} AND regexp_matches({text}, {sql.bind(OFFSET_RE)})"
             f" THEN timezone({sql.bind(site_zone)}, timezone('UTC', {utc})) ELSE {local} END)")
 
 

@@ -21,6 +21,7 @@ from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
 from .rollups import Rollup, compile_read, day_aligned, readable
 from .rollups import ready as rollups_ready
+from .snapshot_facts import fact
 
 By = Literal["city", "district", "town", "grid", "village", "unit", "station", "department", "agency"] | None
 TABLE_COLUMNS = ["key", "name", "metric_id", "numerator", "denominator", "value", "previous_value",
@@ -31,10 +32,13 @@ _ORG_LEVELS = PATH_LEVELS
 def unit_level(con: duckdb.DuckDBPyConnection, unit: str | None) -> str | None:
     if unit is None:
         return None
-    row = con.execute("SELECT level FROM org_unit WHERE unit_code = $u", {"u": unit}).fetchone()
-    if row is None:
-        raise QueryError(f"unknown unit {unit!r}")
-    return str(row[0])
+
+    def look_up() -> str:
+        row = con.execute("SELECT level FROM org_unit WHERE unit_code = $u", {"u": unit}).fetchone()
+        if row is None:
+            raise QueryError(f"unknown unit {unit!r}")
+        return str(row[0])
+    return fact(con, ("unit_level", unit), look_up)
 
 
 def unit_scope(con: duckdb.DuckDBPyConnection, query: Query, alias: str = ""
@@ -54,8 +58,10 @@ DATA_NOW_SQL = ("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now
 def data_now(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """The data's 'now' recorded by the ETL (``warehouse_meta`` key ``now`` or ``data_now``), if any:
     stock figures (backlog, cases due so far) of a running period are taken at it."""
-    row = con.execute(DATA_NOW_SQL).fetchone()
-    return parse_now(row[0] if row else None)
+    def look_up() -> datetime | None:
+        row = con.execute(DATA_NOW_SQL).fetchone()
+        return parse_now(row[0] if row else None)
+    return fact(con, "data_now", look_up)
 
 
 def parse_now(value: object) -> datetime | None:

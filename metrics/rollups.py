@@ -38,6 +38,7 @@ from .compiler import ORG_LEVEL_COLUMN, Compiled, compile_rollup_scan, depends_o
 from .model import Aggregate, Indicator
 from .predicates import TABLES, FactTable
 from .query import Period, Query
+from .snapshot_facts import fact
 
 UNIT_PATH = (*schema.PATH_COLUMNS, "unit_code")  # city_code ... village_code, unit_code
 META_KEY = "rollups"
@@ -166,8 +167,10 @@ FINGERPRINT = hashlib.sha256("\n".join(s.build_sql for s in SPECS).encode()).hex
 
 def ready(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether this warehouse's rollups were built from the current declarations."""
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key = $k", {"k": META_KEY}).fetchone()
-    return row is not None and row[0] == FINGERPRINT
+    def look_up() -> bool:
+        row = con.execute("SELECT value FROM warehouse_meta WHERE key = $k", {"k": META_KEY}).fetchone()
+        return row is not None and row[0] == FINGERPRINT
+    return fact(con, "rollups_ready", look_up)
 
 
 def day_aligned(periods: Sequence[Period]) -> bool:

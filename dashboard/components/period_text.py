@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from dashboard import data
 from dashboard.i18n import lang_of, t
 from metrics.query import Period
 
@@ -34,8 +35,11 @@ def span(period: Period, lang: object = None) -> str:
 
 
 def running_name(period: Period, lang: object = None) -> str:
-    """"本月至今" / "month to date" for a running period, "" for a whole one."""
-    return t(f"period.to_date.{period.grain}", lang) if period.partial else ""
+    """"本月至今" / "month to date" for a running period, "" for a whole one; "至数据截止" / "to the data's
+    end" where the data is historical (an export ending mid-month is not running: it stopped)."""
+    if not period.partial:
+        return ""
+    return t("period.to_data_end", lang) if data.historical() else t(f"period.to_date.{period.grain}", lang)
 
 
 def title(period: Period, lang: object = None) -> str:

@@ -19,7 +19,7 @@ from shapely.geometry import shape  # type: ignore[import-untyped]
 
 import metrics
 from dashboard import access, data
-from dashboard.i18n import name_of, t
+from dashboard.i18n import name_of, t, t_or
 from dashboard.screen.config import ScreenConfig
 from etl.schema import LEVELS
 from metrics import feed, geo, status
@@ -249,7 +249,9 @@ def _vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
     vs = metrics.vital_signs(data.connection(), q, overrides=data.metrics_config())
     en = cfg.lang == "en"
     dims = tuple(
-        Dimension(d.dimension, d.name_en if en else d.dimension, _num(d.score), _status(d.status),
+        # the wall's tiles are a third of a quarter of the wall: short English names ("City gover…" otherwise)
+        Dimension(d.dimension, t_or(f"scr.dim.{d.dimension}", d.name_en, "en") if en else d.dimension,
+                  _num(d.score), _status(d.status),
                   _diff(_num(d.score), _num(d.previous_score)))
         for d in vs.dimensions
     )
@@ -272,8 +274,8 @@ def _hotline_tile(vs: metrics.VitalSigns, cfg: ScreenConfig) -> tuple[Dimension,
     if sign is None or data.data_start("hotline") is None:
         return ()
     value = _num(sign.value)
-    return (Dimension("12345", t("scr.dim.12345", cfg.lang), value, _status(sign.status),
-                      _diff(value, _num(sign.previous_value)), "rate"),)
+    label = t("scr.dim.12345", cfg.lang, name=data.hotline_short(cfg.lang))
+    return (Dimension("12345", label, value, _status(sign.status), _diff(value, _num(sign.previous_value)), "rate"),)
 
 
 def _iot_tile(cfg: ScreenConfig, at: datetime) -> tuple[Dimension, ...]:

@@ -300,8 +300,11 @@ def ranking(view: RankingView, lang: str) -> list[Any]:
         how, cls = t(f"scr.ranking.by.{view.measure}", lang), "scr-rank-note"
     note = window_note(view.window, lang, how)
     note.className = f"scr-window {cls}"
+    titles = [t("scr.ranking.base.title", lang, v=f"{base:g}")] if cls == "scr-rank-base" else []
     if view.groups > 1:
-        note.title = t("scr.ranking.groups", lang)
+        titles.append(t("scr.ranking.groups", lang))
+    if titles:
+        note.title = "；".join(titles) if lang_of(lang) == "zh" else "; ".join(titles)
     return [note, col(t("scr.ranking.top", lang), view.top, "is-top"),
             col(t("scr.ranking.bottom", lang), view.bottom, "is-bottom")]
 
@@ -339,7 +342,7 @@ def backlog(b: Backlog, lang: str, keys: Sequence[str] = ("open", "overdue", "ur
     """The stock tiles; ``at``: the data's instant they are taken at, named under them ("数据时刻 12-07 10:00"),
     its hover saying what the tiles count: registered cases, or the hotline's orders under its 12345 panel."""
     orders = all(k.startswith("hotline_") for k in keys)
-    at_title = (t("scr.backlog.at.title.hotline", lang, name=data.hotline_name(lang)) if orders
+    at_title = (t("scr.backlog.at.title.hotline", lang, name=data.hotline_short(lang)) if orders
                 else t("scr.backlog.at.title", lang))
     values = {"open": b.open_cases, "overdue": b.overdue_cases, "urgent": b.open_urgent, "alarms": b.active_alarms,
               "hotline_open": b.open_hotline, "hotline_overdue": b.overdue_hotline}

@@ -37,3 +37,12 @@ def test_rankings_grades_in_view_and_headers_whole(open_page: Any, lang: str, wi
     assert len(got["texts"]) >= 6, got
     clipped = [t for t in got["texts"] if t["over"] > 1]
     assert not clipped, clipped
+
+
+def test_buttons_use_the_page_font(open_page: Any) -> None:
+    """The export and print buttons were drawn in the browser's own control font beside Noto Sans CJK."""
+    page = open_page("/rankings?level=town")
+    page.wait_for_selector("#rankings-grid .ag-row", timeout=20_000)
+    got = page.evaluate("""() => [getComputedStyle(document.body).fontFamily,
+      ...Array.from(document.querySelectorAll('button.cv-button')).map(b => getComputedStyle(b).fontFamily)]""")
+    assert len(got) >= 3 and set(got[1:]) == {got[0]}, got

@@ -4,6 +4,7 @@ unit is ``min(width / 1920, height / 1080)`` px (1 px at 1080p, 2 px at 4K, 0.67
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -93,7 +94,7 @@ CLIPPED_JS = """
   .map(e => ({text: e.textContent.trim(), w: e.scrollWidth - e.clientWidth, h: e.scrollHeight - e.clientHeight,
               px: parseFloat(getComputedStyle(e).fontSize)}))
 """
-WHOLE = ".scr-panel-title, .scr-score-missed, .scr-cols-tick, .scr-cols-unit"
+WHOLE = ".scr-panel-title, .scr-score-missed, .scr-cols-tick, .scr-cols-unit, .scr-tile-label"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -103,10 +104,18 @@ def test_titles_and_missed_note_are_not_clipped(open_page: Any, lang: str, width
     _wait_filled(page)
     got = page.evaluate(CLIPPED_JS, WHOLE)
     shot(page, f"screen-whole-{lang}-{width}x{height}")
+    clock = page.inner_text("#scr-clock")
+    # the header clock names the month in English ("Mon, 7 Dec 2026"; 07/12/2026 read as July 12th)
+    pattern = (r"\w{3}, \d{1,2} \w{3} \d{4}\s+\d{2}:\d{2}:\d{2}" if lang == "en"
+               else r"\d{4}/\d{2}/\d{2}.+\d{2}:\d{2}:\d{2}")
+    assert re.fullmatch(pattern, clock.strip()), clock
     assert len([g for g in got if g["text"]]) >= 7, got  # six panel titles, the note, the hourly scale
     # (a glyph's descent overhangs a line box by a pixel or two: a lost line is a font size)
     clipped = [g for g in got if g["w"] > 1 or g["h"] > g["px"] / 2]
     assert not clipped, clipped
+    if lang == "zh" and width == 1920:  # the ranking's one-line note: its window and where the bars start
+        (base,) = page.evaluate(CLIPPED_JS, ".scr-rank-base")
+        assert "条形自" in base["text"] and base["w"] <= 1, base
 
 
 def test_hourly_charts_have_a_readable_scale(open_page: Any) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from dashboard import data
 from dashboard.callbacks.pages_shared import filter_href
-from dashboard.components import hotline_view
+from dashboard.components import hotline_view, period_text
 from dashboard.components.page import context, run
 from tests.dashboard import shaped_city as city
 from tests.dashboard.minimal_warehouse import app_in_request
@@ -90,6 +90,10 @@ def test_data_ending_mid_month_opens_on_the_previous_full_month(mid: Path) -> No
         assert "start=2018-09-01" in href and "end=2018-09-30" in href
         # an explicit date is the reader's: no re-anchoring
         assert context({"date": "2018-10-03"}).query.period.start == datetime(2018, 10, 1)
+        # October holds the end of an export, not a running month: it runs to the data's end, not "to date"
+        october = context({"date": "2018-10-03"}).query.period
+        assert period_text.title(october, "zh") == "2018-10-01–10-15（至数据截止）"
+        assert period_text.title(october, "en") == "Oct 1–15, 2018 (to the data's end)"
 
 
 def test_live_data_keeps_todays_period(mid: Path) -> None:
@@ -100,6 +104,7 @@ def test_live_data_keeps_todays_period(mid: Path) -> None:
         page = run("hotline", {}, hotline_view.render)
         assert [n for n in _walk(page) if getattr(n, "className", "") == "cv-data-ends"] == []
         assert context({}).query.period.start == datetime(2018, 10, 1)
+        assert period_text.title(context({}).query.period, "zh").endswith("（本月至今）")  # live: it runs on
 
 
 def test_the_wall_shows_the_datas_last_day_and_says_so(mid: Path) -> None:

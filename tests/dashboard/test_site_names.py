@@ -19,6 +19,8 @@ from dashboard.components import hotline_view
 from dashboard.components.page import run
 from dashboard.reports import generate
 from dashboard.reports.render import document
+from dashboard.screen import model
+from dashboard.screen.config import parse
 from tests.clock import anchor_day, pinned_settings
 from tests.dashboard.minimal_warehouse import app_in_request, copy_warehouse
 from tests.dashboard.test_any_city import _walk, text
@@ -88,6 +90,11 @@ def test_hotline_name_on_the_page_nav_and_wall(app_named: dash.Dash) -> None:
     chips = [n.children for n in _walk(_wall()) if getattr(n, "className", "") == "scr-chip-name"]
     assert "311" in chips and not any("12345" in str(c) for c in chips)  # the freshness chip too
     assert "311 orders today by hour" in text(_wall(lang="en"))
+    # the overview's satisfaction tile is named after the site's hotline too
+    for lang, label in (("zh", "311满意率"), ("en", "311 satisfaction")):
+        cfg = parse({"lang": lang}, data.settings())
+        dims = {d.key: d.label for d in model.vitals(cfg, model.now(cfg)).dimensions}
+        assert dims.get("12345") == label, dims
 
 
 def test_without_a_hotline_name_it_is_12345(tiny_warehouse: Path) -> None:
@@ -96,6 +103,8 @@ def test_without_a_hotline_name_it_is_12345(tiny_warehouse: Path) -> None:
         assert _h1(run("hotline", {"lang": "en"}, hotline_view.render)) == "12345 hotline"
         assert _nav_hotline("zh") == "热线" and _nav_hotline("en") == "Hotline"
         assert "今日12345 热线工单（按小时）" in text(_wall())
+        cfg = parse({}, data.settings())
+        assert {d.key: d.label for d in model.vitals(cfg, model.now(cfg)).dimensions}.get("12345") == "12345满意率"
 
 
 def test_briefing_names_the_site_and_its_hotline(named: Path) -> None:

@@ -1,4 +1,7 @@
-"""`vitals spark ...`: the indicator tables and rollups as a batch job (``metrics.batch``)."""
+"""`vitals spark ...`: the indicator tables and rollups as a batch job (``metrics.batch``).
+
+A command line, like the rest of `vitals` (dashboard/cli.py): it reads the site's config file and passes its
+``[metrics]`` section down, since the metrics layer reads no configuration of its own."""
 
 from __future__ import annotations
 
