@@ -13,7 +13,7 @@ from etl.thresholds import level_sql
 
 from .compiler import PERIOD_FREE, Bound, counted
 from .connection import registered
-from .indicators import unit_scope
+from .indicators import data_now, unit_scope
 from .query import Query, QueryError
 
 SensorBy = Literal["sensor_type", "city", "district", "town", "grid", "village", "unit"] | None
@@ -43,11 +43,10 @@ def _key(by: SensorBy) -> str:
 
 def as_of_time(con: duckdb.DuckDBPyConnection, query: Query) -> datetime:
     """The instant 'now' for a period: its end, or the warehouse's data time if that is earlier."""
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key IN ('now', 'data_now') LIMIT 1").fetchone()
-    if row and row[0]:
-        now = datetime.fromisoformat(str(row[0]))
-        return min(query.period.end, now)
-    return query.period.end
+    # the pages' own 'now' (key ``now`` before ``data_now``, once per connection): this used to take
+    # whichever of the two keys DuckDB returned first
+    now = data_now(con)
+    return min(query.period.end, now) if now is not None else query.period.end
 
 
 DEFAULT_INTERVAL_MIN = 60  # a sensor that declares no interval and sent too little to infer one

@@ -32,3 +32,19 @@ def test_now() -> datetime:
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``vitals.duckdb`` link of the tiny demo built once for the run; open it read-only."""
     return build_warehouse(tmp_path_factory.mktemp("tiny-warehouse"))
+
+
+CITY_NOW = datetime(2026, 7, 1, 9, 37)  # the tiny city's own instant: its tests pin the app's clock to it
+CITY_SIZE, CITY_DAYS = 0.0005, 14  # 10M cases/yr × 0.0005 × 14/365 ≈ 190 cases: the geography stays whole
+
+
+@pytest.fixture(scope="session")
+def tiny_city(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
+    """The `city` demo (all 16 Shanghai districts and 上海市 above them) at a tiny size, built once for the
+    run through the real ETL: (the build's ``DemoSummary``, the warehouse link). Open it read-only."""
+    from etl.demo import build_demo
+
+    root = tmp_path_factory.mktemp("city")
+    summary = build_demo(root / "vitals.duckdb", "city", seed=5, now=CITY_NOW, out_dir=root / "files",
+                         size=CITY_SIZE, days=CITY_DAYS)
+    return summary, root / "vitals.duckdb"

@@ -67,8 +67,10 @@ class Ctx:
         return data.level_name(slot, self.lang) or self.t(f"filter.{slot}")
 
     def unit_name(self, code: str | None) -> str:
-        if code is None:
-            return "District" if self.en else "全区"
+        if code is None:  # the whole jurisdiction, named by its top level: 全区 (Qingpu), 全市 (Shanghai)
+            levels = data.hierarchy().levels
+            top = self.level_label(levels[0].slot if levels else "district")
+            return top if self.en else f"全{top}"
         hit = self.units.loc[self.units["unit_code"] == code, "name_zh"]
         return str(hit.iloc[0]) if len(hit) else code
 

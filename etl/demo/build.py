@@ -11,9 +11,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from etl.demo.city import CITY_EN, CITY_ZH
 from etl.demo.generate import KINDS, DemoFiles, generate
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
+# The site a scale's data describes, when it is not the configured one (vitals.toml [site], 青浦区): the
+# city demo's root is 上海市, so its header and document titles name the city.
+SITE_NAMES = MappingProxyType({"city": (CITY_ZH, CITY_EN)})
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,10 @@ def build_demo(warehouse: Path, scale: str = "district", seed: int = 20260, now:
                     progress(kind)
                 # the data describes files.now (maybe a pinned instant ahead of the wall clock)
                 reports[kind] = load_into(con, kind, list(files.files[kind]), mapping_for(kind), as_of=files.now)
-            con.execute(
-                "INSERT INTO warehouse_meta (key, value) VALUES ('data_now', ?), ('demo_scale', ?), ('demo_seed', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [files.now.isoformat(sep=" "), scale, str(seed)],
-            )
+            meta = [("data_now", files.now.isoformat(sep=" ")), ("demo_scale", scale), ("demo_seed", str(seed))]
+            if scale in SITE_NAMES:  # as `vitals site set --name` records it
+                meta += [("site_name_zh", SITE_NAMES[scale][0]), ("site_name_en", SITE_NAMES[scale][1])]
+            con.executemany("INSERT INTO warehouse_meta (key, value) VALUES (?, ?)"
+                            " ON CONFLICT (key) DO UPDATE SET value = excluded.value", meta)
         return DemoSummary(files=files, reports=MappingProxyType(reports), generate_seconds=files.seconds,
                            load_seconds=time.perf_counter() - t0)

@@ -5,7 +5,8 @@ town, grid and village polygons are derived as for Qingpu and flagged ``approxim
 is a district-scale demo of its own, sized by its share of the city's 村居, so memory is bounded by
 the largest district (浦东, ~22%), not the city: its cases come in batches of ≤ ``BATCH`` rows and
 readings in files of ≤250 sensors. Identifiers are prefixed per district (and batch) so they stay
-unique across the city; addresses name the right district (on Qingpu's road names).
+unique across the city; addresses name the right district (on Qingpu's road names). Above the
+districts sits the city itself, 上海市 (level ``city``), so the wall and pages can scope the whole city.
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from shapely.geometry import shape
 
 from etl.demo.cases import generate_facts
 from etl.demo.categories import categories
-from etl.demo.geography import GRIDS_PER_TOWN, TOWN_AREA, TOWN_EN, DistrictRef, Geography, load_geography
+from etl.demo.geography import (
+    GRIDS_PER_TOWN,
+    TOWN_AREA,
+    TOWN_EN,
+    UNIT_COLUMNS,
+    DistrictRef,
+    Geography,
+    geojson_text,
+    load_geography,
+)
 from etl.demo.organisation import Organisation, build_organisation
 from etl.demo.scales import Scale
 from etl.demo.sensors import build_sensors, finish_alarms, readings_and_alarms
@@ -35,6 +45,8 @@ from etl.settings import REFERENCE_DIR
 REF = REFERENCE_DIR / "shanghai"
 BATCH = 750_000  # cases per generate_facts call: ~2 GB of frames at most
 QINGPU = "310118000000"
+# The root unit: 上海市 with its published centre (adcode 310000.csv, GCJ-02), the demo's site name.
+CITY, CITY_ZH, CITY_EN, CITY_LONLAT = "310000000000", "上海市", "Shanghai", (121.473662, 31.230372)
 DISTRICT_EN = {
     "310101000000": "Huangpu District", "310104000000": "Xuhui District", "310105000000": "Changning District",
     "310106000000": "Jing'an District", "310107000000": "Putuo District", "310109000000": "Hongkou District",
@@ -99,6 +111,16 @@ def city_ref() -> CityRef:
         {code: shapely.make_valid(shape(g)) for code, g in fences.items()}))
 
 
+def city_unit(ref: CityRef) -> pd.DataFrame:
+    """The root row: 上海市, outlined by the union of its 16 real district outlines (so not approximate)."""
+    outline = shapely.union_all(list(ref.outlines.values()))
+    row = {c: None for c in UNIT_COLUMNS} | {
+        "unit_code": CITY, "level": "city", "name_zh": CITY_ZH, "name_en": CITY_EN, "lon": CITY_LONLAT[0],
+        "lat": CITY_LONLAT[1], "centroid_derived": False, "is_key_unit": False, "geojson": geojson_text(outline),
+        "approximate": False}
+    return pd.DataFrame([row])[[*UNIT_COLUMNS, "geojson", "approximate"]]
+
+
 def qualified(values: pd.Series, prefix: str) -> pd.Series:
     """Identifiers made unique across the city: ``demo:X`` -> ``demo:<prefix>X``, ``X`` -> ``<prefix>X``."""
     s = values.astype(object)
@@ -158,6 +180,7 @@ def generate_city(sink: Sink, sc: Scale, win: Window, seed: int) -> None:
     shares = ref.shares()
     cats = categories()
     districts = ref.districts
+    sink.put("units", city_unit(ref), "-city")  # first: the districts' parent is loaded before them
     cases_total = sc.cases_per_year * sc.days / 365
     hotline_total = sc.hotline_per_year * sc.days / 365
     for d, dseq in zip(districts.itertuples(), np.random.SeedSequence(seed).spawn(len(districts)), strict=True):
@@ -172,6 +195,7 @@ def generate_city(sink: Sink, sc: Scale, win: Window, seed: int) -> None:
         points = _village_points(geo)
         inner = dref.outline.buffer(-1e-5)  # ~1 m: rounding to 6 decimals keeps points inside
         units = geo.units.copy()
+        units.loc[units.level == "district", "parent_code"] = CITY
         mg = (units.level == "microgrid").to_numpy()
         units.loc[mg] = _inside(units.loc[mg], inner, points)
         org = _qualify_org(build_organisation(geo, r_org), tag)
@@ -199,7 +223,10 @@ def generate_city(sink: Sink, sc: Scale, win: Window, seed: int) -> None:
                 linked = _qualify(facts.alarms, ("case_id",), part)
                 sink.put("alarms", linked[columns("sensor_alarms")], f"-{tag}")
             del facts, cases, hotline
-        sink.put("staffing", with_dates(generate_staffing(geo, org, win, r_staff)), f"-{tag}")
+        # rosters are numbered per district like every other fact: unqualified, each district's RS000000001
+        # replaced the previous district's (a silent upsert, and a load that slowed to a crawl at city scale)
+        staffing = _qualify(generate_staffing(geo, org, win, r_staff), ("roster_id", "source_id", "person_id"), tag)
+        sink.put("staffing", with_dates(staffing), f"-{tag}")
 
 
 def _split(n: int, parts: int) -> list[int]:

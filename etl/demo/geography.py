@@ -108,7 +108,7 @@ def _voronoi(points: np.ndarray, clip: shapely.Geometry) -> list[shapely.Geometr
     return [shapely.make_valid(c.intersection(clip)) for c in cells.geoms]
 
 
-def _geojson(geom: shapely.Geometry) -> str:
+def geojson_text(geom: shapely.Geometry) -> str:
     return str(shapely.to_geojson(shapely.set_precision(geom, 1e-6)))
 
 
@@ -246,28 +246,28 @@ def load_geography(rng: np.random.Generator, towns: tuple[str, ...] | None = Non
     rows = [{
         "unit_code": dcode, "parent_code": None, "level": "district", "name_zh": district["name"],
         "name_en": dref.name_en, "area_type": None, "lon": district.longitude, "lat": district.latitude,
-        "centroid_derived": False, "geojson": _geojson(outline), "approximate": False,
+        "centroid_derived": False, "geojson": geojson_text(outline), "approximate": False,
     }]
     for t in each_row(town_ref):
         rows.append({
             "unit_code": t.code, "parent_code": dcode, "level": "town", "name_zh": t.name,
             "name_en": dref.town_en.get(t.name), "area_type": dref.area_of(t.name),
             "peer_group": "街道" if t.name.endswith("街道") else "镇", "lon": t.longitude, "lat": t.latitude,
-            "centroid_derived": False, "geojson": _geojson(town_geoms[t.code]), "approximate": True,
+            "centroid_derived": False, "geojson": geojson_text(town_geoms[t.code]), "approximate": True,
         })
     for g in each_row(grids):
         rows.append({
             "unit_code": g.unit_code, "parent_code": g.town_code, "level": "grid", "name_zh": g.name_zh,
             "name_en": g.name_en, "area_type": g.area_type,
             "peer_group": "街道网格" if g.town.endswith("街道") else "镇网格", "lon": g.lon, "lat": g.lat,
-            "centroid_derived": True, "geojson": _geojson(g.geom), "approximate": True,
+            "centroid_derived": True, "geojson": geojson_text(g.geom), "approximate": True,
         })
     for v in each_row(vil):
         rows.append({
             "unit_code": v.unit_code, "parent_code": v.grid_code, "level": "village", "name_zh": v.name_zh,
             "area_type": v.area_type, "is_key_unit": v.unit_code in key_units,
             "peer_group": "居委" if v.name_zh.endswith("居委会") else "村", "lon": v.lon, "lat": v.lat,
-            "centroid_derived": bool(v.centroid_derived), "geojson": _geojson(v.geom), "approximate": True,
+            "centroid_derived": bool(v.centroid_derived), "geojson": geojson_text(v.geom), "approximate": True,
         })
     for m in each_row(mg):
         rows.append({

@@ -1,10 +1,9 @@
-"""The `city` demo at a small size factor: Shanghai's 16 districts with their real names, every case
-and order inside its district's outline, a correct hierarchy and unique identifiers, through the ETL."""
+"""The `city` demo at a small size factor: 上海市 above Shanghai's 16 districts with their real names, every
+case and order inside its district's outline, a correct hierarchy and unique identifiers, through the ETL."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -12,23 +11,20 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from etl.demo import build_demo
-from etl.demo.city import city_ref, qualified
+from etl.demo.city import CITY, city_ref, qualified
 from etl.demo.scales import get_scale
+from tests.conftest import CITY_DAYS as DAYS
+from tests.conftest import CITY_SIZE as SIZE
 
-NOW = datetime(2026, 7, 1, 9, 37)
-SIZE, DAYS = 0.0005, 14  # 10M cases/yr × 0.0005 × 14/365 ≈ 190 cases: the geography stays whole
 SHANGHAI = ("黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区", "嘉定区",
             "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区")
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("city")
-    summary = build_demo(root / "vitals.duckdb", "city", seed=5, now=NOW, out_dir=root / "files", size=SIZE,
-                         days=DAYS)
-    con = duckdb.connect(str(root / "vitals.duckdb"), read_only=True)
+def city(tiny_city):
+    summary, warehouse = tiny_city
+    con = duckdb.connect(str(warehouse), read_only=True)
     yield summary, con
     con.close()
 
@@ -39,11 +35,14 @@ def test_every_generated_row_is_loaded(city):
         assert r.rows_rejected == 0, (kind, r.reasons)
         assert r.rows_loaded == summary.files.rows[kind], kind
     # one file per district for the reference kinds: the generator streams the city district by district
-    assert len(summary.files.files["units"]) == 16
+    assert len(summary.files.files["units"]) == 17  # 上海市's, then one per district
     assert len(summary.files.files["cases"]) >= 16
     expected = round(get_scale("city").cases_per_year * SIZE * DAYS / 365)
     assert abs(summary.files.rows["cases"] - expected) <= 16  # rounding per district
     assert con.execute("SELECT value FROM warehouse_meta WHERE key = 'demo_scale'").fetchone() == ("city",)
+    # loaded means stored: no district's rows replaced another's under a shared identifier
+    for kind, table in (("cases", "cases"), ("hotline", "hotline_orders"), ("staffing", "staffing_roster")):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (summary.files.rows[kind],), kind
 
 
 def test_sixteen_districts_with_their_real_names_and_outlines(city):
@@ -52,7 +51,7 @@ def test_sixteen_districts_with_their_real_names_and_outlines(city):
         "SELECT u.name_zh, u.parent_code, g.approximate, g.geojson FROM org_unit u "
         "JOIN unit_geometry g USING (unit_code) WHERE u.level = 'district' ORDER BY u.unit_code").fetchall()
     assert tuple(r[0] for r in rows) == SHANGHAI
-    assert all(r[1] is None and r[2] is False for r in rows)  # real outlines, the tops of the hierarchy
+    assert all(r[1] == CITY and r[2] is False for r in rows)  # real outlines, under the city
     ref = city_ref().outlines
     pudong = shape(json.loads(rows[SHANGHAI.index("浦东新区")][3]))
     assert pudong.symmetric_difference(ref["310115000000"]).area < 1e-6 * ref["310115000000"].area + 1e-9
@@ -68,8 +67,8 @@ def test_each_level_sits_under_the_level_above(city):
     pairs = con.execute(
         "SELECT c.level, p.level, count(*) FROM org_unit c LEFT JOIN org_unit p ON p.unit_code = c.parent_code "
         "GROUP BY ALL ORDER BY 1").fetchall()
-    assert [(c, p) for c, p, _ in pairs] == [("district", None), ("grid", "town"), ("microgrid", "village"),
-                                             ("town", "district"), ("village", "grid")]
+    assert [(c, p) for c, p, _ in pairs] == [("city", None), ("district", "city"), ("grid", "town"),
+                                             ("microgrid", "village"), ("town", "district"), ("village", "grid")]
     # the ETL's unit path agrees with the codes: a village's district is the one its code names
     assert con.execute("SELECT count(*) FROM org_unit WHERE level = 'village' "
                        "AND substr(district_code, 1, 6) <> substr(unit_code, 1, 6)").fetchone() == (0,)
@@ -93,7 +92,7 @@ def test_every_point_lies_inside_its_district(city, table):
 def test_facts_of_every_district_keep_unique_linked_identifiers(city):
     _, con = city
     for table, key in (("cases", "case_id"), ("hotline_orders", "order_id"), ("station", "station_code"),
-                       ("department", "dept_code"), ("sensor_alarms", "alarm_id")):
+                       ("department", "dept_code"), ("sensor_alarms", "alarm_id"), ("staffing_roster", "roster_id")):
         n, distinct = con.execute(f"SELECT count(*), count(DISTINCT {key}) FROM {table}").fetchone()
         assert n == distinct > 0, table
     # a case's station and department are in the case's own district (prefixes kept the links local)
@@ -105,6 +104,29 @@ def test_facts_of_every_district_keep_unique_linked_identifiers(city):
         "WHERE h.case_id <> c.case_id OR h.district_code <> c.district_code").fetchone() == (0,)
     addr = con.execute("SELECT address FROM cases WHERE district_code = '310101000000' LIMIT 1").fetchone()[0]
     assert addr.startswith("上海市黄浦区")
+
+
+def test_the_city_is_the_root_of_every_unit_and_fact_row(city):
+    summary, con = city
+    assert con.execute("SELECT unit_code, name_zh, name_en, parent_code FROM org_unit WHERE level = 'city'"
+                       ).fetchall() == [(CITY, "上海市", "Shanghai", None)]
+    assert con.execute("SELECT count(*) FROM org_unit WHERE parent_code = ?", [CITY]).fetchone() == (16,)
+    # every unit but the root, and every fact row, carries the root as its city
+    assert con.execute("SELECT count(*) FROM org_unit WHERE city_code IS DISTINCT FROM ? AND level <> 'city'",
+                       [CITY]).fetchone() == (0,)
+    for table in ("cases", "hotline_orders", "sensors", "sensor_alarms", "station", "staffing_roster"):
+        n, ours = con.execute(f"SELECT count(*), count(*) FILTER (city_code = ?) FROM {table}", [CITY]).fetchone()
+        assert n == ours > 0, table
+    assert con.execute("SELECT count(*) FROM cases").fetchone() == (summary.files.rows["cases"],)
+    # its outline is the union of the 16 districts' (real, so not approximate)
+    geojson, approximate = con.execute("SELECT geojson, approximate FROM unit_geometry WHERE unit_code = ?",
+                                       [CITY]).fetchone()
+    union = shapely.union_all(list(city_ref().outlines.values()))
+    assert approximate is False
+    assert shape(json.loads(geojson)).symmetric_difference(union).area < 1e-6 * union.area
+    # the demo names its site after the root, as `vitals site set --name` records it
+    assert dict(con.execute("SELECT key, value FROM warehouse_meta WHERE key LIKE 'site_name_%'").fetchall()) == {
+        "site_name_zh": "上海市", "site_name_en": "Shanghai"}
 
 
 def test_qualified_prefixes_plain_and_demo_identifiers_and_keeps_missing_ones():

@@ -116,3 +116,17 @@ def test_running_month_due_counts_only_cases_due_by_now(running):
     assert vals["ontime_closure_rate"].value == pytest.approx(1 / 5)  # b4 only (b1, b5 closed late)
     rows, _ = drill(running, "closure_rate", MARCH, part="denominator", overrides={})
     assert "b3" not in set(rows.case_id) and "b6" in set(rows.case_id)
+
+
+def test_sensors_take_the_same_now_as_the_pages(running):
+    # both keys recorded: 'now' wins, as for every other figure (it used to be whichever row came first)
+    from datetime import datetime
+
+    from metrics.indicators import data_now
+    from metrics.sensors import as_of_time
+
+    assert as_of_time(running, MARCH) == datetime(2026, 3, 20, 12)  # data_now alone
+    insert(running, "warehouse_meta", {"key": "now", "value": "2026-03-18 08:00:00"})
+    for _ in range(3):
+        assert as_of_time(running, MARCH) == datetime(2026, 3, 18, 8) == data_now(running)
+    assert as_of_time(running, FEB) == datetime(2026, 3, 1)  # a period ended before it: its end

@@ -11,7 +11,8 @@ from metrics.query import Period, Query
 from metrics.urgent import urgent_tiles
 
 NOW = datetime(2026, 12, 3, 10, 0)
-PATH = {"district_code": "D", "town_code": "T1", "grid_code": "G1", "village_code": "V1", "unit_code": "V1"}
+PATH = {"city_code": "C", "district_code": "D", "town_code": "T1", "grid_code": "G1", "village_code": "V1",
+        "unit_code": "V1"}
 OTHER = {**PATH, "town_code": "T2", "grid_code": "G2", "village_code": "V2", "unit_code": "V2"}
 
 
