@@ -194,6 +194,34 @@ def rollups_command(warehouse: WarehouseOpt = None) -> None:
                    + f" rows, built in {time.monotonic() - t0:.1f} s")
 
 
+@app.command("import-rollups")
+def import_rollups_command(
+    out: Annotated[Path, typer.Argument(help="the --out directory of `vitals spark rollups`")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Replace the rollup tables with what `vitals spark rollups` built (Spark or DuckDB) in a new
+    snapshot, recorded as a run: the pages then serve the job's numbers."""
+    from etl.import_rollups import RollupImportError, import_rollups
+    from etl.snapshots import writer
+
+    with _clean_errors():
+        if not out.is_dir():
+            raise _fail(f"{out} is not a directory (the --out of `vitals spark rollups`)")
+        wh, settings = _warehouse(warehouse)
+        t0 = time.monotonic()
+        try:
+            with writer(wh, settings) as con:  # type: ignore[arg-type]
+                rep = import_rollups(con, out.absolute())
+        except RollupImportError as exc:
+            raise _fail(str(exc)) from None
+    typer.echo(f"run {rep.run_id}: " + ", ".join(f"{name} {n:,}" for name, n in rep.rows.items())
+               + f" rows built by {rep.engine}, imported in {time.monotonic() - t0:.1f} s")
+    if rep.source_now != rep.warehouse_now:
+        typer.echo(f"note: the job's data ends at {rep.source_now or '?'}, this warehouse's at "
+                   f"{rep.warehouse_now or '?'}: loads since the export are in the rows, not in these rollups "
+                   "(the next load refreshes the days it touches)", err=True)
+
+
 @app.command("export")
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="directory for the Parquet files (replaced per table)")],

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl import schema
 from etl.snapshots import open_readonly
 
 # fact table -> the timestamp whose local day partitions it (a row without it lands in day=NULL)
@@ -46,18 +47,26 @@ def export_parquet(warehouse: Path, out: Path) -> list[Exported]:
             shutil.rmtree(target, ignore_errors=True)
             # identifiers and the day expression are our own declarations; the path is a literal
             # string DuckDB's COPY cannot take as a parameter, so it is quoted as one
-            con.execute(f"COPY (SELECT *, CAST({day} AS DATE) AS day, district_code AS district FROM {table}) "
-                        f"TO {sql_string(target)} (FORMAT parquet, PARTITION_BY (day, district))")
+            con.execute(f"COPY (SELECT *{_added(con, table)}, CAST({day} AS DATE) AS day, district_code AS district"
+                        f" FROM {table}) TO {sql_string(target)} (FORMAT parquet, PARTITION_BY (day, district))")
             done.append(Exported(table, _rows(con, table), target))
         for table in DIMENSIONS:
             target = out / table / "data.parquet"
             shutil.rmtree(target.parent, ignore_errors=True)
             target.parent.mkdir(parents=True)
-            con.execute(f"COPY {table} TO {sql_string(target)} (FORMAT parquet)")
+            con.execute(f"COPY (SELECT *{_added(con, table)} FROM {table}) TO {sql_string(target)} (FORMAT parquet)")
             done.append(Exported(table, _rows(con, table), target.parent))
     finally:
         con.close()
     return done
+
+
+def _added(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The columns the schema declared after the warehouse was written, as NULLs of their type (what its
+    next writer's ``schema.ddl()`` adds): an older warehouse exports in the current layout."""
+    have = {str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    declared = schema.TABLE_BY_NAME[table].columns if table in schema.TABLE_BY_NAME else ()
+    return "".join(f", CAST(NULL AS {c.type}) AS {c.name}" for c in declared if c.name not in have)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:

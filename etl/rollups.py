@@ -19,7 +19,8 @@ from etl.overlay import replaced, shadowing, visible
 from etl.rollup_spec import RollupSpec
 from etl.rollup_sql import FINGERPRINT, ROLLUPS
 
-__all__ = ["FACTS", "FINGERPRINT", "ROLLUPS", "build_rollups", "current", "refresh_rollups", "touched_days"]
+__all__ = ["FACTS", "FINGERPRINT", "ROLLUPS", "build_rollups", "current", "mark_current", "refresh_rollups",
+           "touched_days"]
 
 META_KEY = "rollups"
 FACTS: tuple[str, ...] = tuple(dict.fromkeys(s.fact for s in ROLLUPS))
@@ -36,7 +37,8 @@ def current(con: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and row[0] == FINGERPRINT
 
 
-def _mark(con: duckdb.DuckDBPyConnection, value: str) -> None:
+def mark_current(con: duckdb.DuckDBPyConnection, value: str = FINGERPRINT) -> None:
+    """Record that the rollup tables hold what the declarations ``value`` build (a build, an import)."""
     con.execute("INSERT INTO warehouse_meta (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET"
                 " value = excluded.value", {"k": META_KEY, "v": value})
 
@@ -56,7 +58,7 @@ def build_rollups(con: duckdb.DuckDBPyConnection, facts: Collection[str] | None 
     for spec in ROLLUPS:
         if whole or spec.fact in (facts or ()):
             _build_one(con, spec)
-    _mark(con, FINGERPRINT)
+    mark_current(con)
 
 
 def refresh_rollups(con: duckdb.DuckDBPyConnection, days_by_fact: Mapping[str, Iterable[date]]) -> int:

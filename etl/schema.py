@@ -358,7 +358,8 @@ TABLES: tuple[Table, ...] = (
         "One row per ETL job: what was loaded, when, and how many rows were read, loaded and rejected.",
         (
             _C("run_id", "BIGINT", "id", True),
-            _C("kind", "VARCHAR", "units | cases | hotline | sensors | readings | staffing | demo", True),
+            _C("kind", "VARCHAR", "units | cases | hotline | sensors | readings | staffing | demo"
+               " | rollups (`vitals etl import-rollups`)", True),
             _C("source_system", "VARCHAR", "mapping's source system"),
             _C("mapping", "VARCHAR", "mapping file"),
             _C("files", "VARCHAR", "JSON list of files"),

@@ -8,7 +8,10 @@ the DuckDB-served dashboard reads with ``read_parquet``:
 
 - ``<out>/indicator_values/fact=<table>/level=<level>/*.parquet``: ``indicator_tables.RESULT_COLUMNS``
   (``fact`` and ``level`` are the directories: read with ``hive_partitioning``);
-- ``<out>/rollups/<name>/*.parquet``: each declared rollup (``etl.rollup_sql.ROLLUPS``, its ``build_sql``).
+- ``<out>/rollups/<name>/*.parquet``: each declared rollup (``etl.rollup_sql.ROLLUPS``, its ``build_sql``);
+- ``<out>/manifest/*.parquet``: one row saying what was built (``etl.import_rollups.MANIFEST_COLUMNS``:
+  the declarations' fingerprint, the engine, the data's 'now', the days), written last:
+  ``vitals etl import-rollups`` takes the rollups into the warehouse only from a finished, matching job.
 
 Run under ``spark-submit`` this file is the application (``spark-submit ... metrics/batch.py --path
 ... --out ...``): hence absolute imports.
@@ -26,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from etl.export import FACT_DAYS, sql_string
-from etl.rollup_sql import ROLLUPS
+from etl.import_rollups import MANIFEST, MANIFEST_COLUMNS
+from etl.rollup_sql import FINGERPRINT, ROLLUPS
 from metrics.catalog import catalog
 from metrics.config import measure_params, metrics_overrides
 from metrics.dialect import Engine, bind, emit
@@ -48,6 +52,8 @@ SPARK_CONF = {
     "spark.ui.showConsoleProgress": "false",
 }
 LOCAL_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+# the manifest's one row from parameters (text: the same file from either engine)
+MANIFEST_SQL = "SELECT " + ", ".join(f"CAST(${c} AS VARCHAR) AS {c}" for c in MANIFEST_COLUMNS)
 
 
 class Runner(Protocol):
@@ -83,6 +89,8 @@ def run(runner: Runner, source: str | Path, out: str | Path, first: date | None 
     """Build every indicator table (every declared indicator × level × day and month from ``first``
     to ``last``, default: the first fact's day to the data's 'now') and every declared rollup."""
     started = time.perf_counter()
+    if "://" not in str(out):  # a crashed run must not leave an earlier run's manifest beside its output
+        shutil.rmtree(Path(out) / MANIFEST, ignore_errors=True)
     for name in RAW_TABLES:
         runner.register(name, str(source))
     now = parse_now(next(iter(runner.rows(DATA_NOW_SQL, {})), (None,))[0])
@@ -107,6 +115,10 @@ def run(runner: Runner, source: str | Path, out: str | Path, first: date | None 
         log(f"rollup {spec.name}")
         runner.write(spec.build_sql, {}, _under(out, "rollups", spec.name), ())
         n += 1
+    manifest = {"rollups": FINGERPRINT, "engine": runner.engine,
+                "data_now": now.isoformat(sep=" ") if now is not None else "",
+                "first_day": first.isoformat(), "last_day": last.isoformat()}
+    runner.write(MANIFEST_SQL, manifest, _under(out, MANIFEST), ())
     return BuildReport(runner.engine, len(periods), first, last, n, time.perf_counter() - started)
 
 

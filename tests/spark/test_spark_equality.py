@@ -7,49 +7,19 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
-import pytest
 
-from etl.export import FACT_DAYS, export_parquet, sql_string
+from etl.export import FACT_DAYS, sql_string
 from etl.rollup_sql import ROLLUPS
-from metrics.batch import DuckdbRunner, SparkRunner, run
 from metrics.catalog import INDICATORS
 from metrics.indicator_tables import LEVELS, period_rows
-from metrics.indicators import data_now, scan, value_of
+from metrics.indicators import scan, value_of
 from metrics.predicates import TABLES
 from metrics.query import Period, Query
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
-
-DAYS = 20  # the last days (and their months) the job builds here: every grain and level, a short run
-
-
-def _read(out: Path, sub: str) -> list[dict[str, Any]]:
-    con = duckdb.connect()
-    glob = sql_string(out / sub / "**" / "*.parquet")
-    cur = con.execute(f"SELECT * FROM read_parquet({glob}, hive_partitioning = true, hive_types_autocast = false)")
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-@pytest.fixture(scope="module")
-def built(tiny_warehouse: Path, spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
-          ) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("spark")
-    export_parquet(tiny_warehouse, root / "raw")
-    con = duckdb.connect(str(tiny_warehouse), read_only=True)
-    now = data_now(con)
-    con.close()
-    assert now is not None
-    first = (now - timedelta(days=DAYS)).date()
-    report = run(SparkRunner(spark), root / "raw", root / "spark", first, now.date())
-    duck = run(DuckdbRunner(), root / "raw", root / "duckdb", first, now.date())
-    return {"root": root, "now": now, "first": first, "report": report, "duck": duck}
+from tests.spark.conftest import read_output
 
 
 def test_export_is_partitioned_by_day_and_district(built: dict[str, Any], tiny_warehouse: Path) -> None:
@@ -76,7 +46,7 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def test_every_indicator_value_equals_duckdb(built: dict[str, Any], tiny_warehouse: Path) -> None:
-    rows = _read(built["root"], "spark/indicator_values")
+    rows = read_output(built["root"], "spark/indicator_values")
     groups: dict[tuple[str, str, Any, Any], dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
     for r in rows:
         groups[(r["level"], r["grain"], r["period_start"], r["period_end"])][(r["metric_id"], r["key"] or "")] = r
@@ -108,8 +78,8 @@ def test_every_indicator_value_equals_duckdb(built: dict[str, Any], tiny_warehou
 
 
 def test_duckdb_runs_the_same_statements(built: dict[str, Any]) -> None:
-    spark_rows = _read(built["root"], "spark/indicator_values")
-    duck_rows = _read(built["root"], "duckdb/indicator_values")
+    spark_rows = read_output(built["root"], "spark/indicator_values")
+    duck_rows = read_output(built["root"], "duckdb/indicator_values")
     key = ("fact", "level", "key", "grain", "period_start", "metric_id")
     s = {tuple(r[k] for k in key): r for r in spark_rows}
     d = {tuple(r[k] for k in key): r for r in duck_rows}
@@ -122,7 +92,7 @@ def test_every_rollup_cell_equals_the_warehouse(built: dict[str, Any], tiny_ware
     con = duckdb.connect(str(tiny_warehouse), read_only=True)
     assert len(ROLLUPS) >= 4
     for spec in ROLLUPS:
-        got = _read(built["root"], f"spark/rollups/{spec.name}")
+        got = read_output(built["root"], f"spark/rollups/{spec.name}")
         cur = con.execute(f"SELECT * FROM {spec.name}")
         names = [c[0] for c in cur.description]
         want = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -151,9 +121,9 @@ def test_commands_export_and_build(built: dict[str, Any], tiny_warehouse: Path, 
     assert res.exit_code == 0, res.output
     assert f"duckdb: {3 + len(ROLLUPS)} statements" in res.output
     mine = {(r["fact"], r["level"], r["key"], r["period_start"], r["metric_id"]): r["value"]
-            for r in _read(tmp_path, "out/indicator_values")}
+            for r in read_output(tmp_path, "out/indicator_values")}
     theirs = {(r["fact"], r["level"], r["key"], r["period_start"], r["metric_id"]): r["value"]
-              for r in _read(built["root"], "spark/indicator_values")}
+              for r in read_output(built["root"], "spark/indicator_values")}
     assert mine.keys() == theirs.keys()
     res = cli.invoke(app, ["spark", "rollups", "--path", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "not a directory" in res.output
@@ -173,7 +143,7 @@ def test_the_sites_metrics_section_applies(built: dict[str, Any], tiny_warehouse
                                    "--out", str(tmp_path / "out"), "--start", str(month.start.date()),
                                    "--end", str(month.start.date()), "--config", str(cfg)])
     assert res.exit_code == 0, res.output
-    got = {r["grain"]: r["value"] for r in _read(tmp_path, "out/indicator_values") if r["level"] == "all"
+    got = {r["grain"]: r["value"] for r in read_output(tmp_path, "out/indicator_values") if r["level"] == "all"
            and r["metric_id"] == "hotline_satisfaction_rate" and r["period_start"] == month.start}
     con = duckdb.connect(str(tiny_warehouse), read_only=True)
     site = indicator_values(con, "hotline_satisfaction_rate", Query(month), overrides={
