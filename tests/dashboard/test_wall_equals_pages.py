@@ -26,6 +26,7 @@ from dashboard.screen.config import parse
 from etl.settings import Settings
 from tests.clock import NOW
 from tests.dashboard.test_pages import figure, find, messages
+from tests.dashboard.test_screen import _walk
 
 
 @pytest.fixture
@@ -42,19 +43,6 @@ def _wall(settings: Settings, lang: str = "zh") -> dict[str, Any]:
     out = cb.refresh(parse({"lang": lang}, settings).to_store(), {})
     return dict(zip([i for i, _ in cb.PANEL_OUTPUTS], out[:len(cb.PANEL_OUTPUTS)], strict=True))
 
-
-def _walk(tree: Any) -> list[Any]:
-    found, stack = [], [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (list, tuple)):
-            stack.extend(reversed(node))
-            continue
-        found.append(node)
-        kids = getattr(node, "children", None)
-        if kids is not None and not isinstance(kids, str):
-            stack.append(kids)
-    return found
 
 
 def _classed(tree: Any, cls: str) -> list[Any]:

@@ -9,24 +9,7 @@ import pytest
 from dashboard.components import stations_view
 from dashboard.screen import panels, urgent
 from metrics.feed import Backlog
-
-
-def _walk(tree: object) -> list:
-    found, stack = [], [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (list, tuple)):
-            stack.extend(reversed(node))
-            continue
-        found.append(node)
-        kids = getattr(node, "children", None)
-        if kids is not None and not isinstance(kids, str):
-            stack.append(kids)
-    return found
-
-
-def _find(tree: object, cls: str) -> list:
-    return [n for n in _walk(tree) if cls in (getattr(n, "className", None) or "").split()]
+from tests.dashboard.test_screen import _find, _walk
 
 
 def _text(node: object) -> str:
