@@ -170,21 +170,31 @@ def test_sigkill_at_any_moment_of_incremental_loads(tmp_path, warehouse):
     """Loads killed at moments spread over their run (start-up, staging, the delta copy, the write,
     compaction, the swap): every time, the warehouse opens on the state before or after the load."""
     load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
-    loaded, killed = 0, 0
-    for i, delay in enumerate((0.6, 1.0, 1.4, 1.8, 2.4, 3.2)):
-        env = {**os.environ, "VITALS_DELTA_MAX_ROWS": "1" if i % 3 == 2 else "500000"}  # every third compacts
-        child = run_py(f"""
+
+    def load(i: int, compact: bool) -> subprocess.Popen:
+        env = {**os.environ, "VITALS_DELTA_MAX_ROWS": "1" if compact else "500000"}
+        return run_py(f"""
             from etl.load import load_files
             load_files({str(warehouse)!r}, "cases", [{str(cases_file(tmp_path / f"k{i}.parquet", 10 + i))!r}],
                        "demo_cases")
         """, env=env, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+
+    # the moments are fractions of how long a whole load takes on this machine (a fixed delay is past the
+    # end of the load on an idle machine and before its start on a busy one)
+    t0 = time.monotonic()
+    assert load(0, False).wait() == 0
+    whole = time.monotonic() - t0
+    loaded, killed = count(warehouse), 0
+    assert loaded == N
+    for i, frac in enumerate((0.3, 0.45, 0.6, 0.7, 0.8, 0.9), start=1):
+        child = load(i, compact=i % 3 == 0)  # every third compacts
+        time.sleep(frac * whole)
         if child.poll() is None:
             os.kill(child.pid, signal.SIGKILL)
             killed += 1
         child.wait()
         n = count(warehouse)
-        assert n in (loaded, loaded + N), (delay, n, loaded)
+        assert n in (loaded, loaded + N), (frac, n, loaded)
         loaded = n
     assert killed, "no load was interrupted"
     load_files(warehouse, "cases", [cases_file(tmp_path / "last.parquet", 99)], "demo_cases")
