@@ -775,6 +775,11 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         con.execute(f"CREATE OR REPLACE TEMP VIEW __new AS SELECT {', '.join(q(c) for c in cols)}"
                     " FROM __y WHERE __reason IS NULL AND NOT __collapsed")
         inserted, updated = _merge_keyed(con, table, cols, collist, run_id if has_run else None)
+        if inserted and table.name in ROLLUP_FACTS:
+            # the readings rollup keeps which cells of a day have a reading: new rows (late ones included)
+            # change their days; a changed value of a stored reading changes no cell
+            con.execute("INSERT INTO __rollup_days SELECT DISTINCT $1, CAST(ts AS DATE) FROM __new"
+                        " WHERE ts IS NOT NULL", [table.name])
         return inserted, updated, valid - inserted - updated
     # A view, not a copy of the valid rows: the join below reads them once (a view takes no parameters;
     # the run id is our own integer).

@@ -7,6 +7,9 @@ from etl.rollup_spec import RollupColumn, RollupSpec
 
 FINGERPRINT = 'c096f5563927a646'
 
+# the readings rollup (metrics/readings_rollup.py): not an indicator's, a fingerprint of its own
+READINGS_FINGERPRINT = 'dac2ef3fa8fe973f'
+
 ROLLUPS: tuple[RollupSpec, ...] = (
     RollupSpec(
         name='rollup_cases_registered',
@@ -305,5 +308,29 @@ GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_cod
 FROM sensor_alarms
 WHERE (true) AND started_at IS NOT NULL AND started_at >= CAST($day_lo AS TIMESTAMP) AND started_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(started_at AS DATE))
 GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
+    ),
+)
+
+READINGS_ROLLUPS: tuple[RollupSpec, ...] = (
+    RollupSpec(
+        name='rollup_sensor_readings_day',
+        fact='sensor_readings',
+        anchor='ts',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `ts`'),
+            RollupColumn('sensor_id', 'VARCHAR', 'sensors.sensor_id'),
+            RollupColumn('readings', 'BIGINT', 'readings of the sensor that day'),
+            RollupColumn('cells', 'UHUGEINT', "bit k set: a reading in the day's 15-minute cell k (k = 0 … 95, from midnight)"),
+        ),
+        build_sql="""SELECT CAST(ts AS DATE) AS day, sensor_id, count(*) AS readings,
+  bit_or(CAST(1 AS UHUGEINT) << CAST((hour(ts) * 4 + minute(ts) // 15) AS UHUGEINT)) AS cells
+FROM sensor_readings
+WHERE ts IS NOT NULL AND sensor_id IS NOT NULL
+GROUP BY CAST(ts AS DATE), sensor_id""",
+        refresh_sql="""SELECT CAST(ts AS DATE) AS day, sensor_id, count(*) AS readings,
+  bit_or(CAST(1 AS UHUGEINT) << CAST((hour(ts) * 4 + minute(ts) // 15) AS UHUGEINT)) AS cells
+FROM sensor_readings
+WHERE ts IS NOT NULL AND sensor_id IS NOT NULL AND ts >= CAST($day_lo AS TIMESTAMP) AND ts < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(ts AS DATE))
+GROUP BY CAST(ts AS DATE), sensor_id""",
     ),
 )

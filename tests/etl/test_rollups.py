@@ -11,7 +11,7 @@ import pandas as pd
 
 from etl import rollups
 from etl.load import load_files, load_into
-from etl.rollup_sql import ROLLUPS
+from etl.rollups import ALL_ROLLUPS
 from etl.snapshots import open_readonly, writer
 from tests.etl.conftest import demo_units
 
@@ -46,7 +46,7 @@ def by_day(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dict[str,
 
 def equals_a_fresh_build(con: duckdb.DuckDBPyConnection) -> bool:
     return all(sorted(con.execute(f"SELECT * FROM {s.name}").fetchall(), key=repr)
-               == sorted(con.execute(s.build_sql).fetchall(), key=repr) for s in ROLLUPS)
+               == sorted(con.execute(s.build_sql).fetchall(), key=repr) for s in ALL_ROLLUPS)
 
 
 def test_a_load_builds_the_rollups_and_a_late_update_moves_a_case_between_days(tmp_path: Path,
@@ -157,11 +157,47 @@ def test_the_cli_rebuilds_the_rollups_of_an_old_warehouse(tmp_path: Path, wareho
     load_files(warehouse, "cases", [cases(tmp_path / "c1.parquet", [
         ("c0", "registered", "2026-01-01 09:00", "urgent", True)])], "demo_cases")
     with writer(warehouse) as con:  # as before rollups
-        for s in ROLLUPS:
+        for s in ALL_ROLLUPS:
             con.execute(f"DROP TABLE {s.name}")
-        con.execute("DELETE FROM warehouse_meta WHERE key = 'rollups'")
+        con.execute("DELETE FROM warehouse_meta WHERE key IN ('rollups', 'readings_rollup')")
     r = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["rollups", "-w", str(warehouse)])
     assert r.exit_code == 0, r.output
-    assert "rollup_cases_registered 1," in r.output
+    assert "rollup_cases_registered 1," in r.output and "rollup_sensor_readings_day 0 " in r.output
     with read(warehouse) as con:
-        assert rollups.current(con) and equals_a_fresh_build(con)
+        assert rollups.current(con) and rollups.current(con, rollups.READINGS) and equals_a_fresh_build(con)
+
+
+def test_readings_loads_keep_the_readings_rollup_exact(tmp_path: Path, warehouse: Path, monkeypatch) -> None:
+    """The readings rollup (cells with a reading per sensor and day): a first load builds it, a late
+    reading and a re-sent one recompute their days only, on the full-copy path as on a delta."""
+    def readings(path: Path, rows: list[tuple[str, str, float]]) -> Path:
+        pd.DataFrame({"sensor_id": [r[0] for r in rows], "ts": pd.to_datetime([r[1] for r in rows], format="ISO8601"),
+                      "value": [r[2] for r in rows]}).to_parquet(path)
+        return path
+
+    def cells(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[int, int]]:
+        return {(str(d), s): (int(n), int(c)) for d, s, n, c in con.execute(
+            "SELECT day, sensor_id, readings, cells FROM rollup_sensor_readings_day").fetchall()}
+
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+    pd.DataFrame({"sensor_id": ["demo:s1", "demo:s2"], "source_system": "demo", "source_id": ["s1", "s2"],
+                  "sensor_type": "water_level", "unit_code": "V1"}).to_parquet(tmp_path / "s.parquet")
+    load_files(warehouse, "sensors", [tmp_path / "s.parquet"], "demo_sensors")
+    load_files(warehouse, "readings", [readings(tmp_path / "r1.parquet", [
+        ("demo:s1", "2026-01-01 00:00", 1.0), ("demo:s1", "2026-01-01 00:14:59", 1.1),  # cell 0 twice
+        ("demo:s1", "2026-01-01 23:45", 1.2), ("demo:s2", "2026-01-02 01:30", 2.0)])], "demo_readings")
+    with read(warehouse) as con:
+        # by hand: cell k = 4 × hour + minute // 15; bit k of ``cells``
+        assert cells(con) == {("2026-01-01", "demo:s1"): (3, 1 | 1 << 95), ("2026-01-02", "demo:s2"): (1, 1 << 6)}
+    for delta in ("0", "500000"):  # the full-copy path, then a delta on the base
+        monkeypatch.setenv("VITALS_DELTA_MAX_ROWS", delta)
+        late = float(delta) / 1e6
+        load_files(warehouse, "readings", [readings(tmp_path / f"r2-{delta}.parquet", [
+            ("demo:s1", "2026-01-01 00:00", 1.0 + late),  # the stored reading sent again (corrected value)
+            ("demo:s2", f"2026-01-01 0{int(delta[0]) % 9}:20", 2.5),  # late: a cell of an earlier day
+        ])], "demo_readings")
+        with read(warehouse) as con:
+            assert equals_a_fresh_build(con)
+    with read(warehouse) as con:
+        assert cells(con)[("2026-01-01", "demo:s2")] == (2, 1 << 1 | 1 << 21)  # 00:20 and 05:20
+        assert cells(con)[("2026-01-01", "demo:s1")] == (3, 1 | 1 << 95)  # unchanged: same cells
