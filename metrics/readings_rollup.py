@@ -80,6 +80,26 @@ FITS = (f"interval_min = floor(interval_min) AND CAST(interval_min AS BIGINT) % 
         " AND epoch_us(w0 - date_trunc('day', w0)) % (CAST(interval_min AS BIGINT) * 60000000) = 0")
 
 
+def _u(x: str) -> str:
+    return f"CAST({x} AS UHUGEINT)"
+
+
+def _cell(ts: str) -> str:
+    return f"(hour({ts}) * {60 // CELL_MIN} + minute({ts}) // {CELL_MIN})"
+
+
+# "Which slots hold a set cell" without a per-slot loop: fold the mask so that bit p says whether any of
+# cells p … p + h - 1 is set (OR of shifted copies, the window doubled while it fits in h, then widened
+# to exactly h: at most 7 shifts for h ≤ 96), then count the bits at the slot starts k·h of the wanted
+# range (``masks``: one mask per distinct h and range, a handful per read).
+_STEPS = tuple(range(6))  # windows 2, 4 … 64 cells: h ≤ 96
+_FOLD = ", ".join(
+    f"{'x' if k == 0 else f'y{k - 1}'} | ({'x' if k == 0 else f'y{k - 1}'} >> "
+    f"{_u(f'CASE WHEN h >= {2 << k} THEN {1 << k} ELSE 0 END')}) AS y{k}" for k in _STEPS)
+_LAST = f"y{_STEPS[-1]}"
+_WIDE = f"({_LAST} | ({_LAST} >> {_u('h - (1 << CAST(floor(log2(h)) AS INTEGER))')}))"
+
+
 def received_sql(iv: str = "iv") -> str:
     """CTEs (to follow ``iv`` in a WITH list) ending in ``fast_got(sensor_id, received)``: the received
     slots over [w0, $at) of every sensor of ``iv`` that fits, and ``fast(sensor_id)`` listing them.
@@ -92,24 +112,28 @@ def received_sql(iv: str = "iv") -> str:
                (epoch(CAST($at AS TIMESTAMP)) - epoch(CAST($at_day AS TIMESTAMP))) / 60 / interval_min)
                * interval_min AS BIGINT))) AS t1
       FROM {iv} WHERE {FITS}
-    ), fast_cells AS (
-      SELECT f.sensor_id, sum(len(list_filter(
-               range(CASE WHEN r.day = CAST(f.w0 AS DATE) THEN
-                            (hour(f.w0) * {60 // CELL_MIN} + minute(f.w0) // {CELL_MIN}) // f.h ELSE 0 END,
-                     CASE WHEN r.day = CAST(f.t1 AS DATE) THEN
-                            (hour(f.t1) * {60 // CELL_MIN} + minute(f.t1) // {CELL_MIN}) // f.h
-                          ELSE {CELLS} // f.h END),
-               lambda k: ((r.cells >> CAST(k * f.h AS UHUGEINT))
-                          & ((CAST(1 AS UHUGEINT) << CAST(f.h AS UHUGEINT)) - CAST(1 AS UHUGEINT)))
-                         <> CAST(0 AS UHUGEINT)))) AS received
+    ), fast_days AS (
+      -- a, b: the day's wanted slots [a, b) (the first day from w0's slot, the last up to t1's)
+      SELECT f.sensor_id, f.h, r.cells AS x,
+             CASE WHEN r.day = CAST(f.w0 AS DATE) THEN {_cell('f.w0')} // f.h ELSE 0 END AS a,
+             CASE WHEN r.day = CAST(f.t1 AS DATE) THEN {_cell('f.t1')} // f.h ELSE {CELLS} // f.h END AS b
       FROM {NAME} r JOIN fast f USING (sensor_id)
       WHERE r.day >= CAST($s AS DATE) AND r.day <= CAST($at AS DATE)
         AND r.day >= CAST(f.w0 AS DATE) AND r.day <= CAST(f.t1 AS DATE)
-      GROUP BY f.sensor_id
+    ), masks AS (
+      SELECT h, a, b, list_reduce(list_prepend({_u(0)}, list_transform(range(a, b),
+               lambda k: {_u(1)} << {_u('k * h')})), lambda p, q: p | q) AS m
+      FROM (SELECT DISTINCT h, a, b FROM fast_days)
+    ), fast_cells AS (
+      SELECT d.sensor_id, sum(bit_count(CAST({_WIDE} & m.m AS HUGEINT))) AS received
+      FROM (SELECT sensor_id, h, a, b, x, {_FOLD} FROM fast_days) d JOIN masks m USING (h, a, b)
+      GROUP BY d.sensor_id
     ), fast_tail AS (
       SELECT DISTINCT r.sensor_id FROM sensor_readings r JOIN fast f USING (sensor_id)
       WHERE r.ts >= CAST($at_day AS TIMESTAMP) AND r.ts < $at AND r.ts >= f.t1
     ), fast_got AS (
       SELECT f.sensor_id, coalesce(c.received, 0) + (t.sensor_id IS NOT NULL)::BIGINT AS received
       FROM fast f LEFT JOIN fast_cells c USING (sensor_id) LEFT JOIN fast_tail t USING (sensor_id)
+    ), slow AS (
+      SELECT * FROM {iv} ANTI JOIN fast USING (sensor_id)
     )"""

@@ -67,11 +67,12 @@ def reporting(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | No
     at = as_of or as_of_time(con, query)
     params: dict[str, object] = {"s": query.period.start, "at": at, "dflt": DEFAULT_INTERVAL_MIN}
     rollup = readings_ready(con) if use_rollup is None else use_rollup
-    fast, got_rows, all_got = "", "", "got"
+    # from rows: every sensor, or those the rollup cannot answer (``slow``: an empty join skips the scan)
+    fast, rows_of, all_got = "", "iv", "got"
     if rollup:
         params["at_day"] = datetime.combine(at.date(), time())
         fast = readings_rollup.received_sql("iv") + ","
-        got_rows = " AND r.sensor_id NOT IN (SELECT sensor_id FROM fast)"
+        rows_of = "slow"
         all_got = "(SELECT * FROM got UNION ALL SELECT * FROM fast_got)"
     return con.execute(f"""
     WITH s AS (
@@ -89,7 +90,7 @@ def reporting(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | No
       FROM s LEFT JOIN inferred i USING (sensor_id)
     ), {fast} got AS (
       SELECT r.sensor_id, count(DISTINCT floor(epoch(r.ts - iv.w0) / 60 / iv.interval_min)) AS received
-      FROM sensor_readings r JOIN iv USING (sensor_id) WHERE r.ts >= $s AND r.ts < $at AND r.ts >= iv.w0{got_rows}
+      FROM sensor_readings r JOIN {rows_of} iv USING (sensor_id) WHERE r.ts >= $s AND r.ts < $at AND r.ts >= iv.w0
       GROUP BY r.sensor_id
     )
     SELECT iv.sensor_id, iv.interval_min,

@@ -117,15 +117,15 @@ def sensors_file(path: Path) -> Path:
 
 
 def readings_file(path: Path, start: datetime, days: int, seed: int, drop: float = 0.3) -> Path:
-    """Each sensor's readings at its interval (the inferred one every 20 minutes), jittered by up to a
-    few minutes, with ~``drop`` of them missing and some sent twice within a slot."""
+    """Each sensor's readings at its interval (the inferred one every 20 minutes), each anywhere in its
+    interval (so in any cell of a slot), with ~``drop`` of them missing and some sent twice 40 s apart."""
     rng = np.random.default_rng(seed)
     step = {s: i or 20 for s, i, _ in SENSORS if s != "quiet"}
     rows: list[tuple[str, datetime]] = []
     for s, minutes in step.items():
         n = days * 1440 // minutes
         base = pd.date_range(start, periods=n, freq=f"{minutes}min")
-        jitter = pd.to_timedelta(rng.integers(0, min(minutes, 4) * 60, n), unit="s")
+        jitter = pd.to_timedelta(rng.integers(0, minutes * 60 - 40, n), unit="s")
         keep = rng.random(n) > drop
         ts = (base + jitter)[keep]
         again = ts[rng.random(len(ts)) < 0.1] + pd.Timedelta(seconds=40)  # a second reading in the slot
