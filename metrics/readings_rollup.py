@@ -121,8 +121,8 @@ def received_sql(iv: str = "iv") -> str:
       WHERE r.day >= CAST($s AS DATE) AND r.day <= CAST($at AS DATE)
         AND r.day >= CAST(f.w0 AS DATE) AND r.day <= CAST(f.t1 AS DATE)
     ), masks AS (
-      SELECT h, a, b, list_reduce(list_prepend({_u(0)}, list_transform(range(a, b),
-               lambda k: {_u(1)} << {_u('k * h')})), lambda p, q: p | q) AS m
+      SELECT h, a, b, list_reduce(list_prepend({_u('0')}, list_transform(range(a, b),
+               lambda k: {_u('1')} << {_u('k * h')})), lambda p, q: p | q) AS m
       FROM (SELECT DISTINCT h, a, b FROM fast_days)
     ), fast_cells AS (
       SELECT d.sensor_id, sum(bit_count(CAST({_WIDE} & m.m AS HUGEINT))) AS received
