@@ -63,10 +63,17 @@ def fingerprint(value: Any) -> str:
 
 def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
     """Every panel's new content keyed by output id, and the ids whose read failed."""
+    out, failed, _ = _build(cfg)
+    return out, failed
+
+
+def _build(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str], dict[str, str]]:
+    """``build_panels`` and the fingerprints already known: of the panels drawn once per day or hour."""
     at = model.now(cfg)
     lang = cfg.lang
     out: dict[str, Any] = {}
     failed: list[str] = []
+    known: dict[str, str] = {}
 
     def run(ids: tuple[str, ...], fn: Callable[[], tuple[Any, ...]]) -> None:
         try:
@@ -82,15 +89,28 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
             return
         out.update(zip(ids, values, strict=True))
 
+    def kept(ids: tuple[str, ...], name: str, bucket: str, fn: Callable[[], tuple[Any, ...]]) -> None:
+        """Panels drawn from a view kept per day or hour: drawn and fingerprinted once with it."""
+        def draw() -> tuple[tuple[Any, ...], tuple[str, ...]]:
+            values = fn()
+            return values, tuple(fingerprint(v) for v in values)
+
+        def get() -> tuple[Any, ...]:
+            values, fps = model.drawn(name, bucket, cfg, draw)
+            known.update(zip(ids, fps, strict=True))
+            return values
+        run(ids, get)
+
     run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang, model.data_ended()),))
-    run((S.VITALS,), lambda: (panels.vitals(model.vitals(cfg, at), lang),))
+    day, hour = model.day_bucket(at), model.hour_bucket(at)
+    kept((S.VITALS,), "vitals", day, lambda: (panels.vitals(model.vitals(cfg, at), lang),))
 
     def stations() -> tuple[Any, ...]:
         view = model.stations(cfg, at)
         return panels.stations_bars(view, lang), panels.stations_summary(view, lang)
 
-    run((S.STATIONS, S.STATIONS_SUMMARY), stations)
-    run((S.RANKING,), lambda: (panels.ranking(model.ranking(cfg, at), lang),))
+    kept((S.STATIONS, S.STATIONS_SUMMARY), "stations", day, stations)
+    kept((S.RANKING,), "ranking", day, lambda: (panels.ranking(model.ranking(cfg, at), lang),))
     run((S.FEED,), lambda: (panels.feed(model.live_feed(cfg, at), lang),))
     run((S.URGENT,), lambda: (urgent.panel(urgent.view(cfg, at), cfg),))
     run((S.HOURLY,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "cases"), lang),))
@@ -102,9 +122,9 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
 
     run((S.BACKLOG, S.HOTLINE_KPIS), backlog)
     run((S.HOTLINE,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "hotline"), lang),))
-    run((S.WATER,), lambda: (panels.water_bars(model.water(cfg, at), lang),))
+    kept((S.WATER,), "water", hour, lambda: (panels.water_bars(model.water(cfg, at), lang),))
     run((S.DUTY,), lambda: (panels.duty(model.duty(cfg, at), lang),))
-    return out, failed
+    return out, failed, known
 
 
 def refresh(cfg_data: dict[str, Any] | None, previous: dict[str, str] | None) -> tuple[Any, ...]:
@@ -112,17 +132,17 @@ def refresh(cfg_data: dict[str, Any] | None, previous: dict[str, str] | None) ->
     cfg = ScreenConfig.from_store(cfg_data)
     previous = dict(previous or {})
     try:
-        content, failed = build_panels(cfg)
+        content, failed, known = _build(cfg)
     except Exception:  # the warehouse is missing or the snapshot unreadable: keep everything
         log.exception("screen refresh failed")
-        content, failed = {}, [i for i, _ in PANEL_OUTPUTS]
+        content, failed, known = {}, [i for i, _ in PANEL_OUTPUTS], {}
     outputs: list[Any] = []
     fps = dict(previous)
     for id_, _prop in PANEL_OUTPUTS:
         if id_ not in content:
             outputs.append(no_update)
             continue
-        fp = fingerprint(content[id_])
+        fp = known.get(id_) or fingerprint(content[id_])
         outputs.append(no_update if previous.get(id_) == fp else content[id_])
         fps[id_] = fp
     warning = t("scr.refresh_failed", cfg.lang) if failed else ""

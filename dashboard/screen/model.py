@@ -239,21 +239,35 @@ def live(name: str, cfg: ScreenConfig, at: datetime, changes: Callable[[feed.Day
     return data.per_snapshot_bounded(f"screen.live.{name}", key, lambda _con: compute(), LIVE_KEPT)
 
 
+def day_bucket(at: datetime) -> str:
+    return at.date().isoformat()
+
+
+def hour_bucket(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H")
+
+
+def drawn(name: str, bucket: str, cfg: ScreenConfig, draw: Callable[[], T]) -> T:
+    """A panel drawn from a view kept per ``bucket`` (``vitals`` … ``water`` below, same bucket): drawn
+    (and fingerprinted, dashboard/callbacks/screen.py) once with it, not on every refresh."""
+    return _cached(f"drawn.{name}", bucket, cfg, draw)  # type: ignore[no-any-return]
+
+
 def vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
-    return _cached("vitals", at.date().isoformat(), cfg, lambda: _vitals(cfg, at))
+    return _cached("vitals", day_bucket(at), cfg, lambda: _vitals(cfg, at))  # type: ignore[no-any-return]
 
 
 def stations(cfg: ScreenConfig, at: datetime) -> StationsView:
-    return _cached("stations", at.date().isoformat(), cfg, lambda: _stations(cfg, at))
+    return _cached("stations", day_bucket(at), cfg, lambda: _stations(cfg, at))  # type: ignore[no-any-return]
 
 
 def ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
-    return _cached("ranking", at.date().isoformat(), cfg, lambda: _ranking(cfg, at))
+    return _cached("ranking", day_bucket(at), cfg, lambda: _ranking(cfg, at))  # type: ignore[no-any-return]
 
 
 def water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
     """Latest water levels: readings only arrive with a new snapshot; the 6-hour window moves hourly."""
-    return _cached("water", at.strftime("%Y-%m-%dT%H"), cfg, lambda: _water(cfg, at))
+    return _cached("water", hour_bucket(at), cfg, lambda: _water(cfg, at))  # type: ignore[no-any-return]
 
 
 STATUS_CLASS = {"green": "good", "amber": "warn", "red": "bad"}
