@@ -219,7 +219,7 @@ def _cached(name: str, bucket: str, cfg: ScreenConfig, compute: Any) -> Any:
     return data.per_snapshot(key, lambda _con: compute())
 
 
-LIVE_KEPT = 8  # stretches kept per live panel and snapshot: the current one and a few walls lagging behind
+LIVE_KEPT = 32  # stretches kept per live panel and snapshot: the current one of each scope and language
 
 
 def live(name: str, cfg: ScreenConfig, at: datetime, changes: Callable[[feed.DayRows], np.ndarray],
