@@ -87,7 +87,8 @@ def test_a_refresh_inside_a_stretch_reuses_the_kept_rows(wall: dash.Dash) -> Non
     assert (b["age_minutes"] - a["age_minutes"]).round(9).eq(0.5).all()  # ... 30 s older
     tiles = urgent.view(cfg, NOW + timedelta(minutes=3)).tiles
     # the "warn" case turned red at NOW + 3 min, the "pending" one turns amber at NOW + 5: nothing between
-    assert urgent.view(cfg, NOW + timedelta(minutes=4)).tiles is tiles
+    # (half a minute later: NOW is a whole minute, so both instants lie on one day at any hour)
+    assert urgent.view(cfg, NOW + timedelta(minutes=3, seconds=30)).tiles is tiles
     assert urgent.view(cfg, NOW + timedelta(minutes=5)).tiles != tiles  # amber: a new stretch, recomputed
 
 

@@ -47,6 +47,10 @@ def rows(con: duckdb.DuckDBPyConnection) -> feed.DayRows:
     """The tiny demo's live rows of its last day, their times and flags redrawn at random over that day
     and the one before (a busy day: many urgent cases, alarms, shifts and deadlines to pass)."""
     real = feed.day_rows(con, clock.NOW.date())
+    # an alarm and a shift to copy from, whatever the run's instant (the days before hold some)
+    earlier = (feed.day_rows(con, clock.NOW.date() - timedelta(days=d)) for d in range(1, 60))
+    alarms = real.alarms if len(real.alarms) else next(r.alarms for r in earlier if len(r.alarms))
+    roster = real.roster if len(real.roster) else next(r.roster for r in earlier if len(r.roster))
     rng = np.random.default_rng(19)
     day0 = np.datetime64(datetime.combine(real.day, datetime.min.time()), "us")
 
@@ -66,7 +70,7 @@ def rows(con: duckdb.DuckDBPyConnection) -> feed.DayRows:
     c["deadline_at"] = c["reported_at"].to_numpy() + rng.integers(0, 86400, n).astype("timedelta64[s]")
     c["urgent"] = rng.random(n) < 0.4
     c["is_open"] = c["closed_at"].isna().to_numpy() & (rng.random(n) < 0.9)
-    a = real.alarms.sample(40, replace=True, random_state=1).reset_index(drop=True)  # a busy day's alarms
+    a = alarms.sample(40, replace=True, random_state=1).reset_index(drop=True)  # a busy day's alarms
     a["alarm_id"] = [f"demo:a{i}" for i in range(len(a))]
     a["started_at"] = times(len(a))
     a["ended_at"] = np.where(rng.random(len(a)) < 0.3, np.datetime64("NaT"),
@@ -76,10 +80,10 @@ def rows(con: duckdb.DuckDBPyConnection) -> feed.DayRows:
     h = real.hotline.copy()
     h["received_at"] = times(len(h))
     h["due_at"] = h["received_at"].to_numpy() + rng.integers(0, 86400, len(h)).astype("timedelta64[s]")
-    r = real.roster.sample(max(len(real.roster), 40), replace=True, random_state=2).reset_index(drop=True)
+    r = roster.sample(max(len(roster), 40), replace=True, random_state=2).reset_index(drop=True)
     r["start_at"] = times(len(r))
     r["end_at"] = r["start_at"].to_numpy() + rng.integers(3600, 12 * 3600, len(r)).astype("timedelta64[s]")
-    assert len(c) > 100 and len(real.alarms) and len(real.roster)
+    assert len(c) > 100
     return feed.DayRows(real.day, c, a, h, r, real.grids)
 
 
