@@ -203,3 +203,18 @@ def test_a_delta_load_of_late_and_duplicate_readings_keeps_the_rollup_exact(scra
                           T0 + timedelta(days=7), use_rollup=True)
     assert int(after["received"].sum()) > int(before["received"].sum())  # the late readings filled slots
     assert_rollup_equals_rows(scratch, seed=2, last=(T0 + timedelta(days=17)).date())
+
+
+def test_a_warehouse_without_a_current_readings_rollup_is_read_from_rows(tiny_warehouse: Path, tmp_path: Path) -> None:
+    wh = copy_warehouse(tiny_warehouse, tmp_path)
+    with open_readonly(wh) as c:
+        last = c.execute("SELECT max(ts)::DATE FROM sensor_readings").fetchone()[0]  # type: ignore[index]
+        q = Query(period=Period.custom(last - timedelta(days=6), last))
+        at = datetime.combine(last, datetime.min.time()) + timedelta(hours=9, minutes=7)
+        want = reporting(c, q, at, use_rollup=False)
+    with writer(wh) as c:  # as a warehouse from before the readings rollup
+        c.execute(f"DROP TABLE {readings_rollup.NAME}")
+        c.execute("DELETE FROM warehouse_meta WHERE key = $k", {"k": readings_rollup.META_KEY})
+    with open_readonly(wh) as c:
+        assert not readings_rollup.ready(c)
+        pd.testing.assert_frame_equal(reporting(c, q, at), want)
