@@ -401,6 +401,14 @@ def backlog_changes(rows: DayRows) -> np.ndarray:
                      *_alarm_instants(rows))
 
 
+def hourly_changes(rows: DayRows, source: str = "cases") -> np.ndarray:
+    """Instants of ``rows.day`` at which ``hourly_volume`` can change: a row counted, an hour begun (the
+    wall asks it about its own day only)."""
+    df, ts = (rows.cases, "reported_at") if source == "cases" else (rows.hotline, "received_at")
+    day0 = np.datetime64(datetime.combine(rows.day, datetime.min.time()), "us")
+    return instants(df[ts], day0 + np.arange(1, 24).astype("timedelta64[h]"))
+
+
 def interval_of(changes: np.ndarray, now: datetime) -> int:
     """The number of the stretch between two ``changes`` that holds ``now`` (instants at or before it)."""
     return int(np.searchsorted(changes, np.datetime64(now, "us"), side="right"))

@@ -25,6 +25,7 @@ from dashboard.i18n import t, t_or
 from dashboard.pages.screen_ids import ScreenIds as S
 from dashboard.screen import model, panels, urgent
 from dashboard.screen.config import ScreenConfig
+from metrics import feed
 
 log = logging.getLogger(__name__)
 
@@ -89,17 +90,23 @@ def _build(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str], dict[str, str]
             return
         out.update(zip(ids, values, strict=True))
 
-    def kept(ids: tuple[str, ...], name: str, bucket: str, fn: Callable[[], tuple[Any, ...]]) -> None:
-        """Panels drawn from a view kept per day or hour: drawn and fingerprinted once with it."""
-        def draw() -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    Drawn = tuple[tuple[Any, ...], tuple[str, ...]]  # panels and their fingerprints
+
+    def keep(ids: tuple[str, ...], fn: Callable[[], tuple[Any, ...]],
+             kept: Callable[[Callable[[], Drawn]], Drawn]) -> None:
+        """Panels drawn and fingerprinted once per ``kept`` (a day's or hour's view, a live stretch)."""
+        def draw() -> Drawn:
             values = fn()
             return values, tuple(fingerprint(v) for v in values)
 
         def get() -> tuple[Any, ...]:
-            values, fps = model.drawn(name, bucket, cfg, draw)
+            values, fps = kept(draw)
             known.update(zip(ids, fps, strict=True))
             return values
         run(ids, get)
+
+    def kept(ids: tuple[str, ...], name: str, bucket: str, fn: Callable[[], tuple[Any, ...]]) -> None:
+        keep(ids, fn, lambda draw: model.drawn(name, bucket, cfg, draw))
 
     run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang, model.data_ended()),))
     day, hour = model.day_bucket(at), model.hour_bucket(at)
@@ -113,7 +120,11 @@ def _build(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str], dict[str, str]
     kept((S.RANKING,), "ranking", day, lambda: (panels.ranking(model.ranking(cfg, at), lang),))
     run((S.FEED,), lambda: (panels.feed(model.live_feed(cfg, at), lang),))
     run((S.URGENT,), lambda: (urgent.panel(urgent.view(cfg, at), cfg),))
-    run((S.HOURLY,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "cases"), lang),))
+    def hourly(ids: tuple[str, ...], source: str) -> None:
+        keep(ids, lambda: (panels.hourly_bars(model.hourly(cfg, at, source), lang),),
+             lambda draw: model.live(f"hourly.{source}", cfg, at, lambda r: feed.hourly_changes(r, source), draw))
+
+    hourly((S.HOURLY,), "cases")
 
     def backlog() -> tuple[Any, ...]:
         b, instant = model.backlog(cfg, at), model.data_instant(at)
@@ -121,7 +132,7 @@ def _build(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str], dict[str, str]
                 panels.backlog(b, lang, ("hotline_open", "hotline_overdue"), at=instant))
 
     run((S.BACKLOG, S.HOTLINE_KPIS), backlog)
-    run((S.HOTLINE,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "hotline"), lang),))
+    hourly((S.HOTLINE,), "hotline")
     kept((S.WATER,), "water", hour, lambda: (panels.water_bars(model.water(cfg, at), lang),))
     run((S.DUTY,), lambda: (panels.duty(model.duty(cfg, at), lang),))
     return out, failed, known

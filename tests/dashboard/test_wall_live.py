@@ -92,7 +92,7 @@ def test_a_refresh_inside_a_stretch_reuses_the_kept_rows(wall: dash.Dash) -> Non
     assert urgent.view(cfg, NOW + timedelta(minutes=5)).tiles != tiles  # amber: a new stretch, recomputed
 
 
-def test_panels_drawn_once_a_day_keep_their_own_fingerprints(wall: dash.Dash) -> None:
+def test_panels_drawn_once_a_day_or_stretch_keep_their_own_fingerprints(wall: dash.Dash) -> None:
     from dashboard.callbacks import screen as cb
     from dashboard.pages.screen_ids import ScreenIds as S
 
@@ -100,7 +100,7 @@ def test_panels_drawn_once_a_day_keep_their_own_fingerprints(wall: dash.Dash) ->
     first, again = cb.refresh(store, {}), cb.refresh(store, {})
     ids = [i for i, _ in cb.PANEL_OUTPUTS]
     fps = first[len(ids) + 1]
-    for id_ in (S.VITALS, S.STATIONS, S.STATIONS_SUMMARY, S.RANKING, S.WATER):
+    for id_ in (S.VITALS, S.STATIONS, S.STATIONS_SUMMARY, S.RANKING, S.WATER, S.HOURLY, S.HOTLINE):
         k = ids.index(id_)
         assert fps[id_] == cb.fingerprint(first[k])  # the kept fingerprint is the content's
         assert again[k] is first[k]  # drawn once: the same components
