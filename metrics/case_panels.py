@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .compiler import ORG_LEVEL_COLUMN, fact_table, scope_sql, used_params
+from .compiler import ORG_LEVEL_COLUMN, fact_table, render, scope_sql, used_params
 from .explore import HOUR_BUCKETS, Drill, view_where
 from .hierarchy import child_of
 from .indicators import unit_level, unscoped
@@ -43,8 +43,8 @@ def _hours_sql() -> str:
     when floor(hours) ≥ edge: grouping by whole hours and bucketing the ≤ 169 groups in Python gives
     ``explore.handling_distribution``'s buckets at a third of the cost of a CASE chain per row."""
     assert all(float(b).is_integer() for b in HOUR_BUCKETS)
-    return (f"CASE WHEN closed_at >= registered_at THEN "
-            f"least(date_diff('second', registered_at, closed_at) // 3600, {int(HOUR_BUCKETS[-1])}) END")
+    seconds = render(fact_table("cases"), (), measure="handling_seconds").measure
+    return f"CASE WHEN closed_at >= registered_at THEN least({seconds} // 3600, {int(HOUR_BUCKETS[-1])}) END"
 
 
 def case_panels(con: duckdb.DuckDBPyConnection, query: Query, minor: bool | None = None) -> CasePanels:

@@ -115,6 +115,11 @@ def aggregate(ft: FactTable, agg: Aggregate, bound: Bound = PERIOD_FREE,
         return f"count_if({got.where})", got.params
     if agg.measure == "sum":
         return f"sum({got.measure}) FILTER (WHERE {got.where})", got.params
+    if agg.expr in ft.scaled:
+        inner, divisor = ft.scaled[str(agg.expr)]
+        got = render(ft, [p for p in agg.filter if p not in leave_out], bound, inner)
+        return (f"quantile_cont({got.measure}, {quantile(agg)!r}) FILTER (WHERE {got.where}) / {divisor}",
+                got.params)
     return f"quantile_cont({got.measure}, {quantile(agg)!r}) FILTER (WHERE {got.where})", got.params
 
 
@@ -216,11 +221,15 @@ def flagged_aggregate(ft: FactTable, agg: Aggregate, cond: str, measures: dict[s
     quantile, the measure column it adds to ``measures`` (column -> SQL) if not there yet."""
     if agg.measure == "count":
         return f"count_if({cond})"
-    m = f"m_{agg.expr}"
-    measures.setdefault(m, str(render(ft, (), measure=agg.expr or "").measure))
+    expr, divisor = str(agg.expr), ""
+    if agg.measure == "quantile" and expr in ft.scaled:
+        expr, d = ft.scaled[expr]
+        divisor = f" / {d}"
+    m = f"m_{expr}"
+    measures.setdefault(m, str(render(ft, (), measure=expr).measure))
     if agg.measure == "sum":
         return f"sum({m}) FILTER (WHERE {cond})"
-    return f"quantile_cont({m}, {quantile(agg)!r}) FILTER (WHERE {cond})"
+    return f"quantile_cont({m}, {quantile(agg)!r}) FILTER (WHERE {cond}){divisor}"
 
 
 def aggregate_aliases(table: str, indicators: Sequence[Indicator]
