@@ -122,16 +122,18 @@ def _from_rollup(con: duckdb.DuckDBPyConnection, query: Query, scope_level: str 
     holds the same rows' counts per day and per each panel's keys."""
     prev = query.period.previous()
     if (not rollups_ready(con) or not day_aligned([query.period, prev])
-            or any(getattr(query, f) is not None for f in ("category", "source", "urgency", "status"))
-            or (query.unit is not None and ORG_LEVEL_COLUMN.get(scope_level or "") not in PR.SCOPE_COLUMNS)
-            or unit_col not in (*PR.TOWN_PATH, *PR.SETS["unit"])):
+            or any(getattr(query, f) is not None for f in ("category", "source", "urgency", "status"))):
+        return None
+    grain = PR.grain_for(None if query.unit is None else ORG_LEVEL_COLUMN.get(scope_level or ""), unit_col)
+    if grain is None:
         return None
     clause, params = unit_clause(query.unit, scope_level)
-    params.update(ds=query.period.start.date(), de=query.period.end.date(), ps=prev.start.date(),
+    params.update(grain=grain, ds=query.period.start.date(), de=query.period.end.date(), ps=prev.start.date(),
                   pe=prev.end.date())
+    within = f"grain = $grain AND {clause}"
     sql = (f"SELECT panel, CASE WHEN panel = 'unit' THEN day END, CASE WHEN panel = 'unit' THEN {unit_col} END, "
            "category_code, family, major_code, CASE WHEN panel = 'heat' THEN isodow(day) - 1 END, hour, lo, "
-           f"sum(n) FROM {PR.NAME} WHERE day >= $ds AND day < $de AND {clause} GROUP BY ALL")
+           f"sum(n) FROM {PR.NAME} WHERE day >= $ds AND day < $de AND {within} GROUP BY ALL")
     part: dict[str, list[Row]] = {n: [] for n in ("day", "category", "unit", "heat", "handling")}
     days: dict[Any, int] = {}
     units: dict[Any, int] = {}
@@ -144,7 +146,7 @@ def _from_rollup(con: duckdb.DuckDBPyConnection, query: Query, scope_level: str 
     part["day"] = [(d, None, None, None, None, None, None, None, n) for d, n in days.items()]
     part["unit"] = [(None, None, None, None, u, None, None, None, n) for u, n in units.items()]
     prev_sql = (f"SELECT day, sum(n) FROM {PR.NAME} WHERE panel = 'unit' AND day >= $ps AND day < $pe "
-                f"AND {clause} GROUP BY day")
+                f"AND {within} GROUP BY day")
     previous = [(d, int(n)) for d, n in con.execute(prev_sql, used_params(prev_sql, params)).fetchall()]
     return part, previous
 

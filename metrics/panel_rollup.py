@@ -29,17 +29,32 @@ HOUR_BUCKETS: tuple[float, ...] = (0, 1, 2, 4, 8, 24, 48, 72, 168)
 
 NAME = "rollup_cases_reported_panels"
 ANCHOR = "reported_at"
-TOWN_PATH = ("city_code", "district_code", "town_code")
-# the scope levels whose unit column every set keeps
-SCOPE_COLUMNS = TOWN_PATH
-# panel -> the columns its grouping set adds to day × town path (in table order)
-SETS: dict[str, tuple[str, ...]] = {
-    "unit": ("grid_code", "village_code"),
+DISTRICT_PATH = ("city_code", "district_code")
+TOWN_PATH = (*DISTRICT_PATH, "town_code")
+UNIT_PATH = (*TOWN_PATH, "grid_code", "village_code")
+# Two grains, as the indicators' rollups have: "district" keeps the marginals per district (a whole
+# district's year is ~35k rows, read in ~3 ms), "town" per 街镇 (~400k rows a year: a town's scope).
+# grain -> (the path a scope may name, the path the unit panel keeps: the children of that scope)
+GRAINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "district": (DISTRICT_PATH, TOWN_PATH),
+    "town": (TOWN_PATH, UNIT_PATH),
+}
+# the other panels -> the columns their grouping set adds to day × the grain's path (in table order)
+MARGINALS: dict[str, tuple[str, ...]] = {
     "category": ("category_code", "family", "major_code"),
     "heat": ("hour",),
     "handling": ("lo",),
 }
-KEYS = tuple(c for cols in SETS.values() for c in cols)
+KEYS = tuple(c for cols in MARGINALS.values() for c in cols)
+
+
+def grain_for(scope_column: str | None, unit_column: str) -> str | None:
+    """The coarsest grain that answers a scope (its unit column, None: the whole warehouse) whose
+    child units the unit panel groups by ``unit_column``; None: none does (read rows)."""
+    for grain, (path, units) in GRAINS.items():
+        if (scope_column is None or scope_column in path) and unit_column in units:
+            return grain
+    return None
 
 
 def whole_hours_sql() -> str:
@@ -59,26 +74,37 @@ def bucket_sql(hours: str) -> str:
 def select(days: bool = False) -> str:
     """The rollup's rows from ``cases`` (``days``: only the reported days in ``$days``)."""
     ft = fact_table("cases")
-    path = ", ".join((*TOWN_PATH, *SETS["unit"]))
+    path = ", ".join(UNIT_PATH)
     where = [f"({ft.base})", f"{ANCHOR} IS NOT NULL"]
     if days:
         where += [f"{ANCHOR} >= CAST($day_lo AS TIMESTAMP)", f"{ANCHOR} < CAST($day_hi AS TIMESTAMP)",
                   f"list_contains($days, CAST({ANCHOR} AS DATE))"]
     rows = (f"SELECT CAST({ANCHOR} AS DATE) AS day, {path}, category_code, family, major_code, "
             f"hour({ANCHOR}) AS hour, {whole_hours_sql()} AS h\n  FROM {ft.name}\n  WHERE " + " AND ".join(where))
-    which = " ".join(f"WHEN grouping({cols[0]}) = 0 THEN '{name}'" for name, cols in SETS.items())
-    sets = ", ".join("(" + ", ".join(("day", *TOWN_PATH, *cols)) + ")" for cols in SETS.values())
-    return (f"SELECT day, {path}, CASE {which} END AS panel, {', '.join(KEYS[len(SETS['unit']):])}, count(*) AS n\n"
+    sets = [("day", *units) for _, units in GRAINS.values()]
+    sets += [("day", *scope, *cols) for scope, _ in GRAINS.values() for cols in MARGINALS.values()]
+
+    def in_set(col: str) -> str:
+        return f"grouping({col}) = 0"
+
+    marginal = " OR ".join(in_set(cols[0]) for cols in MARGINALS.values())
+    # a set of the town grain names the town and more than the town (its unit panel or a marginal)
+    grain = (f"CASE WHEN {in_set(TOWN_PATH[-1])} AND ({in_set(UNIT_PATH[-2])} OR {marginal}) "
+             "THEN 'town' ELSE 'district' END")
+    panel = "CASE " + " ".join(f"WHEN {in_set(cols[0])} THEN '{name}'" for name, cols in MARGINALS.items()) \
+        + " ELSE 'unit' END"
+    return (f"SELECT day, {path}, {grain} AS grain, {panel} AS panel, {', '.join(KEYS)}, count(*) AS n\n"
             f"FROM (SELECT *, {bucket_sql('h')} AS lo FROM ({rows}))\n"
-            f"GROUP BY GROUPING SETS ({sets})")
+            "GROUP BY GROUPING SETS (" + ", ".join("(" + ", ".join(x) + ")" for x in sets) + ")")
 
 
 def spec() -> RollupSpec:
     types = {c.name: c for c in schema.TABLE_BY_NAME["cases"].columns}
     cols = (RollupColumn("day", "DATE", f"day of `{ANCHOR}`"),
-            *(RollupColumn(c, types[c].type, types[c].doc) for c in (*TOWN_PATH, *SETS["unit"])),
-            RollupColumn("panel", "VARCHAR", "the marginal the row counts: " + " | ".join(SETS)),
-            *(RollupColumn(c, types[c].type, types[c].doc) for c in SETS["category"]),
+            *(RollupColumn(c, types[c].type, types[c].doc) for c in UNIT_PATH),
+            RollupColumn("grain", "VARCHAR", "the path the row keeps: " + " | ".join(GRAINS)),
+            RollupColumn("panel", "VARCHAR", "the marginal the row counts: unit | " + " | ".join(MARGINALS)),
+            *(RollupColumn(c, types[c].type, types[c].doc) for c in MARGINALS["category"]),
             RollupColumn("hour", "BIGINT", f"hour of `{ANCHOR}` (heat rows)"),
             RollupColumn("lo", "INTEGER", "handling bucket's lower edge, hours (handling rows)"),
             RollupColumn("n", "BIGINT", "cases (not cancelled) reported on the day with these values"))

@@ -212,6 +212,8 @@ def _panel_queries(con: duckdb.DuckDBPyConnection, n: int, seed: int) -> list[Qu
     rng = random.Random(seed)
     lo, hi = con.execute("SELECT min(reported_at)::DATE, max(reported_at)::DATE FROM cases").fetchone()  # type: ignore[misc]
     units = [r[0] for r in con.execute("SELECT unit_code FROM org_unit ORDER BY unit_code").fetchall()]
+    towns = [r[0] for r in con.execute("SELECT DISTINCT town_code FROM cases WHERE town_code IS NOT NULL "
+                                       "ORDER BY 1").fetchall()]
     cats = [r[0] for r in con.execute("SELECT DISTINCT category_code FROM cases WHERE category_code IS NOT NULL "
                                       "ORDER BY 1").fetchall()]
     out = []
@@ -224,7 +226,7 @@ def _panel_queries(con: duckdb.DuckDBPyConnection, n: int, seed: int) -> list[Qu
             period = Period.containing(grain, day)  # type: ignore[arg-type]
             if rng.random() < 0.4:
                 period = period.to_date(period.start.date() + timedelta(days=rng.randrange(int(period.days))))
-        out.append(Query(period, unit=rng.choice([None, None, *rng.sample(units, 3)]),
+        out.append(Query(period, unit=rng.choice([None, None, rng.choice(towns), *rng.sample(units, 2)]),
                          category=rng.choice([None] * 4 + [rng.choice(cats)[:3]]),
                          urgency=rng.choice([None] * 4 + ["urgent"])))
     return out
@@ -233,16 +235,20 @@ def _panel_queries(con: duckdb.DuckDBPyConnection, n: int, seed: int) -> list[Qu
 def test_panels_from_the_rollup_equal_the_rows_over_random_queries(con: duckdb.DuckDBPyConnection) -> None:
     assert rollups.ready(con)
     answered = checked = 0
+    grains = set()
     for q in _panel_queries(con, 80, seed=19):
         fast, rows = case_panels(con, q), case_panels(con, q, use_rollups=False)
         level = unit_level(con, q.unit)
         from_rollup = _from_rollup(con, q, level, ORG_LEVEL_COLUMN[fast.level]) is not None
         answered += from_rollup
+        if from_rollup:
+            grains.add(PR.grain_for(q.unit and ORG_LEVEL_COLUMN[str(level)], ORG_LEVEL_COLUMN[fast.level]))
         for name in ("trend", "previous", "categories", "units", "heat", "handling"):
             assert_frame_equal(getattr(fast, name), getattr(rows, name), check_dtype=False, obj=f"{name} {q}")
         assert fast.level == rows.level
         checked += int(rows.trend["cases"].sum()) if from_rollup else 0
     assert answered >= 12 and checked > 1000  # the rollup answered many, and they counted real cases
+    assert grains == {"district", "town"}  # both grains
 
 
 def test_panels_are_read_from_the_rollup(tiny_warehouse: Path, tmp_path: Path) -> None:
@@ -256,10 +262,10 @@ def test_panels_are_read_from_the_rollup(tiny_warehouse: Path, tmp_path: Path) -
         w.execute(f"UPDATE {PR.NAME} SET n = n + 1000 WHERE day = $d", {"d": day})
         after = case_panels(w, q)
         key = f"{day:%Y-%m-%d}"
+        rows = w.execute(f"SELECT count(*) FROM {PR.NAME} WHERE day = $d AND panel = 'unit' AND grain = 'district'",
+                         {"d": day}).fetchone()[0]  # type: ignore[index]
         assert (after.trend.set_index("key")["cases"] - before.trend.set_index("key")["cases"]).to_dict() == {
-            k: (1000 * w.execute(f"SELECT count(*) FROM {PR.NAME} WHERE day = $d AND panel = 'unit'",
-                                 {"d": day}).fetchone()[0] if k == key else 0)  # type: ignore[index]
-            for k in before.trend["key"]}
+            k: 1000 * rows if k == key else 0 for k in before.trend["key"]}
         assert after.heat["cases"].sum() > before.heat["cases"].sum()
         grid = w.execute("SELECT grid_code FROM cases WHERE grid_code IS NOT NULL LIMIT 1").fetchone()[0]  # type: ignore[index]
         for rows_only in (Query(q.period, urgency="urgent"), Query(q.period, unit=grid)):
