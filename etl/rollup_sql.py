@@ -5,7 +5,7 @@ do not edit. tests/metrics/test_rollups.py fails when it is stale."""
 
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-FINGERPRINT = 'a44cf9aee96cd7f9'
+FINGERPRINT = '7a05749ed62b9e01'
 
 ROLLUPS: tuple[RollupSpec, ...] = (
     RollupSpec(
@@ -317,7 +317,6 @@ GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_cod
             RollupColumn('town_code', 'VARCHAR', '街镇 code'),
             RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
             RollupColumn('village_code', 'VARCHAR', '村居 code'),
-            RollupColumn('grain', 'VARCHAR', 'the path the row keeps: district | town'),
             RollupColumn('panel', 'VARCHAR', 'the marginal the row counts: unit | category | heat | handling'),
             RollupColumn('category_code', 'VARCHAR', 'case_category.category_code'),
             RollupColumn('family', 'VARCHAR', '部件 | 事件'),
@@ -326,15 +325,43 @@ GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_cod
             RollupColumn('lo', 'INTEGER', "handling bucket's lower edge, hours (handling rows)"),
             RollupColumn('n', 'BIGINT', 'cases (not cancelled) reported on the day with these values'),
         ),
-        build_sql="""SELECT day, city_code, district_code, town_code, grid_code, village_code, CASE WHEN grouping(town_code) = 0 AND (grouping(grid_code) = 0 OR grouping(category_code) = 0 OR grouping(hour) = 0 OR grouping(lo) = 0) THEN 'town' ELSE 'district' END AS grain, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
+        build_sql="""SELECT day, city_code, district_code, town_code, grid_code, village_code, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
 FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 THEN 48 WHEN h >= 24 THEN 24 WHEN h >= 8 THEN 8 WHEN h >= 4 THEN 4 WHEN h >= 2 THEN 2 WHEN h >= 1 THEN 1 WHEN h >= 0 THEN 0 END AS lo FROM (SELECT CAST(reported_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, category_code, family, major_code, hour(reported_at) AS hour, CASE WHEN closed_at >= registered_at THEN date_diff('second', registered_at, closed_at) // 3600 END AS h
   FROM cases
   WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL))
-GROUP BY GROUPING SETS ((day, city_code, district_code, town_code), (day, city_code, district_code, town_code, grid_code, village_code), (day, city_code, district_code, category_code, family, major_code), (day, city_code, district_code, hour), (day, city_code, district_code, lo), (day, city_code, district_code, town_code, category_code, family, major_code), (day, city_code, district_code, town_code, hour), (day, city_code, district_code, town_code, lo))""",
-        refresh_sql="""SELECT day, city_code, district_code, town_code, grid_code, village_code, CASE WHEN grouping(town_code) = 0 AND (grouping(grid_code) = 0 OR grouping(category_code) = 0 OR grouping(hour) = 0 OR grouping(lo) = 0) THEN 'town' ELSE 'district' END AS grain, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
+GROUP BY GROUPING SETS ((day, city_code, district_code, town_code, grid_code, village_code), (day, city_code, district_code, town_code, category_code, family, major_code), (day, city_code, district_code, town_code, hour), (day, city_code, district_code, town_code, lo))""",
+        refresh_sql="""SELECT day, city_code, district_code, town_code, grid_code, village_code, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
 FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 THEN 48 WHEN h >= 24 THEN 24 WHEN h >= 8 THEN 8 WHEN h >= 4 THEN 4 WHEN h >= 2 THEN 2 WHEN h >= 1 THEN 1 WHEN h >= 0 THEN 0 END AS lo FROM (SELECT CAST(reported_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, category_code, family, major_code, hour(reported_at) AS hour, CASE WHEN closed_at >= registered_at THEN date_diff('second', registered_at, closed_at) // 3600 END AS h
   FROM cases
   WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL AND reported_at >= CAST($day_lo AS TIMESTAMP) AND reported_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(reported_at AS DATE))))
-GROUP BY GROUPING SETS ((day, city_code, district_code, town_code), (day, city_code, district_code, town_code, grid_code, village_code), (day, city_code, district_code, category_code, family, major_code), (day, city_code, district_code, hour), (day, city_code, district_code, lo), (day, city_code, district_code, town_code, category_code, family, major_code), (day, city_code, district_code, town_code, hour), (day, city_code, district_code, town_code, lo))""",
+GROUP BY GROUPING SETS ((day, city_code, district_code, town_code, grid_code, village_code), (day, city_code, district_code, town_code, category_code, family, major_code), (day, city_code, district_code, town_code, hour), (day, city_code, district_code, town_code, lo))""",
+    ),
+    RollupSpec(
+        name='rollup_cases_reported_panels_by_district',
+        fact='cases',
+        anchor='reported_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `reported_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('town_code', 'VARCHAR', '街镇 code'),
+            RollupColumn('panel', 'VARCHAR', 'the marginal the row counts: unit | category | heat | handling'),
+            RollupColumn('category_code', 'VARCHAR', 'case_category.category_code'),
+            RollupColumn('family', 'VARCHAR', '部件 | 事件'),
+            RollupColumn('major_code', 'VARCHAR', 'major class'),
+            RollupColumn('hour', 'BIGINT', 'hour of `reported_at` (heat rows)'),
+            RollupColumn('lo', 'INTEGER', "handling bucket's lower edge, hours (handling rows)"),
+            RollupColumn('n', 'BIGINT', 'cases (not cancelled) reported on the day with these values'),
+        ),
+        build_sql="""SELECT day, city_code, district_code, town_code, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
+FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 THEN 48 WHEN h >= 24 THEN 24 WHEN h >= 8 THEN 8 WHEN h >= 4 THEN 4 WHEN h >= 2 THEN 2 WHEN h >= 1 THEN 1 WHEN h >= 0 THEN 0 END AS lo FROM (SELECT CAST(reported_at AS DATE) AS day, city_code, district_code, town_code, category_code, family, major_code, hour(reported_at) AS hour, CASE WHEN closed_at >= registered_at THEN date_diff('second', registered_at, closed_at) // 3600 END AS h
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL))
+GROUP BY GROUPING SETS ((day, city_code, district_code, town_code), (day, city_code, district_code, category_code, family, major_code), (day, city_code, district_code, hour), (day, city_code, district_code, lo))""",
+        refresh_sql="""SELECT day, city_code, district_code, town_code, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
+FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 THEN 48 WHEN h >= 24 THEN 24 WHEN h >= 8 THEN 8 WHEN h >= 4 THEN 4 WHEN h >= 2 THEN 2 WHEN h >= 1 THEN 1 WHEN h >= 0 THEN 0 END AS lo FROM (SELECT CAST(reported_at AS DATE) AS day, city_code, district_code, town_code, category_code, family, major_code, hour(reported_at) AS hour, CASE WHEN closed_at >= registered_at THEN date_diff('second', registered_at, closed_at) // 3600 END AS h
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL AND reported_at >= CAST($day_lo AS TIMESTAMP) AND reported_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(reported_at AS DATE))))
+GROUP BY GROUPING SETS ((day, city_code, district_code, town_code), (day, city_code, district_code, category_code, family, major_code), (day, city_code, district_code, hour), (day, city_code, district_code, lo))""",
     ),
 )

@@ -128,12 +128,12 @@ def _from_rollup(con: duckdb.DuckDBPyConnection, query: Query, scope_level: str 
     if grain is None:
         return None
     clause, params = unit_clause(query.unit, scope_level)
-    params.update(grain=grain, ds=query.period.start.date(), de=query.period.end.date(), ps=prev.start.date(),
+    params.update(ds=query.period.start.date(), de=query.period.end.date(), ps=prev.start.date(),
                   pe=prev.end.date())
-    within = f"grain = $grain AND {clause}"
+    within, name = clause, PR.table(grain)
     sql = (f"SELECT panel, CASE WHEN panel = 'unit' THEN day END, CASE WHEN panel = 'unit' THEN {unit_col} END, "
            "category_code, family, major_code, CASE WHEN panel = 'heat' THEN isodow(day) - 1 END, hour, lo, "
-           f"sum(n) FROM {PR.NAME} WHERE day >= $ds AND day < $de AND {within} GROUP BY ALL")
+           f"sum(n) FROM {name} WHERE day >= $ds AND day < $de AND {within} GROUP BY ALL")
     part: dict[str, list[Row]] = {n: [] for n in ("day", "category", "unit", "heat", "handling")}
     days: dict[Any, int] = {}
     units: dict[Any, int] = {}
@@ -145,7 +145,7 @@ def _from_rollup(con: duckdb.DuckDBPyConnection, query: Query, scope_level: str 
             part[panel].append((None, code, fam, major, None, dow, hour, lo, int(n)))
     part["day"] = [(d, None, None, None, None, None, None, None, n) for d, n in days.items()]
     part["unit"] = [(None, None, None, None, u, None, None, None, n) for u, n in units.items()]
-    prev_sql = (f"SELECT day, sum(n) FROM {PR.NAME} WHERE panel = 'unit' AND day >= $ps AND day < $pe "
+    prev_sql = (f"SELECT day, sum(n) FROM {name} WHERE panel = 'unit' AND day >= $ps AND day < $pe "
                 f"AND {within} GROUP BY day")
     previous = [(d, int(n)) for d, n in con.execute(prev_sql, used_params(prev_sql, params)).fetchall()]
     return part, previous

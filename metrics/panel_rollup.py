@@ -1,20 +1,22 @@
-"""The /cases page's count panels kept per day of 上报 (``reported_at``): one rollup of their marginals.
+"""The /cases page's count panels kept per day of 上报 (``reported_at``): rollups of their marginals.
 
 Each panel of ``case_panels`` is a marginal count of the cases reported in the period: per day, per
 category, per child unit, per weekday × hour and per handling-time bucket. Together at the leaf they
-are nearly one row per case (day × unit × category × hour × bucket barely folds), so the rollup keeps
-each marginal on its own (``GROUPING SETS``), all per day and per 街镇 path (city, district, town):
+are nearly one row per case (day × unit × category × hour × bucket barely folds), so a rollup keeps
+each marginal on its own (``GROUPING SETS``), per day and per the path of its grain (``GRAINS``):
 
-- ``unit``: day × the unit path down to the 村居 (the trend and the child-unit panel);
-- ``category``: day × town × category code, family and major code;
-- ``heat``: day × town × hour of the report (the weekday is the day's);
-- ``handling``: day × town × handling bucket (``HOUR_BUCKETS``' lower edge; NULL: not closed, or closed
-  before registration).
+- ``unit``: day × the children's path (towns for the district grain, down to the 村居 for the town
+  grain): the trend and the child-unit panel;
+- ``category``: day × path × category code, family and major code;
+- ``heat``: day × path × hour of the report (the weekday is the day's);
+- ``handling``: day × path × handling bucket (``HOUR_BUCKETS``' lower edge; NULL: not closed, or
+  closed before registration).
 
-At district × year that is ~330k rows against 930k cases. A panel read from it equals the rows' count
-exactly (``tests/metrics/test_case_panels.py``) for a midnight-aligned period, no filter and a scope at
-town level or above; the page reads rows otherwise. It is maintained like every rollup (``etl.rollups``:
-the reported days a load touches are recomputed; late updates move a case's bucket on its day).
+District demo (930k cases in a year): ~35k rows at the district grain, ~400k at the town grain. A
+panel read from them equals the rows' count exactly (``tests/metrics/test_case_panels.py``) for a
+midnight-aligned period, no filter and a scope at town level or above; the page reads rows
+otherwise. They are maintained like every rollup (``etl.rollups``: the reported days a load touches
+are recomputed; a late closure moves a case's bucket on its day).
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ ANCHOR = "reported_at"
 DISTRICT_PATH = ("city_code", "district_code")
 TOWN_PATH = (*DISTRICT_PATH, "town_code")
 UNIT_PATH = (*TOWN_PATH, "grid_code", "village_code")
-# Two grains, as the indicators' rollups have: "district" keeps the marginals per district (a whole
-# district's year is ~35k rows, read in ~3 ms), "town" per 街镇 (~400k rows a year: a town's scope).
+# Two grains (two tables), as the indicators' rollups have: "district" keeps the marginals per district
+# (a whole district's year is ~35k rows), "town" per 街镇 (~400k rows a year: for a town's scope).
 # grain -> (the path a scope may name, the path the unit panel keeps: the children of that scope)
 GRAINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "district": (DISTRICT_PATH, TOWN_PATH),
@@ -46,6 +48,10 @@ MARGINALS: dict[str, tuple[str, ...]] = {
     "handling": ("lo",),
 }
 KEYS = tuple(c for cols in MARGINALS.values() for c in cols)
+
+
+def table(grain: str) -> str:
+    return NAME if grain == "town" else f"{NAME}_by_{grain}"
 
 
 def grain_for(scope_column: str | None, unit_column: str) -> str | None:
@@ -71,41 +77,34 @@ def bucket_sql(hours: str) -> str:
     return "CASE " + " ".join(f"WHEN {hours} >= {int(b)} THEN {int(b)}" for b in reversed(HOUR_BUCKETS)) + " END"
 
 
-def select(days: bool = False) -> str:
-    """The rollup's rows from ``cases`` (``days``: only the reported days in ``$days``)."""
+def select(grain: str, days: bool = False) -> str:
+    """The rows of the rollup of ``grain`` from ``cases`` (``days``: only the reported days in ``$days``)."""
     ft = fact_table("cases")
-    path = ", ".join(UNIT_PATH)
+    scope, units = GRAINS[grain]
     where = [f"({ft.base})", f"{ANCHOR} IS NOT NULL"]
     if days:
         where += [f"{ANCHOR} >= CAST($day_lo AS TIMESTAMP)", f"{ANCHOR} < CAST($day_hi AS TIMESTAMP)",
                   f"list_contains($days, CAST({ANCHOR} AS DATE))"]
-    rows = (f"SELECT CAST({ANCHOR} AS DATE) AS day, {path}, category_code, family, major_code, "
+    rows = (f"SELECT CAST({ANCHOR} AS DATE) AS day, {', '.join(units)}, category_code, family, major_code, "
             f"hour({ANCHOR}) AS hour, {whole_hours_sql()} AS h\n  FROM {ft.name}\n  WHERE " + " AND ".join(where))
-    sets = [("day", *units) for _, units in GRAINS.values()]
-    sets += [("day", *scope, *cols) for scope, _ in GRAINS.values() for cols in MARGINALS.values()]
-
-    def in_set(col: str) -> str:
-        return f"grouping({col}) = 0"
-
-    marginal = " OR ".join(in_set(cols[0]) for cols in MARGINALS.values())
-    # a set of the town grain names the town and more than the town (its unit panel or a marginal)
-    grain = (f"CASE WHEN {in_set(TOWN_PATH[-1])} AND ({in_set(UNIT_PATH[-2])} OR {marginal}) "
-             "THEN 'town' ELSE 'district' END")
-    panel = "CASE " + " ".join(f"WHEN {in_set(cols[0])} THEN '{name}'" for name, cols in MARGINALS.items()) \
+    sets = [("day", *units), *(("day", *scope, *cols) for cols in MARGINALS.values())]
+    panel = "CASE " + " ".join(f"WHEN grouping({cols[0]}) = 0 THEN '{name}'" for name, cols in MARGINALS.items()) \
         + " ELSE 'unit' END"
-    return (f"SELECT day, {path}, {grain} AS grain, {panel} AS panel, {', '.join(KEYS)}, count(*) AS n\n"
+    return (f"SELECT day, {', '.join(units)}, {panel} AS panel, {', '.join(KEYS)}, count(*) AS n\n"
             f"FROM (SELECT *, {bucket_sql('h')} AS lo FROM ({rows}))\n"
             "GROUP BY GROUPING SETS (" + ", ".join("(" + ", ".join(x) + ")" for x in sets) + ")")
 
 
-def spec() -> RollupSpec:
+def spec(grain: str) -> RollupSpec:
     types = {c.name: c for c in schema.TABLE_BY_NAME["cases"].columns}
     cols = (RollupColumn("day", "DATE", f"day of `{ANCHOR}`"),
-            *(RollupColumn(c, types[c].type, types[c].doc) for c in UNIT_PATH),
-            RollupColumn("grain", "VARCHAR", "the path the row keeps: " + " | ".join(GRAINS)),
+            *(RollupColumn(c, types[c].type, types[c].doc) for c in GRAINS[grain][1]),
             RollupColumn("panel", "VARCHAR", "the marginal the row counts: unit | " + " | ".join(MARGINALS)),
             *(RollupColumn(c, types[c].type, types[c].doc) for c in MARGINALS["category"]),
             RollupColumn("hour", "BIGINT", f"hour of `{ANCHOR}` (heat rows)"),
             RollupColumn("lo", "INTEGER", "handling bucket's lower edge, hours (handling rows)"),
             RollupColumn("n", "BIGINT", "cases (not cancelled) reported on the day with these values"))
-    return RollupSpec(NAME, "cases", ANCHOR, cols, select(), select(days=True))
+    return RollupSpec(table(grain), "cases", ANCHOR, cols, select(grain), select(grain, days=True))
+
+
+SPECS: tuple[RollupSpec, ...] = tuple(spec(g) for g in reversed(GRAINS))  # town, then district

@@ -163,7 +163,7 @@ def spec(r: Rollup) -> RollupSpec:
 
 
 # the declared indicators' rollups, then the /cases panels' marginals (``metrics.panel_rollup``)
-SPECS: tuple[RollupSpec, ...] = (*(spec(r) for r in ROLLUPS), panel_rollup.spec())
+SPECS: tuple[RollupSpec, ...] = (*(spec(r) for r in ROLLUPS), *panel_rollup.SPECS)
 FINGERPRINT = hashlib.sha256("\n".join(s.build_sql for s in SPECS).encode()).hexdigest()[:16]
 
 

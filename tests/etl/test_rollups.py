@@ -90,7 +90,7 @@ def panel_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, object], int
     closed ones (handling)."""
     return {(p, k): int(n) for p, k, n in con.execute(
         "SELECT panel, CASE panel WHEN 'heat' THEN hour WHEN 'handling' THEN lo END, sum(n) FROM "
-        "rollup_cases_reported_panels WHERE grain = 'district' AND day = DATE '2026-01-01' "
+        "rollup_cases_reported_panels_by_district WHERE day = DATE '2026-01-01' "
         "AND panel IN ('unit', 'heat', 'handling') "
         "AND (panel <> 'handling' OR lo IS NOT NULL) "
         "GROUP BY ALL HAVING sum(n) > 0").fetchall()}

@@ -256,13 +256,14 @@ def test_panels_are_read_from_the_rollup(tiny_warehouse: Path, tmp_path: Path) -
     below the 街镇 or rollups of other declarations."""
     link = copy_warehouse(tiny_warehouse, tmp_path)
     with duckdb.connect(str(link.resolve())) as w:
-        day = w.execute(f"SELECT max(day) FROM {PR.NAME}").fetchone()[0]  # type: ignore[index]
+        table = PR.table("district")  # what a whole-warehouse view reads
+        day = w.execute(f"SELECT max(day) FROM {table}").fetchone()[0]  # type: ignore[index]
         q = Query(Period.containing("month", day))
         before = case_panels(w, q)
-        w.execute(f"UPDATE {PR.NAME} SET n = n + 1000 WHERE day = $d", {"d": day})
+        w.execute(f"UPDATE {table} SET n = n + 1000 WHERE day = $d", {"d": day})
         after = case_panels(w, q)
         key = f"{day:%Y-%m-%d}"
-        rows = w.execute(f"SELECT count(*) FROM {PR.NAME} WHERE day = $d AND panel = 'unit' AND grain = 'district'",
+        rows = w.execute(f"SELECT count(*) FROM {table} WHERE day = $d AND panel = 'unit'",
                          {"d": day}).fetchone()[0]  # type: ignore[index]
         assert (after.trend.set_index("key")["cases"] - before.trend.set_index("key")["cases"]).to_dict() == {
             k: 1000 * rows if k == key else 0 for k in before.trend["key"]}
