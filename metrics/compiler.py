@@ -193,13 +193,16 @@ def table_window(ft: FactTable, s: str, e: str) -> str:
     return "(" + ft.window.format(s=s, e=e) + ")"
 
 
-def window_sql(ft: FactTable, aggs: Collection[Aggregate]) -> str:
+def window_sql(ft: FactTable, aggs: Collection[Aggregate], wide: bool = True) -> str | None:
     """The scan's row window over [$smin, $emax): the declared narrow window of a predicate every
     aggregate requires (each period's predicate implies it, so it drops no counted row), else the
-    table's window."""
+    table's window; None when there is no narrow one and ``wide`` is False (the caller found that the
+    table's window would drop too few rows to pay for its test on every row)."""
     shared = set.intersection(*(set(a.filter) for a in aggs)) if aggs else set()
-    template = next((ft.narrow[n] for n in sorted(shared) if n in ft.narrow), ft.window)
-    return "(" + template.format(s="$smin", e="$emax") + ")"
+    template = next((ft.narrow[n] for n in sorted(shared) if n in ft.narrow), None)
+    if template is None and not wide:
+        return None
+    return "(" + (template or ft.window).format(s="$smin", e="$emax") + ")"
 
 
 def quantile(agg: Aggregate) -> float:
@@ -250,7 +253,7 @@ def aggregate_aliases(table: str, indicators: Sequence[Indicator]
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
                  query: Query, unit_level: str | None, now: datetime | None = None,
                  measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = (),
-                 slots: Mapping[str, Collection[int]] | None = None) -> Compiled:
+                 slots: Mapping[str, Collection[int]] | None = None, wide_window: bool = True) -> Compiled:
     """One statement: an inner projection evaluates each declared predicate once per row and period
     (as a boolean column), the outer aggregates combine those flags. Evaluating each predicate once
     instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan.
@@ -259,7 +262,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     compiled for the later periods unless another indicator needs them there): a page that shows one
     previous value spares the previous period's flags and aggregates of all the others.
     ``slots``: indicator id -> the period indices it is needed for (overrides ``current_only``; the
-    others: every period), e.g. the hotline page's KPIs and its current month's rates in one scan."""
+    others: every period), e.g. the hotline page's KPIs and its current month's rates in one scan.
+    ``wide_window=False``: no table window (``window_sql``) unless a narrow one applies."""
     ft = fact_table(table)
     aggs, aliases = aggregate_aliases(table, indicators)
     needed = [{a for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
@@ -280,7 +284,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
             cond = " AND ".join(flag(n, i) for n in agg.filter) or "true"
             cols.append(f"{flagged_aggregate(ft, agg, cond, measures)} AS {alias}_p{i}")
     where, params = scope_sql(ft, query, unit_level)
-    where.append(window_sql(ft, set().union(*needed)))
+    window = window_sql(ft, set().union(*needed), wide_window)
+    where += [window] if window else []
     params.update(smin=min(p.start for p in periods), emax=max(p.end for p in periods))
     if by is None:
         inner_key, outer_key, group = [], "NULL::VARCHAR AS key", ""
