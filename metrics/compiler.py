@@ -373,6 +373,16 @@ def day_bound(anchor: str) -> Bound:
     return Bound(day, f"{day} + INTERVAL 1 DAY", None)
 
 
+def rollup_rows(ft: FactTable, anchor: str, days: bool = False) -> list[str]:
+    """The WHERE clauses of the fact rows a rollup counts: the base filter and an anchor; ``days``:
+    only the anchor days in ``$days`` (whose bounds ``$day_lo``, ``$day_hi`` let zone maps skip)."""
+    where = [f"({ft.base})", f"{anchor} IS NOT NULL"]
+    if days:
+        where += [f"{anchor} >= CAST($day_lo AS TIMESTAMP)", f"{anchor} < CAST($day_hi AS TIMESTAMP)",
+                  f"list_contains($days, CAST({anchor} AS DATE))"]
+    return where
+
+
 def rollup_select(ft: FactTable, anchor: str, dims: Sequence[str], parts: Sequence[tuple[str, Sequence[str]]],
                   days: bool = False) -> str:
     """The SELECT of a rollup: per day of ``anchor`` and per ``dims``, one count per part (column name,
@@ -382,10 +392,7 @@ def rollup_select(ft: FactTable, anchor: str, dims: Sequence[str], parts: Sequen
     day = f"CAST({anchor} AS DATE)"
     bound = day_bound(anchor)
     counts = [f"sum(CASE WHEN {render(ft, preds, bound).where} THEN 1 ELSE 0 END) AS {col}" for col, preds in parts]
-    where = [f"({ft.base})", f"{anchor} IS NOT NULL"]
-    if days:
-        where += [f"{anchor} >= CAST($day_lo AS TIMESTAMP)", f"{anchor} < CAST($day_hi AS TIMESTAMP)",
-                  f"list_contains($days, {day})"]
+    where = rollup_rows(ft, anchor, days)
     return (f"SELECT {day} AS day, " + ", ".join(dims) + ",\n  " + ",\n  ".join(counts)
             + f"\nFROM {ft.name}\nWHERE " + " AND ".join(where)
             + f"\nGROUP BY {day}, " + ", ".join(dims))

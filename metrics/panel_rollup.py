@@ -24,7 +24,7 @@ from __future__ import annotations
 from etl import schema
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-from .compiler import fact_table, render
+from .compiler import fact_table, render, rollup_rows
 
 # closed cases by hours from 立案 to 结案: [0, 1), [1, 2) ... [168, ∞)
 HOUR_BUCKETS: tuple[float, ...] = (0, 1, 2, 4, 8, 24, 48, 72, 168)
@@ -81,10 +81,7 @@ def select(grain: str, days: bool = False) -> str:
     """The rows of the rollup of ``grain`` from ``cases`` (``days``: only the reported days in ``$days``)."""
     ft = fact_table("cases")
     scope, units = GRAINS[grain]
-    where = [f"({ft.base})", f"{ANCHOR} IS NOT NULL"]
-    if days:
-        where += [f"{ANCHOR} >= CAST($day_lo AS TIMESTAMP)", f"{ANCHOR} < CAST($day_hi AS TIMESTAMP)",
-                  f"list_contains($days, CAST({ANCHOR} AS DATE))"]
+    where = rollup_rows(ft, ANCHOR, days)
     rows = (f"SELECT CAST({ANCHOR} AS DATE) AS day, {', '.join(units)}, category_code, family, major_code, "
             f"hour({ANCHOR}) AS hour, {whole_hours_sql()} AS h\n  FROM {ft.name}\n  WHERE " + " AND ".join(where))
     sets = [("day", *units), *(("day", *scope, *cols) for cols in MARGINALS.values())]
