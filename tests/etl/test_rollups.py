@@ -65,6 +65,7 @@ def test_a_load_builds_the_rollups_and_a_late_update_moves_a_case_between_days(t
         assert by_day(con, "rollup_cases_registered", "n_proactive__registered") == {"2026-01-01": 1,
                                                                                      "2026-01-02": 1}
         assert by_day(con, "rollup_cases_dispatched", "n_urgent_dispatched") == {"2026-01-01": 1, "2026-01-02": 1}
+        assert panel_counts(con) == {("unit", None): 4, ("heat", 8): 4}  # all four reported at 08:00
         assert equals_a_fresh_build(con)
     # late: c0's registration corrected to Jan 3 (leaves Jan 1), c1 is cancelled (leaves every day),
     # c3 gets registered on Jan 2
@@ -80,6 +81,40 @@ def test_a_load_builds_the_rollups_and_a_late_update_moves_a_case_between_days(t
         assert by_day(con, "rollup_cases_registered", "n_proactive__registered") == {"2026-01-02": 2,
                                                                                      "2026-01-03": 1}
         assert by_day(con, "rollup_cases_dispatched", "n_urgent_dispatched") == {"2026-01-02": 1, "2026-01-03": 1}
+        assert panel_counts(con) == {("unit", None): 3, ("heat", 8): 3}  # the cancelled one left
+        assert equals_a_fresh_build(con)
+
+
+def panel_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, object], int]:
+    """The /cases panels rollup's counts on 1 January: all cases, per hour (heat) and per bucket of the
+    closed ones (handling)."""
+    return {(p, k): int(n) for p, k, n in con.execute(
+        "SELECT panel, CASE panel WHEN 'heat' THEN hour WHEN 'handling' THEN lo END, sum(n) FROM "
+        "rollup_cases_reported_panels_by_district WHERE day = DATE '2026-01-01' "
+        "AND panel IN ('unit', 'heat', 'handling') "
+        "AND (panel <> 'handling' OR lo IS NOT NULL) "
+        "GROUP BY ALL HAVING sum(n) > 0").fetchall()}
+
+
+def test_a_late_closure_moves_a_case_between_handling_buckets(tmp_path: Path, warehouse: Path) -> None:
+    load_files(warehouse, "units", [demo_units(tmp_path / "u.parquet")], "demo_units")
+
+    def closed(path: Path, when: list[str | None]) -> Path:
+        cases(path, [(f"c{i}", "closed" if w else "registered", "2026-01-01 09:00", "general", False)
+                     for i, w in enumerate(when)])
+        df = pd.read_parquet(path)
+        df["closed_at"] = pd.to_datetime(when)
+        df.to_parquet(path)
+        return path
+
+    load_files(warehouse, "cases", [closed(tmp_path / "a.parquet", ["2026-01-01 09:30", None])], "demo_cases")
+    with read(warehouse) as con:
+        assert panel_counts(con) == {("unit", None): 2, ("heat", 8): 2, ("handling", 0): 1}
+    # c0's closure corrected to 3 days later (bucket 72 h), c1 closed after 30 hours (bucket 24 h)
+    load_files(warehouse, "cases", [closed(tmp_path / "b.parquet", ["2026-01-04 10:00", "2026-01-02 15:00"])],
+               "demo_cases")
+    with read(warehouse) as con:
+        assert panel_counts(con) == {("unit", None): 2, ("heat", 8): 2, ("handling", 72): 1, ("handling", 24): 1}
         assert equals_a_fresh_build(con)
 
 
