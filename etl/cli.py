@@ -63,7 +63,10 @@ def _clean_errors() -> Iterator[None]:
 
 
 def _warehouse(path: Path | None) -> tuple[Path, object]:
+    """The warehouse link to use: ``--warehouse`` may name the link or the directory holding it."""
     settings = load_settings()
+    if path is not None and path.is_dir():
+        path = path / "vitals.duckdb"
     return (path or settings.warehouse), settings
 
 

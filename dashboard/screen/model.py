@@ -214,8 +214,10 @@ def _cached(name: str, bucket: str, cfg: ScreenConfig, compute: Any) -> Any:
     """Judged-over-30-days values change only with a new snapshot or a new day (or hour): compute them
     once per snapshot, bucket, scope and language in each worker instead of on every refresh."""
     # The unit after the access gate, not the requested one: users with different scopes never share.
+    # Clearance too: panels mask personal data in their rows (water), so viewers of one scope with
+    # different clearances must not share them.
     unit = access.scoped(Query(period=Period.containing("day", data.site_now().date()), unit=cfg.unit)).unit
-    key = f"screen.{name}.{bucket}.{unit}.{cfg.lang}"
+    key = f"screen.{name}.{bucket}.{unit}.{access.current_principal().clearance}.{cfg.lang}"
     return data.per_snapshot(key, lambda _con: compute())
 
 

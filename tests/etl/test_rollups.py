@@ -195,7 +195,8 @@ def test_the_cli_rebuilds_the_rollups_of_an_old_warehouse(tmp_path: Path, wareho
         for s in ALL_ROLLUPS:
             con.execute(f"DROP TABLE {s.name}")
         con.execute("DELETE FROM warehouse_meta WHERE key IN ('rollups', 'readings_rollup')")
-    r = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["rollups", "-w", str(warehouse)])
+    # -w names the directory holding the link (a traceback, IsADirectoryError, before)
+    r = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["rollups", "-w", str(warehouse.parent)])
     assert r.exit_code == 0, r.output
     assert "rollup_cases_registered 1," in r.output and "rollup_sensor_readings_day 0 " in r.output
     with read(warehouse) as con:
