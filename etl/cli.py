@@ -118,7 +118,7 @@ def load(
                   load_writer(wh, settings) as con):  # type: ignore[arg-type]
                 report = load_into(con, kind, files, m, progress=progress, accept_zone=accept_zone)
                 config_notes = config_differences(site_facts(con), settings)  # type: ignore[arg-type]
-                derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None
+                derived = derive_alarms(con, report.run_id, incremental=True) if kind == "readings" and derive else None
         _summary(report, time.monotonic() - t0)
         for w in (*config_notes, *report.warnings):
             _err().print(f"[bold yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)

@@ -97,7 +97,7 @@ def load_one(warehouse: Path, settings: Settings, path: Path, mapping: str) -> L
     with recording_failure(warehouse, settings, m.kind, m, [path]), load_writer(warehouse, settings) as con:
         report = load_into(con, m.kind, [path], m)
         if m.kind == "readings":
-            derive_alarms(con, report.run_id)
+            derive_alarms(con, report.run_id, incremental=True)
     return report
 
 
