@@ -217,12 +217,12 @@ def check_feed(warehouse: Path, feed: Feed) -> dict[str, int]:
 
 
 def run(warehouse: Path, feeds: int, work: Path, shape: FeedShape = FeedShape(),
-        settings: Settings | None = None, echo: bool = True) -> list[list[KindTiming]]:
+        settings: Settings | None = None, echo: bool = True, first: int = 0) -> list[list[KindTiming]]:
     settings = settings or load_settings()
     with open_readonly(warehouse) as con:
         now = data_now(con)
     results = []
-    for i in range(feeds):
+    for i in range(first, first + feeds):
         with open_readonly(warehouse) as con:  # the feed copies what is published now
             feed = build_feed(con, work / f"feed{i}", i, now, shape)
         timings = load_feed(warehouse, feed, settings)
@@ -267,13 +267,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--warehouse", type=Path, required=True, help="a COPY of a demo warehouse's directory")
     ap.add_argument("--feeds", type=int, default=5)
+    ap.add_argument("--first", type=int, default=0,
+                    help="index of the first feed (to go on after a run that loaded feeds 0 .. FIRST - 1)")
     ap.add_argument("--work", type=Path, help="where the feed files go (default: WAREHOUSE/feeds)")
     args = ap.parse_args()
     warehouse = args.warehouse / "vitals.duckdb" if args.warehouse.is_dir() else args.warehouse
     size, _ = published_bytes(warehouse)
     print(f"{warehouse} ({_mb(size)} published), {args.feeds} feeds, load average"
           f" {' / '.join(f'{x:.1f}' for x in os.getloadavg())}, nice {os.nice(0)}", flush=True)
-    results = run(warehouse, args.feeds, args.work or warehouse.parent / "feeds")
+    results = run(warehouse, args.feeds, args.work or warehouse.parent / "feeds", first=args.first)
     print(summary(results))
     print(f"load average at the end {' / '.join(f'{x:.1f}' for x in os.getloadavg())}", file=sys.stderr)
 
