@@ -176,6 +176,11 @@ def _limit_memory(con: duckdb.DuckDBPyConnection, sdir: Path) -> None:
     spill = sdir / ".spill"
     spill.mkdir(exist_ok=True)
     con.execute("SET temp_directory = ?", [str(spill)])
+    threads = os.environ.get("VITALS_ETL_THREADS", "")
+    if threads:
+        if not _SIZE_RE.match(threads) or int(threads) < 1:
+            raise ValueError(f"VITALS_ETL_THREADS must be a whole number of at least 1, not {threads!r}")
+        con.execute(f"SET threads = {int(threads)}")  # validated above
 
 
 def _prepare(warehouse: Path | str, settings: Settings | None) -> tuple[Path, Settings, Path]:
