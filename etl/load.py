@@ -473,7 +473,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     types = {k: v for k, v in staged.types.items() if k != "__line"}
     if m.unpivot is not None:
         src, types = _unpivot(con, m, staged, types)
-    rows_read = _count(con, f"SELECT count(*) FROM {src}")
+    rows_read = staged.rows if src == staged.table else _count(con, f"SELECT count(*) FROM {src}")
     _check_numbers(con, m, src, types)
     text, params, fields = _build_transform(m, src, types, site_zone, m.kind, as_of)
     x_inline: tuple[str, list[object]] | None = None
@@ -512,10 +512,19 @@ _STAGING = ("__stg", "__x", "__long", "__stg_raw", "__pip")
 def _check_numbers(con: duckdb.DuckDBPyConnection, m: SourceMapping, src: str, types: dict[str, str]) -> None:
     """Refuse the file when a text column read as a number hides its decimal mark (see etl.number_format)."""
     coltypes = {c.name: c.type.upper() for c in schema.TABLE_BY_NAME[m.table].columns}
-    for name, spec in _field_specs(m, types).items():
-        col = spec.column
-        if (coltypes.get(name) in ("DOUBLE", "INTEGER", "BIGINT") and col is not None and spec.regex is None
-                and not spec.map and types.get(col, "").upper() == "VARCHAR"):
+    numeric = {name: spec.column for name, spec in _field_specs(m, types).items()
+               if coltypes.get(name) in ("DOUBLE", "INTEGER", "BIGINT") and spec.column is not None
+               and spec.regex is None and not spec.map and types.get(spec.column, "").upper() == "VARCHAR"}
+    if not numeric:
+        return
+    # Only a column with a comma somewhere can be refused (etl.number_format): one read of the rows finds
+    # them (the staged rows may be a view over the file, parsed again by every read).
+    cols = list(dict.fromkeys(numeric.values()))
+    probes = ", ".join(f"bool_or(contains({q(c)}, ','))" for c in cols)
+    row = con.execute(f"SELECT {probes} FROM {src}").fetchone()
+    with_comma = {c for c, hit in zip(cols, row or (), strict=False) if hit}
+    for name, col in numeric.items():
+        if col in with_comma:
             try:
                 check_column(con, src, col, m.numbers, f"mapping {m.path}: [fields.{name}]")
             except NumberFormatError as exc:
@@ -734,6 +743,9 @@ def _point_in_polygon(con: duckdb.DuckDBPyConnection, level: str | None) -> None
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run_id: int,
                    staged: Staged) -> int:
+    rejected = _count(con, "SELECT count(*) FROM __y WHERE __reason IS NOT NULL")
+    if not rejected:
+        return 0  # no evidence to fetch: a streamed CSV is not read again (issue 19)
     sql = Sql()
     run, kind, file = sql.bind(run_id), sql.bind(m.kind), sql.bind(str(path))
     arms = " ".join(f"WHEN {sql.bind(code)} THEN {sql.bind(text)}" for code, text in REASONS.items())
@@ -751,7 +763,7 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path,
         f" FROM __y y LEFT JOIN {raw} r ON r.__line = y.__line WHERE y.__reason IS NOT NULL) y",
         sql.params,
     )
-    return _count(con, "SELECT count(*) FROM __y WHERE __reason IS NOT NULL")
+    return rejected
 
 
 _STATUS_TS = {"closed": "closed_at", "disposed": "disposed_at", "dispatched": "dispatched_at",
