@@ -84,13 +84,15 @@ def generate(out: Path, rows: int, seed: int = 20260) -> tuple[Path, Path]:
     return csv, units
 
 
-def timed(name: str, cmd: list[str], env: dict[str, str]) -> Run:
+def timed(name: str, cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> Run:
     """Wall seconds, CPU seconds and peak RSS of one command, measured by /usr/bin/time: a child forked
     from this process would inherit its high-water RSS (Linux folds the parent's into the child's
     ``ru_maxrss`` at exec), which after generating a 1M-row frame is gigabytes."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         t0 = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", out.name, *cmd], env=env,
+        # ``python -m`` puts the working directory first on sys.path, before PYTHONPATH: the child runs
+        # in the checkout it times (before this, ``--code`` timed the current checkout twice)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", out.name, *cmd], env=env, cwd=cwd,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -120,8 +122,8 @@ def bench(rows: int, out: Path, code: dict[str, Path]) -> list[Run]:
         wh = out / f"wh-{rows}-{label}" / "vitals.duckdb"
         if wh.parent.exists():
             subprocess.run(["rm", "-rf", str(wh.parent)], check=True)
-        timed("units", [*cli, "units", str(units), "-m", "demo_units", "-w", str(wh)], env)
-        runs += [timed(f"{label} {name}", [*cli, "cases", str(csv), "-m", str(mapping), "-w", str(wh)], env)
+        timed("units", [*cli, "units", str(units), "-m", "demo_units", "-w", str(wh)], env, root)
+        runs += [timed(f"{label} {name}", [*cli, "cases", str(csv), "-m", str(mapping), "-w", str(wh)], env, root)
                  for name in ("fresh", "upsert")]
         subprocess.run(["rm", "-rf", str(wh.parent)], check=True)
     return runs
