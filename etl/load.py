@@ -687,7 +687,11 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
     # Duplicates: among rows that pass every other check, the first occurrence of a key wins. With
     # collapse_identical, exact repeats (a sensor named on every line of a readings file) are one
     # entity: the first is written, the repeats count as loaded-unchanged; a differing repeat is a duplicate.
-    drop = "__reason, __field, __raw, __reason2, __field2, __raw2"
+    # the unit code and name as exported only serve the reasons above: not kept in __y (issue 19: every
+    # column of __y is held for the whole write)
+    unit_raw = [f"__u{a}{s}" for a in ("code", "name") if m.unit is not None and getattr(m.unit, a) is not None
+                for s in ("", "_raw")]
+    drop = ", ".join(["__reason, __field, __raw, __reason2, __field2, __raw2", *unit_raw])
     if key and m.collapse_identical:
         keys = ", ".join(f"z.{q(k)}" for k in key)
         ok = "(z.__reason2 IS NULL)"
