@@ -44,6 +44,7 @@ import duckdb  # noqa: E402
 import flask  # noqa: E402
 
 import metrics.indicators  # noqa: E402
+import metrics.sensors  # noqa: E402
 from bench.pages_bench import CASES_YEAR, measure, pct  # noqa: E402
 from dashboard import data  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
@@ -83,13 +84,14 @@ def replay(con: duckdb.DuckDBPyConnection, log: list[Statement]) -> None:
 
 @contextmanager
 def rows_only() -> Iterator[None]:
-    """Every indicator read from rows (what the rollups are measured against)."""
-    ready = metrics.indicators.rollups_ready
+    """Every indicator and the IoT online rate read from rows (what the rollups are measured against)."""
+    ready, readings = metrics.indicators.rollups_ready, metrics.sensors.readings_ready
     metrics.indicators.rollups_ready = lambda _con: False  # type: ignore[assignment]
+    metrics.sensors.readings_ready = lambda _con: False  # type: ignore[assignment]
     try:
         yield
     finally:
-        metrics.indicators.rollups_ready = ready
+        metrics.indicators.rollups_ready, metrics.sensors.readings_ready = ready, readings
 
 
 Times = tuple[float, float]  # (wall ms, process CPU ms: this process's time on all its threads)

@@ -63,7 +63,10 @@ def _clean_errors() -> Iterator[None]:
 
 
 def _warehouse(path: Path | None) -> tuple[Path, object]:
+    """The warehouse link to use: ``--warehouse`` may name the link or the directory holding it."""
     settings = load_settings()
+    if path is not None and path.is_dir():
+        path = path / "vitals.duckdb"
     return (path or settings.warehouse), settings
 
 
@@ -181,7 +184,7 @@ def reorder_readings(warehouse: WarehouseOpt = None) -> None:
 def rollups_command(warehouse: WarehouseOpt = None) -> None:
     """Rebuild every rollup table from the fact rows in a new snapshot: for a warehouse loaded before
     rollups (its next load would do it too). Loads keep them current afterwards."""
-    from etl.rollups import ROLLUPS, build_rollups
+    from etl.rollups import ALL_ROLLUPS, build_rollups
     from etl.snapshots import writer
 
     with _clean_errors():
@@ -189,7 +192,7 @@ def rollups_command(warehouse: WarehouseOpt = None) -> None:
         t0 = time.monotonic()
         with writer(wh, settings) as con:  # type: ignore[arg-type]
             build_rollups(con)
-            rows = {s.name: con.execute(f"SELECT count(*) FROM {s.name}").fetchone() for s in ROLLUPS}
+            rows = {s.name: con.execute(f"SELECT count(*) FROM {s.name}").fetchone() for s in ALL_ROLLUPS}
         typer.echo(", ".join(f"{name} {row[0] if row else 0:,}" for name, row in rows.items())
                    + f" rows, built in {time.monotonic() - t0:.1f} s")
 

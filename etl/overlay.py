@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from etl import schema
-from etl.rollup_sql import ROLLUPS
+from etl.rollup_sql import READINGS_ROLLUPS, ROLLUPS
 
 OVERLAY_KEYED = ("cases", "hotline_orders", "sensor_readings")
 OVERLAY_APPEND = ("case_status_history", "etl_reject")
@@ -32,7 +32,7 @@ OVERLAY = OVERLAY_KEYED + OVERLAY_APPEND
 # Rollups (etl/rollups.py) are maintained by day partition: a delta holds every row of the days it
 # recomputed and lists them in REPLACED (day NULL: the whole table was rebuilt); readers take those
 # days from the delta and the other days from the base.
-PARTITIONED = tuple(s.name for s in ROLLUPS)
+PARTITIONED = tuple(s.name for s in (*ROLLUPS, *READINGS_ROLLUPS))
 REPLACED = "overlay_replaced"
 BASE = "__base"  # the base's catalog name in a delta writer and a reader
 DELTA = "__delta"  # the delta's catalog name in a reader

@@ -5,7 +5,10 @@ do not edit. tests/metrics/test_rollups.py fails when it is stale."""
 
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-FINGERPRINT = 'c096f5563927a646'
+FINGERPRINT = '7a05749ed62b9e01'
+
+# the readings rollup (metrics/readings_rollup.py): not an indicator's, a fingerprint of its own
+READINGS_FINGERPRINT = 'dac2ef3fa8fe973f'
 
 ROLLUPS: tuple[RollupSpec, ...] = (
     RollupSpec(
@@ -305,5 +308,87 @@ GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_cod
 FROM sensor_alarms
 WHERE (true) AND started_at IS NOT NULL AND started_at >= CAST($day_lo AS TIMESTAMP) AND started_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(started_at AS DATE))
 GROUP BY CAST(started_at AS DATE), city_code, district_code, town_code, grid_code, village_code""",
+    ),
+    RollupSpec(
+        name='rollup_cases_reported_panels',
+        fact='cases',
+        anchor='reported_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `reported_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('town_code', 'VARCHAR', '街镇 code'),
+            RollupColumn('grid_code', 'VARCHAR', '责任网格 code'),
+            RollupColumn('village_code', 'VARCHAR', '村居 code'),
+            RollupColumn('panel', 'VARCHAR', 'the marginal the row counts: unit | category | heat | handling'),
+            RollupColumn('category_code', 'VARCHAR', 'case_category.category_code'),
+            RollupColumn('family', 'VARCHAR', '部件 | 事件'),
+            RollupColumn('major_code', 'VARCHAR', 'major class'),
+            RollupColumn('hour', 'BIGINT', 'hour of `reported_at` (heat rows)'),
+            RollupColumn('lo', 'INTEGER', "handling bucket's lower edge, hours (handling rows)"),
+            RollupColumn('n', 'BIGINT', 'cases (not cancelled) reported on the day with these values'),
+        ),
+        build_sql="""SELECT day, city_code, district_code, town_code, grid_code, village_code, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
+FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 THEN 48 WHEN h >= 24 THEN 24 WHEN h >= 8 THEN 8 WHEN h >= 4 THEN 4 WHEN h >= 2 THEN 2 WHEN h >= 1 THEN 1 WHEN h >= 0 THEN 0 END AS lo FROM (SELECT CAST(reported_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, category_code, family, major_code, hour(reported_at) AS hour, CASE WHEN closed_at >= registered_at THEN date_diff('second', registered_at, closed_at) // 3600 END AS h
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL))
+GROUP BY GROUPING SETS ((day, city_code, district_code, town_code, grid_code, village_code), (day, city_code, district_code, town_code, category_code, family, major_code), (day, city_code, district_code, town_code, hour), (day, city_code, district_code, town_code, lo))""",
+        refresh_sql="""SELECT day, city_code, district_code, town_code, grid_code, village_code, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
+FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 THEN 48 WHEN h >= 24 THEN 24 WHEN h >= 8 THEN 8 WHEN h >= 4 THEN 4 WHEN h >= 2 THEN 2 WHEN h >= 1 THEN 1 WHEN h >= 0 THEN 0 END AS lo FROM (SELECT CAST(reported_at AS DATE) AS day, city_code, district_code, town_code, grid_code, village_code, category_code, family, major_code, hour(reported_at) AS hour, CASE WHEN closed_at >= registered_at THEN date_diff('second', registered_at, closed_at) // 3600 END AS h
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL AND reported_at >= CAST($day_lo AS TIMESTAMP) AND reported_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(reported_at AS DATE))))
+GROUP BY GROUPING SETS ((day, city_code, district_code, town_code, grid_code, village_code), (day, city_code, district_code, town_code, category_code, family, major_code), (day, city_code, district_code, town_code, hour), (day, city_code, district_code, town_code, lo))""",
+    ),
+    RollupSpec(
+        name='rollup_cases_reported_panels_by_district',
+        fact='cases',
+        anchor='reported_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `reported_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('town_code', 'VARCHAR', '街镇 code'),
+            RollupColumn('panel', 'VARCHAR', 'the marginal the row counts: unit | category | heat | handling'),
+            RollupColumn('category_code', 'VARCHAR', 'case_category.category_code'),
+            RollupColumn('family', 'VARCHAR', '部件 | 事件'),
+            RollupColumn('major_code', 'VARCHAR', 'major class'),
+            RollupColumn('hour', 'BIGINT', 'hour of `reported_at` (heat rows)'),
+            RollupColumn('lo', 'INTEGER', "handling bucket's lower edge, hours (handling rows)"),
+            RollupColumn('n', 'BIGINT', 'cases (not cancelled) reported on the day with these values'),
+        ),
+        build_sql="""SELECT day, city_code, district_code, town_code, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
+FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 THEN 48 WHEN h >= 24 THEN 24 WHEN h >= 8 THEN 8 WHEN h >= 4 THEN 4 WHEN h >= 2 THEN 2 WHEN h >= 1 THEN 1 WHEN h >= 0 THEN 0 END AS lo FROM (SELECT CAST(reported_at AS DATE) AS day, city_code, district_code, town_code, category_code, family, major_code, hour(reported_at) AS hour, CASE WHEN closed_at >= registered_at THEN date_diff('second', registered_at, closed_at) // 3600 END AS h
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL))
+GROUP BY GROUPING SETS ((day, city_code, district_code, town_code), (day, city_code, district_code, category_code, family, major_code), (day, city_code, district_code, hour), (day, city_code, district_code, lo))""",
+        refresh_sql="""SELECT day, city_code, district_code, town_code, CASE WHEN grouping(category_code) = 0 THEN 'category' WHEN grouping(hour) = 0 THEN 'heat' WHEN grouping(lo) = 0 THEN 'handling' ELSE 'unit' END AS panel, category_code, family, major_code, hour, lo, count(*) AS n
+FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 THEN 48 WHEN h >= 24 THEN 24 WHEN h >= 8 THEN 8 WHEN h >= 4 THEN 4 WHEN h >= 2 THEN 2 WHEN h >= 1 THEN 1 WHEN h >= 0 THEN 0 END AS lo FROM (SELECT CAST(reported_at AS DATE) AS day, city_code, district_code, town_code, category_code, family, major_code, hour(reported_at) AS hour, CASE WHEN closed_at >= registered_at THEN date_diff('second', registered_at, closed_at) // 3600 END AS h
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL AND reported_at >= CAST($day_lo AS TIMESTAMP) AND reported_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(reported_at AS DATE))))
+GROUP BY GROUPING SETS ((day, city_code, district_code, town_code), (day, city_code, district_code, category_code, family, major_code), (day, city_code, district_code, hour), (day, city_code, district_code, lo))""",
+    ),
+)
+
+READINGS_ROLLUPS: tuple[RollupSpec, ...] = (
+    RollupSpec(
+        name='rollup_sensor_readings_day',
+        fact='sensor_readings',
+        anchor='ts',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `ts`'),
+            RollupColumn('sensor_id', 'VARCHAR', 'sensors.sensor_id'),
+            RollupColumn('readings', 'BIGINT', 'readings of the sensor that day'),
+            RollupColumn('cells', 'UHUGEINT', "bit k set: a reading in the day's 15-minute cell k (k = 0 … 95, from midnight)"),
+        ),
+        build_sql="""SELECT CAST(ts AS DATE) AS day, sensor_id, count(*) AS readings,
+  bit_or(CAST(1 AS UHUGEINT) << CAST((hour(ts) * 4 + minute(ts) // 15) AS UHUGEINT)) AS cells
+FROM sensor_readings
+WHERE ts IS NOT NULL AND sensor_id IS NOT NULL
+GROUP BY CAST(ts AS DATE), sensor_id""",
+        refresh_sql="""SELECT CAST(ts AS DATE) AS day, sensor_id, count(*) AS readings,
+  bit_or(CAST(1 AS UHUGEINT) << CAST((hour(ts) * 4 + minute(ts) // 15) AS UHUGEINT)) AS cells
+FROM sensor_readings
+WHERE ts IS NOT NULL AND sensor_id IS NOT NULL AND ts >= CAST($day_lo AS TIMESTAMP) AND ts < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(ts AS DATE))
+GROUP BY CAST(ts AS DATE), sensor_id""",
     ),
 )

@@ -6,12 +6,18 @@ had before and have after (``touched_days``: a late update that moves a case's r
 between two days, both recomputed) and ``refresh_rollups`` deletes and re-inserts those days, in the
 load's own transaction. A warehouse whose rollups were built from other declarations (or none) gets
 a full build instead (``build_rollups``), so the first load after a change of declarations repairs it.
+
+Two families, each with its own fingerprint in ``warehouse_meta``: the indicator rollups (``ROLLUPS``,
+key ``rollups``; a Spark job can build and ``vitals etl import-rollups`` replace them) and the readings
+rollup (``READINGS_ROLLUPS``, key ``readings_rollup``: 15-minute cells with a reading per sensor and
+day, for the IoT online rate, metrics/readings_rollup.py), built here only.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import duckdb
@@ -19,30 +25,44 @@ import duckdb
 from etl import schema
 from etl.overlay import replaced, shadowing, visible
 from etl.rollup_spec import RollupSpec
-from etl.rollup_sql import FINGERPRINT, ROLLUPS
+from etl.rollup_sql import FINGERPRINT, READINGS_FINGERPRINT, READINGS_ROLLUPS, ROLLUPS
 
-__all__ = ["FACTS", "FINGERPRINT", "ROLLUPS", "build_rollups", "current", "mark_current", "refresh_rollups",
-           "touched_days"]
+__all__ = ["ALL_ROLLUPS", "FACTS", "FINGERPRINT", "ROLLUPS", "build_rollups", "current", "mark_current",
+           "refresh_rollups", "touched_days"]
 
-META_KEY = "rollups"
-FACTS: tuple[str, ...] = tuple(dict.fromkeys(s.fact for s in ROLLUPS))
+
+@dataclass(frozen=True)
+class Family:
+    """Rollups built and marked current together: ``warehouse_meta[key] == fingerprint``."""
+
+    specs: tuple[RollupSpec, ...]
+    key: str
+    fingerprint: str
+
+
+INDICATOR_ROLLUPS = Family(ROLLUPS, "rollups", FINGERPRINT)
+READINGS = Family(READINGS_ROLLUPS, "readings_rollup", READINGS_FINGERPRINT)
+FAMILIES = (INDICATOR_ROLLUPS, READINGS)
+META_KEY = INDICATOR_ROLLUPS.key
+ALL_ROLLUPS: tuple[RollupSpec, ...] = tuple(s for f in FAMILIES for s in f.specs)
+FACTS: tuple[str, ...] = tuple(dict.fromkeys(s.fact for s in ALL_ROLLUPS))
 
 
 def anchors(fact: str) -> tuple[str, ...]:
     """The timestamp columns whose days the rollups of ``fact`` are partitioned by."""
-    return tuple(dict.fromkeys(s.anchor for s in ROLLUPS if s.fact == fact))
+    return tuple(dict.fromkeys(s.anchor for s in ALL_ROLLUPS if s.fact == fact))
 
 
-def current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the warehouse's rollups were built from the declarations this code carries."""
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key = $k", {"k": META_KEY}).fetchone()
-    return row is not None and row[0] == FINGERPRINT
+def current(con: duckdb.DuckDBPyConnection, family: Family = INDICATOR_ROLLUPS) -> bool:
+    """Whether the warehouse's rollups of ``family`` were built from the declarations this code carries."""
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key = $k", {"k": family.key}).fetchone()
+    return row is not None and row[0] == family.fingerprint
 
 
-def mark_current(con: duckdb.DuckDBPyConnection, value: str = FINGERPRINT) -> None:
+def mark_current(con: duckdb.DuckDBPyConnection, value: str = FINGERPRINT, family: Family = INDICATOR_ROLLUPS) -> None:
     """Record that the rollup tables hold what the declarations ``value`` build (a build, an import)."""
     con.execute("INSERT INTO warehouse_meta (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET"
-                " value = excluded.value", {"k": META_KEY, "v": value})
+                " value = excluded.value", {"k": family.key, "v": value})
 
 
 def _build_one(con: duckdb.DuckDBPyConnection, spec: RollupSpec) -> None:
@@ -54,52 +74,68 @@ def _build_one(con: duckdb.DuckDBPyConnection, spec: RollupSpec) -> None:
 
 
 def build_rollups(con: duckdb.DuckDBPyConnection, facts: Collection[str] | None = None) -> None:
-    """(Re)build every rollup (or those of ``facts``) from the fact tables. When the warehouse's rollups
-    are not current, every rollup is rebuilt (a partial build would mix two declarations)."""
-    whole = facts is None or not current(con)
-    for spec in ROLLUPS:
-        if whole or spec.fact in (facts or ()):
+    """(Re)build every rollup (or those of ``facts``) from the fact tables. When a family's rollups are
+    not current, every rollup of that family is rebuilt (a partial build would mix two declarations)."""
+    for family in FAMILIES:
+        whole = facts is None or not current(con, family)
+        built = [s for s in family.specs if whole or s.fact in (facts or ())]
+        for spec in built:
             _build_one(con, spec)
-    mark_current(con)
+        if built:
+            mark_current(con, family.fingerprint, family)
 
 
 def refresh_rollups(con: duckdb.DuckDBPyConnection, days_by_fact: Mapping[str, Iterable[date]]) -> int:
     """Recompute the day partitions ``days_by_fact`` (fact table -> anchor days) of the rollups over
-    those facts from the fact rows; returns the rollup rows written. Not current: a full build."""
-    if not current(con):
-        build_rollups(con)
-        return sum(_count(con, f"SELECT count(*) FROM {s.name}") for s in ROLLUPS)
+    those facts from the fact rows; returns the rollup rows written. A family not current: built whole."""
     written = 0
+    stale = [f for f in FAMILIES if not current(con, f)]
+    for family in stale:
+        for spec in family.specs:
+            _build_one(con, spec)
+            written += _count(con, f"SELECT count(*) FROM {spec.name}")
+        mark_current(con, family.fingerprint, family)
+    fresh = [s for f in FAMILIES if f not in stale for s in f.specs]
     for fact in FACTS:
         days = sorted(set(days_by_fact.get(fact, ())))
-        if not days:
+        specs = [s for s in fresh if s.fact == fact]
+        if not days or not specs:
             continue
-        params = {"days": days, "day_lo": days[0], "day_hi": days[-1] + timedelta(days=1)}
+        if len(specs) == 1:  # one rollup (the readings'): its own read, bounded by the days (zone maps)
+            written += _refresh_days(con, specs[0], shadowing(con, fact), days)
+            continue
         # The fact's rows of those days (by any anchor) read once, every rollup of the fact computed from
         # them: a load's days are scattered (late updates), so each rollup's own read would scan the
         # whole table again. On a delta writer the fact is read as base ∪ delta, and the delta's rows of
         # these days replace the base's (etl/overlay.py).
         on_days = " OR ".join(f"list_contains($days, CAST({a} AS DATE))" for a in anchors(fact))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __rollup_rows AS SELECT {', '.join(_read_columns(fact))}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __rollup_rows AS SELECT {', '.join(_read_columns(fact, specs))}"
                     f" FROM {visible(con, fact)} WHERE {on_days}", {"days": days})
-        for spec in (s for s in ROLLUPS if s.fact == fact):
-            con.execute(f"DELETE FROM {spec.name} WHERE day >= $day_lo AND day < $day_hi"
-                        " AND list_contains($days, day)", params)
-            row = con.execute(f"INSERT INTO {spec.name} SELECT * FROM (WITH {fact} AS (SELECT * FROM __rollup_rows)"
-                              f" {spec.refresh_sql})", params).fetchone()  # (rows inserted,)
-            written += int(row[0]) if row else 0
-            replaced(con, spec.name, days)
+        for spec in specs:
+            written += _refresh_days(con, spec, f"WITH {fact} AS (SELECT * FROM __rollup_rows) ", days)
         con.execute("DROP TABLE __rollup_rows")
     return written
 
 
-def _read_columns(fact: str) -> tuple[str, ...]:
-    """The columns of ``fact`` its rollups' SQL names: the copy of a load's rows for the refresh keeps
+def _read_columns(fact: str, specs: Iterable[RollupSpec]) -> tuple[str, ...]:
+    """The columns of ``fact`` its rollups ``specs``' SQL names: the copy of a load's rows for the refresh keeps
     only those (issue 19: the whole rows, addresses and descriptions included, cost a second of a 1M-row
     load). A word of the SQL that is a column name counts: naming one too many costs a little, one too
     few would fail the refresh loudly."""
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(s.refresh_sql for s in ROLLUPS if s.fact == fact)))
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(s.refresh_sql for s in specs)))
     return tuple(c for c in schema.TABLE_BY_NAME[fact].column_names if c in words)
+
+
+def _refresh_days(con: duckdb.DuckDBPyConnection, spec: RollupSpec, with_rows: str, days: list[date]) -> int:
+    """Delete and recompute ``days`` (sorted) of one rollup; ``with_rows``: the WITH clause naming the
+    fact's rows to read (or empty: the table itself)."""
+    params = {"days": days, "day_lo": days[0], "day_hi": days[-1] + timedelta(days=1)}
+    con.execute(f"DELETE FROM {spec.name} WHERE day >= $day_lo AND day < $day_hi"
+                " AND list_contains($days, day)", params)
+    row = con.execute(f"INSERT INTO {spec.name} SELECT * FROM ({with_rows}{spec.refresh_sql})",
+                      params).fetchone()  # (rows inserted,)
+    replaced(con, spec.name, days)
+    return int(row[0]) if row else 0
 
 
 def touched_days(con: duckdb.DuckDBPyConnection, fact: str, changed: str, key: str,

@@ -445,8 +445,10 @@ def _rollups_markdown() -> list[str]:
            "timestamp column, leaf unit (with its path) and filter dimensions, one count per part of the",
            "additive indicators (docs/architecture.md, \"Rollups\"). Generated from the metrics declarations",
            "into `etl/rollup_sql.py` (`python -m metrics.rollups`); rebuilt whole when the declarations change.",
+           "`rollup_sensor_readings_day` keeps the 15-minute cells with a reading per sensor and day, for the",
+           "IoT online rate (metrics/readings_rollup.py).",
            ""]
-    for r in rollup_sql.ROLLUPS:
+    for r in (*rollup_sql.ROLLUPS, *rollup_sql.READINGS_ROLLUPS):
         out += [f"## `{r.name}`", "", f"`{r.fact}` by day of `{r.anchor}`.", "",
                 "| column | type | meaning |", "|---|---|---|"]
         out += [f"| `{c.name}` | {c.type} | {c.doc} |" for c in r.columns]

@@ -115,6 +115,11 @@ def aggregate(ft: FactTable, agg: Aggregate, bound: Bound = PERIOD_FREE,
         return f"count_if({got.where})", got.params
     if agg.measure == "sum":
         return f"sum({got.measure}) FILTER (WHERE {got.where})", got.params
+    if agg.expr in ft.scaled:
+        inner, divisor = ft.scaled[str(agg.expr)]
+        got = render(ft, [p for p in agg.filter if p not in leave_out], bound, inner)
+        return (f"quantile_cont({got.measure}, {quantile(agg)!r}) FILTER (WHERE {got.where}) / {divisor}",
+                got.params)
     return f"quantile_cont({got.measure}, {quantile(agg)!r}) FILTER (WHERE {got.where})", got.params
 
 
@@ -188,13 +193,16 @@ def table_window(ft: FactTable, s: str, e: str) -> str:
     return "(" + ft.window.format(s=s, e=e) + ")"
 
 
-def window_sql(ft: FactTable, aggs: Collection[Aggregate]) -> str:
+def window_sql(ft: FactTable, aggs: Collection[Aggregate], wide: bool = True) -> str | None:
     """The scan's row window over [$smin, $emax): the declared narrow window of a predicate every
     aggregate requires (each period's predicate implies it, so it drops no counted row), else the
-    table's window."""
+    table's window; None when there is no narrow one and ``wide`` is False (the caller found that the
+    table's window would drop too few rows to pay for its test on every row)."""
     shared = set.intersection(*(set(a.filter) for a in aggs)) if aggs else set()
-    template = next((ft.narrow[n] for n in sorted(shared) if n in ft.narrow), ft.window)
-    return "(" + template.format(s="$smin", e="$emax") + ")"
+    template = next((ft.narrow[n] for n in sorted(shared) if n in ft.narrow), None)
+    if template is None and not wide:
+        return None
+    return "(" + (template or ft.window).format(s="$smin", e="$emax") + ")"
 
 
 def quantile(agg: Aggregate) -> float:
@@ -216,11 +224,15 @@ def flagged_aggregate(ft: FactTable, agg: Aggregate, cond: str, measures: dict[s
     quantile, the measure column it adds to ``measures`` (column -> SQL) if not there yet."""
     if agg.measure == "count":
         return f"count_if({cond})"
-    m = f"m_{agg.expr}"
-    measures.setdefault(m, str(render(ft, (), measure=agg.expr or "").measure))
+    expr, divisor = str(agg.expr), ""
+    if agg.measure == "quantile" and expr in ft.scaled:
+        expr, d = ft.scaled[expr]
+        divisor = f" / {d}"
+    m = f"m_{expr}"
+    measures.setdefault(m, str(render(ft, (), measure=expr).measure))
     if agg.measure == "sum":
         return f"sum({m}) FILTER (WHERE {cond})"
-    return f"quantile_cont({m}, {quantile(agg)!r}) FILTER (WHERE {cond})"
+    return f"quantile_cont({m}, {quantile(agg)!r}) FILTER (WHERE {cond}){divisor}"
 
 
 def aggregate_aliases(table: str, indicators: Sequence[Indicator]
@@ -241,7 +253,7 @@ def aggregate_aliases(table: str, indicators: Sequence[Indicator]
 def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[Period], by: str | None,
                  query: Query, unit_level: str | None, now: datetime | None = None,
                  measure_params: Mapping[str, Any] | None = None, current_only: Collection[str] = (),
-                 slots: Mapping[str, Collection[int]] | None = None) -> Compiled:
+                 slots: Mapping[str, Collection[int]] | None = None, wide_window: bool = True) -> Compiled:
     """One statement: an inner projection evaluates each declared predicate once per row and period
     (as a boolean column), the outer aggregates combine those flags. Evaluating each predicate once
     instead of once per aggregate is what keeps a 30-aggregate scan near the cost of the raw scan.
@@ -250,7 +262,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
     compiled for the later periods unless another indicator needs them there): a page that shows one
     previous value spares the previous period's flags and aggregates of all the others.
     ``slots``: indicator id -> the period indices it is needed for (overrides ``current_only``; the
-    others: every period), e.g. the hotline page's KPIs and its current month's rates in one scan."""
+    others: every period), e.g. the hotline page's KPIs and its current month's rates in one scan.
+    ``wide_window=False``: no table window (``window_sql``) unless a narrow one applies."""
     ft = fact_table(table)
     aggs, aliases = aggregate_aliases(table, indicators)
     needed = [{a for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
@@ -271,7 +284,8 @@ def compile_scan(table: str, indicators: Sequence[Indicator], periods: Sequence[
             cond = " AND ".join(flag(n, i) for n in agg.filter) or "true"
             cols.append(f"{flagged_aggregate(ft, agg, cond, measures)} AS {alias}_p{i}")
     where, params = scope_sql(ft, query, unit_level)
-    where.append(window_sql(ft, set().union(*needed)))
+    window = window_sql(ft, set().union(*needed), wide_window)
+    where += [window] if window else []
     params.update(smin=min(p.start for p in periods), emax=max(p.end for p in periods))
     if by is None:
         inner_key, outer_key, group = [], "NULL::VARCHAR AS key", ""
@@ -359,6 +373,16 @@ def day_bound(anchor: str) -> Bound:
     return Bound(day, f"{day} + INTERVAL 1 DAY", None)
 
 
+def rollup_rows(ft: FactTable, anchor: str, days: bool = False) -> list[str]:
+    """The WHERE clauses of the fact rows a rollup counts: the base filter and an anchor; ``days``:
+    only the anchor days in ``$days`` (whose bounds ``$day_lo``, ``$day_hi`` let zone maps skip)."""
+    where = [f"({ft.base})", f"{anchor} IS NOT NULL"]
+    if days:
+        where += [f"{anchor} >= CAST($day_lo AS TIMESTAMP)", f"{anchor} < CAST($day_hi AS TIMESTAMP)",
+                  f"list_contains($days, CAST({anchor} AS DATE))"]
+    return where
+
+
 def rollup_select(ft: FactTable, anchor: str, dims: Sequence[str], parts: Sequence[tuple[str, Sequence[str]]],
                   days: bool = False) -> str:
     """The SELECT of a rollup: per day of ``anchor`` and per ``dims``, one count per part (column name,
@@ -368,10 +392,7 @@ def rollup_select(ft: FactTable, anchor: str, dims: Sequence[str], parts: Sequen
     day = f"CAST({anchor} AS DATE)"
     bound = day_bound(anchor)
     counts = [f"sum(CASE WHEN {render(ft, preds, bound).where} THEN 1 ELSE 0 END) AS {col}" for col, preds in parts]
-    where = [f"({ft.base})", f"{anchor} IS NOT NULL"]
-    if days:
-        where += [f"{anchor} >= CAST($day_lo AS TIMESTAMP)", f"{anchor} < CAST($day_hi AS TIMESTAMP)",
-                  f"list_contains($days, {day})"]
+    where = rollup_rows(ft, anchor, days)
     return (f"SELECT {day} AS day, " + ", ".join(dims) + ",\n  " + ",\n  ".join(counts)
             + f"\nFROM {ft.name}\nWHERE " + " AND ".join(where)
             + f"\nGROUP BY {day}, " + ", ".join(dims))

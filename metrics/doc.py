@@ -106,6 +106,10 @@ values). `target_of(metric_id, overrides)` is an indicator's target under them.
   sensors of a key (`sensor_online`, the /sensors KPI and bars). A sensor that sent readings all day and
   stopped at 17:30 is not "offline" for the day: it scores the share of the day it reported.
   `online` (sensors with a reading in their last interval before a) is the snapshot the offline list uses.
+  Received intervals come from the readings rollup (`rollup_sensor_readings_day`: the 15-minute cells
+  with a reading, per sensor and day) for every sensor whose intervals are whole cells dividing the day
+  and start on that grid, and from the rows for the others (5-minute sensors, an odd interval, one
+  installed off its grid inside the window): the same numbers either way (metrics/readings_rollup.py).
   A sensor's series on /sensors breaks where it was silent for more than 3 intervals (or two chart buckets).
 - Sensor states and derived alarms judge a reading in the sensor's `threshold_direction`: `above`
   (at or above the thresholds), `below` (at or below), `outside` (above the thresholds or at or below

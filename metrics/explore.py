@@ -37,9 +37,8 @@ from .connection import registered
 from .hierarchy import child_of
 from .hotline import cell_sql
 from .indicators import Now, data_now, unit_level, unit_scope, unscoped
+from .panel_rollup import HOUR_BUCKETS
 from .query import Period, Query, QueryError
-
-HOUR_BUCKETS: tuple[float, ...] = (0, 1, 2, 4, 8, 24, 48, 72, 168)
 
 CASE_COLUMNS = ("case_id", "reported_at", "category_code", "major_code", "source", "urgency", "status",
                 "registered_at", "closed_at", "deadline_at", "station_code", "dept_code", "town_code", "grid_code",

@@ -177,6 +177,12 @@ def live_feed(rows: DayRows, query: Query, now: datetime, limit: int = 20, hours
                            "state": state, "severity": a["severity"]})
     out = pd.concat([f for f in (cases, alarms) if not f.empty] or [cases], ignore_index=True)
     out = out.sort_values(["happened_at", "item_id"], ascending=[False, True]).head(int(limit)).reset_index(drop=True)
+    return with_ages(out, now)
+
+
+def with_ages(feed: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """A copy of ``feed`` (``live_feed``'s rows) with ``age_minutes`` at ``now``."""
+    out = feed.copy()
     out["age_minutes"] = (now - out["happened_at"]).dt.total_seconds() / 60 if not out.empty else pd.Series(
         dtype=float)
     return out
@@ -339,3 +345,70 @@ def water_levels(con: duckdb.DuckDBPyConnection, query: Query, now: datetime, li
         """,
         {"since": now - timedelta(hours=6), "now": now, "stype": sensor_type, "limit": int(limit), **sp},
     ).df()
+
+
+# --- when a live panel can change -----------------------------------------------------------------
+#
+# Between two loads the live panels change only with ``now``, and only when ``now`` reaches one of a
+# few instants of the day's rows: a case reported, an alarm started or ended, a shift starting, a
+# deadline passing. The functions below list those instants (a superset: an instant that changes
+# nothing only costs a recomputation); ``interval_of`` numbers the stretch between two of them that
+# holds ``now``. Over one stretch a panel's rows are the same (its ages in minutes aside), so the
+# wall computes them once per stretch, not once per refresh (dashboard/screen/model.py). A test
+# checks every panel at both ends of many stretches (tests/metrics/test_live_changes.py).
+#
+# ``ts <= now`` turns true at ``ts``: the instant is ``ts``. ``ts < now`` turns true just after ``ts``:
+# the instant is ``ts`` + 1 µs (timestamps and ``now`` are microsecond-precise).
+
+TICK = np.timedelta64(1, "us")
+
+
+def instants(*parts: pd.Series | np.ndarray) -> np.ndarray:
+    """The non-missing instants of ``parts`` (datetime64[us]), sorted and distinct."""
+    arrays = [np.asarray(p, dtype="datetime64[us]") for p in parts]
+    out = np.concatenate(arrays) if arrays else np.array([], dtype="datetime64[us]")
+    return np.unique(out[~np.isnat(out)])
+
+
+def _alarm_instants(rows: DayRows) -> list[np.ndarray]:
+    a = rows.alarms
+    return [np.asarray(a["started_at"], dtype="datetime64[us]"), np.asarray(a["ended_at"], dtype="datetime64[us]")]
+
+
+def live_feed_changes(rows: DayRows, hours: int = 24) -> np.ndarray:
+    """Instants at which ``live_feed``'s rows can change (its ``age_minutes`` changes all the time)."""
+    c = rows.cases[_flag(rows.cases["urgent"])]
+    window = np.timedelta64(hours, "h") + TICK  # a row leaves the feed once ``reported_at < now - hours``
+    reported = np.asarray(c["reported_at"], dtype="datetime64[us]")
+    started = np.asarray(rows.alarms["started_at"], dtype="datetime64[us]")
+    return instants(reported, reported + window, c["closed_at"], c["first_result_at"], c["arrived_at"],
+                     *_alarm_instants(rows), started + window)
+
+
+def duty_changes(rows: DayRows) -> np.ndarray:
+    """Instants at which ``on_duty_by_grid`` can change: shifts start and end, cases are reported,
+    alarms start and end."""
+    r, c = rows.roster, rows.cases
+    urgent = c["reported_at"][_flag(c["is_open"]) & _flag(c["urgent"])]
+    return instants(r["start_at"], r["end_at"], urgent, *_alarm_instants(rows))
+
+
+def backlog_changes(rows: DayRows) -> np.ndarray:
+    """Instants at which ``backlog`` can change (its deadlines count once passed: ``<``)."""
+    c, h = rows.cases[_flag(rows.cases["is_open"])], rows.hotline[_flag(rows.hotline["is_open"])]
+    return instants(c["reported_at"], np.asarray(c["deadline_at"], dtype="datetime64[us]") + TICK,
+                     h["received_at"], np.asarray(h["due_at"], dtype="datetime64[us]") + TICK,
+                     *_alarm_instants(rows))
+
+
+def hourly_changes(rows: DayRows, source: str = "cases") -> np.ndarray:
+    """Instants of ``rows.day`` at which ``hourly_volume`` can change: a row counted, an hour begun (the
+    wall asks it about its own day only)."""
+    df, ts = (rows.cases, "reported_at") if source == "cases" else (rows.hotline, "received_at")
+    day0 = np.datetime64(datetime.combine(rows.day, datetime.min.time()), "us")
+    return instants(df[ts], day0 + np.arange(1, 24).astype("timedelta64[h]"))
+
+
+def interval_of(changes: np.ndarray, now: datetime) -> int:
+    """The number of the stretch between two ``changes`` that holds ``now`` (instants at or before it)."""
+    return int(np.searchsorted(changes, np.datetime64(now, "us"), side="right"))

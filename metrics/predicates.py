@@ -66,6 +66,11 @@ class FactTable:
     # predicates (the satisfaction score), so a rollup keeps one count per predicate and applies the
     # weights when read (a site's own weights then need no rebuild)
     linear: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=lambda: _m({}))
+    # measure -> (an integer measure in the same order, its divisor): a quantile of the measure is the
+    # quantile of the integer one divided after (a positive factor keeps the order and the linear
+    # interpolation). DuckDB selects the rank among ~1M BIGINTs at about half the cost of the doubles
+    # the division per row makes (the /cases year view's 处置时长中位数: 135 → 80 ms CPU)
+    scaled: Mapping[str, tuple[str, str]] = field(default_factory=lambda: _m({}))
 
 
 _LEVEL_KEYS = {
@@ -104,7 +109,9 @@ CASES = FactTable(
         "result_breach": "first_result_at IS NULL OR first_result_at > dispatched_at + INTERVAL 60 MINUTE",
         "at_station": "station_code IS NOT NULL",
     }),
-    measures=_m({"handling_hours": "date_diff('second', registered_at, closed_at) / 3600.0"}),
+    measures=_m({"handling_hours": "date_diff('second', registered_at, closed_at) / 3600.0",
+                 "handling_seconds": "date_diff('second', registered_at, closed_at)"}),
+    scaled=_m({"handling_hours": ("handling_seconds", "3600.0")}),
     keys=_m({**_LEVEL_KEYS, "station": "station_code", "department": "dept_code"}),
     filters=_m({
         "category": "starts_with(category_code, $category)",
@@ -152,7 +159,9 @@ HOTLINE = FactTable(
         "satisfaction_score": "CASE satisfaction WHEN 'satisfied' THEN $w_satisfied WHEN 'basic' THEN $w_basic "
                               "WHEN 'unsatisfied' THEN $w_unsatisfied END",
         "close_hours": "date_diff('second', received_at, closed_at) / 3600.0",
+        "close_seconds": "date_diff('second', received_at, closed_at)",
     }),
+    scaled=_m({"close_hours": ("close_seconds", "3600.0")}),
     linear=_m({"satisfaction_score": (("w_satisfied", "satisfied"), ("w_basic", "basic_satisfied"),
                                        ("w_unsatisfied", "unsatisfied"))}),
     anchors=_m({"received": "received_at"}),

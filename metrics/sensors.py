@@ -3,7 +3,7 @@ closure, and the latest reading of each sensor against its thresholds."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Literal
 
 import duckdb
@@ -11,10 +11,12 @@ import pandas as pd
 
 from etl.thresholds import level_sql
 
+from . import readings_rollup
 from .compiler import PERIOD_FREE, Bound, counted
 from .connection import registered
 from .indicators import data_now, unit_scope
 from .query import Query, QueryError
+from .readings_rollup import ready as readings_ready
 
 SensorBy = Literal["sensor_type", "city", "district", "town", "grid", "village", "unit"] | None
 _KEYS = {"sensor_type": "s.sensor_type", "city": "s.city_code", "district": "s.district_code", "town": "s.town_code",
@@ -52,14 +54,27 @@ def as_of_time(con: duckdb.DuckDBPyConnection, query: Query) -> datetime:
 DEFAULT_INTERVAL_MIN = 60  # a sensor that declares no interval and sent too little to infer one
 
 
-def reporting(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | None = None) -> pd.DataFrame:
+def reporting(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | None = None,
+              use_rollup: bool | None = None) -> pd.DataFrame:
     """Each sensor's reporting over the period (docs/metrics.md, 在线率): sensor_id, interval_min,
     expected (its reporting intervals in [max(period start, installed_at), as-of)), received (those
     intervals with at least one reading). The interval is ``expected_interval_min`` when declared, else
-    the median gap between the sensor's consecutive readings in the window, else 60 minutes."""
+    the median gap between the sensor's consecutive readings in the window, else 60 minutes.
+
+    ``received`` comes from the readings rollup (``metrics.readings_rollup``) for every sensor whose
+    slots are whole cells of it, when the warehouse's rollup is current (``use_rollup`` None), and from
+    the rows otherwise; the same numbers either way."""
     at = as_of or as_of_time(con, query)
-    params = {"s": query.period.start, "at": at, "dflt": DEFAULT_INTERVAL_MIN}
-    return con.execute("""
+    params: dict[str, object] = {"s": query.period.start, "at": at, "dflt": DEFAULT_INTERVAL_MIN}
+    rollup = readings_ready(con) if use_rollup is None else use_rollup
+    # from rows: every sensor, or those the rollup cannot answer (``slow``: an empty join skips the scan)
+    fast, rows_of, all_got = "", "iv", "got"
+    if rollup:
+        params["at_day"] = datetime.combine(at.date(), time())
+        fast = readings_rollup.received_sql("iv") + ","
+        rows_of = "slow"
+        all_got = "(SELECT * FROM got UNION ALL SELECT * FROM fast_got)"
+    return con.execute(f"""
     WITH s AS (
       SELECT sensor_id, expected_interval_min AS declared, greatest($s, coalesce(installed_at, $s)) AS w0
       FROM sensors WHERE installed_at IS NULL OR installed_at < $at
@@ -73,26 +88,26 @@ def reporting(con: duckdb.DuckDBPyConnection, query: Query, as_of: datetime | No
       SELECT s.sensor_id, s.w0,
              greatest(coalesce(CASE WHEN s.declared > 0 THEN s.declared END, i.gap, $dflt), 1)::DOUBLE AS interval_min
       FROM s LEFT JOIN inferred i USING (sensor_id)
-    ), got AS (
+    ), {fast} got AS (
       SELECT r.sensor_id, count(DISTINCT floor(epoch(r.ts - iv.w0) / 60 / iv.interval_min)) AS received
-      FROM sensor_readings r JOIN iv USING (sensor_id) WHERE r.ts >= $s AND r.ts < $at AND r.ts >= iv.w0
+      FROM sensor_readings r JOIN {rows_of} iv USING (sensor_id) WHERE r.ts >= $s AND r.ts < $at AND r.ts >= iv.w0
       GROUP BY r.sensor_id
     )
     SELECT iv.sensor_id, iv.interval_min,
            greatest(ceil(epoch($at - iv.w0) / 60 / iv.interval_min), 0)::BIGINT AS expected,
            coalesce(got.received, 0)::BIGINT AS received
-    FROM iv LEFT JOIN got USING (sensor_id) ORDER BY iv.sensor_id""", params).df()
+    FROM iv LEFT JOIN {all_got} got USING (sensor_id) ORDER BY iv.sensor_id""", params).df()
 
 
 def sensor_online(con: duckdb.DuckDBPyConnection, query: Query, by: SensorBy = "sensor_type",
-                  as_of: datetime | None = None) -> pd.DataFrame:
+                  as_of: datetime | None = None, use_rollup: bool | None = None) -> pd.DataFrame:
     """在线率 over the period: reporting intervals received / expected (``reporting``), summed over the
     sensors of each key installed by ``as_of``. Columns key, sensors, online (sensors with a reading in
     their last expected interval before ``as_of``), expected, received, online_rate (NaN: nothing expected)."""
     at = as_of or as_of_time(con, query)
     scope, params = _scope(con, query, "s")
     params.update(at=at)
-    rep = reporting(con, query, at)
+    rep = reporting(con, query, at, use_rollup)
     with registered(con, "__sensor_reporting", rep):
         df = con.execute(f"""
         WITH s AS (

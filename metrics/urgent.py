@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .compiler import drill_sql, fact_table
-from .feed import PATH_COLUMNS, DayRows, active_alarms, open_urgent
+from .feed import PATH_COLUMNS, DayRows, active_alarms, instants, open_urgent
 from .indicators import unit_level
 from .model import Aggregate
 from .query import Query
@@ -94,3 +94,17 @@ def urgent_tiles(rows: DayRows, query: Query, now: datetime) -> pd.DataFrame:
     rank = out["state"].map({"bad": 0, "warn": 1, "ok": 2, "done": 3}).to_numpy()
     order = np.lexsort((out["case_id"].astype(str).to_numpy(), nearest, rank))  # last key sorts first
     return out.take(order).reset_index(drop=True)
+
+
+def tile_changes(rows: DayRows) -> np.ndarray:
+    """Instants at which ``urgent_tiles`` (all but ``since_report_s``) can change: a case reported, an
+    alarm started or ended, a step done, a deadline or its warning time reached (every ``<=``: the
+    instant itself; see ``metrics.feed.interval_of``)."""
+    c = rows.cases  # open cases: the urgent ones, and those an alarm became
+    c = c[c["is_open"].to_numpy(dtype=bool, na_value=False)
+          & (c["urgent"].to_numpy(dtype=bool, na_value=False) | c["case_id"].isin(rows.alarms["case_id"]).to_numpy())]
+    start = np.asarray(c["dispatched_at"].where(c["dispatched_at"].notna(), c["reported_at"]), dtype="datetime64[us]")
+    due = [start + np.timedelta64(int(d.total_seconds()), "s")
+           for d in (ARRIVE, RESULT, ARRIVE - WARN_ARRIVE, RESULT - WARN_RESULT)]
+    a = rows.alarms
+    return instants(c["reported_at"], c["arrived_at"], c["first_result_at"], *due, a["started_at"], a["ended_at"])

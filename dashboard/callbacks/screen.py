@@ -25,6 +25,7 @@ from dashboard.i18n import t, t_or
 from dashboard.pages.screen_ids import ScreenIds as S
 from dashboard.screen import model, panels, urgent
 from dashboard.screen.config import ScreenConfig
+from metrics import feed
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,17 @@ def fingerprint(value: Any) -> str:
 
 def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
     """Every panel's new content keyed by output id, and the ids whose read failed."""
+    out, failed, _ = _build(cfg)
+    return out, failed
+
+
+def _build(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str], dict[str, str]]:
+    """``build_panels`` and the fingerprints already known: of the panels drawn once per day or hour."""
     at = model.now(cfg)
     lang = cfg.lang
     out: dict[str, Any] = {}
     failed: list[str] = []
+    known: dict[str, str] = {}
 
     def run(ids: tuple[str, ...], fn: Callable[[], tuple[Any, ...]]) -> None:
         try:
@@ -82,18 +90,41 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
             return
         out.update(zip(ids, values, strict=True))
 
+    Drawn = tuple[tuple[Any, ...], tuple[str, ...]]  # panels and their fingerprints
+
+    def keep(ids: tuple[str, ...], fn: Callable[[], tuple[Any, ...]],
+             kept: Callable[[Callable[[], Drawn]], Drawn]) -> None:
+        """Panels drawn and fingerprinted once per ``kept`` (a day's or hour's view, a live stretch)."""
+        def draw() -> Drawn:
+            values = fn()
+            return values, tuple(fingerprint(v) for v in values)
+
+        def get() -> tuple[Any, ...]:
+            values, fps = kept(draw)
+            known.update(zip(ids, fps, strict=True))
+            return values
+        run(ids, get)
+
+    def kept(ids: tuple[str, ...], name: str, bucket: str, fn: Callable[[], tuple[Any, ...]]) -> None:
+        keep(ids, fn, lambda draw: model.drawn(name, bucket, cfg, draw))
+
     run((S.FRESHNESS,), lambda: (panels.freshness(model.freshness(cfg, at), lang, model.data_ended()),))
-    run((S.VITALS,), lambda: (panels.vitals(model.vitals(cfg, at), lang),))
+    day, hour = model.day_bucket(at), model.hour_bucket(at)
+    kept((S.VITALS,), "vitals", day, lambda: (panels.vitals(model.vitals(cfg, at), lang),))
 
     def stations() -> tuple[Any, ...]:
         view = model.stations(cfg, at)
         return panels.stations_bars(view, lang), panels.stations_summary(view, lang)
 
-    run((S.STATIONS, S.STATIONS_SUMMARY), stations)
-    run((S.RANKING,), lambda: (panels.ranking(model.ranking(cfg, at), lang),))
+    kept((S.STATIONS, S.STATIONS_SUMMARY), "stations", day, stations)
+    kept((S.RANKING,), "ranking", day, lambda: (panels.ranking(model.ranking(cfg, at), lang),))
     run((S.FEED,), lambda: (panels.feed(model.live_feed(cfg, at), lang),))
     run((S.URGENT,), lambda: (urgent.panel(urgent.view(cfg, at), cfg),))
-    run((S.HOURLY,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "cases"), lang),))
+    def hourly(ids: tuple[str, ...], source: str) -> None:
+        keep(ids, lambda: (panels.hourly_bars(model.hourly(cfg, at, source), lang),),
+             lambda draw: model.live(f"hourly.{source}", cfg, at, lambda r: feed.hourly_changes(r, source), draw))
+
+    hourly((S.HOURLY,), "cases")
 
     def backlog() -> tuple[Any, ...]:
         b, instant = model.backlog(cfg, at), model.data_instant(at)
@@ -101,10 +132,10 @@ def build_panels(cfg: ScreenConfig) -> tuple[dict[str, Any], list[str]]:
                 panels.backlog(b, lang, ("hotline_open", "hotline_overdue"), at=instant))
 
     run((S.BACKLOG, S.HOTLINE_KPIS), backlog)
-    run((S.HOTLINE,), lambda: (panels.hourly_bars(model.hourly(cfg, at, "hotline"), lang),))
-    run((S.WATER,), lambda: (panels.water_bars(model.water(cfg, at), lang),))
+    hourly((S.HOTLINE,), "hotline")
+    kept((S.WATER,), "water", hour, lambda: (panels.water_bars(model.water(cfg, at), lang),))
     run((S.DUTY,), lambda: (panels.duty(model.duty(cfg, at), lang),))
-    return out, failed
+    return out, failed, known
 
 
 def refresh(cfg_data: dict[str, Any] | None, previous: dict[str, str] | None) -> tuple[Any, ...]:
@@ -112,17 +143,17 @@ def refresh(cfg_data: dict[str, Any] | None, previous: dict[str, str] | None) ->
     cfg = ScreenConfig.from_store(cfg_data)
     previous = dict(previous or {})
     try:
-        content, failed = build_panels(cfg)
+        content, failed, known = _build(cfg)
     except Exception:  # the warehouse is missing or the snapshot unreadable: keep everything
         log.exception("screen refresh failed")
-        content, failed = {}, [i for i, _ in PANEL_OUTPUTS]
+        content, failed, known = {}, [i for i, _ in PANEL_OUTPUTS], {}
     outputs: list[Any] = []
     fps = dict(previous)
     for id_, _prop in PANEL_OUTPUTS:
         if id_ not in content:
             outputs.append(no_update)
             continue
-        fp = fingerprint(content[id_])
+        fp = known.get(id_) or fingerprint(content[id_])
         outputs.append(no_update if previous.get(id_) == fp else content[id_])
         fps[id_] = fp
     warning = t("scr.refresh_failed", cfg.lang) if failed else ""

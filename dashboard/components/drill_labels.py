@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from dashboard.components.code_labels import code_name
 from dashboard.components.labels import code_label
-from metrics.explore import HOUR_BUCKETS, Drill
+from metrics.explore import Drill
+from metrics.panel_rollup import HOUR_BUCKETS
 
 if TYPE_CHECKING:
     from dashboard.components.page import Ctx

@@ -8,12 +8,15 @@ to keep on screen.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 from shapely.geometry import shape  # type: ignore[import-untyped]
 
@@ -25,6 +28,8 @@ from etl.schema import LEVELS
 from metrics import feed, geo, status
 from metrics import sensors_explore as SX
 from metrics.query import Period, Query
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -209,26 +214,62 @@ def _cached(name: str, bucket: str, cfg: ScreenConfig, compute: Any) -> Any:
     """Judged-over-30-days values change only with a new snapshot or a new day (or hour): compute them
     once per snapshot, bucket, scope and language in each worker instead of on every refresh."""
     # The unit after the access gate, not the requested one: users with different scopes never share.
+    # Clearance too: panels mask personal data in their rows (water), so viewers of one scope with
+    # different clearances must not share them.
     unit = access.scoped(Query(period=Period.containing("day", data.site_now().date()), unit=cfg.unit)).unit
-    key = f"screen.{name}.{bucket}.{unit}.{cfg.lang}"
+    key = f"screen.{name}.{bucket}.{unit}.{access.current_principal().clearance}.{cfg.lang}"
     return data.per_snapshot(key, lambda _con: compute())
 
 
+LIVE_KEPT = 32  # stretches kept per live panel and snapshot: the current one of each scope and language
+
+
+def live(name: str, cfg: ScreenConfig, at: datetime, changes: Callable[[feed.DayRows], np.ndarray],
+         compute: Callable[[], T], now: datetime | None = None) -> T:
+    """A live panel's value over the rows of ``at``'s day at the instant ``now`` (default ``at``),
+    computed once per stretch of time in which none of its ``changes`` instants passes
+    (``metrics.feed.interval_of``), not once per refresh: ``compute`` must depend on ``now`` only
+    through those instants. Per snapshot, day, scope, access, language and screen configuration; the
+    instants themselves once per snapshot and day."""
+    day = at.date().isoformat()
+    instants = data.per_snapshot(f"screen.changes.{name}.{day}", lambda _con: changes(day_rows(at)))
+    principal = access.current_principal()
+    unit = access.scoped(Query(period=Period.containing("day", at.date()), unit=cfg.unit)).unit
+    screen = hashlib.blake2b(repr(cfg).encode(), digest_size=8).hexdigest()
+    key = (f"{day}.{feed.interval_of(instants, now or at)}.{unit}.{principal.scope}.{principal.clearance}"
+           f".{cfg.lang}.{screen}")
+    return data.per_snapshot_bounded(f"screen.live.{name}", key, lambda _con: compute(), LIVE_KEPT)
+
+
+def day_bucket(at: datetime) -> str:
+    return at.date().isoformat()
+
+
+def hour_bucket(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H")
+
+
+def drawn(name: str, bucket: str, cfg: ScreenConfig, draw: Callable[[], T]) -> T:
+    """A panel drawn from a view kept per ``bucket`` (``vitals`` … ``water`` below, same bucket): drawn
+    (and fingerprinted, dashboard/callbacks/screen.py) once with it, not on every refresh."""
+    return _cached(f"drawn.{name}", bucket, cfg, draw)  # type: ignore[no-any-return]
+
+
 def vitals(cfg: ScreenConfig, at: datetime) -> VitalsView:
-    return _cached("vitals", at.date().isoformat(), cfg, lambda: _vitals(cfg, at))
+    return _cached("vitals", day_bucket(at), cfg, lambda: _vitals(cfg, at))  # type: ignore[no-any-return]
 
 
 def stations(cfg: ScreenConfig, at: datetime) -> StationsView:
-    return _cached("stations", at.date().isoformat(), cfg, lambda: _stations(cfg, at))
+    return _cached("stations", day_bucket(at), cfg, lambda: _stations(cfg, at))  # type: ignore[no-any-return]
 
 
 def ranking(cfg: ScreenConfig, at: datetime) -> RankingView:
-    return _cached("ranking", at.date().isoformat(), cfg, lambda: _ranking(cfg, at))
+    return _cached("ranking", day_bucket(at), cfg, lambda: _ranking(cfg, at))  # type: ignore[no-any-return]
 
 
 def water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
     """Latest water levels: readings only arrive with a new snapshot; the 6-hour window moves hourly."""
-    return _cached("water", at.strftime("%Y-%m-%dT%H"), cfg, lambda: _water(cfg, at))
+    return _cached("water", hour_bucket(at), cfg, lambda: _water(cfg, at))  # type: ignore[no-any-return]
 
 
 STATUS_CLASS = {"green": "good", "amber": "warn", "red": "bad"}
@@ -347,7 +388,9 @@ def day_rows(at: datetime) -> feed.DayRows:
 
 
 def live_feed(cfg: ScreenConfig, at: datetime, limit: int = 16) -> pd.DataFrame:
-    return access.mask_rows(feed.live_feed(day_rows(at), base_query(cfg, at), at, limit=limit))
+    rows = live(f"feed{limit}", cfg, at, feed.live_feed_changes,
+                lambda: access.mask_rows(feed.live_feed(day_rows(at), base_query(cfg, at), at, limit=limit)))
+    return feed.with_ages(rows, at)  # a copy: the kept frame is shared
 
 
 def hourly(cfg: ScreenConfig, at: datetime, source: str = "cases") -> pd.DataFrame:
@@ -369,13 +412,14 @@ def backlog(cfg: ScreenConfig, at: datetime) -> feed.Backlog:
     q = base_query(cfg, at)
     vals = _cached("backlog", f"{at.date().isoformat()}.{instant.isoformat()}", cfg, lambda: metrics.indicator_values(
         data.connection(), BACKLOG_IDS, q, previous=[], now=data.data_now(), overrides=data.metrics_config()))
-    live = feed.backlog(day_rows(at), q, instant)
+    now_live = live("backlog", cfg, at, feed.backlog_changes, lambda: feed.backlog(day_rows(at), q, instant),
+                    now=instant)
 
     def count(k: str) -> int:
         return int(_num(vals[k].value) or 0)
 
     # urgent cases, active alarms and overdue orders (no catalog figure) from the live rows at that instant
-    return replace(live, open_cases=count("open_backlog"), overdue_cases=count("overdue_backlog"),
+    return replace(now_live, open_cases=count("open_backlog"), overdue_cases=count("overdue_backlog"),
                    open_hotline=count("hotline_backlog"))
 
 
@@ -384,7 +428,8 @@ def _water(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
 
 
 def duty(cfg: ScreenConfig, at: datetime) -> pd.DataFrame:
-    return access.mask_rows(feed.on_duty_by_grid(day_rows(at), base_query(cfg, at), at))
+    return live("duty", cfg, at, feed.duty_changes,
+                lambda: access.mask_rows(feed.on_duty_by_grid(day_rows(at), base_query(cfg, at), at)))
 
 
 # --- map ----------------------------------------------------------------------------------------

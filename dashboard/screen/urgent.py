@@ -65,6 +65,13 @@ def epoch_ms(value: Any, tz: ZoneInfo) -> int | None:
 
 def view(cfg: ScreenConfig, at: datetime) -> UrgentView:
     tz = ZoneInfo(cfg.timezone)
+    # the tiles' states change only when an instant of ``tile_changes`` passes: kept per stretch
+    tiles, total, counts, hidden = model.live("urgent", cfg, at, U.tile_changes, lambda: _tiles(cfg, at, tz))
+    return UrgentView(epoch_ms(at, tz) or 0, tiles, total, counts, hidden)
+
+
+def _tiles(cfg: ScreenConfig, at: datetime, tz: ZoneInfo) -> tuple[tuple[Tile, ...], int, dict[str, int],
+                                                                     dict[str, int]]:
     df = access.mask_rows(U.urgent_tiles(model.day_rows(at), model.base_query(cfg, at), at))
     en = cfg.lang == "en"
     tiles = []
@@ -80,7 +87,7 @@ def view(cfg: ScreenConfig, at: datetime) -> UrgentView:
     counts = {s: int((df["state"] == s).sum()) for s in ("bad", "warn", "ok", "done")}
     rest = df["state"].iloc[cfg.urgent_max:]
     hidden = {s: int((rest == s).sum()) for s in ("bad", "warn", "ok", "done")}
-    return UrgentView(epoch_ms(at, tz) or 0, tuple(tiles), len(df), counts, hidden)
+    return tuple(tiles), len(df), counts, hidden
 
 
 def duration(seconds: float, lang: str = "zh") -> str:

@@ -88,6 +88,24 @@ def _flood_sensors(tmp_path):
                                      "WET,flood_depth,0.10,0.30,2.0\n")
 
 
+def test_files_of_other_sensors_over_the_same_span_insert_and_a_stored_sensor_is_still_matched(tmp_path, warehouse):
+    # The stored rows a file is compared with are narrowed to its span and its sensors: a file of B over
+    # A's span inserts all, and a file of A and C finds A's stored rows (unchanged, one corrected).
+    load_files(warehouse, "sensors", [sensors_csv(tmp_path / "s.csv", [(s, "air_co", "", "") for s in "ABC"])],
+               sensors_mapping())
+    hours = [T0 + timedelta(hours=h) for h in range(4)]
+    a = load_files(warehouse, "readings", [_csv(tmp_path / "a.csv", [("A", t, 1.0) for t in hours])],
+                   readings_mapping(PLAIN)).files[0]
+    b = load_files(warehouse, "readings", [_csv(tmp_path / "b.csv", [("B", t, 2.0) for t in hours])],
+                   readings_mapping(PLAIN)).files[0]
+    ac = [("A", t, 1.0) for t in hours[:3]] + [("A", hours[3], 9.0)] + [("C", t, 3.0) for t in hours]
+    mixed = load_files(warehouse, "readings", [_csv(tmp_path / "ac.csv", ac)], readings_mapping(PLAIN)).files[0]
+    assert (a.inserted, b.inserted, b.updated, b.unchanged) == (4, 4, 0, 0)
+    assert (mixed.inserted, mixed.updated, mixed.unchanged) == (4, 1, 3)
+    assert query(warehouse, "SELECT sensor_id, count(*), sum(value) FROM sensor_readings GROUP BY 1 ORDER BY 1") == [
+        ("st:A", 4, 12.0), ("st:B", 4, 8.0), ("st:C", 4, 12.0)]
+
+
 def test_flood_depth_dry_street_raises_nothing_and_a_flood_one_alarm_with_its_peak(tmp_path, warehouse):
     load_files(warehouse, "sensors", [_flood_sensors(tmp_path)], sensors_mapping(FLOOD_SENSORS))
     dry = [("DRY", T0 + timedelta(minutes=10 * i), 200 - (i % 3)) for i in range(12)]  # depth 0..0.02 m

@@ -16,12 +16,13 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import metrics
-from metrics import compiler
+from metrics import compiler, indicators
 from metrics.case_panels import case_panels
 from metrics.indicators import data_now
 from metrics.predicates import TABLES
 from metrics.query import Period, Query
 from tests.dashboard.minimal_warehouse import read_only_warehouse
+from tests.metrics.test_rollups import _close, _nonzero, random_queries
 
 KPI_IDS = ("registered", "proactive_rate", "closure_rate", "handling_p50", "urgent_arrival_rate",
            "urgent_result_rate", "overdue_backlog")
@@ -178,3 +179,31 @@ def test_narrow_windows_count_what_the_table_window_counts(con: duckdb.DuckDBPyC
             assert_frame_equal(narrow[(tuple(ids), q, "trend")],
                                metrics.monthly_trend(con, ids, q, months=3, by="grid"))
     assert total > 0
+
+
+def test_the_table_window_is_left_out_only_where_it_drops_few_rows(con: duckdb.DuckDBPyConnection,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    lo, hi = con.execute("SELECT min(registered_at), max(registered_at) FROM cases").fetchone()  # type: ignore[misc]
+    whole = Period(lo.replace(hour=0, minute=0, second=0), hi + timedelta(days=1), "custom")
+    week = Period.containing("week", hi.date())
+    assert (hi - lo).days > 40  # a week is a small part of the data here
+    assert not indicators.window_pays(con, "cases", [whole]) and indicators.window_pays(con, "cases", [week])
+    inds = metrics.catalog()
+    assert "closed_at IS NULL OR closed_at >= $smin" not in compiler.compile_scan(
+        "cases", [i for i in inds if i.id == "closure_rate"], [whole], None, Query(whole), None, wide_window=False).sql
+    # the window changes the cost, never a number: every indicator of every table, random queries
+    compared = 0
+    for q, periods, by in random_queries(con, 60, seed=21):
+        got = {}
+        for wide in (True, False):
+            monkeypatch.setattr(indicators, "window_pays", lambda *_a, w=wide: w)
+            got[wide] = indicators.scan(con, inds, q, periods, by, use_rollups=False)
+        assert got[True].keys() == got[False].keys()
+        for ind_id, per_key in got[True].items():
+            a, b = _nonzero(per_key), _nonzero(got[False][ind_id])
+            assert a.keys() == b.keys(), (ind_id, q, by)
+            for key in a:
+                for x, y in zip(a[key], b[key], strict=True):
+                    assert all(_close(u, v) for u, v in zip(x, y, strict=True)), (ind_id, q, by, key, x, y)
+                    compared += any(v not in (None, 0.0) for v in y)
+    assert compared > 300

@@ -60,7 +60,7 @@ def test_spark_form_of_a_scan() -> None:
     p = Period(datetime(2026, 3, 1), datetime(2026, 4, 1), "month")
     comp = compile_scan("cases", [ind], [p], "town", Query(p), None, datetime(2026, 3, 20, 8), WEIGHTS)
     spark = emit(comp.sql, "spark", comp.params)
-    assert "PERCENTILE(m_handling_hours, 0.9) FILTER(WHERE" in spark
+    assert "PERCENTILE(m_handling_seconds, 0.9) FILTER(WHERE" in spark  # seconds, divided after
     assert "QUANTILE" not in spark.upper() and "COUNT_IF" not in spark.upper()
     assert "SUM(CASE WHEN f_closed_in_period_p0 THEN 1 ELSE 0 END)" in spark
     assert "/ CAST(3600.0 AS DOUBLE)" in spark  # a DECIMAL would round the hours to 6 places
