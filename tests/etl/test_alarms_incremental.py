@@ -3,7 +3,7 @@ those derived from every reading, over random feeds that extend, correct and end
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -13,14 +13,8 @@ from etl.alarms import derive_alarms
 from etl.load import load_files, load_into
 from etl.snapshots import load_writer
 from tests.etl.feeds import query, readings_mapping, sensors_csv, sensors_mapping, write
+from tests.etl.test_feed_readings import PLAIN, T0
 
-PLAIN = """
-[fields]
-sensor_id = { template = "st:{id}" }
-ts = "when"
-value = "v"
-"""
-T0 = datetime(2026, 7, 1)
 ALARMS = "SELECT alarm_id, sensor_id, severity, started_at, ended_at, peak_value FROM sensor_alarms ORDER BY 1"
 
 
