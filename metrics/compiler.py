@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from etl.schema import LEVELS, PATH_LEVELS
@@ -432,4 +432,78 @@ def compile_rollup_scan(rollup: str, ft: FactTable, parts: Mapping[Aggregate, Se
         where.append(f"{ft.keys[by]} IS NOT NULL")
     sql = f"SELECT {key},\n  " + ",\n  ".join(cols) + f"\nFROM {rollup}\nWHERE " + "\n  AND ".join(where) + group
     params.update(measure_params or {})
+    return Compiled(sql, used_params(sql, params), aliases)
+
+
+# --- the stock rollup (metrics.stock_rollup): 应结案数, 结案数, backlogs at an instant -----------------
+
+def stock_select(ft: FactTable, path: Sequence[str], days: bool = False) -> str:
+    """The SELECT of the stock rollup: rows (base filter kept) counted per day of the first stock column
+    (the anchor: 立案), ``path`` and each stock column truncated to its day, under its own name (so the
+    declared predicates read the rollup as they read the rows). ``days``: only the anchor days in ``$days``."""
+    anchor, cols = ft.stock_columns[0], ft.stock_columns
+    trunc = ", ".join(f"date_trunc('day', {c}) AS {c}" for c in cols)
+    where = " AND ".join(rollup_rows(ft, anchor, days))
+    keys = ", ".join((*path, *cols))
+    return (f"SELECT CAST({anchor} AS DATE) AS day, {keys}, count(*) AS n\n"
+            f"FROM (SELECT {', '.join(path)}, {trunc}\n  FROM {ft.name}\n  WHERE {where})\n"
+            f"GROUP BY CAST({anchor} AS DATE), {keys}")
+
+
+def _midnight_after(t: datetime) -> datetime:
+    day = t.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day if day == t else day + timedelta(days=1)
+
+
+def compile_stock_scan(rollup: str, ft: FactTable, indicators: Sequence[Indicator], periods: Sequence[Period],
+                       query: Query, unit_level: str | None, now: datetime | None,
+                       current_only: Collection[str] = (),
+                       slots: Mapping[str, Collection[int]] | None = None) -> Compiled:
+    """``compile_scan``'s statement (by None) for count indicators whose predicates are all in
+    ``ft.stock``, over the stock rollup: exact for periods with midnight bounds at any as-of instant.
+
+    A stock predicate compares day-truncated columns with midnight bounds exactly as it compares the
+    real ones (``FactTable.stock``). The as-of instant ``a`` of a running period is mid-day D: for a row
+    none of whose stock columns falls on D, ``c < a`` is ``c < D + 1 day`` and ``c >= a`` is
+    ``c >= D + 1 day``, so the rollup is read with ``{a}`` at the next midnight (``$ac<i>``) leaving out
+    the rows with a column on D (``$ad<i>``), and those come from the fact rows with the real ``a``: the
+    cases registered, due or closed on D only (registration prunes row groups, see etl/schema.py)."""
+    aggs, aliases = aggregate_aliases(ft.name, indicators)
+    for agg in aggs:
+        if agg.measure != "count" or not set(agg.filter) <= ft.stock:
+            raise QueryError(f"{agg} is not a count of stock predicates of {ft.name}")
+    params: dict[str, Any] = {}
+    on_day: list[str] = []  # per period: the row has a stock column on its as-of day (rows side)
+    cube_cols, row_cols, outer = [], [], []
+    for i, p in enumerate(periods):
+        a = as_of(p, now)
+        ac = _midnight_after(a)
+        mid_day = ac != a
+        params.update({f"s{i}": p.start, f"e{i}": p.end, f"a{i}": a, f"ac{i}": ac})
+        if mid_day:
+            params.update({f"ad{i}": ac - timedelta(days=1)})
+            touch = " OR ".join(f"({c} >= $ad{i} AND {c} < $ac{i})" for c in ft.stock_columns)
+            on_day.append(f"({touch})")
+        cube_bound = Bound(f"$s{i}", f"$e{i}", f"$ac{i}")
+        needed = {g for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
+                  for g in (ind.numerator, ind.denominator) if g is not None}
+        for agg, alias in aggs.items():
+            if agg not in needed:
+                continue
+            cube = render(ft, agg.filter, cube_bound).where
+            if mid_day:
+                cube += " AND (" + " OR ".join(f"{c} = $ad{i}" for c in ft.stock_columns) + ") IS NOT TRUE"
+            cube_cols.append(f"coalesce(sum(CASE WHEN {cube} THEN n ELSE 0 END), 0) AS {alias}_p{i}")
+            rows = f"count_if({render(ft, agg.filter, period_bound(i)).where} AND {on_day[-1]})" if mid_day else "0"
+            row_cols.append(f"{rows} AS {alias}_p{i}")
+            outer.append(f"sum({alias}_p{i}) AS {alias}_p{i}")
+    where, scope = scope_sql(ft, query, unit_level, base=False)
+    params.update(scope)
+    cube_where = " AND ".join(where) or "true"
+    sql = (f"SELECT NULL::VARCHAR AS key, {', '.join(outer)}\nFROM (SELECT " + ",\n    ".join(cube_cols)
+           + f"\n  FROM {rollup} WHERE {cube_where}")
+    if on_day:  # the running period's day, from the rows
+        row_where = " AND ".join([*scope_sql(ft, query, unit_level)[0], "(" + " OR ".join(on_day) + ")"])
+        sql += "\n  UNION ALL SELECT " + ",\n    ".join(row_cols) + f"\n  FROM {ft.name} WHERE {row_where}"
+    sql += ")"
     return Compiled(sql, used_params(sql, params), aliases)

@@ -14,8 +14,9 @@ import pandas as pd
 
 from etl.schema import PATH_LEVELS
 
+from . import stock_rollup
 from .catalog import resolve
-from .compiler import compile_scan, drill_sql, fact_table, period_slots, unit_clause
+from .compiler import compile_scan, compile_stock_scan, drill_sql, fact_table, period_slots, unit_clause
 from .config import measure_params, metrics_overrides
 from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
@@ -110,14 +111,22 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
     now = data_now(con) if now is ... else now
     weights = measure_params(metrics_overrides(overrides))
     out: dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]] = {}
-    statements: dict[str | Rollup, list[Indicator]] = {}  # fact table (rows) or rollup -> its indicators
+    # fact table (rows), rollup, or the stock rollup's name -> its indicators
+    statements: dict[str | Rollup, list[Indicator]] = {}
     from_rollups = use_rollups and day_aligned(periods) and rollups_ready(con)
+    stock = from_rollups and stock_rollup.answers(query, by, level)
     for ind in inds:
         rollup = readable(ind, by, query, level) if from_rollups else None
+        if rollup is None and stock and stock_rollup.covers(ind):
+            statements.setdefault(stock_rollup.NAME, []).append(ind)
+            continue
         statements.setdefault(ind.table if rollup is None else rollup, []).append(ind)
     for source, group in statements.items():
         if isinstance(source, Rollup):
             comp = compile_read(source, group, periods, by, query, level, weights, current_only, slots)
+        elif source == stock_rollup.NAME:
+            comp = compile_stock_scan(source, fact_table(stock_rollup.FACT), group, periods, query, level, now,
+                                      current_only, slots)
         else:
             comp = compile_scan(source, group, periods, by, query, level, now, weights, current_only, slots,
                                 wide_window=window_pays(con, source, periods))
