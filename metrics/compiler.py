@@ -507,3 +507,61 @@ def compile_stock_scan(rollup: str, ft: FactTable, indicators: Sequence[Indicato
         sql += "\n  UNION ALL SELECT " + ",\n    ".join(row_cols) + f"\n  FROM {ft.name} WHERE {row_where}"
     sql += ")"
     return Compiled(sql, used_params(sql, params), aliases)
+
+
+def _stock_bound(ft: FactTable, predicates: Sequence[str]) -> Bound:
+    """The bound of a quantile over stock predicates: midnight ``$s``/``$e`` only (a predicate needing the
+    as-of instant is refused: day-truncated columns cannot answer it at a mid-day instant)."""
+    if not set(predicates) <= ft.stock:
+        raise QueryError(f"{predicates} are not stock predicates of {ft.name}")
+    return Bound("$s", "$e", None)
+
+
+def histogram_select(ft: FactTable, measure: str, columns: Sequence[str], path: Sequence[str],
+                     days: bool = False) -> str:
+    """The SELECT of a quantile's histogram rollup: rows with a value of the scaled ``measure``'s integer
+    measure, counted per day of the anchor, ``path``, the stock ``columns`` truncated to their day and
+    the value's bucket ``b`` (floor(value / width), ``FactTable.stock_quantiles``)."""
+    anchor, width = ft.stock_columns[0], ft.stock_quantiles[measure]
+    value = render(ft, (), measure=ft.scaled[measure][0]).measure
+    trunc = ", ".join(f"date_trunc('day', {c}) AS {c}" for c in columns)
+    where = " AND ".join([*rollup_rows(ft, anchor, days), f"{value} IS NOT NULL"])
+    keys = ", ".join((*path, *columns))
+    return (f"SELECT CAST({anchor} AS DATE) AS day, {keys}, b, count(*) AS n\n"
+            f"FROM (SELECT {', '.join(path)}, {trunc}, CAST(floor({value} / {width}.0) AS BIGINT) AS b\n"
+            f"  FROM {ft.name}\n  WHERE {where})\n"
+            f"GROUP BY CAST({anchor} AS DATE), {keys}, b")
+
+
+def compile_histogram_read(rollup: str, ft: FactTable, agg: Aggregate, query: Query,
+                           unit_level: str | None) -> Compiled:
+    """Step 1 of an exact quantile: the histogram of the aggregate's rows in the period (``$s``, ``$e``):
+    (bucket ``b``, rows ``n``) in bucket order."""
+    where, params = scope_sql(ft, query, unit_level, base=False)
+    where.append(render(ft, agg.filter, _stock_bound(ft, agg.filter)).where)
+    params.update(s=query.period.start, e=query.period.end)
+    sql = f"SELECT b, sum(n) AS n FROM {rollup} WHERE " + " AND ".join(where) + " GROUP BY b ORDER BY b"
+    return Compiled(sql, used_params(sql, params), {})
+
+
+def compile_rank_read(ft: FactTable, agg: Aggregate, query: Query, unit_level: str | None) -> Compiled:
+    """Step 2: the aggregate's values (integer measure) in [``$vlo``, ``$vhi``), the buckets holding the
+    wanted ranks, in order from ``$skip`` (the rank's place among them), ``$take`` of them."""
+    where, params = scope_sql(ft, query, unit_level)
+    got = render(ft, agg.filter, _stock_bound(ft, agg.filter), ft.scaled[str(agg.expr)][0])
+    where += [got.where, f"{got.measure} >= $vlo", f"{got.measure} < $vhi"]
+    params.update(s=query.period.start, e=query.period.end)
+    sql = (f"SELECT {got.measure} AS v FROM {ft.name} WHERE " + " AND ".join(where)
+           + " ORDER BY v LIMIT $take OFFSET $skip")
+    return Compiled(sql, {**used_params(sql, params), "vlo": 0, "vhi": 0, "take": 0, "skip": 0}, {})
+
+
+def names_columns(ft: FactTable, name: str, columns: Collection[str]) -> set[str]:
+    """Which of ``columns`` predicate ``name`` of ``ft`` reads (a column name in its template)."""
+    template = ft.predicates[name]
+    return {c for c in columns if re.search(rf"\b{re.escape(c)}\b", template)}
+
+
+def needs_as_of(ft: FactTable, name: str) -> bool:
+    """Whether predicate ``name`` of ``ft`` names the as-of instant ``{a}`` (not only the period bounds)."""
+    return "{a}" in ft.predicates[name]

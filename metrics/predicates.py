@@ -77,6 +77,10 @@ class FactTable:
     # is true of its day-truncated columns, so a count of rows per (day, day, day) answers it exactly.
     stock_columns: tuple[str, ...] = ()
     stock: frozenset[str] = frozenset()
+    # scaled measure -> the width of the histogram buckets of its integer measure: a quantile of it over
+    # stock predicates is located in a bucket by a histogram rollup, then read exactly from that
+    # bucket's rows (metrics/stock_rollup.py)
+    stock_quantiles: Mapping[str, int] = field(default_factory=lambda: _m({}))
 
 
 _LEVEL_KEYS = {
@@ -128,7 +132,8 @@ CASES = FactTable(
     anchors=_m({"registered": "registered_at", "urgent_dispatched": "dispatched_at"}),
     rollup_dims=("category_code", "source", "urgency", "status"),
     stock_columns=("registered_at", "deadline_at", "closed_at"),
-    stock=frozenset({"due", "closed_by_end", "open_at_end", "overdue_at_end"}),
+    stock=frozenset({"due", "closed_by_end", "open_at_end", "overdue_at_end", "closed_in_period"}),
+    stock_quantiles=_m({"handling_hours": 3600}),  # one hour: the median's bucket holds ~2% of the year's cases
     drill_columns=("case_id", "source", "urgency", "category_code", "status", "reported_at", "registered_at",
                    "dispatched_at", "arrived_at", "first_result_at", "disposed_at", "closed_at", "deadline_at",
                    "rework_count", "escalated", "supervision_report", "proactive", "station_code", "dept_code",

@@ -5,6 +5,7 @@ of that day) and scopes the rollup answers; and the read really reads the rollup
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.dashboard.minimal_warehouse import copy_warehouse, read_only_warehous
 con = pytest.fixture(scope="module", name="con")(read_only_warehouse)
 
 STOCK = ("due", "closed", "closure_rate", "open_backlog", "overdue_backlog")
+QUANTILES = ("handling_p50", "handling_p90")
 
 
 def test_the_stock_indicators_are_the_counts_of_stock_predicates() -> None:
@@ -29,6 +31,11 @@ def test_the_stock_indicators_are_the_counts_of_stock_predicates() -> None:
     # a deadline compared with 结案 (按期结案率), a quantile, another table: rows
     for other in ("ontime_closure_rate", "handling_p50", "rework_rate", "hotline_backlog"):
         assert not stock_rollup.covers(BY_ID[other]), other
+
+
+def test_the_handling_quantiles_are_read_in_two_steps() -> None:
+    assert {i for i in BY_ID if stock_rollup.quantile_covers(BY_ID[i])} == set(QUANTILES)
+    assert not stock_rollup.quantile_covers(BY_ID["hotline_close_p50"])  # no histogram for the hotline
 
 
 def test_only_unfiltered_whole_district_reads_are_answered() -> None:
@@ -48,11 +55,11 @@ def _instants(rng: random.Random, lo: date, hi: date, period: Period) -> list[da
 
 def test_the_stock_rollup_equals_the_rows(con: duckdb.DuckDBPyConnection) -> None:
     rng = random.Random(21)
-    inds = [BY_ID[i] for i in STOCK]
+    inds = [BY_ID[i] for i in (*STOCK, *QUANTILES)]
     lo, hi = con.execute("SELECT min(registered_at)::DATE, max(registered_at)::DATE FROM cases").fetchone()  # type: ignore[misc]
     scopes = [None, *(r[0] for r in con.execute(
         "SELECT unit_code FROM org_unit WHERE level IN ('city', 'district') ORDER BY 1").fetchall())]
-    checked = mid_day = 0
+    checked = mid_day = medians = 0
     for _ in range(40):
         day = lo + timedelta(days=rng.randrange((hi - lo).days + 1))
         grain = rng.choice(["day", "week", "month", "quarter", "year", "custom"])
@@ -66,10 +73,15 @@ def test_the_stock_rollup_equals_the_rows(con: duckdb.DuckDBPyConnection) -> Non
             q = Query(period, unit=rng.choice(scopes))
             fast = scan(con, inds, q, periods, None, now=now)
             raw = scan(con, inds, q, periods, None, now=now, use_rollups=False)
-            assert fast == raw, (q, periods, now)
+            assert {i: fast[i] for i in STOCK} == {i: raw[i] for i in STOCK}, (q, periods, now)
+            for i in QUANTILES:  # the same two values interpolated: equal to the last bits
+                for x, y in zip(fast[i][""], raw[i][""], strict=True):
+                    assert x[1] == y[1] and (x[2] is None) == (y[2] is None), (i, q, periods, x, y)
+                    assert x[2] is None or y[2] is None or math.isclose(x[2], y[2], rel_tol=1e-12), (i, q, x, y)
+                    medians += x[2] is not None
             checked += any(v not in (None, 0.0) for i in STOCK for t in raw[i][""] for v in t)
             mid_day += now is not None and now.time() != time()
-    assert checked > 150 and mid_day > 60  # real numbers compared, many of them at a mid-day instant
+    assert checked > 150 and mid_day > 60 and medians > 150  # real numbers compared, many of them at a mid-day instant
 
 
 def test_a_running_period_reads_the_rows_of_its_as_of_day_only(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,3 +108,16 @@ def test_a_value_is_read_from_the_stock_rollup(tiny_warehouse: Path, tmp_path: P
         (rows,) = w.execute(f"SELECT count(*) FROM {stock_rollup.NAME} WHERE deadline_at = $d AND closed_at IS NULL",
                             {"d": deadline}).fetchone()  # type: ignore[misc]
         assert indicator_values(w, ["due"], q, now=q.period.end)["due"].value == (before or 0) + 1000 * rows
+
+
+def test_a_quantile_is_located_by_the_histogram(tiny_warehouse: Path, tmp_path: Path) -> None:
+    link = copy_warehouse(tiny_warehouse, tmp_path)
+    with duckdb.connect(str(link.resolve())) as w:
+        (last,) = w.execute("SELECT max(closed_at) FROM cases").fetchone()  # type: ignore[misc]
+        q = Query(Period.containing("year", last.date()))
+        value = indicator_values(w, ["handling_p50"], q)["handling_p50"]
+        assert value.value is not None and value.denominator
+        # the histogram says how many rows there are: emptied, there is no median (the rows are unchanged)
+        w.execute(f"DELETE FROM {stock_rollup.HISTOGRAM}")
+        emptied = indicator_values(w, ["handling_p50"], q)["handling_p50"]
+        assert emptied.value is None and emptied.denominator == 0
