@@ -455,6 +455,19 @@ def _midnight_after(t: datetime) -> datetime:
     return day if day == t else day + timedelta(days=1)
 
 
+def _on_day(ft: FactTable, scope: Sequence[str]) -> str:
+    """The rows (in ``scope``) with a stock column in [``$ad``, ``$ad_end``): one branch per column, each
+    a plain range on one column (pushed into the scan: zone maps, no OR over three columns evaluated per
+    row), the later branches leaving out the rows an earlier one took."""
+    def on(c: str) -> str:
+        return f"({c} >= $ad AND {c} < $ad_end)"
+    branches = []
+    for k, c in enumerate(ft.stock_columns):
+        taken = [f"{on(x)} IS NOT TRUE" for x in ft.stock_columns[:k]]
+        branches.append(f"SELECT * FROM {ft.name} WHERE " + " AND ".join([*scope, on(c), *taken]))
+    return "\n    UNION ALL ".join(branches)
+
+
 def compile_stock_scan(rollup: str, ft: FactTable, indicators: Sequence[Indicator], periods: Sequence[Period],
                        query: Query, unit_level: str | None, now: datetime | None,
                        current_only: Collection[str] = (),
@@ -473,17 +486,12 @@ def compile_stock_scan(rollup: str, ft: FactTable, indicators: Sequence[Indicato
         if agg.measure != "count" or not set(agg.filter) <= ft.stock:
             raise QueryError(f"{agg} is not a count of stock predicates of {ft.name}")
     params: dict[str, Any] = {}
-    on_day: list[str] = []  # per period: the row has a stock column on its as-of day (rows side)
+    mid_day = False  # a period's as-of instant is mid-day: the data's now, the same day D for every such period
     cube_cols, row_cols, outer = [], [], []
     for i, p in enumerate(periods):
         a = as_of(p, now)
         ac = _midnight_after(a)
-        mid_day = ac != a
         params.update({f"s{i}": p.start, f"e{i}": p.end, f"a{i}": a, f"ac{i}": ac})
-        if mid_day:
-            params.update({f"ad{i}": ac - timedelta(days=1)})
-            touch = " OR ".join(f"({c} >= $ad{i} AND {c} < $ac{i})" for c in ft.stock_columns)
-            on_day.append(f"({touch})")
         cube_bound = Bound(f"$s{i}", f"$e{i}", f"$ac{i}")
         needed = {g for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
                   for g in (ind.numerator, ind.denominator) if g is not None}
@@ -491,10 +499,13 @@ def compile_stock_scan(rollup: str, ft: FactTable, indicators: Sequence[Indicato
             if agg not in needed:
                 continue
             cube = render(ft, agg.filter, cube_bound).where
-            if mid_day:
-                cube += " AND (" + " OR ".join(f"{c} = $ad{i}" for c in ft.stock_columns) + ") IS NOT TRUE"
+            rows = "0"
+            if ac != a:
+                mid_day = True
+                params.update(ad=ac - timedelta(days=1), ad_end=ac)
+                cube += " AND (" + " OR ".join(f"{c} = $ad" for c in ft.stock_columns) + ") IS NOT TRUE"
+                rows = f"count_if({render(ft, agg.filter, period_bound(i)).where})"
             cube_cols.append(f"coalesce(sum(CASE WHEN {cube} THEN n ELSE 0 END), 0) AS {alias}_p{i}")
-            rows = f"count_if({render(ft, agg.filter, period_bound(i)).where} AND {on_day[-1]})" if mid_day else "0"
             row_cols.append(f"{rows} AS {alias}_p{i}")
             outer.append(f"sum({alias}_p{i}) AS {alias}_p{i}")
     where, scope = scope_sql(ft, query, unit_level, base=False)
@@ -502,9 +513,9 @@ def compile_stock_scan(rollup: str, ft: FactTable, indicators: Sequence[Indicato
     cube_where = " AND ".join(where) or "true"
     sql = (f"SELECT NULL::VARCHAR AS key, {', '.join(outer)}\nFROM (SELECT " + ",\n    ".join(cube_cols)
            + f"\n  FROM {rollup} WHERE {cube_where}")
-    if on_day:  # the running period's day, from the rows
-        row_where = " AND ".join([*scope_sql(ft, query, unit_level)[0], "(" + " OR ".join(on_day) + ")"])
-        sql += "\n  UNION ALL SELECT " + ",\n    ".join(row_cols) + f"\n  FROM {ft.name} WHERE {row_where}"
+    if mid_day:  # the rows with a stock column on D
+        on_day = _on_day(ft, scope_sql(ft, query, unit_level)[0])
+        sql += "\n  UNION ALL SELECT " + ",\n    ".join(row_cols) + f"\n  FROM ({on_day})"
     sql += ")"
     return Compiled(sql, used_params(sql, params), aliases)
 

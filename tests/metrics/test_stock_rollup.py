@@ -90,7 +90,7 @@ def test_a_running_period_reads_the_rows_of_its_as_of_day_only(con: duckdb.DuckD
     q = Query(p)
     at_noon = compile_stock_scan(stock_rollup.NAME, ft, [BY_ID["closure_rate"]], [p], q, None,
                                  datetime(2026, 3, 1, 12))
-    assert "UNION ALL" in at_noon.sql and at_noon.params["ad0"] == datetime(2026, 3, 1)
+    assert "UNION ALL" in at_noon.sql and at_noon.params["ad"] == datetime(2026, 3, 1)
     at_midnight = compile_stock_scan(stock_rollup.NAME, ft, [BY_ID["closure_rate"]], [p], q, None,
                                      datetime(2026, 3, 1))
     assert "UNION ALL" not in at_midnight.sql and "FROM cases" not in at_midnight.sql
