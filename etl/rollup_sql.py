@@ -5,7 +5,7 @@ do not edit. tests/metrics/test_rollups.py fails when it is stale."""
 
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-FINGERPRINT = 'c058814db6d7d932'
+FINGERPRINT = '94fb4a0ba6141f19'
 
 # the readings rollup (metrics/readings_rollup.py): not an indicator's, a fingerprint of its own
 READINGS_FINGERPRINT = 'dac2ef3fa8fe973f'
@@ -414,6 +414,29 @@ FROM (SELECT city_code, district_code, date_trunc('day', registered_at) AS regis
   FROM cases
   WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE)) AND date_diff('second', registered_at, closed_at) IS NOT NULL)
 GROUP BY CAST(registered_at AS DATE), city_code, district_code, registered_at, closed_at, b""",
+    ),
+    RollupSpec(
+        name='rollup_cases_handling_values',
+        fact='cases',
+        anchor='registered_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('registered_at', 'TIMESTAMP', '`registered_at` truncated to its day'),
+            RollupColumn('closed_at', 'TIMESTAMP', '`closed_at` truncated to its day'),
+            RollupColumn('b', 'BIGINT', 'bucket of `handling_seconds` (as in `rollup_cases_handling_by_district`)'),
+            RollupColumn('v', 'BIGINT', '`handling_seconds` of one case (not cancelled); stored in bucket order'),
+        ),
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', closed_at) AS closed_at,
+  CAST(floor(date_diff('second', registered_at, closed_at) / 3600.0) AS BIGINT) AS b, date_diff('second', registered_at, closed_at) AS v
+FROM cases
+WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND date_diff('second', registered_at, closed_at) IS NOT NULL""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', closed_at) AS closed_at,
+  CAST(floor(date_diff('second', registered_at, closed_at) / 3600.0) AS BIGINT) AS b, date_diff('second', registered_at, closed_at) AS v
+FROM cases
+WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE)) AND date_diff('second', registered_at, closed_at) IS NOT NULL""",
+        order_by='b, v',
     ),
 )
 

@@ -555,16 +555,29 @@ def compile_histogram_read(rollup: str, ft: FactTable, agg: Aggregate, query: Qu
     return Compiled(sql, used_params(sql, params), {})
 
 
-def compile_rank_read(ft: FactTable, agg: Aggregate, query: Query, unit_level: str | None) -> Compiled:
-    """Step 2: the aggregate's values (integer measure) in [``$vlo``, ``$vhi``), the buckets holding the
-    wanted ranks, in order from ``$skip`` (the rank's place among them), ``$take`` of them."""
-    where, params = scope_sql(ft, query, unit_level)
-    got = render(ft, agg.filter, _stock_bound(ft, agg.filter), ft.scaled[str(agg.expr)][0])
-    where += [got.where, f"{got.measure} >= $vlo", f"{got.measure} < $vhi"]
+def values_select(ft: FactTable, measure: str, columns: Sequence[str], path: Sequence[str],
+                  days: bool = False) -> str:
+    """The SELECT of a quantile's value table: one row per fact row with a value of the scaled
+    ``measure``'s integer measure ``v``, its bucket ``b``, the anchor's day, ``path`` and the stock
+    ``columns`` truncated to their day. Stored in bucket order, so a read of a few buckets skips the
+    other row groups (zone maps on ``b``)."""
+    anchor, width = ft.stock_columns[0], ft.stock_quantiles[measure]
+    value = render(ft, (), measure=ft.scaled[measure][0]).measure
+    trunc = ", ".join(f"date_trunc('day', {c}) AS {c}" for c in columns)
+    where = " AND ".join([*rollup_rows(ft, anchor, days), f"{value} IS NOT NULL"])
+    return (f"SELECT CAST({anchor} AS DATE) AS day, {', '.join(path)}, {trunc},\n"
+            f"  CAST(floor({value} / {width}.0) AS BIGINT) AS b, {value} AS v\nFROM {ft.name}\nWHERE {where}")
+
+
+def compile_rank_read(table: str, ft: FactTable, agg: Aggregate, query: Query, unit_level: str | None) -> Compiled:
+    """Step 2: the aggregate's values ``v`` (integer measure) in the buckets [``$b0``, ``$b1``] holding the
+    wanted ranks, from the value table (``values_select``: its day-truncated stock columns answer the
+    stock predicates at midnight bounds), in order from ``$skip`` (the rank's place among them), ``$take``."""
+    where, params = scope_sql(ft, query, unit_level, base=False)
+    where += ["b >= $b0", "b <= $b1", render(ft, agg.filter, _stock_bound(ft, agg.filter)).where]
     params.update(s=query.period.start, e=query.period.end)
-    sql = (f"SELECT {got.measure} AS v FROM {ft.name} WHERE " + " AND ".join(where)
-           + " ORDER BY v LIMIT $take OFFSET $skip")
-    return Compiled(sql, {**used_params(sql, params), "vlo": 0, "vhi": 0, "take": 0, "skip": 0}, {})
+    sql = f"SELECT v FROM {table} WHERE " + " AND ".join(where) + " ORDER BY v LIMIT $take OFFSET $skip"
+    return Compiled(sql, {**used_params(sql, params), "b0": 0, "b1": 0, "take": 0, "skip": 0}, {})
 
 
 def names_columns(ft: FactTable, name: str, columns: Collection[str]) -> set[str]:

@@ -236,7 +236,9 @@ def _specs_source(title: str, specs: Sequence[RollupSpec]) -> list[str]:
                   f"        anchor={s.anchor!r},", "        columns=("]
         lines += [f"            RollupColumn({c.name!r}, {c.type!r}, {c.doc!r})," for c in s.columns]
         lines += ["        ),", f"        build_sql={_sql_literal(s.build_sql)},",
-                  f"        refresh_sql={_sql_literal(s.refresh_sql)},", "    ),"]
+                  f"        refresh_sql={_sql_literal(s.refresh_sql)},"]
+        lines += [f"        order_by={s.order_by!r},"] if s.order_by != "day" else []
+        lines += ["    ),"]
     return [*lines, ")", ""]
 
 

@@ -45,6 +45,7 @@ from .compiler import (
     needs_as_of,
     quantile,
     stock_select,
+    values_select,
 )
 from .model import Aggregate, Indicator
 from .query import Query
@@ -80,6 +81,7 @@ def spec() -> RollupSpec:
 
 
 HISTOGRAM = "rollup_cases_handling_by_district"
+VALUES = "rollup_cases_handling_values"
 
 
 def _quantiles() -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -126,10 +128,8 @@ def quantile_value(con: duckdb.DuckDBPyConnection, ind: Indicator, query: Query,
         if hi < seen:
             last = int(b)
             break
-    width = ft.stock_quantiles[MEASURE]
-    rank = compile_rank_read(ft, agg, query, unit_level)
-    params = {**rank.params, "vlo": first * width, "vhi": (last + 1) * width, "skip": lo - before,
-              "take": hi - lo + 1}
+    rank = compile_rank_read(VALUES, ft, agg, query, unit_level)
+    params = {**rank.params, "b0": first, "b1": last, "skip": lo - before, "take": hi - lo + 1}
     values = [int(v) for (v,) in con.execute(rank.sql, params).fetchall()]
     x0, x1 = values[0], values[-1]
     # DuckDB's quantile_cont: lo + (hi − lo) · (pos − ⌊pos⌋), then the declared divisor (``scaled``)
@@ -150,4 +150,17 @@ def histogram_spec() -> RollupSpec:
                       histogram_select(ft, MEASURE, HISTOGRAM_COLUMNS, PATH, True))
 
 
-SPECS: Sequence[RollupSpec] = (spec(), histogram_spec())
+def values_spec() -> RollupSpec:
+    ft = fact_table(FACT)
+    types = {c.name: c for c in schema.TABLE_BY_NAME[FACT].columns}
+    inner = ft.scaled[MEASURE][0]
+    cols = (RollupColumn("day", "DATE", f"day of `{ft.stock_columns[0]}`"),
+            *(RollupColumn(c, types[c].type, types[c].doc) for c in PATH),
+            *(RollupColumn(c, "TIMESTAMP", f"`{c}` truncated to its day") for c in HISTOGRAM_COLUMNS),
+            RollupColumn("b", "BIGINT", f"bucket of `{inner}` (as in `{HISTOGRAM}`)"),
+            RollupColumn("v", "BIGINT", f"`{inner}` of one case (not cancelled); stored in bucket order"))
+    return RollupSpec(VALUES, FACT, ft.stock_columns[0], cols, values_select(ft, MEASURE, HISTOGRAM_COLUMNS, PATH),
+                      values_select(ft, MEASURE, HISTOGRAM_COLUMNS, PATH, True), order_by="b, v")
+
+
+SPECS: Sequence[RollupSpec] = (spec(), histogram_spec(), values_spec())
