@@ -121,9 +121,12 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
         if rollup is None and stock and stock_rollup.quantile_covers(ind):
             # an exact quantile in two small reads (histogram, then its bucket's rows), per period
             wanted = period_slots(ind.id, len(periods), current_only, slots)
-            out[ind.id] = {"": [value_of(ind, *stock_rollup.quantile_value(con, ind, replace(query, period=p), level))
-                                if i in wanted else value_of(ind, None, None) for i, p in enumerate(periods)]}
-            continue
+            got = [stock_rollup.quantile_value(con, ind, replace(query, period=p), level) if i in wanted
+                   else (None, 0) for i, p in enumerate(periods)]
+            if all(g is not None for g in got):
+                out[ind.id] = {"": [value_of(ind, *g) if g is not None and i in wanted else value_of(ind, None, None)
+                                    for i, g in enumerate(got)]}
+                continue
         if rollup is None and stock and stock_rollup.covers(ind):
             statements.setdefault(stock_rollup.NAME, []).append(ind)
             continue

@@ -70,13 +70,19 @@ def answers(query: Query, by: str | None, unit_level: str | None) -> bool:
     return by is None and unit_level in SCOPES and all(getattr(query, f) is None for f in ft.filters)
 
 
-def spec() -> RollupSpec:
+def _head(columns: Sequence[str]) -> tuple[RollupColumn, ...]:
+    """The key columns every table of this module starts with: the anchor's day, the path, ``columns``
+    truncated to their day."""
     ft = fact_table(FACT)
     types = {c.name: c for c in schema.TABLE_BY_NAME[FACT].columns}
-    cols = (RollupColumn("day", "DATE", f"day of `{ft.stock_columns[0]}`"),
+    return (RollupColumn("day", "DATE", f"day of `{ft.stock_columns[0]}`"),
             *(RollupColumn(c, types[c].type, types[c].doc) for c in PATH),
-            *(RollupColumn(c, "TIMESTAMP", f"`{c}` truncated to its day") for c in ft.stock_columns),
-            RollupColumn("n", "BIGINT", "cases (not cancelled) with these days"))
+            *(RollupColumn(c, "TIMESTAMP", f"`{c}` truncated to its day") for c in columns))
+
+
+def spec() -> RollupSpec:
+    ft = fact_table(FACT)
+    cols = (*_head(ft.stock_columns), RollupColumn("n", "BIGINT", "cases (not cancelled) with these days"))
     return RollupSpec(NAME, FACT, ft.stock_columns[0], cols, stock_select(ft, PATH), stock_select(ft, PATH, True))
 
 
@@ -109,8 +115,10 @@ def quantile_covers(ind: Indicator) -> bool:
 
 
 def quantile_value(con: duckdb.DuckDBPyConnection, ind: Indicator, query: Query, unit_level: str | None
-                   ) -> tuple[float | None, int]:
-    """(the quantile, rows it is taken over) of the query's period: histogram, then the ranks' bucket rows."""
+                   ) -> tuple[float | None, int] | None:
+    """(the quantile, rows it is taken over) of the query's period: histogram, then the ranks' bucket rows;
+    None if the value table does not hold the ranks the histogram promises (tables out of step: never
+    after a build or a load, which write both in one transaction; the caller then reads rows)."""
     ft, agg = fact_table(FACT), ind.numerator
     hist = compile_histogram_read(HISTOGRAM, ft, agg, query, unit_level)
     counts = con.execute(hist.sql, hist.params).fetchall()
@@ -131,6 +139,8 @@ def quantile_value(con: duckdb.DuckDBPyConnection, ind: Indicator, query: Query,
     rank = compile_rank_read(VALUES, ft, agg, query, unit_level)
     params = {**rank.params, "b0": first, "b1": last, "skip": lo - before, "take": hi - lo + 1}
     values = [int(v) for (v,) in con.execute(rank.sql, params).fetchall()]
+    if len(values) != hi - lo + 1:
+        return None
     x0, x1 = values[0], values[-1]
     # DuckDB's quantile_cont: lo + (hi − lo) · (pos − ⌊pos⌋), then the declared divisor (``scaled``)
     return (x0 + (x1 - x0) * (pos - lo)) / float(ft.scaled[MEASURE][1]), total
@@ -138,10 +148,7 @@ def quantile_value(con: duckdb.DuckDBPyConnection, ind: Indicator, query: Query,
 
 def histogram_spec() -> RollupSpec:
     ft = fact_table(FACT)
-    types = {c.name: c for c in schema.TABLE_BY_NAME[FACT].columns}
-    cols = (RollupColumn("day", "DATE", f"day of `{ft.stock_columns[0]}`"),
-            *(RollupColumn(c, types[c].type, types[c].doc) for c in PATH),
-            *(RollupColumn(c, "TIMESTAMP", f"`{c}` truncated to its day") for c in HISTOGRAM_COLUMNS),
+    cols = (*_head(HISTOGRAM_COLUMNS),
             RollupColumn("b", "BIGINT", f"bucket of `{ft.scaled[MEASURE][0]}`: floor(value / "
                                         f"{ft.stock_quantiles[MEASURE]})"),
             RollupColumn("n", "BIGINT", "cases (not cancelled) with a value, with these days and bucket"))
@@ -152,11 +159,8 @@ def histogram_spec() -> RollupSpec:
 
 def values_spec() -> RollupSpec:
     ft = fact_table(FACT)
-    types = {c.name: c for c in schema.TABLE_BY_NAME[FACT].columns}
     inner = ft.scaled[MEASURE][0]
-    cols = (RollupColumn("day", "DATE", f"day of `{ft.stock_columns[0]}`"),
-            *(RollupColumn(c, types[c].type, types[c].doc) for c in PATH),
-            *(RollupColumn(c, "TIMESTAMP", f"`{c}` truncated to its day") for c in HISTOGRAM_COLUMNS),
+    cols = (*_head(HISTOGRAM_COLUMNS),
             RollupColumn("b", "BIGINT", f"bucket of `{inner}` (as in `{HISTOGRAM}`)"),
             RollupColumn("v", "BIGINT", f"`{inner}` of one case (not cancelled); stored in bucket order"))
     return RollupSpec(VALUES, FACT, ft.stock_columns[0], cols, values_select(ft, MEASURE, HISTOGRAM_COLUMNS, PATH),

@@ -121,3 +121,14 @@ def test_a_quantile_is_located_by_the_histogram(tiny_warehouse: Path, tmp_path: 
         w.execute(f"DELETE FROM {stock_rollup.HISTOGRAM}")
         emptied = indicator_values(w, ["handling_p50"], q)["handling_p50"]
         assert emptied.value is None and emptied.denominator == 0
+
+
+def test_a_value_table_out_of_step_reads_rows(tiny_warehouse: Path, tmp_path: Path) -> None:
+    link = copy_warehouse(tiny_warehouse, tmp_path)
+    with duckdb.connect(str(link.resolve())) as w:
+        (last,) = w.execute("SELECT max(closed_at) FROM cases").fetchone()  # type: ignore[misc]
+        q = Query(Period.containing("year", last.date()))
+        rows = scan(w, [BY_ID["handling_p50"]], q, [q.period], None, use_rollups=False)
+        w.execute(f"DELETE FROM {stock_rollup.VALUES}")  # the histogram still promises every rank
+        assert stock_rollup.quantile_value(w, BY_ID["handling_p50"], q, None) is None
+        assert scan(w, [BY_ID["handling_p50"]], q, [q.period], None) == rows
