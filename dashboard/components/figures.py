@@ -200,9 +200,15 @@ def short_names(names: list[str]) -> list[str]:
     return short
 
 
+NAMED_BARS_MAX = 80  # beyond this even short names at an angle overlap (a city's 837 stations: a grey band)
+
+
 def name_ticks(keys: list[str], names: list[str], many: bool) -> dict[str, Any]:
     """A category x-axis of bars keyed by code (two units may share a name) and ticked by name: with
-    ``many`` bars, short names (``short_names``) at an angle, as full names overlap into a band."""
+    ``many`` bars, short names (``short_names``) at an angle, as full names overlap into a band; past
+    ``NAMED_BARS_MAX`` bars no names at all (each bar names itself on hover)."""
+    if len(keys) > NAMED_BARS_MAX:
+        return {"type": "category", "showticklabels": False}
     return {"type": "category", "automargin": True, "tickmode": "array", "tickvals": keys,
             "ticktext": short_names(names) if many else names, "tickangle": -60 if many else "auto",
             "tickfont": {"size": 10 if many else 12}}

@@ -208,13 +208,22 @@ def hourly_bars(df: pd.DataFrame, lang: str) -> html.Div:
                        html.Span(f"{t('scr.hourly.total', lang)} {int(sum(v for v in today if v is not None)):,}",
                                  className="scr-cols-total")],
                       className="scr-cols-legend")
-    grid = [html.Div(html.Span(f"{v:,g}", className="scr-cols-tick"), className="scr-cols-grid",
-                     style={"bottom": _pct_of(v, top)}, **{"data-value": f"{v:g}"}) for v in (top / 2, top)]
+    ticks = [f"{v:,g}" for v in (top / 2, top)]
+    grid = [html.Div(html.Span(text, className="scr-cols-tick"), className="scr-cols-grid",
+                     style={"bottom": _pct_of(v, top)}, **{"data-value": f"{v:g}"})
+            for v, text in zip((top / 2, top), ticks, strict=True)]
     scale = html.Span(t("scr.hourly.scale", lang), className="scr-cols-unit")
     return html.Div([html.Div([scale, legend], className="scr-cols-head"),
                      html.Div([*grid, *cols], className="scr-cols-plot"),
                      html.Div(labels, className="scr-cols-axis")],
-                    className="scr-cols", **{"data-top": f"{top:g}"})
+                    className="scr-cols", style={"--scr-gutter": f"calc(var(--u) * {tick_gutter(ticks)})"},
+                    **{"data-top": f"{top:g}"})
+
+
+def tick_gutter(ticks: Sequence[str]) -> int:
+    """Width of the scale's gutter in design units: room for the widest label (a city's 2,000 an hour
+    was cut to ",000" in the fixed gutter a district's 600 fits)."""
+    return max(46, 12 * max((len(x) for x in ticks), default=0) + 10)
 
 
 def water_bars(df: pd.DataFrame, lang: str) -> html.Div:

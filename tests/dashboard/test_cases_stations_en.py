@@ -159,3 +159,16 @@ def test_station_ticks_drop_the_shared_suffix_only_when_many_and_still_distinct(
     assert F.short_names(["A 工作站", "A工作站"]) == ["A 工作站", "A工作站"]
     assert F.short_names(["甲工作站", "工作站"]) == ["甲工作站", "工作站"]
     assert F.short_names(["甲一", "乙二"]) == ["甲一", "乙二"]
+
+
+def test_a_city_of_stations_drops_the_names_under_the_bars_but_keeps_them_on_hover() -> None:
+    import pandas as pd
+
+    n = F.NAMED_BARS_MAX + 1  # the city demo has 837 stations with cases due: names overlapped into a band
+    df = pd.DataFrame({"key": [f"S{i}" for i in range(n)], "name": [f"站{i}" for i in range(n)],
+                       "value": [0.9] * n, "numerator": [9] * n, "denominator": [10] * n, "meets_target": [True] * n})
+    fig = stations_view.closure_figure(df, 0.85, None, "无数据")
+    assert fig["layout"]["xaxis"]["showticklabels"] is False and "ticktext" not in fig["layout"]["xaxis"]
+    assert fig["data"][0]["hovertext"][-1] == f"站{n - 1}" and fig["data"][0]["x"][0] == "S0"
+    under = stations_view.closure_figure(df.iloc[:-1], 0.85, None, "无数据")["layout"]["xaxis"]
+    assert len(under["ticktext"]) == F.NAMED_BARS_MAX

@@ -39,6 +39,15 @@ def test_hourly_bars_draw_a_labelled_scale_and_columns_against_it() -> None:
         pd.DataFrame({"hour": range(24), "today": today, "typical": typical}), "en"))
 
 
+def test_a_city_hour_widens_the_scale_gutter_to_its_labels() -> None:
+    # 1,980 cases an hour (the city demo): labels 1,000 / 2,000 need a wider gutter than a district's 30 / 60
+    city = panels.hourly_bars(pd.DataFrame({"hour": range(24), "today": [1980.0] * 24, "typical": [900.0] * 24}), "zh")
+    town = panels.hourly_bars(pd.DataFrame({"hour": range(24), "today": [54.0] * 24, "typical": [9.0] * 24}), "zh")
+    assert [_text(g) for g in _find(city, "scr-cols-grid")] == ["1,000", "2,000"]
+    assert city.style["--scr-gutter"] == "calc(var(--u) * 70)"  # 5 characters of 12 units + the gap
+    assert town.style["--scr-gutter"] == "calc(var(--u) * 46)"  # the district's width, unchanged
+
+
 def test_hotline_backlog_note_describes_orders_not_cases() -> None:
     b = Backlog(open_cases=9, overdue_cases=3, open_urgent=1, open_hotline=7, overdue_hotline=2, active_alarms=0)
     from datetime import datetime
