@@ -132,3 +132,17 @@ def test_a_value_table_out_of_step_reads_rows(tiny_warehouse: Path, tmp_path: Pa
         w.execute(f"DELETE FROM {stock_rollup.VALUES}")  # the histogram still promises every rank
         assert stock_rollup.quantile_value(w, BY_ID["handling_p50"], q, None) is None
         assert scan(w, [BY_ID["handling_p50"]], q, [q.period], None) == rows
+
+
+def test_a_build_stores_the_value_table_in_bucket_order(tiny_warehouse: Path, tmp_path: Path) -> None:
+    # what lets the second step skip the other buckets' row groups (a build sorts it by b, v; a load's
+    # day refresh appends its days' rows, in order among themselves, until the next build)
+    from etl.rollups import build_rollups
+
+    link = copy_warehouse(tiny_warehouse, tmp_path)
+    with duckdb.connect(str(link.resolve())) as w:
+        build_rollups(w)
+        (n, out_of_order) = w.execute(
+            f"SELECT count(*), count_if(b < pb OR (b = pb AND v < pv)) FROM (SELECT b, v, lag(b) OVER w AS pb,"
+            f" lag(v) OVER w AS pv FROM {stock_rollup.VALUES} WINDOW w AS (ORDER BY rowid))").fetchone()  # type: ignore[misc]
+    assert n > 100 and out_of_order == 0
