@@ -20,9 +20,10 @@ as-of instants and scopes.
 sum, but a rank is: the histogram rollup ``rollup_cases_handling_by_district`` counts the closed cases
 per 立案 day, 结案 day and one-hour bucket of the handling time (in whole seconds), which gives, for a
 midnight-aligned period, how many values are in each bucket; the bucket(s) holding the quantile's
-ranks ⌊q(N−1)⌋ and ⌈q(N−1)⌉ are then read from the rows, only their values ordered, and the two
-values interpolated as DuckDB's ``quantile_cont`` does. The result is the rows' own quantile (no
-approximation); what it spares is ordering ~1M values (the bucket holds ~2% of them).
+ranks ⌊q(N−1)⌋ and ⌈q(N−1)⌉ are then read from ``rollup_cases_handling_values`` (one row per closed
+case, stored in bucket order: zone maps skip the other buckets), only their values ordered, and the
+two values interpolated as DuckDB's ``quantile_cont`` does. The result is the rows' own quantile (no
+approximation); what it spares is reading and ordering every case's value (the bucket holds ~2%).
 """
 
 from __future__ import annotations
