@@ -5,7 +5,7 @@ do not edit. tests/metrics/test_rollups.py fails when it is stale."""
 
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-FINGERPRINT = '94fb4a0ba6141f19'
+FINGERPRINT = 'a37f7d3dc6cb2fb3'
 
 # the readings rollup (metrics/readings_rollup.py): not an indicator's, a fingerprint of its own
 READINGS_FINGERPRINT = 'dac2ef3fa8fe973f'
@@ -390,6 +390,29 @@ FROM (SELECT city_code, district_code, date_trunc('day', registered_at) AS regis
   FROM cases
   WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE)))
 GROUP BY CAST(registered_at AS DATE), city_code, district_code, registered_at, deadline_at, closed_at""",
+    ),
+    RollupSpec(
+        name='rollup_cases_stock_by_city',
+        fact='cases',
+        anchor='registered_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('registered_at', 'TIMESTAMP', '`registered_at` truncated to its day'),
+            RollupColumn('deadline_at', 'TIMESTAMP', '`deadline_at` truncated to its day'),
+            RollupColumn('closed_at', 'TIMESTAMP', '`closed_at` truncated to its day'),
+            RollupColumn('n', 'BIGINT', 'cases (not cancelled) with these days'),
+        ),
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, registered_at, deadline_at, closed_at, count(*) AS n
+FROM (SELECT city_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', deadline_at) AS deadline_at, date_trunc('day', closed_at) AS closed_at
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL)
+GROUP BY CAST(registered_at AS DATE), city_code, registered_at, deadline_at, closed_at""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, registered_at, deadline_at, closed_at, count(*) AS n
+FROM (SELECT city_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', deadline_at) AS deadline_at, date_trunc('day', closed_at) AS closed_at
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE)))
+GROUP BY CAST(registered_at AS DATE), city_code, registered_at, deadline_at, closed_at""",
     ),
     RollupSpec(
         name='rollup_cases_handling_by_district',

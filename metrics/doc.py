@@ -134,7 +134,8 @@ def _agg(ft_name: str, agg: Aggregate | None) -> str:
 def _computed(ind: Indicator) -> str:
     r = rollups.rollup_of(ind)
     if r is None and stock_rollup.covers(ind):
-        return (f"from the stock rollup 存量预聚合 `{stock_rollup.NAME}` (whole district, no filter; exact, "
+        return (f"from the stock rollups 存量预聚合 `{stock_rollup.CITY_NAME}` / `{stock_rollup.NAME}` (whole city or "
+                "district, no filter; exact, "
                 "the running day from rows), else exact from rows 明细计算")
     if r is None:
         return "exact from rows 明细计算 (not additive by day)"

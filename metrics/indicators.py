@@ -128,13 +128,13 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
                                     for i, g in enumerate(got)]}
                 continue
         if rollup is None and stock and stock_rollup.covers(ind):
-            statements.setdefault(stock_rollup.NAME, []).append(ind)
+            statements.setdefault(stock_rollup.table_for(level), []).append(ind)
             continue
         statements.setdefault(ind.table if rollup is None else rollup, []).append(ind)
     for source, group in statements.items():
         if isinstance(source, Rollup):
             comp = compile_read(source, group, periods, by, query, level, weights, current_only, slots)
-        elif source == stock_rollup.NAME:
+        elif source in stock_rollup.TABLES:
             comp = compile_stock_scan(source, fact_table(stock_rollup.FACT), group, periods, query, level, now,
                                       current_only, slots)
         else:

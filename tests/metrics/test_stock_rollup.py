@@ -96,17 +96,22 @@ def test_a_running_period_reads_the_rows_of_its_as_of_day_only(con: duckdb.DuckD
     assert "UNION ALL" not in at_midnight.sql and "FROM cases" not in at_midnight.sql
 
 
-def test_a_value_is_read_from_the_stock_rollup(tiny_warehouse: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("level", [None, "district"])
+def test_a_value_is_read_from_the_stock_rollup(tiny_warehouse: Path, tmp_path: Path, level: str | None) -> None:
     link = copy_warehouse(tiny_warehouse, tmp_path)
+    table = stock_rollup.table_for(level)  # the city grain for the whole warehouse, else the district's
     with duckdb.connect(str(link.resolve())) as w:
-        (deadline,) = w.execute(f"SELECT max(deadline_at) FROM {stock_rollup.NAME}"
+        unit = None if level is None else w.execute(
+            "SELECT unit_code FROM org_unit WHERE level = 'district' ORDER BY 1 LIMIT 1").fetchone()[0]  # type: ignore[index]
+        (deadline,) = w.execute(f"SELECT max(deadline_at) FROM {table}"
                                 " WHERE deadline_at IS NOT NULL AND closed_at IS NULL").fetchone()  # type: ignore[misc]
-        q = Query(Period.containing("year", deadline.date()))
+        q = Query(Period.containing("year", deadline.date()), unit=unit)
         before = indicator_values(w, ["due"], q, now=q.period.end)["due"].value
-        w.execute(f"UPDATE {stock_rollup.NAME} SET n = n + 1000 WHERE deadline_at = $d AND closed_at IS NULL",
+        w.execute(f"UPDATE {table} SET n = n + 1000 WHERE deadline_at = $d AND closed_at IS NULL",
                   {"d": deadline})
-        (rows,) = w.execute(f"SELECT count(*) FROM {stock_rollup.NAME} WHERE deadline_at = $d AND closed_at IS NULL",
-                            {"d": deadline}).fetchone()  # type: ignore[misc]
+        (rows,) = w.execute(f"SELECT count(*) FROM {table} WHERE deadline_at = $d AND closed_at IS NULL"
+                            + (" AND district_code = $u" if unit else ""),
+                            {"d": deadline, **({"u": unit} if unit else {})}).fetchone()  # type: ignore[misc]
         assert indicator_values(w, ["due"], q, now=q.period.end)["due"].value == (before or 0) + 1000 * rows
 
 
