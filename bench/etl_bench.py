@@ -7,7 +7,8 @@ Generates an N-row cases CSV shaped like the demo's (``etl.demo`` generators: di
 lifecycle times, categories; written by DuckDB as plain text) plus the district's units, then runs,
 each in a child process timed by its wall clock and measured by its own peak RSS (``os.wait4``):
 
-* ``bare``   DuckDB ``CREATE TABLE AS SELECT * FROM read_csv(file)`` into a new database file;
+* ``bare``   DuckDB ``CREATE TABLE AS SELECT * FROM read_csv(file)`` into a new database file (and
+  ``bare 1 thread``, the same with ``SET threads = 1``);
 * ``fresh``  ``vitals etl load cases FILE`` into a warehouse holding only the units;
 * ``upsert`` the same command again into that warehouse, which now holds every row (nothing changes).
 
@@ -38,6 +39,8 @@ NOW = datetime(2026, 12, 7, 7, 0)  # a pinned instant: every run generates the s
 BARE = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[2])
+if len(sys.argv) > 3:
+    con.execute(f"SET threads = {int(sys.argv[3])}")
 con.execute("CREATE TABLE cases AS SELECT * FROM read_csv(?)", [sys.argv[1]])
 """
 
@@ -81,13 +84,15 @@ def generate(out: Path, rows: int, seed: int = 20260) -> tuple[Path, Path]:
     return csv, units
 
 
-def timed(name: str, cmd: list[str], env: dict[str, str]) -> Run:
+def timed(name: str, cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> Run:
     """Wall seconds, CPU seconds and peak RSS of one command, measured by /usr/bin/time: a child forked
     from this process would inherit its high-water RSS (Linux folds the parent's into the child's
     ``ru_maxrss`` at exec), which after generating a 1M-row frame is gigabytes."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         t0 = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", out.name, *cmd], env=env,
+        # ``python -m`` puts the working directory first on sys.path, before PYTHONPATH: the child runs
+        # in the checkout it times (before this, ``--code`` timed the current checkout twice)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", out.name, *cmd], env=env, cwd=cwd,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -108,13 +113,17 @@ def bench(rows: int, out: Path, code: dict[str, Path]) -> list[Run]:
     cli = [py, "-m", "dashboard.cli", "etl", "load"]
     runs = [timed("bare", [py, "-c", BARE, str(csv), str(bare_db)], {**os.environ, "PYTHONPATH": str(ROOT)})]
     bare_db.unlink(missing_ok=True)
+    # the same read in one thread: DuckDB's parallel CSV reader spends about twice the CPU of one thread
+    runs.append(timed("bare 1 thread", [py, "-c", BARE, str(csv), str(bare_db), "1"],
+                      {**os.environ, "PYTHONPATH": str(ROOT)}))
+    bare_db.unlink(missing_ok=True)
     for label, root in code.items():
         env = {**os.environ, "PYTHONPATH": str(root)}
         wh = out / f"wh-{rows}-{label}" / "vitals.duckdb"
         if wh.parent.exists():
             subprocess.run(["rm", "-rf", str(wh.parent)], check=True)
-        timed("units", [*cli, "units", str(units), "-m", "demo_units", "-w", str(wh)], env)
-        runs += [timed(f"{label} {name}", [*cli, "cases", str(csv), "-m", str(mapping), "-w", str(wh)], env)
+        timed("units", [*cli, "units", str(units), "-m", "demo_units", "-w", str(wh)], env, root)
+        runs += [timed(f"{label} {name}", [*cli, "cases", str(csv), "-m", str(mapping), "-w", str(wh)], env, root)
                  for name in ("fresh", "upsert")]
         subprocess.run(["rm", "-rf", str(wh.parent)], check=True)
     return runs
@@ -127,12 +136,14 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/etlbench"), help="scratch directory (files are reused)")
     args = ap.parse_args()
     code = {"this": ROOT, **({"other": args.code.resolve()} if args.code else {})}
-    print(f"{'rows':>9} {'run':<12} {'seconds':>8} {'× bare':>7} {'CPU s':>7} {'× bare':>7} {'peak RSS MB':>12}")
+    print(f"VITALS_ETL_THREADS={os.environ.get('VITALS_ETL_THREADS', '')!r}"
+          f" VITALS_ETL_MEMORY={os.environ.get('VITALS_ETL_MEMORY', '')!r}")
+    print(f"{'rows':>9} {'run':<14} {'seconds':>8} {'× bare':>7} {'CPU s':>7} {'× bare':>7} {'peak RSS MB':>12}")
     for rows in args.rows or [200_000]:
         runs = bench(rows, args.dir, code)
         bare = runs[0]
         for r in runs:
-            print(f"{rows:>9,} {r.name:<12} {r.seconds:>8.2f} {r.seconds / bare.seconds:>7.2f} {r.cpu_seconds:>7.2f}"
+            print(f"{rows:>9,} {r.name:<14} {r.seconds:>8.2f} {r.seconds / bare.seconds:>7.2f} {r.cpu_seconds:>7.2f}"
                   f" {r.cpu_seconds / bare.cpu_seconds:>7.2f} {r.peak_rss_mb:>12,.0f}", flush=True)
 
 

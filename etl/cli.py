@@ -115,7 +115,7 @@ def load(
                 bar.update(task, completed=done, description=f"load {kind} {Path(file).name}" if file else "publish")
 
             with (recording_failure(wh, settings, kind, m, files),  # type: ignore[arg-type]
-                  load_writer(wh, settings) as con):  # type: ignore[arg-type]
+                  load_writer(wh, settings, inputs=files) as con):  # type: ignore[arg-type]
                 report = load_into(con, kind, files, m, progress=progress, accept_zone=accept_zone)
                 config_notes = config_differences(site_facts(con), settings)  # type: ignore[arg-type]
                 derived = derive_alarms(con, report.run_id) if kind == "readings" and derive else None

@@ -148,7 +148,8 @@ def load_files(warehouse: Path | str, kind: str, files: Iterable[Path | str], ma
     for p in paths:
         if not p.exists():
             raise LoadError(f"{p}: file not found")
-    with recording_failure(warehouse, settings, kind, m, paths), load_writer(warehouse, settings) as con:
+    with (recording_failure(warehouse, settings, kind, m, paths),
+          load_writer(warehouse, settings, inputs=paths) as con):
         return load_into(con, kind, paths, m, progress=progress, accept_zone=accept_zone)
 
 
@@ -472,7 +473,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     types = {k: v for k, v in staged.types.items() if k != "__line"}
     if m.unpivot is not None:
         src, types = _unpivot(con, m, staged, types)
-    rows_read = _count(con, f"SELECT count(*) FROM {src}")
+    rows_read = staged.rows if src == staged.table else _count(con, f"SELECT count(*) FROM {src}")
     _check_numbers(con, m, src, types)
     text, params, fields = _build_transform(m, src, types, site_zone, m.kind, as_of)
     x_inline: tuple[str, list[object]] | None = None
@@ -489,23 +490,41 @@ def _load_file(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run
     warnings = tuple(sentinel_point_warnings(con)) if m.coords is not None else ()
     reasons = tuple(con.execute(
         "SELECT __reason, count(*) FROM __y WHERE __reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
+    # __y now holds every row with its reason and the rejects hold their evidence: the staged text is
+    # no longer needed, and dropping it before the write keeps the two big copies out of memory at once
+    # (issue 19: the staged text, __y and the write together made a 1M-row load's peak 2.8 GB).
+    for t in _STAGING:
+        drop_relation(con, t)
     inserted, updated, unchanged = _upsert(con, m, run_id, site_datum)
     loaded = inserted + updated + unchanged
     if loaded + rejected != rows_read:  # an invariant, not input validation
         raise LoadError(f"{path}: internal accounting error: read {rows_read} != loaded {loaded} + rejected {rejected}")
-    for t in ("__y", "__new", "__x", "__long", "__stg", "__stg_raw", "__pip"):
+    for t in ("__y", "__new"):
         drop_relation(con, t)
     return FileReport(str(path), rows_read, loaded, rejected, inserted, updated, unchanged,
                       tuple((str(r), int(n)) for r, n in reasons), warnings)
 
 
+# What a file's rows are staged and checked in before __y (views first: they depend on the tables).
+_STAGING = ("__stg", "__x", "__long", "__stg_raw", "__pip")
+
+
 def _check_numbers(con: duckdb.DuckDBPyConnection, m: SourceMapping, src: str, types: dict[str, str]) -> None:
     """Refuse the file when a text column read as a number hides its decimal mark (see etl.number_format)."""
     coltypes = {c.name: c.type.upper() for c in schema.TABLE_BY_NAME[m.table].columns}
-    for name, spec in _field_specs(m, types).items():
-        col = spec.column
-        if (coltypes.get(name) in ("DOUBLE", "INTEGER", "BIGINT") and col is not None and spec.regex is None
-                and not spec.map and types.get(col, "").upper() == "VARCHAR"):
+    numeric = {name: spec.column for name, spec in _field_specs(m, types).items()
+               if coltypes.get(name) in ("DOUBLE", "INTEGER", "BIGINT") and spec.column is not None
+               and spec.regex is None and not spec.map and types.get(spec.column, "").upper() == "VARCHAR"}
+    if not numeric:
+        return
+    # Only a column with a comma somewhere can be refused (etl.number_format): one read of the rows finds
+    # them (the staged rows may be a view over the file, parsed again by every read).
+    cols = list(dict.fromkeys(numeric.values()))
+    probes = ", ".join(f"bool_or(contains({q(c)}, ','))" for c in cols)
+    row = con.execute(f"SELECT {probes} FROM {src}").fetchone()
+    with_comma = {c for c, hit in zip(cols, row or (), strict=False) if hit}
+    for name, col in numeric.items():
+        if col in with_comma:
             try:
                 check_column(con, src, col, m.numbers, f"mapping {m.path}: [fields.{name}]")
             except NumberFormatError as exc:
@@ -668,7 +687,11 @@ def _enrich(con: duckdb.DuckDBPyConnection, m: SourceMapping, fields: list[str],
     # Duplicates: among rows that pass every other check, the first occurrence of a key wins. With
     # collapse_identical, exact repeats (a sensor named on every line of a readings file) are one
     # entity: the first is written, the repeats count as loaded-unchanged; a differing repeat is a duplicate.
-    drop = "__reason, __field, __raw, __reason2, __field2, __raw2"
+    # the unit code and name as exported only serve the reasons above: not kept in __y (issue 19: every
+    # column of __y is held for the whole write)
+    unit_raw = [f"__u{a}{s}" for a in ("code", "name") if m.unit is not None and getattr(m.unit, a) is not None
+                for s in ("", "_raw")]
+    drop = ", ".join(["__reason, __field, __raw, __reason2, __field2, __raw2", *unit_raw])
     if key and m.collapse_identical:
         keys = ", ".join(f"z.{q(k)}" for k in key)
         ok = "(z.__reason2 IS NULL)"
@@ -724,6 +747,9 @@ def _point_in_polygon(con: duckdb.DuckDBPyConnection, level: str | None) -> None
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path, run_id: int,
                    staged: Staged) -> int:
+    rejected = _count(con, "SELECT count(*) FROM __y WHERE __reason IS NOT NULL")
+    if not rejected:
+        return 0  # no evidence to fetch: a streamed CSV is not read again (issue 19)
     sql = Sql()
     run, kind, file = sql.bind(run_id), sql.bind(m.kind), sql.bind(str(path))
     arms = " ".join(f"WHEN {sql.bind(code)} THEN {sql.bind(text)}" for code, text in REASONS.items())
@@ -741,7 +767,7 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, m: SourceMapping, path: Path,
         f" FROM __y y LEFT JOIN {raw} r ON r.__line = y.__line WHERE y.__reason IS NOT NULL) y",
         sql.params,
     )
-    return _count(con, "SELECT count(*) FROM __y WHERE __reason IS NOT NULL")
+    return rejected
 
 
 _STATUS_TS = {"closed": "closed_at", "disposed": "disposed_at", "dispatched": "dispatched_at",
@@ -783,18 +809,27 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         return inserted, updated, valid - inserted - updated
     # A view, not a copy of the valid rows: the join below reads them once (a view takes no parameters;
     # the run id is our own integer).
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW __new AS SELECT {', '.join(q(c) for c in cols)}"
-        f"{f', {int(run_id)}::BIGINT AS load_run_id' if has_run else ''} FROM __y"
-        " WHERE __reason IS NULL AND NOT __collapsed")
+    new_cols = f"{', '.join(q(c) for c in cols)}{f', {int(run_id)}::BIGINT AS load_run_id' if has_run else ''}"
+    valid_rows = "FROM __y WHERE __reason IS NULL AND NOT __collapsed"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW __new AS SELECT {new_cols} {valid_rows}")
     keys = list(table.key)
-    on = " AND ".join(f"t.{q(k)} = n.{q(k)}" for k in keys)
-    cmp_cols = [c for c in cols if c not in keys]
-    same = " AND ".join(f"n.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cmp_cols) or "true"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE __chg AS SELECT n.*, t.{q(keys[0])} IS NULL AS __is_new"
-        f" FROM __new n LEFT JOIN {visible(con, table.name)} t ON {on} WHERE t.{q(keys[0])} IS NULL OR NOT ({same})"
-    )
+    stored = visible(con, table.name)
+    scan_order = "rowid"  # of the table __chg; of the view, __ord
+    if _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {stored} LIMIT 1)") == 0:
+        scan_order = "__ord"
+        # Nothing stored yet (a first load): every valid row is new, so no join with the stored keys and
+        # no copy of the rows (issue 19: that copy held the whole file a third time). ``__ord`` is the
+        # rows' order in __y, the order the INSERT below reads them in.
+        con.execute(f"CREATE OR REPLACE TEMP VIEW __chg AS SELECT {new_cols}, true AS __is_new, rowid AS __ord"
+                    f" {valid_rows}")
+    else:
+        on = " AND ".join(f"t.{q(k)} = n.{q(k)}" for k in keys)
+        cmp_cols = [c for c in cols if c not in keys]
+        same = " AND ".join(f"n.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cmp_cols) or "true"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __chg AS SELECT n.*, t.{q(keys[0])} IS NULL AS __is_new"
+            f" FROM __new n LEFT JOIN {stored} t ON {on} WHERE t.{q(keys[0])} IS NULL OR NOT ({same})"
+        )
     inserted = _count(con, "SELECT count(*) FROM __chg WHERE __is_new")
     updated = _count(con, "SELECT count(*) FROM __chg WHERE NOT __is_new")
     if (inserted or updated) and table.name in ROLLUP_FACTS:
@@ -807,7 +842,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         # an ART index on random ids cost more than the rest of the load): __chg holds only keys that
         # no stored row has, and the file's own duplicates were rejected, so the key stays unique.
         order = (f" ORDER BY {q(table.stored_order)} NULLS LAST, {', '.join(q(k) for k in keys)}"
-                 if table.stored_order in cols and not _in_stored_order(con, table, keys) else "")
+                 if table.stored_order in cols and not _in_stored_order(con, table, keys, scan_order) else "")
         con.execute(f"INSERT INTO {table.name} ({collist}) SELECT {collist} FROM __chg WHERE __is_new{order}")
     if updated:
         _update_changed(con, table, allc, collist)
@@ -822,17 +857,19 @@ def _upsert(con: duckdb.DuckDBPyConnection, m: SourceMapping, run_id: int, site_
         )
     if m.kind == "units" and m.geometry is not None:
         _write_geometry(con, m, site_datum)
-    con.execute("DROP TABLE IF EXISTS __chg")
+    drop_relation(con, "__chg")
     return inserted, updated, valid - inserted - updated
 
 
-def _in_stored_order(con: duckdb.DuckDBPyConnection, table: schema.Table, keys: list[str]) -> bool:
+def _in_stored_order(con: duckdb.DuckDBPyConnection, table: schema.Table, keys: list[str],
+                     scan_order: str = "rowid") -> bool:
     """Whether ``__chg``'s new rows already lie in stored order (most exports are in time order): a
     plain INSERT keeps a scan's order, so the sort of the whole rows, the costliest step of a big
     load after parsing, can be skipped. Checked on (rowid, time, key) alone: a narrow sort."""
     ts = f"coalesce({q(table.stored_order or '')}, 'infinity'::TIMESTAMP)"  # a missing time sorts last
     row = (f"({ts}, {', '.join(q(k) for k in keys)})")
-    return _count(con, f"SELECT count(*) FROM (SELECT {row} AS r, lag({row}) OVER (ORDER BY rowid) AS p"
+    # ``scan_order``: rowid of the table __chg, __ord of the view (our own names)
+    return _count(con, f"SELECT count(*) FROM (SELECT {row} AS r, lag({row}) OVER (ORDER BY {scan_order}) AS p"
                        " FROM __chg WHERE __is_new) WHERE r < p") == 0
 
 

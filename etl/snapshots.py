@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -176,6 +176,11 @@ def _limit_memory(con: duckdb.DuckDBPyConnection, sdir: Path) -> None:
     spill = sdir / ".spill"
     spill.mkdir(exist_ok=True)
     con.execute("SET temp_directory = ?", [str(spill)])
+    threads = os.environ.get("VITALS_ETL_THREADS", "")
+    if threads:
+        if not _SIZE_RE.match(threads) or int(threads) < 1:
+            raise ValueError(f"VITALS_ETL_THREADS must be a whole number of at least 1, not {threads!r}")
+        con.execute(f"SET threads = {int(threads)}")  # validated above
 
 
 def _prepare(warehouse: Path | str, settings: Settings | None) -> tuple[Path, Settings, Path]:
@@ -299,12 +304,20 @@ def _delta_rows(path: Path) -> int:
         con.close()
 
 
-def _delta_base(current: Path | None) -> Path | None:
-    """The base a new delta can sit on, or None when the next load must write a full snapshot."""
+def _delta_base(current: Path | None, input_bytes: int = 0) -> Path | None:
+    """The base a new delta can sit on, or None when the next load must write a full snapshot.
+
+    ``input_bytes`` (the size of the files to load): input past the delta's byte limit that is also
+    larger than the base file makes a full snapshot too. A delta of it would, most likely, outgrow the
+    limits and be folded into a copy of the base by the next load, which would pay for the same rows
+    twice (issue 19: the load after a 1M-case delta spent more on that fold than on its own file);
+    copying a base smaller than the input costs less than reading the input."""
     max_bytes, max_rows = delta_limits()
     if current is None or max_bytes == 0 or max_rows == 0:  # a limit of 0 turns deltas off
         return None
     base = overlay.base_of(current)
+    if input_bytes > max_bytes and input_bytes > (base or current).stat().st_size:
+        return None
     if base is None:
         con = duckdb.connect(str(current), read_only=True)
         try:
@@ -324,10 +337,12 @@ def load_writer(
     *,
     wait: bool = True,
     grace_seconds: float = GRACE_SECONDS,
+    inputs: Sequence[Path] = (),
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A load's connection, published atomically on success: a new small delta on the published base
     (a copy of the published delta, not of the warehouse), or a full snapshot when there is no base
-    yet, the base predates the schema, or the delta has outgrown :func:`delta_limits` (compaction).
+    yet, the base predates the schema, the delta has outgrown :func:`delta_limits` (compaction), or the
+    files to load (``inputs``) are bigger than both the delta's byte limit and the base (:func:`_delta_base`).
 
     On a delta, the overlay tables hold only the delta's rows: code that must see every row reads
     :func:`etl.overlay.visible` names; it may insert and upsert, not delete from them.
@@ -335,7 +350,7 @@ def load_writer(
     warehouse, settings, sdir = _prepare(warehouse, settings)
     with _lock(warehouse, wait):
         current, n = _published(warehouse, sdir, grace_seconds)
-        base = _delta_base(current)
+        base = _delta_base(current, sum(p.stat().st_size for p in inputs if p.exists()))
         if current is None or base is None:
             with _full(warehouse, settings, sdir, grace_seconds, False, current, n) as con:
                 yield con

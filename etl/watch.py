@@ -94,7 +94,8 @@ def mapping_for(name: str, routes: tuple[Route, ...]) -> str | None:
 def load_one(warehouse: Path, settings: Settings, path: Path, mapping: str) -> LoadReport:
     """One file, one published snapshot; readings also derive their alarms (as `vitals etl load`)."""
     m = load_mapping(mapping)
-    with recording_failure(warehouse, settings, m.kind, m, [path]), load_writer(warehouse, settings) as con:
+    with (recording_failure(warehouse, settings, m.kind, m, [path]),
+          load_writer(warehouse, settings, inputs=[path]) as con):
         report = load_into(con, m.kind, [path], m)
         if m.kind == "readings":
             derive_alarms(con, report.run_id)

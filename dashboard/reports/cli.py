@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 
-from dashboard.reports.briefing import Kind
+if TYPE_CHECKING:  # the briefing module pulls in pandas, plotly and Dash: not for `vitals etl load` (issue 19)
+    from dashboard.reports.briefing import Kind
 
 app = typer.Typer(no_args_is_help=True)
 

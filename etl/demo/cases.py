@@ -52,20 +52,27 @@ def _td(seconds: np.ndarray) -> np.ndarray:
 
 
 def _times(rng: np.random.Generator, win: Window, n: int, profile: str, weekend: float) -> np.ndarray:
-    """n timestamps in the window with weekly, seasonal and daily cycles (datetime64[us])."""
+    """n timestamps in the window with weekly, seasonal and daily cycles (datetime64[us]).
+
+    Times are drawn over (day, hour) cells weighted by the day's cycle times the hour profile times the
+    share of the hour inside the window, so the partial first and last days get only the part of their
+    hour profile that lies in the window (moving out-of-window times by a day piled them onto the
+    neighbouring full day, which then showed as a spike).
+    """
     days = win.days64()
     dow = (days.astype(int) + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
     w = np.where(dow >= 5, weekend, 1.0) * np.array([1.0, 1.12, 1.1])[season_codes(days)]
     w *= np.linspace(0.95, 1.05, len(days))  # slow growth: more cases are found as the grid matures
-    d = rng.choice(len(days), n, p=w / w.sum())
-    hp = HOUR_PROFILE[profile]
-    h = rng.choice(24, n, p=hp / hp.sum())
-    ts = days[d].astype("datetime64[s]") + _td(h * HOUR + rng.integers(0, 3600, n)).astype("timedelta64[s]")
-    ts = ts.astype("datetime64[us]")
-    now, start = np.datetime64(win.now, "us"), np.datetime64(win.start, "us")
-    ts = np.where(ts > now, ts - np.timedelta64(1, "D"), ts)  # the partial last day
-    shifted: np.ndarray = np.where(ts < start, ts + np.timedelta64(1, "D"), ts)
-    return shifted
+    hour0 = (days.astype("datetime64[s]")[:, None] + (np.arange(24) * 3600).astype("timedelta64[s]")).ravel()
+    now, start = win.now64(), win.start64()
+    lo = np.clip((start - hour0).astype(int), 0, 3600)  # seconds of each hour before the window
+    hi = np.clip((now - hour0).astype(int), 0, 3600)  # seconds of each hour up to now
+    inside = np.maximum(hi - lo, 0)
+    cell_w = (w[:, None] * HOUR_PROFILE[profile][None, :]).ravel() * inside
+    c = rng.choice(len(cell_w), n, p=cell_w / cell_w.sum())
+    sec = lo[c] + (rng.random(n) * inside[c]).astype("int64")  # uniform within the hour's part in the window
+    ts: np.ndarray = (hour0[c] + sec.astype("timedelta64[s]")).astype("datetime64[us]")
+    return ts
 
 
 @dataclass(frozen=True)

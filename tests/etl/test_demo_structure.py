@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
@@ -127,3 +127,15 @@ def test_some_sensors_are_offline_now_and_alarms_become_cases(con):
     assert 0.8 * total < online < total
     assert one(con, "SELECT count(*) FROM alarms WHERE case_id IS NOT NULL") > 100
     assert one(con, "SELECT count(*) FROM cases WHERE alarm_id IS NOT NULL AND source = 'smart' AND proactive") > 100
+
+
+def test_the_day_before_now_is_an_ordinary_day_and_today_holds_only_its_hours(con):
+    # NOW is Sunday 16:03: Saturday against the four Saturdays before it; Sunday so far against
+    # those Sundays times the share of a day's reports before 16:00 (at least half, at most 90%).
+    daily = dict(con.execute("SELECT reported_at::DATE, count(*) FROM cases WHERE alarm_id IS NULL"
+                             " GROUP BY 1").fetchall())
+    sat, sun = NOW.date() - timedelta(days=1), NOW.date()
+    sats = [daily[sat - timedelta(days=7 * k)] for k in range(1, 5)]
+    suns = [daily[sun - timedelta(days=7 * k)] for k in range(1, 5)]
+    assert 0.75 <= daily[sat] / (sum(sats) / 4) <= 1.3
+    assert 0.5 <= daily[sun] / (sum(suns) / 4) <= 0.9

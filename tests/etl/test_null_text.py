@@ -30,7 +30,8 @@ def test_blank_and_padded_null_values_are_missing(tmp_path, warehouse):
             "demo:2,demo,2,reported,   ,V1",                   # spaces
             "demo:3,demo,3,reported,\u3000\u00a0,V1",          # full-width and no-break spaces
             "demo:4,demo,4,reported,  N/A ,V1",                # a declared null value, padded
-            "demo:5,demo,5,reported,2026-01-01 11:00:00 ,V1"]  # a value with a trailing space
+            "demo:5,demo,5,reported,2026-01-01 11:00:00 ,V1",  # a value with a trailing space
+            "demo:6,demo,6,reported,\u2003\u202f,V1"]          # em and narrow no-break spaces (Zs)
     (tmp_path / "c.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     rep = load_files(warehouse, "cases", [tmp_path / "c.csv"], load_mapping(tmp_path / "m.toml"))
-    assert (rep.rows_read, rep.rows_loaded, rep.reasons) == (5, 2, {"missing_required": 3})
+    assert (rep.rows_read, rep.rows_loaded, rep.reasons) == (6, 2, {"missing_required": 4})

@@ -220,3 +220,31 @@ def test_the_parquet_export_reads_base_and_delta(tmp_path, files, warehouse):
         glob = str(tmp_path / "out" / "cases" / "**" / "*.parquet")
         assert con.execute("SELECT count(*), count(*) FILTER (status = 'closed') FROM read_parquet(?)",
                            [glob]).fetchone() == (2500, 50)
+
+
+def test_input_bigger_than_the_limit_and_the_base_loads_into_a_full_snapshot(tmp_path, files, warehouse,
+                                                                             monkeypatch):
+    """A file past the delta's byte limit and bigger than the base (a first big load on a units-only
+    warehouse) goes into a full snapshot: as a delta it would make the next load fold it into a copy of
+    the base, paying for its rows twice (issue 19). A small file on the same base stays a delta."""
+    load_files(warehouse, "units", [files["units"]], "demo_units")
+    base = current_snapshot(warehouse)
+    assert base is not None and base_of(base) is None
+    big = cases(tmp_path / "big.parquet", range(0, 20_000))
+    # a column the mapping ignores, stored uncompressed, so the file outweighs the base (~5 MB)
+    frame = pd.read_parquet(big)
+    frame["note"] = [f"{i:0400d}" for i in range(len(frame))]
+    frame.to_parquet(big, compression=None)
+    # Limits from the files' own sizes: the big file is past the byte limit and bigger than the base,
+    # the small one is under the limit.
+    small = files["new_cases"]
+    limit = max(small.stat().st_size, 1)
+    assert big.stat().st_size > limit and big.stat().st_size > base.stat().st_size, "fixture too small"
+    monkeypatch.setenv("VITALS_DELTA_MAX_BYTES", str(limit))
+    load_files(warehouse, "cases", [big], "demo_cases")
+    full = current_snapshot(warehouse)
+    assert full is not None and base_of(full) is None and full != base
+    assert scalar(warehouse, "SELECT count(*) FROM cases") == 20_000
+    load_files(warehouse, "cases", [small], "demo_cases")
+    assert base_of(current_snapshot(warehouse)) == full  # type: ignore[arg-type]
+    assert scalar(warehouse, "SELECT count(*) FROM cases") == 20_000  # its ids 2000-2499 were in the big file

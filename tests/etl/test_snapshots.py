@@ -199,3 +199,17 @@ def test_sigkill_at_any_moment_of_incremental_loads(tmp_path, warehouse):
     assert killed, "no load was interrupted"
     load_files(warehouse, "cases", [cases_file(tmp_path / "last.parquet", 99)], "demo_cases")
     assert count(warehouse) == loaded + N
+
+
+def test_loader_threads_and_memory_come_from_the_environment(tmp_path, warehouse, monkeypatch):
+    """VITALS_ETL_THREADS caps the loader's DuckDB threads (one thread spends about half the CPU of two
+    on a CSV read, issue 19); VITALS_ETL_MEMORY its memory; a malformed value is refused, not ignored."""
+    monkeypatch.setenv("VITALS_ETL_THREADS", "1")
+    monkeypatch.setenv("VITALS_ETL_MEMORY", "512MB")
+    with writer(warehouse) as con:
+        threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        memory = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert (int(threads), memory) == (1, "488.2 MiB")  # DuckDB reports 512 MB (decimal) in MiB
+    monkeypatch.setenv("VITALS_ETL_THREADS", "two")
+    with pytest.raises(ValueError, match="VITALS_ETL_THREADS"), writer(warehouse):
+        pass
