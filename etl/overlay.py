@@ -33,6 +33,8 @@ OVERLAY = OVERLAY_KEYED + OVERLAY_APPEND
 # recomputed and lists them in REPLACED (day NULL: the whole table was rebuilt); readers take those
 # days from the delta and the other days from the base.
 PARTITIONED = tuple(s.name for s in (*ROLLUPS, *READINGS_ROLLUPS))
+# the order a rollup is stored in (``RollupSpec.order_by``: the day, or the bucket of the handling values)
+_ORDER = {s.name: s.order_by for s in (*ROLLUPS, *READINGS_ROLLUPS)}
 REPLACED = "overlay_replaced"
 BASE = "__base"  # the base's catalog name in a delta writer and a reader
 DELTA = "__delta"  # the delta's catalog name in a reader
@@ -210,11 +212,11 @@ def merge_into(con: duckdb.DuckDBPyConnection, delta_catalog: str) -> None:
         src = f"{delta_catalog}.{name}"
         if name in whole or name not in present:
             con.execute(f"DROP TABLE IF EXISTS {name}")
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {src} ORDER BY day")
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {src} ORDER BY {_ORDER[name]}")
             continue
         con.execute(f"DELETE FROM {name} WHERE day IN (SELECT day FROM {delta_catalog}.{REPLACED} WHERE tbl = ?)",
                     [name])
-        con.execute(f"INSERT INTO {name} SELECT * FROM {src} ORDER BY day")
+        con.execute(f"INSERT INTO {name} SELECT * FROM {src} ORDER BY {_ORDER[name]}")
 
 
 def start_delta(con: duckdb.DuckDBPyConnection) -> None:

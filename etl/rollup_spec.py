@@ -30,6 +30,9 @@ class RollupSpec:
     # the same SELECT restricted to the anchor days in the list parameter ``$days`` (DATE[]), whose
     # bounds ``$day_lo`` (first day) and ``$day_hi`` (day after the last) spare the scan other row groups
     refresh_sql: str
+    # the order a build stores the rows in: the day (a period's read skips the other days' row groups),
+    # or the column a read ranges over (the handling values by bucket: metrics/stock_rollup.py)
+    order_by: str = "day"
 
     def ddl(self) -> str:
         cols = ",\n".join(f"    {c.name} {c.type}" for c in self.columns)

@@ -5,7 +5,7 @@ do not edit. tests/metrics/test_rollups.py fails when it is stale."""
 
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-FINGERPRINT = '7a05749ed62b9e01'
+FINGERPRINT = 'a37f7d3dc6cb2fb3'
 
 # the readings rollup (metrics/readings_rollup.py): not an indicator's, a fingerprint of its own
 READINGS_FINGERPRINT = 'dac2ef3fa8fe973f'
@@ -366,6 +366,100 @@ FROM (SELECT *, CASE WHEN h >= 168 THEN 168 WHEN h >= 72 THEN 72 WHEN h >= 48 TH
   FROM cases
   WHERE (NOT coalesce(cancelled, false)) AND reported_at IS NOT NULL AND reported_at >= CAST($day_lo AS TIMESTAMP) AND reported_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(reported_at AS DATE))))
 GROUP BY GROUPING SETS ((day, city_code, district_code, town_code), (day, city_code, district_code, category_code, family, major_code), (day, city_code, district_code, hour), (day, city_code, district_code, lo))""",
+    ),
+    RollupSpec(
+        name='rollup_cases_stock_by_district',
+        fact='cases',
+        anchor='registered_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('registered_at', 'TIMESTAMP', '`registered_at` truncated to its day'),
+            RollupColumn('deadline_at', 'TIMESTAMP', '`deadline_at` truncated to its day'),
+            RollupColumn('closed_at', 'TIMESTAMP', '`closed_at` truncated to its day'),
+            RollupColumn('n', 'BIGINT', 'cases (not cancelled) with these days'),
+        ),
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, registered_at, deadline_at, closed_at, count(*) AS n
+FROM (SELECT city_code, district_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', deadline_at) AS deadline_at, date_trunc('day', closed_at) AS closed_at
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL)
+GROUP BY CAST(registered_at AS DATE), city_code, district_code, registered_at, deadline_at, closed_at""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, registered_at, deadline_at, closed_at, count(*) AS n
+FROM (SELECT city_code, district_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', deadline_at) AS deadline_at, date_trunc('day', closed_at) AS closed_at
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE)))
+GROUP BY CAST(registered_at AS DATE), city_code, district_code, registered_at, deadline_at, closed_at""",
+    ),
+    RollupSpec(
+        name='rollup_cases_stock_by_city',
+        fact='cases',
+        anchor='registered_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('registered_at', 'TIMESTAMP', '`registered_at` truncated to its day'),
+            RollupColumn('deadline_at', 'TIMESTAMP', '`deadline_at` truncated to its day'),
+            RollupColumn('closed_at', 'TIMESTAMP', '`closed_at` truncated to its day'),
+            RollupColumn('n', 'BIGINT', 'cases (not cancelled) with these days'),
+        ),
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, registered_at, deadline_at, closed_at, count(*) AS n
+FROM (SELECT city_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', deadline_at) AS deadline_at, date_trunc('day', closed_at) AS closed_at
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL)
+GROUP BY CAST(registered_at AS DATE), city_code, registered_at, deadline_at, closed_at""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, registered_at, deadline_at, closed_at, count(*) AS n
+FROM (SELECT city_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', deadline_at) AS deadline_at, date_trunc('day', closed_at) AS closed_at
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE)))
+GROUP BY CAST(registered_at AS DATE), city_code, registered_at, deadline_at, closed_at""",
+    ),
+    RollupSpec(
+        name='rollup_cases_handling_by_district',
+        fact='cases',
+        anchor='registered_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('registered_at', 'TIMESTAMP', '`registered_at` truncated to its day'),
+            RollupColumn('closed_at', 'TIMESTAMP', '`closed_at` truncated to its day'),
+            RollupColumn('b', 'BIGINT', 'bucket of `handling_seconds`: floor(value / 3600)'),
+            RollupColumn('n', 'BIGINT', 'cases (not cancelled) with a value, with these days and bucket'),
+        ),
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, registered_at, closed_at, b, count(*) AS n
+FROM (SELECT city_code, district_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', closed_at) AS closed_at, CAST(floor(date_diff('second', registered_at, closed_at) / 3600.0) AS BIGINT) AS b
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND date_diff('second', registered_at, closed_at) IS NOT NULL)
+GROUP BY CAST(registered_at AS DATE), city_code, district_code, registered_at, closed_at, b""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, registered_at, closed_at, b, count(*) AS n
+FROM (SELECT city_code, district_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', closed_at) AS closed_at, CAST(floor(date_diff('second', registered_at, closed_at) / 3600.0) AS BIGINT) AS b
+  FROM cases
+  WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE)) AND date_diff('second', registered_at, closed_at) IS NOT NULL)
+GROUP BY CAST(registered_at AS DATE), city_code, district_code, registered_at, closed_at, b""",
+    ),
+    RollupSpec(
+        name='rollup_cases_handling_values',
+        fact='cases',
+        anchor='registered_at',
+        columns=(
+            RollupColumn('day', 'DATE', 'day of `registered_at`'),
+            RollupColumn('city_code', 'VARCHAR', 'city (市) code: the sixth level, above the district'),
+            RollupColumn('district_code', 'VARCHAR', 'district (区) code'),
+            RollupColumn('registered_at', 'TIMESTAMP', '`registered_at` truncated to its day'),
+            RollupColumn('closed_at', 'TIMESTAMP', '`closed_at` truncated to its day'),
+            RollupColumn('b', 'BIGINT', 'bucket of `handling_seconds` (as in `rollup_cases_handling_by_district`)'),
+            RollupColumn('v', 'BIGINT', '`handling_seconds` of one case (not cancelled); stored in bucket order'),
+        ),
+        build_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', closed_at) AS closed_at,
+  CAST(floor(date_diff('second', registered_at, closed_at) / 3600.0) AS BIGINT) AS b, date_diff('second', registered_at, closed_at) AS v
+FROM cases
+WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND date_diff('second', registered_at, closed_at) IS NOT NULL""",
+        refresh_sql="""SELECT CAST(registered_at AS DATE) AS day, city_code, district_code, date_trunc('day', registered_at) AS registered_at, date_trunc('day', closed_at) AS closed_at,
+  CAST(floor(date_diff('second', registered_at, closed_at) / 3600.0) AS BIGINT) AS b, date_diff('second', registered_at, closed_at) AS v
+FROM cases
+WHERE (NOT coalesce(cancelled, false)) AND registered_at IS NOT NULL AND registered_at >= CAST($day_lo AS TIMESTAMP) AND registered_at < CAST($day_hi AS TIMESTAMP) AND list_contains($days, CAST(registered_at AS DATE)) AND date_diff('second', registered_at, closed_at) IS NOT NULL""",
+        order_by='b, v',
     ),
 )
 

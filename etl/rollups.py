@@ -68,8 +68,9 @@ def mark_current(con: duckdb.DuckDBPyConnection, value: str = FINGERPRINT, famil
 def _build_one(con: duckdb.DuckDBPyConnection, spec: RollupSpec) -> None:
     con.execute(f"DROP TABLE IF EXISTS {spec.name}")
     con.execute(spec.ddl())
-    # stored in day order: a period's read skips the other days' row groups (zone maps on ``day``)
-    con.execute(f"INSERT INTO {spec.name} SELECT * FROM ({shadowing(con, spec.fact)}{spec.build_sql}) ORDER BY day")
+    # stored in day order (or the spec's own): a read skips the other days' row groups (zone maps on ``day``)
+    con.execute(f"INSERT INTO {spec.name} SELECT * FROM ({shadowing(con, spec.fact)}{spec.build_sql})"
+                f" ORDER BY {spec.order_by}")
     replaced(con, spec.name, None)  # a delta holds the whole table
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from etl.schema import LEVELS, PATH_LEVELS
@@ -433,3 +433,159 @@ def compile_rollup_scan(rollup: str, ft: FactTable, parts: Mapping[Aggregate, Se
     sql = f"SELECT {key},\n  " + ",\n  ".join(cols) + f"\nFROM {rollup}\nWHERE " + "\n  AND ".join(where) + group
     params.update(measure_params or {})
     return Compiled(sql, used_params(sql, params), aliases)
+
+
+# --- the stock rollup (metrics.stock_rollup): 应结案数, 结案数, backlogs at an instant -----------------
+
+def stock_select(ft: FactTable, path: Sequence[str], days: bool = False) -> str:
+    """The SELECT of the stock rollup: rows (base filter kept) counted per day of the first stock column
+    (the anchor: 立案), ``path`` and each stock column truncated to its day, under its own name (so the
+    declared predicates read the rollup as they read the rows). ``days``: only the anchor days in ``$days``."""
+    anchor, cols = ft.stock_columns[0], ft.stock_columns
+    trunc = ", ".join(f"date_trunc('day', {c}) AS {c}" for c in cols)
+    where = " AND ".join(rollup_rows(ft, anchor, days))
+    keys = ", ".join((*path, *cols))
+    return (f"SELECT CAST({anchor} AS DATE) AS day, {keys}, count(*) AS n\n"
+            f"FROM (SELECT {', '.join(path)}, {trunc}\n  FROM {ft.name}\n  WHERE {where})\n"
+            f"GROUP BY CAST({anchor} AS DATE), {keys}")
+
+
+def _midnight_after(t: datetime) -> datetime:
+    day = t.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day if day == t else day + timedelta(days=1)
+
+
+def _on_day(ft: FactTable, scope: Sequence[str]) -> str:
+    """The rows (in ``scope``) with a stock column in [``$ad``, ``$ad_end``): one branch per column, each
+    a plain range on one column (pushed into the scan: zone maps, no OR over three columns evaluated per
+    row), the later branches leaving out the rows an earlier one took."""
+    def on(c: str) -> str:
+        return f"({c} >= $ad AND {c} < $ad_end)"
+    branches = []
+    for k, c in enumerate(ft.stock_columns):
+        taken = [f"{on(x)} IS NOT TRUE" for x in ft.stock_columns[:k]]
+        branches.append(f"SELECT * FROM {ft.name} WHERE " + " AND ".join([*scope, on(c), *taken]))
+    return "\n    UNION ALL ".join(branches)
+
+
+def compile_stock_scan(rollup: str, ft: FactTable, indicators: Sequence[Indicator], periods: Sequence[Period],
+                       query: Query, unit_level: str | None, now: datetime | None,
+                       current_only: Collection[str] = (),
+                       slots: Mapping[str, Collection[int]] | None = None) -> Compiled:
+    """``compile_scan``'s statement (by None) for count indicators whose predicates are all in
+    ``ft.stock``, over the stock rollup: exact for periods with midnight bounds at any as-of instant.
+
+    A stock predicate compares day-truncated columns with midnight bounds exactly as it compares the
+    real ones (``FactTable.stock``). The as-of instant ``a`` of a running period is mid-day D: for a row
+    none of whose stock columns falls on D, ``c < a`` is ``c < D + 1 day`` and ``c >= a`` is
+    ``c >= D + 1 day``, so the rollup is read with ``{a}`` at the next midnight (``$ac<i>``) leaving out
+    the rows with a column on D (``$ad<i>``), and those come from the fact rows with the real ``a``: the
+    cases registered, due or closed on D only (registration prunes row groups, see etl/schema.py)."""
+    aggs, aliases = aggregate_aliases(ft.name, indicators)
+    for agg in aggs:
+        if agg.measure != "count" or not set(agg.filter) <= ft.stock:
+            raise QueryError(f"{agg} is not a count of stock predicates of {ft.name}")
+    params: dict[str, Any] = {}
+    mid_day = False  # a period's as-of instant is mid-day: the data's now, the same day D for every such period
+    cube_cols, row_cols, outer = [], [], []
+    for i, p in enumerate(periods):
+        a = as_of(p, now)
+        ac = _midnight_after(a)
+        params.update({f"s{i}": p.start, f"e{i}": p.end, f"a{i}": a, f"ac{i}": ac})
+        cube_bound = Bound(f"$s{i}", f"$e{i}", f"$ac{i}")
+        needed = {g for ind in indicators if i in period_slots(ind.id, len(periods), current_only, slots)
+                  for g in (ind.numerator, ind.denominator) if g is not None}
+        for agg, alias in aggs.items():
+            if agg not in needed:
+                continue
+            cube = render(ft, agg.filter, cube_bound).where
+            rows = "0"
+            if ac != a:
+                mid_day = True
+                params.update(ad=ac - timedelta(days=1), ad_end=ac)
+                cube += " AND (" + " OR ".join(f"{c} = $ad" for c in ft.stock_columns) + ") IS NOT TRUE"
+                rows = f"count_if({render(ft, agg.filter, period_bound(i)).where})"
+            cube_cols.append(f"coalesce(sum(CASE WHEN {cube} THEN n ELSE 0 END), 0) AS {alias}_p{i}")
+            row_cols.append(f"{rows} AS {alias}_p{i}")
+            outer.append(f"sum({alias}_p{i}) AS {alias}_p{i}")
+    where, scope = scope_sql(ft, query, unit_level, base=False)
+    params.update(scope)
+    cube_where = " AND ".join(where) or "true"
+    sql = (f"SELECT NULL::VARCHAR AS key, {', '.join(outer)}\nFROM (SELECT " + ",\n    ".join(cube_cols)
+           + f"\n  FROM {rollup} WHERE {cube_where}")
+    if mid_day:  # the rows with a stock column on D
+        on_day = _on_day(ft, scope_sql(ft, query, unit_level)[0])
+        sql += "\n  UNION ALL SELECT " + ",\n    ".join(row_cols) + f"\n  FROM ({on_day})"
+    sql += ")"
+    return Compiled(sql, used_params(sql, params), aliases)
+
+
+def _stock_bound(ft: FactTable, predicates: Sequence[str]) -> Bound:
+    """The bound of a quantile over stock predicates: midnight ``$s``/``$e`` only (a predicate needing the
+    as-of instant is refused: day-truncated columns cannot answer it at a mid-day instant)."""
+    if not set(predicates) <= ft.stock:
+        raise QueryError(f"{predicates} are not stock predicates of {ft.name}")
+    return Bound("$s", "$e", None)
+
+
+def histogram_select(ft: FactTable, measure: str, columns: Sequence[str], path: Sequence[str],
+                     days: bool = False) -> str:
+    """The SELECT of a quantile's histogram rollup: rows with a value of the scaled ``measure``'s integer
+    measure, counted per day of the anchor, ``path``, the stock ``columns`` truncated to their day and
+    the value's bucket ``b`` (floor(value / width), ``FactTable.stock_quantiles``)."""
+    anchor, width = ft.stock_columns[0], ft.stock_quantiles[measure]
+    value = render(ft, (), measure=ft.scaled[measure][0]).measure
+    trunc = ", ".join(f"date_trunc('day', {c}) AS {c}" for c in columns)
+    where = " AND ".join([*rollup_rows(ft, anchor, days), f"{value} IS NOT NULL"])
+    keys = ", ".join((*path, *columns))
+    return (f"SELECT CAST({anchor} AS DATE) AS day, {keys}, b, count(*) AS n\n"
+            f"FROM (SELECT {', '.join(path)}, {trunc}, CAST(floor({value} / {width}.0) AS BIGINT) AS b\n"
+            f"  FROM {ft.name}\n  WHERE {where})\n"
+            f"GROUP BY CAST({anchor} AS DATE), {keys}, b")
+
+
+def compile_histogram_read(rollup: str, ft: FactTable, agg: Aggregate, query: Query,
+                           unit_level: str | None) -> Compiled:
+    """Step 1 of an exact quantile: the histogram of the aggregate's rows in the period (``$s``, ``$e``):
+    (bucket ``b``, rows ``n``) in bucket order."""
+    where, params = scope_sql(ft, query, unit_level, base=False)
+    where.append(render(ft, agg.filter, _stock_bound(ft, agg.filter)).where)
+    params.update(s=query.period.start, e=query.period.end)
+    sql = f"SELECT b, sum(n) AS n FROM {rollup} WHERE " + " AND ".join(where) + " GROUP BY b ORDER BY b"
+    return Compiled(sql, used_params(sql, params), {})
+
+
+def values_select(ft: FactTable, measure: str, columns: Sequence[str], path: Sequence[str],
+                  days: bool = False) -> str:
+    """The SELECT of a quantile's value table: one row per fact row with a value of the scaled
+    ``measure``'s integer measure ``v``, its bucket ``b``, the anchor's day, ``path`` and the stock
+    ``columns`` truncated to their day. Stored in bucket order, so a read of a few buckets skips the
+    other row groups (zone maps on ``b``)."""
+    anchor, width = ft.stock_columns[0], ft.stock_quantiles[measure]
+    value = render(ft, (), measure=ft.scaled[measure][0]).measure
+    trunc = ", ".join(f"date_trunc('day', {c}) AS {c}" for c in columns)
+    where = " AND ".join([*rollup_rows(ft, anchor, days), f"{value} IS NOT NULL"])
+    return (f"SELECT CAST({anchor} AS DATE) AS day, {', '.join(path)}, {trunc},\n"
+            f"  CAST(floor({value} / {width}.0) AS BIGINT) AS b, {value} AS v\nFROM {ft.name}\nWHERE {where}")
+
+
+def compile_rank_read(table: str, ft: FactTable, agg: Aggregate, query: Query, unit_level: str | None) -> Compiled:
+    """Step 2: the aggregate's values ``v`` (integer measure) in the buckets [``$b0``, ``$b1``] holding the
+    wanted ranks, from the value table (``values_select``: its day-truncated stock columns answer the
+    stock predicates at midnight bounds), in order from ``$skip`` (the rank's place among them), ``$take``."""
+    where, params = scope_sql(ft, query, unit_level, base=False)
+    where += ["b >= $b0", "b <= $b1", render(ft, agg.filter, _stock_bound(ft, agg.filter)).where]
+    params.update(s=query.period.start, e=query.period.end)
+    sql = f"SELECT v FROM {table} WHERE " + " AND ".join(where) + " ORDER BY v LIMIT $take OFFSET $skip"
+    return Compiled(sql, {**used_params(sql, params), "b0": 0, "b1": 0, "take": 0, "skip": 0}, {})
+
+
+def names_columns(ft: FactTable, name: str, columns: Collection[str]) -> set[str]:
+    """Which of ``columns`` predicate ``name`` of ``ft`` reads (a column name in its template)."""
+    template = ft.predicates[name]
+    return {c for c in columns if re.search(rf"\b{re.escape(c)}\b", template)}
+
+
+def needs_as_of(ft: FactTable, name: str) -> bool:
+    """Whether predicate ``name`` of ``ft`` names the as-of instant ``{a}`` (not only the period bounds)."""
+    return "{a}" in ft.predicates[name]

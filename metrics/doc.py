@@ -12,7 +12,7 @@ import sys
 
 from etl.settings import PROJECT_ROOT
 
-from . import config, predicates, rollups, scores
+from . import config, predicates, rollups, scores, stock_rollup
 from .catalog import INDICATORS, VITAL_SIGNS
 from .compiler import Bound, fact_table
 from .compiler import render as render_sql
@@ -133,6 +133,10 @@ def _agg(ft_name: str, agg: Aggregate | None) -> str:
 
 def _computed(ind: Indicator) -> str:
     r = rollups.rollup_of(ind)
+    if r is None and stock_rollup.covers(ind):
+        return (f"from the stock rollups 存量预聚合 `{stock_rollup.CITY_NAME}` / `{stock_rollup.NAME}` (whole city or "
+                "district, no filter; exact, "
+                "the running day from rows), else exact from rows 明细计算")
     if r is None:
         return "exact from rows 明细计算 (not additive by day)"
     return f"from rollup 预聚合 `{r.name}` (additive by day of `{r.anchor}`)"
@@ -194,7 +198,8 @@ def render(bench_section: str = "") -> str:
             "Grades: A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40. A composite with any component",
             "without a value has no value (no grade, shown “—”, never E): it is never guessed.", ""]
     out += ["## Rollups · 预聚合", "", _doc(rollups), "",
-            "Tables (docs/schema.md, \"Rollups\"): " + ", ".join(f"`{r.name}`" for r in rollups.ROLLUPS) + ".", ""]
+            "Tables (docs/schema.md, \"Rollups\"): " + ", ".join(f"`{r.name}`" for r in rollups.ROLLUPS) + ".", "",
+            "### The stock rollup · 存量预聚合", "", _doc(stock_rollup), ""]
     out += ["## Rankings · 排名 (small-numbers rule · 小样本规则)", "", _doc(ranking), "",
             _doc(ranking.ranking), ""]
     text = "\n".join(out).rstrip() + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from types import EllipsisType
 from typing import Any, Literal
@@ -14,8 +15,9 @@ import pandas as pd
 
 from etl.schema import PATH_LEVELS
 
+from . import stock_rollup
 from .catalog import resolve
-from .compiler import compile_scan, drill_sql, fact_table, period_slots, unit_clause
+from .compiler import compile_scan, compile_stock_scan, drill_sql, fact_table, period_slots, unit_clause
 from .config import measure_params, metrics_overrides
 from .model import Indicator, IndicatorValue, clean, ratio, status_of
 from .query import Period, Query, QueryError
@@ -110,14 +112,31 @@ def scan(con: duckdb.DuckDBPyConnection, inds: Sequence[Indicator], query: Query
     now = data_now(con) if now is ... else now
     weights = measure_params(metrics_overrides(overrides))
     out: dict[str, dict[str, list[tuple[float | None, float | None, float | None]]]] = {}
-    statements: dict[str | Rollup, list[Indicator]] = {}  # fact table (rows) or rollup -> its indicators
+    # fact table (rows), rollup, or the stock rollup's name -> its indicators
+    statements: dict[str | Rollup, list[Indicator]] = {}
     from_rollups = use_rollups and day_aligned(periods) and rollups_ready(con)
+    stock = from_rollups and stock_rollup.answers(query, by, level)
     for ind in inds:
         rollup = readable(ind, by, query, level) if from_rollups else None
+        if rollup is None and stock and stock_rollup.quantile_covers(ind):
+            # an exact quantile in two small reads (histogram, then its bucket's rows), per period
+            wanted = period_slots(ind.id, len(periods), current_only, slots)
+            got = [stock_rollup.quantile_value(con, ind, replace(query, period=p), level) if i in wanted
+                   else (None, 0) for i, p in enumerate(periods)]
+            if all(g is not None for g in got):
+                out[ind.id] = {"": [value_of(ind, *g) if g is not None and i in wanted else value_of(ind, None, None)
+                                    for i, g in enumerate(got)]}
+                continue
+        if rollup is None and stock and stock_rollup.covers(ind):
+            statements.setdefault(stock_rollup.table_for(level), []).append(ind)
+            continue
         statements.setdefault(ind.table if rollup is None else rollup, []).append(ind)
     for source, group in statements.items():
         if isinstance(source, Rollup):
             comp = compile_read(source, group, periods, by, query, level, weights, current_only, slots)
+        elif source in stock_rollup.TABLES:
+            comp = compile_stock_scan(source, fact_table(stock_rollup.FACT), group, periods, query, level, now,
+                                      current_only, slots)
         else:
             comp = compile_scan(source, group, periods, by, query, level, now, weights, current_only, slots,
                                 wide_window=window_pays(con, source, periods))
@@ -312,8 +331,6 @@ def drill(con: duckdb.DuckDBPyConnection, metric_id: str, query: Query, key: str
     ft = fact_table(agg.table)
     key_column = None
     if key is not None and by is None:
-        from dataclasses import replace
-
         query = replace(query, unit=key)
     elif key is not None:
         if by is None or by not in ft.keys:

@@ -71,6 +71,16 @@ class FactTable:
     # interpolation). DuckDB selects the rank among ~1M BIGINTs at about half the cost of the doubles
     # the division per row makes (the /cases year view's 处置时长中位数: 135 → 80 ms CPU)
     scaled: Mapping[str, tuple[str, str]] = field(default_factory=lambda: _m({}))
+    # The stock rollup (metrics/stock_rollup.py): timestamp columns kept truncated to their day, and the
+    # predicates that compare only those columns with the period bounds (never two columns with each
+    # other, never a time of day): over midnight bounds such a predicate is true of a row exactly when it
+    # is true of its day-truncated columns, so a count of rows per (day, day, day) answers it exactly.
+    stock_columns: tuple[str, ...] = ()
+    stock: frozenset[str] = frozenset()
+    # scaled measure -> the width of the histogram buckets of its integer measure: a quantile of it over
+    # stock predicates is located in a bucket by a histogram rollup, then read exactly from that
+    # bucket's rows (metrics/stock_rollup.py)
+    stock_quantiles: Mapping[str, int] = field(default_factory=lambda: _m({}))
 
 
 _LEVEL_KEYS = {
@@ -121,6 +131,9 @@ CASES = FactTable(
     }),
     anchors=_m({"registered": "registered_at", "urgent_dispatched": "dispatched_at"}),
     rollup_dims=("category_code", "source", "urgency", "status"),
+    stock_columns=("registered_at", "deadline_at", "closed_at"),
+    stock=frozenset({"due", "closed_by_end", "open_at_end", "overdue_at_end", "closed_in_period"}),
+    stock_quantiles=_m({"handling_hours": 3600}),  # one hour: the median's bucket holds ~2% of the year's cases
     drill_columns=("case_id", "source", "urgency", "category_code", "status", "reported_at", "registered_at",
                    "dispatched_at", "arrived_at", "first_result_at", "disposed_at", "closed_at", "deadline_at",
                    "rework_count", "escalated", "supervision_report", "proactive", "station_code", "dept_code",

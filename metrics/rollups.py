@@ -33,7 +33,7 @@ import duckdb
 from etl import schema
 from etl.rollup_spec import RollupColumn, RollupSpec
 
-from . import panel_rollup, readings_rollup
+from . import panel_rollup, readings_rollup, stock_rollup
 from .catalog import INDICATORS
 from .compiler import ORG_LEVEL_COLUMN, Compiled, compile_rollup_scan, depends_on_period, fact_table, rollup_select
 from .model import Aggregate, Indicator
@@ -162,8 +162,9 @@ def spec(r: Rollup) -> RollupSpec:
                       rollup_select(ft, r.anchor, r.dims, parts, days=True))
 
 
-# the declared indicators' rollups, then the /cases panels' marginals (``metrics.panel_rollup``)
-SPECS: tuple[RollupSpec, ...] = (*(spec(r) for r in ROLLUPS), *panel_rollup.SPECS)
+# the declared indicators' rollups, the /cases panels' marginals (``metrics.panel_rollup``), the stock
+# rollup (``metrics.stock_rollup``: 应结案数 and the backlogs)
+SPECS: tuple[RollupSpec, ...] = (*(spec(r) for r in ROLLUPS), *panel_rollup.SPECS, *stock_rollup.SPECS)
 FINGERPRINT = hashlib.sha256("\n".join(s.build_sql for s in SPECS).encode()).hexdigest()[:16]
 
 
@@ -235,7 +236,9 @@ def _specs_source(title: str, specs: Sequence[RollupSpec]) -> list[str]:
                   f"        anchor={s.anchor!r},", "        columns=("]
         lines += [f"            RollupColumn({c.name!r}, {c.type!r}, {c.doc!r})," for c in s.columns]
         lines += ["        ),", f"        build_sql={_sql_literal(s.build_sql)},",
-                  f"        refresh_sql={_sql_literal(s.refresh_sql)},", "    ),"]
+                  f"        refresh_sql={_sql_literal(s.refresh_sql)},"]
+        lines += [f"        order_by={s.order_by!r},"] if s.order_by != "day" else []
+        lines += ["    ),"]
     return [*lines, ")", ""]
 
 
