@@ -6,8 +6,9 @@ snapshot (the *base*) and a small native file ``delta-<m>.on-<n>.duckdb`` that h
 * every row of the big fact tables (``OVERLAY_KEYED``) that is new or changed since the base: a delta
   row replaces the base row of the same natural key;
 * the rows the append-only tables (``OVERLAY_APPEND``: status history, rejects) gained since the base;
-* a whole copy of every other table (units, sensors, alarms, rosters, etl_run ...: small next to the
-  facts), so the loader reads and writes them as usual.
+* a whole copy of every other table (units, sensors, alarms, etl_run ...: small next to the facts), so
+  the loader reads and writes them as usual. Rosters are keyed like the facts: a city's 4.9M roster rows
+  copied into every delta made it 340 MB, past the compaction limit, so every other feed copied the base.
 
 Readers and the loader see the pair through views ``cases = delta ∪ (base anti-join delta keys)``; both
 files are immutable once published, so the link target names one consistent state. The link's target
@@ -26,7 +27,7 @@ import duckdb
 from etl import schema
 from etl.rollup_sql import READINGS_ROLLUPS, ROLLUPS
 
-OVERLAY_KEYED = ("cases", "hotline_orders", "sensor_readings")
+OVERLAY_KEYED = ("cases", "hotline_orders", "sensor_readings", "staffing_roster")
 OVERLAY_APPEND = ("case_status_history", "etl_reject")
 OVERLAY = OVERLAY_KEYED + OVERLAY_APPEND
 # Rollups (etl/rollups.py) are maintained by day partition: a delta holds every row of the days it

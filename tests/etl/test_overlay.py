@@ -248,3 +248,39 @@ def test_input_bigger_than_the_limit_and_the_base_loads_into_a_full_snapshot(tmp
     load_files(warehouse, "cases", [small], "demo_cases")
     assert base_of(current_snapshot(warehouse)) == full  # type: ignore[arg-type]
     assert scalar(warehouse, "SELECT count(*) FROM cases") == 20_000  # its ids 2000-2499 were in the big file
+
+
+def rosters(path: Path, ids: range, hours: float = 8.0) -> Path:
+    day = [pd.Timestamp("2026-01-01") + pd.Timedelta(days=i % 14) for i in ids]
+    pd.DataFrame({
+        "roster_id": [f"demo:r{i}" for i in ids], "source_system": "demo", "source_id": [f"r{i}" for i in ids],
+        "person_id": [f"p{i % 40}" for i in ids], "person_name": "王某", "role": "网格员", "duty_date": day,
+        "shift": "day", "start_at": [d + pd.Timedelta(hours=8) for d in day],
+        "end_at": [d + pd.Timedelta(hours=8 + hours) for d in day], "hours": hours, "unit_code": "V1",
+    }).to_parquet(path)
+    return path
+
+
+def test_a_roster_feed_puts_only_its_rows_in_the_delta(tmp_path, files, monkeypatch):
+    # Rosters are keyed like the facts: a delta holds the new and changed rows, not a copy of every
+    # roster (a city's 4.9M made each delta 340 MB, past the compaction limit).
+    inc, full = tmp_path / "inc" / "vitals.duckdb", tmp_path / "full" / "vitals.duckdb"
+    feed = [rosters(tmp_path / "r1.parquet", range(300, 320)), rosters(tmp_path / "r2.parquet", range(0, 5), 9.5)]
+    for wh in (inc, full):
+        monkeypatch.setenv("VITALS_DELTA_MAX_ROWS", "0")
+        load_files(wh, "units", [files["units"]], "demo_units")
+        load_files(wh, "staffing", [rosters(tmp_path / "r0.parquet", range(0, 300))], "demo_staffing")
+        if wh == inc:
+            monkeypatch.delenv("VITALS_DELTA_MAX_ROWS")
+        reports = [load_files(wh, "staffing", [f], "demo_staffing").files[0] for f in feed]
+        assert [(r.inserted, r.updated, r.unchanged) for r in reports] == [(20, 0, 0), (0, 5, 0)]
+    published = current_snapshot(inc)
+    assert published is not None and DELTA_RE.match(published.name)
+    with duckdb.connect(str(published), read_only=True) as delta:
+        assert delta.execute("SELECT count(*) FROM staffing_roster").fetchone()[0] == 25
+    assert contents(inc) == contents(full)
+    assert scalar(inc, "SELECT count(*) FROM staffing_roster") == 320
+    assert scalar(inc, "SELECT sum(hours) FROM staffing_roster") == 315 * 8.0 + 5 * 9.5
+    with writer(inc) as con:  # a full writer folds the delta's rosters into the base
+        assert con.execute("SELECT count(*), sum(hours) FROM staffing_roster").fetchone() == (320, 315 * 8.0 + 5 * 9.5)
+    assert contents(inc) == contents(full)
