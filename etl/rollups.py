@@ -78,12 +78,21 @@ def build_rollups(con: duckdb.DuckDBPyConnection, facts: Collection[str] | None 
     """(Re)build every rollup (or those of ``facts``) from the fact tables. When a family's rollups are
     not current, every rollup of that family is rebuilt (a partial build would mix two declarations)."""
     for family in FAMILIES:
-        whole = facts is None or not current(con, family)
-        built = [s for s in family.specs if whole or s.fact in (facts or ())]
-        for spec in built:
+        if facts is None or not current(con, family):
+            _build_family(con, family)
+            continue
+        for spec in (s for s in family.specs if s.fact in facts):
             _build_one(con, spec)
-        if built:
-            mark_current(con, family.fingerprint, family)
+
+
+def _build_family(con: duckdb.DuckDBPyConnection, family: Family) -> int:
+    """Build every rollup of ``family`` and mark it current; returns the rollup rows written."""
+    written = 0
+    for spec in family.specs:
+        _build_one(con, spec)
+        written += _count(con, f"SELECT count(*) FROM {spec.name}")
+    mark_current(con, family.fingerprint, family)
+    return written
 
 
 def refresh_rollups(con: duckdb.DuckDBPyConnection, days_by_fact: Mapping[str, Iterable[date]]) -> int:
@@ -92,10 +101,7 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, days_by_fact: Mapping[str, I
     written = 0
     stale = [f for f in FAMILIES if not current(con, f)]
     for family in stale:
-        for spec in family.specs:
-            _build_one(con, spec)
-            written += _count(con, f"SELECT count(*) FROM {spec.name}")
-        mark_current(con, family.fingerprint, family)
+        written += _build_family(con, family)
     fresh = [s for f in FAMILIES if f not in stale for s in f.specs]
     for fact in FACTS:
         days = sorted(set(days_by_fact.get(fact, ())))

@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
@@ -213,12 +213,17 @@ def _num(value: Any) -> float | None:
 def _cached(name: str, bucket: str, cfg: ScreenConfig, compute: Any) -> Any:
     """Judged-over-30-days values change only with a new snapshot or a new day (or hour): compute them
     once per snapshot, bucket, scope and language in each worker instead of on every refresh."""
-    # The unit after the access gate, not the requested one: users with different scopes never share.
-    # Clearance too: panels mask personal data in their rows (water), so viewers of one scope with
-    # different clearances must not share them.
-    unit = access.scoped(Query(period=Period.containing("day", data.site_now().date()), unit=cfg.unit)).unit
-    key = f"screen.{name}.{bucket}.{unit}.{access.current_principal().clearance}.{cfg.lang}"
+    key = f"screen.{name}.{bucket}.{_viewer(cfg, data.site_now().date())}"
     return data.per_snapshot(key, lambda _con: compute())
+
+
+def _viewer(cfg: ScreenConfig, day: date) -> str:
+    """Which viewers may share a kept panel: the unit after the access gate, not the requested one
+    (users with different scopes never share), the clearance (panels mask personal data in their rows
+    per clearance) and the language."""
+    principal = access.current_principal()
+    unit = access.scoped(Query(period=Period.containing("day", day), unit=cfg.unit)).unit
+    return f"{unit}.{principal.scope}.{principal.clearance}.{cfg.lang}"
 
 
 LIVE_KEPT = 32  # stretches kept per live panel and snapshot: the current one of each scope and language
@@ -233,11 +238,8 @@ def live(name: str, cfg: ScreenConfig, at: datetime, changes: Callable[[feed.Day
     instants themselves once per snapshot and day."""
     day = at.date().isoformat()
     instants = data.per_snapshot(f"screen.changes.{name}.{day}", lambda _con: changes(day_rows(at)))
-    principal = access.current_principal()
-    unit = access.scoped(Query(period=Period.containing("day", at.date()), unit=cfg.unit)).unit
     screen = hashlib.blake2b(repr(cfg).encode(), digest_size=8).hexdigest()
-    key = (f"{day}.{feed.interval_of(instants, now or at)}.{unit}.{principal.scope}.{principal.clearance}"
-           f".{cfg.lang}.{screen}")
+    key = f"{day}.{feed.interval_of(instants, now or at)}.{_viewer(cfg, at.date())}.{screen}"
     return data.per_snapshot_bounded(f"screen.live.{name}", key, lambda _con: compute(), LIVE_KEPT)
 
 
