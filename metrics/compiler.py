@@ -533,13 +533,10 @@ def histogram_select(ft: FactTable, measure: str, columns: Sequence[str], path: 
     """The SELECT of a quantile's histogram rollup: rows with a value of the scaled ``measure``'s integer
     measure, counted per day of the anchor, ``path``, the stock ``columns`` truncated to their day and
     the value's bucket ``b`` (floor(value / width), ``FactTable.stock_quantiles``)."""
-    anchor, width = ft.stock_columns[0], ft.stock_quantiles[measure]
-    value = render(ft, (), measure=ft.scaled[measure][0]).measure
-    trunc = ", ".join(f"date_trunc('day', {c}) AS {c}" for c in columns)
-    where = " AND ".join([*rollup_rows(ft, anchor, days), f"{value} IS NOT NULL"])
+    anchor, _value, bucket, trunc, where = _valued_rows(ft, measure, columns, days)
     keys = ", ".join((*path, *columns))
     return (f"SELECT CAST({anchor} AS DATE) AS day, {keys}, b, count(*) AS n\n"
-            f"FROM (SELECT {', '.join(path)}, {trunc}, CAST(floor({value} / {width}.0) AS BIGINT) AS b\n"
+            f"FROM (SELECT {', '.join(path)}, {trunc}, {bucket} AS b\n"
             f"  FROM {ft.name}\n  WHERE {where})\n"
             f"GROUP BY CAST({anchor} AS DATE), {keys}, b")
 
@@ -561,12 +558,21 @@ def values_select(ft: FactTable, measure: str, columns: Sequence[str], path: Seq
     ``measure``'s integer measure ``v``, its bucket ``b``, the anchor's day, ``path`` and the stock
     ``columns`` truncated to their day. Stored in bucket order, so a read of a few buckets skips the
     other row groups (zone maps on ``b``)."""
+    anchor, value, bucket, trunc, where = _valued_rows(ft, measure, columns, days)
+    return (f"SELECT CAST({anchor} AS DATE) AS day, {', '.join(path)}, {trunc},\n"
+            f"  {bucket} AS b, {value} AS v\nFROM {ft.name}\nWHERE {where}")
+
+
+def _valued_rows(ft: FactTable, measure: str, columns: Sequence[str], days: bool
+                 ) -> tuple[str, str, str, str, str]:
+    """What a quantile's histogram and value table both read: the anchor, the scaled ``measure``'s integer
+    value, its bucket (floor(value / width)), the stock ``columns`` truncated to their day and the WHERE of
+    the rows with a value."""
     anchor, width = ft.stock_columns[0], ft.stock_quantiles[measure]
     value = render(ft, (), measure=ft.scaled[measure][0]).measure
     trunc = ", ".join(f"date_trunc('day', {c}) AS {c}" for c in columns)
     where = " AND ".join([*rollup_rows(ft, anchor, days), f"{value} IS NOT NULL"])
-    return (f"SELECT CAST({anchor} AS DATE) AS day, {', '.join(path)}, {trunc},\n"
-            f"  CAST(floor({value} / {width}.0) AS BIGINT) AS b, {value} AS v\nFROM {ft.name}\nWHERE {where}")
+    return anchor, str(value), f"CAST(floor({value} / {width}.0) AS BIGINT)", trunc, where
 
 
 def compile_rank_read(table: str, ft: FactTable, agg: Aggregate, query: Query, unit_level: str | None) -> Compiled:
